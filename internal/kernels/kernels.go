@@ -1,0 +1,112 @@
+// Package kernels holds every dense linear-algebra routine the trainer and the
+// commands use: GEMM with transposes and the vector operations of a training
+// step. Matrices are row-major slices with an explicit leading dimension.
+//
+// The routines are generic over float32 and float64. float32 is the
+// production path (fast kernels where the CPU has them); float64 runs the same
+// model code for gradient checks against finite differences.
+//
+// Misuse (slices too short for the given shapes) panics, as in gonum.
+package kernels
+
+// Float is the element type of every kernel.
+type Float interface{ ~float32 | ~float64 }
+
+// Gemm computes C = alpha*op(A)*op(B) + beta*C where op(X) is X or X^T.
+// op(A) is m x k, op(B) is k x n, C is m x n; all row-major with leading
+// dimensions lda, ldb, ldc. With beta == 0, C is overwritten (NaN in C does
+// not propagate).
+//
+// Reference: c[i*ldc+j] = alpha*sum_p opA(i,p)*opB(p,j) + beta*c[i*ldc+j].
+func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	switch a := any(a).(type) {
+	case []float32:
+		sgemm(transA, transB, m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+	default:
+		gemmRef(transA, transB, m, n, k, alpha, a.([]T), lda, b, ldb, beta, c, ldc)
+	}
+}
+
+func checkGemm(transA, transB bool, m, n, k, la, lda, lb, ldb, lc, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic("kernels: negative dimension")
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	need := func(rows, cols, ld, l int, name string) {
+		if rows == 0 || cols == 0 {
+			return
+		}
+		if ld < cols {
+			panic("kernels: bad leading dimension for " + name)
+		}
+		if l < (rows-1)*ld+cols {
+			panic("kernels: slice too short for " + name)
+		}
+	}
+	need(ar, ac, lda, la, "A")
+	need(br, bc, ldb, lb, "B")
+	need(m, n, ldc, lc, "C")
+}
+
+// gemmRef is the plain-Go reference GEMM: correct for every layout, cache
+// friendly enough for tests and small problems.
+func gemmRef[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	for i := 0; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(ci)
+		} else if beta != 1 {
+			for j := range ci {
+				ci[j] *= beta
+			}
+		}
+		if k == 0 || alpha == 0 {
+			continue
+		}
+		if !transB {
+			for p := 0; p < k; p++ {
+				var av T
+				if transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				av *= alpha
+				if av == 0 {
+					continue
+				}
+				bp := b[p*ldb : p*ldb+n]
+				for j, bv := range bp {
+					ci[j] += av * bv
+				}
+			}
+			continue
+		}
+		for j := 0; j < n; j++ {
+			bj := b[j*ldb : j*ldb+k]
+			var s T
+			if transA {
+				for p, bv := range bj {
+					s += a[p*lda+i] * bv
+				}
+			} else {
+				ai := a[i*lda : i*lda+k]
+				for p, bv := range bj {
+					s += ai[p] * bv
+				}
+			}
+			ci[j] += alpha * s
+		}
+	}
+}

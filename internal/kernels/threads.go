@@ -1,0 +1,21 @@
+package kernels
+
+import (
+	"runtime"
+	"sync/atomic"
+)
+
+var threads atomic.Int32
+
+func init() { threads.Store(int32(runtime.GOMAXPROCS(0))) }
+
+// SetThreads sets how many cores the kernels use; n <= 0 means all of them.
+func SetThreads(n int) {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	threads.Store(int32(n))
+}
+
+// Threads reports how many cores the kernels use.
+func Threads() int { return int(threads.Load()) }

@@ -1,0 +1,61 @@
+package kernels
+
+// Axpy computes y += alpha*x. Reference: y[i] += alpha*x[i].
+func Axpy[T Float](alpha T, x, y []T) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// Dot returns sum_i x[i]*y[i].
+func Dot[T Float](x, y []T) T {
+	y = y[:len(x)]
+	var s T
+	for i, v := range x {
+		s += v * y[i]
+	}
+	return s
+}
+
+// Scale computes x *= alpha.
+func Scale[T Float](alpha T, x []T) {
+	for i := range x {
+		x[i] *= alpha
+	}
+}
+
+// AddRows adds the row vector v to every row of the rows x len(v) matrix a
+// (row-major, leading dimension len(v)). Reference: a[i*n+j] += v[j].
+func AddRows[T Float](a []T, rows int, v []T) {
+	n := len(v)
+	a = a[:rows*n]
+	for i := 0; i < rows; i++ {
+		r := a[i*n : i*n+n]
+		for j, b := range v {
+			r[j] += b
+		}
+	}
+}
+
+// ColSums sets dst[j] = sum_i a[i*n+j] for the rows x n matrix a, n = len(dst).
+func ColSums[T Float](dst []T, a []T, rows int) {
+	n := len(dst)
+	a = a[:rows*n]
+	clear(dst)
+	for i := 0; i < rows; i++ {
+		r := a[i*n : i*n+n]
+		for j, v := range r {
+			dst[j] += v
+		}
+	}
+}
+
+// SumSq returns sum_i x[i]^2, accumulated in float64.
+func SumSq[T Float](x []T) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return s
+}
