@@ -1,0 +1,285 @@
+package sae
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Activation is the hidden layer's nonlinearity.
+type Activation string
+
+// Hidden activations.
+const (
+	ReLU    Activation = "relu"
+	Sigmoid Activation = "sigmoid"
+	Tanh    Activation = "tanh"
+)
+
+// Sparsity names the penalty that keeps codes sparse.
+type Sparsity string
+
+// Sparsity penalties.
+const (
+	SparsityNone Sparsity = "none"
+	// SparsityL1 adds L1 * mean over rows of sum_j |a_j|.
+	SparsityL1 Sparsity = "l1"
+	// SparsityKL adds Beta * sum_j KL(Rho || rho_hat_j), rho_hat_j the mean
+	// activation of latent j over the batch (for tanh, of (a+1)/2).
+	SparsityKL Sparsity = "kl"
+)
+
+// Loss is the reconstruction loss; it also fixes the output layer.
+type Loss string
+
+// Reconstruction losses.
+const (
+	// MSE: linear output, loss = mean over rows of 1/2 * ||x̂ - x||^2.
+	MSE Loss = "mse"
+	// BCE: sigmoid output, loss = mean over rows of the summed binary cross
+	// entropy; the (normalised) data must lie in [0, 1].
+	BCE Loss = "bce"
+)
+
+// Optimizer names the training algorithm.
+type Optimizer string
+
+// Optimizers.
+const (
+	Adam  Optimizer = "adam"
+	SGD   Optimizer = "sgd"
+	LBFGS Optimizer = "lbfgs"
+)
+
+// Normalize names the input scaling fitted on the training data.
+type Normalize string
+
+// Input scalings.
+const (
+	NormalizeNone     Normalize = "none"
+	NormalizeStandard Normalize = "standard"
+	NormalizeMinMax   Normalize = "minmax"
+)
+
+// Config holds the architecture and the training hyper-parameters. The zero
+// value is not useful: start from DefaultConfig. Every field documents its
+// default; Validate reports contradictory settings.
+type Config struct {
+	// Hidden is the number of latents. Default 0: chosen from the input
+	// width d at training time by ResolveHidden.
+	Hidden int `json:"hidden"`
+	// Activation of the hidden layer. Default sigmoid.
+	Activation Activation `json:"activation"`
+	// Sparsity penalty. Default kl.
+	Sparsity Sparsity `json:"sparsity"`
+	// L1 is the coefficient of the L1 penalty. Default 1e-3.
+	L1 float64 `json:"l1"`
+	// Rho is the KL penalty's target mean activation. Default 0.05.
+	Rho float64 `json:"rho"`
+	// Beta weighs the KL penalty. Default 3.
+	Beta float64 `json:"beta"`
+	// WeightDecay is lambda in lambda/2 * ||W||^2 over the weight matrices
+	// (not the biases). Default 1e-4.
+	WeightDecay float64 `json:"weight_decay"`
+	// Loss is the reconstruction loss. Default mse.
+	Loss Loss `json:"loss"`
+	// Tied uses W_dec = W_enc^T. Default false.
+	Tied bool `json:"tied"`
+
+	// Optimizer. Default adam.
+	Optimizer Optimizer `json:"optimizer"`
+	// LR is the peak learning rate. Default 1e-3 (adam), 0.1 (sgd); unused
+	// by lbfgs.
+	LR float64 `json:"lr"`
+	// Momentum of sgd. Default 0.9.
+	Momentum float64 `json:"momentum"`
+	// Batch is the mini-batch size (adam, sgd). Default 256.
+	Batch int `json:"batch"`
+	// Epochs of sparse training (iterations for lbfgs). Default 20 (lbfgs 400).
+	Epochs int `json:"epochs"`
+	// FinetuneEpochs of reconstruction-only training after the sparse
+	// phase: the sparsity penalty is switched off, weight decay stays.
+	// Default 0.
+	FinetuneEpochs int `json:"finetune_epochs"`
+	// Warmup is the fraction of all steps over which the learning rate
+	// rises linearly from 0 to LR. Default 0.02.
+	Warmup float64 `json:"warmup"`
+	// Decay is the learning-rate schedule after warm-up: "cosine" (to 10%
+	// of LR at the last step), "linear" (to 0) or "none". Default cosine.
+	Decay string `json:"decay"`
+	// ClipNorm rescales the gradient when its global L2 norm exceeds it;
+	// 0 turns clipping off. Default 0.
+	ClipNorm float64 `json:"clip_norm"`
+	// ValSplit is the fraction of the training rows held out for
+	// validation and early stopping, when no separate validation data is
+	// given. Default 0.1; 0 disables.
+	ValSplit float64 `json:"val_split"`
+	// Patience stops training after this many epochs without a better
+	// validation loss and restores the best weights; 0 disables. Default 5.
+	Patience int `json:"patience"`
+	// LBFGSMemory is the number of correction pairs lbfgs keeps. Default 10.
+	LBFGSMemory int `json:"lbfgs_memory"`
+	// Normalize is the input scaling, fitted on the training rows and
+	// stored in the model. Default none.
+	Normalize Normalize `json:"normalize"`
+	// Seed fixes initialisation, shuffling and the validation split.
+	// Default 1. The same seed and Threads give the same model.
+	Seed uint64 `json:"seed"`
+	// Threads is the number of cores the kernels use; 0 means all. Default 0.
+	Threads int `json:"threads"`
+	// Contamination is the expected fraction of anomalies in the training
+	// data; the anomaly threshold stored with the model is the
+	// (1-Contamination) quantile of the training rows' scores. Default 0.1.
+	Contamination float64 `json:"contamination"`
+}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{
+		Activation:    Sigmoid,
+		Sparsity:      SparsityKL,
+		L1:            1e-3,
+		Rho:           0.05,
+		Beta:          3,
+		WeightDecay:   1e-4,
+		Loss:          MSE,
+		Optimizer:     Adam,
+		Momentum:      0.9,
+		Batch:         256,
+		Warmup:        0.02,
+		Decay:         "cosine",
+		ValSplit:      0.1,
+		Patience:      5,
+		LBFGSMemory:   10,
+		Normalize:     NormalizeNone,
+		Seed:          1,
+		Contamination: 0.1,
+	}
+}
+
+// ResolveHidden is the latent count used for input width d when Hidden is
+// 0: d/2 clamped to [32, 1024] for d >= 64, max(d/2, 2) below.
+func ResolveHidden(d int) int {
+	if d >= 64 {
+		return min(max(d/2, 32), 1024)
+	}
+	return max(d/2, 2)
+}
+
+// withDefaults fills the fields whose default depends on other fields.
+func (c Config) withDefaults(d int) Config {
+	if c.Hidden == 0 {
+		c.Hidden = ResolveHidden(d)
+	}
+	if c.LR == 0 {
+		switch c.Optimizer {
+		case SGD:
+			c.LR = 0.1
+		default:
+			c.LR = 1e-3
+		}
+	}
+	if c.Epochs == 0 {
+		if c.Optimizer == LBFGS {
+			c.Epochs = 400
+		} else {
+			c.Epochs = 20
+		}
+	}
+	return c
+}
+
+// Validate reports every invalid or contradictory setting, one per line.
+func (c Config) Validate() error {
+	var errs []string
+	bad := func(field, format string, a ...any) {
+		errs = append(errs, field+": "+fmt.Sprintf(format, a...))
+	}
+	if c.Hidden < 0 {
+		bad("hidden", "must be >= 0, got %d", c.Hidden)
+	}
+	switch c.Activation {
+	case ReLU, Sigmoid, Tanh:
+	default:
+		bad("activation", "%q is not one of relu, sigmoid, tanh", c.Activation)
+	}
+	switch c.Sparsity {
+	case SparsityNone, SparsityL1, SparsityKL:
+	default:
+		bad("sparsity", "%q is not one of none, l1, kl", c.Sparsity)
+	}
+	if c.L1 < 0 {
+		bad("l1", "must be >= 0, got %g", c.L1)
+	}
+	if c.Sparsity == SparsityKL {
+		if !(c.Rho > 0 && c.Rho < 1) {
+			bad("rho", "must be in (0, 1), got %g", c.Rho)
+		}
+		if c.Beta < 0 {
+			bad("beta", "must be >= 0, got %g", c.Beta)
+		}
+	}
+	if c.WeightDecay < 0 {
+		bad("weight-decay", "must be >= 0, got %g", c.WeightDecay)
+	}
+	switch c.Loss {
+	case MSE, BCE:
+	default:
+		bad("loss", "%q is not one of mse, bce", c.Loss)
+	}
+	switch c.Optimizer {
+	case Adam, SGD, LBFGS:
+	default:
+		bad("optimizer", "%q is not one of adam, sgd, lbfgs", c.Optimizer)
+	}
+	if c.LR < 0 {
+		bad("lr", "must be > 0, got %g", c.LR)
+	}
+	if c.Momentum < 0 || c.Momentum >= 1 {
+		bad("momentum", "must be in [0, 1), got %g", c.Momentum)
+	}
+	if c.Batch < 1 {
+		bad("batch", "must be >= 1, got %d", c.Batch)
+	}
+	if c.Epochs < 0 {
+		bad("epochs", "must be >= 0, got %d", c.Epochs)
+	}
+	if c.FinetuneEpochs < 0 {
+		bad("finetune-epochs", "must be >= 0, got %d", c.FinetuneEpochs)
+	}
+	if c.Warmup < 0 || c.Warmup >= 1 {
+		bad("warmup", "must be in [0, 1), got %g", c.Warmup)
+	}
+	switch c.Decay {
+	case "cosine", "linear", "none":
+	default:
+		bad("decay", "%q is not one of cosine, linear, none", c.Decay)
+	}
+	if c.ClipNorm < 0 {
+		bad("clip", "must be >= 0, got %g", c.ClipNorm)
+	}
+	if c.ValSplit < 0 || c.ValSplit >= 1 {
+		bad("val-split", "must be in [0, 1), got %g", c.ValSplit)
+	}
+	if c.Patience < 0 {
+		bad("patience", "must be >= 0, got %d", c.Patience)
+	}
+	if c.LBFGSMemory < 1 {
+		bad("lbfgs-memory", "must be >= 1, got %d", c.LBFGSMemory)
+	}
+	switch c.Normalize {
+	case NormalizeNone, NormalizeStandard, NormalizeMinMax:
+	default:
+		bad("normalize", "%q is not one of none, standard, minmax", c.Normalize)
+	}
+	if c.Threads < 0 {
+		bad("threads", "must be >= 0, got %d", c.Threads)
+	}
+	if c.Contamination < 0 || c.Contamination >= 0.5 {
+		bad("contamination", "must be in [0, 0.5), got %g", c.Contamination)
+	}
+	if len(errs) > 0 {
+		return errors.New("invalid config: " + strings.Join(errs, "; "))
+	}
+	return nil
+}

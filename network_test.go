@@ -1,0 +1,135 @@
+package sae
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// objective64 evaluates the full mini-batch objective (loss terms + weight
+// decay) and its gradient into grad.
+func objective64(n *net[float64], w *workspace[float64], x []float64, rows int, pen penalty, wd float64) (float64, []float64) {
+	w.ensure(n, rows)
+	clear(w.grad)
+	lp := n.forwardBackward(w, x, x, rows, 1/float64(rows), pen, nil)
+	lp.decay = n.addDecay(w.grad, wd)
+	return lp.total(), w.grad
+}
+
+// gradCheck compares the analytic gradient with central differences and
+// returns ||g - g_num|| / ||g + g_num||.
+func gradCheck(t *testing.T, n *net[float64], x []float64, rows int, pen penalty, wd float64) float64 {
+	t.Helper()
+	var w workspace[float64]
+	_, g := objective64(n, &w, x, rows, pen, wd)
+	g = append([]float64(nil), g...)
+	const eps = 1e-5
+	var diff, sum float64
+	for i := range n.params {
+		old := n.params[i]
+		n.params[i] = old + eps
+		fp, _ := objective64(n, &w, x, rows, pen, wd)
+		n.params[i] = old - eps
+		fm, _ := objective64(n, &w, x, rows, pen, wd)
+		n.params[i] = old
+		num := (fp - fm) / (2 * eps)
+		diff += (g[i] - num) * (g[i] - num)
+		sum += (g[i] + num) * (g[i] + num)
+	}
+	return math.Sqrt(diff) / math.Sqrt(sum)
+}
+
+func TestGradientsFiniteDifferences(t *testing.T) {
+	const d, h, rows = 7, 5, 6
+	pens := []penalty{
+		{sparsity: SparsityNone},
+		{sparsity: SparsityL1, l1: 0.3},
+		{sparsity: SparsityKL, rho: 0.1, beta: 2},
+	}
+	for _, act := range []Activation{ReLU, Sigmoid, Tanh} {
+		for _, pen := range pens {
+			for _, loss := range []Loss{MSE, BCE} {
+				for _, tied := range []bool{false, true} {
+					name := fmt.Sprintf("%s/%s/%s/tied=%v", act, pen.sparsity, loss, tied)
+					t.Run(name, func(t *testing.T) {
+						rng := rand.New(rand.NewPCG(3, 4))
+						n := newNet[float64](d, h, act, loss, tied)
+						n.init(rng, nil)
+						for i := range n.bEnc {
+							n.bEnc[i] = 0.1 * rng.NormFloat64()
+						}
+						for i := range n.bDec {
+							n.bDec[i] = 0.1 * rng.NormFloat64()
+						}
+						x := make([]float64, rows*d)
+						for i := range x {
+							x[i] = rng.Float64() // in [0,1] so bce is valid
+						}
+						if act == ReLU {
+							avoidKinks(t, n, x, rows)
+						}
+						rel := gradCheck(t, n, x, rows, pen, 0.01)
+						t.Logf("relative error %.2e", rel)
+						if rel > 1e-6 || math.IsNaN(rel) {
+							t.Errorf("relative gradient error %.3g > 1e-6", rel)
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// avoidKinks fails the test setup if a relu pre-activation sits so close to
+// zero that central differences would straddle the kink.
+func avoidKinks(t *testing.T, n *net[float64], x []float64, rows int) {
+	pre := make([]float64, rows*n.h)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < n.h; j++ {
+			s := n.bEnc[j]
+			for k := 0; k < n.d; k++ {
+				s += x[i*n.d+k] * n.wEnc[k*n.h+j]
+			}
+			pre[i*n.h+j] = s
+		}
+	}
+	for _, v := range pre {
+		if math.Abs(v) < 1e-3 {
+			t.Fatalf("pre-activation %g too close to the relu kink; change the seed", v)
+		}
+	}
+}
+
+// The gradient check must be able to fail: a deliberately wrong gradient
+// (the tanh derivative used for sigmoid) is caught.
+func TestGradientCheckDetectsError(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	n := newNet[float64](4, 3, Sigmoid, MSE, false)
+	n.init(rng, nil)
+	x := make([]float64, 5*4)
+	for i := range x {
+		x[i] = rng.Float64()
+	}
+	n.act = Tanh // forward and backward now disagree with ...
+	var w workspace[float64]
+	_, g := objective64(n, &w, x, 5, penalty{}, 0)
+	g = append([]float64(nil), g...)
+	n.act = Sigmoid // ... the objective differentiated numerically here.
+	const eps = 1e-5
+	var diff, sum float64
+	for i := range n.params {
+		old := n.params[i]
+		n.params[i] = old + eps
+		fp, _ := objective64(n, &w, x, 5, penalty{}, 0)
+		n.params[i] = old - eps
+		fm, _ := objective64(n, &w, x, 5, penalty{}, 0)
+		n.params[i] = old
+		num := (fp - fm) / (2 * eps)
+		diff += (g[i] - num) * (g[i] - num)
+		sum += (g[i] + num) * (g[i] + num)
+	}
+	if rel := math.Sqrt(diff) / math.Sqrt(sum); rel < 1e-3 {
+		t.Fatalf("a wrong gradient passed the check: relative error %g", rel)
+	}
+}
