@@ -1,0 +1,316 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// guard is written into every padding element (beyond a row's width, and
+// after the last row) of every matrix. In inputs it is NaN so that reading
+// padding poisons the result; in C it is a sentinel that must survive.
+var (
+	guardIn  = float32(math.NaN())
+	guardOut = float32(-7777.25)
+)
+
+// mat is a row-major rows x cols matrix with leading dimension ld, followed
+// by tail guard elements.
+type mat struct {
+	rows, cols, ld int
+	data           []float32
+}
+
+const tailGuard = 37
+
+func newMat(rng *rand.Rand, rows, cols, extraLd int, guard float32) mat {
+	ld := cols + extraLd
+	if ld == 0 {
+		ld = 1
+	}
+	size := 0
+	if rows > 0 {
+		size = (rows-1)*ld + cols
+	}
+	d := make([]float32, size+tailGuard)
+	for i := range d {
+		d[i] = guard
+	}
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			d[i*ld+j] = float32(rng.NormFloat64())
+		}
+	}
+	return mat{rows, cols, ld, d}
+}
+
+func (x mat) body() []float32 { return x.data[:len(x.data)-tailGuard] }
+
+func (x mat) inside(idx int) bool {
+	if idx >= len(x.data)-tailGuard {
+		return false
+	}
+	return idx%x.ld < x.cols
+}
+
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	extra          int // added to every leading dimension
+}
+
+func (tc gemmCase) String() string {
+	t := func(b bool) string {
+		if b {
+			return "T"
+		}
+		return "N"
+	}
+	return fmt.Sprintf("%s%s/m%d,n%d,k%d/a%g,b%g/ld+%d", t(tc.transA), t(tc.transB), tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.extra)
+}
+
+// checkGemm runs gemm on a random instance of tc and compares it with a
+// float64 reference, checking guards and that inputs are untouched.
+func runGemmCase(t testing.TB, rng *rand.Rand, tc gemmCase, gemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)) {
+	t.Helper()
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = tc.n, tc.k
+	}
+	a := newMat(rng, ar, ac, tc.extra, guardIn)
+	b := newMat(rng, br, bc, tc.extra, guardIn)
+	c := newMat(rng, tc.m, tc.n, tc.extra, guardOut)
+	if tc.beta == 0 {
+		// beta == 0 must overwrite: NaN in C must not propagate.
+		for i := 0; i < tc.m; i++ {
+			for j := 0; j < tc.n; j++ {
+				c.data[i*c.ld+j] = float32(math.NaN())
+			}
+		}
+	}
+	a0 := append([]float32(nil), a.data...)
+	b0 := append([]float32(nil), b.data...)
+	c0 := append([]float32(nil), c.data...)
+
+	gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a.body(), a.ld, b.body(), b.ld, tc.beta, c.body(), c.ld)
+
+	opA := func(i, p int) float64 {
+		if tc.transA {
+			return float64(a0[p*a.ld+i])
+		}
+		return float64(a0[i*a.ld+p])
+	}
+	opB := func(p, j int) float64 {
+		if tc.transB {
+			return float64(b0[j*b.ld+p])
+		}
+		return float64(b0[p*b.ld+j])
+	}
+	const eps = 1.0 / (1 << 23)
+	bad := 0
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < tc.n; j++ {
+			var s, mag float64
+			for p := 0; p < tc.k; p++ {
+				x := opA(i, p) * opB(p, j)
+				s += x
+				mag += math.Abs(x)
+			}
+			want := float64(tc.alpha) * s
+			bound := math.Abs(float64(tc.alpha)) * mag
+			if tc.beta != 0 {
+				cv := float64(c0[i*c.ld+j])
+				want += float64(tc.beta) * cv
+				bound += math.Abs(float64(tc.beta) * cv)
+			}
+			got := float64(c.data[i*c.ld+j])
+			tol := bound*float64(tc.k+2)*eps + 1e-30
+			if !(math.Abs(got-want) <= tol) {
+				if bad < 5 {
+					t.Errorf("%v: C[%d,%d] = %g, want %g (tol %g)", tc, i, j, got, want, tol)
+				}
+				bad++
+			}
+		}
+	}
+	for idx, v := range c.data {
+		if !c.inside(idx) && math.Float32bits(v) != math.Float32bits(c0[idx]) {
+			t.Fatalf("%v: write outside C at %d (row %d col %d): %g", tc, idx, idx/c.ld, idx%c.ld, v)
+		}
+	}
+	same := func(name string, x, x0 []float32) {
+		for i := range x {
+			if math.Float32bits(x[i]) != math.Float32bits(x0[i]) {
+				t.Fatalf("%v: %s modified at %d", tc, name, i)
+			}
+		}
+	}
+	same("A", a.data, a0)
+	same("B", b.data, b0)
+	if bad > 0 {
+		t.Fatalf("%v: %d wrong elements", tc, bad)
+	}
+}
+
+var gemmSizes = []int{1, 2, 3, 4, 5, 7, 8, 11, 12, 13, 16, 17, 23, 31, 32, 33, 47, 48, 63, 64, 65, 97, 131}
+
+func randomCases(rng *rand.Rand, count int) []gemmCase {
+	alphas := []float32{1, 0, -1, 0.5, 2.25}
+	betas := []float32{0, 1, -1, 0.75}
+	var cs []gemmCase
+	for i := 0; i < count; i++ {
+		cs = append(cs, gemmCase{
+			transA: rng.IntN(2) == 1,
+			transB: rng.IntN(2) == 1,
+			m:      gemmSizes[rng.IntN(len(gemmSizes))],
+			n:      gemmSizes[rng.IntN(len(gemmSizes))],
+			k:      gemmSizes[rng.IntN(len(gemmSizes))],
+			alpha:  alphas[rng.IntN(len(alphas))],
+			beta:   betas[rng.IntN(len(betas))],
+			extra:  []int{0, 0, 1, 3, 16}[rng.IntN(5)],
+		})
+	}
+	// Every layout and alpha/beta combination at least once, on awkward sizes.
+	for _, ta := range []bool{false, true} {
+		for _, tb := range []bool{false, true} {
+			for _, al := range alphas[:3] {
+				for _, be := range betas[:3] {
+					cs = append(cs, gemmCase{ta, tb, 37, 29, 41, al, be, 2})
+				}
+			}
+			// Shapes that cross the cache blocking: k > KC, m > MC, and
+			// large enough to run the parallel driver.
+			cs = append(cs,
+				gemmCase{ta, tb, 211, 75, 1031, 1, 0, 1},
+				gemmCase{ta, tb, 397, 131, 67, -0.5, 1, 0},
+				gemmCase{ta, tb, 1, 300, 257, 1, 0.5, 3},
+				gemmCase{ta, tb, 300, 1, 257, 1, 0, 0},
+				gemmCase{ta, tb, 7, 4099, 3, 1, 0, 0},
+				gemmCase{ta, tb, 256, 256, 0, 1, 0.5, 1},
+				gemmCase{ta, tb, 0, 5, 5, 1, 0.5, 1},
+			)
+		}
+	}
+	return cs
+}
+
+// testGemm checks Gemm against the reference; the test of the dispatcher
+// below runs it and so does every per-kernel test.
+func testGemm(t *testing.T, gemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range randomCases(rng, 150) {
+		runGemmCase(t, rng, tc, gemm)
+	}
+}
+
+func TestGemmFloat32(t *testing.T) {
+	for _, th := range []int{1, 2, 3} {
+		t.Run(fmt.Sprintf("threads%d", th), func(t *testing.T) {
+			defer SetThreads(Threads())
+			SetThreads(th)
+			testGemm(t, Gemm[float32])
+		})
+	}
+}
+
+func TestGemmFloat64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range randomCases(rng, 20) {
+		ar, ac := tc.m, tc.k
+		if tc.transA {
+			ar, ac = ac, ar
+		}
+		br, bc := tc.k, tc.n
+		if tc.transB {
+			br, bc = bc, br
+		}
+		lda, ldb, ldc := max(ac, 1), max(bc, 1), max(tc.n, 1)
+		a := make([]float64, ar*lda)
+		b := make([]float64, br*ldb)
+		c := make([]float64, tc.m*ldc)
+		for i := range a {
+			a[i] = rng.NormFloat64()
+		}
+		for i := range b {
+			b[i] = rng.NormFloat64()
+		}
+		for i := range c {
+			c[i] = rng.NormFloat64()
+		}
+		want := append([]float64(nil), c...)
+		for i := 0; i < tc.m; i++ {
+			for j := 0; j < tc.n; j++ {
+				var s float64
+				for p := 0; p < tc.k; p++ {
+					var av, bv float64
+					if tc.transA {
+						av = a[p*lda+i]
+					} else {
+						av = a[i*lda+p]
+					}
+					if tc.transB {
+						bv = b[j*ldb+p]
+					} else {
+						bv = b[p*ldb+j]
+					}
+					s += av * bv
+				}
+				w := float64(tc.alpha) * s
+				if tc.beta != 0 {
+					w += float64(tc.beta) * want[i*ldc+j]
+				}
+				want[i*ldc+j] = w
+			}
+		}
+		Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, float64(tc.alpha), a, lda, b, ldb, float64(tc.beta), c, ldc)
+		for i := range c {
+			if math.Abs(c[i]-want[i]) > 1e-12*float64(tc.k+1)*10 {
+				t.Fatalf("%v: c[%d] = %g, want %g", tc, i, c[i], want[i])
+			}
+		}
+	}
+}
+
+func TestGemmPanics(t *testing.T) {
+	a := make([]float32, 6)
+	for _, f := range []func(){
+		func() { Gemm(false, false, 2, 3, 3, 1, a, 3, a, 3, 0, a[:5], 3) },
+		func() { Gemm(false, false, 2, 3, 3, 1, a, 2, a, 3, 0, a, 3) },
+		func() { Gemm(false, false, -1, 3, 3, 1, a, 3, a, 3, 0, a, 3) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic on misuse")
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+func FuzzGemm(f *testing.F) {
+	f.Add(uint8(1), uint8(1), uint8(1), uint8(0), uint8(0), uint64(1))
+	f.Add(uint8(13), uint8(33), uint8(7), uint8(3), uint8(5), uint64(2))
+	f.Add(uint8(200), uint8(65), uint8(129), uint8(1), uint8(14), uint64(3))
+	f.Fuzz(func(t *testing.T, m, n, k, flags, ab uint8, seed uint64) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		alphas := []float32{1, 0, -1, 0.5}
+		betas := []float32{0, 1, -1, 0.75}
+		tc := gemmCase{
+			transA: flags&1 != 0,
+			transB: flags&2 != 0,
+			m:      int(m), n: int(n), k: int(k),
+			alpha: alphas[ab&3],
+			beta:  betas[(ab>>2)&3],
+			extra: int(flags>>2) & 7,
+		}
+		runGemmCase(t, rng, tc, Gemm[float32])
+	})
+}
