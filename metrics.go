@@ -1,0 +1,99 @@
+package sae
+
+import "math"
+
+// activeEps is the magnitude above which a latent counts as active.
+const activeEps = 1e-6
+
+// Metrics are the reconstruction and sparsity figures of a model on data.
+type Metrics struct {
+	// N is the number of rows evaluated.
+	N int `json:"n"`
+	// MSE is the mean squared reconstruction error over all elements, in
+	// input units.
+	MSE float64 `json:"mse"`
+	// FVU is the fraction of variance unexplained: the summed squared error
+	// over the summed squared deviation from each feature's mean.
+	FVU float64 `json:"fvu"`
+	// L0 is the mean number of latents with |a| > 1e-6 per row.
+	L0 float64 `json:"l0"`
+	// MeanActivation is the mean latent activation over rows and latents.
+	MeanActivation float64 `json:"mean_activation"`
+	// DeadFraction is the fraction of latents never active on the data.
+	DeadFraction float64 `json:"dead_fraction"`
+	// Loss is the mean reconstruction loss per row in the model's scaled
+	// units (1/2 squared error for mse, cross-entropy for bce).
+	Loss float64 `json:"loss"`
+	// FiringRate is each latent's fraction of rows where it is active.
+	FiringRate []float64 `json:"-"`
+}
+
+// Eval computes Metrics on the rows of x (input units).
+func (m *Model) Eval(x Matrix) (Metrics, error) {
+	if err := x.check("eval input", m.Inputs); err != nil {
+		return Metrics{}, err
+	}
+	d, h := m.Inputs, m.net.h
+	mt := Metrics{N: x.Rows, FiringRate: make([]float64, h)}
+	if x.Rows == 0 {
+		return mt, nil
+	}
+	// Per-feature means for the FVU denominator.
+	mean := make([]float64, d)
+	for i := 0; i < x.Rows; i++ {
+		for j, v := range x.Row(i) {
+			mean[j] += float64(v)
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(x.Rows)
+	}
+	var sse, sst, sumAct, active, loss float64
+	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
+		rows := hi - lo
+		a := s.w.a[:rows*h]
+		loss += m.net.reconLoss(&s.w, xs, xs, rows)
+		rec := s.w.dz[:rows*d]
+		if m.net.loss == BCE {
+			copy(rec, s.w.xhat[:rows*d])
+		} else {
+			copy(rec, s.w.z[:rows*d])
+		}
+		m.Norm.invert(rec, d)
+		for i := 0; i < rows; i++ {
+			xr := x.Row(lo + i)
+			for j, v := range rec[i*d : i*d+d] {
+				e := float64(v - xr[j])
+				sse += e * e
+				c := float64(xr[j]) - mean[j]
+				sst += c * c
+			}
+			for j, v := range a[i*h : i*h+h] {
+				sumAct += float64(v)
+				if math.Abs(float64(v)) > activeEps {
+					active++
+					mt.FiringRate[j]++
+				}
+			}
+		}
+	})
+	n := float64(x.Rows)
+	mt.MSE = sse / (n * float64(d))
+	if sst > 0 {
+		mt.FVU = sse / sst
+	} else {
+		mt.FVU = math.NaN()
+	}
+	mt.L0 = active / n
+	mt.MeanActivation = sumAct / (n * float64(h))
+	mt.Loss = loss / n
+	dead := 0
+	for j := range mt.FiringRate {
+		if mt.FiringRate[j] == 0 {
+			dead++
+		}
+		mt.FiringRate[j] /= n
+	}
+	mt.DeadFraction = float64(dead) / float64(h)
+	return mt, nil
+}

@@ -1,0 +1,196 @@
+package sae
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Model is a trained sparse autoencoder. Its methods are safe for
+// concurrent use: the weights are read-only after training or loading and
+// per-call scratch comes from a pool.
+type Model struct {
+	// Config is the configuration the model was trained with, defaults
+	// resolved (Hidden is the real latent count).
+	Config Config
+	// Inputs is the input width d.
+	Inputs int
+	// Norm is the input scaling applied before encoding (nil: none).
+	Norm *Normalizer
+	// Threshold is the anomaly threshold on Score: rows scoring above it
+	// are flagged.
+	Threshold float64
+	// History is what training recorded (nil for imported models).
+	History *History
+
+	net  *net[float32]
+	pool sync.Pool // *inferScratch
+}
+
+// inferChunk bounds the rows processed at once, so inference memory does
+// not grow with the data.
+const inferChunk = 1024
+
+type inferScratch struct {
+	w workspace[float32]
+	x []float32
+}
+
+func newModel(cfg Config, d int, n *net[float32], nz *Normalizer) *Model {
+	return &Model{Config: cfg, Inputs: d, Norm: nz, net: n}
+}
+
+// Hidden is the number of latents.
+func (m *Model) Hidden() int { return m.net.h }
+
+func (m *Model) scratch() *inferScratch {
+	if s, ok := m.pool.Get().(*inferScratch); ok {
+		return s
+	}
+	return &inferScratch{}
+}
+
+// forEachChunk normalises x chunk by chunk and calls fn with the scaled
+// rows [lo,hi).
+func (m *Model) forEachChunk(x Matrix, fn func(s *inferScratch, xs []float32, lo, hi int)) {
+	s := m.scratch()
+	defer m.pool.Put(s)
+	d := m.Inputs
+	for lo := 0; lo < x.Rows; lo += inferChunk {
+		hi := min(lo+inferChunk, x.Rows)
+		rows := hi - lo
+		if cap(s.x) < rows*d {
+			s.x = make([]float32, rows*d)
+		}
+		xs := s.x[:rows*d]
+		m.Norm.apply(xs, x.Data[lo*d:hi*d], d)
+		s.w.ensure(m.net, rows)
+		fn(s, xs, lo, hi)
+	}
+}
+
+// Encode returns the codes [x.Rows, Hidden] of the rows of x (input units).
+func (m *Model) Encode(x Matrix) (Matrix, error) {
+	if err := x.check("encode input", m.Inputs); err != nil {
+		return Matrix{}, err
+	}
+	h := m.net.h
+	out := NewMatrix(x.Rows, h)
+	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
+		m.net.encode(xs, hi-lo, out.Data[lo*h:hi*h])
+	})
+	return out, nil
+}
+
+// Decode maps codes [n, Hidden] to reconstructions in input units.
+func (m *Model) Decode(codes Matrix) (Matrix, error) {
+	if err := codes.check("decode input", m.net.h); err != nil {
+		return Matrix{}, err
+	}
+	d, h := m.Inputs, m.net.h
+	out := NewMatrix(codes.Rows, d)
+	s := m.scratch()
+	defer m.pool.Put(s)
+	for lo := 0; lo < codes.Rows; lo += inferChunk {
+		hi := min(lo+inferChunk, codes.Rows)
+		s.w.ensure(m.net, hi-lo)
+		m.decodeInto(s, codes.Data[lo*h:hi*h], hi-lo, out.Data[lo*d:hi*d])
+	}
+	m.Norm.invert(out.Data, d)
+	return out, nil
+}
+
+// decodeInto writes the scaled reconstruction of codes into dst.
+func (m *Model) decodeInto(s *inferScratch, codes []float32, rows int, dst []float32) {
+	d := m.Inputs
+	if m.net.loss == BCE {
+		m.net.decode(codes, rows, s.w.z[:rows*d], dst)
+	} else {
+		m.net.decode(codes, rows, dst, nil)
+	}
+}
+
+// Reconstruct returns the reconstructions of the rows of x in input units.
+// For a denoising model this is the denoiser.
+func (m *Model) Reconstruct(x Matrix) (Matrix, error) {
+	if err := x.check("reconstruct input", m.Inputs); err != nil {
+		return Matrix{}, err
+	}
+	d, h := m.Inputs, m.net.h
+	out := NewMatrix(x.Rows, d)
+	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
+		a := s.w.a[:(hi-lo)*h]
+		m.net.encode(xs, hi-lo, a)
+		m.decodeInto(s, a, hi-lo, out.Data[lo*d:hi*d])
+	})
+	m.Norm.invert(out.Data, d)
+	return out, nil
+}
+
+// Score returns each row's anomaly score: the mean squared reconstruction
+// error over the features, measured in the model's scaled units (so that
+// --normalize standard weighs every feature alike).
+func (m *Model) Score(x Matrix) ([]float64, error) {
+	if err := x.check("score input", m.Inputs); err != nil {
+		return nil, err
+	}
+	d, h := m.Inputs, m.net.h
+	scores := make([]float64, x.Rows)
+	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
+		rows := hi - lo
+		a := s.w.a[:rows*h]
+		m.net.encode(xs, rows, a)
+		rec := s.w.dz[:rows*d]
+		m.decodeInto(s, a, rows, rec)
+		for i := 0; i < rows; i++ {
+			var e float64
+			for j := 0; j < d; j++ {
+				diff := float64(rec[i*d+j] - xs[i*d+j])
+				e += diff * diff
+			}
+			scores[lo+i] = e / float64(d)
+		}
+	})
+	return scores, nil
+}
+
+// Flagged reports which scores exceed the model's threshold.
+func (m *Model) Flagged(scores []float64) []bool {
+	f := make([]bool, len(scores))
+	for i, s := range scores {
+		f[i] = s > m.Threshold
+	}
+	return f
+}
+
+// Weights returns the model's tensors by name (W_enc [d,h], b_enc [h],
+// W_dec [h,d], b_dec [d]); for a tied model W_dec is W_enc transposed. The
+// slices are copies.
+func (m *Model) Weights() map[string][]float32 {
+	n := m.net
+	w := map[string][]float32{
+		"W_enc": append([]float32(nil), n.wEnc...),
+		"b_enc": append([]float32(nil), n.bEnc...),
+		"b_dec": append([]float32(nil), n.bDec...),
+	}
+	if n.tied {
+		t := make([]float32, n.h*n.d)
+		for i := 0; i < n.d; i++ {
+			for j := 0; j < n.h; j++ {
+				t[j*n.d+i] = n.wEnc[i*n.h+j]
+			}
+		}
+		w["W_dec"] = t
+	} else {
+		w["W_dec"] = append([]float32(nil), n.wDec...)
+	}
+	return w
+}
+
+func (m *Model) String() string {
+	c := m.Config
+	s := fmt.Sprintf("sae %d -> %d (%s, %s sparsity, %s loss", m.Inputs, m.net.h, c.Activation, c.Sparsity, c.Loss)
+	if c.Tied {
+		s += ", tied"
+	}
+	return s + ")"
+}

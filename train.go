@@ -1,0 +1,378 @@
+package sae
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/sae-go/sae/internal/kernels"
+)
+
+// History is what a training run recorded.
+type History struct {
+	// TrainLoss is the mean mini-batch objective of each epoch (for lbfgs,
+	// the full-batch objective of each iteration), penalties included.
+	TrainLoss []float64 `json:"train_loss"`
+	// ValLoss is the validation objective after each epoch (empty without
+	// validation data).
+	ValLoss []float64 `json:"val_loss,omitempty"`
+	// Epochs is the number of epochs (iterations) run, both phases.
+	Epochs int `json:"epochs"`
+	// FinetuneFrom is the index of the first reconstruction-only epoch, or
+	// -1 without fine-tuning.
+	FinetuneFrom int `json:"finetune_from"`
+	// StoppedEarly is set when early stopping ended a phase.
+	StoppedEarly bool `json:"stopped_early"`
+	// BestEpoch is the epoch whose weights were kept (early stopping).
+	BestEpoch int `json:"best_epoch"`
+	// Seconds of training, SamplesPerSecond the rows processed per second.
+	Seconds          float64 `json:"train_seconds"`
+	SamplesPerSecond float64 `json:"samples_per_second"`
+	// FinalLoss is the objective of the final weights on the training rows.
+	FinalLoss float64 `json:"final_loss"`
+	// TrainRows and ValRows count the rows used for each.
+	TrainRows int `json:"train_rows"`
+	ValRows   int `json:"val_rows"`
+}
+
+// Progress is reported after every step of training.
+type Progress struct {
+	Phase          string // "sparse" or "finetune"
+	Epoch, Epochs  int    // 1-based epoch, epochs in this phase
+	Step, Steps    int    // steps done, total steps of the run
+	Loss           float64
+	ValLoss        float64 // NaN until the first validation
+	EpochCompleted bool
+}
+
+// TrainOptions are the inputs of Train that are not hyper-parameters.
+type TrainOptions struct {
+	// Val, when non-empty, is the validation data (input units); it
+	// replaces Config.ValSplit.
+	Val Matrix
+	// Progress, when set, is called after every step.
+	Progress func(Progress)
+}
+
+// ErrDiverged is returned (wrapped) when the loss or gradient is not finite.
+var ErrDiverged = errors.New("training diverged")
+
+// Train fits a sparse autoencoder to the rows of x (input units).
+func Train(ctx context.Context, x Matrix, cfg Config, opt TrainOptions) (*Model, error) {
+	if err := x.check("training data", 0); err != nil {
+		return nil, err
+	}
+	if x.Rows == 0 || x.Cols == 0 {
+		return nil, fmt.Errorf("training data is empty (%d x %d)", x.Rows, x.Cols)
+	}
+	cfg = cfg.withDefaults(x.Cols)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Val.Rows > 0 {
+		if err := opt.Val.check("validation data", x.Cols); err != nil {
+			return nil, err
+		}
+	}
+	kernels.SetThreads(cfg.Threads)
+	t := newTrainer(x, cfg, opt)
+	if err := t.prepare(); err != nil {
+		return nil, err
+	}
+	if err := t.run(ctx); err != nil {
+		return nil, err
+	}
+	return t.finish()
+}
+
+type trainer struct {
+	cfg        Config
+	opt        TrainOptions
+	raw        Matrix
+	rng        *rand.Rand
+	nz         *Normalizer
+	train, val Matrix // scaled
+	net        *net[float32]
+	w          workspace[float32]
+	hist       History
+	best       []float32
+	bestVal    float64
+	xb         []float32 // batch gather buffer
+	perm       []int
+	step       int
+	steps      int
+	samples    int
+	start      time.Time
+}
+
+func newTrainer(x Matrix, cfg Config, opt TrainOptions) *trainer {
+	return &trainer{cfg: cfg, opt: opt, raw: x, rng: rand.New(rand.NewPCG(cfg.Seed, 0x5ae5ae)), bestVal: math.Inf(1)}
+}
+
+// prepare splits, fits the normaliser, scales the data and initialises the
+// network.
+func (t *trainer) prepare() error {
+	cfg, x := t.cfg, t.raw
+	d := x.Cols
+	idx := t.rng.Perm(x.Rows)
+	nVal := 0
+	if t.opt.Val.Rows == 0 && cfg.ValSplit > 0 {
+		nVal = int(math.Round(cfg.ValSplit * float64(x.Rows)))
+		if x.Rows-nVal < 1 {
+			nVal = 0
+		}
+	}
+	trainIdx := idx[:x.Rows-nVal]
+	gather := func(rows []int) Matrix {
+		m := NewMatrix(len(rows), d)
+		for i, r := range rows {
+			copy(m.Row(i), x.Row(r))
+		}
+		return m
+	}
+	t.train = gather(trainIdx)
+	if nVal > 0 {
+		t.val = gather(idx[x.Rows-nVal:])
+	} else if t.opt.Val.Rows > 0 {
+		t.val = Matrix{Rows: t.opt.Val.Rows, Cols: d, Data: append([]float32(nil), t.opt.Val.Data...)}
+	}
+	t.nz = FitNormalizer(cfg.Normalize, t.train)
+	t.nz.apply(t.train.Data, t.train.Data, d)
+	t.nz.apply(t.val.Data, t.val.Data, d)
+	if cfg.Loss == BCE {
+		for i, v := range t.train.Data {
+			if v < 0 || v > 1 {
+				r, c := i/d, i%d
+				return fmt.Errorf("loss bce needs data in [0, 1] but row %d column %d is %g after normalisation %s; use --normalize minmax or --loss mse", trainIdx[r]+1, c+1, v, cfg.Normalize)
+			}
+		}
+	}
+	t.hist.TrainRows, t.hist.ValRows = t.train.Rows, t.val.Rows
+	t.hist.FinetuneFrom = -1
+
+	t.net = newNet[float32](d, cfg.Hidden, cfg.Activation, cfg.Loss, cfg.Tied)
+	mean := make([]float32, d)
+	for i := 0; i < t.train.Rows; i++ {
+		kernels.Axpy(1, t.train.Row(i), mean)
+	}
+	kernels.Scale(1/float32(t.train.Rows), mean)
+	t.net.init(t.rng, mean)
+	return nil
+}
+
+func (t *trainer) penalty(finetune bool) penalty {
+	if finetune {
+		return penalty{sparsity: SparsityNone}
+	}
+	return penalty{sparsity: t.cfg.Sparsity, l1: t.cfg.L1, rho: t.cfg.Rho, beta: t.cfg.Beta}
+}
+
+func (t *trainer) run(ctx context.Context) error {
+	t.start = time.Now()
+	phases := []struct {
+		finetune bool
+		epochs   int
+	}{{false, t.cfg.Epochs}, {true, t.cfg.FinetuneEpochs}}
+	if t.cfg.Optimizer == LBFGS {
+		t.steps = t.cfg.Epochs + t.cfg.FinetuneEpochs
+	} else {
+		per := (t.train.Rows + t.cfg.Batch - 1) / t.cfg.Batch
+		t.steps = per * (t.cfg.Epochs + t.cfg.FinetuneEpochs)
+	}
+	for _, ph := range phases {
+		if ph.epochs == 0 {
+			continue
+		}
+		if ph.finetune {
+			t.hist.FinetuneFrom = t.hist.Epochs
+		}
+		t.best, t.bestVal = nil, math.Inf(1)
+		var err error
+		if t.cfg.Optimizer == LBFGS {
+			err = t.runLBFGS(ctx, ph.finetune, ph.epochs)
+		} else {
+			err = t.runMiniBatch(ctx, ph.finetune, ph.epochs)
+		}
+		if err != nil {
+			return err
+		}
+		if t.best != nil {
+			copy(t.net.params, t.best)
+		}
+	}
+	t.hist.Seconds = time.Since(t.start).Seconds()
+	if t.hist.Seconds > 0 {
+		t.hist.SamplesPerSecond = float64(t.samples) / t.hist.Seconds
+	}
+	return nil
+}
+
+// endEpoch records the epoch, runs validation and early stopping; it
+// reports whether training should stop.
+func (t *trainer) endEpoch(epoch, epochs int, finetune bool, trainLoss float64, patienceUnit int) (bool, error) {
+	if !isFinite(trainLoss) {
+		return false, fmt.Errorf("%w at epoch %d: loss is %g; lower --lr or set --clip", ErrDiverged, t.hist.Epochs+1, trainLoss)
+	}
+	t.hist.Epochs++
+	t.hist.TrainLoss = append(t.hist.TrainLoss, trainLoss)
+	val := math.NaN()
+	stop := false
+	if t.val.Rows > 0 {
+		val = t.objective(t.val, t.penalty(finetune), false)
+		t.hist.ValLoss = append(t.hist.ValLoss, val)
+		if t.best == nil || val < t.bestVal-1e-7*math.Abs(t.bestVal) {
+			t.bestVal = val
+			t.best = append(t.best[:0], t.net.params...)
+			t.hist.BestEpoch = t.hist.Epochs
+		} else if t.cfg.Patience > 0 && t.hist.Epochs-t.hist.BestEpoch >= t.cfg.Patience*patienceUnit {
+			t.hist.StoppedEarly = true
+			stop = true
+		}
+	} else {
+		t.hist.BestEpoch = t.hist.Epochs
+	}
+	if t.opt.Progress != nil {
+		t.opt.Progress(Progress{Phase: phaseName(finetune), Epoch: epoch, Epochs: epochs, Step: t.step, Steps: t.steps, Loss: trainLoss, ValLoss: val, EpochCompleted: true})
+	}
+	return stop, nil
+}
+
+func phaseName(finetune bool) string {
+	if finetune {
+		return "finetune"
+	}
+	return "sparse"
+}
+
+func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) error {
+	cfg := t.cfg
+	d := t.train.Cols
+	n := t.train.Rows
+	p := t.net.params
+	var opt interface {
+		step(p, g []float32, lr float64)
+	}
+	if cfg.Optimizer == SGD {
+		opt = &sgdMomentum{u: make([]float32, len(p)), mu: float32(cfg.Momentum)}
+	} else {
+		opt = newAdam(len(p))
+	}
+	pen := t.penalty(finetune)
+	warm := int(cfg.Warmup * float64(t.steps))
+	bs := min(cfg.Batch, n)
+	if len(t.xb) < bs*d {
+		t.xb = make([]float32, bs*d)
+	}
+	if len(t.perm) != n {
+		t.perm = make([]int, n)
+		for i := range t.perm {
+			t.perm[i] = i
+		}
+	}
+	t.w.ensure(t.net, bs)
+	for epoch := 1; epoch <= epochs; epoch++ {
+		t.rng.Shuffle(n, func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
+		var sum float64
+		for lo := 0; lo < n; lo += bs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			rows := min(bs, n-lo)
+			xb := t.xb[:rows*d]
+			for i, r := range t.perm[lo : lo+rows] {
+				copy(xb[i*d:(i+1)*d], t.train.Data[r*d:(r+1)*d])
+			}
+			clear(t.w.grad)
+			lp := t.net.forwardBackward(&t.w, xb, xb, rows, 1/float32(rows), pen, nil)
+			lp.decay = t.net.addDecay(t.w.grad, cfg.WeightDecay)
+			loss := lp.total()
+			gnorm := clipGrad(t.w.grad, cfg.ClipNorm)
+			if !isFinite(loss) || !isFinite(gnorm) {
+				return fmt.Errorf("%w at epoch %d step %d: loss %g, gradient norm %g; lower --lr or set --clip", ErrDiverged, t.hist.Epochs+1, t.step+1, loss, gnorm)
+			}
+			opt.step(p, t.w.grad, lrAt(cfg.LR, t.step, t.steps, warm, cfg.Decay))
+			t.step++
+			t.samples += rows
+			sum += loss * float64(rows)
+			if t.opt.Progress != nil {
+				t.opt.Progress(Progress{Phase: phaseName(finetune), Epoch: epoch, Epochs: epochs, Step: t.step, Steps: t.steps, Loss: loss, ValLoss: math.NaN()})
+			}
+		}
+		stop, err := t.endEpoch(epoch, epochs, finetune, sum/float64(n), 1)
+		if err != nil || stop {
+			return err
+		}
+	}
+	return nil
+}
+
+// objective is the full-data objective on m (scaled): the reconstruction
+// loss and the sparsity penalty with latent rates over all rows, plus
+// weight decay when decay is set. With grad, it also leaves the gradient
+// in t.w.grad.
+func (t *trainer) objective(m Matrix, pen penalty, decay bool) float64 {
+	f, _ := t.objectiveGrad(m, pen, decay, false)
+	return f
+}
+
+func (t *trainer) objectiveGrad(m Matrix, pen penalty, decay, grad bool) (float64, []float32) {
+	n, d, h := m.Rows, m.Cols, t.net.h
+	chunk := min(n, inferChunk)
+	t.w.ensure(t.net, chunk)
+	var rates []float32
+	if pen.sparsity == SparsityKL && pen.beta != 0 {
+		// First pass: the latents' mean rates over all rows.
+		rates = make([]float32, h)
+		for lo := 0; lo < n; lo += chunk {
+			rows := min(chunk, n-lo)
+			a := t.w.a[:rows*h]
+			t.net.encode(m.Data[lo*d:(lo+rows)*d], rows, a)
+			for i := 0; i < rows; i++ {
+				for j, v := range a[i*h : i*h+h] {
+					r, _ := firingRate(t.net.act, v)
+					rates[j] += r
+				}
+			}
+		}
+		kernels.Scale(1/float32(n), rates)
+	}
+	clear(t.w.grad)
+	var total float64
+	norm := 1 / float32(n)
+	for lo := 0; lo < n; lo += chunk {
+		rows := min(chunk, n-lo)
+		x := m.Data[lo*d : (lo+rows)*d]
+		lp := t.net.forwardBackward(&t.w, x, x, rows, norm, pen, rates)
+		total += lp.recon + lp.sparsity
+	}
+	if rates != nil {
+		total += klValue(rates, pen.rho, pen.beta)
+	}
+	if decay {
+		total += t.net.addDecay(t.w.grad, t.cfg.WeightDecay)
+	}
+	if !grad {
+		return total, nil
+	}
+	return total, t.w.grad
+}
+
+// finish computes the final objective and the anomaly threshold and builds
+// the model.
+func (t *trainer) finish() (*Model, error) {
+	t.hist.FinalLoss = t.objective(t.train, t.penalty(t.cfg.FinetuneEpochs > 0), true)
+	m := newModel(t.cfg, t.raw.Cols, t.net, t.nz)
+	h := t.hist
+	m.History = &h
+	scores, err := m.Score(t.raw)
+	if err != nil {
+		return nil, err
+	}
+	m.Threshold = Quantile(scores, 1-t.cfg.Contamination)
+	return m, nil
+}
+
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

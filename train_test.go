@@ -1,0 +1,171 @@
+package sae
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// sparseData draws rows as sums of a few of nf random features: data with
+// a known sparse structure.
+func sparseData(n, d, nf, active int, seed uint64) Matrix {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	feats := make([][]float32, nf)
+	for f := range feats {
+		feats[f] = make([]float32, d)
+		for j := range feats[f] {
+			if rng.Float64() < 0.3 {
+				feats[f][j] = float32(rng.Float64())
+			}
+		}
+	}
+	x := NewMatrix(n, d)
+	for i := 0; i < n; i++ {
+		row := x.Row(i)
+		for k := 0; k < active; k++ {
+			f := feats[rng.IntN(nf)]
+			c := float32(0.5 + 0.5*rng.Float64())
+			for j := range row {
+				row[j] += c * f[j]
+			}
+		}
+		for j := range row {
+			row[j] = min(row[j], 1)
+		}
+	}
+	return x
+}
+
+func TestTrainReducesLossAllOptimizers(t *testing.T) {
+	x := sparseData(600, 20, 12, 2, 1)
+	for _, opt := range []Optimizer{Adam, SGD, LBFGS} {
+		t.Run(string(opt), func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Hidden = 16
+			cfg.Optimizer = opt
+			cfg.Sparsity = SparsityL1
+			cfg.Epochs = 30
+			if opt == LBFGS {
+				cfg.Epochs = 150
+			}
+			cfg.Batch = 32
+			cfg.ValSplit = 0
+			if opt == Adam {
+				cfg.LR = 0.01
+			}
+			m, err := Train(context.Background(), x, cfg, TrainOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := m.History
+			first, last := h.TrainLoss[0], h.TrainLoss[len(h.TrainLoss)-1]
+			if !(last < 0.7*first) {
+				t.Errorf("loss went from %g to %g", first, last)
+			}
+			mt, err := m.Eval(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mt.FVU > 0.5 {
+				t.Errorf("fvu %g: the model did not learn the data", mt.FVU)
+			}
+		})
+	}
+}
+
+func TestTrainDeterministic(t *testing.T) {
+	x := sparseData(300, 12, 8, 2, 2)
+	cfg := DefaultConfig()
+	cfg.Hidden = 8
+	cfg.Epochs = 3
+	var ws [2][]float32
+	for i := range ws {
+		m, err := Train(context.Background(), x, cfg, TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws[i] = m.net.params
+	}
+	for i := range ws[0] {
+		if ws[0][i] != ws[1][i] {
+			t.Fatalf("parameter %d differs between identical runs: %g vs %g", i, ws[0][i], ws[1][i])
+		}
+	}
+	cfg.Seed = 2
+	m, _ := Train(context.Background(), x, cfg, TrainOptions{})
+	same := true
+	for i := range ws[0] {
+		same = same && ws[0][i] == m.net.params[i]
+	}
+	if same {
+		t.Fatal("a different seed gave the same model")
+	}
+}
+
+// The full-batch objective computed in chunks with global rates equals the
+// objective of one batch holding every row, and so do the gradients.
+func TestChunkedObjectiveMatchesOneBatch(t *testing.T) {
+	x := sparseData(inferChunk+300, 6, 5, 2, 3)
+	cfg := DefaultConfig().withDefaults(6)
+	cfg.Hidden = 4
+	tr := newTrainer(x, cfg, TrainOptions{})
+	tr.cfg.ValSplit = 0
+	if err := tr.prepare(); err != nil {
+		t.Fatal(err)
+	}
+	pen := tr.penalty(false)
+	f, g := tr.objectiveGrad(tr.train, pen, true, true)
+	g = append([]float32(nil), g...)
+	var w workspace[float32]
+	w.ensure(tr.net, tr.train.Rows)
+	clear(w.grad)
+	lp := tr.net.forwardBackward(&w, tr.train.Data, tr.train.Data, tr.train.Rows, 1/float32(tr.train.Rows), pen, nil)
+	lp.decay = tr.net.addDecay(w.grad, cfg.WeightDecay)
+	if math.Abs(f-lp.total()) > 1e-4*math.Abs(f) {
+		t.Fatalf("chunked objective %g, one batch %g", f, lp.total())
+	}
+	for i := range g {
+		if math.Abs(float64(g[i]-w.grad[i])) > 1e-4*(1+math.Abs(float64(g[i]))) {
+			t.Fatalf("gradient %d: chunked %g, one batch %g", i, g[i], w.grad[i])
+		}
+	}
+}
+
+func TestKLSparsityReachesRho(t *testing.T) {
+	x := sparseData(2000, 30, 20, 2, 4)
+	cfg := DefaultConfig()
+	cfg.Hidden = 40
+	cfg.Epochs = 40
+	cfg.LR = 0.01
+	cfg.Rho, cfg.Beta = 0.05, 3
+	m, err := Train(context.Background(), x, cfg, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, _ := m.Eval(x)
+	if math.Abs(mt.MeanActivation-0.05) > 0.2*0.05 {
+		t.Errorf("beta=3: mean activation %g, want within 20%% of 0.05", mt.MeanActivation)
+	}
+	cfg.Beta = 0
+	m, _ = Train(context.Background(), x, cfg, TrainOptions{})
+	mt0, _ := m.Eval(x)
+	if math.Abs(mt0.MeanActivation-0.05) <= 0.2*0.05 {
+		t.Errorf("beta=0: mean activation %g is near rho without the penalty", mt0.MeanActivation)
+	}
+}
+
+func TestDivergenceIsReported(t *testing.T) {
+	x := sparseData(200, 10, 5, 2, 5)
+	cfg := DefaultConfig()
+	cfg.Optimizer = SGD
+	cfg.LR = 1e6
+	cfg.Warmup = 0
+	cfg.Activation = ReLU
+	cfg.Sparsity = SparsityNone
+	_, err := Train(context.Background(), x, cfg, TrainOptions{})
+	if err == nil {
+		t.Fatal("lr 1e6 trained without error")
+	}
+	t.Log(err)
+}
