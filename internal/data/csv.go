@@ -1,0 +1,161 @@
+package data
+
+// CSV: numbers separated by commas (or semicolons or tabs, detected from the
+// first line), an optional header row, blank lines skipped, quoted fields
+// allowed (RFC 4180 quoting, as encoding/csv reads it).
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// csvReader returns a csv.Reader for b with the delimiter detected from the
+// first non-blank line: the most frequent of ',', ';' and tab outside quotes
+// (',' on a tie or when none occurs). A UTF-8 byte-order mark is skipped.
+func csvReader(b []byte) *csv.Reader {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	first := b
+	for len(first) > 0 {
+		line := first
+		rest := []byte(nil)
+		if i := bytes.IndexByte(first, '\n'); i >= 0 {
+			line, rest = first[:i], first[i+1:]
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			first = line
+			break
+		}
+		first = rest
+	}
+	var comma, semi, tab int
+	quoted := false
+	for _, c := range first {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == ',':
+			comma++
+		case c == ';':
+			semi++
+		case c == '\t':
+			tab++
+		}
+	}
+	r := csv.NewReader(bufio.NewReader(bytes.NewReader(b)))
+	r.Comma = ','
+	switch {
+	case semi > comma && semi >= tab:
+		r.Comma = ';'
+	case tab > comma && tab > semi:
+		r.Comma = '\t'
+	}
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	r.TrimLeadingSpace = r.Comma != '\t'
+	return r
+}
+
+// csvRecord reads the next record, returning nil at the end.
+func csvRecord(r *csv.Reader) ([]string, error) {
+	rec, err := r.Read()
+	if err == io.EOF {
+		return nil, nil
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("line %d column %d: %v", pe.Line, pe.Column, pe.Err)
+		}
+		return nil, err
+	}
+	return rec, nil
+}
+
+// isHeader reports whether rec has a non-empty field that is not a number.
+func isHeader(rec []string) bool {
+	for _, f := range rec {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if _, err := strconv.ParseFloat(f, 64); err != nil && !errors.Is(err, strconv.ErrRange) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseField parses field i of the current record of r as a finite float32.
+func parseField(r *csv.Reader, rec []string, i int) (float32, error) {
+	line, _ := r.FieldPos(i)
+	f := strings.TrimSpace(rec[i])
+	if f == "" {
+		return 0, fmt.Errorf("line %d column %d: empty field", line, i+1)
+	}
+	v, err := strconv.ParseFloat(f, 32)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) && !math.IsInf(v, 0) {
+			v, err = 0, nil // underflow to zero
+		} else if errors.Is(err, strconv.ErrRange) {
+			return 0, fmt.Errorf("line %d column %d: %q is outside the float32 range", line, i+1, f)
+		} else {
+			return 0, fmt.Errorf("line %d column %d: %q is not a number", line, i+1, f)
+		}
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("line %d column %d: %s", line, i+1, nonFinite(float32(v)))
+	}
+	return float32(v), nil
+}
+
+// decodeCSV parses a whole CSV file of numbers.
+func decodeCSV(b []byte) (*Matrix, error) {
+	r := csvReader(b)
+	rec, err := csvRecord(r)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return nil, errors.New("no data (only blank lines)")
+	}
+	cols := len(rec)
+	if isHeader(rec) {
+		if rec, err = csvRecord(r); err != nil {
+			return nil, err
+		}
+	}
+	var data []float32
+	rows := 0
+	for rec != nil {
+		if len(rec) != cols {
+			line, _ := r.FieldPos(0)
+			return nil, fmt.Errorf("line %d has %d fields, expected %d", line, len(rec), cols)
+		}
+		if len(data)+cols > maxElements {
+			return nil, fmt.Errorf("more than %d values", maxElements)
+		}
+		for i := range rec {
+			v, err := parseField(r, rec, i)
+			if err != nil {
+				return nil, err
+			}
+			data = append(data, v)
+		}
+		rows++
+		if rec, err = csvRecord(r); err != nil {
+			return nil, err
+		}
+	}
+	if rows == 0 {
+		return nil, errors.New("empty matrix: no data rows after the header")
+	}
+	return &Matrix{Rows: rows, Cols: cols, Data: data}, nil
+}

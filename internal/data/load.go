@@ -1,0 +1,211 @@
+// Package data reads and writes the numeric files sae works with: .npy, .npz,
+// .csv, MNIST-style IDX (raw or gzipped) and .safetensors.
+//
+// # Shapes
+//
+// Load returns a 2-D matrix. A file holding a rank-3 or higher array, such as
+// an image stack [n, 28, 28], is flattened to [n, 28*28]: row i is element i
+// of the first axis with its trailing axes laid out in C (row-major) order,
+// whatever the order in the file. Rank 0 and 1 arrays are rejected, as are
+// empty matrices (0 rows or 0 columns). No array may hold more than 1<<31
+// elements, and every shape read from a header is checked against the bytes
+// the file actually holds before anything is allocated.
+//
+// # Values
+//
+// Every numeric type a format can hold (floats of 16, 32 and 64 bits,
+// bfloat16, signed and unsigned integers of 8 to 64 bits, bool) is converted
+// to float32. IDX images of unsigned bytes are scaled to [0, 1] (divided by
+// 255); nothing else is rescaled. NaN and ±Inf are rejected by every reader,
+// as is a float64 value outside the float32 range. The writers do not check
+// values.
+//
+// # Errors
+//
+// Every error is an *Error: one line that starts with the file path and says
+// what is wrong, for example
+//
+//	x.npy: truncated: header declares 100x784 float32 (313600 bytes of data) but 1000 bytes follow
+//	x.npy: row 3 column 2: NaN
+//	x.csv: line 12 column 3: "abc" is not a number
+//	x.csv: line 7 has 5 fields, expected 4
+//
+// Positions are 1-based. In a CSV file the row is the line number in the
+// file (the header, when there is one, is line 1) and the column is the field
+// number. In every other format the row and column are those of the matrix
+// Load returns (after flattening), and labels are counted from 1.
+package data
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Options select what Load reads.
+type Options struct {
+	Key string // array name for .npz (default "X") and .safetensors (default: the only tensor); ignored by other formats
+}
+
+// Error is the error every function of this package returns: the file and
+// what is wrong with it. Err may wrap an underlying error such as an
+// *os.PathError's cause.
+type Error struct {
+	Path string
+	Err  error
+}
+
+// Error returns "path: what is wrong", always on one line: control
+// characters in the path or the message are escaped.
+func (e *Error) Error() string {
+	return oneLine(e.Path + ": " + e.Err.Error())
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// oneLine escapes control characters so that s prints on one line.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			q := fmt.Sprintf("%q", string(r))
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// fail wraps err as an *Error for path (err may already be one for path).
+func fail(path string, err error) error {
+	var e *Error
+	if errors.As(err, &e) && e.Path == path {
+		return err
+	}
+	return &Error{Path: path, Err: err}
+}
+
+// failf builds an *Error for path from a format.
+func failf(path, format string, args ...any) error {
+	return &Error{Path: path, Err: fmt.Errorf(format, args...)}
+}
+
+// readFile reads the whole of path, rejecting an empty file.
+func readFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, &Error{Path: path, Err: fmt.Errorf("cannot %s: %w", pe.Op, pe.Err)}
+		}
+		return nil, fail(path, err)
+	}
+	if len(b) == 0 {
+		return nil, failf(path, "empty file")
+	}
+	return b, nil
+}
+
+// File formats, as chosen from a file name.
+const (
+	formatUnknown = iota
+	formatNPY
+	formatNPZ
+	formatCSV
+	formatIDX
+	formatSafetensors
+)
+
+var idxName = regexp.MustCompile(`(\.idx|[-._]idx[0-9]+(-ubyte)?)$`)
+
+// formatOf chooses a format from the file name, case-insensitively. Only IDX
+// files may carry a further .gz; gzip is also detected by content.
+func formatOf(path string) int {
+	name := strings.ToLower(filepath.Base(path))
+	if base, ok := strings.CutSuffix(name, ".gz"); ok {
+		if idxName.MatchString(base) {
+			return formatIDX
+		}
+		return formatUnknown
+	}
+	switch filepath.Ext(name) {
+	case ".npy":
+		return formatNPY
+	case ".npz":
+		return formatNPZ
+	case ".csv":
+		return formatCSV
+	case ".safetensors":
+		return formatSafetensors
+	}
+	if idxName.MatchString(name) {
+		return formatIDX
+	}
+	return formatUnknown
+}
+
+// Load reads a 2-D numeric matrix, choosing the format by file name:
+//
+//   - .npy: any numeric dtype (float16/32/64, int/uint 8 to 64 bits, bool),
+//     either byte order, C or Fortran order; object and structured dtypes are
+//     rejected.
+//   - .npz: a zip (stored or deflated) of .npy files; the array "X" unless
+//     opt.Key names another.
+//   - .csv: numbers separated by commas, or by semicolons or tabs when the
+//     first line clearly uses them; the first row is a header when one of its
+//     fields is not a number; blank lines are skipped; fields may be quoted.
+//   - IDX, MNIST style (.idx, *-idx3-ubyte, *.idx3-ubyte, each optionally
+//     .gz; gzip is also recognised by its magic bytes): unsigned bytes are
+//     scaled to [0, 1], other types converted as they are.
+//   - .safetensors: the only tensor, or the one opt.Key names.
+//
+// Arrays of rank 3 or more are flattened to [n, rest]; see the package
+// documentation for this and for the error conventions.
+func Load(path string, opt Options) (*Matrix, error) {
+	f := formatOf(path)
+	if f == formatUnknown {
+		return nil, failf(path, "unknown format (want .npy, .npz, .csv, .idx[.gz], .safetensors)")
+	}
+	b, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m *Matrix
+	switch f {
+	case formatCSV:
+		m, err = decodeCSV(b)
+	case formatNPY, formatNPZ, formatIDX, formatSafetensors:
+		var a *array
+		switch f {
+		case formatNPY:
+			a, err = decodeNPY(b)
+		case formatNPZ:
+			key := opt.Key
+			if key == "" {
+				key = "X"
+			}
+			a, err = decodeNPZ(b, key)
+		case formatIDX:
+			a, err = decodeIDX(b, true)
+		case formatSafetensors:
+			a, err = safetensorsArray(b, opt.Key)
+		}
+		if err == nil {
+			m, err = a.matrix()
+		}
+	}
+	if err != nil {
+		return nil, fail(path, err)
+	}
+	return m, nil
+}

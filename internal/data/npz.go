@@ -1,0 +1,105 @@
+package data
+
+// NumPy .npz: a zip archive (stored or deflated) whose entries are .npy files
+// named after their arrays ("X.npy" holds the array X).
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// maxEntryBytes bounds the uncompressed size of one .npz entry: the largest
+// array allowed, plus room for a header.
+const maxEntryBytes = maxElements*8 + 1<<20
+
+// decodeNPZ parses a whole .npz file and returns the array named key.
+func decodeNPZ(b []byte, key string) (*array, error) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, fmt.Errorf("not a valid .npz (zip) archive: %v", err)
+	}
+	key = strings.TrimSuffix(key, ".npy")
+	byName := map[string]*zip.File{}
+	var names []string
+	for _, f := range zr.File {
+		name := strings.TrimSuffix(f.Name, ".npy")
+		if byName[name] != nil {
+			return nil, fmt.Errorf("duplicate entry %q in the archive", f.Name)
+		}
+		byName[name] = f
+		names = append(names, name)
+	}
+	f := byName[key]
+	if f == nil {
+		if len(names) == 0 {
+			return nil, fmt.Errorf("no array %q (the archive is empty)", key)
+		}
+		return nil, fmt.Errorf("no array %q (arrays: %s)", key, nameList(names))
+	}
+	content, err := readZipEntry(f)
+	if err != nil {
+		return nil, fmt.Errorf("entry %q: %v", f.Name, err)
+	}
+	a, err := decodeNPY(content)
+	if err != nil {
+		return nil, fmt.Errorf("entry %q: %v", f.Name, err)
+	}
+	return a, nil
+}
+
+// readZipEntry reads one entry, never allocating more than its compressed
+// size makes possible.
+func readZipEntry(f *zip.File) ([]byte, error) {
+	size := f.UncompressedSize64
+	switch f.Method {
+	case zip.Store:
+		if size != f.CompressedSize64 {
+			return nil, fmt.Errorf("stored entry has compressed size %d but uncompressed size %d", f.CompressedSize64, size)
+		}
+	case zip.Deflate:
+		// Deflate cannot expand data more than 1032 times.
+		if size > f.CompressedSize64*1032+1024 {
+			return nil, fmt.Errorf("declared size %d is more than %d bytes of deflated data can hold", size, f.CompressedSize64)
+		}
+	default:
+		return nil, fmt.Errorf("unsupported compression method %d (want stored or deflated)", f.Method)
+	}
+	if size > maxEntryBytes {
+		return nil, fmt.Errorf("absurd size %d bytes", size)
+	}
+	if size == 0 {
+		return nil, errors.New("empty file")
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	content, err := readUpTo(rc, int(size)+1)
+	if err != nil {
+		return nil, fmt.Errorf("corrupt compressed data: %v", err)
+	}
+	if uint64(len(content)) != size {
+		return nil, fmt.Errorf("holds %d bytes but the archive declares %d", len(content), size)
+	}
+	return content, nil
+}
+
+// nameList formats names sorted and comma-separated, at most 10 of them.
+func nameList(names []string) string {
+	s := append([]string(nil), names...)
+	sort.Strings(s)
+	for i, n := range s {
+		if strings.ContainsAny(n, ", ()") || n == "" {
+			s[i] = fmt.Sprintf("%q", n)
+		}
+	}
+	if len(s) > 10 {
+		return strings.Join(s[:10], ", ") + fmt.Sprintf(", and %d more", len(s)-10)
+	}
+	return strings.Join(s, ", ")
+}
