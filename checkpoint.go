@@ -1,0 +1,197 @@
+package sae
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/sae-go/sae/internal/data"
+	"github.com/sae-go/sae/internal/safefile"
+)
+
+// FormatVersion is the version of the model directory layout this build
+// writes; Load reads versions up to it.
+const FormatVersion = 1
+
+// Version is the version of sae that wrote a model.
+const Version = "0.1.0"
+
+// Files inside a model directory.
+const (
+	ConfigFile  = "config.json"
+	WeightsFile = "model.safetensors"
+)
+
+// Architecture describes the network's shape in config.json.
+type Architecture struct {
+	Kind       string     `json:"kind"` // "sae"
+	Inputs     int        `json:"inputs"`
+	Hidden     int        `json:"hidden"`
+	Activation Activation `json:"activation"`
+	Output     string     `json:"output"` // "linear" (mse) or "sigmoid" (bce)
+	Tied       bool       `json:"tied"`
+}
+
+// modelFile is config.json.
+type modelFile struct {
+	Format        string       `json:"format"`
+	FormatVersion int          `json:"format_version"`
+	SaeVersion    string       `json:"sae_version"`
+	Architecture  Architecture `json:"architecture"`
+	Normalize     Normalize    `json:"normalize"`
+	Threshold     float64      `json:"threshold"`
+	Config        Config       `json:"config"`
+	Training      *History     `json:"training,omitempty"`
+}
+
+// Save writes the model directory dir (config.json + model.safetensors)
+// atomically: a crash mid-save leaves the previous directory intact.
+func (m *Model) Save(dir string) error {
+	n := m.net
+	out := "linear"
+	if n.loss == BCE {
+		out = "sigmoid"
+	}
+	norm := NormalizeNone
+	if m.Norm != nil {
+		norm = m.Norm.Kind
+	}
+	if !isFinite(m.Threshold) {
+		return fmt.Errorf("save %s: anomaly threshold is %g", dir, m.Threshold)
+	}
+	mf := modelFile{
+		Format: "sae-model", FormatVersion: FormatVersion, SaeVersion: Version,
+		Architecture: Architecture{Kind: "sae", Inputs: n.d, Hidden: n.h, Activation: n.act, Output: out, Tied: n.tied},
+		Normalize:    norm, Threshold: m.Threshold, Config: m.Config, Training: m.History,
+	}
+	cfgJSON, err := json.MarshalIndent(mf, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", dir, err)
+	}
+	tensors := map[string]data.Tensor{}
+	for _, s := range n.segments() {
+		tensors[s.name] = data.Tensor{Shape: s.shape, Data: n.params[s.off : s.off+s.size()]}
+	}
+	if m.Norm != nil {
+		tensors["norm.shift"] = data.Tensor{Shape: []int{n.d}, Data: m.Norm.Shift}
+		tensors["norm.scale"] = data.Tensor{Shape: []int{n.d}, Data: m.Norm.Scale}
+	}
+	err = safefile.WriteDir(dir, func(tmp string) error {
+		if err := data.WriteSafetensors(filepath.Join(tmp, WeightsFile), tensors, map[string]string{"format": "sae", "format_version": fmt.Sprint(FormatVersion)}); err != nil {
+			return err
+		}
+		return safefile.WriteFileIn(tmp, ConfigFile, func(w io.Writer) error {
+			_, err := w.Write(append(cfgJSON, '\n'))
+			return err
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("save %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Load reads a model directory written by Save. Every inconsistency
+// (missing tensor, wrong shape, bad config) is an error naming the file.
+func Load(dir string) (*Model, error) {
+	cfgPath := filepath.Join(dir, ConfigFile)
+	raw, err := os.ReadFile(cfgPath)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			if st, e := os.Stat(dir); e != nil || !st.IsDir() {
+				return nil, fmt.Errorf("%s: no such model directory", dir)
+			}
+			return nil, fmt.Errorf("%s: not a model directory (no %s)", dir, ConfigFile)
+		}
+		return nil, err
+	}
+	var mf modelFile
+	if err := json.Unmarshal(raw, &mf); err != nil {
+		return nil, fmt.Errorf("%s: %v", cfgPath, err)
+	}
+	if mf.Format != "sae-model" {
+		return nil, fmt.Errorf("%s: format %q is not an sae model", cfgPath, mf.Format)
+	}
+	if mf.FormatVersion < 1 || mf.FormatVersion > FormatVersion {
+		return nil, fmt.Errorf("%s: format version %d is not supported (this build reads 1..%d)", cfgPath, mf.FormatVersion, FormatVersion)
+	}
+	a := mf.Architecture
+	if a.Kind != "sae" {
+		return nil, fmt.Errorf("%s: architecture kind %q is not supported", cfgPath, a.Kind)
+	}
+	if a.Inputs < 1 || a.Hidden < 1 || a.Inputs > 1<<24 || a.Hidden > 1<<24 || a.Inputs*a.Hidden > 1<<31 {
+		return nil, fmt.Errorf("%s: architecture %d -> %d is out of range", cfgPath, a.Inputs, a.Hidden)
+	}
+	cfg := mf.Config
+	cfg.Hidden, cfg.Activation, cfg.Tied = a.Hidden, a.Activation, a.Tied
+	switch a.Output {
+	case "linear":
+		cfg.Loss = MSE
+	case "sigmoid":
+		cfg.Loss = BCE
+	default:
+		return nil, fmt.Errorf("%s: output %q is not linear or sigmoid", cfgPath, a.Output)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %v", cfgPath, err)
+	}
+	if math.IsNaN(mf.Threshold) {
+		return nil, fmt.Errorf("%s: threshold is not a number", cfgPath)
+	}
+	wPath := filepath.Join(dir, WeightsFile)
+	tensors, _, err := data.ReadSafetensors(wPath)
+	if err != nil {
+		return nil, err
+	}
+	n := newNet[float32](a.Inputs, a.Hidden, a.Activation, cfg.Loss, a.Tied)
+	for _, s := range n.segments() {
+		t, ok := tensors[s.name]
+		if !ok {
+			return nil, fmt.Errorf("%s: missing tensor %s", wPath, s.name)
+		}
+		if !sameShape(t.Shape, s.shape) {
+			return nil, fmt.Errorf("%s: tensor %s has shape %v, config.json says %v", wPath, s.name, t.Shape, s.shape)
+		}
+		copy(n.params[s.off:], t.Data)
+	}
+	for i, v := range n.params {
+		if !isFinite(float64(v)) {
+			return nil, fmt.Errorf("%s: parameter %d is %g", wPath, i, v)
+		}
+	}
+	var nz *Normalizer
+	if mf.Normalize != NormalizeNone && mf.Normalize != "" {
+		sh, ok1 := tensors["norm.shift"]
+		sc, ok2 := tensors["norm.scale"]
+		if !ok1 || !ok2 || !sameShape(sh.Shape, []int{a.Inputs}) || !sameShape(sc.Shape, []int{a.Inputs}) {
+			return nil, fmt.Errorf("%s: normalisation %s needs tensors norm.shift and norm.scale of shape [%d]", wPath, mf.Normalize, a.Inputs)
+		}
+		for _, v := range sc.Data {
+			if !(v > 0) || !isFinite(float64(v)) {
+				return nil, fmt.Errorf("%s: norm.scale holds %g; scales must be positive", wPath, v)
+			}
+		}
+		nz = &Normalizer{Kind: mf.Normalize, Shift: sh.Data, Scale: sc.Data}
+	}
+	cfg.Normalize = mf.Normalize
+	m := newModel(cfg, a.Inputs, n, nz)
+	m.Threshold = mf.Threshold
+	m.History = mf.Training
+	return m, nil
+}
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

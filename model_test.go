@@ -1,0 +1,137 @@
+package sae
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func trainSmall(t *testing.T, mutate func(*Config)) (*Model, Matrix) {
+	t.Helper()
+	x := sparseData(400, 16, 10, 2, 9)
+	cfg := DefaultConfig()
+	cfg.Hidden = 12
+	cfg.Epochs = 5
+	cfg.Normalize = NormalizeStandard
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	m, err := Train(context.Background(), x, cfg, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, x
+}
+
+func TestEncodeDecodeEqualsReconstruct(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		mut  func(*Config)
+	}{
+		{"untied", nil},
+		{"tied-bce-minmax", func(c *Config) { c.Tied, c.Loss, c.Normalize = true, BCE, NormalizeMinMax }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, x := trainSmall(t, c.mut)
+			codes, err := m.Encode(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec, err := m.Decode(codes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, err := m.Reconstruct(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range rec.Data {
+				if dec.Data[i] != rec.Data[i] {
+					t.Fatalf("element %d: decode(encode(x)) = %g, reconstruct(x) = %g", i, dec.Data[i], rec.Data[i])
+				}
+			}
+		})
+	}
+}
+
+func TestSaveLoadIdentical(t *testing.T) {
+	m, x := trainSmall(t, nil)
+	dir := filepath.Join(t.TempDir(), "model")
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []func(*Model) []float32{
+		func(m *Model) []float32 { r, _ := m.Encode(x); return r.Data },
+		func(m *Model) []float32 { r, _ := m.Reconstruct(x); return r.Data },
+		func(m *Model) []float32 {
+			s, _ := m.Score(x)
+			o := make([]float32, len(s))
+			for i, v := range s {
+				o[i] = float32(v)
+			}
+			return o
+		},
+	} {
+		a, b := f(m), f(m2)
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("output %d differs after save/load: %g vs %g", i, a[i], b[i])
+			}
+		}
+	}
+	if m2.Threshold != m.Threshold || m2.Config != m.Config {
+		t.Fatalf("metadata differs after load: %+v vs %+v", m2.Config, m.Config)
+	}
+	// Saving over an existing model replaces it and leaves no temporary files.
+	if err := m2.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(filepath.Dir(dir))
+	if len(ents) != 1 {
+		t.Fatalf("after re-save the parent holds %d entries, want 1", len(ents))
+	}
+}
+
+func TestLoadRejectsBadModels(t *testing.T) {
+	m, _ := trainSmall(t, nil)
+	base := filepath.Join(t.TempDir(), "m")
+	if err := m.Save(base); err != nil {
+		t.Fatal(err)
+	}
+	cfgRaw, _ := os.ReadFile(filepath.Join(base, ConfigFile))
+	wRaw, _ := os.ReadFile(filepath.Join(base, WeightsFile))
+	cases := []struct {
+		name   string
+		cfg, w []byte
+		want   string
+	}{
+		{"bad json", []byte("{"), wRaw, "config.json"},
+		{"wrong format", []byte(`{"format":"x"}`), wRaw, "not an sae model"},
+		{"truncated weights", cfgRaw, wRaw[:len(wRaw)/2], "model.safetensors"},
+		{"hidden mismatch", []byte(strings.Replace(string(cfgRaw), `"hidden": 12`, `"hidden": 13`, 1)), wRaw, "shape"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "m")
+			os.MkdirAll(dir, 0o755)
+			os.WriteFile(filepath.Join(dir, ConfigFile), c.cfg, 0o644)
+			os.WriteFile(filepath.Join(dir, WeightsFile), c.w, 0o644)
+			_, err := Load(dir)
+			if err == nil {
+				t.Fatal("loaded a broken model")
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q does not mention %q", err, c.want)
+			}
+		})
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "nope")); err == nil || !strings.Contains(err.Error(), "no such model directory") {
+		t.Fatalf("missing dir: %v", err)
+	}
+}
