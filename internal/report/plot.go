@@ -135,30 +135,42 @@ func finite(v []float64) (out []float64, dropped int) {
 	return out, dropped
 }
 
-// niceTicks labels about six round values (steps of 1, 2, 2.5 or 5 times a
-// power of ten) in the axis range; integer keeps steps whole.
+// niceTicks labels round values in the axis range: the step (1, 2, 2.5 or 5
+// times a power of ten) that gives closest to six labels, 2.5 only when it
+// does strictly better; integer keeps steps whole.
 type niceTicks struct{ integer bool }
 
 func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
 	if !(hi > lo) {
 		return []plot.Tick{{Value: lo, Label: formatTick(lo, 0)}}
 	}
-	raw := (hi - lo) / 6
-	mag := math.Pow10(int(math.Floor(math.Log10(raw))))
-	step, mult := 10*mag, 10.0
-	for _, m := range []float64{1, 2, 2.5, 5} {
-		if m*mag >= raw && !(t.integer && m == 2.5 && mag < 10) {
-			step, mult = m*mag, m
-			break
+	const want = 6
+	top := int(math.Floor(math.Log10(hi - lo)))
+	step, dec, best := 0.0, 0, math.Inf(1)
+	for e := top - 2; e <= top; e++ {
+		mag := math.Pow10(e)
+		for _, m := range []float64{1, 2, 2.5, 5} {
+			st := m * mag
+			if t.integer && (st < 1 || st != math.Trunc(st)) {
+				continue
+			}
+			count := math.Floor(hi/st+1e-9) - math.Ceil(lo/st-1e-9) + 1
+			score := math.Abs(count - want)
+			if m == 2.5 {
+				score += 0.5
+			}
+			if score < best {
+				best, step = score, st
+				// Decimals to print the step exactly: 0.25 needs 2, 0.5 needs 1.
+				dec = max(0, -e)
+				if m == 2.5 && e < 1 {
+					dec++
+				}
+			}
 		}
 	}
-	if t.integer && step < 1 {
-		step, mult, mag = 1, 1, 1
-	}
-	// Decimals to print the step exactly: 0.25 needs 2, 0.5 needs 1.
-	dec := max(0, -int(math.Floor(math.Log10(mag))))
-	if mult == 2.5 && mag < 10 {
-		dec++
+	if step == 0 { // integer axis shorter than 1
+		step = 1
 	}
 	var ticks []plot.Tick
 	for i := math.Ceil(lo/step - 1e-9); i*step <= hi+step*1e-9; i++ {
