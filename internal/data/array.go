@@ -140,6 +140,15 @@ func (a *array) matrix() (*Matrix, error) {
 			}
 		}
 		src = func(i int) int { return i/cols + rows*f[i%cols] }
+	} else if a.divisor != 0 && a.dtype.kind == 'u' && a.dtype.size == 1 {
+		var table [256]float32
+		for i := range table {
+			table[i] = float32(i) / a.divisor
+		}
+		for i, c := range a.data[:n] {
+			m.Data[i] = table[c]
+		}
+		return m, nil
 	} else {
 		decodeFloat32(m.Data, a.data, a.dtype)
 	}

@@ -63,9 +63,13 @@ func csvReader(b []byte) *csv.Reader {
 	return r
 }
 
-// csvRecord reads the next record, returning nil at the end.
+// csvRecord reads the next record, returning nil at the end. Lines of only
+// white space are skipped like blank lines.
 func csvRecord(r *csv.Reader) ([]string, error) {
 	rec, err := r.Read()
+	for err == nil && len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+		rec, err = r.Read()
+	}
 	if err == io.EOF {
 		return nil, nil
 	}
