@@ -33,6 +33,9 @@ type History struct {
 	SamplesPerSecond float64 `json:"samples_per_second"`
 	// FinalLoss is the objective of the final weights on the training rows.
 	FinalLoss float64 `json:"final_loss"`
+	// Val is the final model's metrics on the validation rows (nil without
+	// validation data).
+	Val *Metrics `json:"val_metrics,omitempty"`
 	// TrainRows and ValRows count the rows used for each.
 	TrainRows int `json:"train_rows"`
 	ValRows   int `json:"val_rows"`
@@ -95,6 +98,7 @@ type trainer struct {
 	rng        *rand.Rand
 	nz         *Normalizer
 	train, val Matrix // scaled
+	valRaw     Matrix // validation rows in input units
 	net        *net[float32]
 	w          workspace[float32]
 	hist       History
@@ -139,6 +143,7 @@ func (t *trainer) prepare() error {
 	} else if t.opt.Val.Rows > 0 {
 		t.val = Matrix{Rows: t.opt.Val.Rows, Cols: d, Data: append([]float32(nil), t.opt.Val.Data...)}
 	}
+	t.valRaw = Matrix{Rows: t.val.Rows, Cols: d, Data: append([]float32(nil), t.val.Data...)}
 	t.nz = FitNormalizer(cfg.Normalize, t.train)
 	t.nz.apply(t.train.Data, t.train.Data, d)
 	t.nz.apply(t.val.Data, t.val.Data, d)
@@ -365,6 +370,13 @@ func (t *trainer) objectiveGrad(m Matrix, pen penalty, decay, grad bool) (float6
 func (t *trainer) finish() (*Model, error) {
 	t.hist.FinalLoss = t.objective(t.train, t.penalty(t.cfg.FinetuneEpochs > 0), true)
 	m := newModel(t.cfg, t.raw.Cols, t.net, t.nz)
+	if t.valRaw.Rows > 0 {
+		mt, err := m.Eval(t.valRaw)
+		if err != nil {
+			return nil, err
+		}
+		t.hist.Val = &mt
+	}
 	h := t.hist
 	m.History = &h
 	scores, err := m.Score(t.raw)

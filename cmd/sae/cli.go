@@ -1,0 +1,272 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/sae-go/sae"
+	"github.com/sae-go/sae/internal/data"
+)
+
+// command is one subcommand: its flags are defined by setup, its work done
+// by the returned function.
+type command struct {
+	name     string
+	summary  string
+	usage    string // argument synopsis
+	examples []string
+	setup    func(fs *flag.FlagSet, env *env) func(ctx context.Context) error
+}
+
+// env is what a command may touch besides its flags.
+type env struct {
+	stdout, stderr io.Writer
+	// interactive is true when stdout is a terminal: progress bars show.
+	interactive bool
+	json        bool
+}
+
+// usageError marks errors that exit with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+var commands []*command
+
+func register(c *command) { commands = append(commands, c) }
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// run is the whole program: it returns the exit status (0 ok, 1 error,
+// 2 usage error) and never lets a panic escape.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "sae: internal error: %v\n", r)
+			if os.Getenv("SAE_DEBUG") != "" {
+				fmt.Fprintf(stderr, "%s", debug.Stack())
+			} else {
+				fmt.Fprintln(stderr, "sae: this is a bug; rerun with SAE_DEBUG=1 for details and report it")
+			}
+			code = 1
+		}
+	}()
+	if len(args) == 0 {
+		printHelp(stderr)
+		return 2
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			if c := lookup(args[1]); c != nil {
+				fs, _ := newFlagSet(c, &env{stdout: stdout, stderr: stderr})
+				fs.SetOutput(stdout)
+				fs.Usage()
+				return 0
+			}
+		}
+		printHelp(stdout)
+		return 0
+	case "version", "--version":
+		fmt.Fprintf(stdout, "sae %s\n", sae.Version)
+		return 0
+	}
+	c := lookup(name)
+	if c == nil {
+		fmt.Fprintf(stderr, "sae: error: unknown command %q\n\n", name)
+		printHelp(stderr)
+		return 2
+	}
+	e := &env{stdout: stdout, stderr: stderr}
+	if f, ok := stdout.(*os.File); ok {
+		e.interactive = term.IsTerminal(int(f.Fd()))
+	}
+	fs, do := newFlagSet(c, e)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return 0
+		}
+		fmt.Fprintf(stderr, "sae %s: error: %v\nRun 'sae %s --help' for usage.\n", name, err, name)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "sae %s: error: unexpected argument %q (flags start with --)\nRun 'sae %s --help' for usage.\n", name, fs.Arg(0), name)
+		return 2
+	}
+	if e.json {
+		e.interactive = false
+	}
+	err := do(ctx)
+	if err == nil {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "sae %s: error: %s\nRun 'sae %s --help' for usage.\n", name, ue.msg, name)
+		return 2
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stderr, "sae %s: interrupted\n", name)
+		return 1
+	}
+	fmt.Fprintf(stderr, "sae: error: %s\n", oneLine(err.Error()))
+	return 1
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+
+func newFlagSet(c *command, e *env) (*flag.FlagSet, func(context.Context) error) {
+	fs := flag.NewFlagSet("sae "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	do := c.setup(fs, e)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "sae %s: %s\n\nUsage:\n  sae %s %s\n\nFlags:\n", c.name, c.summary, c.name, c.usage)
+		printFlags(w, fs)
+		if len(c.examples) > 0 {
+			fmt.Fprintf(w, "\nExamples:\n")
+			for _, ex := range c.examples {
+				fmt.Fprintf(w, "  %s\n", ex)
+			}
+		}
+	}
+	return fs, do
+}
+
+// printFlags lists flags as --name TYPE, sorted, with defaults.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	var lines [][2]string
+	fs.VisitAll(func(f *flag.Flag) {
+		typ, usage := flag.UnquoteUsage(f)
+		left := "--" + f.Name
+		if typ != "" {
+			left += " " + typ
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		lines = append(lines, [2]string{left, usage})
+	})
+	sort.Slice(lines, func(i, j int) bool { return lines[i][0] < lines[j][0] })
+	width := 0
+	for _, l := range lines {
+		width = max(width, len(l[0]))
+	}
+	for _, l := range lines {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, l[0], l[1])
+	}
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintf(w, "sae %s: sparse autoencoders: train, encode, reconstruct, score.\n\nUsage:\n  sae <command> [flags]\n\nCommands:\n", sae.Version)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'sae <command> --help' for a command's flags and examples.\nStart with 'sae demo' to see the whole pipeline on built-in data.\n")
+}
+
+// textFlag binds a flag to a string-typed field (enums of the config).
+type textFlag[T ~string] struct{ p *T }
+
+func (f textFlag[T]) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return string(*f.p)
+}
+func (f textFlag[T]) Set(s string) error { *f.p = T(s); return nil }
+
+// loadMatrix reads a data file as a model input.
+func loadMatrix(path, key string) (sae.Matrix, error) {
+	if path == "" {
+		return sae.Matrix{}, usagef("--data is required")
+	}
+	m, err := data.Load(path, data.Options{Key: key})
+	if err != nil {
+		return sae.Matrix{}, err
+	}
+	return sae.Matrix(*m), nil
+}
+
+func loadModel(dir string) (*sae.Model, error) {
+	if dir == "" {
+		return nil, usagef("--model is required")
+	}
+	return sae.Load(dir)
+}
+
+// checkWidth turns a width mismatch into an error naming the file.
+func checkWidth(path string, x sae.Matrix, m *sae.Model) error {
+	if x.Cols != m.Inputs {
+		return fmt.Errorf("%s: rows have %d values, the model expects %d", path, x.Cols, m.Inputs)
+	}
+	return nil
+}
+
+// printJSON writes v as one JSON line; non-finite floats become null.
+func printJSON(w io.Writer, v map[string]any) error {
+	for k, x := range v {
+		if f, ok := x.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			v[k] = nil
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// metricsMap is eval's JSON keys.
+func metricsMap(m sae.Metrics) map[string]any {
+	return map[string]any{
+		"n": m.N, "mse": m.MSE, "fvu": m.FVU, "l0": m.L0,
+		"mean_activation": m.MeanActivation, "dead_fraction": m.DeadFraction, "loss": m.Loss,
+	}
+}
+
+// checkOut refuses an output path whose directory does not exist, before
+// any work is done.
+func checkOut(path string, exts ...string) error {
+	if path == "" {
+		return usagef("--out is required")
+	}
+	if len(exts) > 0 {
+		ok := false
+		for _, e := range exts {
+			ok = ok || strings.HasSuffix(strings.ToLower(path), e)
+		}
+		if !ok {
+			return usagef("--out %s: want a file ending in %s", path, strings.Join(exts, " or "))
+		}
+	}
+	return nil
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return strings.HasSuffix(strings.ToLower(s), suffix)
+}

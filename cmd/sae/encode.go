@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/sae-go/sae"
+	"github.com/sae-go/sae/internal/data"
+)
+
+func init() {
+	register(&command{
+		name:    "encode",
+		summary: "write the latent codes of data (features, dimensionality reduction)",
+		usage:   "--model DIR --data F --out F.npy|F.csv",
+		examples: []string{
+			"sae encode --model fm --data test.npy --out codes.npy",
+			"sae encode --model det --data table.csv --out codes.csv",
+		},
+		setup: func(fs *flag.FlagSet, e *env) func(context.Context) error {
+			return setupTransform(fs, e, "codes", func(m *sae.Model, x sae.Matrix) (sae.Matrix, error) { return m.Encode(x) })
+		},
+	})
+}
+
+// setupTransform is encode's and reconstruct's shared shape: read a model
+// and data, map the rows, write a matrix.
+func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sae.Matrix) (sae.Matrix, error)) func(context.Context) error {
+	var modelDir, dataPath, out, key string
+	fs.StringVar(&modelDir, "model", "", "model `dir`ectory")
+	fs.StringVar(&dataPath, "data", "", "input data `file`")
+	fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
+	fs.StringVar(&out, "out", "", "output `file`: .npy (float32) or .csv")
+	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
+	return func(ctx context.Context) error {
+		if err := checkOut(out, ".npy", ".csv"); err != nil {
+			return err
+		}
+		m, err := loadModel(modelDir)
+		if err != nil {
+			return err
+		}
+		x, err := loadMatrix(dataPath, key)
+		if err != nil {
+			return err
+		}
+		if err := checkWidth(dataPath, x, m); err != nil {
+			return err
+		}
+		y, err := f(m, x)
+		if err != nil {
+			return err
+		}
+		if err := data.Write(out, (*data.Matrix)(&y)); err != nil {
+			return err
+		}
+		if e.json {
+			return printJSON(e.stdout, map[string]any{"n": y.Rows, "cols": y.Cols, "out": out})
+		}
+		fmt.Fprintf(e.stdout, "wrote %s: %d rows x %d %s\n", out, y.Rows, y.Cols, what)
+		return nil
+	}
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+)
+
+func init() {
+	register(&command{
+		name:    "eval",
+		summary: "reconstruction and sparsity metrics of a model on data",
+		usage:   "--model DIR --data F [--json]",
+		examples: []string{
+			"sae eval --model fm --data fashion/t10k-images-idx3-ubyte.gz",
+			"sae eval --model fm --data test.npy --json | jq .fvu",
+		},
+		setup: func(fs *flag.FlagSet, e *env) func(context.Context) error {
+			var modelDir, dataPath, key string
+			fs.StringVar(&modelDir, "model", "", "model `dir`ectory")
+			fs.StringVar(&dataPath, "data", "", "data `file`")
+			fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
+			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
+			return func(ctx context.Context) error {
+				m, err := loadModel(modelDir)
+				if err != nil {
+					return err
+				}
+				x, err := loadMatrix(dataPath, key)
+				if err != nil {
+					return err
+				}
+				if err := checkWidth(dataPath, x, m); err != nil {
+					return err
+				}
+				mt, err := m.Eval(x)
+				if err != nil {
+					return err
+				}
+				if e.json {
+					return printJSON(e.stdout, metricsMap(mt))
+				}
+				fmt.Fprintf(e.stdout, "%s on %d rows of %s\n", m, mt.N, dataPath)
+				fmt.Fprintf(e.stdout, "  mse              %.6g (mean over elements, input units)\n", mt.MSE)
+				fmt.Fprintf(e.stdout, "  fvu              %.4f (fraction of variance unexplained)\n", mt.FVU)
+				fmt.Fprintf(e.stdout, "  l0               %.2f of %d latents active per row\n", mt.L0, m.Hidden())
+				fmt.Fprintf(e.stdout, "  mean_activation  %.4f\n", mt.MeanActivation)
+				fmt.Fprintf(e.stdout, "  dead_fraction    %.4f (latents never active)\n", mt.DeadFraction)
+				return nil
+			}
+		},
+	})
+}

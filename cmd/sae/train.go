@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/sae-go/sae"
+)
+
+func init() {
+	register(&command{
+		name:    "train",
+		summary: "train a sparse autoencoder and write a model directory",
+		usage:   "--data F --out DIR [flags]",
+		examples: []string{
+			"sae train --data train.npy --out model --hidden 128",
+			"sae train --data fashion/train-images-idx3-ubyte.gz --out fm --hidden 196 --rho 0.05 --beta 3 --epochs 20",
+			"sae train --data table.csv --out det --normalize standard --activation relu --sparsity l1 --l1 1e-3 --contamination 0.05",
+			"sae train --data small.csv --out m --optimizer lbfgs --epochs 400 --val-split 0",
+		},
+		setup: setupTrain,
+	})
+}
+
+func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
+	cfg := sae.DefaultConfig()
+	var dataPath, valPath, out, key string
+	var quiet bool
+	fs.StringVar(&dataPath, "data", "", "training data `file` (.npy .npz .csv .idx[.gz] .safetensors)")
+	fs.StringVar(&key, "key", "", "array `name` inside .npz (default X) or .safetensors")
+	fs.StringVar(&out, "out", "", "model `dir`ectory to write (replaced atomically)")
+	fs.StringVar(&valPath, "val", "", "validation data `file` (default: hold out --val-split of --data)")
+	fs.IntVar(&cfg.Hidden, "hidden", 0, "`N` latents (default: from the input width, d/2 within [32, 1024])")
+	fs.Var(textFlag[sae.Activation]{&cfg.Activation}, "activation", "hidden activation: relu, sigmoid or tanh")
+	fs.Var(textFlag[sae.Sparsity]{&cfg.Sparsity}, "sparsity", "sparsity penalty: none, l1 or kl")
+	fs.Float64Var(&cfg.L1, "l1", cfg.L1, "`coef`ficient of the L1 penalty on activations")
+	fs.Float64Var(&cfg.Rho, "rho", cfg.Rho, "KL target mean activation `R`")
+	fs.Float64Var(&cfg.Beta, "beta", cfg.Beta, "KL penalty weight `B`")
+	fs.Float64Var(&cfg.WeightDecay, "weight-decay", cfg.WeightDecay, "`lambda` of lambda/2*||W||^2 on the weights")
+	fs.Var(textFlag[sae.Loss]{&cfg.Loss}, "loss", "reconstruction loss: mse (linear output) or bce (sigmoid output, data in [0,1])")
+	fs.BoolVar(&cfg.Tied, "tied", false, "tie the decoder to the encoder (W_dec = W_enc^T)")
+	fs.Var(textFlag[sae.Optimizer]{&cfg.Optimizer}, "optimizer", "adam, sgd (with momentum) or lbfgs (full batch)")
+	fs.Float64Var(&cfg.LR, "lr", 0, "peak learning `rate` (default 1e-3 adam, 0.1 sgd)")
+	fs.Float64Var(&cfg.Momentum, "momentum", cfg.Momentum, "sgd momentum")
+	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "mini-batch `size`")
+	fs.IntVar(&cfg.Epochs, "epochs", 0, "`N` epochs of sparse training (default 20; lbfgs: iterations, default 400)")
+	fs.IntVar(&cfg.FinetuneEpochs, "finetune-epochs", 0, "`N` reconstruction-only epochs after sparse training")
+	fs.Float64Var(&cfg.Warmup, "warmup", cfg.Warmup, "`fraction` of steps for linear learning-rate warm-up")
+	fs.StringVar(&cfg.Decay, "decay", cfg.Decay, "learning-rate decay after warm-up: cosine, linear or none")
+	fs.Float64Var(&cfg.ClipNorm, "clip", 0, "clip the gradient to this global L2 `norm` (0: off)")
+	fs.Float64Var(&cfg.ValSplit, "val-split", cfg.ValSplit, "`fraction` of --data held out for validation and early stopping")
+	fs.IntVar(&cfg.Patience, "patience", cfg.Patience, "stop after `N` epochs without better validation loss (0: off)")
+	fs.Var(textFlag[sae.Normalize]{&cfg.Normalize}, "normalize", "input scaling fitted on the training data: none, standard or minmax")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random `seed`: the same seed and --threads give the same model")
+	fs.IntVar(&cfg.Threads, "threads", 0, "`N` cores to use (default: all)")
+	fs.Float64Var(&cfg.Contamination, "contamination", cfg.Contamination, "expected anomaly `fraction` in the training data; sets the stored score threshold")
+	fs.BoolVar(&e.json, "json", false, "print one JSON object with the results on stdout")
+	fs.BoolVar(&quiet, "quiet", false, "no progress bar")
+	return func(ctx context.Context) error {
+		if err := checkOut(out); err != nil {
+			return err
+		}
+		if err := cfg.Validate(); err != nil {
+			return usageError{err.Error()}
+		}
+		x, err := loadMatrix(dataPath, key)
+		if err != nil {
+			return err
+		}
+		var opt sae.TrainOptions
+		if valPath != "" {
+			v, err := loadMatrix(valPath, key)
+			if err != nil {
+				return err
+			}
+			if v.Cols != x.Cols {
+				return fmt.Errorf("%s: rows have %d values, the training data %d", valPath, v.Cols, x.Cols)
+			}
+			opt.Val = v
+		}
+		var bar *progressbar.ProgressBar
+		if e.interactive && !quiet {
+			opt.Progress = func(p sae.Progress) {
+				if bar == nil {
+					bar = progressbar.NewOptions(p.Steps,
+						progressbar.OptionSetWriter(e.stderr),
+						progressbar.OptionSetWidth(30),
+						progressbar.OptionShowCount(),
+						progressbar.OptionSetPredictTime(true),
+						progressbar.OptionThrottle(100*time.Millisecond),
+						progressbar.OptionClearOnFinish())
+				}
+				desc := fmt.Sprintf("%s epoch %d/%d loss %.4g", p.Phase, p.Epoch, p.Epochs, p.Loss)
+				if !math.IsNaN(p.ValLoss) {
+					desc += fmt.Sprintf(" val %.4g", p.ValLoss)
+				}
+				bar.Describe(desc)
+				bar.Set(p.Step)
+			}
+		}
+		m, err := sae.Train(ctx, x, cfg, opt)
+		if bar != nil {
+			bar.Finish()
+		}
+		if err != nil {
+			if errors.Is(err, sae.ErrDiverged) {
+				return fmt.Errorf("%v (nothing was written to %s)", err, out)
+			}
+			return err
+		}
+		if err := m.Save(out); err != nil {
+			return err
+		}
+		// Eval keys on the validation data (the training data without any).
+		h := m.History
+		evalOn := "val"
+		var mt sae.Metrics
+		if h.Val != nil {
+			mt = *h.Val
+		} else if mt, err = m.Eval(x); err != nil {
+			return err
+		} else {
+			evalOn = "train"
+		}
+		if e.json {
+			o := metricsMap(mt)
+			o["epochs"] = h.Epochs
+			o["train_seconds"] = h.Seconds
+			o["samples_per_second"] = h.SamplesPerSecond
+			o["final_loss"] = h.FinalLoss
+			o["stopped_early"] = h.StoppedEarly
+			o["hidden"] = m.Hidden()
+			o["threshold"] = m.Threshold
+			o["eval_on"] = evalOn
+			o["model"] = out
+			return printJSON(e.stdout, o)
+		}
+		fmt.Fprintf(e.stdout, "trained %s on %d rows in %.1fs (%d epochs%s, %.0f samples/s)\n", m, h.TrainRows, h.Seconds, h.Epochs, map[bool]string{true: ", stopped early", false: ""}[h.StoppedEarly], h.SamplesPerSecond)
+		fmt.Fprintf(e.stdout, "final loss %.5g; on %s data: mse %.5g  fvu %.4f  l0 %.2f  mean activation %.4f  dead %.1f%%\n", h.FinalLoss, evalOn, mt.MSE, mt.FVU, mt.L0, mt.MeanActivation, 100*mt.DeadFraction)
+		fmt.Fprintf(e.stdout, "wrote %s\n", out)
+		return nil
+	}
+}
+
