@@ -147,4 +147,3 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		return nil
 	}
 }
-

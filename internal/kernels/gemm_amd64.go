@@ -2,8 +2,45 @@
 
 package kernels
 
-// sgemm is the float32 GEMM on amd64. Until the assembly kernels land it is
-// the reference.
+import "golang.org/x/sys/cpu"
+
+//go:generate go run gen_sgemm_amd64.go
+
+// The assembly micro-kernels (sgemm_amd64.s). Each computes one mr x nr tile
+// c[i*ldc+j] = alpha*sum_p a[p*mr+i]*b[p*nr+j] + beta*c[i*ldc+j] from packed
+// panels, not reading c when beta == 0.
+
+//go:noescape
+func sgemmKernAVX512x12x32(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernAVX512x6x64(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernAVX2x6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+var (
+	kernAVX512x12x32 = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, fn: sgemmKernAVX512x12x32}
+	kernAVX512x6x64  = &microKernel{name: "avx512-6x64", mr: 6, nr: 64, fn: sgemmKernAVX512x6x64}
+	kernAVX2x6x16    = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, fn: sgemmKernAVX2x6x16}
+)
+
+// sgemmKernels lists the micro-kernels this machine can run, best first.
+// cpu.X86.HasAVX512F and HasAVX are false unless the OS saves the registers.
+func sgemmKernels() []*microKernel {
+	var ks []*microKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, kernAVX512x12x32, kernAVX512x6x64)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, kernAVX2x6x16)
+	}
+	return append(ks, sgemmKernGo)
+}
+
+var sgemmKernel = sgemmKernels()[0]
+
+// sgemm is the float32 GEMM: the packed driver around the best micro-kernel.
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmPacked(sgemmKernel, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

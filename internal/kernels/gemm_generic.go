@@ -2,7 +2,12 @@
 
 package kernels
 
-// sgemm is the float32 GEMM; without assembly it is the reference.
+// sgemmKernels lists the micro-kernels this machine can run, best first.
+func sgemmKernels() []*microKernel { return []*microKernel{sgemmKernGo} }
+
+var sgemmKernel = sgemmKernGo
+
+// sgemm is the float32 GEMM: the packed driver around the plain-Go kernel.
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmPacked(sgemmKernel, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

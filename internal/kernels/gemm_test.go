@@ -314,3 +314,21 @@ func FuzzGemm(f *testing.F) {
 		runGemmCase(t, rng, tc, Gemm[float32])
 	})
 }
+
+// TestGemmKernels runs the driver around every micro-kernel this machine
+// has, not only the one Gemm picks.
+func TestGemmKernels(t *testing.T) {
+	for _, kern := range sgemmKernels() {
+		for _, nt := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/threads%d", kern.name, nt), func(t *testing.T) {
+				testGemm(t, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+					checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+					if m == 0 || n == 0 {
+						return
+					}
+					sgemmPacked(kern, nt, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+				})
+			})
+		}
+	}
+}

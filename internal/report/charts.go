@@ -171,12 +171,13 @@ func Histogram(path string, values []float64, opt HistOptions) error {
 	for _, v := range vals {
 		lo, hi = min(lo, v), max(hi, v)
 	}
-	if lo == hi {
-		pad := 0.5
+	single := lo == hi
+	if single { // one bar, centred, a tenth of the axis wide
+		pad := 0.05
 		if !opt.LogX && lo != 0 {
-			pad = math.Abs(lo) * 0.05
+			pad = math.Abs(lo) * 0.005
 		}
-		lo, hi = lo-pad, hi+pad
+		lo, hi, nb = lo-pad, hi+pad, 1
 	}
 	width := (hi - lo) / float64(nb)
 	bins := make([]plotter.HistogramBin, nb)
@@ -211,6 +212,9 @@ func Histogram(path string, values []float64, opt HistOptions) error {
 	p.Add(h)
 	if opt.LogX {
 		p.X.Tick.Marker = log10Ticks{}
+	}
+	if single {
+		padRange(&p.X, 4.5)
 	}
 	p.Y.Min = 0
 	p.Y.Max = top * 1.08

@@ -31,7 +31,8 @@ type GridOptions struct {
 	// the same rows. Default 100.
 	MaxTiles int
 
-	// Cols is the number of tiles per line. Default: a near-square grid.
+	// Cols is the number of tiles per line. Default: as many as make the
+	// image about square.
 	Cols int
 
 	// MinWidth is the least width of the image in pixels; tiles are scaled
@@ -147,10 +148,10 @@ func layoutGrid(n, imgH, imgW int, opt GridOptions, labelW int) (gridLayout, err
 	l.perGroup = min(n/l.groups, max(1, maxTiles/l.groups))
 	l.cols = opt.Cols
 	if l.cols <= 0 {
-		// Near-square in tiles: lines = groups*ceil(k/cols) ≈ cols.
-		l.cols = int(math.Ceil(math.Sqrt(float64(l.groups * l.perGroup))))
+		// Near-square in pixels: cols*imgW ≈ groups*ceil(k/cols)*imgH.
+		l.cols = int(math.Ceil(math.Sqrt(float64(l.groups*l.perGroup*imgH) / float64(imgW))))
 	}
-	l.cols = min(l.cols, l.perGroup)
+	l.cols = max(1, min(l.cols, l.perGroup))
 	l.bands = (l.perGroup + l.cols - 1) / l.cols
 
 	minWidth := opt.MinWidth

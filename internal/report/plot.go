@@ -174,7 +174,9 @@ func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
 	}
 	var ticks []plot.Tick
 	for i := math.Ceil(lo/step - 1e-9); i*step <= hi+step*1e-9; i++ {
-		v := i * step
+		// Snap rounding error: a tick past an end by a hair would escape
+		// the room the plot keeps for its label.
+		v := min(hi, max(lo, i*step))
 		if math.Abs(v) < step*1e-9 {
 			v = 0
 		}

@@ -144,6 +144,21 @@ func TestSamples(t *testing.T) {
 	must(Scatter2D(p("scatter.png"), xs, ys, cls, "Codes projected on two principal components"))
 	must(Scatter2D(p("scatter-plain.png"), xs, ys, nil, "Codes"))
 
+	// Edge cases: one epoch, one distinct value, a wide non-square tile,
+	// a big cloud.
+	must(LossCurve(p("loss-one.png"), []float64{0.42}, nil, "One epoch"))
+	must(Histogram(p("hist-one.png"), []float64{3, 3, 3}, HistOptions{Title: "One value"}))
+	must(FeatureGrid(p("wide.png"), gaborFeatures(rng, 20, 6, 30), 20, 180, 6, 30, GridOptions{}))
+	var bx, by []float64
+	var bl []int
+	for i := range 60000 {
+		c := i % 10
+		bx = append(bx, float64(c)+rng.NormFloat64())
+		by = append(by, float64(c%3)+rng.NormFloat64())
+		bl = append(bl, c)
+	}
+	must(Scatter2D(p("scatter-big.png"), bx, by, bl, "60000 points"))
+
 	must(HTML(p("report.html"), "Sparse autoencoder report",
 		[][2]string{{"latents", "512"}, {"sparsity", "topk (k = 32)"}, {"mse", "0.0123"}, {"fvu", "0.081"}, {"l0", "32.0"}, {"dead fraction", "0.11"}},
 		[]Section{
