@@ -12,4 +12,7 @@
 //
 // Bad input (mismatched lengths, empty data, an unknown file extension) is
 // returned as an error that names the operation and the path, never a panic.
+// NaN and Inf: the tile grids and ROCCurve reject them with an error naming
+// the row (every pixel and point must be drawn); LossCurve, Histogram and
+// Scatter2D leave such values out and fail only if nothing is left.
 package report

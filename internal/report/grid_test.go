@@ -50,7 +50,7 @@ func TestFeatureGrid(t *testing.T) {
 		1, 1, 1, 1, 1, 2,
 	}
 	path := filepath.Join(t.TempDir(), "features.png")
-	if err := FeatureGrid(path, rows, 4, h*w, h, w, GridOptions{}); err != nil {
+	if err := FeatureGrid(path, rows, 4, h*w, h, w, GridOptions{Cols: 2}); err != nil {
 		t.Fatal(err)
 	}
 	img := decodePNG(t, path)
@@ -88,6 +88,19 @@ func TestFeatureGrid(t *testing.T) {
 	// The pixel right next to the border belongs to the tile.
 	if g := grayAt(img, mid-1, 1); g == 255 {
 		t.Errorf("pixel left of the border is white: tile 0 at (0,1) should be dark")
+	}
+}
+
+func TestGridSquareLayout(t *testing.T) {
+	// 20 tiles 6 high and 30 wide: 2 columns of 10 make a square image.
+	path := filepath.Join(t.TempDir(), "wide.png")
+	if err := FeatureGrid(path, make([]float32, 20*180), 20, 180, 6, 30, GridOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b := decodePNG(t, path).Bounds()
+	// scale ceil((600-3)/60) = 10: 1+2*(300+1) x 1+10*(60+1).
+	if b.Dx() != 603 || b.Dy() != 611 {
+		t.Errorf("size %v, want 603x611", b.Size())
 	}
 }
 

@@ -221,7 +221,7 @@ func (log10Ticks) Ticks(lo, hi float64) []plot.Tick {
 			if v < lo-eps || v > hi+eps {
 				continue
 			}
-			t := plot.Tick{Value: v}
+			t := plot.Tick{Value: min(hi, max(lo, v))}
 			if (m == 1 && (e-first)%every == 0) || (decades < 2 && (m == 2 || m == 5)) {
 				t.Label = formatTick(float64(m)*math.Pow10(e), max(0, -e))
 			}
