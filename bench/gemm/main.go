@@ -1,0 +1,142 @@
+// Command gemm times the float32 GEMM of internal/kernels on the shapes a
+// training step runs, beside OpenBLAS's cblas_sgemm when built with
+//
+//	go run -tags openblas ./bench/gemm -threads 2
+//
+// (cgo and libopenblas-dev needed). Without the tag it times ours alone.
+// Each shape is timed reps times per library, in alternating blocks; the
+// table shows medians.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/sae-go/sae/internal/kernels"
+)
+
+type shape struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
+}
+
+var shapes = []shape{
+	{"4096x784 . 784x1024", false, false, 4096, 1024, 784},
+	{"4096x1024 . (784x1024)^T", false, true, 4096, 784, 1024},
+	{"(4096x784)^T . 4096x1024", true, false, 784, 1024, 4096},
+	{"4096x768 . 768x8192", false, false, 4096, 8192, 768},
+	{"4096x8192 . (768x8192)^T", false, true, 4096, 768, 8192},
+	{"(4096x768)^T . 4096x8192", true, false, 768, 8192, 4096},
+	{"256x784 . 784x256", false, false, 256, 256, 784},
+}
+
+func main() {
+	threads := flag.Int("threads", runtime.GOMAXPROCS(0), "threads for both libraries")
+	reps := flag.Int("reps", 9, "timed runs per shape and library")
+	flag.Parse()
+
+	kernels.SetThreads(*threads)
+	if haveOpenBLAS {
+		openblasSetThreads(*threads)
+		fmt.Printf("OpenBLAS: %s\n", openblasConfig())
+	}
+	fmt.Printf("threads %d, reps %d, GOMAXPROCS %d, median GFLOP/s\n\n", *threads, *reps, runtime.GOMAXPROCS(0))
+	fmt.Printf("| %-26s | %8s | %8s | %6s |\n", "C = op(A) . op(B)", "ours", "OpenBLAS", "ratio")
+	fmt.Printf("|%s|%s|%s|%s|\n", "----------------------------", "---------:", "---------:", "-------:")
+	for _, s := range shapes {
+		ours, ref := run(s, *reps)
+		if haveOpenBLAS {
+			fmt.Printf("| %-26s | %8.1f | %8.1f | %6.3f |\n", s.name, ours, ref, ours/ref)
+		} else {
+			fmt.Printf("| %-26s | %8.1f | %8s | %6s |\n", s.name, ours, "-", "-")
+		}
+	}
+}
+
+// run returns the median GFLOP/s of ours and of OpenBLAS on s.
+func run(s shape, reps int) (ours, ref float64) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ar, ac := s.m, s.k
+	if s.transA {
+		ar, ac = ac, ar
+	}
+	br, bc := s.k, s.n
+	if s.transB {
+		br, bc = bc, br
+	}
+	a := make([]float32, ar*ac)
+	b := make([]float32, br*bc)
+	c := make([]float32, s.m*s.n)
+	c2 := make([]float32, s.m*s.n)
+	for i := range a {
+		a[i] = rng.Float32() - 0.5
+	}
+	for i := range b {
+		b[i] = rng.Float32() - 0.5
+	}
+	flop := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+	// Enough calls per sample for about 50 ms.
+	calls := max(1, int(50e-3*150e9/flop))
+
+	mine := func() {
+		kernels.Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, ac, b, bc, 0, c, s.n)
+	}
+	theirs := func() {
+		openblasSgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, ac, b, bc, 0, c2, s.n)
+	}
+	sample := func(f func()) float64 {
+		t := time.Now()
+		for range calls {
+			f()
+		}
+		return flop * float64(calls) / time.Since(t).Seconds() / 1e9
+	}
+	var xs, ys []float64
+	mine()
+	if haveOpenBLAS {
+		theirs()
+		checkClose(s, c, c2)
+	}
+	// Alternate blocks of three samples; OpenBLAS's threads spin for a while
+	// after a call, so pause before timing ours again.
+	for len(xs) < reps {
+		for i := 0; i < 3 && len(xs) < reps; i++ {
+			xs = append(xs, sample(mine))
+		}
+		if haveOpenBLAS {
+			for i := 0; i < 3 && len(ys) < reps; i++ {
+				ys = append(ys, sample(theirs))
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+	}
+	if !haveOpenBLAS {
+		return median(xs), 0
+	}
+	return median(xs), median(ys)
+}
+
+func median(x []float64) float64 {
+	x = slices.Clone(x)
+	slices.Sort(x)
+	return x[len(x)/2]
+}
+
+func checkClose(s shape, c, c2 []float32) {
+	for i := range c {
+		d := c[i] - c2[i]
+		if d < 0 {
+			d = -d
+		}
+		if d > 1e-3*float32(s.k) {
+			fmt.Fprintf(os.Stderr, "%s: results differ at %d: %g vs %g\n", s.name, i, c[i], c2[i])
+			os.Exit(1)
+		}
+	}
+}

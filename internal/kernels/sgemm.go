@@ -1,0 +1,378 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// The packed float32 GEMM driver. The loops are those of BLIS:
+//
+//	for jc (NC columns of C)
+//	  for pc (KC of the inner dimension)
+//	    pack op(B)[pc:pc+kc, jc:jc+nc] into nr-wide micro-panels   (shared)
+//	    for ic (row blocks of C, taken from an atomic counter)
+//	      pack op(A)[ic:ic+mc, pc:pc+kc] into mr-high micro-panels (per worker)
+//	      for jr (micro-panels of B), for ir (micro-panels of A)
+//	        micro-kernel: C[ir,jr] = alpha*Ap*Bp + beta*C[ir,jr]
+//
+// Packing is the only place the transposes show: afterwards every layout
+// runs the same micro-kernel on contiguous panels. Tiles that stick out of C
+// go through a small temporary. Participants synchronise with a spin barrier
+// between packing B and using it.
+
+const (
+	gemmKC = 512  // depth of a packed block
+	gemmMC = 192  // rows of a packed A block
+	gemmNC = 4096 // columns of a packed B block
+
+	// Problems with fewer multiply-adds than this run the plain loops.
+	gemmSmall = 8 * 8 * 8
+	// Problems with fewer multiply-adds than this per participant run on
+	// fewer participants.
+	gemmPerThread = 1 << 18
+)
+
+// microKernel computes one mr x nr tile:
+// c[i*ldc+j] = alpha*sum_p a[p*mr+i]*b[p*nr+j] + beta*c[i*ldc+j],
+// not reading c when beta == 0.
+type microKernel struct {
+	name   string
+	mr, nr int
+	fn     func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+}
+
+// sgemmPacked is the float32 GEMM on kern with up to nt participants. The
+// arguments have been checked by Gemm; m, n > 0.
+func sgemmPacked(kern *microKernel, nt int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if k == 0 || alpha == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return
+	}
+	if m*n*k < gemmSmall {
+		gemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	j := getJob()
+	j.setup(kern, nt, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	j.wg.Add(j.nt - 1)
+	parallel(j.nt, j)
+	j.wg.Wait()
+	j.a, j.b, j.c = nil, nil, nil
+	putJob(j)
+}
+
+func scaleMatrix(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		r := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(r)
+		} else if beta != 1 {
+			for j := range r {
+				r[j] *= beta
+			}
+		}
+	}
+}
+
+type sgemmJob struct {
+	kern           *microKernel
+	mr, nr         int
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+
+	nt       int // participants
+	kcb, ncb int // block sizes (balanced)
+	nIc      int // row blocks per (jc, pc)
+	nChunks  int // column chunks per row block
+	panels   int // row micro-panels of C: ceil(m/mr)
+
+	bp      []float32 // packed B block, shared
+	ws      []sgemmWorker
+	ctr     [2]paddedCounter
+	bar     spinBarrier
+	wg      sync.WaitGroup
+	started bool
+}
+
+type paddedCounter struct {
+	atomic.Int64
+	_ [56]byte
+}
+
+type sgemmWorker struct {
+	ap     []float32 // packed A block
+	tmp    []float32 // edge tile
+	packed int       // row block held in ap for the current (jc, pc), or -1
+	_      [64]byte
+}
+
+var jobs struct {
+	mu   sync.Mutex
+	free []*sgemmJob
+}
+
+func getJob() *sgemmJob {
+	jobs.mu.Lock()
+	defer jobs.mu.Unlock()
+	if n := len(jobs.free); n > 0 {
+		j := jobs.free[n-1]
+		jobs.free = jobs.free[:n-1]
+		return j
+	}
+	return new(sgemmJob)
+}
+
+func putJob(j *sgemmJob) {
+	jobs.mu.Lock()
+	jobs.free = append(jobs.free, j)
+	jobs.mu.Unlock()
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	j.kern, j.mr, j.nr = kern, mr, nr
+	j.transA, j.transB = transA, transB
+	j.m, j.n, j.k = m, n, k
+	j.alpha, j.beta = alpha, beta
+	j.a, j.b, j.c = a, b, c
+	j.lda, j.ldb, j.ldc = lda, ldb, ldc
+
+	j.kcb = ceilDiv(k, ceilDiv(k, gemmKC))
+	j.ncb = ceilDiv(ceilDiv(n, ceilDiv(n, gemmNC)), nr) * nr
+	j.panels = ceilDiv(m, mr)
+
+	if p := runtime.GOMAXPROCS(0); nt > p {
+		nt = p
+	}
+	if w := m * n * k / gemmPerThread; nt > w {
+		nt = w
+	}
+	nt = max(nt, 1)
+
+	j.nIc = ceilDiv(j.panels*mr, gemmMC)
+	j.nChunks = 1
+	if nt > 1 {
+		// Enough work items for the atomic counter to balance the cores.
+		want := 4 * nt
+		if j.nIc < want {
+			j.nIc = min(j.panels, want)
+		}
+		if j.nIc < want {
+			j.nChunks = max(1, min(ceilDiv(want, j.nIc), ceilDiv(j.ncb, nr)/4))
+		}
+		nt = min(nt, j.nIc*j.nChunks)
+	}
+	j.nt = nt
+	j.bar.n = int32(nt)
+
+	j.bp = grow(j.bp, j.kcb*j.ncb)
+	if len(j.ws) < nt {
+		j.ws = append(j.ws, make([]sgemmWorker, nt-len(j.ws))...)
+	}
+	rowsPerBlock := ceilDiv(j.panels, j.nIc) * mr
+	for w := 0; w < nt; w++ {
+		ws := &j.ws[w]
+		ws.ap = grow(ws.ap, rowsPerBlock*j.kcb)
+		ws.tmp = grow(ws.tmp, mr*nr)
+	}
+	j.ctr[0].Store(0)
+	j.ctr[1].Store(0)
+}
+
+func (j *sgemmJob) done() { j.wg.Done() }
+
+// run is participant w's share of the whole product.
+func (j *sgemmJob) run(w int) {
+	ws := &j.ws[w]
+	phase := 0
+	for jc := 0; jc < j.n; jc += j.ncb {
+		nc := min(j.ncb, j.n-jc)
+		nPanelsB := ceilDiv(nc, j.nr)
+		for pc := 0; pc < j.k; pc += j.kcb {
+			kc := min(j.kcb, j.k-pc)
+			beta := j.beta
+			if pc > 0 {
+				beta = 1
+			}
+			// Pack B, one micro-panel per claim.
+			ctr := &j.ctr[phase&1].Int64
+			for {
+				t := int(ctr.Add(1) - 1)
+				if t >= nPanelsB {
+					break
+				}
+				j.packB(j.bp[t*kc*j.nr:(t+1)*kc*j.nr], pc, kc, jc+t*j.nr, min(j.nr, nc-t*j.nr))
+			}
+			j.bar.wait(&j.ctr[(phase+1)&1].Int64)
+			phase++
+
+			// Multiply: claims are (row block, column chunk), row-block major.
+			ctr = &j.ctr[phase&1].Int64
+			ws.packed = -1
+			items := j.nIc * j.nChunks
+			chunk := ceilDiv(nPanelsB, j.nChunks)
+			for {
+				t := int(ctr.Add(1) - 1)
+				if t >= items {
+					break
+				}
+				ib, cb := t/j.nChunks, t%j.nChunks
+				p0 := ib * j.panels / j.nIc
+				p1 := (ib + 1) * j.panels / j.nIc
+				if p0 == p1 {
+					continue
+				}
+				i0 := p0 * j.mr
+				mc := min(p1*j.mr, j.m) - i0
+				if ws.packed != ib {
+					j.packA(ws.ap[:(p1-p0)*j.mr*kc], i0, mc, pc, kc)
+					ws.packed = ib
+				}
+				jr0 := cb * chunk
+				jr1 := min(jr0+chunk, nPanelsB)
+				j.macro(ws, i0, mc, jc, nc, jr0, jr1, kc, beta)
+			}
+			if pc+j.kcb < j.k || jc+j.ncb < j.n {
+				j.bar.wait(&j.ctr[(phase+1)&1].Int64)
+				phase++
+			}
+		}
+	}
+}
+
+// macro runs the micro-kernel over rows [i0, i0+mc) and B micro-panels
+// [jr0, jr1) of the column block at jc.
+func (j *sgemmJob) macro(ws *sgemmWorker, i0, mc, jc, nc, jr0, jr1, kc int, beta float32) {
+	mr, nr := j.mr, j.nr
+	fn := j.kern.fn
+	c, ldc := j.c, j.ldc
+	alpha := j.alpha
+	for jr := jr0; jr < jr1; jr++ {
+		col := jc + jr*nr
+		ncols := min(nr, jc+nc-col)
+		bp := j.bp[jr*kc*nr : (jr+1)*kc*nr]
+		for ir := 0; ir*mr < mc; ir++ {
+			row := i0 + ir*mr
+			nrows := min(mr, i0+mc-row)
+			ap := ws.ap[ir*kc*mr : (ir+1)*kc*mr]
+			if nrows == mr && ncols == nr {
+				ct := c[row*ldc+col : (row+mr-1)*ldc+col+nr]
+				fn(kc, &ap[0], &bp[0], &ct[0], ldc, alpha, beta)
+				continue
+			}
+			t := ws.tmp
+			fn(kc, &ap[0], &bp[0], &t[0], nr, alpha, 0)
+			for i := 0; i < nrows; i++ {
+				cr := c[(row+i)*ldc+col : (row+i)*ldc+col+ncols]
+				tr := t[i*nr : i*nr+ncols]
+				switch beta {
+				case 0:
+					copy(cr, tr)
+				case 1:
+					for x, v := range tr {
+						cr[x] += v
+					}
+				default:
+					for x, v := range tr {
+						cr[x] = v + beta*cr[x]
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA packs op(A)[i0:i0+mc, pc:pc+kc] into micro-panels of mr rows:
+// dst[panel*kc*mr + p*mr + r] = op(A)(i0+panel*mr+r, pc+p), zero past mc.
+func (j *sgemmJob) packA(dst []float32, i0, mc, pc, kc int) {
+	mr := j.mr
+	a, lda := j.a, j.lda
+	for ir := 0; ir*mr < mc; ir++ {
+		d := dst[ir*kc*mr : (ir+1)*kc*mr]
+		row := i0 + ir*mr
+		rows := min(mr, i0+mc-row)
+		if j.transA {
+			// op(A)(i, p) = a[p*lda+i]: each p is a contiguous run of rows.
+			for p := 0; p < kc; p++ {
+				src := a[(pc+p)*lda+row : (pc+p)*lda+row+rows]
+				dp := d[p*mr : p*mr+mr]
+				copy(dp, src)
+				clear(dp[rows:])
+			}
+			continue
+		}
+		if rows < mr {
+			clear(d)
+		}
+		packStrided(d, a[row*lda+pc:], lda, rows, kc, mr)
+	}
+}
+
+// packB packs op(B)[pc:pc+kc, col:col+ncols] into one micro-panel of nr
+// columns: dst[p*nr + x] = op(B)(pc+p, col+x), zero past ncols.
+func (j *sgemmJob) packB(dst []float32, pc, kc, col, ncols int) {
+	nr := j.nr
+	b, ldb := j.b, j.ldb
+	if j.transB {
+		if ncols < nr {
+			clear(dst)
+		}
+		packStrided(dst, b[col*ldb+pc:], ldb, ncols, kc, nr)
+		return
+	}
+	for p := 0; p < kc; p++ {
+		src := b[(pc+p)*ldb+col : (pc+p)*ldb+col+ncols]
+		dp := dst[p*nr : p*nr+nr]
+		copy(dp, src)
+		clear(dp[ncols:])
+	}
+}
+
+// packStrided transposes: dst[p*w + r] = src[r*ld + p] for r < rows, p < kc.
+// It walks four source rows at a time so that each pass writes whole runs.
+func packStrided(dst, src []float32, ld, rows, kc, w int) {
+	_ = dst[(kc-1)*w+rows-1]
+	_ = src[(rows-1)*ld+kc-1]
+	d := unsafe.Pointer(unsafe.SliceData(dst))
+	s := unsafe.Pointer(unsafe.SliceData(src))
+	const f = 4 // sizeof(float32)
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		s0 := unsafe.Add(s, r*ld*f)
+		s1 := unsafe.Add(s0, ld*f)
+		s2 := unsafe.Add(s1, ld*f)
+		s3 := unsafe.Add(s2, ld*f)
+		dp := unsafe.Add(d, r*f)
+		for p := 0; p < kc; p++ {
+			o := uintptr(p * f)
+			q := (*[4]float32)(dp)
+			q[0] = *(*float32)(unsafe.Add(s0, o))
+			q[1] = *(*float32)(unsafe.Add(s1, o))
+			q[2] = *(*float32)(unsafe.Add(s2, o))
+			q[3] = *(*float32)(unsafe.Add(s3, o))
+			dp = unsafe.Add(dp, w*f)
+		}
+	}
+	for ; r < rows; r++ {
+		s0 := unsafe.Add(s, r*ld*f)
+		dp := unsafe.Add(d, r*f)
+		for p := 0; p < kc; p++ {
+			*(*float32)(dp) = *(*float32)(unsafe.Add(s0, p*f))
+			dp = unsafe.Add(dp, w*f)
+		}
+	}
+}
