@@ -1,7 +1,6 @@
 package data
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"io/fs"
@@ -153,5 +152,20 @@ func TestMatrixRow(t *testing.T) {
 	}
 }
 
-// bigFile is used by several tests: more bytes than a tiny header.
-var bigFile = bytes.Repeat([]byte{0}, 64)
+// f64le encodes float64 values little-endian.
+func f64le(v ...float64) []byte {
+	var b []byte
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+	}
+	return b
+}
+
+// i64le encodes int64 values little-endian.
+func i64le(v ...int64) []byte {
+	var b []byte
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint64(b, uint64(x))
+	}
+	return b
+}

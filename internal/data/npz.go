@@ -94,7 +94,9 @@ func nameList(names []string) string {
 	s := append([]string(nil), names...)
 	sort.Strings(s)
 	for i, n := range s {
-		if strings.ContainsAny(n, ", ()") || n == "" {
+		if n == "" || strings.ContainsFunc(n, func(r rune) bool {
+			return !(r == '_' || r == '-' || r == '.' || r == '/' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		}) {
 			s[i] = fmt.Sprintf("%q", n)
 		}
 	}
