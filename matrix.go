@@ -26,3 +26,8 @@ func (m Matrix) check(name string, cols int) error {
 	}
 	return nil
 }
+
+// Slice returns rows [lo, hi) of m, sharing storage.
+func (m Matrix) Slice(lo, hi int) Matrix {
+	return Matrix{Rows: hi - lo, Cols: m.Cols, Data: m.Data[lo*m.Cols : hi*m.Cols]}
+}
