@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sae-go/sae"
+	"github.com/sae-go/sae/internal/data"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// sae runs the command line and returns stdout, stderr and the exit code.
+func saeRun(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestHelpGolden(t *testing.T) {
+	cases := map[string][]string{"help": {"help"}}
+	for _, c := range commands {
+		cases[c.name+"-help"] = []string{c.name, "--help"}
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			out, _, code := saeRun(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+			golden := filepath.Join("testdata", name+".golden")
+			if *update {
+				os.MkdirAll("testdata", 0o755)
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if out != string(want) {
+				t.Errorf("help output differs from %s (run go test ./cmd/sae -update if intended):\n%s", golden, out)
+			}
+		})
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"train", "--no-such-flag"},
+		{"train", "--out", dir + "/m"},
+		{"train", "--data", "x.csv"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--activation", "swish"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--rho", "2"},
+		{"encode", "--model", dir, "--data", "x.csv", "--out", dir + "/codes.txt"},
+		{"score", "--model", dir, "--data", "x.csv", "--contamination", "0.7"},
+		{"eval", "stray-argument"},
+	} {
+		_, stderr, code := saeRun(t, args...)
+		if code != 2 {
+			t.Errorf("sae %s: exit %d, want 2 (stderr %q)", strings.Join(args, " "), code, stderr)
+		}
+		if strings.Contains(stderr, "goroutine") {
+			t.Errorf("sae %s: stack trace on stderr", strings.Join(args, " "))
+		}
+	}
+}
+
+// writeCSV writes a small data set with a header, the last rows anomalies.
+func writeData(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n, d = 300, 8
+	var b strings.Builder
+	var lb strings.Builder
+	lb.WriteString("label\n")
+	for j := 0; j < d; j++ {
+		if j > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "f%d", j)
+	}
+	b.WriteString("\n")
+	for i := 0; i < n; i++ {
+		z := rng.NormFloat64()
+		anom := i >= n-15
+		for j := 0; j < d; j++ {
+			v := z*float64(j+1)/d + 0.05*rng.NormFloat64()
+			if anom {
+				v = 3 * rng.NormFloat64()
+			}
+			if j > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "%.5f", v)
+		}
+		b.WriteString("\n")
+		if anom {
+			lb.WriteString("1\n")
+		} else {
+			lb.WriteString("0\n")
+		}
+	}
+	x := filepath.Join(dir, "x.csv")
+	y := filepath.Join(dir, "y.csv")
+	os.WriteFile(x, []byte(b.String()), 0o644)
+	os.WriteFile(y, []byte(lb.String()), 0o644)
+	return x, y
+}
+
+func lastJSON(t *testing.T, stdout string) map[string]any {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &m); err != nil {
+		t.Fatalf("last line of stdout is not JSON: %v\n%s", err, stdout)
+	}
+	return m
+}
+
+func requireKeys(t *testing.T, what string, m map[string]any, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			t.Errorf("%s --json lacks key %q: %v", what, k, m)
+		}
+	}
+}
+
+func TestCommandsEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	x, y := writeData(t, dir)
+	model := filepath.Join(dir, "model")
+	out, stderr, code := saeRun(t, "train", "--data", x, "--out", model, "--hidden", "4", "--epochs", "30", "--lr", "0.01",
+		"--normalize", "standard", "--activation", "relu", "--sparsity", "l1", "--l1", "1e-4", "--contamination", "0.05", "--json")
+	if code != 0 {
+		t.Fatalf("train exit %d: %s", code, stderr)
+	}
+	tr := lastJSON(t, out)
+	requireKeys(t, "train", tr, "epochs", "train_seconds", "samples_per_second", "final_loss", "mse", "fvu", "l0", "mean_activation", "dead_fraction")
+	if strings.Count(strings.TrimSpace(out), "\n") != 0 {
+		t.Errorf("train --json printed more than one line:\n%s", out)
+	}
+
+	out, stderr, code = saeRun(t, "eval", "--model", model, "--data", x, "--json")
+	if code != 0 {
+		t.Fatalf("eval exit %d: %s", code, stderr)
+	}
+	requireKeys(t, "eval", lastJSON(t, out), "mse", "fvu", "l0", "mean_activation", "dead_fraction")
+
+	codes := filepath.Join(dir, "codes.npy")
+	recon := filepath.Join(dir, "recon.npy")
+	if _, stderr, code = saeRun(t, "encode", "--model", model, "--data", x, "--out", codes); code != 0 {
+		t.Fatalf("encode exit %d: %s", code, stderr)
+	}
+	if _, stderr, code = saeRun(t, "reconstruct", "--model", model, "--data", x, "--out", recon); code != 0 {
+		t.Fatalf("reconstruct exit %d: %s", code, stderr)
+	}
+	// encode, then the decoder, reproduces reconstruct.
+	m, err := sae.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := data.Load(codes, data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := data.Load(recon, data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := m.Decode(sae.Matrix(*c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Rows != 300 || c.Cols != 4 || r.Cols != 8 {
+		t.Fatalf("shapes: codes %dx%d, recon %dx%d", c.Rows, c.Cols, r.Rows, r.Cols)
+	}
+	for i := range dec.Data {
+		if dec.Data[i] != r.Data[i] {
+			t.Fatalf("decode(codes)[%d] = %g, reconstruct = %g", i, dec.Data[i], r.Data[i])
+		}
+	}
+
+	scores := filepath.Join(dir, "scores.csv")
+	out, stderr, code = saeRun(t, "score", "--model", model, "--data", x, "--labels", y, "--out", scores, "--json")
+	if code != 0 {
+		t.Fatalf("score exit %d: %s", code, stderr)
+	}
+	sc := lastJSON(t, out)
+	requireKeys(t, "score", sc, "n", "threshold", "n_flagged", "auroc", "auprc")
+	if auc := sc["auroc"].(float64); auc < 0.9 {
+		t.Errorf("auroc %g on planted anomalies", auc)
+	}
+	s, err := data.Load(scores, data.Options{})
+	if err != nil || s.Rows != 300 || s.Cols != 2 {
+		t.Fatalf("scores file: %v %v", s, err)
+	}
+	// Human-readable output mentions what was written.
+	out, _, code = saeRun(t, "eval", "--model", model, "--data", x)
+	if code != 0 || !strings.Contains(out, "fvu") {
+		t.Errorf("eval text output: exit %d\n%s", code, out)
+	}
+}
+
+// Malformed input files: a one-line error naming the file, exit 1, and
+// nothing written under --out.
+func TestMalformedInputs(t *testing.T) {
+	dir := t.TempDir()
+	x, _ := writeData(t, dir)
+	model := filepath.Join(dir, "model")
+	if _, stderr, code := saeRun(t, "train", "--data", x, "--out", model, "--hidden", "3", "--epochs", "1"); code != 0 {
+		t.Fatalf("train: %s", stderr)
+	}
+	bad := map[string][]byte{
+		"empty.npy":      {},
+		"trunc.npy":      append([]byte("\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': (10, 8), }"), bytes.Repeat([]byte(" "), 50)...),
+		"magic.idx":      {1, 2, 3, 4, 0, 0, 0, 1},
+		"ragged.csv":     []byte("1,2,3\n4,5\n"),
+		"text.csv":       []byte("1,2\n3,abc\n"),
+		"nan.csv":        []byte("1,2\n3,NaN\n"),
+		"inf.csv":        []byte("1,2\n3,inf\n"),
+		"wrong.xyz":      []byte("1,2\n"),
+		"absurd.idx":     {0, 0, 8, 3, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff},
+		"wide.csv":       []byte("1,2,3\n4,5,6\n"),
+		"missing.npy":    nil,
+		"st.safetensors": []byte("\xff\xff\xff\xff\xff\xff\xff\x7f{}"),
+	}
+	for name, content := range bad {
+		path := filepath.Join(dir, name)
+		if content != nil {
+			os.WriteFile(path, content, 0o644)
+		}
+		for _, args := range [][]string{
+			{"train", "--data", path, "--out", filepath.Join(dir, "out-"+name)},
+			{"encode", "--model", model, "--data", path, "--out", filepath.Join(dir, "out-"+name+".npy")},
+			{"score", "--model", model, "--data", path, "--out", filepath.Join(dir, "out-"+name+".csv")},
+		} {
+			if name == "wide.csv" && args[0] == "train" {
+				continue // valid training data; wrong only for the model
+			}
+			t.Run(args[0]+"/"+name, func(t *testing.T) {
+				stdout, stderr, code := saeRun(t, args...)
+				if code != 1 {
+					t.Fatalf("exit %d, want 1\nstdout %s\nstderr %s", code, stdout, stderr)
+				}
+				if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "sae: error: ") {
+					t.Errorf("want one 'sae: error:' line, got %q", stderr)
+				}
+				if !strings.Contains(stderr, name) {
+					t.Errorf("error does not name the file %s: %q", name, stderr)
+				}
+				if _, err := os.Stat(args[len(args)-1]); !os.IsNotExist(err) {
+					t.Errorf("%s exists after a failed run", args[len(args)-1])
+				}
+			})
+		}
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
+	}
+}
+
+func TestDemoWritesReport(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo")
+	stdout, stderr, code := saeRun(t, "demo", "--out", out, "--epochs", "2", "--json")
+	if code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	requireKeys(t, "demo", lastJSON(t, stdout), "fvu", "auroc", "mean_activation")
+	for _, f := range []string{"README.md", "features.png", "reconstructions.png", "loss.png", "scores.png", "roc.png", "metrics.json", "model/config.json", "model/model.safetensors"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("demo report lacks %s: %v", f, err)
+		}
+	}
+	if _, err := sae.Load(filepath.Join(out, "model")); err != nil {
+		t.Errorf("demo model does not load: %v", err)
+	}
+}
