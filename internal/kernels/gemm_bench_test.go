@@ -49,8 +49,8 @@ func benchOperands(s gemmShape) (a []float32, lda int, b []float32, ldb int, c [
 
 func BenchmarkGemm(b *testing.B) {
 	for _, s := range benchShapes {
-		a, lda, bm, ldb, c := benchOperands(s)
 		b.Run(s.name, func(b *testing.B) {
+			a, lda, bm, ldb, c := benchOperands(s)
 			Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
 			b.ReportAllocs()
 			b.ResetTimer()

@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -55,18 +54,25 @@ func worker(ch chan poolTask) {
 	}
 }
 
-// spinBarrier is a reusable barrier for the participants of one job, all of
-// which are running at the same time; waiting spins briefly, then yields.
+// spinBarrier is a reusable barrier for the participants of one job. Waiting
+// spins for a few microseconds (the participants normally arrive together),
+// then sleeps, so that a participant whose core was taken by another process
+// does not leave the others burning theirs.
 type spinBarrier struct {
 	n       int32
 	arrived atomic.Int32
 	_       [60]byte
 	gen     atomic.Uint32
 	_       [60]byte
+	mu      sync.Mutex
+	cond    sync.Cond
+	waiting int
 }
 
+const barrierSpins = 1 << 14
+
 // wait blocks until all n participants have called it; the last to arrive
-// runs last (if non-nil) before releasing the others.
+// zeroes last (if non-nil) before releasing the others.
 func (b *spinBarrier) wait(last *atomic.Int64) {
 	g := b.gen.Load()
 	if b.arrived.Add(1) == b.n {
@@ -74,12 +80,27 @@ func (b *spinBarrier) wait(last *atomic.Int64) {
 		if last != nil {
 			last.Store(0)
 		}
+		b.mu.Lock()
 		b.gen.Add(1)
+		if b.waiting > 0 {
+			b.cond.Broadcast()
+		}
+		b.mu.Unlock()
 		return
 	}
-	for i := 0; b.gen.Load() == g; i++ {
-		if i > 200 {
-			runtime.Gosched()
+	for i := 0; i < barrierSpins; i++ {
+		if b.gen.Load() != g {
+			return
 		}
 	}
+	b.mu.Lock()
+	if b.cond.L == nil {
+		b.cond.L = &b.mu
+	}
+	for b.gen.Load() == g {
+		b.waiting++
+		b.cond.Wait()
+		b.waiting--
+	}
+	b.mu.Unlock()
 }

@@ -22,10 +22,13 @@ import (
 // go through a small temporary. Participants synchronise with a spin barrier
 // between packing B and using it.
 
-const (
+var (
 	gemmKC = 512  // depth of a packed block
 	gemmMC = 192  // rows of a packed A block
 	gemmNC = 4096 // columns of a packed B block
+)
+
+const (
 
 	// Problems with fewer multiply-adds than this run the plain loops.
 	gemmSmall = 8 * 8 * 8
