@@ -85,6 +85,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 			opt.Val = v
 		}
 		var bar *progressbar.ProgressBar
+		lastVal := math.NaN()
 		if e.interactive && !quiet {
 			opt.Progress = func(p sae.Progress) {
 				if bar == nil {
@@ -98,7 +99,10 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 				}
 				desc := fmt.Sprintf("%s epoch %d/%d loss %.4g", p.Phase, p.Epoch, p.Epochs, p.Loss)
 				if !math.IsNaN(p.ValLoss) {
-					desc += fmt.Sprintf(" val %.4g", p.ValLoss)
+					lastVal = p.ValLoss
+				}
+				if !math.IsNaN(lastVal) {
+					desc += fmt.Sprintf(" val %.4g", lastVal)
 				}
 				bar.Describe(desc)
 				bar.Set(p.Step)
