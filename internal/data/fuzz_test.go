@@ -9,9 +9,11 @@ import (
 	"testing"
 )
 
-// fuzzFile writes b to a file called name and returns its path.
-func fuzzFile(t *testing.T, name string, b []byte) string {
-	path := filepath.Join(t.TempDir(), name)
+// fuzzFile writes b to a file called name in dir and returns its path.
+// Each fuzz worker is a process running inputs one at a time, so one
+// directory per fuzz target serves them all.
+func fuzzFile(t *testing.T, dir, name string, b []byte) string {
+	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -30,8 +32,8 @@ func checkFuzzErr(t *testing.T, err error, path string) {
 }
 
 // fuzzLoad calls Load on b saved as name and checks the result.
-func fuzzLoad(t *testing.T, name string, b []byte, opt Options) {
-	path := fuzzFile(t, name, b)
+func fuzzLoad(t *testing.T, dir, name string, b []byte, opt Options) {
+	path := fuzzFile(t, dir, name, b)
 	m, err := Load(path, opt)
 	if err != nil {
 		checkFuzzErr(t, err, path)
@@ -66,7 +68,8 @@ func FuzzLoadNPY(f *testing.F) {
 	for _, s := range npySeeds() {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) { fuzzLoad(t, "x.npy", b, Options{}) })
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzLoad(t, dir, "x.npy", b, Options{}) })
 }
 
 func FuzzLoadNPZ(f *testing.F) {
@@ -77,7 +80,8 @@ func FuzzLoadNPZ(f *testing.F) {
 	f.Add(zipBytes(f, zipEntry{"a.npy", x, zip.Store}))
 	f.Add(zipBytes(f, zipEntry{"X.npy", x[:20], zip.Deflate}))
 	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
-	f.Fuzz(func(t *testing.T, b []byte) { fuzzLoad(t, "x.npz", b, Options{}) })
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzLoad(t, dir, "x.npz", b, Options{}) })
 }
 
 func FuzzLoadCSV(f *testing.F) {
@@ -87,7 +91,8 @@ func FuzzLoadCSV(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) { fuzzLoad(t, "x.csv", b, Options{}) })
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzLoad(t, dir, "x.csv", b, Options{}) })
 }
 
 func FuzzLoadIDX(f *testing.F) {
@@ -101,7 +106,8 @@ func FuzzLoadIDX(f *testing.F) {
 	f.Add(gz(idxFile(0x08, []uint32{60000, 28, 28}, nil)))
 	f.Add(idxFile(0x08, []uint32{3}, []byte{1, 2, 3}))
 	f.Add([]byte{0x12, 0x34, 0x56, 0x78})
-	f.Fuzz(func(t *testing.T, b []byte) { fuzzLoad(t, "x-idx3-ubyte.gz", b, Options{}) })
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzLoad(t, dir, "x-idx3-ubyte.gz", b, Options{}) })
 }
 
 func FuzzReadSafetensors(f *testing.F) {
@@ -113,8 +119,9 @@ func FuzzReadSafetensors(f *testing.F) {
 	f.Add(stFile(`{`+x+`,`+x+`}`, f32le(1, 2)))
 	f.Add(stFile(`{"x":{"dtype":"F32","shape":[1,2],"data_offsets":[4,12]}}`, f32le(1, 2, 3)))
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
-		path := fuzzFile(t, "m.safetensors", b)
+		path := fuzzFile(t, dir, "m.safetensors", b)
 		ts, _, err := ReadSafetensors(path)
 		if err != nil {
 			checkFuzzErr(t, err, path)
@@ -133,8 +140,8 @@ func FuzzReadSafetensors(f *testing.F) {
 				}
 			}
 		}
-		fuzzLoad(t, "m.safetensors", b, Options{})
-		fuzzLoad(t, "m.safetensors", b, Options{Key: "x"})
+		fuzzLoad(t, dir, "m.safetensors", b, Options{})
+		fuzzLoad(t, dir, "m.safetensors", b, Options{Key: "x"})
 	})
 }
 
@@ -149,11 +156,12 @@ func FuzzLoadLabels(f *testing.F) {
 	add(2, zipBytes(f, zipEntry{"y.npy", npyRaw(npyDict("|u1", "False", "(2,)"), []byte{1, 2}), zip.Deflate}))
 	add(3, idxFile(0x08, []uint32{4}, []byte{0, 9, 3, 255}))
 	add(3, gz(idxFile(0x0C, []uint32{1}, []byte{0, 0, 0, 1})))
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) == 0 {
 			return
 		}
-		path := fuzzFile(t, names[int(b[0])%len(names)], b[1:])
+		path := fuzzFile(t, dir, names[int(b[0])%len(names)], b[1:])
 		y, err := LoadLabels(path)
 		if err != nil {
 			checkFuzzErr(t, err, path)
