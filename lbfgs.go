@@ -24,7 +24,7 @@ func (t *trainer) runLBFGS(ctx context.Context, finetune bool, iters int) error 
 	dir := make([]float32, n)
 	x0 := make([]float32, n)
 
-	f, gr := t.objectiveGrad(t.train, pen, true, true)
+	f, gr := t.objectiveGrad(t.train, pen)
 	copy(g, gr)
 	for it := 1; it <= iters; it++ {
 		if err := ctx.Err(); err != nil {
@@ -68,7 +68,7 @@ func (t *trainer) runLBFGS(ctx context.Context, finetune bool, iters int) error 
 			for i := range p {
 				p[i] = x0[i] + float32(step)*dir[i]
 			}
-			fNew, gr = t.objectiveGrad(t.train, pen, true, true)
+			fNew, gr = t.objectiveGrad(t.train, pen)
 			if isFinite(fNew) && fNew <= f+1e-4*step*gd {
 				accepted = true
 				break

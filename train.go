@@ -314,16 +314,50 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 	return nil
 }
 
-// objective is the full-data objective on m (scaled): the reconstruction
-// loss and the sparsity penalty with latent rates over all rows, plus
-// weight decay when decay is set. With grad, it also leaves the gradient
-// in t.w.grad.
+// objective is the full-data objective on m (scaled), forward only: the
+// reconstruction loss and the sparsity penalty with latent rates over all
+// rows, plus weight decay when decay is set.
 func (t *trainer) objective(m Matrix, pen penalty, decay bool) float64 {
-	f, _ := t.objectiveGrad(m, pen, decay, false)
-	return f
+	n, d, h := m.Rows, m.Cols, t.net.h
+	chunk := min(n, inferChunk)
+	t.w.ensure(t.net, chunk)
+	rates := t.w.klCoef[:h] // scratch: summed firing rates
+	clear(rates)
+	var rec, l1 float64
+	for lo := 0; lo < n; lo += chunk {
+		rows := min(chunk, n-lo)
+		x := m.Data[lo*d : (lo+rows)*d]
+		rec += t.net.reconLoss(&t.w, x, x, rows)
+		for i, v := range t.w.a[:rows*h] {
+			l1 += math.Abs(float64(v))
+			r, _ := firingRate(t.net.act, v)
+			rates[i%h] += r
+		}
+	}
+	total := rec / float64(n)
+	switch {
+	case pen.sparsity == SparsityL1:
+		total += pen.l1 * l1 / float64(n)
+	case pen.sparsity == SparsityKL && pen.beta != 0:
+		kernels.Scale(1/float32(n), rates)
+		total += klValue(rates, pen.rho, pen.beta)
+	}
+	if decay && t.cfg.WeightDecay != 0 {
+		var s float64
+		for _, seg := range t.net.segments() {
+			if seg.weight {
+				s += kernels.SumSq(t.net.params[seg.off : seg.off+seg.size()])
+			}
+		}
+		total += 0.5 * t.cfg.WeightDecay * s
+	}
+	return total
 }
 
-func (t *trainer) objectiveGrad(m Matrix, pen penalty, decay, grad bool) (float64, []float32) {
+// objectiveGrad is the full-data objective and its gradient (left in
+// t.w.grad), computed in chunks: a first pass finds the latents' rates
+// over all rows for the KL term, a second runs forward and backward.
+func (t *trainer) objectiveGrad(m Matrix, pen penalty) (float64, []float32) {
 	n, d, h := m.Rows, m.Cols, t.net.h
 	chunk := min(n, inferChunk)
 	t.w.ensure(t.net, chunk)
@@ -356,12 +390,7 @@ func (t *trainer) objectiveGrad(m Matrix, pen penalty, decay, grad bool) (float6
 	if rates != nil {
 		total += klValue(rates, pen.rho, pen.beta)
 	}
-	if decay {
-		total += t.net.addDecay(t.w.grad, t.cfg.WeightDecay)
-	}
-	if !grad {
-		return total, nil
-	}
+	total += t.net.addDecay(t.w.grad, t.cfg.WeightDecay)
 	return total, t.w.grad
 }
 

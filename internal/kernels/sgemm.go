@@ -310,12 +310,10 @@ func (j *sgemmJob) packA(dst []float32, i0, mc, pc, kc int) {
 		rows := min(mr, i0+mc-row)
 		if j.transA {
 			// op(A)(i, p) = a[p*lda+i]: each p is a contiguous run of rows.
-			for p := 0; p < kc; p++ {
-				src := a[(pc+p)*lda+row : (pc+p)*lda+row+rows]
-				dp := d[p*mr : p*mr+mr]
-				copy(dp, src)
-				clear(dp[rows:])
+			if rows < mr {
+				clear(d)
 			}
+			packRuns(d, a[pc*lda+row:], lda, rows, kc, mr)
 			continue
 		}
 		if rows < mr {
@@ -337,11 +335,51 @@ func (j *sgemmJob) packB(dst []float32, pc, kc, col, ncols int) {
 		packStrided(dst, b[col*ldb+pc:], ldb, ncols, kc, nr)
 		return
 	}
+	if ncols < nr {
+		clear(dst)
+	}
+	packRuns(dst, b[pc*ldb+col:], ldb, ncols, kc, nr)
+}
+
+// packRuns copies runs: dst[p*w + x] = src[p*ld + x] for x < cols, p < kc.
+// Whole runs of a kernel's width are moved as fixed-size arrays.
+func packRuns(dst, src []float32, ld, cols, kc, w int) {
+	_ = dst[(kc-1)*w+cols-1]
+	_ = src[(kc-1)*ld+cols-1]
+	d := unsafe.Pointer(unsafe.SliceData(dst))
+	s := unsafe.Pointer(unsafe.SliceData(src))
+	const f = 4 // sizeof(float32)
+	if cols == w {
+		switch w {
+		case 6:
+			for p := 0; p < kc; p++ {
+				*(*[6]float32)(unsafe.Add(d, p*w*f)) = *(*[6]float32)(unsafe.Add(s, p*ld*f))
+			}
+			return
+		case 12:
+			for p := 0; p < kc; p++ {
+				*(*[12]float32)(unsafe.Add(d, p*w*f)) = *(*[12]float32)(unsafe.Add(s, p*ld*f))
+			}
+			return
+		case 16:
+			for p := 0; p < kc; p++ {
+				*(*[16]float32)(unsafe.Add(d, p*w*f)) = *(*[16]float32)(unsafe.Add(s, p*ld*f))
+			}
+			return
+		case 32:
+			for p := 0; p < kc; p++ {
+				*(*[32]float32)(unsafe.Add(d, p*w*f)) = *(*[32]float32)(unsafe.Add(s, p*ld*f))
+			}
+			return
+		case 64:
+			for p := 0; p < kc; p++ {
+				*(*[64]float32)(unsafe.Add(d, p*w*f)) = *(*[64]float32)(unsafe.Add(s, p*ld*f))
+			}
+			return
+		}
+	}
 	for p := 0; p < kc; p++ {
-		src := b[(pc+p)*ldb+col : (pc+p)*ldb+col+ncols]
-		dp := dst[p*nr : p*nr+nr]
-		copy(dp, src)
-		clear(dp[ncols:])
+		copy(dst[p*w:p*w+cols], src[p*ld:p*ld+cols])
 	}
 }
 
