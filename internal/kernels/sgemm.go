@@ -211,14 +211,16 @@ func (j *sgemmJob) run(w int) {
 			if pc > 0 {
 				beta = 1
 			}
-			// Pack B, one micro-panel per claim.
+			// Pack B, a group of micro-panels per claim.
 			ctr := &j.ctr[phase&1].Int64
+			group := max(1, min(256/j.nr, nPanelsB/(2*j.nt)))
 			for {
-				t := int(ctr.Add(1) - 1)
+				t := int(ctr.Add(1)-1) * group
 				if t >= nPanelsB {
 					break
 				}
-				j.packB(j.bp[t*kc*j.nr:(t+1)*kc*j.nr], pc, kc, jc+t*j.nr, min(j.nr, nc-t*j.nr))
+				t1 := min(t+group, nPanelsB)
+				j.packB(j.bp[t*kc*j.nr:t1*kc*j.nr], pc, kc, jc+t*j.nr, min((t1-t)*j.nr, nc-t*j.nr))
 			}
 			j.bar.wait(&j.ctr[(phase+1)&1].Int64)
 			phase++
@@ -302,84 +304,74 @@ func (j *sgemmJob) macro(ws *sgemmWorker, i0, mc, jc, nc, jr0, jr1, kc int, beta
 // packA packs op(A)[i0:i0+mc, pc:pc+kc] into micro-panels of mr rows:
 // dst[panel*kc*mr + p*mr + r] = op(A)(i0+panel*mr+r, pc+p), zero past mc.
 func (j *sgemmJob) packA(dst []float32, i0, mc, pc, kc int) {
-	mr := j.mr
-	a, lda := j.a, j.lda
-	for ir := 0; ir*mr < mc; ir++ {
-		d := dst[ir*kc*mr : (ir+1)*kc*mr]
-		row := i0 + ir*mr
-		rows := min(mr, i0+mc-row)
-		if j.transA {
-			// op(A)(i, p) = a[p*lda+i]: each p is a contiguous run of rows.
-			if rows < mr {
-				clear(d)
-			}
-			packRuns(d, a[pc*lda+row:], lda, rows, kc, mr)
-			continue
-		}
-		if rows < mr {
-			clear(d)
-		}
-		packStrided(d, a[row*lda+pc:], lda, rows, kc, mr)
-	}
+	// op(A)(i, p) is a[p*lda+i] when transposed, a[i*lda+p] otherwise.
+	packPanels(dst, j.a, j.lda, j.transA, i0, mc, pc, kc, j.mr)
 }
 
-// packB packs op(B)[pc:pc+kc, col:col+ncols] into one micro-panel of nr
-// columns: dst[p*nr + x] = op(B)(pc+p, col+x), zero past ncols.
+// packB packs op(B)[pc:pc+kc, col:col+ncols] into micro-panels of nr
+// columns: dst[panel*kc*nr + p*nr + x] = op(B)(pc+p, col+panel*nr+x), zero
+// past ncols.
 func (j *sgemmJob) packB(dst []float32, pc, kc, col, ncols int) {
-	nr := j.nr
-	b, ldb := j.b, j.ldb
-	if j.transB {
-		if ncols < nr {
-			clear(dst)
+	// op(B)(p, j) is b[p*ldb+j], or b[j*ldb+p] when transposed.
+	packPanels(dst, j.b, j.ldb, !j.transB, col, ncols, pc, kc, j.nr)
+}
+
+// packPanels packs X[i0:i0+cnt, pc:pc+kc] into micro-panels of w:
+// dst[q*kc*w + p*w + r] = X(i0+q*w+r, pc+p), zero past cnt, where
+// X(i, p) = src[p*ld+i] if alongI (runs of i are contiguous) and
+// src[i*ld+p] otherwise (runs of p are contiguous). Either way the source is
+// read in its own order, whole rows at a time.
+func packPanels(dst, src []float32, ld int, alongI bool, i0, cnt, pc, kc, w int) {
+	panels := ceilDiv(cnt, w)
+	if last := cnt - (panels-1)*w; last < w {
+		clear(dst[(panels-1)*kc*w : panels*kc*w])
+	}
+	if !alongI {
+		for q := 0; q < panels; q++ {
+			packStrided(dst[q*kc*w:(q+1)*kc*w], src[(i0+q*w)*ld+pc:], ld, min(w, cnt-q*w), kc, w)
 		}
-		packStrided(dst, b[col*ldb+pc:], ldb, ncols, kc, nr)
 		return
 	}
-	if ncols < nr {
-		clear(dst)
-	}
-	packRuns(dst, b[pc*ldb+col:], ldb, ncols, kc, nr)
-}
-
-// packRuns copies runs: dst[p*w + x] = src[p*ld + x] for x < cols, p < kc.
-// Whole runs of a kernel's width are moved as fixed-size arrays.
-func packRuns(dst, src []float32, ld, cols, kc, w int) {
-	_ = dst[(kc-1)*w+cols-1]
-	_ = src[(kc-1)*ld+cols-1]
+	full := cnt / w
+	rest := cnt - full*w
+	_ = dst[panels*kc*w-1]
+	_ = src[(pc+kc-1)*ld+i0+cnt-1]
 	d := unsafe.Pointer(unsafe.SliceData(dst))
-	s := unsafe.Pointer(unsafe.SliceData(src))
 	const f = 4 // sizeof(float32)
-	if cols == w {
-		switch w {
-		case 6:
-			for p := 0; p < kc; p++ {
-				*(*[6]float32)(unsafe.Add(d, p*w*f)) = *(*[6]float32)(unsafe.Add(s, p*ld*f))
-			}
-			return
-		case 12:
-			for p := 0; p < kc; p++ {
-				*(*[12]float32)(unsafe.Add(d, p*w*f)) = *(*[12]float32)(unsafe.Add(s, p*ld*f))
-			}
-			return
-		case 16:
-			for p := 0; p < kc; p++ {
-				*(*[16]float32)(unsafe.Add(d, p*w*f)) = *(*[16]float32)(unsafe.Add(s, p*ld*f))
-			}
-			return
-		case 32:
-			for p := 0; p < kc; p++ {
-				*(*[32]float32)(unsafe.Add(d, p*w*f)) = *(*[32]float32)(unsafe.Add(s, p*ld*f))
-			}
-			return
-		case 64:
-			for p := 0; p < kc; p++ {
-				*(*[64]float32)(unsafe.Add(d, p*w*f)) = *(*[64]float32)(unsafe.Add(s, p*ld*f))
-			}
-			return
+	for p := 0; p < kc; p++ {
+		s := unsafe.Pointer(&src[(pc+p)*ld+i0])
+		dp := unsafe.Add(d, p*w*f)
+		for q := 0; q < full; q++ {
+			copyRun(dp, s, w)
+			s = unsafe.Add(s, w*f)
+			dp = unsafe.Add(dp, kc*w*f)
+		}
+		if rest > 0 {
+			copy(unsafe.Slice((*float32)(dp), rest), unsafe.Slice((*float32)(s), rest))
 		}
 	}
-	for p := 0; p < kc; p++ {
-		copy(dst[p*w:p*w+cols], src[p*ld:p*ld+cols])
+}
+
+// copyRun copies w floats from s to d, as one fixed-size move for the
+// kernels' widths.
+func copyRun(d, s unsafe.Pointer, w int) {
+	switch w {
+	case 4:
+		*(*[4]float32)(d) = *(*[4]float32)(s)
+	case 6:
+		*(*[6]float32)(d) = *(*[6]float32)(s)
+	case 8:
+		*(*[8]float32)(d) = *(*[8]float32)(s)
+	case 12:
+		*(*[12]float32)(d) = *(*[12]float32)(s)
+	case 16:
+		*(*[16]float32)(d) = *(*[16]float32)(s)
+	case 32:
+		*(*[32]float32)(d) = *(*[32]float32)(s)
+	case 64:
+		*(*[64]float32)(d) = *(*[64]float32)(s)
+	default:
+		copy(unsafe.Slice((*float32)(d), w), unsafe.Slice((*float32)(s), w))
 	}
 }
 
