@@ -143,6 +143,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 			o["threshold"] = m.Threshold
 			o["eval_on"] = evalOn
 			o["model"] = out
+			o["peak_rss_mib"] = peakRSSMiB()
 			return printJSON(e.stdout, o)
 		}
 		fmt.Fprintf(e.stdout, "trained %s on %d rows in %.1fs (%d epochs%s, %.0f samples/s)\n", m, h.TrainRows, h.Seconds, h.Epochs, map[bool]string{true: ", stopped early", false: ""}[h.StoppedEarly], h.SamplesPerSecond)
