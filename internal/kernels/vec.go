@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // Axpy computes y += alpha*x. Reference: y[i] += alpha*x[i].
 func Axpy[T Float](alpha T, x, y []T) {
 	y = y[:len(x)]
@@ -58,4 +60,28 @@ func SumSq[T Float](x []T) float64 {
 		s += float64(v) * float64(v)
 	}
 	return s
+}
+
+// RowNorms sets dst[i] to the Euclidean norm of row i of the len(dst) x n
+// matrix a (row-major, leading dimension n), accumulated in float64:
+// dst[i] = sqrt(sum_j a[i*n+j]^2).
+func RowNorms[T Float](dst []T, a []T, n int) {
+	a = a[:len(dst)*n]
+	for i := range dst {
+		r := a[i*n : i*n+n]
+		var s0, s1, s2, s3 float64
+		j := 0
+		for ; j+4 <= len(r); j += 4 {
+			x0, x1, x2, x3 := float64(r[j]), float64(r[j+1]), float64(r[j+2]), float64(r[j+3])
+			s0 += x0 * x0
+			s1 += x1 * x1
+			s2 += x2 * x2
+			s3 += x3 * x3
+		}
+		for ; j < len(r); j++ {
+			x := float64(r[j])
+			s0 += x * x
+		}
+		dst[i] = T(math.Sqrt((s0 + s1) + (s2 + s3)))
+	}
 }
