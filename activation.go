@@ -1,49 +1,27 @@
 package sae
 
-import (
-	"math"
+import "github.com/sae-go/sae/internal/kernels"
 
-	"github.com/sae-go/sae/internal/kernels"
-)
-
-// activate applies act in place to pre-activations v.
-func activate[T kernels.Float](act Activation, v []T) {
+// kernelAct maps an Activation to the kernels' enum.
+func kernelAct(act Activation) kernels.Act {
 	switch act {
 	case ReLU:
-		for i, x := range v {
-			if x < 0 {
-				v[i] = 0
-			}
-		}
+		return kernels.ReLU
 	case Sigmoid:
-		for i, x := range v {
-			v[i] = T(1 / (1 + math.Exp(-float64(x))))
-		}
+		return kernels.Sigmoid
 	case Tanh:
-		for i, x := range v {
-			v[i] = T(math.Tanh(float64(x)))
-		}
+		return kernels.Tanh
 	}
+	panic("sae: unknown activation " + string(act))
+}
+
+// biasActivate computes a = act(a + bias) for the rows x len(bias) matrix a.
+func biasActivate[T kernels.Float](act Activation, a []T, rows int, bias []T) {
+	kernels.BiasAct(kernelAct(act), a, rows, bias)
 }
 
 // activationBackward turns da = dL/da into dL/dpre in place, given the
 // activations a = act(pre): relu' = [a > 0], sigmoid' = a(1-a), tanh' = 1-a².
 func activationBackward[T kernels.Float](act Activation, a, da []T) {
-	da = da[:len(a)]
-	switch act {
-	case ReLU:
-		for i, x := range a {
-			if x <= 0 {
-				da[i] = 0
-			}
-		}
-	case Sigmoid:
-		for i, x := range a {
-			da[i] *= x * (1 - x)
-		}
-	case Tanh:
-		for i, x := range a {
-			da[i] *= 1 - x*x
-		}
-	}
+	kernels.ActGrad(kernelAct(act), a, da)
 }

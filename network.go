@@ -25,6 +25,7 @@ type net[T kernels.Float] struct {
 	loss   Loss
 	tied   bool
 	params []T
+	segs   []paramSegment
 	wEnc   []T
 	bEnc   []T
 	wDec   []T // nil when tied
@@ -69,7 +70,7 @@ func (s paramSegment) size() int {
 
 func newNet[T kernels.Float](d, h int, act Activation, loss Loss, tied bool) *net[T] {
 	segs, total := layout(d, h, tied)
-	n := &net[T]{d: d, h: h, act: act, loss: loss, tied: tied, params: make([]T, total)}
+	n := &net[T]{d: d, h: h, act: act, loss: loss, tied: tied, params: make([]T, total), segs: segs}
 	n.bind(segs)
 	return n
 }
@@ -90,10 +91,7 @@ func (n *net[T]) bind(segs []paramSegment) {
 	}
 }
 
-func (n *net[T]) segments() []paramSegment {
-	segs, _ := layout(n.d, n.h, n.tied)
-	return segs
-}
+func (n *net[T]) segments() []paramSegment { return n.segs }
 
 // init draws weights uniformly in ±sqrt(6/(fan_in+fan_out+1)) (the classic
 // sparse-autoencoder initialisation) and sets biases to zero; with mean
@@ -157,8 +155,7 @@ func (w *workspace[T]) ensure(n *net[T], rows int) {
 // encode computes a = act(x·W_enc + b_enc) for the rows x [rows,d] into a.
 func (n *net[T]) encode(x []T, rows int, a []T) {
 	kernels.Gemm(false, false, rows, n.h, n.d, 1, x, n.d, n.wEnc, n.h, 0, a, n.h)
-	kernels.AddRows(a, rows, n.bEnc)
-	activate(n.act, a[:rows*n.h])
+	biasActivate(n.act, a, rows, n.bEnc)
 }
 
 // decode computes z = a·W_dec + b_dec, and x̂ = sigmoid(z) into xhat for

@@ -2,6 +2,8 @@ package sae
 
 import (
 	"math"
+
+	"github.com/sae-go/sae/internal/kernels"
 )
 
 // adam is the Adam optimiser over one flat float32 vector.
@@ -23,24 +25,8 @@ func (o *adam) step(p, g []float32, lr float64) {
 	o.t++
 	o.b1t *= o.b1
 	o.b2t *= o.b2
-	b1, b2 := float32(o.b1), float32(o.b2)
-	c1, c2 := 1-b1, 1-b2
-	// Fold the bias corrections into the step size and epsilon:
-	// lr*m̂/(sqrt(v̂)+eps) = (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).
-	step := float32(lr / (1 - o.b1t))
-	isq := float32(1 / math.Sqrt(1-o.b2t))
-	eps := float32(o.eps)
-	m, v := o.m[:len(p)], o.v[:len(p)]
-	g = g[:len(p)]
-	for i, gi := range g {
-		mi := b1*m[i] + c1*gi
-		vi := b2*v[i] + c2*gi*gi
-		m[i], v[i] = mi, vi
-		p[i] -= step * mi / (sqrt32(vi)*isq + eps)
-	}
+	kernels.AdamUpdate(p, g, o.m, o.v, float32(lr), float32(o.b1), float32(o.b2), float32(o.eps), float32(1-o.b1t), float32(1-o.b2t))
 }
-
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
 
 // sgdMomentum is SGD with (heavy-ball) momentum: u = mu*u - lr*g; p += u.
 type sgdMomentum struct {
