@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -122,4 +123,72 @@ func rankOrder(scores []float64) []int {
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] < scores[idx[b]] })
 	return idx
+}
+
+// Contribution is one feature's share of a row's anomaly score.
+type Contribution struct {
+	// Feature is the 0-based column.
+	Feature int `json:"feature"`
+	// Share is the feature's squared error over the row's summed squared
+	// error (the shares of all features add up to 1).
+	Share float64 `json:"share"`
+	// Value is the row's value and Expected the reconstruction, both in
+	// input units.
+	Value    float32 `json:"value"`
+	Expected float32 `json:"expected"`
+}
+
+// Explanation lists the features that contribute most to a row's score.
+type Explanation struct {
+	Row      int            `json:"row"`
+	Score    float64        `json:"score"`
+	Features []Contribution `json:"features"`
+}
+
+// Explain returns, for each of the given rows of x, the top features by
+// contribution to its score (squared reconstruction error in the model's
+// scaled units, as Score measures it), largest first.
+func (m *Model) Explain(x Matrix, rows []int, top int) ([]Explanation, error) {
+	if err := x.check("explain input", m.Inputs); err != nil {
+		return nil, err
+	}
+	d := m.Inputs
+	sub := NewMatrix(len(rows), d)
+	for i, r := range rows {
+		if r < 0 || r >= x.Rows {
+			return nil, fmt.Errorf("explain: row %d out of range [0, %d)", r, x.Rows)
+		}
+		copy(sub.Row(i), x.Row(r))
+	}
+	rec, err := m.Reconstruct(sub)
+	if err != nil {
+		return nil, err
+	}
+	top = min(max(top, 1), d)
+	out := make([]Explanation, len(rows))
+	errs := make([]float64, d)
+	order := make([]int, d)
+	for i, r := range rows {
+		var total float64
+		for j := 0; j < d; j++ {
+			e := float64(rec.Data[i*d+j] - sub.Data[i*d+j])
+			if m.Norm != nil {
+				e /= float64(m.Norm.Scale[j])
+			}
+			errs[j] = e * e
+			total += errs[j]
+			order[j] = j
+		}
+		sort.SliceStable(order, func(a, b int) bool { return errs[order[a]] > errs[order[b]] })
+		ex := Explanation{Row: r, Score: total / float64(d)}
+		for _, j := range order[:top] {
+			share := 0.0
+			if total > 0 {
+				share = errs[j] / total
+			}
+			ex.Features = append(ex.Features, Contribution{Feature: j, Share: share, Value: sub.Data[i*d+j], Expected: rec.Data[i*d+j]})
+		}
+		out[i] = ex
+	}
+	return out, nil
 }

@@ -293,3 +293,50 @@ func TestDemoWritesReport(t *testing.T) {
 		t.Errorf("demo model does not load: %v", err)
 	}
 }
+
+// score --explain names the column where an anomaly was planted.
+func TestScoreExplainNamesPlantedColumn(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(3, 3))
+	const n, d, planted = 800, 6, 4 // planted is 1-based
+	var b strings.Builder
+	for i := 0; i <= n; i++ {
+		z := rng.NormFloat64()
+		for j := 0; j < d; j++ {
+			v := z*float64(j+1) + 0.05*rng.NormFloat64()
+			if i == n && j == planted-1 {
+				v += 8 // the last row: an outlier in one column
+			}
+			if j > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "%.4f", v)
+		}
+		b.WriteString("\n")
+	}
+	x := filepath.Join(dir, "x.csv")
+	os.WriteFile(x, []byte(b.String()), 0o644)
+	model := filepath.Join(dir, "m")
+	if _, stderr, code := saeRun(t, "train", "--data", x, "--out", model, "--hidden", "2", "--normalize", "standard",
+		"--activation", "tanh", "--sparsity", "none", "--epochs", "60", "--batch", "32", "--lr", "0.01"); code != 0 {
+		t.Fatalf("train: %s", stderr)
+	}
+	out, stderr, code := saeRun(t, "score", "--model", model, "--data", x, "--explain", "1", "--json")
+	if code != 0 {
+		t.Fatalf("score: %s", stderr)
+	}
+	var res struct {
+		Explanations []rowExplanation `json:"explanations"`
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Explanations) != 1 {
+		t.Fatalf("want one explanation, got %+v", res.Explanations)
+	}
+	ex := res.Explanations[0]
+	if ex.Row != n+1 || ex.Features[0].Column != planted {
+		t.Errorf("explanation names row %d column %d first, want row %d column %d: %+v", ex.Row, ex.Features[0].Column, n+1, planted, ex)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"sort"
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
@@ -18,10 +19,12 @@ func init() {
 			"sae score --model det --data new.csv --out scores.csv",
 			"sae score --model det --data test.npz --labels test.npz --json",
 			"sae score --model det --data batch.npy --out s.npy --contamination 0.01",
+			"sae score --model det --data new.csv --explain 10",
 		},
 		setup: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			var modelDir, dataPath, out, key, labelsPath string
 			var contamination, threshold float64
+			var explain, explainTop int
 			fs.StringVar(&modelDir, "model", "", "model `dir`ectory")
 			fs.StringVar(&dataPath, "data", "", "input data `file`")
 			fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
@@ -29,6 +32,8 @@ func init() {
 			fs.StringVar(&labelsPath, "labels", "", "labels `file` (nonzero = anomaly): adds auroc and auprc")
 			fs.Float64Var(&contamination, "contamination", 0, "flag this `fraction` of these rows instead of using the model's threshold")
 			fs.Float64Var(&threshold, "threshold", 0, "flag rows scoring above this `value` instead of the model's threshold")
+			fs.IntVar(&explain, "explain", 0, "explain the `N` highest-scoring flagged rows: which features make up their error")
+			fs.IntVar(&explainTop, "explain-features", 3, "features listed per explained row")
 			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 			return func(ctx context.Context) error {
 				if out != "" {
@@ -109,12 +114,30 @@ func init() {
 				if out != "" {
 					o["out"] = out
 				}
+				var explained []rowExplanation
+				if explain > 0 {
+					if explained, err = explainFlagged(m, x, scores, thr, explain, explainTop); err != nil {
+						return err
+					}
+					o["explanations"] = explained
+				}
 				if e.json {
 					return printJSON(e.stdout, o)
 				}
 				fmt.Fprintf(e.stdout, "scored %d rows: %d above the threshold %.6g (%.1f%%)\n", x.Rows, flagged, thr, 100*float64(flagged)/float64(max(x.Rows, 1)))
 				if labels != nil {
 					fmt.Fprintf(e.stdout, "auroc %.4f  auprc %.4f\n", o["auroc"], o["auprc"])
+				}
+				for _, r := range explained {
+					fmt.Fprintf(e.stdout, "row %d (score %.4g):", r.Row, r.Score)
+					for i, f := range r.Features {
+						sep := ","
+						if i == 0 {
+							sep = ""
+						}
+						fmt.Fprintf(e.stdout, "%s column %d %.0f%% (value %.4g, expected %.4g)", sep, f.Column, 100*f.Share, f.Value, f.Expected)
+					}
+					fmt.Fprintln(e.stdout)
 				}
 				if out != "" {
 					fmt.Fprintf(e.stdout, "wrote %s\n", out)
@@ -123,4 +146,44 @@ func init() {
 			}
 		},
 	})
+}
+
+// rowExplanation is one explained row in score's output; rows and columns
+// count from 1, as in every error message.
+type rowExplanation struct {
+	Row      int              `json:"row"`
+	Score    float64          `json:"score"`
+	Features []featureContrib `json:"features"`
+}
+
+type featureContrib struct {
+	Column   int     `json:"column"`
+	Share    float64 `json:"share"`
+	Value    float32 `json:"value"`
+	Expected float32 `json:"expected"`
+}
+
+// explainFlagged explains up to n rows above thr, highest score first.
+func explainFlagged(m *sae.Model, x sae.Matrix, scores []float64, thr float64, n, top int) ([]rowExplanation, error) {
+	var rows []int
+	for i, s := range scores {
+		if s > thr {
+			rows = append(rows, i)
+		}
+	}
+	sort.Slice(rows, func(a, b int) bool { return scores[rows[a]] > scores[rows[b]] })
+	rows = rows[:min(n, len(rows))]
+	ex, err := m.Explain(x, rows, top)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rowExplanation, len(ex))
+	for i, e := range ex {
+		r := rowExplanation{Row: e.Row + 1, Score: e.Score}
+		for _, c := range e.Features {
+			r.Features = append(r.Features, featureContrib{Column: c.Feature + 1, Share: c.Share, Value: c.Value, Expected: c.Expected})
+		}
+		out[i] = r
+	}
+	return out, nil
 }
