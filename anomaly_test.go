@@ -87,3 +87,15 @@ func TestExplainNamesPlantedColumn(t *testing.T) {
 		}
 	}
 }
+
+func TestPSNR(t *testing.T) {
+	c := Matrix{Rows: 1, Cols: 4, Data: []float32{0, 1, 0, 1}}
+	y := Matrix{Rows: 1, Cols: 4, Data: []float32{0.1, 0.9, 0.1, 0.9}}
+	// mse 0.01, range 1: 20 dB.
+	if got := PSNR(c, y); math.Abs(got-20) > 1e-5 {
+		t.Errorf("PSNR = %g, want 20", got)
+	}
+	if !math.IsInf(PSNR(c, c), 1) {
+		t.Error("PSNR of identical data should be +Inf")
+	}
+}

@@ -97,3 +97,22 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 	mt.DeadFraction = float64(dead) / float64(h)
 	return mt, nil
 }
+
+// PSNR is the peak signal-to-noise ratio of y against the clean data c, in
+// dB: 10*log10(range^2 / mse), range = max(c) - min(c) (1 for images in
+// [0, 1]). +Inf when y equals c.
+func PSNR(c, y Matrix) float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	var se float64
+	for i, v := range c.Data {
+		lo, hi = math.Min(lo, float64(v)), math.Max(hi, float64(v))
+		e := float64(y.Data[i] - v)
+		se += e * e
+	}
+	mse := se / float64(len(c.Data))
+	r := hi - lo
+	if r == 0 {
+		r = 1
+	}
+	return 10 * math.Log10(r*r/mse)
+}

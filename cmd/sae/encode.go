@@ -19,14 +19,16 @@ func init() {
 			"sae encode --model det --data table.csv --out codes.csv",
 		},
 		setup: func(fs *flag.FlagSet, e *env) func(context.Context) error {
-			return setupTransform(fs, e, "codes", func(m *sae.Model, x sae.Matrix) (sae.Matrix, error) { return m.Encode(x) })
+			return setupTransform(fs, e, "codes", func(m *sae.Model, x sae.Matrix) (sae.Matrix, error) { return m.Encode(x) }, nil)
 		},
 	})
 }
 
 // setupTransform is encode's and reconstruct's shared shape: read a model
 // and data, map the rows, write a matrix.
-func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sae.Matrix) (sae.Matrix, error)) func(context.Context) error {
+// report, when set, adds command-specific figures (given input and output)
+// to the JSON object and the text output.
+func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sae.Matrix) (sae.Matrix, error), report func(x, y sae.Matrix, o map[string]any) error) func(context.Context) error {
 	var modelDir, dataPath, out, key string
 	fs.StringVar(&modelDir, "model", "", "model `dir`ectory")
 	fs.StringVar(&dataPath, "data", "", "input data `file`")
@@ -52,13 +54,22 @@ func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sa
 		if err != nil {
 			return err
 		}
+		o := map[string]any{"n": y.Rows, "cols": y.Cols, "out": out}
+		if report != nil {
+			if err := report(x, y, o); err != nil {
+				return err
+			}
+		}
 		if err := data.Write(out, (*data.Matrix)(&y)); err != nil {
 			return err
 		}
 		if e.json {
-			return printJSON(e.stdout, map[string]any{"n": y.Rows, "cols": y.Cols, "out": out})
+			return printJSON(e.stdout, o)
 		}
 		fmt.Fprintf(e.stdout, "wrote %s: %d rows x %d %s\n", out, y.Rows, y.Cols, what)
+		if p, ok := o["psnr"]; ok {
+			fmt.Fprintf(e.stdout, "PSNR against the clean data: %.2f dB (the input: %.2f dB, gain %+.2f dB)\n", p, o["psnr_input"], o["psnr_gain"])
+		}
 		return nil
 	}
 }

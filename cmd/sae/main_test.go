@@ -169,6 +169,14 @@ func TestCommandsEndToEnd(t *testing.T) {
 	if _, stderr, code = saeRun(t, "reconstruct", "--model", model, "--data", x, "--out", recon); code != 0 {
 		t.Fatalf("reconstruct exit %d: %s", code, stderr)
 	}
+	out, stderr, code = saeRun(t, "reconstruct", "--model", model, "--data", x, "--clean", x, "--out", recon, "--json")
+	if code != 0 {
+		t.Fatalf("reconstruct --clean exit %d: %s", code, stderr)
+	}
+	if p := lastJSON(t, out); p["psnr"] == nil || p["psnr_input"] != nil {
+		// Against itself the input is perfect: infinite PSNR, printed as null.
+		t.Errorf("reconstruct --clean: %v", p)
+	}
 	// encode, then the decoder, reproduces reconstruct.
 	m, err := sae.Load(model)
 	if err != nil {
