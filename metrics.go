@@ -26,6 +26,8 @@ type Metrics struct {
 	Loss float64 `json:"loss"`
 	// FiringRate is each latent's fraction of rows where it is active.
 	FiringRate []float64 `json:"-"`
+	// LatentMean is each latent's mean activation.
+	LatentMean []float64 `json:"-"`
 }
 
 // Eval computes Metrics on the rows of x (input units).
@@ -34,7 +36,7 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 		return Metrics{}, err
 	}
 	d, h := m.Inputs, m.net.h
-	mt := Metrics{N: x.Rows, FiringRate: make([]float64, h)}
+	mt := Metrics{N: x.Rows, FiringRate: make([]float64, h), LatentMean: make([]float64, h)}
 	if x.Rows == 0 {
 		return mt, nil
 	}
@@ -70,6 +72,7 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 			}
 			for j, v := range a[i*h : i*h+h] {
 				sumAct += float64(v)
+				mt.LatentMean[j] += float64(v)
 				if math.Abs(float64(v)) > activeEps {
 					active++
 					mt.FiringRate[j]++
@@ -93,6 +96,7 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 			dead++
 		}
 		mt.FiringRate[j] /= n
+		mt.LatentMean[j] /= n
 	}
 	mt.DeadFraction = float64(dead) / float64(h)
 	return mt, nil

@@ -348,3 +348,32 @@ func TestScoreExplainNamesPlantedColumn(t *testing.T) {
 		t.Errorf("explanation names row %d column %d first, want row %d column %d: %+v", ex.Row, ex.Features[0].Column, n+1, planted, ex)
 	}
 }
+
+func TestReportWritesOnePage(t *testing.T) {
+	dir := t.TempDir()
+	x, y := writeData(t, dir)
+	model := filepath.Join(dir, "model")
+	if _, stderr, code := saeRun(t, "train", "--data", x, "--out", model, "--hidden", "4", "--epochs", "3", "--activation", "relu", "--sparsity", "l1"); code != 0 {
+		t.Fatalf("train: %s", stderr)
+	}
+	page := filepath.Join(dir, "r.html")
+	out, stderr, code := saeRun(t, "report", "--model", model, "--data", x, "--labels", y, "--out", page, "--json")
+	if code != 0 {
+		t.Fatalf("report exit %d: %s", code, stderr)
+	}
+	if n := lastJSON(t, out)["sections"].(float64); n != 4 { // loss, density, scores, roc (not an image)
+		t.Errorf("%g sections, want 4", n)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ROC AUC", "Latent density", "Anomaly scores", "data:image/png;base64,"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if _, _, code := saeRun(t, "report", "--model", model, "--out", page, "--image-shape", "3x3"); code != 2 {
+		t.Errorf("a wrong --image-shape gave exit %d, want 2", code)
+	}
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/sae-go/sae"
+	"github.com/sae-go/sae/internal/data"
+	"github.com/sae-go/sae/internal/report"
+)
+
+func init() {
+	register(&command{
+		name:    "report",
+		summary: "one HTML page with every plot of a model",
+		usage:   "--model DIR --out F.html [--data F [--labels F]] [--image-shape HxW]",
+		examples: []string{
+			"sae report --model fm --out fm.html",
+			"sae report --model fm --data $FM/t10k-images-idx3-ubyte.gz --out fm.html",
+			"sae report --model det --data test.csv --labels test-labels.csv --out det.html",
+		},
+		setup: setupReport,
+	})
+}
+
+func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
+	var modelDir, dataPath, key, labelsPath, out, shape string
+	fs.StringVar(&modelDir, "model", "", "model `dir`ectory")
+	fs.StringVar(&out, "out", "", "HTML `file` to write (one self-contained page)")
+	fs.StringVar(&dataPath, "data", "", "data `file` for the data-dependent plots (latent density, scores, reconstructions)")
+	fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
+	fs.StringVar(&labelsPath, "labels", "", "labels `file` (nonzero = anomaly): adds the ROC curve")
+	fs.StringVar(&shape, "image-shape", "", "input images are `HxW` (default: inferred for square input sizes)")
+	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
+	return func(ctx context.Context) error {
+		if err := checkOut(out, ".html", ".htm"); err != nil {
+			return err
+		}
+		m, err := loadModel(modelDir)
+		if err != nil {
+			return err
+		}
+		imgH, imgW, isImage, err := report.InferImageShape(m.Inputs, shape)
+		if err != nil {
+			return usagef("--image-shape: %v", err)
+		}
+		if shape != "" && imgH*imgW != m.Inputs {
+			return usagef("--image-shape %s has %d pixels, the model has %d inputs", shape, imgH*imgW, m.Inputs)
+		}
+		var x sae.Matrix
+		if dataPath != "" {
+			if x, err = loadMatrix(dataPath, key); err != nil {
+				return err
+			}
+			if err := checkWidth(dataPath, x, m); err != nil {
+				return err
+			}
+		}
+		var labels []int
+		if labelsPath != "" {
+			if dataPath == "" {
+				return usagef("--labels needs --data")
+			}
+			if labels, err = data.LoadLabels(labelsPath); err != nil {
+				return err
+			}
+			if len(labels) != x.Rows {
+				return fmt.Errorf("%s: %d labels for %d rows of %s", labelsPath, len(labels), x.Rows, dataPath)
+			}
+		}
+		tmp, err := os.MkdirTemp("", "sae-report-*")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		metrics, sections, err := buildReport(m, modelDir, tmp, x, dataPath, labels, imgH, imgW, isImage)
+		if err != nil {
+			return err
+		}
+		if err := report.HTML(out, "sae model "+filepath.Base(filepath.Clean(modelDir)), metrics, sections); err != nil {
+			return err
+		}
+		if e.json {
+			return printJSON(e.stdout, map[string]any{"out": out, "sections": len(sections)})
+		}
+		fmt.Fprintf(e.stdout, "wrote %s (%d plots)\n", out, len(sections))
+		return nil
+	}
+}
+
+// buildReport draws every plot that the model (and the data, when given)
+// allows into dir and returns the metrics table and the page's sections.
+func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath string, labels []int, imgH, imgW int, isImage bool) ([][2]string, []report.Section, error) {
+	c := m.Config
+	metrics := [][2]string{
+		{"model", m.String()},
+		{"directory", modelDir},
+		{"sparsity", sparsityText(c)},
+		{"weight decay", fmt.Sprint(c.WeightDecay)},
+		{"optimizer", fmt.Sprintf("%s, lr %g, batch %d", c.Optimizer, c.LR, c.Batch)},
+		{"normalisation", string(c.Normalize)},
+		{"anomaly threshold", fmt.Sprintf("%.6g", m.Threshold)},
+	}
+	var sections []report.Section
+	add := func(title, text, file string) {
+		sections = append(sections, report.Section{Title: title, Text: text, Image: file})
+	}
+	if h := m.History; h != nil {
+		metrics = append(metrics,
+			[2]string{"training", fmt.Sprintf("%d epochs on %d rows in %.1f s (%.0f samples/s)%s", h.Epochs, h.TrainRows, h.Seconds, h.SamplesPerSecond, map[bool]string{true: ", stopped early", false: ""}[h.StoppedEarly])},
+			[2]string{"final training objective", fmt.Sprintf("%.6g", h.FinalLoss)})
+		if v := h.Val; v != nil {
+			metrics = append(metrics, [2]string{"validation", fmt.Sprintf("mse %.5g, fvu %.4f, l0 %.2f, mean activation %.4f, dead %.1f%%", v.MSE, v.FVU, v.L0, v.MeanActivation, 100*v.DeadFraction)})
+		}
+		if len(h.TrainLoss) > 0 {
+			f := filepath.Join(dir, "loss.png")
+			if err := report.LossCurve(f, h.TrainLoss, h.ValLoss, "training objective per epoch"); err != nil {
+				return nil, nil, err
+			}
+			text := "The objective (reconstruction + sparsity penalty + weight decay) per epoch on the training rows, and on the validation rows when there were any."
+			if h.FinetuneFrom >= 0 {
+				text += fmt.Sprintf(" From epoch %d on, the sparsity penalty is off (reconstruction-only fine-tuning).", h.FinetuneFrom+1)
+			}
+			add("Training", text, f)
+		}
+	}
+	w := m.Weights()
+	if isImage {
+		f := filepath.Join(dir, "features.png")
+		if err := report.FeatureGrid(f, w["W_dec"], m.Hidden(), m.Inputs, imgH, imgW, report.GridOptions{}); err != nil {
+			return nil, nil, err
+		}
+		add("Learned features", fmt.Sprintf("The decoder's rows drawn as %dx%d images (the first 100 of %d latents), each scaled to its own range: grey is 0, light positive, dark negative.", imgH, imgW, m.Hidden()), f)
+	}
+	if x.Rows == 0 {
+		return metrics, sections, nil
+	}
+	mt, err := m.Eval(x)
+	if err != nil {
+		return nil, nil, err
+	}
+	metrics = append(metrics, [2]string{"on " + filepath.Base(dataPath), fmt.Sprintf("%d rows: mse %.5g, fvu %.4f, l0 %.2f, mean activation %.4f, dead %.1f%%", mt.N, mt.MSE, mt.FVU, mt.L0, mt.MeanActivation, 100*mt.DeadFraction)})
+	density, what := mt.FiringRate, "fraction of rows where the latent is active (|a| > 1e-6)"
+	if c.Activation != sae.ReLU {
+		// Sigmoid and tanh latents are never exactly zero: show their mean.
+		density, what = mt.LatentMean, "mean activation of the latent"
+		if c.Activation == sae.Tanh {
+			density = make([]float64, len(mt.LatentMean))
+			for i, v := range mt.LatentMean {
+				density[i] = (v + 1) / 2
+			}
+			what = "mean firing rate (a+1)/2 of the latent"
+		}
+	}
+	f := filepath.Join(dir, "density.png")
+	hopt := report.HistOptions{Title: "latent density", XLabel: what, YLabel: "latents", LogX: true}
+	if c.Sparsity == sae.SparsityKL {
+		rho := c.Rho
+		hopt.Threshold, hopt.ThresholdLabel = &rho, "rho"
+	}
+	if err := report.Histogram(f, density, hopt); err != nil {
+		return nil, nil, err
+	}
+	add("Latent density", fmt.Sprintf("How often each of the %d latents fires on %s, on a log scale. Dead latents (never active) cannot be drawn on it: %.1f%% of them.", m.Hidden(), filepath.Base(dataPath), 100*mt.DeadFraction), f)
+
+	scores, err := m.Score(x)
+	if err != nil {
+		return nil, nil, err
+	}
+	f = filepath.Join(dir, "scores.png")
+	thr := m.Threshold
+	if err := report.Histogram(f, scores, report.HistOptions{Title: "anomaly scores", XLabel: "reconstruction error (mean squared, scaled units)", YLabel: "rows", LogX: true, Threshold: &thr, ThresholdLabel: "threshold"}); err != nil {
+		return nil, nil, err
+	}
+	flagged := 0
+	for _, s := range scores {
+		if s > thr {
+			flagged++
+		}
+	}
+	add("Anomaly scores", fmt.Sprintf("Each row's score is its reconstruction error; the line is the threshold stored with the model, above which %d of %d rows (%.1f%%) are flagged.", flagged, x.Rows, 100*float64(flagged)/float64(x.Rows)), f)
+	if labels != nil {
+		isAnom := make([]bool, len(labels))
+		for i, l := range labels {
+			isAnom[i] = l != 0
+		}
+		auc := sae.AUROC(scores, isAnom)
+		fpr, tpr := sae.ROC(scores, isAnom)
+		f = filepath.Join(dir, "roc.png")
+		if err := report.ROCCurve(f, fpr, tpr, auc); err != nil {
+			return nil, nil, err
+		}
+		metrics = append(metrics, [2]string{"anomaly detection", fmt.Sprintf("ROC AUC %.4f, average precision %.4f", auc, sae.AUPRC(scores, isAnom))})
+		add("ROC curve", "True-positive rate against false-positive rate as the threshold moves, with the labels given (nonzero = anomaly).", f)
+	}
+	if isImage {
+		const show = 12
+		n := min(show, x.Rows)
+		sub := x.Slice(0, n)
+		rec, err := m.Reconstruct(sub)
+		if err != nil {
+			return nil, nil, err
+		}
+		pair := append(append([]float32(nil), sub.Data...), rec.Data...)
+		f = filepath.Join(dir, "reconstructions.png")
+		if err := report.ImageGrid(f, pair, 2*n, m.Inputs, imgH, imgW, report.GridOptions{RowLabels: []string{"input", "reconstruction"}, Cols: n}); err != nil {
+			return nil, nil, err
+		}
+		add("Reconstructions", fmt.Sprintf("The first %d rows of %s above their reconstructions.", n, filepath.Base(dataPath)), f)
+	}
+	return metrics, sections, nil
+}
+
+func sparsityText(c sae.Config) string {
+	switch c.Sparsity {
+	case sae.SparsityL1:
+		return fmt.Sprintf("L1, coefficient %g", c.L1)
+	case sae.SparsityKL:
+		return fmt.Sprintf("KL, rho %g, beta %g", c.Rho, c.Beta)
+	}
+	return string(c.Sparsity)
+}
