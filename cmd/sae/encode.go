@@ -7,6 +7,7 @@ import (
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
+	"github.com/sae-go/sae/internal/report"
 )
 
 func init() {
@@ -17,9 +18,43 @@ func init() {
 		examples: []string{
 			"sae encode --model fm --data test.npy --out codes.npy",
 			"sae encode --model det --data table.csv --out codes.csv",
+			"sae encode --model fm2d --data test.npy --out codes.npy --plot codes.png --labels test-labels.npy",
 		},
 		setup: func(fs *flag.FlagSet, e *env) func(context.Context) error {
-			return setupTransform(fs, e, "codes", func(m *sae.Model, x sae.Matrix) (sae.Matrix, error) { return m.Encode(x) }, nil)
+			var plot, labelsPath string
+			fs.StringVar(&plot, "plot", "", "scatter plot `file` (.png or .svg) of 2-D codes (a model with 2 latents)")
+			fs.StringVar(&labelsPath, "labels", "", "labels `file` colouring the --plot points")
+			scatter := func(x, codes sae.Matrix, o map[string]any) error {
+				if plot == "" {
+					if labelsPath != "" {
+						return usagef("--labels colours --plot; give --plot too")
+					}
+					return nil
+				}
+				if codes.Cols != 2 {
+					return usagef("--plot draws 2-D codes; this model has %d latents (train with --hidden 2)", codes.Cols)
+				}
+				var labels []int
+				if labelsPath != "" {
+					var err error
+					if labels, err = data.LoadLabels(labelsPath); err != nil {
+						return err
+					}
+					if len(labels) != codes.Rows {
+						return fmt.Errorf("%s: %d labels for %d rows", labelsPath, len(labels), codes.Rows)
+					}
+				}
+				px, py := make([]float64, codes.Rows), make([]float64, codes.Rows)
+				for i := range px {
+					px[i], py[i] = float64(codes.Data[2*i]), float64(codes.Data[2*i+1])
+				}
+				if err := report.Scatter2D(plot, px, py, labels, "codes"); err != nil {
+					return err
+				}
+				o["plot"] = plot
+				return nil
+			}
+			return setupTransform(fs, e, "codes", func(m *sae.Model, x sae.Matrix) (sae.Matrix, error) { return m.Encode(x) }, scatter)
 		},
 	})
 }
@@ -67,6 +102,9 @@ func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sa
 			return printJSON(e.stdout, o)
 		}
 		fmt.Fprintf(e.stdout, "wrote %s: %d rows x %d %s\n", out, y.Rows, y.Cols, what)
+		if p, ok := o["plot"]; ok {
+			fmt.Fprintf(e.stdout, "wrote %s\n", p)
+		}
 		if p, ok := o["psnr"]; ok {
 			fmt.Fprintf(e.stdout, "PSNR against the clean data: %.2f dB (the input: %.2f dB, gain %+.2f dB)\n", p, o["psnr_input"], o["psnr_gain"])
 		}

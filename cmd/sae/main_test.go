@@ -377,3 +377,24 @@ func TestReportWritesOnePage(t *testing.T) {
 		t.Errorf("a wrong --image-shape gave exit %d, want 2", code)
 	}
 }
+
+func TestEncodePlot2D(t *testing.T) {
+	dir := t.TempDir()
+	x, y := writeData(t, dir)
+	model := filepath.Join(dir, "model")
+	if _, stderr, code := saeRun(t, "train", "--data", x, "--out", model, "--hidden", "2", "--epochs", "3"); code != 0 {
+		t.Fatalf("train: %s", stderr)
+	}
+	plot := filepath.Join(dir, "codes.png")
+	if _, stderr, code := saeRun(t, "encode", "--model", model, "--data", x, "--out", filepath.Join(dir, "c.npy"), "--plot", plot, "--labels", y); code != 0 {
+		t.Fatalf("encode --plot: %s", stderr)
+	}
+	if st, err := os.Stat(plot); err != nil || st.Size() < 1000 {
+		t.Fatalf("plot not written: %v", err)
+	}
+	wide := filepath.Join(dir, "wide")
+	saeRun(t, "train", "--data", x, "--out", wide, "--hidden", "3", "--epochs", "1")
+	if _, _, code := saeRun(t, "encode", "--model", wide, "--data", x, "--out", filepath.Join(dir, "c2.npy"), "--plot", plot); code != 2 {
+		t.Errorf("--plot of 3-D codes: exit %d, want 2", code)
+	}
+}
