@@ -85,6 +85,12 @@ type Config struct {
 	Loss Loss `json:"loss"`
 	// Tied uses W_dec = W_enc^T. Default false.
 	Tied bool `json:"tied"`
+	// Noise makes a denoising autoencoder: each batch's input is corrupted
+	// afresh ("gaussian:S" adds N(0, S²), "mask:P" zeroes values with
+	// probability P, "saltpepper:P" sets values to their column's min or max
+	// with probability P) and the loss compares the reconstruction with the
+	// clean input. Corruption applies to the scaled input. Default "" (none).
+	Noise string `json:"noise,omitempty"`
 
 	// Optimizer. Default adam.
 	Optimizer Optimizer `json:"optimizer"`
@@ -221,6 +227,11 @@ func (c Config) Validate() error {
 	}
 	if c.WeightDecay < 0 {
 		bad("weight-decay", "must be >= 0, got %g", c.WeightDecay)
+	}
+	if ns, err := parseNoise(c.Noise); err != nil {
+		bad("noise", "%v", err)
+	} else if ns.kind != "" && c.Optimizer == LBFGS {
+		bad("noise", "denoising needs fresh noise per batch: use adam or sgd, not lbfgs")
 	}
 	switch c.Loss {
 	case MSE, BCE:

@@ -105,6 +105,8 @@ type trainer struct {
 	best       []float32
 	bestVal    float64
 	xb         []float32 // batch gather buffer
+	xn         []float32 // corrupted batch (denoising)
+	noise      *corrupter
 	perm       []int
 	step       int
 	steps      int
@@ -158,6 +160,9 @@ func (t *trainer) prepare() error {
 	t.hist.TrainRows, t.hist.ValRows = t.train.Rows, t.val.Rows
 	t.hist.FinetuneFrom = -1
 
+	if ns, _ := parseNoise(cfg.Noise); ns.kind != "" {
+		t.noise = newCorrupter(ns, t.train)
+	}
 	t.net = newNet[float32](d, cfg.Hidden, cfg.Activation, cfg.Loss, cfg.Tied)
 	mean := make([]float32, d)
 	for i := 0; i < t.train.Rows; i++ {
@@ -290,8 +295,16 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 			for i, r := range t.perm[lo : lo+rows] {
 				copy(xb[i*d:(i+1)*d], t.train.Data[r*d:(r+1)*d])
 			}
+			in := xb
+			if t.noise != nil {
+				if len(t.xn) < len(xb) {
+					t.xn = make([]float32, bs*d)
+				}
+				in = t.xn[:rows*d]
+				t.noise.corrupt(in, xb, d, t.rng)
+			}
 			clear(t.w.grad)
-			lp := t.net.forwardBackward(&t.w, xb, xb, rows, 1/float32(rows), pen, nil)
+			lp := t.net.forwardBackward(&t.w, in, xb, rows, 1/float32(rows), pen, nil)
 			lp.decay = t.net.addDecay(t.w.grad, cfg.WeightDecay)
 			loss := lp.total()
 			gnorm := clipGrad(t.w.grad, cfg.ClipNorm)

@@ -23,6 +23,7 @@ func init() {
 			"sae train --data fashion/train-images-idx3-ubyte.gz --out fm --hidden 196 --rho 0.05 --beta 3 --epochs 20",
 			"sae train --data table.csv --out det --normalize standard --activation relu --sparsity l1 --l1 1e-3 --contamination 0.05",
 			"sae train --data small.csv --out m --optimizer lbfgs --epochs 400 --val-split 0",
+			"sae train --data images.npy --out denoiser --noise gaussian:0.3 --activation relu --sparsity l1",
 		},
 		setup: setupTrain,
 	})
@@ -45,6 +46,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Float64Var(&cfg.WeightDecay, "weight-decay", cfg.WeightDecay, "`lambda` of lambda/2*||W||^2 on the weights")
 	fs.Var(textFlag[sae.Loss]{&cfg.Loss}, "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])")
 	fs.BoolVar(&cfg.Tied, "tied", false, "tie the decoder to the encoder (W_dec = W_enc^T)")
+	fs.StringVar(&cfg.Noise, "noise", "", "denoising: corrupt each batch with gaussian:S, mask:P or saltpepper:P and learn to undo it")
 	fs.Var(textFlag[sae.Optimizer]{&cfg.Optimizer}, "optimizer", "`optimizer`: adam, sgd (with momentum) or lbfgs (full batch)")
 	fs.Float64Var(&cfg.LR, "lr", 0, "peak learning `rate` (default 1e-3 adam, 0.1 sgd)")
 	fs.Float64Var(&cfg.Momentum, "momentum", cfg.Momentum, "sgd `momentum`")
