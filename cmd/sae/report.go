@@ -164,7 +164,7 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath stri
 	if err := report.Histogram(f, density, hopt); err != nil {
 		return nil, nil, err
 	}
-	add("Latent density", fmt.Sprintf("How often each of the %d latents fires on %s, on a log scale. Dead latents (never active) cannot be drawn on it: %.1f%% of them.", m.Hidden(), filepath.Base(dataPath), 100*mt.DeadFraction), f)
+	add("Latent density", fmt.Sprintf("For each of the %d latents, the %s on %s, on a log scale. Dead latents (never active) cannot be drawn on it: %.1f%% of them.", m.Hidden(), what, filepath.Base(dataPath), 100*mt.DeadFraction), f)
 
 	scores, err := m.Score(x)
 	if err != nil {
