@@ -34,6 +34,10 @@ var shapes = []shape{
 	{"4096x8192 . (768x8192)^T", false, true, 4096, 768, 8192},
 	{"(4096x768)^T . 4096x8192", true, false, 768, 8192, 4096},
 	{"256x784 . 784x256", false, false, 256, 256, 784},
+	// A training step at batch 256 on a 784 -> 1024 layer.
+	{"256x784 . 784x1024", false, false, 256, 1024, 784},
+	{"256x1024 . (784x1024)^T", false, true, 256, 784, 1024},
+	{"(256x784)^T . 256x1024", true, false, 784, 1024, 256},
 }
 
 func main() {

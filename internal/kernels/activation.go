@@ -104,9 +104,9 @@ func ActGrad[T Float](act Act, a, da []T) {
 func exp32(x float32) float32 {
 	const (
 		log2e = 1.44269504
-		ln2hi = 0.693359375     // ln 2 in few bits, so n*ln2hi is exact
-		ln2lo = -2.12194440e-4  // ln 2 - ln2hi
-		round = 12582912        // 1.5*2^23: adding it rounds to an integer
+		ln2hi = 0.693359375    // ln 2 in few bits, so n*ln2hi is exact
+		ln2lo = -2.12194440e-4 // ln 2 - ln2hi
+		round = 12582912       // 1.5*2^23: adding it rounds to an integer
 		c2    = 1.0 / 2
 		c3    = 1.0 / 6
 		c4    = 1.0 / 24

@@ -19,6 +19,46 @@ func sgemmKernAVX512x6x64(kc int, a, b, c *float32, ldc int, alpha, beta float32
 //go:noescape
 func sgemmKernAVX2x6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// packT16 transposes 16-column blocks of up to 16 rows (sgemm_amd64.s):
+// dst[p*dstStride + r] = src[r*ld + p] for r < rows, p < kc rounded down to
+// a multiple of 16; mask has the low rows bits set.
+//
+//go:noescape
+func packT16(dst, src *float32, ld, kc, dstStride, rows int, mask uint16)
+
+// packStridedFast does the first kc&^15 columns of packStrided with 16x16
+// register transposes, and reports how many it did.
+func packStridedFast(dst, src []float32, ld, rows, kc, w int) int {
+	kc16 := kc &^ 15
+	if !hasAVX512 || kc16 == 0 {
+		return 0
+	}
+	for r := 0; r < rows; r += 16 {
+		n := min(16, rows-r)
+		packT16(&dst[r], &src[r*ld], ld, kc16, w, n, uint16(1)<<n-1)
+	}
+	return kc16
+}
+
+// packRuns16 copies runs (sgemm_amd64.s): for p < kc and q < panels,
+// dst[q*panelStride + p*w + x] = src[p*ld + q*w + x] for x < w; mask has
+// the low w%16 bits set.
+//
+//go:noescape
+func packRuns16(dst, src *float32, ld, kc, w, panels, panelStride int, mask uint16)
+
+// packRunsFast does the full panels of packPanels' contiguous-runs case and
+// reports how many it did.
+func packRunsFast(dst, src []float32, ld, kc, w, panels int) int {
+	if !hasAVX512 || panels == 0 {
+		return 0
+	}
+	packRuns16(&dst[0], &src[0], ld, kc, w, panels, kc*w, uint16(1)<<(w%16)-1)
+	return panels
+}
+
+var hasAVX512 = cpu.X86.HasAVX512F
+
 var (
 	kernAVX512x12x32 = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, fn: sgemmKernAVX512x12x32}
 	kernAVX512x6x64  = &microKernel{name: "avx512-6x64", mr: 6, nr: 64, fn: sgemmKernAVX512x6x64}
@@ -29,7 +69,7 @@ var (
 // cpu.X86.HasAVX512F and HasAVX are false unless the OS saves the registers.
 func sgemmKernels() []*microKernel {
 	var ks []*microKernel
-	if cpu.X86.HasAVX512F {
+	if hasAVX512 {
 		ks = append(ks, kernAVX512x12x32, kernAVX512x6x64)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {

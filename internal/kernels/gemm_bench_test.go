@@ -23,6 +23,10 @@ var benchShapes = []gemmShape{
 	{"NT_4096x8192x768", false, true, 4096, 768, 8192},
 	{"TN_768x4096x8192", true, false, 768, 8192, 4096},
 	{"NN_256x784x256", false, false, 256, 256, 784},
+	// A training step at batch 256 on a 784 -> 1024 layer.
+	{"NN_256x784x1024", false, false, 256, 1024, 784},
+	{"NT_256x1024x784", false, true, 256, 784, 1024},
+	{"TN_784x256x1024", true, false, 784, 1024, 256},
 }
 
 func benchOperands(s gemmShape) (a []float32, lda int, b []float32, ldb int, c []float32) {

@@ -11,3 +11,10 @@ var sgemmKernel = sgemmKernGo
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	sgemmPacked(sgemmKernel, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// packStridedFast would do a leading part of packStrided; here it does none.
+func packStridedFast(dst, src []float32, ld, rows, kc, w int) int { return 0 }
+
+// packRunsFast would do the full panels of packPanels' contiguous-runs
+// case; here it does none.
+func packRunsFast(dst, src []float32, ld, kc, w, panels int) int { return 0 }

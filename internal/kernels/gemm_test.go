@@ -332,3 +332,101 @@ func TestGemmKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestPack checks the packing routines (including any assembly transposes)
+// against their definitions, with guards after the destination.
+func TestPack(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, w := range []int{4, 6, 8, 12, 16, 32, 64} {
+		for _, rows := range []int{1, 3, w / 2, w - 1, w} {
+			for _, kc := range []int{1, 15, 16, 17, 33, 64, 100} {
+				if rows < 1 {
+					continue
+				}
+				ld := kc + rng.IntN(3)
+				src := make([]float32, (rows-1)*ld+kc)
+				for i := range src {
+					src[i] = float32(rng.NormFloat64())
+				}
+				dst := make([]float32, kc*w+tailGuard)
+				for i := range dst {
+					dst[i] = guardOut
+				}
+				packStrided(dst[:kc*w], src, ld, rows, kc, w)
+				for p := 0; p < kc; p++ {
+					for r := 0; r < w; r++ {
+						want := guardOut
+						if r < rows {
+							want = src[r*ld+p]
+						}
+						if got := dst[p*w+r]; got != want {
+							t.Fatalf("packStrided w=%d rows=%d kc=%d: dst[%d,%d]=%g want %g", w, rows, kc, p, r, got, want)
+						}
+					}
+				}
+				for _, v := range dst[kc*w:] {
+					if v != guardOut {
+						t.Fatalf("packStrided w=%d rows=%d kc=%d wrote past the end", w, rows, kc)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPackPanels checks both source orders of packPanels, with partial last
+// panels, against X(i, p).
+func TestPackPanels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, w := range []int{4, 6, 8, 12, 16, 32, 64} {
+		for _, cnt := range []int{1, w - 1, w, w + 1, 3*w + 5} {
+			for _, kc := range []int{1, 16, 37} {
+				for _, alongI := range []bool{false, true} {
+					if cnt < 1 {
+						continue
+					}
+					i0, pc := rng.IntN(3), rng.IntN(3)
+					// X(i, p) = src[p*ld+i] (alongI) or src[i*ld+p].
+					rows, cols := i0+cnt, pc+kc
+					if alongI {
+						rows, cols = cols, rows
+					}
+					ld := cols + rng.IntN(3)
+					src := make([]float32, (rows-1)*ld+cols)
+					for i := range src {
+						src[i] = float32(rng.NormFloat64())
+					}
+					panels := ceilDiv(cnt, w)
+					dst := make([]float32, panels*kc*w+tailGuard)
+					for i := range dst {
+						dst[i] = guardOut
+					}
+					packPanels(dst[:panels*kc*w], src, ld, alongI, i0, cnt, pc, kc, w)
+					for q := 0; q < panels; q++ {
+						for p := 0; p < kc; p++ {
+							for r := 0; r < w; r++ {
+								i := q*w + r
+								var want float32
+								if i < cnt {
+									if alongI {
+										want = src[(pc+p)*ld+i0+i]
+									} else {
+										want = src[(i0+i)*ld+pc+p]
+									}
+								}
+								if got := dst[q*kc*w+p*w+r]; got != want {
+									t.Fatalf("packPanels w=%d cnt=%d kc=%d alongI=%v: panel %d p %d r %d = %g want %g", w, cnt, kc, alongI, q, p, r, got, want)
+								}
+							}
+						}
+					}
+					for _, v := range dst[panels*kc*w:] {
+						if v != guardOut {
+							t.Fatalf("packPanels wrote past the end")
+						}
+					}
+				}
+			}
+		}
+	}
+}

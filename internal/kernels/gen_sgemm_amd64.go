@@ -146,6 +146,165 @@ func gen(k kernel) {
 	p("")
 }
 
+// genTranspose emits packT16: for each of the kc/16 blocks of 16 columns p,
+// it loads rows 0..rows-1 (16 floats each, row r at src + r*ld), zero-fills
+// the rows up to 16, transposes the 16x16 block in registers (unpack pairs,
+// unpack quads, shuffle 128-bit lanes twice) and stores column p's 16 values
+// under the write mask at dst + p*dstStride:
+//
+//	dst[p*dstStride + r] = src[r*ld + p]   (r < 16 where mask bit r is set)
+func genTranspose() {
+	p("// func packT16(dst, src *float32, ld, kc, dstStride, rows int, mask uint16)")
+	p("TEXT ·packT16(SB), NOSPLIT, $0-50")
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ ld+16(FP), R8")
+	p("\tSHLQ $2, R8")
+	p("\tMOVQ kc+24(FP), CX")
+	p("\tSHRQ $4, CX")
+	p("\tJZ packT16_done")
+	p("\tMOVQ dstStride+32(FP), R9")
+	p("\tSHLQ $2, R9")
+	p("\tMOVQ rows+40(FP), R11")
+	p("\tMOVWLZX mask+48(FP), AX")
+	p("\tKMOVW AX, K1")
+	p("packT16_loop:")
+	p("\tMOVQ SI, R10")
+	// Prefetch each row two blocks ahead.
+	for r := 0; r < 16; r++ {
+		p("\tPREFETCHT0 128(R10)")
+		if r < 15 {
+			p("\tADDQ R8, R10")
+		}
+	}
+	p("\tMOVQ SI, R10")
+	// Load the rows that exist, zero the others.
+	for r := 0; r < 16; r++ {
+		p("\tCMPQ R11, $%d", r)
+		p("\tJLE packT16_zero%d", r)
+		p("\tVMOVUPS (R10), Z%d", r)
+		p("\tADDQ R8, R10")
+	}
+	p("\tJMP packT16_loaded")
+	for r := 0; r < 16; r++ {
+		p("packT16_zero%d:", r)
+		p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
+	}
+	p("packT16_loaded:")
+	// Stage 1: pairs of rows. t[2i] = lo(r2i, r2i+1), t[2i+1] = hi.
+	for i := 0; i < 8; i++ {
+		p("\tVUNPCKLPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
+		p("\tVUNPCKHPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i+1)
+	}
+	// Stage 2: quads. For group g (rows 4g..4g+3), u[4g+j] holds, in
+	// 128-bit lane l, column 4l+j of the group's four rows.
+	for g := 0; g < 4; g++ {
+		t := 16 + 4*g
+		p("\tVUNPCKLPD Z%d, Z%d, Z%d", t+2, t, 4*g+0)
+		p("\tVUNPCKHPD Z%d, Z%d, Z%d", t+2, t, 4*g+1)
+		p("\tVUNPCKLPD Z%d, Z%d, Z%d", t+3, t+1, 4*g+2)
+		p("\tVUNPCKHPD Z%d, Z%d, Z%d", t+3, t+1, 4*g+3)
+	}
+	// Stage 3: pair groups 0,1 and 2,3 by lane halves.
+	// v[j] = lanes 0,1 of u0j and u1j; w[j] = lanes 2,3; the same for 2,3.
+	for j := 0; j < 4; j++ {
+		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z%d", 4+j, j, 16+j)     // v01
+		p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z%d", 4+j, j, 20+j)     // w01
+		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z%d", 12+j, 8+j, 24+j)  // v23
+		p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z%d", 12+j, 8+j, 28+j)  // w23
+	}
+	// Stage 4: column 4l+j gathers lane l of every group.
+	for j := 0; j < 4; j++ {
+		p("\tVSHUFF32X4 $0x88, Z%d, Z%d, Z%d", 24+j, 16+j, j)    // l = 0
+		p("\tVSHUFF32X4 $0xDD, Z%d, Z%d, Z%d", 24+j, 16+j, 4+j)  // l = 1
+		p("\tVSHUFF32X4 $0x88, Z%d, Z%d, Z%d", 28+j, 20+j, 8+j)  // l = 2
+		p("\tVSHUFF32X4 $0xDD, Z%d, Z%d, Z%d", 28+j, 20+j, 12+j) // l = 3
+	}
+	// Column c = 4l+j is in Z(4l+j): store them in order.
+	for c := 0; c < 16; c++ {
+		p("\tVMOVUPS Z%d, K1, (DI)", c)
+		p("\tADDQ R9, DI")
+	}
+	p("\tADDQ $64, SI")
+	p("\tDECQ CX")
+	p("\tJNZ packT16_loop")
+	p("packT16_done:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// genRuns emits packRuns16: for each p < kc, it copies panels runs of w
+// floats from the contiguous row at src + p*ld into consecutive panels:
+//
+//	dst[q*panelStride + p*w + x] = src[p*ld + q*w + x]   (q < panels, x < w)
+//
+// moving full runs of 16 with VMOVUPS and the last w%16 under the mask.
+func genRuns() {
+	p("// func packRuns16(dst, src *float32, ld, kc, w, panels, panelStride int, mask uint16)")
+	p("TEXT ·packRuns16(SB), NOSPLIT, $0-58")
+	p("\tMOVQ dst+0(FP), DI") // panel 0, row p
+	p("\tMOVQ src+8(FP), SI") // row p
+	p("\tMOVQ ld+16(FP), R8")
+	p("\tSHLQ $2, R8")
+	p("\tMOVQ kc+24(FP), CX")
+	p("\tMOVQ w+32(FP), R9")
+	p("\tMOVQ panels+40(FP), R12")
+	p("\tMOVQ panelStride+48(FP), R13")
+	p("\tSHLQ $2, R13")
+	p("\tMOVWLZX mask+56(FP), AX")
+	p("\tKMOVW AX, K1")
+	p("\tMOVQ R9, R14")
+	p("\tSHRQ $4, R14")
+	p("\tSHLQ $6, R14") // bytes of the full runs of 16 in one panel
+	// Bytes of one row's runs, for prefetching the row four ahead (rows
+	// are usually pages apart, where the hardware prefetchers stop).
+	p("\tMOVQ R9, BX")
+	p("\tIMULQ R12, BX")
+	p("\tSHLQ $2, BX")
+	p("\tTESTQ CX, CX")
+	p("\tJZ packRuns16_done")
+	p("packRuns16_row:")
+	p("\tLEAQ (SI)(R8*4), R10")
+	p("\tXORQ DX, DX")
+	p("packRuns16_pf:")
+	p("\tPREFETCHT0 (R10)(DX*1)")
+	p("\tADDQ $64, DX")
+	p("\tCMPQ DX, BX")
+	p("\tJLT packRuns16_pf")
+	p("\tMOVQ SI, R10")
+	p("\tMOVQ DI, R11")
+	p("\tMOVQ R12, R15")
+	p("packRuns16_panel:")
+	p("\tXORQ DX, DX")
+	p("\tCMPQ DX, R14")
+	p("\tJGE packRuns16_tail")
+	p("packRuns16_full:")
+	p("\tVMOVUPS (R10)(DX*1), Z0")
+	p("\tVMOVUPS Z0, (R11)(DX*1)")
+	p("\tADDQ $64, DX")
+	p("\tCMPQ DX, R14")
+	p("\tJLT packRuns16_full")
+	p("packRuns16_tail:")
+	p("\tTESTW AX, AX")
+	p("\tJZ packRuns16_next")
+	p("\tVMOVUPS (R10)(DX*1), K1, Z0")
+	p("\tVMOVUPS Z0, K1, (R11)(DX*1)")
+	p("packRuns16_next:")
+	p("\tLEAQ (R10)(R9*4), R10")
+	p("\tADDQ R13, R11")
+	p("\tDECQ R15")
+	p("\tJNZ packRuns16_panel")
+	p("\tADDQ R8, SI")
+	p("\tLEAQ (DI)(R9*4), DI")
+	p("\tDECQ CX")
+	p("\tJNZ packRuns16_row")
+	p("packRuns16_done:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
 func log2(n int) int {
 	l := 0
 	for 1<<l < n {
@@ -167,6 +326,8 @@ func main() {
 	gen(kernel{name: "sgemmKernAVX512x12x32", mr: 12, nv: 2, width: 16, reg: "Z", unroll: 4})
 	gen(kernel{name: "sgemmKernAVX512x6x64", mr: 6, nv: 4, width: 16, reg: "Z", unroll: 4})
 	gen(kernel{name: "sgemmKernAVX2x6x16", mr: 6, nv: 2, width: 8, reg: "Y", unroll: 4})
+	genTranspose()
+	genRuns()
 	if err := os.WriteFile("sgemm_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

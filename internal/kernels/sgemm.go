@@ -26,6 +26,11 @@ var (
 	gemmKC = 512  // depth of a packed block
 	gemmMC = 192  // rows of a packed A block
 	gemmNC = 4096 // columns of a packed B block
+
+	gemmItems = 4 // work items per participant wanted for balance
+
+	// Largest A panel (floats) packed whole and shared by all participants.
+	gemmSharedA = 1 << 20
 )
 
 const (
@@ -95,6 +100,8 @@ type sgemmJob struct {
 	panels   int // row micro-panels of C: ceil(m/mr)
 
 	bp      []float32 // packed B block, shared
+	sharedA bool      // all of A packed per pc into ap, by all participants
+	ap      []float32 // packed A panel (m x kc) when sharedA
 	ws      []sgemmWorker
 	ctr     [2]paddedCounter
 	bar     spinBarrier
@@ -168,17 +175,22 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 
 	j.nIc = ceilDiv(j.panels*mr, gemmMC)
 	j.nChunks = 1
-	if nt > 1 {
-		// Enough work items for the atomic counter to balance the cores.
-		want := 4 * nt
-		if j.nIc < want {
+	j.sharedA = false
+	if want := gemmItems * nt; nt > 1 && j.nIc < want {
+		// Too few row blocks for the atomic counter to balance the cores.
+		if j.panels*mr*j.kcb <= gemmSharedA {
+			// Pack all of A once, together with B, and split the columns.
+			j.sharedA = true
+			j.nChunks = max(1, min(ceilDiv(want, j.nIc), ceilDiv(j.ncb, nr)/2))
+		} else {
+			// Smaller row blocks, each packed by whoever takes it.
 			j.nIc = min(j.panels, want)
+			if j.nIc < want {
+				j.nChunks = max(1, min(ceilDiv(want, j.nIc), ceilDiv(j.ncb, nr)/4))
+			}
 		}
-		if j.nIc < want {
-			j.nChunks = max(1, min(ceilDiv(want, j.nIc), ceilDiv(j.ncb, nr)/4))
-		}
-		nt = min(nt, j.nIc*j.nChunks)
 	}
+	nt = min(nt, j.nIc*j.nChunks)
 	j.nt = nt
 	j.bar.n = int32(nt)
 
@@ -186,10 +198,15 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 	if len(j.ws) < nt {
 		j.ws = append(j.ws, make([]sgemmWorker, nt-len(j.ws))...)
 	}
+	if j.sharedA {
+		j.ap = grow(j.ap, j.panels*mr*j.kcb)
+	}
 	rowsPerBlock := ceilDiv(j.panels, j.nIc) * mr
 	for w := 0; w < nt; w++ {
 		ws := &j.ws[w]
-		ws.ap = grow(ws.ap, rowsPerBlock*j.kcb)
+		if !j.sharedA {
+			ws.ap = grow(ws.ap, rowsPerBlock*j.kcb)
+		}
 		ws.tmp = grow(ws.tmp, mr*nr)
 	}
 	j.ctr[0].Store(0)
@@ -211,16 +228,29 @@ func (j *sgemmJob) run(w int) {
 			if pc > 0 {
 				beta = 1
 			}
-			// Pack B, a group of micro-panels per claim.
+			// Pack B (and A if shared), a group of micro-panels per claim.
 			ctr := &j.ctr[phase&1].Int64
 			group := max(1, min(256/j.nr, nPanelsB/(2*j.nt)))
+			claimsB := ceilDiv(nPanelsB, group)
+			claims, groupA := claimsB, 0
+			if j.sharedA {
+				groupA = max(1, min(256/j.mr, j.panels/(2*j.nt)))
+				claims += ceilDiv(j.panels, groupA)
+			}
 			for {
-				t := int(ctr.Add(1)-1) * group
-				if t >= nPanelsB {
+				t := int(ctr.Add(1) - 1)
+				if t >= claims {
 					break
 				}
-				t1 := min(t+group, nPanelsB)
-				j.packB(j.bp[t*kc*j.nr:t1*kc*j.nr], pc, kc, jc+t*j.nr, min((t1-t)*j.nr, nc-t*j.nr))
+				if t < claimsB {
+					t0 := t * group
+					t1 := min(t0+group, nPanelsB)
+					j.packB(j.bp[t0*kc*j.nr:t1*kc*j.nr], pc, kc, jc+t0*j.nr, min((t1-t0)*j.nr, nc-t0*j.nr))
+					continue
+				}
+				p0 := (t - claimsB) * groupA
+				p1 := min(p0+groupA, j.panels)
+				j.packA(j.ap[p0*j.mr*kc:p1*j.mr*kc], p0*j.mr, min(p1*j.mr, j.m)-p0*j.mr, pc, kc)
 			}
 			j.bar.wait(&j.ctr[(phase+1)&1].Int64)
 			phase++
@@ -243,13 +273,19 @@ func (j *sgemmJob) run(w int) {
 				}
 				i0 := p0 * j.mr
 				mc := min(p1*j.mr, j.m) - i0
-				if ws.packed != ib {
-					j.packA(ws.ap[:(p1-p0)*j.mr*kc], i0, mc, pc, kc)
-					ws.packed = ib
+				var ap []float32
+				if j.sharedA {
+					ap = j.ap[p0*j.mr*kc : p1*j.mr*kc]
+				} else {
+					ap = ws.ap[:(p1-p0)*j.mr*kc]
+					if ws.packed != ib {
+						j.packA(ap, i0, mc, pc, kc)
+						ws.packed = ib
+					}
 				}
 				jr0 := cb * chunk
 				jr1 := min(jr0+chunk, nPanelsB)
-				j.macro(ws, i0, mc, jc, nc, jr0, jr1, kc, beta)
+				j.macro(ws, ap, i0, mc, jc, nc, jr0, jr1, kc, beta)
 			}
 			if pc+j.kcb < j.k || jc+j.ncb < j.n {
 				j.bar.wait(&j.ctr[(phase+1)&1].Int64)
@@ -259,9 +295,9 @@ func (j *sgemmJob) run(w int) {
 	}
 }
 
-// macro runs the micro-kernel over rows [i0, i0+mc) and B micro-panels
-// [jr0, jr1) of the column block at jc.
-func (j *sgemmJob) macro(ws *sgemmWorker, i0, mc, jc, nc, jr0, jr1, kc int, beta float32) {
+// macro runs the micro-kernel over rows [i0, i0+mc), packed in apk, and B
+// micro-panels [jr0, jr1) of the column block at jc.
+func (j *sgemmJob) macro(ws *sgemmWorker, apk []float32, i0, mc, jc, nc, jr0, jr1, kc int, beta float32) {
 	mr, nr := j.mr, j.nr
 	fn := j.kern.fn
 	c, ldc := j.c, j.ldc
@@ -273,7 +309,7 @@ func (j *sgemmJob) macro(ws *sgemmWorker, i0, mc, jc, nc, jr0, jr1, kc int, beta
 		for ir := 0; ir*mr < mc; ir++ {
 			row := i0 + ir*mr
 			nrows := min(mr, i0+mc-row)
-			ap := ws.ap[ir*kc*mr : (ir+1)*kc*mr]
+			ap := apk[ir*kc*mr : (ir+1)*kc*mr]
 			if nrows == mr && ncols == nr {
 				ct := c[row*ldc+col : (row+mr-1)*ldc+col+nr]
 				fn(kc, &ap[0], &bp[0], &ct[0], ldc, alpha, beta)
@@ -336,12 +372,16 @@ func packPanels(dst, src []float32, ld int, alongI bool, i0, cnt, pc, kc, w int)
 	rest := cnt - full*w
 	_ = dst[panels*kc*w-1]
 	_ = src[(pc+kc-1)*ld+i0+cnt-1]
+	done := packRunsFast(dst, src[pc*ld+i0:], ld, kc, w, full)
+	if done == full && rest == 0 {
+		return
+	}
 	d := unsafe.Pointer(unsafe.SliceData(dst))
 	const f = 4 // sizeof(float32)
 	for p := 0; p < kc; p++ {
-		s := unsafe.Pointer(&src[(pc+p)*ld+i0])
-		dp := unsafe.Add(d, p*w*f)
-		for q := 0; q < full; q++ {
+		s := unsafe.Pointer(&src[(pc+p)*ld+i0+done*w])
+		dp := unsafe.Add(d, (done*kc+p)*w*f)
+		for q := done; q < full; q++ {
 			copyRun(dp, s, w)
 			s = unsafe.Add(s, w*f)
 			dp = unsafe.Add(dp, kc*w*f)
@@ -367,9 +407,13 @@ func copyRun(d, s unsafe.Pointer, w int) {
 	case 16:
 		*(*[16]float32)(d) = *(*[16]float32)(s)
 	case 32:
-		*(*[32]float32)(d) = *(*[32]float32)(s)
+		// Two halves: the compiler moves 64 bytes inline, more via memmove.
+		*(*[16]float32)(d) = *(*[16]float32)(s)
+		*(*[16]float32)(unsafe.Add(d, 64)) = *(*[16]float32)(unsafe.Add(s, 64))
 	case 64:
-		*(*[64]float32)(d) = *(*[64]float32)(s)
+		for o := 0; o < 256; o += 64 {
+			*(*[16]float32)(unsafe.Add(d, o)) = *(*[16]float32)(unsafe.Add(s, o))
+		}
 	default:
 		copy(unsafe.Slice((*float32)(d), w), unsafe.Slice((*float32)(s), w))
 	}
@@ -380,6 +424,12 @@ func copyRun(d, s unsafe.Pointer, w int) {
 func packStrided(dst, src []float32, ld, rows, kc, w int) {
 	_ = dst[(kc-1)*w+rows-1]
 	_ = src[(rows-1)*ld+kc-1]
+	if done := packStridedFast(dst, src, ld, rows, kc, w); done > 0 {
+		if done == kc {
+			return
+		}
+		dst, src, kc = dst[done*w:], src[done:], kc-done
+	}
 	d := unsafe.Pointer(unsafe.SliceData(dst))
 	s := unsafe.Pointer(unsafe.SliceData(src))
 	const f = 4 // sizeof(float32)

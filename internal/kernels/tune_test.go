@@ -74,3 +74,6 @@ func threadCPU() float64 {
 	syscall.Getrusage(1, &ru) // RUSAGE_THREAD
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
+
+func runtimeLock()   { runtime.LockOSThread() }
+func runtimeUnlock() { runtime.UnlockOSThread() }
