@@ -30,7 +30,8 @@ const (
 type Architecture struct {
 	Kind       string     `json:"kind"` // "sae"
 	Inputs     int        `json:"inputs"`
-	Hidden     int        `json:"hidden"`
+	Hidden     int        `json:"hidden"`           // code width
+	Layers     []int      `json:"layers,omitempty"` // encoder widths of a deep model, ending with Hidden
 	Activation Activation `json:"activation"`
 	Output     string     `json:"output"` // "linear" (mse) or "sigmoid" (bce)
 	Tied       bool       `json:"tied"`
@@ -63,9 +64,13 @@ func (m *Model) Save(dir string) error {
 	if !isFinite(m.Threshold) {
 		return fmt.Errorf("save %s: anomaly threshold is %g", dir, m.Threshold)
 	}
+	arch := Architecture{Kind: "sae", Inputs: n.d, Hidden: n.h, Activation: n.act, Output: out, Tied: n.tied}
+	if n.depth() > 1 {
+		arch.Layers = n.sizes[1:]
+	}
 	mf := modelFile{
 		Format: "sae-model", FormatVersion: FormatVersion, SaeVersion: Version,
-		Architecture: Architecture{Kind: "sae", Inputs: n.d, Hidden: n.h, Activation: n.act, Output: out, Tied: n.tied},
+		Architecture: arch,
 		Normalize:    norm, Threshold: m.Threshold, Config: m.Config, Training: m.History,
 	}
 	cfgJSON, err := json.MarshalIndent(mf, "", "  ")
@@ -123,11 +128,31 @@ func Load(dir string) (*Model, error) {
 	if a.Kind != "sae" {
 		return nil, fmt.Errorf("%s: architecture kind %q is not supported", cfgPath, a.Kind)
 	}
-	if a.Inputs < 1 || a.Hidden < 1 || a.Inputs > 1<<24 || a.Hidden > 1<<24 || a.Inputs*a.Hidden > 1<<31 {
-		return nil, fmt.Errorf("%s: architecture %d -> %d is out of range", cfgPath, a.Inputs, a.Hidden)
+	sizes := []int{a.Inputs, a.Hidden}
+	if len(a.Layers) > 0 {
+		sizes = append([]int{a.Inputs}, a.Layers...)
+		if a.Layers[len(a.Layers)-1] != a.Hidden {
+			return nil, fmt.Errorf("%s: layers %v do not end with hidden %d", cfgPath, a.Layers, a.Hidden)
+		}
+	}
+	total := 0
+	for i, s := range sizes {
+		if s < 1 || s > 1<<24 {
+			return nil, fmt.Errorf("%s: architecture widths %v are out of range", cfgPath, sizes)
+		}
+		if i > 0 {
+			total += sizes[i-1] * s
+		}
+	}
+	if total > 1<<31 || len(sizes) > 64 {
+		return nil, fmt.Errorf("%s: architecture %v is too large", cfgPath, sizes)
 	}
 	cfg := mf.Config
 	cfg.Hidden, cfg.Activation, cfg.Tied = a.Hidden, a.Activation, a.Tied
+	cfg.Layers = nil
+	if len(a.Layers) > 0 {
+		cfg.Layers = append([]int(nil), a.Layers...)
+	}
 	switch a.Output {
 	case "linear":
 		cfg.Loss = MSE
@@ -147,7 +172,7 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := newNet[float32](a.Inputs, a.Hidden, a.Activation, cfg.Loss, a.Tied)
+	n := newNet[float32](sizes, a.Activation, cfg.Loss, a.Tied)
 	for _, s := range n.segments() {
 		t, ok := tensors[s.name]
 		if !ok {

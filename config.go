@@ -65,9 +65,14 @@ const (
 // value is not useful: start from DefaultConfig. Every field documents its
 // default; Validate reports contradictory settings.
 type Config struct {
-	// Hidden is the number of latents. Default 0: chosen from the input
-	// width d at training time by ResolveHidden.
+	// Hidden is the number of latents of a one-layer model. Default 0:
+	// chosen from the input width d at training time by ResolveHidden.
 	Hidden int `json:"hidden"`
+	// Layers, when set, makes a deep autoencoder: the encoder's layer widths
+	// from the input down to the code (the last width is the number of
+	// latents), mirrored by the decoder. The sparsity penalty acts on the
+	// code. Default nil: one hidden layer of Hidden latents.
+	Layers []int `json:"layers,omitempty"`
 	// Activation of the hidden layer. Default sigmoid.
 	Activation Activation `json:"activation"`
 	// Sparsity penalty. Default kl.
@@ -174,6 +179,10 @@ func ResolveHidden(d int) int {
 
 // withDefaults fills the fields whose default depends on other fields.
 func (c Config) withDefaults(d int) Config {
+	if len(c.Layers) > 0 {
+		c.Layers = append([]int(nil), c.Layers...)
+		c.Hidden = c.Layers[len(c.Layers)-1]
+	}
 	if c.Hidden == 0 {
 		c.Hidden = ResolveHidden(d)
 	}
@@ -203,6 +212,15 @@ func (c Config) Validate() error {
 	}
 	if c.Hidden < 0 {
 		bad("hidden", "must be >= 0, got %d", c.Hidden)
+	}
+	for _, w := range c.Layers {
+		if w < 1 || w > 1<<20 {
+			bad("layers", "widths must be in [1, %d], got %v", 1<<20, c.Layers)
+			break
+		}
+	}
+	if len(c.Layers) > 0 && c.Hidden != 0 && c.Hidden != c.Layers[len(c.Layers)-1] {
+		bad("hidden", "%d contradicts --layers %v (whose last width is the number of latents)", c.Hidden, c.Layers)
 	}
 	switch c.Activation {
 	case ReLU, Sigmoid, Tanh:
@@ -293,4 +311,13 @@ func (c Config) Validate() error {
 		return errors.New("invalid config: " + strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// sizes returns the network's widths [d, layers...] for input width d
+// (defaults resolved).
+func (c Config) sizes(d int) []int {
+	if len(c.Layers) > 0 {
+		return append([]int{d}, c.Layers...)
+	}
+	return []int{d, c.Hidden}
 }

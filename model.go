@@ -76,7 +76,7 @@ func (m *Model) Encode(x Matrix) (Matrix, error) {
 	h := m.net.h
 	out := NewMatrix(x.Rows, h)
 	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
-		m.net.encode(xs, hi-lo, out.Data[lo*h:hi*h])
+		copy(out.Data[lo*h:hi*h], m.net.encodeInto(&s.w, xs, hi-lo))
 	})
 	return out, nil
 }
@@ -103,9 +103,9 @@ func (m *Model) Decode(codes Matrix) (Matrix, error) {
 func (m *Model) decodeInto(s *inferScratch, codes []float32, rows int, dst []float32) {
 	d := m.Inputs
 	if m.net.loss == BCE {
-		m.net.decode(codes, rows, s.w.z[:rows*d], dst)
+		m.net.decodeWith(&s.w, codes, rows, s.w.z[:rows*d], dst)
 	} else {
-		m.net.decode(codes, rows, dst, nil)
+		m.net.decodeWith(&s.w, codes, rows, dst, nil)
 	}
 }
 
@@ -115,11 +115,10 @@ func (m *Model) Reconstruct(x Matrix) (Matrix, error) {
 	if err := x.check("reconstruct input", m.Inputs); err != nil {
 		return Matrix{}, err
 	}
-	d, h := m.Inputs, m.net.h
+	d := m.Inputs
 	out := NewMatrix(x.Rows, d)
 	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
-		a := s.w.a[:(hi-lo)*h]
-		m.net.encode(xs, hi-lo, a)
+		a := m.net.encodeInto(&s.w, xs, hi-lo)
 		m.decodeInto(s, a, hi-lo, out.Data[lo*d:hi*d])
 	})
 	m.Norm.invert(out.Data, d)
@@ -133,12 +132,11 @@ func (m *Model) Score(x Matrix) ([]float64, error) {
 	if err := x.check("score input", m.Inputs); err != nil {
 		return nil, err
 	}
-	d, h := m.Inputs, m.net.h
+	d := m.Inputs
 	scores := make([]float64, x.Rows)
 	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
 		rows := hi - lo
-		a := s.w.a[:rows*h]
-		m.net.encode(xs, rows, a)
+		a := m.net.encodeInto(&s.w, xs, rows)
 		rec := s.w.dz[:rows*d]
 		m.decodeInto(s, a, rows, rec)
 		for i := 0; i < rows; i++ {
@@ -162,33 +160,52 @@ func (m *Model) Flagged(scores []float64) []bool {
 	return f
 }
 
-// Weights returns the model's tensors by name (W_enc [d,h], b_enc [h],
-// W_dec [h,d], b_dec [d]); for a tied model W_dec is W_enc transposed. The
-// slices are copies.
+// Weights returns the model's tensors by name: W_enc [d,h], b_enc [h],
+// W_dec [h,d], b_dec [d] for a one-layer model (for a tied one W_dec is
+// W_enc transposed); W_enc.i, b_enc.i, W_dec.i, b_dec.i per layer for a
+// deep one. The slices are copies.
 func (m *Model) Weights() map[string][]float32 {
 	n := m.net
-	w := map[string][]float32{
-		"W_enc": append([]float32(nil), n.wEnc...),
-		"b_enc": append([]float32(nil), n.bEnc...),
-		"b_dec": append([]float32(nil), n.bDec...),
+	w := map[string][]float32{}
+	for _, s := range n.segs {
+		w[s.name] = append([]float32(nil), n.params[s.off:s.off+s.size()]...)
 	}
-	if n.tied {
-		t := make([]float32, n.h*n.d)
-		for i := 0; i < n.d; i++ {
-			for j := 0; j < n.h; j++ {
-				t[j*n.d+i] = n.wEnc[i*n.h+j]
-			}
-		}
-		w["W_dec"] = t
-	} else {
-		w["W_dec"] = append([]float32(nil), n.wDec...)
+	if n.tied && n.depth() == 1 {
+		w["W_dec"] = transpose(n.wEnc, n.d, n.h)
 	}
 	return w
 }
 
+// Features returns the dictionary the model draws its reconstructions
+// from, as rows of input width: the rows of the last decoder layer's
+// weights (for a tied model, the first encoder layer's columns), n x d.
+func (m *Model) Features() (f []float32, n int) {
+	net := m.net
+	last := net.dec[net.depth()-1]
+	if last.w != nil {
+		return append([]float32(nil), last.w...), last.in
+	}
+	return transpose(net.enc[0].w, net.d, net.enc[0].out), net.enc[0].out
+}
+
+// transpose returns the cols x rows transpose of the rows x cols matrix a.
+func transpose(a []float32, rows, cols int) []float32 {
+	t := make([]float32, rows*cols)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			t[j*rows+i] = a[i*cols+j]
+		}
+	}
+	return t
+}
+
 func (m *Model) String() string {
 	c := m.Config
-	s := fmt.Sprintf("sae %d -> %d (%s, %s sparsity, %s loss", m.Inputs, m.net.h, c.Activation, c.Sparsity, c.Loss)
+	widths := fmt.Sprint(m.Inputs)
+	for _, s := range m.net.sizes[1:] {
+		widths += fmt.Sprintf(" -> %d", s)
+	}
+	s := fmt.Sprintf("sae %s (%s, %s sparsity, %s loss", widths, c.Activation, c.Sparsity, c.Loss)
 	if c.Tied {
 		s += ", tied"
 	}

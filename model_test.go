@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,10 @@ func TestEncodeDecodeEqualsReconstruct(t *testing.T) {
 	}{
 		{"untied", nil},
 		{"tied-bce-minmax", func(c *Config) { c.Tied, c.Loss, c.Normalize = true, BCE, NormalizeMinMax }},
+		{"deep", func(c *Config) { c.Layers, c.Hidden, c.Activation = []int{10, 6}, 0, ReLU }},
+		{"deep-tied-bce", func(c *Config) {
+			c.Layers, c.Hidden, c.Tied, c.Loss, c.Normalize = []int{12, 8, 4}, 0, true, BCE, NormalizeMinMax
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m, x := trainSmall(t, c.mut)
@@ -57,7 +62,17 @@ func TestEncodeDecodeEqualsReconstruct(t *testing.T) {
 }
 
 func TestSaveLoadIdentical(t *testing.T) {
-	m, x := trainSmall(t, nil)
+	for _, deep := range []bool{false, true} {
+		testSaveLoad(t, deep)
+	}
+}
+
+func testSaveLoad(t *testing.T, deep bool) {
+	m, x := trainSmall(t, func(c *Config) {
+		if deep {
+			c.Layers, c.Hidden = []int{10, 5}, 0
+		}
+	})
 	dir := filepath.Join(t.TempDir(), "model")
 	if err := m.Save(dir); err != nil {
 		t.Fatal(err)
@@ -85,7 +100,7 @@ func TestSaveLoadIdentical(t *testing.T) {
 			}
 		}
 	}
-	if m2.Threshold != m.Threshold || m2.Config != m.Config {
+	if m2.Threshold != m.Threshold || !reflect.DeepEqual(m2.Config, m.Config) {
 		t.Fatalf("metadata differs after load: %+v vs %+v", m2.Config, m.Config)
 	}
 	// Saving over an existing model replaces it and leaves no temporary files.

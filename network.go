@@ -1,35 +1,50 @@
 package sae
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
 	"github.com/sae-go/sae/internal/kernels"
 )
 
-// net is the one-hidden-layer autoencoder, generic so that the float64
-// instantiation can check the float32 one's gradients.
+// net is the autoencoder: k dense encoder layers down to the code and k
+// mirrored decoder layers back to the input. It is generic so that the
+// float64 instantiation can check the float32 one's gradients.
 //
-// Shapes (B rows in a batch, d inputs, h latents), all row-major:
+// Shapes (B rows in a batch, widths sizes = [d, h1, ..., hk], hk = h the
+// code width), all row-major:
 //
-//	x     [B,d]   input
-//	W_enc [d,h]   encoder weights      b_enc [h]
-//	a     [B,h]   code = act(x·W_enc + b_enc)
-//	W_dec [h,d]   decoder weights      b_dec [d]   (tied: W_dec = W_enc^T)
-//	z     [B,d]   a·W_dec + b_dec;  x̂ = z (mse) or sigmoid(z) (bce)
+//	x      [B,d]         input
+//	enc l  W [s_l, s_l+1], b [s_l+1]    a_l+1 = act(a_l·W + b), a_0 = x
+//	code   a_k [B,h]     (the sparsity penalty acts here)
+//	dec m  W [s_k-m, s_k-m-1], b        u_m+1 = act(u_m·W + b), u_0 = code
+//	z      [B,d]         last decoder layer before the output function;
+//	                     x̂ = z (mse) or sigmoid(z) (bce)
 //
-// All parameters live in one flat slice so optimisers see one vector.
+// Tied decoder layers use the mirrored encoder layer's W transposed. All
+// parameters live in one flat slice so optimisers see one vector.
 type net[T kernels.Float] struct {
 	d, h   int
+	sizes  []int
 	act    Activation
 	loss   Loss
 	tied   bool
 	params []T
 	segs   []paramSegment
-	wEnc   []T
-	bEnc   []T
-	wDec   []T // nil when tied
-	bDec   []T
+	enc    []dense[T]
+	dec    []dense[T]
+	// One-layer views (the classic model), used by Weights and the tests.
+	wEnc, bEnc, wDec, bDec []T
+}
+
+// dense is one layer's view into the parameter vector.
+type dense[T kernels.Float] struct {
+	in, out int
+	w       []T // [in,out]; nil for a tied layer
+	tw      []T // tied: the mirrored encoder weight [out,in], used transposed
+	b       []T // [out]
+	gw, gb  int // offsets of the weight (the tied encoder weight) and bias in the gradient
 }
 
 // paramSegment describes one tensor inside the flat parameter vector.
@@ -40,26 +55,6 @@ type paramSegment struct {
 	weight bool // subject to weight decay
 }
 
-func layout(d, h int, tied bool) ([]paramSegment, int) {
-	var segs []paramSegment
-	off := 0
-	add := func(name string, weight bool, shape ...int) {
-		segs = append(segs, paramSegment{name: name, off: off, shape: shape, weight: weight})
-		n := 1
-		for _, s := range shape {
-			n *= s
-		}
-		off += n
-	}
-	add("W_enc", true, d, h)
-	add("b_enc", false, h)
-	if !tied {
-		add("W_dec", true, h, d)
-	}
-	add("b_dec", false, d)
-	return segs, off
-}
-
 func (s paramSegment) size() int {
 	n := 1
 	for _, v := range s.shape {
@@ -68,83 +63,182 @@ func (s paramSegment) size() int {
 	return n
 }
 
-func newNet[T kernels.Float](d, h int, act Activation, loss Loss, tied bool) *net[T] {
-	segs, total := layout(d, h, tied)
-	n := &net[T]{d: d, h: h, act: act, loss: loss, tied: tied, params: make([]T, total), segs: segs}
-	n.bind(segs)
-	return n
+// segName names layer i's tensor: W_enc, b_enc, W_dec, b_dec for a one-layer
+// model (the classic names, and SAELens's), W_enc.i etc. for deep ones.
+func segName(base string, i, k int) string {
+	if k == 1 {
+		return base
+	}
+	return fmt.Sprintf("%s.%d", base, i)
 }
 
-func (n *net[T]) bind(segs []paramSegment) {
-	for _, s := range segs {
-		v := n.params[s.off : s.off+s.size()]
-		switch s.name {
-		case "W_enc":
-			n.wEnc = v
-		case "b_enc":
-			n.bEnc = v
-		case "W_dec":
-			n.wDec = v
-		case "b_dec":
-			n.bDec = v
-		}
+// layout places the tensors of a network with the given widths.
+func layout(sizes []int, tied bool) ([]paramSegment, int) {
+	k := len(sizes) - 1
+	var segs []paramSegment
+	off := 0
+	add := func(name string, weight bool, shape ...int) {
+		s := paramSegment{name: name, off: off, shape: shape, weight: weight}
+		segs = append(segs, s)
+		off += s.size()
 	}
+	for l := 0; l < k; l++ {
+		add(segName("W_enc", l, k), true, sizes[l], sizes[l+1])
+		add(segName("b_enc", l, k), false, sizes[l+1])
+	}
+	for m := 0; m < k; m++ {
+		in, out := sizes[k-m], sizes[k-m-1]
+		if !tied {
+			add(segName("W_dec", m, k), true, in, out)
+		}
+		add(segName("b_dec", m, k), false, out)
+	}
+	return segs, off
+}
+
+func newNet[T kernels.Float](sizes []int, act Activation, loss Loss, tied bool) *net[T] {
+	segs, total := layout(sizes, tied)
+	k := len(sizes) - 1
+	n := &net[T]{d: sizes[0], h: sizes[k], sizes: append([]int(nil), sizes...), act: act, loss: loss, tied: tied,
+		params: make([]T, total), segs: segs}
+	byName := map[string]paramSegment{}
+	for _, s := range segs {
+		byName[s.name] = s
+	}
+	view := func(name string) ([]T, int) {
+		s := byName[name]
+		return n.params[s.off : s.off+s.size()], s.off
+	}
+	for l := 0; l < k; l++ {
+		L := dense[T]{in: sizes[l], out: sizes[l+1]}
+		L.w, L.gw = view(segName("W_enc", l, k))
+		L.b, L.gb = view(segName("b_enc", l, k))
+		n.enc = append(n.enc, L)
+	}
+	for m := 0; m < k; m++ {
+		L := dense[T]{in: sizes[k-m], out: sizes[k-m-1]}
+		if tied {
+			mirror := n.enc[k-1-m]
+			L.tw, L.gw = mirror.w, mirror.gw
+		} else {
+			L.w, L.gw = view(segName("W_dec", m, k))
+		}
+		L.b, L.gb = view(segName("b_dec", m, k))
+		n.dec = append(n.dec, L)
+	}
+	if k == 1 {
+		n.wEnc, n.bEnc, n.wDec, n.bDec = n.enc[0].w, n.enc[0].b, n.dec[0].w, n.dec[0].b
+	}
+	return n
 }
 
 func (n *net[T]) segments() []paramSegment { return n.segs }
 
-// init draws weights uniformly in ±sqrt(6/(fan_in+fan_out+1)) (the classic
-// sparse-autoencoder initialisation) and sets biases to zero; with mean
-// non-nil, b_dec starts at the data mean so training starts from the
-// best constant reconstruction.
+// depth is the number of encoder layers.
+func (n *net[T]) depth() int { return len(n.enc) }
+
+// init draws every weight uniformly in ±sqrt(6/(fan_in+fan_out+1)) (the
+// classic sparse-autoencoder initialisation) and sets biases to zero; with
+// mean non-nil and the mse loss, the output bias starts at the data mean so
+// training starts from the best constant reconstruction.
 func (n *net[T]) init(rng *rand.Rand, mean []float32) {
-	r := math.Sqrt(6 / float64(n.d+n.h+1))
-	for i := range n.wEnc {
-		n.wEnc[i] = T((2*rng.Float64() - 1) * r)
-	}
-	for i := range n.wDec {
-		n.wDec[i] = T((2*rng.Float64() - 1) * r)
-	}
-	clear(n.bEnc)
-	clear(n.bDec)
-	if mean != nil && n.loss == MSE {
-		for i, v := range mean {
-			n.bDec[i] = T(v)
+	for _, ls := range [][]dense[T]{n.enc, n.dec} {
+		for _, L := range ls {
+			r := math.Sqrt(6 / float64(L.in+L.out+1))
+			for i := range L.w {
+				L.w[i] = T((2*rng.Float64() - 1) * r)
+			}
+			clear(L.b)
 		}
 	}
+	if mean != nil && n.loss == MSE {
+		out := n.dec[len(n.dec)-1].b
+		for i, v := range mean {
+			out[i] = T(v)
+		}
+	}
+}
+
+// forward computes y = x·W + b for rows of x (no activation).
+func (L *dense[T]) forward(x []T, rows int, y []T) {
+	if L.tw != nil {
+		kernels.Gemm(false, true, rows, L.out, L.in, 1, x, L.in, L.tw, L.in, 0, y, L.out)
+	} else {
+		kernels.Gemm(false, false, rows, L.out, L.in, 1, x, L.in, L.w, L.out, 0, y, L.out)
+	}
+}
+
+// backward accumulates the layer's gradients for output gradient dy [rows,out]
+// and input x [rows,in] into g, and, when dx is non-nil, sets dx = dy·W^T.
+func (L *dense[T]) backward(x, dy []T, rows int, g, dx, colTmp []T) {
+	if L.tw != nil {
+		// y = x·tw^T: d(tw) [out,in] += dy^T·x; dx = dy·tw.
+		kernels.Gemm(true, false, L.out, L.in, rows, 1, dy, L.out, x, L.in, 1, g[L.gw:L.gw+L.out*L.in], L.in)
+		if dx != nil {
+			kernels.Gemm(false, false, rows, L.in, L.out, 1, dy, L.out, L.tw, L.in, 0, dx, L.in)
+		}
+	} else {
+		// dW [in,out] += x^T·dy; dx = dy·W^T.
+		kernels.Gemm(true, false, L.in, L.out, rows, 1, x, L.in, dy, L.out, 1, g[L.gw:L.gw+L.in*L.out], L.out)
+		if dx != nil {
+			kernels.Gemm(false, true, rows, L.in, L.out, 1, dy, L.out, L.w, L.out, 0, dx, L.in)
+		}
+	}
+	kernels.ColSums(colTmp[:L.out], dy, rows)
+	kernels.Axpy(1, colTmp[:L.out], g[L.gb:L.gb+L.out])
 }
 
 // workspace holds the per-batch buffers of forward and backward; it grows to
 // the largest batch seen and is reused, so steady-state steps allocate nothing.
 type workspace[T kernels.Float] struct {
 	rows   int
-	a      []T // [B,h] code
-	z      []T // [B,d] output pre-activation (bce) / output (mse)
-	xhat   []T // [B,d] reconstruction (aliases z for mse)
-	dz     []T // [B,d]
-	da     []T // [B,h]
-	rhoHat []T // [h] batch firing rates
-	klCoef []T // [h]
-	grad   []T // [params]
-	colTmp []T // [max(d,h)]
+	encA   [][]T // [k] encoder outputs [B, s_l+1]; encA[k-1] is the code
+	decA   [][]T // [k-1] hidden decoder outputs
+	a      []T   // the code [B,h] (= encA[k-1])
+	z      []T   // [B,d] output pre-activation (bce) / output (mse)
+	xhat   []T   // [B,d] reconstruction (bce only; mse uses z)
+	dz     []T   // [B,d]
+	da     []T   // [B,h] gradient at the code
+	d1, d2 []T   // [B, max width] gradient scratch for deep models
+	rhoHat []T   // [h] batch firing rates
+	klCoef []T   // [h]
+	grad   []T   // [params]
+	colTmp []T   // [max width]
 }
 
 func (w *workspace[T]) ensure(n *net[T], rows int) {
+	maxW := 0
+	for _, s := range n.sizes {
+		maxW = max(maxW, s)
+	}
 	if len(w.grad) != len(n.params) {
 		w.grad = make([]T, len(n.params))
 		w.rhoHat = make([]T, n.h)
 		w.klCoef = make([]T, n.h)
-		w.colTmp = make([]T, max(n.d, n.h))
+		w.colTmp = make([]T, maxW)
 		w.rows = 0
 	}
 	if rows <= w.rows {
 		return
 	}
 	w.rows = rows
-	w.a = make([]T, rows*n.h)
+	k := n.depth()
+	w.encA = w.encA[:0]
+	for l := 0; l < k; l++ {
+		w.encA = append(w.encA, make([]T, rows*n.sizes[l+1]))
+	}
+	w.a = w.encA[k-1]
+	w.decA = w.decA[:0]
+	for m := 0; m < k-1; m++ {
+		w.decA = append(w.decA, make([]T, rows*n.sizes[k-m-1]))
+	}
 	w.z = make([]T, rows*n.d)
 	w.dz = make([]T, rows*n.d)
 	w.da = make([]T, rows*n.h)
+	if k > 1 {
+		w.d1 = make([]T, rows*maxW)
+		w.d2 = make([]T, rows*maxW)
+	}
 	if n.loss == BCE {
 		w.xhat = make([]T, rows*n.d)
 	} else {
@@ -152,26 +246,65 @@ func (w *workspace[T]) ensure(n *net[T], rows int) {
 	}
 }
 
-// encode computes a = act(x·W_enc + b_enc) for the rows x [rows,d] into a.
-func (n *net[T]) encode(x []T, rows int, a []T) {
-	kernels.Gemm(false, false, rows, n.h, n.d, 1, x, n.d, n.wEnc, n.h, 0, a, n.h)
-	biasActivate(n.act, a, rows, n.bEnc)
+// encodeInto runs the encoder on x [rows,d], leaving each layer's output in
+// w.encA; it returns the code [rows,h].
+func (n *net[T]) encodeInto(w *workspace[T], x []T, rows int) []T {
+	in := x
+	for l := range n.enc {
+		L := &n.enc[l]
+		out := w.encA[l][:rows*L.out]
+		L.forward(in, rows, out)
+		biasActivate(n.act, out, rows, L.b)
+		in = out
+	}
+	return in
 }
 
-// decode computes z = a·W_dec + b_dec, and x̂ = sigmoid(z) into xhat for
-// bce (for mse x̂ is z itself and xhat may be nil).
-func (n *net[T]) decode(a []T, rows int, z, xhat []T) {
-	if n.tied {
-		kernels.Gemm(false, true, rows, n.d, n.h, 1, a, n.h, n.wEnc, n.h, 0, z, n.d)
-	} else {
-		kernels.Gemm(false, false, rows, n.d, n.h, 1, a, n.h, n.wDec, n.d, 0, z, n.d)
+// encode computes the code of rows x into a [rows,h]. For deep models it
+// needs the workspace's layer buffers (w may be nil for one layer).
+func (n *net[T]) encode(x []T, rows int, a []T) {
+	if n.depth() == 1 {
+		L := &n.enc[0]
+		L.forward(x, rows, a)
+		biasActivate(n.act, a, rows, L.b)
+		return
 	}
-	kernels.AddRows(z, rows, n.bDec)
+	var w workspace[T]
+	w.ensure(n, rows)
+	copy(a, n.encodeInto(&w, x, rows))
+}
+
+// decodeWith runs the decoder on the code [rows,h] using w's hidden
+// buffers: z is the last layer's output and, for bce, xhat = sigmoid(z)
+// (for mse x̂ is z itself and xhat may be nil).
+func (n *net[T]) decodeWith(w *workspace[T], code []T, rows int, z, xhat []T) {
+	in := code
+	k := n.depth()
+	for m := 0; m < k-1; m++ {
+		L := &n.dec[m]
+		out := w.decA[m][:rows*L.out]
+		L.forward(in, rows, out)
+		biasActivate(n.act, out, rows, L.b)
+		in = out
+	}
+	L := &n.dec[k-1]
+	L.forward(in, rows, z)
+	kernels.AddRows(z, rows, L.b)
 	if n.loss == BCE {
 		for i, v := range z[:rows*n.d] {
 			xhat[i] = sigmoid(v)
 		}
 	}
+}
+
+// decode is decodeWith for callers without a workspace (one-layer models
+// need none; deep ones get a temporary one).
+func (n *net[T]) decode(code []T, rows int, z, xhat []T) {
+	var w workspace[T]
+	if n.depth() > 1 {
+		w.ensure(n, rows)
+	}
+	n.decodeWith(&w, code, rows, z, xhat)
 }
 
 // penalty says which terms the objective includes.
@@ -192,7 +325,7 @@ func (l lossParts) total() float64 { return l.recon + l.sparsity + l.decay }
 // forwardBackward runs x [rows,d] forward and accumulates into w.grad the
 // gradient of norm * (sum over rows of the reconstruction loss and the L1
 // term) + the KL term. target is the reconstruction target (x itself for a
-// plain autoencoder).
+// plain autoencoder, the clean rows for a denoising one).
 //
 // norm is 1/B for a mini-batch and 1/N for one chunk of a full-batch pass
 // over N rows. rhoHat, when non-nil, is the latents' mean activation over
@@ -201,16 +334,15 @@ func (l lossParts) total() float64 { return l.recon + l.sparsity + l.decay }
 // weight decay (addDecay) once per step.
 func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm T, pen penalty, rhoHat []T) lossParts {
 	w.ensure(n, rows)
-	d, h := n.d, n.h
-	a := w.a[:rows*h]
+	d, h, k := n.d, n.h, n.depth()
 	z := w.z[:rows*d]
 	xhat := z
 	if n.loss == BCE {
 		xhat = w.xhat[:rows*d]
 	}
 	// Forward.
-	n.encode(x, rows, a)
-	n.decode(a, rows, z, xhat)
+	code := n.encodeInto(w, x, rows)
+	n.decodeWith(w, code, rows, z, xhat)
 
 	// Reconstruction loss and dL/dz [rows,d].
 	var lp lossParts
@@ -233,36 +365,57 @@ func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm 
 	}
 	lp.recon = rec * float64(norm)
 
-	// Decoder gradients.
+	// Decoder, from the output back to the code.
 	g := w.grad
-	segs := n.segments()
-	gbDec := g[segs[len(segs)-1].off:][:d]
-	kernels.ColSums(w.colTmp[:d], dz, rows)
-	kernels.Axpy(1, w.colTmp[:d], gbDec)
-	gwEnc := g[segs[0].off:][:d*h]
-	da := w.da[:rows*h]
-	if n.tied {
-		// x̂ = a·W_enc^T: dW_enc += dz^T·a [d,h]; da = dz·W_enc.
-		kernels.Gemm(true, false, d, h, rows, 1, dz, d, a, h, 1, gwEnc, h)
-		kernels.Gemm(false, false, rows, h, d, 1, dz, d, n.wEnc, h, 0, da, h)
-	} else {
-		gwDec := g[segs[2].off:][:h*d]
-		// dW_dec += a^T·dz [h,d]; da = dz·W_dec^T [rows,h].
-		kernels.Gemm(true, false, h, d, rows, 1, a, h, dz, d, 1, gwDec, d)
-		kernels.Gemm(false, true, rows, h, d, 1, dz, d, n.wDec, d, 0, da, h)
+	dcur := dz
+	for m := k - 1; m >= 0; m-- {
+		L := &n.dec[m]
+		in := code
+		if m > 0 {
+			in = w.decA[m-1][:rows*L.in]
+		}
+		var dx []T
+		if m > 0 {
+			dx = w.d1[:rows*L.in]
+			if &dcur[0] == &w.d1[0] {
+				dx = w.d2[:rows*L.in]
+			}
+		} else {
+			dx = w.da[:rows*h]
+		}
+		L.backward(in, dcur, rows, g, dx, w.colTmp)
+		if m > 0 {
+			activationBackward(n.act, in, dx)
+		}
+		dcur = dx
 	}
 
-	// Sparsity terms on the code.
-	lp.sparsity = sparsityForwardBackward(n.act, a, da, rows, h, norm, pen, rhoHat, w.rhoHat, w.klCoef)
+	// Sparsity terms on the code, then through the code's activation.
+	da := w.da[:rows*h]
+	lp.sparsity = sparsityForwardBackward(n.act, code, da, rows, h, norm, pen, rhoHat, w.rhoHat, w.klCoef)
+	activationBackward(n.act, code, da)
 
-	// Through the activation: dpre = da * act'(a), reusing da.
-	activationBackward(n.act, a, da)
-
-	// Encoder gradients: dW_enc += x^T·dpre [d,h]; db_enc += colsum(dpre).
-	kernels.Gemm(true, false, d, h, rows, 1, x, d, da, h, 1, gwEnc, h)
-	gbEnc := g[segs[1].off:][:h]
-	kernels.ColSums(w.colTmp[:h], da, rows)
-	kernels.Axpy(1, w.colTmp[:h], gbEnc)
+	// Encoder, from the code back to the input.
+	dcur = da
+	for l := k - 1; l >= 0; l-- {
+		L := &n.enc[l]
+		in := x
+		if l > 0 {
+			in = w.encA[l-1][:rows*L.in]
+		}
+		var dx []T
+		if l > 0 {
+			dx = w.d1[:rows*L.in]
+			if &dcur[0] == &w.d1[0] {
+				dx = w.d2[:rows*L.in]
+			}
+		}
+		L.backward(in, dcur, rows, g, dx, w.colTmp)
+		if l > 0 {
+			activationBackward(n.act, in, dx)
+			dcur = dx
+		}
+	}
 	return lp
 }
 
@@ -273,7 +426,7 @@ func (n *net[T]) addDecay(grad []T, lambda float64) float64 {
 		return 0
 	}
 	var s float64
-	for _, seg := range n.segments() {
+	for _, seg := range n.segs {
 		if !seg.weight {
 			continue
 		}
@@ -285,16 +438,16 @@ func (n *net[T]) addDecay(grad []T, lambda float64) float64 {
 }
 
 // reconLoss returns the summed reconstruction loss of rows x against target
-// (no gradient), using w's buffers.
+// (no gradient), leaving the code in w.a and the output in w.z (and w.xhat).
 func (n *net[T]) reconLoss(w *workspace[T], x, target []T, rows int) float64 {
 	w.ensure(n, rows)
-	a, z := w.a[:rows*n.h], w.z[:rows*n.d]
+	z := w.z[:rows*n.d]
 	xhat := z
 	if n.loss == BCE {
 		xhat = w.xhat[:rows*n.d]
 	}
-	n.encode(x, rows, a)
-	n.decode(a, rows, z, xhat)
+	code := n.encodeInto(w, x, rows)
+	n.decodeWith(w, code, rows, z, xhat)
 	var rec float64
 	if n.loss == BCE {
 		for i, zi := range z {

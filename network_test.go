@@ -24,7 +24,7 @@ func gradCheck(t *testing.T, n *net[float64], x []float64, rows int, pen penalty
 	var w workspace[float64]
 	_, g := objective64(n, &w, x, rows, pen, wd)
 	g = append([]float64(nil), g...)
-	const eps = 1e-5
+	const eps = 1e-6
 	var diff, sum float64
 	for i := range n.params {
 		old := n.params[i]
@@ -41,63 +41,69 @@ func gradCheck(t *testing.T, n *net[float64], x []float64, rows int, pen penalty
 }
 
 func TestGradientsFiniteDifferences(t *testing.T) {
-	const d, h, rows = 7, 5, 6
+	const rows = 6
 	pens := []penalty{
 		{sparsity: SparsityNone},
 		{sparsity: SparsityL1, l1: 0.3},
 		{sparsity: SparsityKL, rho: 0.1, beta: 2},
 	}
-	for _, act := range []Activation{ReLU, Sigmoid, Tanh} {
-		for _, pen := range pens {
-			for _, loss := range []Loss{MSE, BCE} {
-				for _, tied := range []bool{false, true} {
-					name := fmt.Sprintf("%s/%s/%s/tied=%v", act, pen.sparsity, loss, tied)
-					t.Run(name, func(t *testing.T) {
-						rng := rand.New(rand.NewPCG(3, 4))
-						n := newNet[float64](d, h, act, loss, tied)
-						n.init(rng, nil)
-						for i := range n.bEnc {
-							n.bEnc[i] = 0.1 * rng.NormFloat64()
-						}
-						for i := range n.bDec {
-							n.bDec[i] = 0.1 * rng.NormFloat64()
-						}
-						x := make([]float64, rows*d)
-						for i := range x {
-							x[i] = rng.Float64() // in [0,1] so bce is valid
-						}
-						if act == ReLU {
-							avoidKinks(t, n, x, rows)
-						}
-						rel := gradCheck(t, n, x, rows, pen, 0.01)
-						t.Logf("relative error %.2e", rel)
-						if rel > 1e-6 || math.IsNaN(rel) {
-							t.Errorf("relative gradient error %.3g > 1e-6", rel)
-						}
-					})
+	for _, sizes := range [][]int{{7, 5}, {7, 6, 4}, {6, 5, 4, 3}} {
+		for _, act := range []Activation{ReLU, Sigmoid, Tanh} {
+			for _, pen := range pens {
+				for _, loss := range []Loss{MSE, BCE} {
+					for _, tied := range []bool{false, true} {
+						name := fmt.Sprintf("%v/%s/%s/%s/tied=%v", sizes, act, pen.sparsity, loss, tied)
+						t.Run(name, func(t *testing.T) {
+							rng := rand.New(rand.NewPCG(3, 4))
+							n := newNet[float64](sizes, act, loss, tied)
+							n.init(rng, nil)
+							for _, L := range append(append([]dense[float64]{}, n.enc...), n.dec...) {
+								for i := range L.b {
+									L.b[i] = 0.1 * rng.NormFloat64()
+								}
+							}
+							x := make([]float64, rows*n.d)
+							for i := range x {
+								x[i] = rng.Float64() // in [0,1] so bce is valid
+							}
+							if act == ReLU {
+								avoidKinks(t, n, x, rows)
+							}
+							rel := gradCheck(t, n, x, rows, pen, 0.01)
+							t.Logf("relative error %.2e", rel)
+							if rel > 1e-6 || math.IsNaN(rel) {
+								t.Errorf("relative gradient error %.3g > 1e-6", rel)
+							}
+						})
+					}
 				}
 			}
 		}
 	}
 }
 
-// avoidKinks fails the test setup if a relu pre-activation sits so close to
-// zero that central differences would straddle the kink.
+// avoidKinks fails the test setup if a relu pre-activation, in any hidden
+// layer, sits so close to zero that central differences would straddle the
+// kink.
 func avoidKinks(t *testing.T, n *net[float64], x []float64, rows int) {
-	pre := make([]float64, rows*n.h)
-	for i := 0; i < rows; i++ {
-		for j := 0; j < n.h; j++ {
-			s := n.bEnc[j]
-			for k := 0; k < n.d; k++ {
-				s += x[i*n.d+k] * n.wEnc[k*n.h+j]
+	check := func(L *dense[float64], in []float64) []float64 {
+		out := make([]float64, rows*L.out)
+		L.forward(in, rows, out)
+		for i := range out {
+			out[i] += L.b[i%L.out]
+			if math.Abs(out[i]) < 1e-3 {
+				t.Fatalf("pre-activation %g too close to the relu kink; change the seed", out[i])
 			}
-			pre[i*n.h+j] = s
+			out[i] = math.Max(out[i], 0)
 		}
+		return out
 	}
-	for _, v := range pre {
-		if math.Abs(v) < 1e-3 {
-			t.Fatalf("pre-activation %g too close to the relu kink; change the seed", v)
-		}
+	in := x
+	for l := range n.enc {
+		in = check(&n.enc[l], in)
+	}
+	for m := 0; m < n.depth()-1; m++ {
+		in = check(&n.dec[m], in)
 	}
 }
 
@@ -105,7 +111,7 @@ func avoidKinks(t *testing.T, n *net[float64], x []float64, rows int) {
 // (the tanh derivative used for sigmoid) is caught.
 func TestGradientCheckDetectsError(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	n := newNet[float64](4, 3, Sigmoid, MSE, false)
+	n := newNet[float64]([]int{4, 3}, Sigmoid, MSE, false)
 	n.init(rng, nil)
 	x := make([]float64, 5*4)
 	for i := range x {

@@ -163,7 +163,7 @@ func (t *trainer) prepare() error {
 	if ns, _ := parseNoise(cfg.Noise); ns.kind != "" {
 		t.noise = newCorrupter(ns, t.train)
 	}
-	t.net = newNet[float32](d, cfg.Hidden, cfg.Activation, cfg.Loss, cfg.Tied)
+	t.net = newNet[float32](cfg.sizes(d), cfg.Activation, cfg.Loss, cfg.Tied)
 	mean := make([]float32, d)
 	for i := 0; i < t.train.Rows; i++ {
 		kernels.Axpy(1, t.train.Row(i), mean)
@@ -380,8 +380,7 @@ func (t *trainer) objectiveGrad(m Matrix, pen penalty) (float64, []float32) {
 		rates = make([]float32, h)
 		for lo := 0; lo < n; lo += chunk {
 			rows := min(chunk, n-lo)
-			a := t.w.a[:rows*h]
-			t.net.encode(m.Data[lo*d:(lo+rows)*d], rows, a)
+			a := t.net.encodeInto(&t.w, m.Data[lo*d:(lo+rows)*d], rows)
 			for i := 0; i < rows; i++ {
 				for j, v := range a[i*h : i*h+h] {
 					r, _ := firingRate(t.net.act, v)

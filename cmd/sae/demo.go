@@ -158,8 +158,8 @@ func writeDemoReport(dir string, m *sae.Model, strokes *synth.Strokes, test sae.
 	if err := m.Save(filepath.Join(dir, "model")); err != nil {
 		return err
 	}
-	w := m.Weights()
-	if err := report.FeatureGrid(filepath.Join(dir, "features.png"), w["W_dec"], m.Hidden(), d, side, side, report.GridOptions{}); err != nil {
+	feats, nf := m.Features()
+	if err := report.FeatureGrid(filepath.Join(dir, "features.png"), feats, nf, d, side, side, report.GridOptions{}); err != nil {
 		return err
 	}
 	// Twelve test images (the last two anomalies) above their reconstructions.

@@ -127,13 +127,13 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath stri
 			add("Training", text, f)
 		}
 	}
-	w := m.Weights()
 	if isImage {
+		feats, nf := m.Features()
 		f := filepath.Join(dir, "features.png")
-		if err := report.FeatureGrid(f, w["W_dec"], m.Hidden(), m.Inputs, imgH, imgW, report.GridOptions{}); err != nil {
+		if err := report.FeatureGrid(f, feats, nf, m.Inputs, imgH, imgW, report.GridOptions{}); err != nil {
 			return nil, nil, err
 		}
-		add("Learned features", fmt.Sprintf("The decoder's rows drawn as %dx%d images (the first 100 of %d latents), each scaled to its own range: grey is 0, light positive, dark negative.", imgH, imgW, m.Hidden()), f)
+		add("Learned features", fmt.Sprintf("The rows of the decoder's last layer drawn as %dx%d images (the first 100 of %d), each scaled to its own range: grey is 0, light positive, dark negative.", imgH, imgW, nf), f)
 	}
 	if x.Rows == 0 {
 		return metrics, sections, nil

@@ -24,6 +24,7 @@ func init() {
 			"sae train --data table.csv --out det --normalize standard --activation relu --sparsity l1 --l1 1e-3 --contamination 0.05",
 			"sae train --data small.csv --out m --optimizer lbfgs --epochs 400 --val-split 0",
 			"sae train --data images.npy --out denoiser --noise gaussian:0.3 --activation relu --sparsity l1",
+			"sae train --data images.npy --out deep --layers 512,128 --activation relu --sparsity l1",
 		},
 		setup: setupTrain,
 	})
@@ -37,7 +38,15 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.StringVar(&key, "key", "", "array `name` inside .npz (default X) or .safetensors")
 	fs.StringVar(&out, "out", "", "model `dir`ectory to write (replaced atomically)")
 	fs.StringVar(&valPath, "val", "", "validation data `file` (default: hold out --val-split of --data)")
-	fs.IntVar(&cfg.Hidden, "hidden", 0, "`N` latents (default: from the input width, d/2 within [32, 1024])")
+	fs.IntVar(&cfg.Hidden, "hidden", 0, "`N` latents of a one-layer model (default: from the input width d: d/2, within [32, 1024] for d >= 64)")
+	fs.Func("layers", "deep model: encoder `widths` down to the code, e.g. 512,128 (the decoder mirrors them)", func(v string) error {
+		ws, err := parseInts(v)
+		if err != nil {
+			return err
+		}
+		cfg.Layers = ws
+		return nil
+	})
 	fs.Var(textFlag[sae.Activation]{&cfg.Activation}, "activation", "hidden `activation`: relu, sigmoid or tanh")
 	fs.Var(textFlag[sae.Sparsity]{&cfg.Sparsity}, "sparsity", "`penalty` on the code: none, l1 or kl")
 	fs.Float64Var(&cfg.L1, "l1", cfg.L1, "`coef`ficient of the L1 penalty on activations")
