@@ -3,13 +3,18 @@ package kernels
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
-// The worker pool: goroutines started lazily, once, that stay parked on
-// their channel between calls. A parallel kernel hands each worker one task
-// (the same job, a different participant index) and runs participant 0
-// itself; sending the tasks in a fixed worker order makes concurrent callers
-// queue behind one another instead of deadlocking.
+// The worker pool: goroutines started lazily, once, that stay alive between
+// calls. A parallel kernel hands each worker one task (the same job, a
+// different participant index) and runs participant 0 itself.
+//
+// After a task a worker spins for a short while, watching its slot, so that
+// the next call of a sequence (a training step runs several products back
+// to back) reaches it without a wake-up; then it parks on its channel.
+// Sending to the workers in a fixed order makes concurrent callers queue
+// behind one another instead of deadlocking.
 
 type poolTask struct {
 	job poolJob
@@ -21,43 +26,88 @@ type poolJob interface {
 	done()
 }
 
+const (
+	workerSpin  = 200 * time.Microsecond // idle spinning before parking
+	barrierSpin = 100 * time.Microsecond // spinning in a barrier before sleeping
+)
+
+const (
+	workerParked   = iota // blocked on ch, or about to be
+	workerSpinning        // watching slot
+	workerClaimed         // a caller is filling slot
+)
+
+type poolWorker struct {
+	state atomic.Int32
+	ready atomic.Bool
+	slot  poolTask
+	ch    chan poolTask
+	_     [64]byte
+}
+
 var workers struct {
-	mu    sync.Mutex
-	chans []chan poolTask
+	mu   sync.Mutex
+	list []*poolWorker
 }
 
 // parallel runs job.run(w) for w in [0, nt): participant 0 on the calling
-// goroutine, the others on pool workers; it returns when all have finished.
-// job.done is called by each worker when its run returns; the job must wait
-// for them (for example with a sync.WaitGroup primed with nt-1).
+// goroutine, the others on pool workers. Each worker calls job.done when its
+// run returns; the job must wait for them (for example with a
+// sync.WaitGroup primed with nt-1).
 func parallel(nt int, job poolJob) {
 	if nt > 1 {
 		workers.mu.Lock()
-		for len(workers.chans) < nt-1 {
-			ch := make(chan poolTask)
-			workers.chans = append(workers.chans, ch)
-			go worker(ch)
+		for len(workers.list) < nt-1 {
+			pw := &poolWorker{ch: make(chan poolTask)}
+			workers.list = append(workers.list, pw)
+			go pw.loop()
 		}
-		chans := workers.chans[:nt-1]
+		list := workers.list[:nt-1]
 		workers.mu.Unlock()
-		for w, ch := range chans {
-			ch <- poolTask{job, w + 1}
+		for i, pw := range list {
+			t := poolTask{job, i + 1}
+			if pw.state.CompareAndSwap(workerSpinning, workerClaimed) {
+				pw.slot = t
+				pw.ready.Store(true)
+			} else {
+				pw.ch <- t
+			}
 		}
 	}
 	job.run(0)
 }
 
-func worker(ch chan poolTask) {
-	for t := range ch {
-		t.job.run(t.w)
-		t.job.done()
+func (pw *poolWorker) loop() {
+	for {
+		pw.state.Store(workerSpinning)
+		start := time.Now()
+		for i := 1; !pw.ready.Load(); i++ {
+			if i%256 == 0 && time.Since(start) > workerSpin {
+				if pw.state.CompareAndSwap(workerSpinning, workerParked) {
+					t := <-pw.ch
+					pw.state.Store(workerClaimed)
+					t.job.run(t.w)
+					t.job.done()
+					goto next
+				}
+				// A caller claimed the slot just now: wait for it.
+			}
+		}
+		pw.ready.Store(false)
+		{
+			t := pw.slot
+			pw.slot = poolTask{}
+			t.job.run(t.w)
+			t.job.done()
+		}
+	next:
 	}
 }
 
 // spinBarrier is a reusable barrier for the participants of one job. Waiting
-// spins for a few microseconds (the participants normally arrive together),
-// then sleeps, so that a participant whose core was taken by another process
-// does not leave the others burning theirs.
+// spins for a while (the participants normally arrive close together), then
+// sleeps, so that a participant whose core was taken by another process does
+// not leave the others burning theirs.
 type spinBarrier struct {
 	n       int32
 	arrived atomic.Int32
@@ -68,8 +118,6 @@ type spinBarrier struct {
 	cond    sync.Cond
 	waiting int
 }
-
-const barrierSpins = 1 << 14
 
 // wait blocks until all n participants have called it; the last to arrive
 // zeroes last (if non-nil) before releasing the others.
@@ -88,9 +136,10 @@ func (b *spinBarrier) wait(last *atomic.Int64) {
 		b.mu.Unlock()
 		return
 	}
-	for i := 0; i < barrierSpins; i++ {
-		if b.gen.Load() != g {
-			return
+	start := time.Now()
+	for i := 1; b.gen.Load() == g; i++ {
+		if i%256 == 0 && time.Since(start) > barrierSpin {
+			break
 		}
 	}
 	b.mu.Lock()

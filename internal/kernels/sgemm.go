@@ -376,18 +376,16 @@ func packPanels(dst, src []float32, ld int, alongI bool, i0, cnt, pc, kc, w int)
 	if done == full && rest == 0 {
 		return
 	}
-	d := unsafe.Pointer(unsafe.SliceData(dst))
-	const f = 4 // sizeof(float32)
 	for p := 0; p < kc; p++ {
-		s := unsafe.Pointer(&src[(pc+p)*ld+i0+done*w])
-		dp := unsafe.Add(d, (done*kc+p)*w*f)
+		so := (pc+p)*ld + i0 + done*w
+		do := (done*kc + p) * w
 		for q := done; q < full; q++ {
-			copyRun(dp, s, w)
-			s = unsafe.Add(s, w*f)
-			dp = unsafe.Add(dp, kc*w*f)
+			copyRun(unsafe.Pointer(&dst[do]), unsafe.Pointer(&src[so]), w)
+			so += w
+			do += kc * w
 		}
 		if rest > 0 {
-			copy(unsafe.Slice((*float32)(dp), rest), unsafe.Slice((*float32)(s), rest))
+			copy(dst[do:do+rest], src[so:so+rest])
 		}
 	}
 }
@@ -430,32 +428,21 @@ func packStrided(dst, src []float32, ld, rows, kc, w int) {
 		}
 		dst, src, kc = dst[done*w:], src[done:], kc-done
 	}
-	d := unsafe.Pointer(unsafe.SliceData(dst))
-	s := unsafe.Pointer(unsafe.SliceData(src))
-	const f = 4 // sizeof(float32)
 	r := 0
 	for ; r+4 <= rows; r += 4 {
-		s0 := unsafe.Add(s, r*ld*f)
-		s1 := unsafe.Add(s0, ld*f)
-		s2 := unsafe.Add(s1, ld*f)
-		s3 := unsafe.Add(s2, ld*f)
-		dp := unsafe.Add(d, r*f)
-		for p := 0; p < kc; p++ {
-			o := uintptr(p * f)
-			q := (*[4]float32)(dp)
-			q[0] = *(*float32)(unsafe.Add(s0, o))
-			q[1] = *(*float32)(unsafe.Add(s1, o))
-			q[2] = *(*float32)(unsafe.Add(s2, o))
-			q[3] = *(*float32)(unsafe.Add(s3, o))
-			dp = unsafe.Add(dp, w*f)
+		s0 := src[r*ld : r*ld+kc]
+		s1 := src[(r+1)*ld : (r+1)*ld+kc]
+		s2 := src[(r+2)*ld : (r+2)*ld+kc]
+		s3 := src[(r+3)*ld : (r+3)*ld+kc]
+		for p := range s0 {
+			q := (*[4]float32)(dst[p*w+r:])
+			q[0], q[1], q[2], q[3] = s0[p], s1[p], s2[p], s3[p]
 		}
 	}
 	for ; r < rows; r++ {
-		s0 := unsafe.Add(s, r*ld*f)
-		dp := unsafe.Add(d, r*f)
-		for p := 0; p < kc; p++ {
-			*(*float32)(dp) = *(*float32)(unsafe.Add(s0, p*f))
-			dp = unsafe.Add(dp, w*f)
+		s0 := src[r*ld : r*ld+kc]
+		for p, v := range s0 {
+			dst[p*w+r] = v
 		}
 	}
 }
