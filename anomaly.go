@@ -15,11 +15,7 @@ func Quantile(values []float64, q float64) float64 {
 	}
 	v := slices.Clone(values)
 	slices.Sort(v)
-	pos := q * float64(len(v)-1)
-	lo := int(math.Floor(pos))
-	hi := min(lo+1, len(v)-1)
-	f := pos - float64(lo)
-	return v[lo]*(1-f) + v[hi]*f
+	return sortedQuantile(v, q)
 }
 
 // AUROC is the area under the ROC curve of scores against binary labels

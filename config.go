@@ -59,6 +59,12 @@ const (
 	NormalizeNone     Normalize = "none"
 	NormalizeStandard Normalize = "standard"
 	NormalizeMinMax   Normalize = "minmax"
+	NormalizeRobust   Normalize = "robust"
+	// NormalizeAuto resolves at training time: none for pixel-like data
+	// (every value in [0, 1] and at least 64 columns, such as images),
+	// robust otherwise (tabular data, whose columns differ in units and
+	// often have heavy tails).
+	NormalizeAuto Normalize = "auto"
 )
 
 // Config holds the architecture and the training hyper-parameters. The zero
@@ -86,6 +92,11 @@ type Config struct {
 	// WeightDecay is lambda in lambda/2 * ||W||^2 over the weight matrices
 	// (not the biases). Default 1e-4.
 	WeightDecay float64 `json:"weight_decay"`
+	// Trim leaves out of each mini-batch's loss the fraction Trim of rows
+	// it reconstructs worst, so that anomalies hidden in unlabelled
+	// training data are not learned (robust training for anomaly
+	// detection). Default 0.05.
+	Trim float64 `json:"trim,omitempty"`
 	// Loss is the reconstruction loss. Default mse.
 	Loss Loss `json:"loss"`
 	// Tied uses W_dec = W_enc^T. Default false.
@@ -106,7 +117,9 @@ type Config struct {
 	Momentum float64 `json:"momentum"`
 	// Batch is the mini-batch size (adam, sgd). Default 256.
 	Batch int `json:"batch"`
-	// Epochs of sparse training (iterations for lbfgs). Default 20 (lbfgs 400).
+	// Epochs of sparse training (iterations for lbfgs). Default 0: enough
+	// epochs for about 3000 optimiser steps, within [20, 200] (lbfgs: 400
+	// iterations); see ResolveEpochs.
 	Epochs int `json:"epochs"`
 	// FinetuneEpochs of reconstruction-only training after the sparse
 	// phase: the sparsity penalty is switched off, weight decay stays.
@@ -131,7 +144,7 @@ type Config struct {
 	// LBFGSMemory is the number of correction pairs lbfgs keeps. Default 10.
 	LBFGSMemory int `json:"lbfgs_memory"`
 	// Normalize is the input scaling, fitted on the training rows and
-	// stored in the model. Default none.
+	// stored in the model. Default auto.
 	Normalize Normalize `json:"normalize"`
 	// Seed fixes initialisation, shuffling and the validation split.
 	// Default 1. The same seed and Threads give the same model.
@@ -162,7 +175,8 @@ func DefaultConfig() Config {
 		ValSplit:      0.1,
 		Patience:      5,
 		LBFGSMemory:   10,
-		Normalize:     NormalizeNone,
+		Normalize:     NormalizeAuto,
+		Trim:          0.05,
 		Seed:          1,
 		Contamination: 0.1,
 	}
@@ -177,7 +191,21 @@ func ResolveHidden(d int) int {
 	return max(d/2, 2)
 }
 
-// withDefaults fills the fields whose default depends on other fields.
+// ResolveEpochs is the number of epochs used for trainRows rows when
+// Epochs is 0: about 3000 optimiser steps of Batch rows, within [20, 200]
+// (small data sets need many epochs to converge, large ones few); 400
+// iterations for lbfgs.
+func (c Config) ResolveEpochs(trainRows int) int {
+	if c.Optimizer == LBFGS {
+		return 400
+	}
+	perEpoch := max(1, (trainRows+c.Batch-1)/max(c.Batch, 1))
+	return min(max((3000+perEpoch-1)/perEpoch, 20), 200)
+}
+
+// withDefaults fills the fields whose default depends on other fields and
+// on the input width d (the epoch count, which depends on the rows, is
+// resolved by the trainer).
 func (c Config) withDefaults(d int) Config {
 	if len(c.Layers) > 0 {
 		c.Layers = append([]int(nil), c.Layers...)
@@ -192,13 +220,6 @@ func (c Config) withDefaults(d int) Config {
 			c.LR = 0.1
 		default:
 			c.LR = 1e-3
-		}
-	}
-	if c.Epochs == 0 {
-		if c.Optimizer == LBFGS {
-			c.Epochs = 400
-		} else {
-			c.Epochs = 20
 		}
 	}
 	return c
@@ -242,6 +263,9 @@ func (c Config) Validate() error {
 		if c.Beta < 0 {
 			bad("beta", "must be >= 0, got %g", c.Beta)
 		}
+	}
+	if c.Trim < 0 || c.Trim >= 0.5 {
+		bad("trim", "must be in [0, 0.5), got %g", c.Trim)
 	}
 	if c.WeightDecay < 0 {
 		bad("weight-decay", "must be >= 0, got %g", c.WeightDecay)
@@ -297,9 +321,9 @@ func (c Config) Validate() error {
 		bad("lbfgs-memory", "must be >= 1, got %d", c.LBFGSMemory)
 	}
 	switch c.Normalize {
-	case NormalizeNone, NormalizeStandard, NormalizeMinMax:
+	case NormalizeNone, NormalizeStandard, NormalizeMinMax, NormalizeRobust, NormalizeAuto:
 	default:
-		bad("normalize", "%q is not one of none, standard, minmax", c.Normalize)
+		bad("normalize", "%q is not one of auto, none, standard, minmax, robust", c.Normalize)
 	}
 	if c.Threads < 0 {
 		bad("threads", "must be >= 0, got %d", c.Threads)

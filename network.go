@@ -1,9 +1,11 @@
 package sae
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/sae-go/sae/internal/kernels"
 )
@@ -191,19 +193,21 @@ func (L *dense[T]) backward(x, dy []T, rows int, g, dx, colTmp []T) {
 // workspace holds the per-batch buffers of forward and backward; it grows to
 // the largest batch seen and is reused, so steady-state steps allocate nothing.
 type workspace[T kernels.Float] struct {
-	rows   int
-	encA   [][]T // [k] encoder outputs [B, s_l+1]; encA[k-1] is the code
-	decA   [][]T // [k-1] hidden decoder outputs
-	a      []T   // the code [B,h] (= encA[k-1])
-	z      []T   // [B,d] output pre-activation (bce) / output (mse)
-	xhat   []T   // [B,d] reconstruction (bce only; mse uses z)
-	dz     []T   // [B,d]
-	da     []T   // [B,h] gradient at the code
-	d1, d2 []T   // [B, max width] gradient scratch for deep models
-	rhoHat []T   // [h] batch firing rates
-	klCoef []T   // [h]
-	grad   []T   // [params]
-	colTmp []T   // [max width]
+	rows    int
+	encA    [][]T     // [k] encoder outputs [B, s_l+1]; encA[k-1] is the code
+	decA    [][]T     // [k-1] hidden decoder outputs
+	a       []T       // the code [B,h] (= encA[k-1])
+	z       []T       // [B,d] output pre-activation (bce) / output (mse)
+	xhat    []T       // [B,d] reconstruction (bce only; mse uses z)
+	dz      []T       // [B,d]
+	da      []T       // [B,h] gradient at the code
+	d1, d2  []T       // [B, max width] gradient scratch for deep models
+	rhoHat  []T       // [h] batch firing rates
+	klCoef  []T       // [h]
+	grad    []T       // [params]
+	rowLoss []float64 // [B] per-row loss (trimming)
+	order   []int     // [B]
+	colTmp  []T       // [max width]
 }
 
 func (w *workspace[T]) ensure(n *net[T], rows int) {
@@ -309,6 +313,7 @@ func (n *net[T]) decode(code []T, rows int, z, xhat []T) {
 
 // penalty says which terms the objective includes.
 type penalty struct {
+	trim     float64 // fraction of each batch's worst-reconstructed rows left out of the loss
 	sparsity Sparsity
 	l1       float64
 	rho      float64
@@ -362,6 +367,9 @@ func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm 
 			dz[i] = e * norm
 		}
 		rec *= 0.5
+	}
+	if pen.trim > 0 {
+		rec = trimRows(w, rec, z, target, dz, rows, d, pen.trim, n.loss)
 	}
 	lp.recon = rec * float64(norm)
 
@@ -470,4 +478,42 @@ func sigmoid[T kernels.Float](v T) T {
 func softplus[T kernels.Float](z T) T {
 	f := float64(z)
 	return T(math.Max(f, 0) + math.Log1p(math.Exp(-math.Abs(f))))
+}
+
+// trimRows leaves the ceil(trim*rows) rows with the largest reconstruction
+// loss out of the objective: their output gradient is zeroed and their
+// loss subtracted from rec, which it returns. Training then fits the bulk
+// of the data, not the anomalies hidden in it.
+func trimRows[T kernels.Float](w *workspace[T], rec float64, z, target, dz []T, rows, d int, trim float64, loss Loss) float64 {
+	drop := int(math.Ceil(trim * float64(rows)))
+	if drop <= 0 || drop >= rows {
+		return rec
+	}
+	if cap(w.rowLoss) < rows {
+		w.rowLoss = make([]float64, rows)
+		w.order = make([]int, rows)
+	}
+	rl, order := w.rowLoss[:rows], w.order[:rows]
+	for i := 0; i < rows; i++ {
+		var s float64
+		zi, ti := z[i*d:(i+1)*d], target[i*d:(i+1)*d]
+		if loss == BCE {
+			for j, v := range zi {
+				s += float64(softplus(v) - ti[j]*v)
+			}
+		} else {
+			for j, v := range zi {
+				e := float64(v - ti[j])
+				s += 0.5 * e * e
+			}
+		}
+		rl[i] = s
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(rl[b], rl[a]) })
+	for _, i := range order[:drop] {
+		rec -= rl[i]
+		clear(dz[i*d : (i+1)*d])
+	}
+	return rec
 }

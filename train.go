@@ -146,6 +146,11 @@ func (t *trainer) prepare() error {
 		t.val = Matrix{Rows: t.opt.Val.Rows, Cols: d, Data: append([]float32(nil), t.opt.Val.Data...)}
 	}
 	t.valRaw = Matrix{Rows: t.val.Rows, Cols: d, Data: append([]float32(nil), t.val.Data...)}
+	cfg.Normalize = ResolveNormalize(cfg.Normalize, t.train)
+	if cfg.Epochs == 0 {
+		cfg.Epochs = cfg.ResolveEpochs(t.train.Rows)
+	}
+	t.cfg = cfg
 	t.nz = FitNormalizer(cfg.Normalize, t.train)
 	t.nz.apply(t.train.Data, t.train.Data, d)
 	t.nz.apply(t.val.Data, t.val.Data, d)
@@ -175,9 +180,9 @@ func (t *trainer) prepare() error {
 
 func (t *trainer) penalty(finetune bool) penalty {
 	if finetune {
-		return penalty{sparsity: SparsityNone}
+		return penalty{sparsity: SparsityNone, trim: t.cfg.Trim}
 	}
-	return penalty{sparsity: t.cfg.Sparsity, l1: t.cfg.L1, rho: t.cfg.Rho, beta: t.cfg.Beta}
+	return penalty{sparsity: t.cfg.Sparsity, l1: t.cfg.L1, rho: t.cfg.Rho, beta: t.cfg.Beta, trim: t.cfg.Trim}
 }
 
 func (t *trainer) run(ctx context.Context) error {
@@ -340,7 +345,13 @@ func (t *trainer) objective(m Matrix, pen penalty, decay bool) float64 {
 	for lo := 0; lo < n; lo += chunk {
 		rows := min(chunk, n-lo)
 		x := m.Data[lo*d : (lo+rows)*d]
-		rec += t.net.reconLoss(&t.w, x, x, rows)
+		r := t.net.reconLoss(&t.w, x, x, rows)
+		if pen.trim > 0 {
+			// The same trimming as training, so that the validation loss
+			// early stopping watches is not driven by anomalies either.
+			r = trimRows(&t.w, r, t.w.z[:rows*d], x, t.w.dz[:rows*d], rows, d, pen.trim, t.net.loss)
+		}
+		rec += r
 		for i, v := range t.w.a[:rows*h] {
 			l1 += math.Abs(float64(v))
 			r, _ := firingRate(t.net.act, v)

@@ -109,6 +109,7 @@ func TestChunkedObjectiveMatchesOneBatch(t *testing.T) {
 	x := sparseData(inferChunk+300, 6, 5, 2, 3)
 	cfg := DefaultConfig().withDefaults(6)
 	cfg.Hidden = 4
+	cfg.Trim = 0 // trimming is per batch: chunks and one batch would differ
 	tr := newTrainer(x, cfg, TrainOptions{})
 	tr.cfg.ValSplit = 0
 	if err := tr.prepare(); err != nil {
@@ -142,6 +143,7 @@ func TestKLSparsityReachesRho(t *testing.T) {
 	cfg.Epochs = 40
 	cfg.LR = 0.01
 	cfg.Rho, cfg.Beta = 0.05, 3
+	cfg.Normalize, cfg.Trim = NormalizeNone, 0 // the textbook model
 	m, err := Train(context.Background(), x, cfg, TrainOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ go build -o "$out/sae" ./cmd/sae
 printf "%-6s %-10s %-10s %-8s %-8s %s\n" beta mean_act "vs rho" fvu l0 train_s
 for beta in 3 0; do
   "$out/sae" train --data $FM/train-images-idx3-ubyte.gz --out "$out/m$beta" --hidden 196 \
-    --activation sigmoid --sparsity kl --rho 0.05 --beta $beta --epochs "$EPOCHS" --seed 1 --json > "$out/t$beta.json"
+    --activation sigmoid --sparsity kl --rho 0.05 --beta $beta --epochs "$EPOCHS" --normalize none --trim 0 --seed 1 --json > "$out/t$beta.json"
   "$out/sae" eval --model "$out/m$beta" --data $FM/t10k-images-idx3-ubyte.gz --json > "$out/e$beta.json"
   /usr/bin/python3 - "$out/t$beta.json" "$out/e$beta.json" "$beta" <<'PY'
 import json, sys

@@ -36,7 +36,7 @@ def main():
             "--threads", str(a.threads), "--activation", "sigmoid", "--sparsity", "kl",
             "--rho", "0.05", "--beta", "3", "--weight-decay", "1e-4", "--lr", "1e-3",
             "--warmup", "0", "--decay", "none", "--val-split", "0", "--patience", "0",
-            "--contamination", "0", "--seed", str(i + 1), "--json"]))
+            "--contamination", "0", "--normalize", "none", "--trim", "0", "--seed", str(i + 1), "--json"]))
         theirs.append(run(["/usr/bin/python3", os.path.join(root, "bench/train/torch_kl.py"),
                            "--data", FM, *common, "--threads", str(a.threads), "--seed", str(i + 1)]))
     def med(rs, k):
