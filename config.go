@@ -92,6 +92,10 @@ type Config struct {
 	// WeightDecay is lambda in lambda/2 * ||W||^2 over the weight matrices
 	// (not the biases). Default 1e-4.
 	WeightDecay float64 `json:"weight_decay"`
+	// Contractive is the coefficient of the contractive penalty: the mean
+	// squared Frobenius norm of the encoder's Jacobian (layer by layer in a
+	// deep encoder). Default 0.
+	Contractive float64 `json:"contractive,omitempty"`
 	// Trim leaves out of each mini-batch's loss the fraction Trim of rows
 	// it reconstructs worst, so that anomalies hidden in unlabelled
 	// training data are not learned (robust training for anomaly
@@ -263,6 +267,9 @@ func (c Config) Validate() error {
 		if c.Beta < 0 {
 			bad("beta", "must be >= 0, got %g", c.Beta)
 		}
+	}
+	if c.Contractive < 0 {
+		bad("contractive", "must be >= 0, got %g", c.Contractive)
 	}
 	if c.Trim < 0 || c.Trim >= 0.5 {
 		bad("trim", "must be in [0, 0.5), got %g", c.Trim)

@@ -21,6 +21,9 @@ type Metrics struct {
 	MeanActivation float64 `json:"mean_activation"`
 	// DeadFraction is the fraction of latents never active on the data.
 	DeadFraction float64 `json:"dead_fraction"`
+	// JacobianNorm is the mean over rows of the Frobenius norm of the
+	// encoder's Jacobian (one-layer models; 0 for deep ones).
+	JacobianNorm float64 `json:"jacobian_norm"`
 	// Loss is the mean reconstruction loss per row in the model's scaled
 	// units (1/2 squared error for mse, cross-entropy for bce).
 	Loss float64 `json:"loss"`
@@ -50,11 +53,14 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 	for j := range mean {
 		mean[j] /= float64(x.Rows)
 	}
-	var sse, sst, sumAct, active, loss float64
+	var sse, sst, sumAct, active, loss, jac float64
 	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
 		rows := hi - lo
 		a := s.w.a[:rows*h]
 		loss += m.net.reconLoss(&s.w, xs, xs, rows)
+		if m.net.depth() == 1 {
+			jac += jacobianNorm(m.net.act, m.net.wEnc, m.Inputs, h, a, rows) * float64(rows)
+		}
 		rec := s.w.dz[:rows*d]
 		if m.net.loss == BCE {
 			copy(rec, s.w.xhat[:rows*d])
@@ -90,6 +96,7 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 	mt.L0 = active / n
 	mt.MeanActivation = sumAct / (n * float64(h))
 	mt.Loss = loss / n
+	mt.JacobianNorm = jac / n
 	dead := 0
 	for j := range mt.FiringRate {
 		if mt.FiringRate[j] == 0 {

@@ -202,6 +202,7 @@ type workspace[T kernels.Float] struct {
 	dz      []T       // [B,d]
 	da      []T       // [B,h] gradient at the code
 	d1, d2  []T       // [B, max width] gradient scratch for deep models
+	cs, cg  []T       // [max width] contractive scratch
 	rhoHat  []T       // [h] batch firing rates
 	klCoef  []T       // [h]
 	grad    []T       // [params]
@@ -220,6 +221,8 @@ func (w *workspace[T]) ensure(n *net[T], rows int) {
 		w.rhoHat = make([]T, n.h)
 		w.klCoef = make([]T, n.h)
 		w.colTmp = make([]T, maxW)
+		w.cs = make([]T, maxW)
+		w.cg = make([]T, maxW)
 		w.rows = 0
 	}
 	if rows <= w.rows {
@@ -314,6 +317,7 @@ func (n *net[T]) decode(code []T, rows int, z, xhat []T) {
 // penalty says which terms the objective includes.
 type penalty struct {
 	trim     float64 // fraction of each batch's worst-reconstructed rows left out of the loss
+	contract float64 // contractive penalty coefficient
 	sparsity Sparsity
 	l1       float64
 	rho      float64
@@ -322,10 +326,10 @@ type penalty struct {
 
 // lossParts is the objective split into its terms, each already scaled.
 type lossParts struct {
-	recon, sparsity, decay float64
+	recon, sparsity, contractive, decay float64
 }
 
-func (l lossParts) total() float64 { return l.recon + l.sparsity + l.decay }
+func (l lossParts) total() float64 { return l.recon + l.sparsity + l.contractive + l.decay }
 
 // forwardBackward runs x [rows,d] forward and accumulates into w.grad the
 // gradient of norm * (sum over rows of the reconstruction loss and the L1
@@ -401,6 +405,10 @@ func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm 
 	// Sparsity terms on the code, then through the code's activation.
 	da := w.da[:rows*h]
 	lp.sparsity = sparsityForwardBackward(n.act, code, da, rows, h, norm, pen, rhoHat, w.rhoHat, w.klCoef)
+	if pen.contract > 0 {
+		L := &n.enc[k-1]
+		lp.contractive += contractiveForwardBackward(n.act, L.w, L.in, L.out, code, da, g[L.gw:L.gw+L.in*L.out], rows, T(pen.contract)*norm, w.cs, w.cg)
+	}
 	activationBackward(n.act, code, da)
 
 	// Encoder, from the code back to the input.
@@ -420,6 +428,10 @@ func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm 
 		}
 		L.backward(in, dcur, rows, g, dx, w.colTmp)
 		if l > 0 {
+			if pen.contract > 0 {
+				P := &n.enc[l-1]
+				lp.contractive += contractiveForwardBackward(n.act, P.w, P.in, P.out, in, dx, g[P.gw:P.gw+P.in*P.out], rows, T(pen.contract)*norm, w.cs, w.cg)
+			}
 			activationBackward(n.act, in, dx)
 			dcur = dx
 		}

@@ -182,7 +182,7 @@ func (t *trainer) penalty(finetune bool) penalty {
 	if finetune {
 		return penalty{sparsity: SparsityNone, trim: t.cfg.Trim}
 	}
-	return penalty{sparsity: t.cfg.Sparsity, l1: t.cfg.L1, rho: t.cfg.Rho, beta: t.cfg.Beta, trim: t.cfg.Trim}
+	return penalty{sparsity: t.cfg.Sparsity, l1: t.cfg.L1, rho: t.cfg.Rho, beta: t.cfg.Beta, trim: t.cfg.Trim, contract: t.cfg.Contractive}
 }
 
 func (t *trainer) run(ctx context.Context) error {

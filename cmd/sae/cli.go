@@ -247,6 +247,7 @@ func metricsMap(m sae.Metrics) map[string]any {
 	return map[string]any{
 		"n": m.N, "mse": m.MSE, "fvu": m.FVU, "l0": m.L0,
 		"mean_activation": m.MeanActivation, "dead_fraction": m.DeadFraction, "loss": m.Loss,
+		"jacobian_norm": m.JacobianNorm,
 	}
 }
 

@@ -55,6 +55,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Float64Var(&cfg.WeightDecay, "weight-decay", cfg.WeightDecay, "`lambda` of lambda/2*||W||^2 on the weights")
 	fs.Var(textFlag[sae.Loss]{&cfg.Loss}, "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])")
 	fs.BoolVar(&cfg.Tied, "tied", false, "tie the decoder to the encoder (W_dec = W_enc^T)")
+	fs.Float64Var(&cfg.Contractive, "contractive", 0, "contractive penalty `coef`ficient on the encoder Jacobian's squared Frobenius norm")
 	fs.StringVar(&cfg.Noise, "noise", "", "denoising: corrupt each batch with gaussian:S, mask:P or saltpepper:P and learn to undo it")
 	fs.Var(textFlag[sae.Optimizer]{&cfg.Optimizer}, "optimizer", "`optimizer`: adam, sgd (with momentum) or lbfgs (full batch)")
 	fs.Float64Var(&cfg.LR, "lr", 0, "peak learning `rate` (default 1e-3 adam, 0.1 sgd)")
