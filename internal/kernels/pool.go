@@ -120,14 +120,13 @@ type spinBarrier struct {
 }
 
 // wait blocks until all n participants have called it; the last to arrive
-// zeroes last (if non-nil) before releasing the others.
-func (b *spinBarrier) wait(last *atomic.Int64) {
+// zeroes the counters c1 and c2 before releasing the others.
+func (b *spinBarrier) wait(c1, c2 *atomic.Int64) {
 	g := b.gen.Load()
 	if b.arrived.Add(1) == b.n {
 		b.arrived.Store(0)
-		if last != nil {
-			last.Store(0)
-		}
+		c1.Store(0)
+		c2.Store(0)
 		b.mu.Lock()
 		b.gen.Add(1)
 		if b.waiting > 0 {
@@ -152,4 +151,44 @@ func (b *spinBarrier) wait(last *atomic.Int64) {
 		b.waiting--
 	}
 	b.mu.Unlock()
+}
+
+// completion lets the caller wait for the pool workers of a job: like a
+// sync.WaitGroup, but the waiter spins for a while first, since the workers
+// usually finish within microseconds of the caller's own share.
+type completion struct {
+	pending  atomic.Int32
+	mu       sync.Mutex
+	cond     sync.Cond
+	sleeping bool
+}
+
+func (c *completion) start(n int) { c.pending.Store(int32(n)) }
+
+// done is a worker's last touch of the job.
+func (c *completion) done() {
+	c.mu.Lock()
+	if c.pending.Add(-1) == 0 && c.sleeping {
+		c.cond.Signal()
+	}
+	c.mu.Unlock()
+}
+
+func (c *completion) wait() {
+	start := time.Now()
+	for i := 1; c.pending.Load() > 0; i++ {
+		if i%256 == 0 && time.Since(start) > barrierSpin {
+			break
+		}
+	}
+	c.mu.Lock()
+	if c.cond.L == nil {
+		c.cond.L = &c.mu
+	}
+	for c.pending.Load() > 0 {
+		c.sleeping = true
+		c.cond.Wait()
+	}
+	c.sleeping = false
+	c.mu.Unlock()
 }

@@ -64,9 +64,9 @@ func sgemmPacked(kern *microKernel, nt int, transA, transB bool, m, n, k int, al
 	}
 	j := getJob()
 	j.setup(kern, nt, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	j.wg.Add(j.nt - 1)
+	j.fin.start(j.nt - 1)
 	parallel(j.nt, j)
-	j.wg.Wait()
+	j.fin.wait()
 	j.a, j.b, j.c = nil, nil, nil
 	putJob(j)
 }
@@ -99,14 +99,16 @@ type sgemmJob struct {
 	nChunks  int // column chunks per row block
 	panels   int // row micro-panels of C: ceil(m/mr)
 
-	bp      []float32 // packed B block, shared
-	sharedA bool      // all of A packed per pc into ap, by all participants
-	ap      []float32 // packed A panel (m x kc) when sharedA
+	nJc, nPc int // column and depth blocks
+
+	bp      [2][]float32 // packed B blocks, shared, alternating
+	sharedA bool         // all of A packed per pc into ap, by all participants
+	ap      [2][]float32 // packed A panels (m x kc) when sharedA, alternating
 	ws      []sgemmWorker
-	ctr     [2]paddedCounter
+	ctrMul  paddedCounter // claims of multiply work in the current segment
+	ctrPack paddedCounter // claims of packing work in the current segment
 	bar     spinBarrier
-	wg      sync.WaitGroup
-	started bool
+	fin     completion
 }
 
 type paddedCounter struct {
@@ -161,8 +163,10 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 	j.a, j.b, j.c = a, b, c
 	j.lda, j.ldb, j.ldc = lda, ldb, ldc
 
-	j.kcb = ceilDiv(k, ceilDiv(k, gemmKC))
+	j.nPc = ceilDiv(k, gemmKC)
+	j.kcb = ceilDiv(k, j.nPc)
 	j.ncb = ceilDiv(ceilDiv(n, ceilDiv(n, gemmNC)), nr) * nr
+	j.nJc = ceilDiv(n, j.ncb)
 	j.panels = ceilDiv(m, mr)
 
 	if p := runtime.GOMAXPROCS(0); nt > p {
@@ -194,12 +198,18 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 	j.nt = nt
 	j.bar.n = int32(nt)
 
-	j.bp = grow(j.bp, j.kcb*j.ncb)
+	for i := range j.bp {
+		if i == 0 || j.nJc*j.nPc > 1 {
+			j.bp[i] = grow(j.bp[i], j.kcb*j.ncb)
+		}
+	}
 	if len(j.ws) < nt {
 		j.ws = append(j.ws, make([]sgemmWorker, nt-len(j.ws))...)
 	}
-	if j.sharedA {
-		j.ap = grow(j.ap, j.panels*mr*j.kcb)
+	for i := range j.ap {
+		if j.sharedA && (i == 0 || j.nJc*j.nPc > 1) {
+			j.ap[i] = grow(j.ap[i], j.panels*mr*j.kcb)
+		}
 	}
 	rowsPerBlock := ceilDiv(j.panels, j.nIc) * mr
 	for w := 0; w < nt; w++ {
@@ -209,95 +219,112 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 		}
 		ws.tmp = grow(ws.tmp, mr*nr)
 	}
-	j.ctr[0].Store(0)
-	j.ctr[1].Store(0)
+	j.ctrMul.Store(0)
+	j.ctrPack.Store(0)
 }
 
-func (j *sgemmJob) done() { j.wg.Done() }
+func (j *sgemmJob) done() { j.fin.done() }
 
-// run is participant w's share of the whole product.
+// run is participant w's share of the whole product. The (jc, pc) blocks
+// form a pipeline over two buffers: between two barriers a participant first
+// helps multiply block s-1, then helps pack block s, so one barrier per
+// block suffices and early finishers move on to packing.
 func (j *sgemmJob) run(w int) {
 	ws := &j.ws[w]
-	phase := 0
-	for jc := 0; jc < j.n; jc += j.ncb {
-		nc := min(j.ncb, j.n-jc)
-		nPanelsB := ceilDiv(nc, j.nr)
-		for pc := 0; pc < j.k; pc += j.kcb {
-			kc := min(j.kcb, j.k-pc)
-			beta := j.beta
-			if pc > 0 {
-				beta = 1
-			}
-			// Pack B (and A if shared), a group of micro-panels per claim.
-			ctr := &j.ctr[phase&1].Int64
-			group := max(1, min(256/j.nr, nPanelsB/(2*j.nt)))
-			claimsB := ceilDiv(nPanelsB, group)
-			claims, groupA := claimsB, 0
-			if j.sharedA {
-				groupA = max(1, min(256/j.mr, j.panels/(2*j.nt)))
-				claims += ceilDiv(j.panels, groupA)
-			}
-			for {
-				t := int(ctr.Add(1) - 1)
-				if t >= claims {
-					break
-				}
-				if t < claimsB {
-					t0 := t * group
-					t1 := min(t0+group, nPanelsB)
-					j.packB(j.bp[t0*kc*j.nr:t1*kc*j.nr], pc, kc, jc+t0*j.nr, min((t1-t0)*j.nr, nc-t0*j.nr))
-					continue
-				}
-				p0 := (t - claimsB) * groupA
-				p1 := min(p0+groupA, j.panels)
-				j.packA(j.ap[p0*j.mr*kc:p1*j.mr*kc], p0*j.mr, min(p1*j.mr, j.m)-p0*j.mr, pc, kc)
-			}
-			j.bar.wait(&j.ctr[(phase+1)&1].Int64)
-			phase++
-
-			// Multiply: claims are (row block, column chunk), row-block major.
-			ctr = &j.ctr[phase&1].Int64
-			ws.packed = -1
-			items := j.nIc * j.nChunks
-			chunk := ceilDiv(nPanelsB, j.nChunks)
-			for {
-				t := int(ctr.Add(1) - 1)
-				if t >= items {
-					break
-				}
-				ib, cb := t/j.nChunks, t%j.nChunks
-				p0 := ib * j.panels / j.nIc
-				p1 := (ib + 1) * j.panels / j.nIc
-				if p0 == p1 {
-					continue
-				}
-				i0 := p0 * j.mr
-				mc := min(p1*j.mr, j.m) - i0
-				var ap []float32
-				if j.sharedA {
-					ap = j.ap[p0*j.mr*kc : p1*j.mr*kc]
-				} else {
-					ap = ws.ap[:(p1-p0)*j.mr*kc]
-					if ws.packed != ib {
-						j.packA(ap, i0, mc, pc, kc)
-						ws.packed = ib
-					}
-				}
-				jr0 := cb * chunk
-				jr1 := min(jr0+chunk, nPanelsB)
-				j.macro(ws, ap, i0, mc, jc, nc, jr0, jr1, kc, beta)
-			}
-			if pc+j.kcb < j.k || jc+j.ncb < j.n {
-				j.bar.wait(&j.ctr[(phase+1)&1].Int64)
-				phase++
-			}
+	nb := j.nJc * j.nPc
+	for s := 0; s <= nb; s++ {
+		if s > 0 {
+			j.multiply(ws, s-1)
+		}
+		if s < nb {
+			j.pack(s)
+			j.bar.wait(&j.ctrMul.Int64, &j.ctrPack.Int64)
 		}
 	}
 }
 
+// block returns the position of (jc, pc) block s.
+func (j *sgemmJob) block(s int) (jc, nc, pc, kc int) {
+	jc = s / j.nPc * j.ncb
+	pc = s % j.nPc * j.kcb
+	return jc, min(j.ncb, j.n-jc), pc, min(j.kcb, j.k-pc)
+}
+
+// pack packs block s's B (and A if shared), a group of micro-panels per
+// claim, into buffer s&1.
+func (j *sgemmJob) pack(s int) {
+	jc, nc, pc, kc := j.block(s)
+	bp, ap := j.bp[s&1], j.ap[s&1]
+	nPanelsB := ceilDiv(nc, j.nr)
+	group := max(1, min(256/j.nr, nPanelsB/(2*j.nt)))
+	claimsB := ceilDiv(nPanelsB, group)
+	claims, groupA := claimsB, 0
+	if j.sharedA {
+		groupA = max(1, min(256/j.mr, j.panels/(2*j.nt)))
+		claims += ceilDiv(j.panels, groupA)
+	}
+	for {
+		t := int(j.ctrPack.Add(1) - 1)
+		if t >= claims {
+			return
+		}
+		if t < claimsB {
+			t0 := t * group
+			t1 := min(t0+group, nPanelsB)
+			j.packB(bp[t0*kc*j.nr:t1*kc*j.nr], pc, kc, jc+t0*j.nr, min((t1-t0)*j.nr, nc-t0*j.nr))
+			continue
+		}
+		p0 := (t - claimsB) * groupA
+		p1 := min(p0+groupA, j.panels)
+		j.packA(ap[p0*j.mr*kc:p1*j.mr*kc], p0*j.mr, min(p1*j.mr, j.m)-p0*j.mr, pc, kc)
+	}
+}
+
+// multiply runs block s's micro-kernels; claims are (row block, column
+// chunk), row-block major, so that a participant keeps its packed A.
+func (j *sgemmJob) multiply(ws *sgemmWorker, s int) {
+	jc, nc, pc, kc := j.block(s)
+	bp := j.bp[s&1]
+	beta := j.beta
+	if pc > 0 {
+		beta = 1
+	}
+	nPanelsB := ceilDiv(nc, j.nr)
+	items := j.nIc * j.nChunks
+	chunk := ceilDiv(nPanelsB, j.nChunks)
+	ws.packed = -1
+	for {
+		t := int(j.ctrMul.Add(1) - 1)
+		if t >= items {
+			return
+		}
+		ib, cb := t/j.nChunks, t%j.nChunks
+		p0 := ib * j.panels / j.nIc
+		p1 := (ib + 1) * j.panels / j.nIc
+		if p0 == p1 {
+			continue
+		}
+		i0 := p0 * j.mr
+		mc := min(p1*j.mr, j.m) - i0
+		var ap []float32
+		if j.sharedA {
+			ap = j.ap[s&1][p0*j.mr*kc : p1*j.mr*kc]
+		} else {
+			ap = ws.ap[:(p1-p0)*j.mr*kc]
+			if ws.packed != ib {
+				j.packA(ap, i0, mc, pc, kc)
+				ws.packed = ib
+			}
+		}
+		jr0 := cb * chunk
+		jr1 := min(jr0+chunk, nPanelsB)
+		j.macro(ws, ap, bp, i0, mc, jc, nc, jr0, jr1, kc, beta)
+	}
+}
+
 // macro runs the micro-kernel over rows [i0, i0+mc), packed in apk, and B
-// micro-panels [jr0, jr1) of the column block at jc.
-func (j *sgemmJob) macro(ws *sgemmWorker, apk []float32, i0, mc, jc, nc, jr0, jr1, kc int, beta float32) {
+// micro-panels [jr0, jr1) of the column block at jc, packed in bpk.
+func (j *sgemmJob) macro(ws *sgemmWorker, apk, bpk []float32, i0, mc, jc, nc, jr0, jr1, kc int, beta float32) {
 	mr, nr := j.mr, j.nr
 	fn := j.kern.fn
 	c, ldc := j.c, j.ldc
@@ -305,7 +332,7 @@ func (j *sgemmJob) macro(ws *sgemmWorker, apk []float32, i0, mc, jc, nc, jr0, jr
 	for jr := jr0; jr < jr1; jr++ {
 		col := jc + jr*nr
 		ncols := min(nr, jc+nc-col)
-		bp := j.bp[jr*kc*nr : (jr+1)*kc*nr]
+		bp := bpk[jr*kc*nr : (jr+1)*kc*nr]
 		for ir := 0; ir*mr < mc; ir++ {
 			row := i0 + ir*mr
 			nrows := min(mr, i0+mc-row)

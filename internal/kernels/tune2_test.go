@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -87,4 +88,42 @@ func TestTuneCPU(t *testing.T) {
 		}
 	}
 	gemmKC, gemmMC, gemmItems = 512, 192, 4
+}
+
+func TestTuneScaling(t *testing.T) {
+	if os.Getenv("SWEEP4") == "" {
+		t.Skip()
+	}
+	for _, s := range benchShapes {
+		a, lda, bm, ldb, c := benchOperands(s)
+		flop := 2 * float64(s.m*s.n*s.k)
+		calls := max(1, int(30e-3*150e9/flop))
+		var r1, r2, rr []float64
+		var cpu [2][]float64
+		for rep := 0; rep < 9; rep++ {
+			var g [2]float64
+			for i, th := range []int{1, 2} {
+				t0 := time.Now()
+				c0 := procCPU()
+				for j := 0; j < calls; j++ {
+					sgemmPacked(sgemmKernel, th, s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
+				}
+				g[i] = flop * float64(calls) / time.Since(t0).Seconds() / 1e9
+				cpu[i] = append(cpu[i], flop*float64(calls)/(procCPU()-c0)/1e9)
+			}
+			r1, r2, rr = append(r1, g[0]), append(r2, g[1]), append(rr, g[1]/g[0])
+		}
+		sort.Float64s(r1)
+		sort.Float64s(r2)
+		sort.Float64s(rr)
+		sort.Float64s(cpu[0])
+		sort.Float64s(cpu[1])
+		fmt.Printf("%-20s 1T %.1f (max %.1f) 2T %.1f (max %.1f) scaling %.2f; per CPU-second 1T %.1f 2T %.1f\n", s.name, r1[4], r1[8], r2[4], r2[8], rr[4], cpu[0][4], cpu[1][4])
+	}
+}
+
+func procCPU() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(0, &ru) // RUSAGE_SELF
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
