@@ -13,6 +13,18 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func sgemmKernAVX512x12x32(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// Edge variants of the 12x32 kernel: fewer rows or columns of the same
+// packed panels (a advances 12 floats per step, b 32).
+
+//go:noescape
+func sgemmKernAVX512x4x32(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernAVX512x8x32(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernAVX512x12x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
 //go:noescape
 func sgemmKernAVX512x6x64(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
@@ -60,7 +72,12 @@ func packRunsFast(dst, src []float32, ld, kc, w, panels int) int {
 var hasAVX512 = cpu.X86.HasAVX512F
 
 var (
-	kernAVX512x12x32 = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, fn: sgemmKernAVX512x12x32}
+	kernAVX512x12x32 = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, fn: sgemmKernAVX512x12x32,
+		edges: []edgeKernel{
+			{4, 32, sgemmKernAVX512x4x32},
+			{8, 32, sgemmKernAVX512x8x32},
+			{12, 16, sgemmKernAVX512x12x16},
+		}}
 	kernAVX512x6x64  = &microKernel{name: "avx512-6x64", mr: 6, nr: 64, fn: sgemmKernAVX512x6x64}
 	kernAVX2x6x16    = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, fn: sgemmKernAVX2x6x16}
 )

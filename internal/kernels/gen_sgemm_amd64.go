@@ -26,6 +26,10 @@ type kernel struct {
 	reg    string // "Z" or "Y"
 	unroll int
 	pfB    int // prefetch distance for b in bytes (0: none)
+
+	// Floats per step in the packed panels, when the kernel covers only
+	// part of a wider kernel's tile (an edge variant); 0 means mr and nr.
+	aStride, bStride int
 }
 
 var out bytes.Buffer
@@ -35,6 +39,13 @@ func p(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) }
 func gen(k kernel) {
 	nr := k.nv * k.width
 	nAcc := k.mr * k.nv
+	as, bs := k.aStride, k.bStride
+	if as == 0 {
+		as = k.mr
+	}
+	if bs == 0 {
+		bs = nr
+	}
 	nTmp := 32
 	if k.reg == "Y" {
 		nTmp = 16
@@ -75,14 +86,14 @@ func gen(k kernel) {
 	}
 	step := func(s int) {
 		if k.pfB > 0 {
-			p("\tPREFETCHT0 %d(DI)", s*nr*4+k.pfB)
+			p("\tPREFETCHT0 %d(DI)", s*bs*4+k.pfB)
 		}
 		for v := 0; v < k.nv; v++ {
-			p("\tVMOVUPS %d(DI), %s", s*nr*4+v*vb, bReg(v))
+			p("\tVMOVUPS %d(DI), %s", s*bs*4+v*vb, bReg(v))
 		}
 		for i := 0; i < k.mr; i++ {
 			t := tReg(i)
-			p("\tVBROADCASTSS %d(SI), %s", (s*k.mr+i)*4, t)
+			p("\tVBROADCASTSS %d(SI), %s", (s*as+i)*4, t)
 			for v := 0; v < k.nv; v++ {
 				p("\tVFMADD231PS %s, %s, %s", bReg(v), t, acc(i, v))
 			}
@@ -96,8 +107,8 @@ func gen(k kernel) {
 	for s := 0; s < k.unroll; s++ {
 		step(s)
 	}
-	p("\tADDQ $%d, SI", k.unroll*k.mr*4)
-	p("\tADDQ $%d, DI", k.unroll*nr*4)
+	p("\tADDQ $%d, SI", k.unroll*as*4)
+	p("\tADDQ $%d, DI", k.unroll*bs*4)
 	p("\tDECQ BX")
 	p("\tJNZ %s_loop", L)
 	p("%s_tail:", L)
@@ -105,8 +116,8 @@ func gen(k kernel) {
 	p("\tJZ %s_store", L)
 	p("%s_tailloop:", L)
 	step(0)
-	p("\tADDQ $%d, SI", k.mr*4)
-	p("\tADDQ $%d, DI", nr*4)
+	p("\tADDQ $%d, SI", as*4)
+	p("\tADDQ $%d, DI", bs*4)
 	p("\tDECQ CX")
 	p("\tJNZ %s_tailloop", L)
 
@@ -324,6 +335,10 @@ func main() {
 	p("#include \"textflag.h\"")
 	p("")
 	gen(kernel{name: "sgemmKernAVX512x12x32", mr: 12, nv: 2, width: 16, reg: "Z", unroll: 4})
+	// Edge variants of the 12x32 kernel on its packed panels.
+	gen(kernel{name: "sgemmKernAVX512x4x32", mr: 4, nv: 2, width: 16, reg: "Z", unroll: 4, aStride: 12})
+	gen(kernel{name: "sgemmKernAVX512x8x32", mr: 8, nv: 2, width: 16, reg: "Z", unroll: 4, aStride: 12})
+	gen(kernel{name: "sgemmKernAVX512x12x16", mr: 12, nv: 1, width: 16, reg: "Z", unroll: 4, bStride: 32})
 	gen(kernel{name: "sgemmKernAVX512x6x64", mr: 6, nv: 4, width: 16, reg: "Z", unroll: 4})
 	gen(kernel{name: "sgemmKernAVX2x6x16", mr: 6, nv: 2, width: 8, reg: "Y", unroll: 4})
 	genTranspose()

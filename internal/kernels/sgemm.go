@@ -49,6 +49,24 @@ type microKernel struct {
 	name   string
 	mr, nr int
 	fn     func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+	edges  []edgeKernel // partial tiles computed in place, if any
+}
+
+// edgeKernel computes the top-left rows x cols of the kernel's tile from the
+// same packed panels, so that common edge tiles need no temporary.
+type edgeKernel struct {
+	rows, cols int
+	fn         func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+}
+
+// edge returns the variant for a rows x cols tile, or nil.
+func (k *microKernel) edge(rows, cols int) func(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
+	for _, e := range k.edges {
+		if e.rows == rows && e.cols == cols {
+			return e.fn
+		}
+	}
+	return nil
 }
 
 // sgemmPacked is the float32 GEMM on kern with up to nt participants. The
@@ -340,6 +358,11 @@ func (j *sgemmJob) macro(ws *sgemmWorker, apk, bpk []float32, i0, mc, jc, nc, jr
 			if nrows == mr && ncols == nr {
 				ct := c[row*ldc+col : (row+mr-1)*ldc+col+nr]
 				fn(kc, &ap[0], &bp[0], &ct[0], ldc, alpha, beta)
+				continue
+			}
+			if f := j.kern.edge(nrows, ncols); f != nil {
+				ct := c[row*ldc+col : (row+nrows-1)*ldc+col+ncols]
+				f(kc, &ap[0], &bp[0], &ct[0], ldc, alpha, beta)
 				continue
 			}
 			t := ws.tmp
