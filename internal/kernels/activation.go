@@ -17,7 +17,8 @@ const (
 //
 //	a[i*n+j] = act(a[i*n+j] + bias[j])
 //
-// float32 uses a polynomial exp accurate to a few ulp; float64 uses package
+// float32 uses a polynomial exp accurate to a few ulp (in AVX-512 assembly
+// where available, the same formulas in Go otherwise); float64 uses package
 // math.
 func BiasAct[T Float](act Act, a []T, rows int, bias []T) {
 	n := len(bias)
@@ -45,9 +46,16 @@ func BiasAct[T Float](act Act, a []T, rows int, bias []T) {
 
 func biasAct32(act Act, a []float32, rows int, bias []float32) {
 	n := len(bias)
+	if n == 0 {
+		return
+	}
 	for i := 0; i < rows; i++ {
 		r := a[i*n : i*n+n]
 		r = r[:len(bias)]
+		if hasAVX512 && act >= Identity && act <= Tanh {
+			biasActAVX512(&r[0], &bias[0], n, uint16(1)<<(n%16)-1, int(act))
+			continue
+		}
 		switch act {
 		case Identity:
 			for j, b := range bias {
@@ -98,15 +106,16 @@ func ActGrad[T Float](act Act, a, da []T) {
 	}
 }
 
-// exp32 is exp(x) in float32 for x in [-87, 88] (clamped outside): 2^n
-// times a degree-7 Taylor polynomial of exp(r), |r| <= ln2/2, relative
-// error about 1 ulp.
-func exp32(x float32) float32 {
+// expParts splits exp(u), u clamped to [-87, 88], as 2^n * (1 + q):
+// n = round(u/ln2), r = u - n*ln2 (ln2 in two parts, so that n*ln2hi is
+// exact), and q = r + r²/2 + ... + r⁷/5040, the Taylor polynomial of
+// exp(r)-1 for |r| <= ln2/2 (relative error about 1 ulp). scale is 2^n.
+func expParts(u float32) (scale, q float32) {
 	const (
 		log2e = 1.44269504
-		ln2hi = 0.693359375    // ln 2 in few bits, so n*ln2hi is exact
-		ln2lo = -2.12194440e-4 // ln 2 - ln2hi
-		round = 12582912       // 1.5*2^23: adding it rounds to an integer
+		ln2hi = 0.693359375
+		ln2lo = -2.12194440e-4
+		round = 12582912 // 1.5*2^23: adding it rounds to an integer
 		c2    = 1.0 / 2
 		c3    = 1.0 / 6
 		c4    = 1.0 / 24
@@ -114,38 +123,25 @@ func exp32(x float32) float32 {
 		c6    = 1.0 / 720
 		c7    = 1.0 / 5040
 	)
-	x = min(max(x, -87), 88)
-	n := (x*log2e + round) - round
-	r := x - n*ln2hi - n*ln2lo
-	p := 1 + r*(1+r*(c2+r*(c3+r*(c4+r*(c5+r*(c6+r*c7))))))
-	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
+	u = min(max(u, -87), 88)
+	n := (u*log2e + round) - round
+	r := u - n*ln2hi - n*ln2lo
+	q = r * (1 + r*(c2+r*(c3+r*(c4+r*(c5+r*(c6+r*c7))))))
+	return math.Float32frombits(uint32(int32(n)+127) << 23), q
 }
 
 // sigmoid32 is 1/(1+exp(-x)).
-func sigmoid32(x float32) float32 { return 1 / (1 + exp32(-x)) }
+func sigmoid32(x float32) float32 {
+	s, q := expParts(-x)
+	return 1 / (1 + s*(1+q))
+}
 
-// tanh32 is tanh(x): an odd Taylor polynomial near 0, where 1-2/(e^2x+1)
-// would cancel, and that formula elsewhere.
+// tanh32 is tanh(x) = sign(x) * -em1/(2+em1) with em1 = expm1(-2|x|), which
+// keeps full relative accuracy near 0.
 func tanh32(x float32) float32 {
-	ax := x
-	if ax < 0 {
-		ax = -ax
-	}
-	if ax < 0.25 {
-		z := x * x
-		// Coefficients of x^(2k+1) in the series of tanh.
-		const (
-			t3  = -1.0 / 3
-			t5  = 2.0 / 15
-			t7  = -17.0 / 315
-			t9  = 62.0 / 2835
-			t11 = -1382.0 / 155925
-		)
-		return x + x*z*(t3+z*(t5+z*(t7+z*(t9+z*t11))))
-	}
-	t := 1 - 2/(exp32(2*ax)+1)
-	if x < 0 {
-		return -t
-	}
-	return t
+	ax := math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
+	s, q := expParts(-2 * ax)
+	em1 := s*q + (s - 1)
+	t := -em1 / (2 + em1)
+	return math.Float32frombits(math.Float32bits(t) | math.Float32bits(x)&(1<<31))
 }

@@ -71,6 +71,12 @@ func packRunsFast(dst, src []float32, ld, kc, w, panels int) int {
 
 var hasAVX512 = cpu.X86.HasAVX512F
 
+// biasActAVX512 does one row of BiasAct (sgemm_amd64.s):
+// x[j] = act(x[j] + bias[j]) for j < n; tail has the low n%16 bits set.
+//
+//go:noescape
+func biasActAVX512(x, bias *float32, n int, tail uint16, act int)
+
 var (
 	kernAVX512x12x32 = &microKernel{name: "avx512-12x32", mr: 12, nr: 32, fn: sgemmKernAVX512x12x32,
 		edges: []edgeKernel{
@@ -78,8 +84,8 @@ var (
 			{8, 32, sgemmKernAVX512x8x32},
 			{12, 16, sgemmKernAVX512x12x16},
 		}}
-	kernAVX512x6x64  = &microKernel{name: "avx512-6x64", mr: 6, nr: 64, fn: sgemmKernAVX512x6x64}
-	kernAVX2x6x16    = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, fn: sgemmKernAVX2x6x16}
+	kernAVX512x6x64 = &microKernel{name: "avx512-6x64", mr: 6, nr: 64, fn: sgemmKernAVX512x6x64}
+	kernAVX2x6x16   = &microKernel{name: "avx2-6x16", mr: 6, nr: 16, fn: sgemmKernAVX2x6x16}
 )
 
 // sgemmKernels lists the micro-kernels this machine can run, best first.

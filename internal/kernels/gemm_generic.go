@@ -18,3 +18,7 @@ func packStridedFast(dst, src []float32, ld, rows, kc, w int) int { return 0 }
 // packRunsFast would do the full panels of packPanels' contiguous-runs
 // case; here it does none.
 func packRunsFast(dst, src []float32, ld, kc, w, panels int) int { return 0 }
+
+const hasAVX512 = false
+
+func biasActAVX512(x, bias *float32, n int, tail uint16, act int) { panic("unreachable") }

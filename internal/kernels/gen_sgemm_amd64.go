@@ -16,6 +16,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 )
 
@@ -219,10 +220,10 @@ func genTranspose() {
 	// Stage 3: pair groups 0,1 and 2,3 by lane halves.
 	// v[j] = lanes 0,1 of u0j and u1j; w[j] = lanes 2,3; the same for 2,3.
 	for j := 0; j < 4; j++ {
-		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z%d", 4+j, j, 16+j)     // v01
-		p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z%d", 4+j, j, 20+j)     // w01
-		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z%d", 12+j, 8+j, 24+j)  // v23
-		p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z%d", 12+j, 8+j, 28+j)  // w23
+		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z%d", 4+j, j, 16+j)    // v01
+		p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z%d", 4+j, j, 20+j)    // w01
+		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z%d", 12+j, 8+j, 24+j) // v23
+		p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z%d", 12+j, 8+j, 28+j) // w23
 	}
 	// Stage 4: column 4l+j gathers lane l of every group.
 	for j := 0; j < 4; j++ {
@@ -316,6 +317,136 @@ func genRuns() {
 	p("")
 }
 
+// genBiasAct emits biasActAVX512: x[j] = act(x[j] + bias[j]) for j < n,
+// 16 floats at a time and the last n%16 under the mask tail. act is 0
+// identity, 1 relu, 2 sigmoid, 3 tanh, with
+//
+//	sigmoid(x) = 1/(1+exp(-x))
+//	tanh(x)    = sign(x) * -em1/(2+em1), em1 = expm1(-2|x|)
+//	exp(u)     = 2^n * P(r),  expm1(u) = 2^n*Q(r) + (2^n - 1)
+//
+// where n = round(u/ln2), r = u - n*ln2 (in two parts), P is the degree-7
+// Taylor polynomial of exp and Q = P - 1.
+func genBiasAct() {
+	p("// func biasActAVX512(x, bias *float32, n int, tail uint16, act int)")
+	p("TEXT ·biasActAVX512(SB), NOSPLIT, $0-40")
+	p("\tMOVQ x+0(FP), DI")
+	p("\tMOVQ bias+8(FP), SI")
+	p("\tMOVQ n+16(FP), CX")
+	p("\tSHRQ $4, CX")
+	p("\tMOVWLZX tail+24(FP), AX")
+	p("\tKMOVW AX, K1")
+	p("\tMOVQ act+32(FP), DX")
+	konst := func(reg int, bits uint32) {
+		p("\tMOVL $0x%08x, AX", bits)
+		p("\tVPBROADCASTD AX, Z%d", reg)
+	}
+	f32 := func(v float32) uint32 { return math.Float32bits(v) }
+	// Constants: Z16 log2e, Z17 ln2hi, Z18 ln2lo, Z19 1, Z20 clamp lo,
+	// Z21 clamp hi, Z22..Z28 polynomial c1..c7, Z29 abs mask, Z30 2, Z31 0.
+	konst(16, f32(1.44269504))
+	konst(17, f32(0.693359375))
+	konst(18, f32(-2.12194440e-4))
+	konst(19, f32(1))
+	konst(20, f32(-87))
+	konst(21, f32(88))
+	c := []float64{1, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040}
+	for i, v := range c {
+		konst(22+i, f32(float32(v)))
+	}
+	konst(29, 0x7fffffff)
+	konst(30, f32(2))
+	p("\tVPXORD Z31, Z31, Z31")
+	p("\tMOVWLZX tail+24(FP), AX") // restore the mask bits for the tail test
+
+	// reduce emits: Z2 = n, Z3 = r for u in Z1 (clamped first).
+	reduce := func() {
+		// Operands ordered so that NaN passes through.
+		p("\tVMAXPS Z1, Z20, Z1")
+		p("\tVMINPS Z1, Z21, Z1")
+		p("\tVMULPS Z16, Z1, Z2")
+		p("\tVRNDSCALEPS $0, Z2, Z2")
+		p("\tVMOVAPS Z1, Z3")
+		p("\tVFNMADD231PS Z17, Z2, Z3")
+		p("\tVFNMADD231PS Z18, Z2, Z3")
+	}
+	// poly emits Z4 = Q(r) = r*(c1 + r*(c2 + ... r*c7)) for r in Z3.
+	poly := func() {
+		p("\tVMOVAPS Z28, Z4")
+		for i := 5; i >= 0; i-- {
+			p("\tVFMADD213PS Z%d, Z3, Z4", 22+i)
+		}
+		p("\tVMULPS Z3, Z4, Z4")
+	}
+	acts := []string{"id", "relu", "sigmoid", "tanh"}
+	for i, a := range acts {
+		p("\tCMPQ DX, $%d", i)
+		p("\tJEQ biasAct_%s", a)
+	}
+	p("\tJMP biasAct_done")
+	for _, a := range acts {
+		for _, masked := range []bool{false, true} {
+			lbl := "biasAct_" + a
+			k := ""
+			if masked {
+				lbl += "_tail"
+				k = "K1, "
+				p("%s:", lbl)
+				p("\tTESTW AX, AX")
+				p("\tJZ biasAct_done")
+			} else {
+				p("%s:", lbl)
+				p("\tTESTQ CX, CX")
+				p("\tJZ %s_tail", lbl)
+				p("%s_loop:", lbl)
+			}
+			p("\tVMOVUPS (DI), %sZ0", k)
+			p("\tVADDPS (SI), Z0, %sZ0", k)
+			switch a {
+			case "relu":
+				p("\tVMAXPS Z0, Z31, Z0") // NaN passes through
+			case "sigmoid":
+				p("\tVSUBPS Z0, Z31, Z1") // u = -x
+				reduce()
+				poly()
+				p("\tVADDPS Z19, Z4, Z4")   // P = 1 + Q
+				p("\tVSCALEFPS Z2, Z4, Z4") // exp(-x)
+				p("\tVADDPS Z19, Z4, Z4")   // 1 + exp(-x)
+				p("\tVDIVPS Z4, Z19, Z0")   // 1 / (1 + exp(-x))
+			case "tanh":
+				p("\tVANDPS Z29, Z0, Z5")  // |x|
+				p("\tVANDNPS Z0, Z29, Z6") // sign bit of x
+				p("\tVADDPS Z5, Z5, Z1")
+				p("\tVSUBPS Z1, Z31, Z1") // u = -2|x|
+				reduce()
+				poly()
+				p("\tVSCALEFPS Z2, Z4, Z4")  // 2^n * Q
+				p("\tVSCALEFPS Z2, Z19, Z7") // 2^n
+				p("\tVSUBPS Z19, Z7, Z7")    // 2^n - 1
+				p("\tVADDPS Z7, Z4, Z4")     // em1
+				p("\tVADDPS Z30, Z4, Z7")    // 2 + em1
+				p("\tVSUBPS Z4, Z31, Z4")    // -em1
+				p("\tVDIVPS Z7, Z4, Z0")     // tanh|x|
+				p("\tVORPS Z6, Z0, Z0")
+			}
+			p("\tVMOVUPS Z0, %s(DI)", k)
+			if masked {
+				p("\tJMP biasAct_done")
+			} else {
+				p("\tADDQ $64, DI")
+				p("\tADDQ $64, SI")
+				p("\tDECQ CX")
+				p("\tJNZ %s_loop", lbl)
+				p("\tJMP %s_tail", lbl)
+			}
+		}
+	}
+	p("biasAct_done:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
 func log2(n int) int {
 	l := 0
 	for 1<<l < n {
@@ -343,6 +474,7 @@ func main() {
 	gen(kernel{name: "sgemmKernAVX2x6x16", mr: 6, nv: 2, width: 8, reg: "Y", unroll: 4})
 	genTranspose()
 	genRuns()
+	genBiasAct()
 	if err := os.WriteFile("sgemm_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
