@@ -11,7 +11,7 @@ import (
 func BenchmarkTrainStep(b *testing.B) {
 	const d, h, batch = 784, 1024, 256
 	rng := rand.New(rand.NewPCG(1, 1))
-	n := newNet[float32]([]int{d, h}, Sigmoid, MSE, false)
+	n := newNet[float32](netSpec{sizes: []int{d, h}, act: Sigmoid, loss: MSE, tied: false})
 	n.init(rng, nil)
 	x := make([]float32, batch*d)
 	for i := range x {

@@ -35,6 +35,8 @@ type Architecture struct {
 	Activation Activation `json:"activation"`
 	Output     string     `json:"output"` // "linear" (mse) or "sigmoid" (bce)
 	Tied       bool       `json:"tied"`
+	// Variational: the last encoder layer outputs [mean | log-variance].
+	Variational bool `json:"variational,omitempty"`
 }
 
 // modelFile is config.json.
@@ -64,7 +66,7 @@ func (m *Model) Save(dir string) error {
 	if !isFinite(m.Threshold) {
 		return fmt.Errorf("save %s: anomaly threshold is %g", dir, m.Threshold)
 	}
-	arch := Architecture{Kind: "sae", Inputs: n.d, Hidden: n.h, Activation: n.act, Output: out, Tied: n.tied}
+	arch := Architecture{Kind: "sae", Inputs: n.d, Hidden: n.h, Activation: n.act, Output: out, Tied: n.tied, Variational: n.vae}
 	if n.depth() > 1 {
 		arch.Layers = n.sizes[1:]
 	}
@@ -148,7 +150,7 @@ func Load(dir string) (*Model, error) {
 		return nil, fmt.Errorf("%s: architecture %v is too large", cfgPath, sizes)
 	}
 	cfg := mf.Config
-	cfg.Hidden, cfg.Activation, cfg.Tied = a.Hidden, a.Activation, a.Tied
+	cfg.Hidden, cfg.Activation, cfg.Tied, cfg.Variational = a.Hidden, a.Activation, a.Tied, a.Variational
 	cfg.Layers = nil
 	if len(a.Layers) > 0 {
 		cfg.Layers = append([]int(nil), a.Layers...)
@@ -172,7 +174,7 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := newNet[float32](sizes, a.Activation, cfg.Loss, a.Tied)
+	n := newNet[float32](netSpec{sizes: sizes, act: a.Activation, loss: cfg.Loss, tied: a.Tied, vae: a.Variational})
 	for _, s := range n.segments() {
 		t, ok := tensors[s.name]
 		if !ok {

@@ -92,6 +92,12 @@ type Config struct {
 	// WeightDecay is lambda in lambda/2 * ||W||^2 over the weight matrices
 	// (not the biases). Default 1e-4.
 	WeightDecay float64 `json:"weight_decay"`
+	// Variational makes a variational autoencoder: the code is Gaussian
+	// (the last encoder layer outputs its mean and log-variance), training
+	// samples it with the reparameterisation trick and adds KL(q(z|x) ||
+	// N(0, I)) to the loss (the Gaussian decoder for mse, Bernoulli for
+	// bce); encode returns the mean. Default false.
+	Variational bool `json:"variational,omitempty"`
 	// Contractive is the coefficient of the contractive penalty: the mean
 	// squared Frobenius norm of the encoder's Jacobian (layer by layer in a
 	// deep encoder). Default 0.
@@ -268,6 +274,20 @@ func (c Config) Validate() error {
 			bad("beta", "must be >= 0, got %g", c.Beta)
 		}
 	}
+	if c.Variational {
+		if c.Sparsity != SparsityNone {
+			bad("variational", "the variational code has its own KL term: use --sparsity none (got %s)", c.Sparsity)
+		}
+		if c.Tied {
+			bad("variational", "a variational model cannot have tied weights")
+		}
+		if c.Contractive > 0 {
+			bad("variational", "combining with --contractive is not supported")
+		}
+		if c.Optimizer == LBFGS {
+			bad("variational", "needs fresh samples per batch: use adam or sgd, not lbfgs")
+		}
+	}
 	if c.Contractive < 0 {
 		bad("contractive", "must be >= 0, got %g", c.Contractive)
 	}
@@ -342,6 +362,11 @@ func (c Config) Validate() error {
 		return errors.New("invalid config: " + strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// netSpec is the network shape for input width d (defaults resolved).
+func (c Config) netSpec(d int) netSpec {
+	return netSpec{sizes: c.sizes(d), act: c.Activation, loss: c.Loss, tied: c.Tied, vae: c.Variational}
 }
 
 // sizes returns the network's widths [d, layers...] for input width d

@@ -1,6 +1,9 @@
 package sae
 
-import "math"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // activeEps is the magnitude above which a latent counts as active.
 const activeEps = 1e-6
@@ -21,6 +24,9 @@ type Metrics struct {
 	MeanActivation float64 `json:"mean_activation"`
 	// DeadFraction is the fraction of latents never active on the data.
 	DeadFraction float64 `json:"dead_fraction"`
+	// ELBO is the mean one-sample evidence lower bound per row in nats
+	// (variational models; 0 otherwise), in the model's scaled units.
+	ELBO float64 `json:"elbo,omitempty"`
 	// JacobianNorm is the mean over rows of the Frobenius norm of the
 	// encoder's Jacobian (one-layer models; 0 for deep ones).
 	JacobianNorm float64 `json:"jacobian_norm"`
@@ -53,12 +59,17 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 	for j := range mean {
 		mean[j] /= float64(x.Rows)
 	}
-	var sse, sst, sumAct, active, loss, jac float64
+	var sse, sst, sumAct, active, loss, jac, elbo float64
+	elboRng := rand.New(rand.NewPCG(1, 0xe1b0)) // fixed draws: the same ELBO every run
 	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
 		rows := hi - lo
 		a := s.w.a[:rows*h]
+		if m.net.vae {
+			elbo += m.net.elboSum(&s.w, xs, rows, elboRng)
+		}
+		// The mean path: leaves the code in s.w.a and the output in s.w.z.
 		loss += m.net.reconLoss(&s.w, xs, xs, rows)
-		if m.net.depth() == 1 {
+		if m.net.depth() == 1 && !m.net.vae {
 			jac += jacobianNorm(m.net.act, m.net.wEnc, m.Inputs, h, a, rows) * float64(rows)
 		}
 		rec := s.w.dz[:rows*d]
@@ -97,6 +108,7 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 	mt.MeanActivation = sumAct / (n * float64(h))
 	mt.Loss = loss / n
 	mt.JacobianNorm = jac / n
+	mt.ELBO = elbo / n
 	dead := 0
 	for j := range mt.FiringRate {
 		if mt.FiringRate[j] == 0 {

@@ -205,7 +205,11 @@ func (m *Model) String() string {
 	for _, s := range m.net.sizes[1:] {
 		widths += fmt.Sprintf(" -> %d", s)
 	}
-	s := fmt.Sprintf("sae %s (%s, %s sparsity, %s loss", widths, c.Activation, c.Sparsity, c.Loss)
+	kind := string(c.Sparsity) + " sparsity"
+	if m.net.vae {
+		kind = "variational"
+	}
+	s := fmt.Sprintf("sae %s (%s, %s, %s loss", widths, c.Activation, kind, c.Loss)
 	if c.Tied {
 		s += ", tied"
 	}

@@ -32,6 +32,7 @@ type net[T kernels.Float] struct {
 	act    Activation
 	loss   Loss
 	tied   bool
+	vae    bool // variational: the last encoder layer outputs [mean | log-variance]
 	params []T
 	segs   []paramSegment
 	enc    []dense[T]
@@ -74,8 +75,20 @@ func segName(base string, i, k int) string {
 	return fmt.Sprintf("%s.%d", base, i)
 }
 
-// layout places the tensors of a network with the given widths.
-func layout(sizes []int, tied bool) ([]paramSegment, int) {
+// netSpec is the shape of a network.
+type netSpec struct {
+	sizes []int // [d, layer widths...]; the last is the code width h
+	act   Activation
+	loss  Loss
+	tied  bool
+	// vae makes the last encoder layer a Gaussian one: 2h linear outputs,
+	// the mean and the log-variance of the code.
+	vae bool
+}
+
+// layout places the tensors of a network.
+func layout(spec netSpec) ([]paramSegment, int) {
+	sizes, tied := spec.sizes, spec.tied
 	k := len(sizes) - 1
 	var segs []paramSegment
 	off := 0
@@ -85,8 +98,12 @@ func layout(sizes []int, tied bool) ([]paramSegment, int) {
 		off += s.size()
 	}
 	for l := 0; l < k; l++ {
-		add(segName("W_enc", l, k), true, sizes[l], sizes[l+1])
-		add(segName("b_enc", l, k), false, sizes[l+1])
+		out := sizes[l+1]
+		if spec.vae && l == k-1 {
+			out *= 2
+		}
+		add(segName("W_enc", l, k), true, sizes[l], out)
+		add(segName("b_enc", l, k), false, out)
 	}
 	for m := 0; m < k; m++ {
 		in, out := sizes[k-m], sizes[k-m-1]
@@ -98,11 +115,12 @@ func layout(sizes []int, tied bool) ([]paramSegment, int) {
 	return segs, off
 }
 
-func newNet[T kernels.Float](sizes []int, act Activation, loss Loss, tied bool) *net[T] {
-	segs, total := layout(sizes, tied)
+func newNet[T kernels.Float](spec netSpec) *net[T] {
+	segs, total := layout(spec)
+	sizes, tied := spec.sizes, spec.tied
 	k := len(sizes) - 1
-	n := &net[T]{d: sizes[0], h: sizes[k], sizes: append([]int(nil), sizes...), act: act, loss: loss, tied: tied,
-		params: make([]T, total), segs: segs}
+	n := &net[T]{d: sizes[0], h: sizes[k], sizes: append([]int(nil), sizes...), act: spec.act, loss: spec.loss, tied: tied,
+		vae: spec.vae, params: make([]T, total), segs: segs}
 	byName := map[string]paramSegment{}
 	for _, s := range segs {
 		byName[s.name] = s
@@ -113,6 +131,9 @@ func newNet[T kernels.Float](sizes []int, act Activation, loss Loss, tied bool) 
 	}
 	for l := 0; l < k; l++ {
 		L := dense[T]{in: sizes[l], out: sizes[l+1]}
+		if spec.vae && l == k-1 {
+			L.out *= 2
+		}
 		L.w, L.gw = view(segName("W_enc", l, k))
 		L.b, L.gb = view(segName("b_enc", l, k))
 		n.enc = append(n.enc, L)
@@ -135,6 +156,10 @@ func newNet[T kernels.Float](sizes []int, act Activation, loss Loss, tied bool) 
 }
 
 func (n *net[T]) segments() []paramSegment { return n.segs }
+
+func (n *net[T]) spec() netSpec {
+	return netSpec{sizes: n.sizes, act: n.act, loss: n.loss, tied: n.tied, vae: n.vae}
+}
 
 // depth is the number of encoder layers.
 func (n *net[T]) depth() int { return len(n.enc) }
@@ -203,6 +228,9 @@ type workspace[T kernels.Float] struct {
 	da      []T       // [B,h] gradient at the code
 	d1, d2  []T       // [B, max width] gradient scratch for deep models
 	cs, cg  []T       // [max width] contractive scratch
+	eps     []T       // [B,h] standard normal draws (variational; zero: use the mean)
+	zs      []T       // [B,h] sampled codes (variational)
+	dvae    []T       // [B,2h] gradient at [mean | log-variance]
 	rhoHat  []T       // [h] batch firing rates
 	klCoef  []T       // [h]
 	grad    []T       // [params]
@@ -232,9 +260,15 @@ func (w *workspace[T]) ensure(n *net[T], rows int) {
 	k := n.depth()
 	w.encA = w.encA[:0]
 	for l := 0; l < k; l++ {
-		w.encA = append(w.encA, make([]T, rows*n.sizes[l+1]))
+		w.encA = append(w.encA, make([]T, rows*n.enc[l].out))
 	}
 	w.a = w.encA[k-1]
+	if n.vae {
+		w.a = make([]T, rows*n.h)
+		w.eps = make([]T, rows*n.h)
+		w.zs = make([]T, rows*n.h)
+		w.dvae = make([]T, rows*2*n.h)
+	}
 	w.decA = w.decA[:0]
 	for m := 0; m < k-1; m++ {
 		w.decA = append(w.decA, make([]T, rows*n.sizes[k-m-1]))
@@ -255,30 +289,29 @@ func (w *workspace[T]) ensure(n *net[T], rows int) {
 
 // encodeInto runs the encoder on x [rows,d], leaving each layer's output in
 // w.encA; it returns the code [rows,h].
+//
+// For a variational model the code is the mean: the last layer's
+// [mean | log-variance] rows stay in w.encA[k-1] and the means are copied
+// to w.a.
 func (n *net[T]) encodeInto(w *workspace[T], x []T, rows int) []T {
 	in := x
+	k := n.depth()
 	for l := range n.enc {
 		L := &n.enc[l]
 		out := w.encA[l][:rows*L.out]
 		L.forward(in, rows, out)
+		if n.vae && l == k-1 {
+			kernels.AddRows(out, rows, L.b)
+			code := w.a[:rows*n.h]
+			for i := 0; i < rows; i++ {
+				copy(code[i*n.h:(i+1)*n.h], out[i*2*n.h:i*2*n.h+n.h])
+			}
+			return code
+		}
 		biasActivate(n.act, out, rows, L.b)
 		in = out
 	}
 	return in
-}
-
-// encode computes the code of rows x into a [rows,h]. For deep models it
-// needs the workspace's layer buffers (w may be nil for one layer).
-func (n *net[T]) encode(x []T, rows int, a []T) {
-	if n.depth() == 1 {
-		L := &n.enc[0]
-		L.forward(x, rows, a)
-		biasActivate(n.act, a, rows, L.b)
-		return
-	}
-	var w workspace[T]
-	w.ensure(n, rows)
-	copy(a, n.encodeInto(&w, x, rows))
 }
 
 // decodeWith runs the decoder on the code [rows,h] using w's hidden
@@ -302,16 +335,6 @@ func (n *net[T]) decodeWith(w *workspace[T], code []T, rows int, z, xhat []T) {
 			xhat[i] = sigmoid(v)
 		}
 	}
-}
-
-// decode is decodeWith for callers without a workspace (one-layer models
-// need none; deep ones get a temporary one).
-func (n *net[T]) decode(code []T, rows int, z, xhat []T) {
-	var w workspace[T]
-	if n.depth() > 1 {
-		w.ensure(n, rows)
-	}
-	n.decodeWith(&w, code, rows, z, xhat)
 }
 
 // penalty says which terms the objective includes.
@@ -351,7 +374,11 @@ func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm 
 	}
 	// Forward.
 	code := n.encodeInto(w, x, rows)
-	n.decodeWith(w, code, rows, z, xhat)
+	dec := code
+	if n.vae {
+		dec = n.sample(w, rows)
+	}
+	n.decodeWith(w, dec, rows, z, xhat)
 
 	// Reconstruction loss and dL/dz [rows,d].
 	var lp lossParts
@@ -382,7 +409,7 @@ func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm 
 	dcur := dz
 	for m := k - 1; m >= 0; m-- {
 		L := &n.dec[m]
-		in := code
+		in := dec
 		if m > 0 {
 			in = w.decA[m-1][:rows*L.in]
 		}
@@ -402,8 +429,15 @@ func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm 
 		dcur = dx
 	}
 
-	// Sparsity terms on the code, then through the code's activation.
 	da := w.da[:rows*h]
+	if n.vae {
+		// Gaussian code: through the sampling to [mean | log-variance],
+		// plus the KL term; then the encoder from its last layer.
+		lp.sparsity = n.vaeBackward(w, da, rows, norm)
+		n.encoderBackward(w, x, w.dvae[:rows*2*h], rows, g, norm, pen, &lp)
+		return lp
+	}
+	// Sparsity terms on the code, then through the code's activation.
 	lp.sparsity = sparsityForwardBackward(n.act, code, da, rows, h, norm, pen, rhoHat, w.rhoHat, w.klCoef)
 	if pen.contract > 0 {
 		L := &n.enc[k-1]
@@ -411,8 +445,15 @@ func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm 
 	}
 	activationBackward(n.act, code, da)
 
-	// Encoder, from the code back to the input.
-	dcur = da
+	n.encoderBackward(w, x, da, rows, g, norm, pen, &lp)
+	return lp
+}
+
+// encoderBackward backpropagates dcode, the gradient at the last encoder
+// layer's pre-activation output, through the encoder into g.
+func (n *net[T]) encoderBackward(w *workspace[T], x, dcode []T, rows int, g []T, norm T, pen penalty, lp *lossParts) {
+	k := n.depth()
+	dcur := dcode
 	for l := k - 1; l >= 0; l-- {
 		L := &n.enc[l]
 		in := x
@@ -436,7 +477,6 @@ func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm 
 			dcur = dx
 		}
 	}
-	return lp
 }
 
 // addDecay adds lambda/2 * ||W||^2 over the weight matrices to the objective
@@ -528,4 +568,50 @@ func trimRows[T kernels.Float](w *workspace[T], rec float64, z, target, dz []T, 
 		clear(dz[i*d : (i+1)*d])
 	}
 	return rec
+}
+
+// sample draws the variational code zs = mean + exp(logvar/2) * eps for
+// the rows in w.encA[k-1] ([mean | log-variance] per row) with the normal
+// draws in w.eps (zeros give the mean), and returns zs [rows,h].
+func (n *net[T]) sample(w *workspace[T], rows int) []T {
+	h := n.h
+	ml := w.encA[n.depth()-1]
+	zs := w.zs[:rows*h]
+	for i := 0; i < rows; i++ {
+		mu, lv := ml[i*2*h:i*2*h+h], ml[i*2*h+h:(i+1)*2*h]
+		e := w.eps[i*h : (i+1)*h]
+		z := zs[i*h : (i+1)*h]
+		for j := range z {
+			z[j] = mu[j] + T(math.Exp(0.5*float64(lv[j])))*e[j]
+		}
+	}
+	return zs
+}
+
+// vaeBackward turns dz = dL/dzs [rows,h] into the gradient at
+// [mean | log-variance] (w.dvae) and adds the KL term
+//
+//	norm * Σ_rows Σ_j ½(μ² + e^lv - lv - 1)   (KL(N(μ, e^lv) || N(0, 1)))
+//
+// whose value it returns:
+//
+//	dμ  = dz + norm·μ
+//	dlv = dz·ε·½e^{lv/2} + norm·½(e^lv - 1)
+func (n *net[T]) vaeBackward(w *workspace[T], dz []T, rows int, norm T) float64 {
+	h := n.h
+	ml := w.encA[n.depth()-1]
+	var kl float64
+	for i := 0; i < rows; i++ {
+		mu, lv := ml[i*2*h:i*2*h+h], ml[i*2*h+h:(i+1)*2*h]
+		e := w.eps[i*h : (i+1)*h]
+		d := dz[i*h : (i+1)*h]
+		dmu, dlv := w.dvae[i*2*h:i*2*h+h], w.dvae[i*2*h+h:(i+1)*2*h]
+		for j := range d {
+			ev := T(math.Exp(float64(lv[j])))
+			kl += 0.5 * float64(mu[j]*mu[j]+ev-lv[j]-1)
+			dmu[j] = d[j] + norm*mu[j]
+			dlv[j] = d[j]*e[j]*0.5*T(math.Sqrt(float64(ev))) + norm*0.5*(ev-1)
+		}
+	}
+	return kl * float64(norm)
 }

@@ -22,16 +22,22 @@ func objective64(n *net[float64], w *workspace[float64], x []float64, rows int, 
 func gradCheck(t *testing.T, n *net[float64], x []float64, rows int, pen penalty, wd float64) float64 {
 	t.Helper()
 	var w workspace[float64]
-	_, g := objective64(n, &w, x, rows, pen, wd)
+	return gradCheckWith(n, &w, x, rows, pen, wd)
+}
+
+// gradCheckWith is gradCheck with a prepared workspace (the variational
+// model's draws live there).
+func gradCheckWith(n *net[float64], w *workspace[float64], x []float64, rows int, pen penalty, wd float64) float64 {
+	_, g := objective64(n, w, x, rows, pen, wd)
 	g = append([]float64(nil), g...)
 	const eps = 1e-6
 	var diff, sum float64
 	for i := range n.params {
 		old := n.params[i]
 		n.params[i] = old + eps
-		fp, _ := objective64(n, &w, x, rows, pen, wd)
+		fp, _ := objective64(n, w, x, rows, pen, wd)
 		n.params[i] = old - eps
-		fm, _ := objective64(n, &w, x, rows, pen, wd)
+		fm, _ := objective64(n, w, x, rows, pen, wd)
 		n.params[i] = old
 		num := (fp - fm) / (2 * eps)
 		diff += (g[i] - num) * (g[i] - num)
@@ -55,7 +61,7 @@ func TestGradientsFiniteDifferences(t *testing.T) {
 						name := fmt.Sprintf("%v/%s/%s/%s/tied=%v", sizes, act, pen.sparsity, loss, tied)
 						t.Run(name, func(t *testing.T) {
 							rng := rand.New(rand.NewPCG(3, 4))
-							n := newNet[float64](sizes, act, loss, tied)
+							n := newNet[float64](netSpec{sizes: sizes, act: act, loss: loss, tied: tied})
 							n.init(rng, nil)
 							for _, L := range append(append([]dense[float64]{}, n.enc...), n.dec...) {
 								for i := range L.b {
@@ -100,6 +106,9 @@ func avoidKinks(t *testing.T, n *net[float64], x []float64, rows int) {
 	}
 	in := x
 	for l := range n.enc {
+		if n.vae && l == n.depth()-1 {
+			return // a linear Gaussian layer; the sampled code feeds the decoder
+		}
 		in = check(&n.enc[l], in)
 	}
 	for m := 0; m < n.depth()-1; m++ {
@@ -111,7 +120,7 @@ func avoidKinks(t *testing.T, n *net[float64], x []float64, rows int) {
 // (the tanh derivative used for sigmoid) is caught.
 func TestGradientCheckDetectsError(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	n := newNet[float64]([]int{4, 3}, Sigmoid, MSE, false)
+	n := newNet[float64](netSpec{sizes: []int{4, 3}, act: Sigmoid, loss: MSE, tied: false})
 	n.init(rng, nil)
 	x := make([]float64, 5*4)
 	for i := range x {
@@ -137,5 +146,38 @@ func TestGradientCheckDetectsError(t *testing.T) {
 	}
 	if rel := math.Sqrt(diff) / math.Sqrt(sum); rel < 1e-3 {
 		t.Fatalf("a wrong gradient passed the check: relative error %g", rel)
+	}
+}
+
+// The variational model's gradient (reparameterised sample with fixed
+// draws, KL to N(0, I)) against central differences.
+func TestVariationalGradients(t *testing.T) {
+	const rows = 5
+	for _, sizes := range [][]int{{7, 3}, {7, 6, 3}} {
+		for _, act := range []Activation{ReLU, Sigmoid, Tanh} {
+			for _, loss := range []Loss{MSE, BCE} {
+				t.Run(fmt.Sprintf("%v/%s/%s", sizes, act, loss), func(t *testing.T) {
+					rng := rand.New(rand.NewPCG(8, 9))
+					n := newNet[float64](netSpec{sizes: sizes, act: act, loss: loss, vae: true})
+					n.init(rng, nil)
+					x := make([]float64, rows*n.d)
+					for i := range x {
+						x[i] = rng.Float64()
+					}
+					if act == ReLU {
+						avoidKinks(t, n, x, rows)
+					}
+					var w workspace[float64]
+					w.ensure(n, rows)
+					for i := range w.eps {
+						w.eps[i] = rng.NormFloat64()
+					}
+					rel := gradCheckWith(n, &w, x, rows, penalty{sparsity: SparsityNone}, 0.01)
+					if rel > 1e-6 || math.IsNaN(rel) {
+						t.Errorf("relative gradient error %.3g > 1e-6", rel)
+					}
+				})
+			}
+		}
 	}
 }

@@ -22,32 +22,36 @@ type Normalizer struct {
 	Scale []float32
 }
 
-// ResolveNormalize turns auto into the scaling it stands for on x: none
-// when every value lies in [0, 1] and x has at least 64 columns (pixels,
-// signals already scaled), robust otherwise. Other kinds are returned as
-// they are.
-func ResolveNormalize(kind Normalize, x Matrix) Normalize {
+// ResolveNormalize turns auto into the scaling it stands for on x under
+// the given loss. For bce, whose targets must lie in [0, 1]: none when they
+// do, minmax otherwise. For mse: none when every value lies in [0, 1] and x
+// has at least 64 columns (pixels, signals already scaled), robust
+// otherwise. Other kinds are returned as they are.
+func ResolveNormalize(kind Normalize, x Matrix, loss Loss) Normalize {
 	if kind != NormalizeAuto {
 		return kind
 	}
-	if x.Cols >= 64 {
-		inUnit := true
-		for _, v := range x.Data {
-			if v < 0 || v > 1 {
-				inUnit = false
-				break
-			}
+	inUnit := true
+	for _, v := range x.Data {
+		if v < 0 || v > 1 {
+			inUnit = false
+			break
 		}
-		if inUnit {
-			return NormalizeNone
-		}
+	}
+	switch {
+	case loss == BCE && inUnit:
+		return NormalizeNone
+	case loss == BCE:
+		return NormalizeMinMax
+	case inUnit && x.Cols >= 64:
+		return NormalizeNone
 	}
 	return NormalizeRobust
 }
 
-// FitNormalizer fits kind on the rows of x (auto is resolved first).
+// FitNormalizer fits kind on the rows of x (auto resolves as for mse).
 func FitNormalizer(kind Normalize, x Matrix) *Normalizer {
-	kind = ResolveNormalize(kind, x)
+	kind = ResolveNormalize(kind, x, MSE)
 	if kind == NormalizeNone || kind == "" {
 		return nil
 	}

@@ -52,18 +52,24 @@ func TestNormalizers(t *testing.T) {
 func TestResolveNormalize(t *testing.T) {
 	img := NewMatrix(3, 64)
 	img.Data[5] = 1
-	if got := ResolveNormalize(NormalizeAuto, img); got != NormalizeNone {
+	if got := ResolveNormalize(NormalizeAuto, img, MSE); got != NormalizeNone {
 		t.Errorf("pixel-like data: %s, want none", got)
 	}
 	tab := NewMatrix(3, 6)
-	if got := ResolveNormalize(NormalizeAuto, tab); got != NormalizeRobust {
+	if got := ResolveNormalize(NormalizeAuto, tab, MSE); got != NormalizeRobust {
 		t.Errorf("narrow data: %s, want robust", got)
 	}
 	img.Data[7] = 2
-	if got := ResolveNormalize(NormalizeAuto, img); got != NormalizeRobust {
+	if got := ResolveNormalize(NormalizeAuto, img, MSE); got != NormalizeRobust {
 		t.Errorf("values outside [0,1]: %s, want robust", got)
 	}
-	if got := ResolveNormalize(NormalizeStandard, img); got != NormalizeStandard {
+	if got := ResolveNormalize(NormalizeAuto, tab, BCE); got != NormalizeNone {
+		t.Errorf("bce on data in [0,1]: %s, want none", got)
+	}
+	if got := ResolveNormalize(NormalizeAuto, img, BCE); got != NormalizeMinMax {
+		t.Errorf("bce on data outside [0,1]: %s, want minmax", got)
+	}
+	if got := ResolveNormalize(NormalizeStandard, img, MSE); got != NormalizeStandard {
 		t.Errorf("explicit kinds pass through, got %s", got)
 	}
 }

@@ -146,7 +146,7 @@ func (t *trainer) prepare() error {
 		t.val = Matrix{Rows: t.opt.Val.Rows, Cols: d, Data: append([]float32(nil), t.opt.Val.Data...)}
 	}
 	t.valRaw = Matrix{Rows: t.val.Rows, Cols: d, Data: append([]float32(nil), t.val.Data...)}
-	cfg.Normalize = ResolveNormalize(cfg.Normalize, t.train)
+	cfg.Normalize = ResolveNormalize(cfg.Normalize, t.train, cfg.Loss)
 	if cfg.Epochs == 0 {
 		cfg.Epochs = cfg.ResolveEpochs(t.train.Rows)
 	}
@@ -168,7 +168,7 @@ func (t *trainer) prepare() error {
 	if ns, _ := parseNoise(cfg.Noise); ns.kind != "" {
 		t.noise = newCorrupter(ns, t.train)
 	}
-	t.net = newNet[float32](cfg.sizes(d), cfg.Activation, cfg.Loss, cfg.Tied)
+	t.net = newNet[float32](cfg.netSpec(d))
 	mean := make([]float32, d)
 	for i := 0; i < t.train.Rows; i++ {
 		kernels.Axpy(1, t.train.Row(i), mean)
@@ -307,6 +307,11 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 				}
 				in = t.xn[:rows*d]
 				t.noise.corrupt(in, xb, d, t.rng)
+			}
+			if t.net.vae {
+				for i := range t.w.eps[:rows*t.net.h] {
+					t.w.eps[i] = float32(t.rng.NormFloat64())
+				}
 			}
 			clear(t.w.grad)
 			lp := t.net.forwardBackward(&t.w, in, xb, rows, 1/float32(rows), pen, nil)

@@ -242,8 +242,20 @@ func printJSON(w io.Writer, v map[string]any) error {
 	return err
 }
 
-// metricsMap is eval's JSON keys.
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// metricsMap is eval's JSON keys (elbo only for variational models).
 func metricsMap(m sae.Metrics) map[string]any {
+	if m.ELBO != 0 {
+		o := metricsMap(sae.Metrics{N: m.N, MSE: m.MSE, FVU: m.FVU, L0: m.L0, MeanActivation: m.MeanActivation, DeadFraction: m.DeadFraction, Loss: m.Loss, JacobianNorm: m.JacobianNorm})
+		o["elbo"] = m.ELBO
+		return o
+	}
 	return map[string]any{
 		"n": m.N, "mse": m.MSE, "fvu": m.FVU, "l0": m.L0,
 		"mean_activation": m.MeanActivation, "dead_fraction": m.DeadFraction, "loss": m.Loss,

@@ -398,3 +398,46 @@ func TestEncodePlot2D(t *testing.T) {
 		t.Errorf("--plot of 3-D codes: exit %d, want 2", code)
 	}
 }
+
+func TestVariationalGenerateAndEval(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(4, 4))
+	x := sae.NewMatrix(400, 16) // 4x4 "images" in [0,1]
+	for i := range x.Data {
+		x.Data[i] = float32(rng.Float64())
+	}
+	xp := filepath.Join(dir, "x.npy")
+	if err := data.WriteNPY(xp, (*data.Matrix)(&x)); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "vae")
+	if _, stderr, code := saeRun(t, "train", "--data", xp, "--out", model, "--variational", "--hidden", "3", "--loss", "bce", "--epochs", "3"); code != 0 {
+		t.Fatalf("train --variational: %s", stderr)
+	}
+	out, stderr, code := saeRun(t, "eval", "--model", model, "--data", xp, "--json")
+	if code != 0 {
+		t.Fatalf("eval: %s", stderr)
+	}
+	requireKeys(t, "eval (variational)", lastJSON(t, out), "elbo", "mse", "fvu")
+	samples := filepath.Join(dir, "s.npy")
+	out, stderr, code = saeRun(t, "generate", "--model", model, "--n", "10", "--out", samples, "--json")
+	if code != 0 {
+		t.Fatalf("generate: %s", stderr)
+	}
+	if g := lastJSON(t, out); g["grid"] != filepath.Join(dir, "s.png") {
+		t.Errorf("generate on 4x4 inputs wrote no grid beside the samples: %v", g)
+	}
+	s, err := data.Load(samples, data.Options{})
+	if err != nil || s.Rows != 10 || s.Cols != 16 {
+		t.Fatalf("samples: %v %v", s, err)
+	}
+	// A plain model cannot generate; --sparsity kl with --variational is a usage error.
+	if _, _, code := saeRun(t, "train", "--data", xp, "--out", filepath.Join(dir, "bad"), "--variational", "--sparsity", "kl"); code != 2 {
+		t.Errorf("--variational --sparsity kl: exit %d, want 2", code)
+	}
+	plain := filepath.Join(dir, "plain")
+	saeRun(t, "train", "--data", xp, "--out", plain, "--hidden", "3", "--epochs", "1")
+	if _, stderr, code := saeRun(t, "generate", "--model", plain, "--n", "3", "--out", filepath.Join(dir, "p.npy")); code != 1 || !strings.Contains(stderr, "not variational") {
+		t.Errorf("generate from a plain model: exit %d, %q", code, stderr)
+	}
+}

@@ -25,6 +25,7 @@ func init() {
 			"sae train --data small.csv --out m --optimizer lbfgs --epochs 400 --val-split 0",
 			"sae train --data images.npy --out denoiser --noise gaussian:0.3 --activation relu --sparsity l1",
 			"sae train --data images.npy --out deep --layers 512,128 --activation relu --sparsity l1",
+			"sae train --data images.npy --out vae --variational --layers 256,16 --activation relu --loss bce",
 		},
 		setup: setupTrain,
 	})
@@ -55,6 +56,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Float64Var(&cfg.WeightDecay, "weight-decay", cfg.WeightDecay, "`lambda` of lambda/2*||W||^2 on the weights")
 	fs.Var(textFlag[sae.Loss]{&cfg.Loss}, "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])")
 	fs.BoolVar(&cfg.Tied, "tied", false, "tie the decoder to the encoder (W_dec = W_enc^T)")
+	fs.BoolVar(&cfg.Variational, "variational", false, "variational autoencoder: Gaussian code (mean, log-variance), KL to N(0, I); implies --sparsity none")
 	fs.Float64Var(&cfg.Contractive, "contractive", 0, "contractive penalty `coef`ficient on the encoder Jacobian's squared Frobenius norm")
 	fs.StringVar(&cfg.Noise, "noise", "", "denoising: corrupt each batch with gaussian:S, mask:P or saltpepper:P and learn to undo it")
 	fs.Var(textFlag[sae.Optimizer]{&cfg.Optimizer}, "optimizer", "`optimizer`: adam, sgd (with momentum) or lbfgs (full batch)")
@@ -78,6 +80,9 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	return func(ctx context.Context) error {
 		if err := checkOut(out); err != nil {
 			return err
+		}
+		if cfg.Variational && !flagSet(fs, "sparsity") {
+			cfg.Sparsity = sae.SparsityNone
 		}
 		if err := cfg.Validate(); err != nil {
 			return usageError{err.Error()}
