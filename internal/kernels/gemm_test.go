@@ -430,3 +430,16 @@ func TestPackPanels(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmNoAlloc checks that products allocate nothing once the pack
+// buffers and the workers exist.
+func TestGemmNoAlloc(t *testing.T) {
+	for _, s := range []gemmShape{{"", false, false, 256, 300, 200}, {"", true, true, 100, 64, 600}} {
+		a, lda, b, ldb, c := benchOperands(s)
+		f := func() { Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n) }
+		f()
+		if n := testing.AllocsPerRun(20, f); n != 0 {
+			t.Errorf("%v: %g allocations per call", s, n)
+		}
+	}
+}
