@@ -4,8 +4,8 @@
 //	go run -tags openblas ./bench/gemm -threads 2
 //
 // (cgo and libopenblas-dev needed). Without the tag it times ours alone.
-// Each shape is timed reps times per library, in alternating blocks; the
-// table shows medians.
+// Each shape is timed for reps rounds, one sample (about 50 ms of calls) of
+// each library per round; the table shows medians.
 package main
 
 import (
@@ -42,7 +42,7 @@ var shapes = []shape{
 
 func main() {
 	threads := flag.Int("threads", runtime.GOMAXPROCS(0), "threads for both libraries")
-	reps := flag.Int("reps", 9, "timed runs per shape and library")
+	reps := flag.Int("reps", 11, "timed rounds per shape (one sample of each library per round)")
 	flag.Parse()
 
 	kernels.SetThreads(*threads)
@@ -51,20 +51,22 @@ func main() {
 		fmt.Printf("OpenBLAS: %s\n", openblasConfig())
 	}
 	fmt.Printf("threads %d, reps %d, GOMAXPROCS %d, median GFLOP/s\n\n", *threads, *reps, runtime.GOMAXPROCS(0))
-	fmt.Printf("| %-26s | %8s | %8s | %6s |\n", "C = op(A) . op(B)", "ours", "OpenBLAS", "ratio")
-	fmt.Printf("|%s|%s|%s|%s|\n", "----------------------------", "---------:", "---------:", "-------:")
+	fmt.Printf("| %-26s | %8s | %8s | %6s | %6s |\n", "C = op(A) . op(B)", "ours", "OpenBLAS", "ratio", "paired")
+	fmt.Printf("|%s|%s|%s|%s|%s|\n", "----------------------------", "---------:", "---------:", "-------:", "-------:")
 	for _, s := range shapes {
-		ours, ref := run(s, *reps)
+		ours, ref, ratio := run(s, *reps)
 		if haveOpenBLAS {
-			fmt.Printf("| %-26s | %8.1f | %8.1f | %6.3f |\n", s.name, ours, ref, ours/ref)
+			fmt.Printf("| %-26s | %8.1f | %8.1f | %6.3f | %6.3f |\n", s.name, ours, ref, ours/ref, ratio)
 		} else {
-			fmt.Printf("| %-26s | %8.1f | %8s | %6s |\n", s.name, ours, "-", "-")
+			fmt.Printf("| %-26s | %8.1f | %8s | %6s | %6s |\n", s.name, ours, "-", "-", "-")
 		}
 	}
+	fmt.Println("\nratio: of the medians; paired: median of the per-round ratios.")
 }
 
-// run returns the median GFLOP/s of ours and of OpenBLAS on s.
-func run(s shape, reps int) (ours, ref float64) {
+// run returns the median GFLOP/s of ours and of OpenBLAS on s, and the
+// median of the per-round ratios ours/OpenBLAS.
+func run(s shape, reps int) (ours, ref, ratio float64) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	ar, ac := s.m, s.k
 	if s.transA {
@@ -101,30 +103,34 @@ func run(s shape, reps int) (ours, ref float64) {
 		}
 		return flop * float64(calls) / time.Since(t).Seconds() / 1e9
 	}
-	var xs, ys []float64
+	var xs, ys, rs []float64
 	mine()
 	if haveOpenBLAS {
 		theirs()
 		checkClose(s, c, c2)
+		time.Sleep(pause)
 	}
-	// Alternate blocks of three samples; OpenBLAS's threads spin for a while
-	// after a call, so pause before timing ours again.
-	for len(xs) < reps {
-		for i := 0; i < 3 && len(xs) < reps; i++ {
-			xs = append(xs, sample(mine))
-		}
+	// Samples alternate, one of each per round, so that the machine's noise
+	// hits both alike; each round also gives a paired ratio. OpenBLAS's
+	// threads spin for a while after a call, so pause before timing ours.
+	for range reps {
+		x := sample(mine)
+		xs = append(xs, x)
 		if haveOpenBLAS {
-			for i := 0; i < 3 && len(ys) < reps; i++ {
-				ys = append(ys, sample(theirs))
-			}
-			time.Sleep(300 * time.Millisecond)
+			y := sample(theirs)
+			ys = append(ys, y)
+			rs = append(rs, x/y)
+			time.Sleep(pause)
 		}
 	}
 	if !haveOpenBLAS {
-		return median(xs), 0
+		return median(xs), 0, 0
 	}
-	return median(xs), median(ys)
+	return median(xs), median(ys), median(rs)
 }
+
+// pause lets OpenBLAS's worker threads go back to sleep.
+const pause = 250 * time.Millisecond
 
 func median(x []float64) float64 {
 	x = slices.Clone(x)
