@@ -37,6 +37,8 @@ type Architecture struct {
 	Tied       bool       `json:"tied"`
 	// Variational: the last encoder layer outputs [mean | log-variance].
 	Variational bool `json:"variational,omitempty"`
+	// Classes of the softmax head (models trained with labels).
+	Classes int `json:"classes,omitempty"`
 }
 
 // modelFile is config.json.
@@ -66,7 +68,7 @@ func (m *Model) Save(dir string) error {
 	if !isFinite(m.Threshold) {
 		return fmt.Errorf("save %s: anomaly threshold is %g", dir, m.Threshold)
 	}
-	arch := Architecture{Kind: "sae", Inputs: n.d, Hidden: n.h, Activation: n.act, Output: out, Tied: n.tied, Variational: n.vae}
+	arch := Architecture{Kind: "sae", Inputs: n.d, Hidden: n.h, Activation: n.act, Output: out, Tied: n.tied, Variational: n.vae, Classes: n.classes()}
 	if n.depth() > 1 {
 		arch.Layers = n.sizes[1:]
 	}
@@ -174,7 +176,10 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := newNet[float32](netSpec{sizes: sizes, act: a.Activation, loss: cfg.Loss, tied: a.Tied, vae: a.Variational})
+	if a.Classes < 0 || a.Classes > 1<<16 {
+		return nil, fmt.Errorf("%s: %d classes is out of range", cfgPath, a.Classes)
+	}
+	n := newNet[float32](netSpec{sizes: sizes, act: a.Activation, loss: cfg.Loss, tied: a.Tied, vae: a.Variational, classes: a.Classes})
 	for _, s := range n.segments() {
 		t, ok := tensors[s.name]
 		if !ok {

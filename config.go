@@ -98,6 +98,16 @@ type Config struct {
 	// N(0, I)) to the loss (the Gaussian decoder for mse, Bernoulli for
 	// bce); encode returns the mean. Default false.
 	Variational bool `json:"variational,omitempty"`
+	// Stacked trains a deep model greedily: each layer first as a one-layer
+	// sparse autoencoder of the previous layer's codes (Epochs each, with
+	// the same penalty, noise and options), then the whole stack jointly on
+	// reconstruction for FinetuneEpochs (default: Epochs). Needs Layers.
+	// Default false.
+	Stacked bool `json:"stacked,omitempty"`
+	// SupervisedEpochs is the length of the supervised phase of a model
+	// trained with labels: a softmax head on the code, trained with the
+	// whole encoder on cross-entropy. Default 0: 20.
+	SupervisedEpochs int `json:"supervised_epochs,omitempty"`
 	// Contractive is the coefficient of the contractive penalty: the mean
 	// squared Frobenius norm of the encoder's Jacobian (layer by layer in a
 	// deep encoder). Default 0.
@@ -224,6 +234,9 @@ func (c Config) withDefaults(d int) Config {
 	if c.Hidden == 0 {
 		c.Hidden = ResolveHidden(d)
 	}
+	if c.SupervisedEpochs == 0 {
+		c.SupervisedEpochs = 20
+	}
 	if c.LR == 0 {
 		switch c.Optimizer {
 		case SGD:
@@ -274,7 +287,19 @@ func (c Config) Validate() error {
 			bad("beta", "must be >= 0, got %g", c.Beta)
 		}
 	}
+	if c.Stacked && len(c.Layers) < 2 {
+		bad("stacked", "needs a deep model: give --layers with two or more widths")
+	}
+	if c.Stacked && c.Optimizer == LBFGS {
+		bad("stacked", "use adam or sgd")
+	}
+	if c.SupervisedEpochs < 0 {
+		bad("supervised-epochs", "must be >= 0, got %d", c.SupervisedEpochs)
+	}
 	if c.Variational {
+		if c.Stacked {
+			bad("variational", "stacked pre-training of a variational model is not supported")
+		}
 		if c.Sparsity != SparsityNone {
 			bad("variational", "the variational code has its own KL term: use --sparsity none (got %s)", c.Sparsity)
 		}

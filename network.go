@@ -33,6 +33,7 @@ type net[T kernels.Float] struct {
 	loss   Loss
 	tied   bool
 	vae    bool // variational: the last encoder layer outputs [mean | log-variance]
+	head   *dense[T] // softmax head on the code (nil without classes)
 	params []T
 	segs   []paramSegment
 	enc    []dense[T]
@@ -84,6 +85,9 @@ type netSpec struct {
 	// vae makes the last encoder layer a Gaussian one: 2h linear outputs,
 	// the mean and the log-variance of the code.
 	vae bool
+	// classes > 0 adds a softmax head on the code: W_head [h,classes],
+	// b_head [classes].
+	classes int
 }
 
 // layout places the tensors of a network.
@@ -111,6 +115,10 @@ func layout(spec netSpec) ([]paramSegment, int) {
 			add(segName("W_dec", m, k), true, in, out)
 		}
 		add(segName("b_dec", m, k), false, out)
+	}
+	if spec.classes > 0 {
+		add("W_head", true, sizes[k], spec.classes)
+		add("b_head", false, spec.classes)
 	}
 	return segs, off
 }
@@ -149,16 +157,30 @@ func newNet[T kernels.Float](spec netSpec) *net[T] {
 		L.b, L.gb = view(segName("b_dec", m, k))
 		n.dec = append(n.dec, L)
 	}
+	if spec.classes > 0 {
+		H := dense[T]{in: n.h, out: spec.classes}
+		H.w, H.gw = view("W_head")
+		H.b, H.gb = view("b_head")
+		n.head = &H
+	}
 	if k == 1 {
 		n.wEnc, n.bEnc, n.wDec, n.bDec = n.enc[0].w, n.enc[0].b, n.dec[0].w, n.dec[0].b
 	}
 	return n
 }
 
+// classes is the number of classes of the softmax head (0 without one).
+func (n *net[T]) classes() int {
+	if n.head == nil {
+		return 0
+	}
+	return n.head.out
+}
+
 func (n *net[T]) segments() []paramSegment { return n.segs }
 
 func (n *net[T]) spec() netSpec {
-	return netSpec{sizes: n.sizes, act: n.act, loss: n.loss, tied: n.tied, vae: n.vae}
+	return netSpec{sizes: n.sizes, act: n.act, loss: n.loss, tied: n.tied, vae: n.vae, classes: n.classes()}
 }
 
 // depth is the number of encoder layers.
@@ -169,7 +191,11 @@ func (n *net[T]) depth() int { return len(n.enc) }
 // mean non-nil and the mse loss, the output bias starts at the data mean so
 // training starts from the best constant reconstruction.
 func (n *net[T]) init(rng *rand.Rand, mean []float32) {
-	for _, ls := range [][]dense[T]{n.enc, n.dec} {
+	layers := [][]dense[T]{n.enc, n.dec}
+	if n.head != nil {
+		layers = append(layers, []dense[T]{*n.head})
+	}
+	for _, ls := range layers {
 		for _, L := range ls {
 			r := math.Sqrt(6 / float64(L.in+L.out+1))
 			for i := range L.w {
@@ -240,9 +266,12 @@ type workspace[T kernels.Float] struct {
 }
 
 func (w *workspace[T]) ensure(n *net[T], rows int) {
-	maxW := 0
+	maxW := n.classes()
 	for _, s := range n.sizes {
 		maxW = max(maxW, s)
+	}
+	for _, L := range n.enc {
+		maxW = max(maxW, L.out) // 2h for a variational code
 	}
 	if len(w.grad) != len(n.params) {
 		w.grad = make([]T, len(n.params))

@@ -153,7 +153,7 @@ func TestGradientCheckDetectsError(t *testing.T) {
 // draws, KL to N(0, I)) against central differences.
 func TestVariationalGradients(t *testing.T) {
 	const rows = 5
-	for _, sizes := range [][]int{{7, 3}, {7, 6, 3}} {
+	for _, sizes := range [][]int{{7, 3}, {5, 4}, {7, 6, 3}} {
 		for _, act := range []Activation{ReLU, Sigmoid, Tanh} {
 			for _, loss := range []Loss{MSE, BCE} {
 				t.Run(fmt.Sprintf("%v/%s/%s", sizes, act, loss), func(t *testing.T) {

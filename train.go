@@ -26,6 +26,16 @@ type History struct {
 	FinetuneFrom int `json:"finetune_from"`
 	// StoppedEarly is set when early stopping ended a phase.
 	StoppedEarly bool `json:"stopped_early"`
+	// SupervisedFrom is the index of the first supervised epoch (models
+	// trained with labels), or 0.
+	SupervisedFrom int `json:"supervised_from,omitempty"`
+	// Pretrain holds, for a stacked model, each layer's greedy
+	// pre-training history.
+	Pretrain []History `json:"pretrain,omitempty"`
+	// Accuracy and ValAccuracy are the final classification accuracies of
+	// a model trained with labels.
+	Accuracy    float64 `json:"accuracy,omitempty"`
+	ValAccuracy float64 `json:"val_accuracy,omitempty"`
 	// BestEpoch is the epoch whose weights were kept (early stopping).
 	BestEpoch int `json:"best_epoch"`
 	// Seconds of training, SamplesPerSecond the rows processed per second.
@@ -56,6 +66,12 @@ type TrainOptions struct {
 	// Val, when non-empty, is the validation data (input units); it
 	// replaces Config.ValSplit.
 	Val Matrix
+	// Labels, when set, are the class labels (0..C-1) of the rows of x:
+	// the model gets a softmax head on its code, trained with the whole
+	// encoder for Config.SupervisedEpochs after the unsupervised phases.
+	Labels []int
+	// ValLabels are the labels of Val (needed with Val and Labels).
+	ValLabels []int
 	// Progress, when set, is called after every step.
 	Progress func(Progress)
 }
@@ -80,6 +96,19 @@ func Train(ctx context.Context, x Matrix, cfg Config, opt TrainOptions) (*Model,
 			return nil, err
 		}
 	}
+	if opt.Labels != nil {
+		if len(opt.Labels) != x.Rows {
+			return nil, fmt.Errorf("labels: %d labels for %d rows", len(opt.Labels), x.Rows)
+		}
+		if opt.Val.Rows > 0 && len(opt.ValLabels) != opt.Val.Rows {
+			return nil, fmt.Errorf("validation labels: %d labels for %d rows", len(opt.ValLabels), opt.Val.Rows)
+		}
+		for i, l := range append(append([]int(nil), opt.Labels...), opt.ValLabels...) {
+			if l < 0 || l > 1<<16 {
+				return nil, fmt.Errorf("labels: label %d is %d; labels must be classes 0, 1, 2, ...", i+1, l)
+			}
+		}
+	}
 	kernels.SetThreads(cfg.Threads)
 	t := newTrainer(x, cfg, opt)
 	if err := t.prepare(); err != nil {
@@ -99,6 +128,9 @@ type trainer struct {
 	nz         *Normalizer
 	train, val Matrix // scaled
 	valRaw     Matrix // validation rows in input units
+	trainY     []int32 // labels of train (supervised training)
+	valY       []int32
+	classes    int
 	net        *net[float32]
 	w          workspace[float32]
 	hist       History
@@ -145,10 +177,32 @@ func (t *trainer) prepare() error {
 	} else if t.opt.Val.Rows > 0 {
 		t.val = Matrix{Rows: t.opt.Val.Rows, Cols: d, Data: append([]float32(nil), t.opt.Val.Data...)}
 	}
+	if y := t.opt.Labels; y != nil {
+		for _, r := range trainIdx {
+			t.trainY = append(t.trainY, int32(y[r]))
+			t.classes = max(t.classes, y[r]+1)
+		}
+		if nVal > 0 {
+			for _, r := range idx[x.Rows-nVal:] {
+				t.valY = append(t.valY, int32(y[r]))
+			}
+		} else {
+			for _, l := range t.opt.ValLabels {
+				t.valY = append(t.valY, int32(l))
+			}
+		}
+		for _, l := range t.valY {
+			t.classes = max(t.classes, int(l)+1)
+		}
+		t.classes = max(t.classes, 2)
+	}
 	t.valRaw = Matrix{Rows: t.val.Rows, Cols: d, Data: append([]float32(nil), t.val.Data...)}
 	cfg.Normalize = ResolveNormalize(cfg.Normalize, t.train, cfg.Loss)
 	if cfg.Epochs == 0 {
 		cfg.Epochs = cfg.ResolveEpochs(t.train.Rows)
+	}
+	if cfg.Stacked && cfg.FinetuneEpochs == 0 {
+		cfg.FinetuneEpochs = cfg.Epochs
 	}
 	t.cfg = cfg
 	t.nz = FitNormalizer(cfg.Normalize, t.train)
@@ -168,7 +222,9 @@ func (t *trainer) prepare() error {
 	if ns, _ := parseNoise(cfg.Noise); ns.kind != "" {
 		t.noise = newCorrupter(ns, t.train)
 	}
-	t.net = newNet[float32](cfg.netSpec(d))
+	spec := cfg.netSpec(d)
+	spec.classes = t.classes
+	t.net = newNet[float32](spec)
 	mean := make([]float32, d)
 	for i := 0; i < t.train.Rows; i++ {
 		kernels.Axpy(1, t.train.Row(i), mean)
@@ -187,15 +243,31 @@ func (t *trainer) penalty(finetune bool) penalty {
 
 func (t *trainer) run(ctx context.Context) error {
 	t.start = time.Now()
+	sparse := t.cfg.Epochs
+	if t.cfg.Stacked {
+		sparse = 0 // replaced by greedy layer-wise pre-training
+	}
+	supervised := 0
+	if t.classes > 0 {
+		supervised = t.cfg.SupervisedEpochs
+	}
 	phases := []struct {
 		finetune bool
 		epochs   int
-	}{{false, t.cfg.Epochs}, {true, t.cfg.FinetuneEpochs}}
+	}{{false, sparse}, {true, t.cfg.FinetuneEpochs}}
+	per := (t.train.Rows + t.cfg.Batch - 1) / t.cfg.Batch
 	if t.cfg.Optimizer == LBFGS {
-		t.steps = t.cfg.Epochs + t.cfg.FinetuneEpochs
+		t.steps = sparse + t.cfg.FinetuneEpochs + supervised*per
 	} else {
-		per := (t.train.Rows + t.cfg.Batch - 1) / t.cfg.Batch
-		t.steps = per * (t.cfg.Epochs + t.cfg.FinetuneEpochs)
+		t.steps = per * (sparse + t.cfg.FinetuneEpochs + supervised)
+	}
+	if t.cfg.Stacked {
+		t.steps += t.net.depth() * t.cfg.Epochs * per
+	}
+	if t.cfg.Stacked {
+		if err := t.pretrain(ctx); err != nil {
+			return err
+		}
 	}
 	for _, ph := range phases {
 		if ph.epochs == 0 {
@@ -216,6 +288,12 @@ func (t *trainer) run(ctx context.Context) error {
 		}
 		if t.best != nil {
 			copy(t.net.params, t.best)
+		}
+	}
+	if supervised > 0 {
+		t.hist.SupervisedFrom = t.hist.Epochs
+		if err := t.runSupervised(ctx, supervised); err != nil {
+			return err
 		}
 	}
 	t.hist.Seconds = time.Since(t.start).Seconds()

@@ -105,6 +105,9 @@ func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sa
 		if p, ok := o["plot"]; ok {
 			fmt.Fprintf(e.stdout, "wrote %s\n", p)
 		}
+		if a, ok := o["accuracy"]; ok {
+			fmt.Fprintf(e.stdout, "accuracy %.4f\n", a)
+		}
 		if p, ok := o["psnr"]; ok {
 			fmt.Fprintf(e.stdout, "PSNR against the clean data: %.2f dB (the input: %.2f dB, gain %+.2f dB)\n", p, o["psnr_input"], o["psnr_gain"])
 		}

@@ -441,3 +441,30 @@ func TestVariationalGenerateAndEval(t *testing.T) {
 		t.Errorf("generate from a plain model: exit %d, %q", code, stderr)
 	}
 }
+
+func TestStackedPredict(t *testing.T) {
+	dir := t.TempDir()
+	x, y := writeData(t, dir) // labels 0/1: the last rows are the odd ones
+	model := filepath.Join(dir, "clf")
+	out, stderr, code := saeRun(t, "train", "--data", x, "--labels", y, "--out", model, "--layers", "6,3", "--stacked",
+		"--activation", "relu", "--sparsity", "l1", "--epochs", "2", "--supervised-epochs", "5", "--json")
+	if code != 0 {
+		t.Fatalf("train --stacked --labels: %s", stderr)
+	}
+	requireKeys(t, "train --labels", lastJSON(t, out), "accuracy", "val_accuracy")
+	probs := filepath.Join(dir, "p.csv")
+	out, stderr, code = saeRun(t, "predict", "--model", model, "--data", x, "--labels", y, "--out", probs, "--json")
+	if code != 0 {
+		t.Fatalf("predict: %s", stderr)
+	}
+	if a := lastJSON(t, out)["accuracy"].(float64); a < 0.9 {
+		t.Errorf("accuracy %g", a)
+	}
+	p, err := data.Load(probs, data.Options{})
+	if err != nil || p.Rows != 300 || p.Cols != 2 {
+		t.Fatalf("probabilities: %v %v", p, err)
+	}
+	if _, _, code := saeRun(t, "train", "--data", x, "--out", filepath.Join(dir, "s"), "--stacked", "--hidden", "3"); code != 2 {
+		t.Errorf("--stacked without --layers: exit %d, want 2", code)
+	}
+}

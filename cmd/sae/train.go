@@ -11,6 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/sae-go/sae"
+	"github.com/sae-go/sae/internal/data"
 )
 
 func init() {
@@ -26,6 +27,7 @@ func init() {
 			"sae train --data images.npy --out denoiser --noise gaussian:0.3 --activation relu --sparsity l1",
 			"sae train --data images.npy --out deep --layers 512,128 --activation relu --sparsity l1",
 			"sae train --data images.npy --out vae --variational --layers 256,16 --activation relu --loss bce",
+			"sae train --data x.npy --labels y.npy --out clf --layers 256,128 --stacked --activation relu --sparsity l1",
 		},
 		setup: setupTrain,
 	})
@@ -56,6 +58,11 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Float64Var(&cfg.WeightDecay, "weight-decay", cfg.WeightDecay, "`lambda` of lambda/2*||W||^2 on the weights")
 	fs.Var(textFlag[sae.Loss]{&cfg.Loss}, "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])")
 	fs.BoolVar(&cfg.Tied, "tied", false, "tie the decoder to the encoder (W_dec = W_enc^T)")
+	var labelsPath, valLabelsPath string
+	fs.BoolVar(&cfg.Stacked, "stacked", false, "greedy layer-wise pre-training of a deep model (--layers), then joint fine-tuning (--finetune-epochs, default --epochs)")
+	fs.StringVar(&labelsPath, "labels", "", "class labels `file` of --data: adds a softmax head trained with the encoder (then 'sae predict')")
+	fs.StringVar(&valLabelsPath, "val-labels", "", "class labels `file` of --val")
+	fs.IntVar(&cfg.SupervisedEpochs, "supervised-epochs", 0, "`N` epochs of supervised training with --labels (default 20)")
 	fs.BoolVar(&cfg.Variational, "variational", false, "variational autoencoder: Gaussian code (mean, log-variance), KL to N(0, I); implies --sparsity none")
 	fs.Float64Var(&cfg.Contractive, "contractive", 0, "contractive penalty `coef`ficient on the encoder Jacobian's squared Frobenius norm")
 	fs.StringVar(&cfg.Noise, "noise", "", "denoising: corrupt each batch with gaussian:S, mask:P or saltpepper:P and learn to undo it")
@@ -92,6 +99,14 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 			return err
 		}
 		var opt sae.TrainOptions
+		if labelsPath != "" {
+			if opt.Labels, err = data.LoadLabels(labelsPath); err != nil {
+				return err
+			}
+			if len(opt.Labels) != x.Rows {
+				return fmt.Errorf("%s: %d labels for %d rows of %s", labelsPath, len(opt.Labels), x.Rows, dataPath)
+			}
+		}
 		if valPath != "" {
 			v, err := loadMatrix(valPath, key)
 			if err != nil {
@@ -101,6 +116,17 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 				return fmt.Errorf("%s: rows have %d values, the training data %d", valPath, v.Cols, x.Cols)
 			}
 			opt.Val = v
+			if labelsPath != "" {
+				if valLabelsPath == "" {
+					return usagef("--val with --labels needs --val-labels")
+				}
+				if opt.ValLabels, err = data.LoadLabels(valLabelsPath); err != nil {
+					return err
+				}
+				if len(opt.ValLabels) != v.Rows {
+					return fmt.Errorf("%s: %d labels for %d rows of %s", valLabelsPath, len(opt.ValLabels), v.Rows, valPath)
+				}
+			}
 		}
 		var bar *progressbar.ProgressBar
 		lastVal := math.NaN()
@@ -162,10 +188,16 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 			o["eval_on"] = evalOn
 			o["model"] = out
 			o["peak_rss_mib"] = peakRSSMiB()
+			if m.Classes() > 0 {
+				o["accuracy"], o["val_accuracy"] = h.Accuracy, h.ValAccuracy
+			}
 			return printJSON(e.stdout, o)
 		}
 		fmt.Fprintf(e.stdout, "trained %s on %d rows in %.1fs (%d epochs%s, %.0f samples/s)\n", m, h.TrainRows, h.Seconds, h.Epochs, map[bool]string{true: ", stopped early", false: ""}[h.StoppedEarly], h.SamplesPerSecond)
 		fmt.Fprintf(e.stdout, "final loss %.5g; on %s data: mse %.5g  fvu %.4f  l0 %.2f  mean activation %.4f  dead %.1f%%\n", h.FinalLoss, evalOn, mt.MSE, mt.FVU, mt.L0, mt.MeanActivation, 100*mt.DeadFraction)
+		if m.Classes() > 0 {
+			fmt.Fprintf(e.stdout, "classifier: accuracy %.4f on the training rows, %.4f on the validation rows\n", h.Accuracy, h.ValAccuracy)
+		}
 		fmt.Fprintf(e.stdout, "wrote %s\n", out)
 		return nil
 	}
