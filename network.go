@@ -32,7 +32,7 @@ type net[T kernels.Float] struct {
 	act    Activation
 	loss   Loss
 	tied   bool
-	vae    bool // variational: the last encoder layer outputs [mean | log-variance]
+	vae    bool      // variational: the last encoder layer outputs [mean | log-variance]
 	head   *dense[T] // softmax head on the code (nil without classes)
 	params []T
 	segs   []paramSegment

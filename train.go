@@ -126,8 +126,8 @@ type trainer struct {
 	raw        Matrix
 	rng        *rand.Rand
 	nz         *Normalizer
-	train, val Matrix // scaled
-	valRaw     Matrix // validation rows in input units
+	train, val Matrix  // scaled
+	valRaw     Matrix  // validation rows in input units
 	trainY     []int32 // labels of train (supervised training)
 	valY       []int32
 	classes    int
