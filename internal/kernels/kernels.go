@@ -7,6 +7,13 @@
 // model code for gradient checks against finite differences.
 //
 // Misuse (slices too short for the given shapes) panics, as in gonum.
+//
+// Contents: Gemm (sgemm.go: a packed, blocked driver over a register-tiled
+// micro-kernel, AVX-512 or AVX2 assembly on amd64 chosen at run time, plain
+// Go under the noasm tag and elsewhere; parallel over Threads() cores with a
+// persistent worker pool); vector operations (vec.go); BiasAct and ActGrad
+// (activation.go); AdamUpdate (adam.go); TopK (topk.go). None of them
+// allocates once its buffers exist.
 package kernels
 
 // Float is the element type of every kernel.
