@@ -139,7 +139,8 @@ type Config struct {
 	Batch int `json:"batch"`
 	// Epochs of sparse training (iterations for lbfgs). Default 0: enough
 	// epochs for about 3000 optimiser steps, within [20, 200] (lbfgs: 400
-	// iterations); see ResolveEpochs.
+	// iterations); see ResolveEpochs. -1 skips the phase: with labels, the
+	// network is then trained as a classifier from random initialisation.
 	Epochs int `json:"epochs"`
 	// FinetuneEpochs of reconstruction-only training after the sparse
 	// phase: the sparsity penalty is switched off, weight decay stays.
@@ -346,8 +347,11 @@ func (c Config) Validate() error {
 	if c.Batch < 1 {
 		bad("batch", "must be >= 1, got %d", c.Batch)
 	}
-	if c.Epochs < 0 {
-		bad("epochs", "must be >= 0, got %d", c.Epochs)
+	if c.Epochs < -1 {
+		bad("epochs", "must be >= -1, got %d", c.Epochs)
+	}
+	if c.Epochs == -1 && c.Stacked {
+		bad("epochs", "-1 (no unsupervised phase) contradicts --stacked")
 	}
 	if c.FinetuneEpochs < 0 {
 		bad("finetune-epochs", "must be >= 0, got %d", c.FinetuneEpochs)

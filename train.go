@@ -243,7 +243,7 @@ func (t *trainer) penalty(finetune bool) penalty {
 
 func (t *trainer) run(ctx context.Context) error {
 	t.start = time.Now()
-	sparse := t.cfg.Epochs
+	sparse := max(t.cfg.Epochs, 0)
 	if t.cfg.Stacked {
 		sparse = 0 // replaced by greedy layer-wise pre-training
 	}

@@ -70,7 +70,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Float64Var(&cfg.LR, "lr", 0, "peak learning `rate` (default 1e-3 adam, 0.1 sgd)")
 	fs.Float64Var(&cfg.Momentum, "momentum", cfg.Momentum, "sgd `momentum`")
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "mini-batch `size`")
-	fs.IntVar(&cfg.Epochs, "epochs", 0, "`N` epochs of sparse training (default: about 3000 steps, within [20, 200]; lbfgs: iterations, default 400)")
+	fs.IntVar(&cfg.Epochs, "epochs", 0, "`N` epochs of sparse training (default: about 3000 steps, within [20, 200]; lbfgs: iterations, default 400; -1: none, e.g. a classifier from random initialisation with --labels)")
 	fs.IntVar(&cfg.FinetuneEpochs, "finetune-epochs", 0, "`N` reconstruction-only epochs after sparse training")
 	fs.Float64Var(&cfg.Warmup, "warmup", cfg.Warmup, "`fraction` of steps for linear learning-rate warm-up")
 	fs.StringVar(&cfg.Decay, "decay", cfg.Decay, "learning-rate `schedule` after warm-up: cosine, linear or none")
