@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // TopK selects the k largest entries of every row of the rows x n matrix a
 // (row-major, leading dimension n): for row i, idx[i*k:(i+1)*k] receives
 // their column indices and val[i*k:(i+1)*k] their values, largest first, ties
@@ -16,6 +18,10 @@ func TopK[T Float](a []T, rows, n, k int, idx []int32, val []T) {
 	idx = idx[:rows*k]
 	val = val[:rows*k]
 	if k == 0 {
+		return
+	}
+	if a32, ok := any(a).([]float32); ok {
+		topK32(a32, rows, n, k, idx, any(val).([]float32))
 		return
 	}
 	for i := 0; i < rows; i++ {
@@ -76,4 +82,87 @@ func siftDown[T Float](v []T, x []int32, j int) {
 		x[j], x[c] = x[c], x[j]
 		j = c
 	}
+}
+
+// topK32 is TopK for float32 with a heap of packed keys: the value's bits
+// made order-preserving as an unsigned integer in the high half and the
+// complemented index in the low half, so that one integer compare orders
+// by value and then by smaller index.
+func topK32(a []float32, rows, n, k int, idx []int32, val []float32) {
+	var local [64]uint64
+	heap := local[:0]
+	if k > len(local) {
+		heap = make([]uint64, k)
+	}
+	heap = heap[:k]
+	for i := 0; i < rows; i++ {
+		r := a[i*n : i*n+n]
+		for j := 0; j < k; j++ {
+			heap[j] = topKey(r[j], j)
+			siftUp64(heap, j)
+		}
+		low := uint32(heap[0] >> 32)
+		for j := k; j < n; j++ {
+			if ord32(r[j]) > low {
+				heap[0] = topKey(r[j], j)
+				siftDown64(heap)
+				low = uint32(heap[0] >> 32)
+			}
+		}
+		// Largest first: pop the smallest to the end.
+		for end := k - 1; end > 0; end-- {
+			heap[0], heap[end] = heap[end], heap[0]
+			siftDown64(heap[:end])
+		}
+		for j, key := range heap {
+			x := ^int32(uint32(key))
+			idx[i*k+j] = x
+			val[i*k+j] = r[x]
+		}
+	}
+}
+
+// ord32 maps float32 bits to a uint32 with the same order (for non-NaN).
+func ord32(x float32) uint32 {
+	u := math.Float32bits(x)
+	if u>>31 != 0 {
+		return ^u
+	}
+	return u | 1<<31
+}
+
+func topKey(x float32, j int) uint64 {
+	return uint64(ord32(x))<<32 | uint64(^uint32(j))
+}
+
+func siftUp64(h []uint64, j int) {
+	for j > 0 {
+		p := (j - 1) / 2
+		if h[j] >= h[p] {
+			return
+		}
+		h[j], h[p] = h[p], h[j]
+		j = p
+	}
+}
+
+func siftDown64(h []uint64) {
+	n := len(h)
+	j := 0
+	x := h[0]
+	for {
+		c := 2*j + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && h[c+1] < h[c] {
+			c++
+		}
+		if h[c] >= x {
+			break
+		}
+		h[j] = h[c]
+		j = c
+	}
+	h[j] = x
 }
