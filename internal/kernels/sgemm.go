@@ -18,11 +18,17 @@ import (
 //	        micro-kernel: C[ir,jr] = alpha*Ap*Bp + beta*C[ir,jr]
 //
 // Packing is the only place the transposes show: afterwards every layout
-// runs the same micro-kernel on contiguous panels. Tiles that stick out of C
-// go through a small temporary. Participants synchronise with a spin barrier
-// between packing B and using it.
+// runs the same micro-kernel on contiguous panels, and the packing routines
+// read each source in its own contiguous order. Tiles that stick out of C
+// use an edge variant of the kernel or go through a small temporary.
+//
+// Parallel work: all participants pack B together, then take (row block,
+// column chunk) items from an atomic counter. When M has too few row blocks
+// to keep every core busy (batch-sized products), A is packed whole next to
+// B and the columns are split instead. The (jc, pc) blocks are pipelined over
+// two pack buffers, so there is one barrier per block.
 
-var (
+const (
 	gemmKC = 512  // depth of a packed block
 	gemmMC = 192  // rows of a packed A block
 	gemmNC = 4096 // columns of a packed B block
@@ -31,9 +37,6 @@ var (
 
 	// Largest A panel (floats) packed whole and shared by all participants.
 	gemmSharedA = 1 << 20
-)
-
-const (
 
 	// Problems with fewer multiply-adds than this run the plain loops.
 	gemmSmall = 8 * 8 * 8
