@@ -62,14 +62,17 @@ type edgeKernel struct {
 	fn         func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 }
 
-// edge returns the variant for a rows x cols tile, or nil.
-func (k *microKernel) edge(rows, cols int) func(kc int, a, b, c *float32, ldc int, alpha, beta float32) {
+// edge returns the cheapest kernel covering a rows x cols tile, and whether
+// it covers exactly that tile (so that it can write C in place).
+func (k *microKernel) edge(rows, cols int) (fn func(kc int, a, b, c *float32, ldc int, alpha, beta float32), exact bool) {
+	fn, area := k.fn, k.mr*k.nr
 	for _, e := range k.edges {
-		if e.rows == rows && e.cols == cols {
-			return e.fn
+		if e.rows >= rows && e.cols >= cols && e.rows*e.cols < area {
+			fn, area = e.fn, e.rows*e.cols
+			exact = e.rows == rows && e.cols == cols
 		}
 	}
-	return nil
+	return fn, exact
 }
 
 // sgemmPacked is the float32 GEMM on kern with up to nt participants. The
@@ -363,13 +366,14 @@ func (j *sgemmJob) macro(ws *sgemmWorker, apk, bpk []float32, i0, mc, jc, nc, jr
 				fn(kc, &ap[0], &bp[0], &ct[0], ldc, alpha, beta)
 				continue
 			}
-			if f := j.kern.edge(nrows, ncols); f != nil {
+			f, exact := j.kern.edge(nrows, ncols)
+			if exact {
 				ct := c[row*ldc+col : (row+nrows-1)*ldc+col+ncols]
 				f(kc, &ap[0], &bp[0], &ct[0], ldc, alpha, beta)
 				continue
 			}
 			t := ws.tmp
-			fn(kc, &ap[0], &bp[0], &t[0], nr, alpha, 0)
+			f(kc, &ap[0], &bp[0], &t[0], nr, alpha, 0)
 			for i := 0; i < nrows; i++ {
 				cr := c[(row+i)*ldc+col : (row+i)*ldc+col+ncols]
 				tr := t[i*nr : i*nr+ncols]
