@@ -33,7 +33,7 @@ const (
 	gemmMC = 192  // rows of a packed A block
 	gemmNC = 4096 // columns of a packed B block
 
-	gemmItems = 4 // work items per participant wanted for balance
+	gemmItems = 8 // work items per participant wanted for balance
 
 	// Largest A panel (floats) packed whole and shared by all participants.
 	gemmSharedA = 1 << 20
