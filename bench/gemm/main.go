@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sae-go/sae/internal/kernels"
@@ -43,6 +44,7 @@ var shapes = []shape{
 func main() {
 	threads := flag.Int("threads", runtime.GOMAXPROCS(0), "threads for both libraries")
 	reps := flag.Int("reps", 11, "timed rounds per shape (one sample of each library per round)")
+	only := flag.String("shapes", "", "time only the shapes whose name contains this")
 	flag.Parse()
 
 	kernels.SetThreads(*threads)
@@ -54,6 +56,9 @@ func main() {
 	fmt.Printf("| %-26s | %8s | %8s | %6s | %6s |\n", "C = op(A) . op(B)", "ours", "OpenBLAS", "ratio", "paired")
 	fmt.Printf("|%s|%s|%s|%s|%s|\n", "----------------------------", "---------:", "---------:", "-------:", "-------:")
 	for _, s := range shapes {
+		if !strings.Contains(s.name, *only) {
+			continue
+		}
 		ours, ref, ratio := run(s, *reps)
 		if haveOpenBLAS {
 			fmt.Printf("| %-26s | %8.1f | %8.1f | %6.3f | %6.3f |\n", s.name, ours, ref, ours/ref, ratio)

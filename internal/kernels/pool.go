@@ -28,8 +28,37 @@ type poolJob interface {
 
 const (
 	workerSpin  = 200 * time.Microsecond // idle spinning before parking
-	barrierSpin = 100 * time.Microsecond // spinning in a barrier before sleeping
+	barrierSpin = 200 * time.Microsecond // spinning in a barrier before sleeping
+	busySpin    = 5 * time.Microsecond   // pure spinning, before yielding the core
 )
+
+// spinner paces a spin-wait: pure spinning at first, then a sched_yield on
+// every check, and done once limit has passed.
+type spinner struct {
+	start time.Time
+	i     int
+	yield bool
+}
+
+// wait is called once per failed check; it reports false when the waiter
+// should stop spinning and sleep.
+func (s *spinner) wait(limit time.Duration) bool {
+	s.i++
+	if s.yield {
+		osYield()
+		return s.i%16 != 0 || time.Since(s.start) < limit
+	}
+	if s.i%64 != 0 {
+		return true
+	}
+	if s.start.IsZero() {
+		s.start = time.Now()
+		return true
+	}
+	d := time.Since(s.start)
+	s.yield = d > busySpin
+	return d < limit
+}
 
 const (
 	workerParked   = iota // blocked on ch, or about to be
@@ -80,9 +109,9 @@ func parallel(nt int, job poolJob) {
 func (pw *poolWorker) loop() {
 	for {
 		pw.state.Store(workerSpinning)
-		start := time.Now()
-		for i := 1; !pw.ready.Load(); i++ {
-			if i%256 == 0 && time.Since(start) > workerSpin {
+		var sp spinner
+		for !pw.ready.Load() {
+			if !sp.wait(workerSpin) {
 				if pw.state.CompareAndSwap(workerSpinning, workerParked) {
 					t := <-pw.ch
 					pw.state.Store(workerClaimed)
@@ -135,9 +164,9 @@ func (b *spinBarrier) wait(c1, c2 *atomic.Int64) {
 		b.mu.Unlock()
 		return
 	}
-	start := time.Now()
-	for i := 1; b.gen.Load() == g; i++ {
-		if i%256 == 0 && time.Since(start) > barrierSpin {
+	var sp spinner
+	for b.gen.Load() == g {
+		if !sp.wait(barrierSpin) {
 			break
 		}
 	}
@@ -175,9 +204,9 @@ func (c *completion) done() {
 }
 
 func (c *completion) wait() {
-	start := time.Now()
-	for i := 1; c.pending.Load() > 0; i++ {
-		if i%256 == 0 && time.Since(start) > barrierSpin {
+	var sp spinner
+	for c.pending.Load() > 0 {
+		if !sp.wait(barrierSpin) {
 			break
 		}
 	}
