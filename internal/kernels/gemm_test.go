@@ -443,3 +443,35 @@ func TestGemmNoAlloc(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmConcurrent runs products from several goroutines at once: they
+// share the worker pool and must neither deadlock nor mix up their work.
+func TestGemmConcurrent(t *testing.T) {
+	defer SetThreads(Threads())
+	SetThreads(2)
+	s := gemmShape{"", false, true, 150, 170, 300}
+	a, lda, b, ldb, _ := benchOperands(s)
+	want := make([]float32, s.m*s.n)
+	gemmRef(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, want, s.n)
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			c := make([]float32, s.m*s.n)
+			for it := 0; it < 30; it++ {
+				Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n)
+				for i := range c {
+					if d := c[i] - want[i]; d > 1e-3 || d < -1e-3 {
+						errs <- fmt.Errorf("c[%d] = %g, want %g", i, c[i], want[i])
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -27,9 +27,9 @@ type poolJob interface {
 }
 
 const (
-	workerSpin  = 200 * time.Microsecond // idle spinning before parking
-	barrierSpin = 200 * time.Microsecond // spinning in a barrier before sleeping
-	busySpin    = 5 * time.Microsecond   // pure spinning, before yielding the core
+	workerSpin  = time.Millisecond     // idle spinning before parking
+	barrierSpin = time.Millisecond     // spinning in a barrier before sleeping
+	busySpin    = 5 * time.Microsecond // pure spinning, before yielding the core
 )
 
 // spinner paces a spin-wait: pure spinning at first, then a sched_yield on
