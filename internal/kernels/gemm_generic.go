@@ -22,3 +22,7 @@ func packRunsFast(dst, src []float32, ld, kc, w, panels int) int { return 0 }
 const hasAVX512 = false
 
 func biasActAVX512(x, bias *float32, n int, tail uint16, act int) { panic("unreachable") }
+
+func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps float32) {
+	panic("unreachable")
+}

@@ -447,6 +447,63 @@ func genBiasAct() {
 	p("")
 }
 
+// genAdam emits adamAVX512, one Adam step on n floats, 16 at a time and the
+// last n%16 under the mask tail:
+//
+//	m = b1*m + c1*g;  v = b2*v + c2*g*g;  p -= step*m / (sqrt(v*ibc2) + eps)
+func genAdam() {
+	p("// func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps float32)")
+	p("TEXT ·adamAVX512(SB), NOSPLIT, $0-72")
+	p("\tMOVQ p+0(FP), DI")
+	p("\tMOVQ grad+8(FP), SI")
+	p("\tMOVQ m+16(FP), R8")
+	p("\tMOVQ v+24(FP), R9")
+	p("\tMOVQ n+32(FP), CX")
+	p("\tSHRQ $4, CX")
+	p("\tMOVWLZX tail+40(FP), AX")
+	p("\tKMOVW AX, K1")
+	for i, name := range []string{"step", "b1", "c1", "b2", "c2", "ibc2", "eps"} {
+		p("\tVBROADCASTSS %s+%d(FP), Z%d", name, 44+4*i, 16+i)
+	}
+	body := func(k string) {
+		p("\tVMOVUPS (SI), %sZ0", k)   // g
+		p("\tVMOVUPS (R8), %sZ1", k)   // m
+		p("\tVMOVUPS (R9), %sZ2", k)   // v
+		p("\tVMOVUPS (DI), %sZ3", k)   // p
+		p("\tVMULPS Z17, Z1, Z1")      // b1*m
+		p("\tVFMADD231PS Z18, Z0, Z1") // + c1*g
+		p("\tVMULPS Z0, Z0, Z4")       // g*g
+		p("\tVMULPS Z19, Z2, Z2")      // b2*v
+		p("\tVFMADD231PS Z20, Z4, Z2") // + c2*g*g
+		p("\tVMULPS Z21, Z2, Z5")      // v*ibc2
+		p("\tVSQRTPS Z5, Z5")
+		p("\tVADDPS Z22, Z5, Z5") // + eps
+		p("\tVMULPS Z16, Z1, Z6") // step*m
+		p("\tVDIVPS Z5, Z6, Z6")
+		p("\tVSUBPS Z6, Z3, Z3")
+		p("\tVMOVUPS Z1, %s(R8)", k)
+		p("\tVMOVUPS Z2, %s(R9)", k)
+		p("\tVMOVUPS Z3, %s(DI)", k)
+	}
+	p("\tTESTQ CX, CX")
+	p("\tJZ adam_tail")
+	p("adam_loop:")
+	body("")
+	for _, r := range []string{"DI", "SI", "R8", "R9"} {
+		p("\tADDQ $64, %s", r)
+	}
+	p("\tDECQ CX")
+	p("\tJNZ adam_loop")
+	p("adam_tail:")
+	p("\tTESTW AX, AX")
+	p("\tJZ adam_done")
+	body("K1, ")
+	p("adam_done:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
 func log2(n int) int {
 	l := 0
 	for 1<<l < n {
@@ -475,6 +532,7 @@ func main() {
 	genTranspose()
 	genRuns()
 	genBiasAct()
+	genAdam()
 	if err := os.WriteFile("sgemm_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -214,7 +214,9 @@ func TestActGrad(t *testing.T) {
 
 func TestAdamUpdate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
-	for _, n := range vecSizes {
+	defer SetThreads(Threads())
+	SetThreads(2)
+	for _, n := range append(vecSizes, 3*adamPerThread+5) {
 		p, checkP := guarded(t, rng, n, 1)
 		g, _ := guarded(t, rng, n, 0.1)
 		m, checkM := guarded(t, rng, n, 0.01)
