@@ -31,7 +31,7 @@ import (
 const (
 	gemmKC = 512  // depth of a packed block
 	gemmMC = 192  // rows of a packed A block
-	gemmNC = 4096 // columns of a packed B block
+	gemmNC = 1024 // columns of a packed B block: with KC, 2 MB, one core's L2
 
 	gemmItems = 8 // work items per participant wanted for balance
 
