@@ -509,19 +509,31 @@ func (n *net[T]) encoderBackward(w *workspace[T], x, dcode []T, rows int, g []T,
 }
 
 // addDecay adds lambda/2 * ||W||^2 over the weight matrices to the objective
-// and lambda * W to grad; it returns the added loss.
+// and lambda * W to grad, in one pass; it returns the added loss.
 func (n *net[T]) addDecay(grad []T, lambda float64) float64 {
 	if lambda == 0 {
 		return 0
 	}
 	var s float64
+	l := T(lambda)
 	for _, seg := range n.segs {
 		if !seg.weight {
 			continue
 		}
 		p := n.params[seg.off : seg.off+seg.size()]
-		s += kernels.SumSq(p)
-		kernels.Axpy(T(lambda), p, grad[seg.off:seg.off+seg.size()])
+		g := grad[seg.off : seg.off+seg.size()]
+		g = g[:len(p)]
+		// Blocks of 256 keep the float32 partial sums accurate.
+		for lo := 0; lo < len(p); lo += 256 {
+			pb := p[lo:min(lo+256, len(p))]
+			gb := g[lo : lo+len(pb)]
+			var part T
+			for i, v := range pb {
+				part += v * v
+				gb[i] += l * v
+			}
+			s += float64(part)
+		}
 	}
 	return 0.5 * lambda * s
 }
