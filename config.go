@@ -146,11 +146,13 @@ type Config struct {
 	// phase: the sparsity penalty is switched off, weight decay stays.
 	// Default 0.
 	FinetuneEpochs int `json:"finetune_epochs"`
-	// Warmup is the fraction of all steps over which the learning rate
-	// rises linearly from 0 to LR. Default 0.02.
+	// Warmup is the fraction of each phase's steps (sparse training,
+	// fine-tuning, supervised training) over which the learning rate rises
+	// linearly from 0 to LR. Default 0.02.
 	Warmup float64 `json:"warmup"`
-	// Decay is the learning-rate schedule after warm-up: "cosine" (to 10%
-	// of LR at the last step), "linear" (to 0) or "none". Default cosine.
+	// Decay is the learning-rate schedule after warm-up, to the end of each
+	// phase: "cosine" (to 10% of LR at the last step), "linear" (to 0) or
+	// "none". Default cosine.
 	Decay string `json:"decay"`
 	// ClipNorm rescales the gradient when its global L2 norm exceeds it;
 	// 0 turns clipping off. Default 0.

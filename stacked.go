@@ -149,7 +149,10 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	d, n, c := t.train.Cols, t.train.Rows, t.classes
 	opt := newAdam(len(t.net.params))
 	bs := min(cfg.Batch, n)
-	warm := int(cfg.Warmup * float64(t.steps))
+	// Each phase has its own schedule: warm-up, then decay to its end.
+	phaseSteps := epochs * ((n + bs - 1) / bs)
+	warm := int(cfg.Warmup * float64(phaseSteps))
+	phaseStep := 0
 	xb := make([]float32, bs*d)
 	yb := make([]int32, bs)
 	probs := make([]float32, max(bs, inferChunk)*c)
@@ -178,7 +181,8 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 			if !isFinite(loss) || !isFinite(gnorm) {
 				return fmt.Errorf("%w in supervised epoch %d: loss %g; lower --lr or set --clip", ErrDiverged, epoch, loss)
 			}
-			opt.step(t.net.params, t.w.grad, lrAt(cfg.LR, t.step, t.steps, warm, cfg.Decay))
+			opt.step(t.net.params, t.w.grad, lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay))
+			phaseStep++
 			t.step++
 			t.samples += rows
 			sum += loss * float64(rows)

@@ -354,8 +354,11 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 		opt = newAdam(len(p))
 	}
 	pen := t.penalty(finetune)
-	warm := int(cfg.Warmup * float64(t.steps))
 	bs := min(cfg.Batch, n)
+	// Each phase has its own schedule: warm-up, then decay to its end.
+	phaseSteps := epochs * ((n + bs - 1) / bs)
+	warm := int(cfg.Warmup * float64(phaseSteps))
+	phaseStep := 0
 	if len(t.xb) < bs*d {
 		t.xb = make([]float32, bs*d)
 	}
@@ -399,7 +402,8 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 			if !isFinite(loss) || !isFinite(gnorm) {
 				return fmt.Errorf("%w at epoch %d step %d: loss %g, gradient norm %g; lower --lr or set --clip", ErrDiverged, t.hist.Epochs+1, t.step+1, loss, gnorm)
 			}
-			opt.step(p, t.w.grad, lrAt(cfg.LR, t.step, t.steps, warm, cfg.Decay))
+			opt.step(p, t.w.grad, lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay))
+			phaseStep++
 			t.step++
 			t.samples += rows
 			sum += loss * float64(rows)
