@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/sae-go/sae/internal/kernels"
@@ -45,14 +46,23 @@ func main() {
 	threads := flag.Int("threads", runtime.GOMAXPROCS(0), "threads for both libraries")
 	reps := flag.Int("reps", 11, "timed rounds per shape (one sample of each library per round)")
 	only := flag.String("shapes", "", "time only the shapes whose name contains this")
+	clock := flag.String("clock", "wall", "wall: elapsed time; cpu: the process's CPU time (a steadier\nmeasure of efficiency on a busy machine, meaningful at 1 thread)")
 	flag.Parse()
 
+	switch *clock {
+	case "wall":
+	case "cpu":
+		now = cpuTime
+	default:
+		fmt.Fprintln(os.Stderr, "gemm: -clock must be wall or cpu")
+		os.Exit(2)
+	}
 	kernels.SetThreads(*threads)
 	if haveOpenBLAS {
 		openblasSetThreads(*threads)
 		fmt.Printf("OpenBLAS: %s\n", openblasConfig())
 	}
-	fmt.Printf("threads %d, reps %d, GOMAXPROCS %d, median GFLOP/s\n\n", *threads, *reps, runtime.GOMAXPROCS(0))
+	fmt.Printf("threads %d, reps %d, GOMAXPROCS %d, clock %s, median GFLOP/s\n\n", *threads, *reps, runtime.GOMAXPROCS(0), *clock)
 	fmt.Printf("| %-26s | %8s | %8s | %6s | %6s |\n", "C = op(A) . op(B)", "ours", "OpenBLAS", "ratio", "paired")
 	fmt.Printf("|%s|%s|%s|%s|%s|\n", "----------------------------", "---------:", "---------:", "-------:", "-------:")
 	for _, s := range shapes {
@@ -102,11 +112,11 @@ func run(s shape, reps int) (ours, ref, ratio float64) {
 		openblasSgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, ac, b, bc, 0, c2, s.n)
 	}
 	sample := func(f func()) float64 {
-		t := time.Now()
+		t := now()
 		for range calls {
 			f()
 		}
-		return flop * float64(calls) / time.Since(t).Seconds() / 1e9
+		return flop * float64(calls) / (now() - t) / 1e9
 	}
 	var xs, ys, rs []float64
 	mine()
@@ -136,6 +146,22 @@ func run(s shape, reps int) (ours, ref, ratio float64) {
 
 // pause lets OpenBLAS's worker threads go back to sleep.
 const pause = 250 * time.Millisecond
+
+// now is the clock samples are timed with, in seconds.
+var now = wallTime
+
+var start = time.Now()
+
+func wallTime() float64 { return time.Since(start).Seconds() }
+
+// cpuTime is the CPU time of the whole process, all threads, in seconds.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
 
 func median(x []float64) float64 {
 	x = slices.Clone(x)
