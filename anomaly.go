@@ -50,50 +50,37 @@ func AUROC(scores []float64, labels []bool) float64 {
 // the mean of the precision at each true positive, taking tied scores as
 // one threshold); NaN without positives.
 func AUPRC(scores []float64, labels []bool) float64 {
-	idx := rankOrder(scores)
-	slices.Reverse(idx)
-	var nPos float64
-	for _, l := range labels {
-		if l {
-			nPos++
-		}
-	}
+	nPos, _ := countClasses(labels)
 	if nPos == 0 {
 		return math.NaN()
 	}
-	var tp, fp, ap, prevRecall float64
-	for i := 0; i < len(idx); {
-		j := i
-		for j < len(idx) && scores[idx[j]] == scores[idx[i]] {
-			if labels[idx[j]] {
-				tp++
-			} else {
-				fp++
-			}
-			j++
-		}
+	var ap, prevRecall float64
+	sweepThresholds(scores, labels, func(tp, fp float64) {
 		recall := tp / nPos
 		ap += (recall - prevRecall) * tp / (tp + fp)
 		prevRecall = recall
-		i = j
-	}
+	})
 	return ap
 }
 
 // ROC returns the points (false-positive rate, true-positive rate) of the
 // ROC curve, one per distinct score threshold, from (0,0) to (1,1).
 func ROC(scores []float64, labels []bool) (fpr, tpr []float64) {
+	nPos, nNeg := countClasses(labels)
+	fpr, tpr = []float64{0}, []float64{0}
+	sweepThresholds(scores, labels, func(tp, fp float64) {
+		fpr = append(fpr, fp/math.Max(nNeg, 1))
+		tpr = append(tpr, tp/math.Max(nPos, 1))
+	})
+	return fpr, tpr
+}
+
+// sweepThresholds lowers the threshold through the distinct scores, from
+// the highest, and calls fn with the true and false positives above it;
+// tied scores form one threshold.
+func sweepThresholds(scores []float64, labels []bool, fn func(tp, fp float64)) {
 	idx := rankOrder(scores)
 	slices.Reverse(idx)
-	var nPos, nNeg float64
-	for _, l := range labels {
-		if l {
-			nPos++
-		} else {
-			nNeg++
-		}
-	}
-	fpr, tpr = []float64{0}, []float64{0}
 	var tp, fp float64
 	for i := 0; i < len(idx); {
 		j := i
@@ -105,11 +92,20 @@ func ROC(scores []float64, labels []bool) (fpr, tpr []float64) {
 			}
 			j++
 		}
-		fpr = append(fpr, fp/math.Max(nNeg, 1))
-		tpr = append(tpr, tp/math.Max(nPos, 1))
+		fn(tp, fp)
 		i = j
 	}
-	return fpr, tpr
+}
+
+func countClasses(labels []bool) (pos, neg float64) {
+	for _, l := range labels {
+		if l {
+			pos++
+		} else {
+			neg++
+		}
+	}
+	return pos, neg
 }
 
 func rankOrder(scores []float64) []int {

@@ -219,6 +219,23 @@ func loadModel(dir string) (*sae.Model, error) {
 	return sae.Load(dir)
 }
 
+// loadModelData reads the model directory and a data file whose rows the
+// model takes.
+func loadModelData(modelDir, dataPath, key string) (*sae.Model, sae.Matrix, error) {
+	m, err := loadModel(modelDir)
+	if err != nil {
+		return nil, sae.Matrix{}, err
+	}
+	x, err := loadMatrix(dataPath, key)
+	if err != nil {
+		return nil, sae.Matrix{}, err
+	}
+	if err := checkWidth(dataPath, x, m); err != nil {
+		return nil, sae.Matrix{}, err
+	}
+	return m, x, nil
+}
+
 // checkWidth turns a width mismatch into an error naming the file.
 func checkWidth(path string, x sae.Matrix, m *sae.Model) error {
 	if x.Cols != m.Inputs {

@@ -74,15 +74,8 @@ func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sa
 		if err := checkOut(out, ".npy", ".csv"); err != nil {
 			return err
 		}
-		m, err := loadModel(modelDir)
+		m, x, err := loadModelData(modelDir, dataPath, key)
 		if err != nil {
-			return err
-		}
-		x, err := loadMatrix(dataPath, key)
-		if err != nil {
-			return err
-		}
-		if err := checkWidth(dataPath, x, m); err != nil {
 			return err
 		}
 		y, err := f(m, x)

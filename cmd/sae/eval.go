@@ -22,15 +22,8 @@ func init() {
 			fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
 			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 			return func(ctx context.Context) error {
-				m, err := loadModel(modelDir)
+				m, x, err := loadModelData(modelDir, dataPath, key)
 				if err != nil {
-					return err
-				}
-				x, err := loadMatrix(dataPath, key)
-				if err != nil {
-					return err
-				}
-				if err := checkWidth(dataPath, x, m); err != nil {
 					return err
 				}
 				mt, err := m.Eval(x)

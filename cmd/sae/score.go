@@ -47,15 +47,8 @@ func init() {
 				if contamination > 0 && threshold != 0 {
 					return usagef("--contamination and --threshold exclude each other")
 				}
-				m, err := loadModel(modelDir)
+				m, x, err := loadModelData(modelDir, dataPath, key)
 				if err != nil {
-					return err
-				}
-				x, err := loadMatrix(dataPath, key)
-				if err != nil {
-					return err
-				}
-				if err := checkWidth(dataPath, x, m); err != nil {
 					return err
 				}
 				var labels []int
