@@ -522,7 +522,7 @@ func main() {
 	p("")
 	p("#include \"textflag.h\"")
 	p("")
-	gen(kernel{name: "sgemmKernAVX512x12x32", mr: 12, nv: 2, width: 16, reg: "Z", unroll: 4})
+	gen(kernel{name: "sgemmKernAVX512x12x32", mr: 12, nv: 2, width: 16, reg: "Z", unroll: 4, pfB: 1024})
 	// Edge variants of the 12x32 kernel on its packed panels.
 	gen(kernel{name: "sgemmKernAVX512x4x32", mr: 4, nv: 2, width: 16, reg: "Z", unroll: 4, aStride: 12})
 	gen(kernel{name: "sgemmKernAVX512x8x32", mr: 8, nv: 2, width: 16, reg: "Z", unroll: 4, aStride: 12})
