@@ -8,6 +8,12 @@ import (
 // lbfgsMemory is the number of (s, y) pairs the L-BFGS update keeps.
 const lbfgsMemory = 10
 
+// stopWindow is the number of iterations over which stopRule.rel compares
+// the objective: single L-BFGS steps vary too much to judge progress by.
+const stopWindow = 10
+
+type stopRule struct{ grad, rel float64 }
+
 type minResult struct {
 	f         float64
 	iter      int
@@ -15,16 +21,25 @@ type minResult struct {
 }
 
 // minimize minimises f from x (updated in place) with limited-memory BFGS:
-// the two-loop recursion with initial Hessian s'y/y'y, and a backtracking
+// the two-loop recursion with initial inverse Hessian gamma*M, where M is
+// the preconditioner precond (the identity if nil) and gamma = s'y/y'My
+// for the newest pair, and a backtracking
 // line search on the Armijo condition. The softmax objective with L2 > 0 is
 // strictly convex, so s'y > 0 holds and no Wolfe curvature check is needed;
 // pairs with s'y <= 0 (possible at L2 = 0 only through rounding) are skipped.
 //
-// It stops when max|g| <= gtol (converged), when no step along the search
-// direction decreases f any more (converged at the evaluation's precision),
-// after maxIter iterations (not converged), or when ctx is done (error).
-func minimize(ctx context.Context, f func(x, g []float64) float64, x []float64, maxIter int, gtol float64) (minResult, error) {
+// It stops, converged, when max|g| <= stop.grad, when f has decreased by
+// less than stop.rel*|f| over the last stopWindow iterations, or when no
+// step along the search direction decreases f any more (converged at the
+// evaluation's precision); not converged after maxIter iterations; with
+// ctx.Err() when ctx is done.
+func minimize(ctx context.Context, f func(x, g []float64) float64, precond func(dst, src []float64), x []float64, maxIter int, stop stopRule) (minResult, error) {
+	if precond == nil {
+		precond = func(dst, src []float64) { copy(dst, src) }
+	}
 	n := len(x)
+	q := make([]float64, n)
+	gamma := 1.0
 	g := make([]float64, n)
 	gNew := make([]float64, n)
 	dir := make([]float64, n)
@@ -35,8 +50,14 @@ func minimize(ctx context.Context, f func(x, g []float64) float64, x []float64, 
 
 	fx := f(x, g)
 	res := minResult{f: fx}
+	hist := []float64{fx} // f after each iteration, the last stopWindow+1
+	lastRestart := -stopWindow
 	for res.iter < maxIter {
-		if maxAbs(g) <= gtol {
+		if maxAbs(g) <= stop.grad {
+			res.converged = true
+			return res, nil
+		}
+		if len(hist) > stopWindow && hist[0]-fx <= stop.rel*math.Abs(fx) {
 			res.converged = true
 			return res, nil
 		}
@@ -45,15 +66,15 @@ func minimize(ctx context.Context, f func(x, g []float64) float64, x []float64, 
 		}
 		res.iter++
 		// dir = -H g.
-		for i := range dir {
-			dir[i] = -g[i]
+		for i := range q {
+			q[i] = -g[i]
 		}
 		for k := len(s) - 1; k >= 0; k-- {
-			alpha[k] = rho[k] * dot(s[k], dir)
-			axpy(-alpha[k], y[k], dir)
+			alpha[k] = rho[k] * dot(s[k], q)
+			axpy(-alpha[k], y[k], q)
 		}
-		if k := len(s) - 1; k >= 0 {
-			gamma := dot(s[k], y[k]) / dot(y[k], y[k])
+		precond(dir, q)
+		if len(s) > 0 {
 			for i := range dir {
 				dir[i] *= gamma
 			}
@@ -65,9 +86,10 @@ func minimize(ctx context.Context, f func(x, g []float64) float64, x []float64, 
 		gd := dot(g, dir)
 		if !(gd < 0) {
 			s, y, rho = s[:0], y[:0], rho[:0]
-			for i := range dir {
-				dir[i] = -g[i]
+			for i := range q {
+				q[i] = -g[i]
 			}
+			precond(dir, q)
 			gd = dot(g, dir)
 		}
 		step := 1.0
@@ -78,7 +100,7 @@ func minimize(ctx context.Context, f func(x, g []float64) float64, x []float64, 
 		copy(x0, x)
 		accepted := false
 		var fNew float64
-		for try := 0; try < 40; try++ {
+		for try := 0; try < 30; try++ {
 			for i := range x {
 				x[i] = x0[i] + step*dir[i]
 			}
@@ -97,9 +119,11 @@ func minimize(ctx context.Context, f func(x, g []float64) float64, x []float64, 
 		}
 		if !accepted {
 			copy(x, x0)
-			if len(s) > 0 {
-				// Retry once from steepest descent before giving up.
+			if len(s) > 0 && res.iter-lastRestart > stopWindow {
+				// Retry from steepest descent before giving up, unless
+				// that was just tried: then f is at its noise floor.
 				s, y, rho = s[:0], y[:0], rho[:0]
+				lastRestart = res.iter
 				continue
 			}
 			res.converged = true
@@ -119,12 +143,17 @@ func minimize(ctx context.Context, f func(x, g []float64) float64, x []float64, 
 		}
 		if sy := dot(sk, yk); sy > 0 {
 			s, y, rho = append(s, sk), append(y, yk), append(rho, 1/sy)
+			precond(q, yk)
+			gamma = sy / dot(yk, q)
 		}
 		g, gNew = gNew, g
 		fx = fNew
 		res.f = fx
+		if hist = append(hist, fx); len(hist) > stopWindow+1 {
+			hist = hist[1:]
+		}
 	}
-	res.converged = maxAbs(g) <= gtol
+	res.converged = maxAbs(g) <= stop.grad
 	return res, nil
 }
 

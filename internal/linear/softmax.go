@@ -27,11 +27,16 @@ type Options struct {
 	// thousands of rows are fitted closely, heavy enough to keep the
 	// problem well conditioned. SelectL2 picks it on held-out rows.
 	L2 float64
-	// MaxIter bounds the L-BFGS iterations. Default 1000.
+	// MaxIter bounds the L-BFGS iterations. Default 500.
 	MaxIter int
-	// Tol stops the fit when the largest absolute gradient entry falls
-	// below it. Default 1e-5.
+	// Tol stops the fit when the objective has decreased by less than
+	// Tol times its value over the last 10 iterations. Default 1e-4: on
+	// Fashion-MNIST's pixels, test accuracy moves by less than 0.1 points
+	// after that (see bench/probe_fashion.sh).
 	Tol float64
+	// GradTol stops the fit when the largest absolute gradient entry falls
+	// below it. Default 1e-6.
+	GradTol float64
 	// Threads is the number of cores the GEMM kernels use; 0 leaves the
 	// kernels' process-wide setting alone (all cores unless set).
 	Threads int
@@ -48,10 +53,13 @@ func (o Options) withDefaults() Options {
 		o.L2 = DefaultL2
 	}
 	if o.MaxIter == 0 {
-		o.MaxIter = 1000
+		o.MaxIter = 500
 	}
 	if o.Tol == 0 {
-		o.Tol = 1e-5
+		o.Tol = 1e-4
+	}
+	if o.GradTol == 0 {
+		o.GradTol = 1e-6
 	}
 	return o
 }
@@ -69,8 +77,9 @@ type Softmax struct {
 	// L2 is the regularisation the model was fitted with.
 	L2 float64
 	// Loss is the final objective (mean cross-entropy + L2 term), Iter
-	// the L-BFGS iterations run, Converged whether Tol was reached (or
-	// the objective stopped improving at float32 precision) before MaxIter.
+	// the L-BFGS iterations run, Converged whether Tol or GradTol was met
+	// (or the objective stopped improving at float32 precision) before
+	// MaxIter.
 	Loss      float64
 	Iter      int
 	Converged bool
@@ -123,7 +132,11 @@ func fit(ctx context.Context, xs []float32, rows, cols int, labels []int, classe
 			p[cols*classes+c] = float64(v)
 		}
 	}
-	res, err := minimize(ctx, pr.eval, p, opt.MaxIter, opt.Tol)
+	var m func(dst, src []float64)
+	if pc := newPrecond(xs, rows, cols, classes, opt.L2/precondCurvature); pc != nil {
+		m = pc.apply
+	}
+	res, err := minimize(ctx, pr.eval, m, p, opt.MaxIter, stopRule{grad: opt.GradTol, rel: opt.Tol})
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +161,7 @@ func checkOptions(opt Options, cols, classes int) (Options, error) {
 		return opt, fmt.Errorf("linear: L2 must be finite and >= 0, got %g", opt.L2)
 	}
 	if opt.MaxIter < 0 || !(opt.Tol > 0) {
-		return opt, fmt.Errorf("linear: MaxIter must be >= 0 and Tol > 0, got %d and %g", opt.MaxIter, opt.Tol)
+		return opt, fmt.Errorf("linear: MaxIter must be >= 0 and Tol > 0, got %d and %g", opt.MaxIter, stopRule{grad: opt.GradTol, rel: opt.Tol})
 	}
 	if opt.Init != nil && (opt.Init.Features != cols || opt.Init.Classes != classes) {
 		return opt, fmt.Errorf("linear: Init has %d features x %d classes, want %d x %d",
