@@ -135,6 +135,9 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 	}
 }
 
+// maxProbeClasses bounds the labels: the probe holds rows x classes logits.
+const maxProbeClasses = 1000
+
 // loadLabelled reads rows for the model and their class labels.
 func loadLabelled(dataPath, labelsPath, key string, m *sae.Model) (sae.Matrix, []int, error) {
 	x, err := loadMatrix(dataPath, key)
@@ -152,8 +155,8 @@ func loadLabelled(dataPath, labelsPath, key string, m *sae.Model) (sae.Matrix, [
 		return sae.Matrix{}, nil, fmt.Errorf("%s: %d labels for %d rows of %s", labelsPath, len(y), x.Rows, dataPath)
 	}
 	for i, l := range y {
-		if l < 0 {
-			return sae.Matrix{}, nil, fmt.Errorf("%s: label %d of row %d is negative (want class numbers 0, 1, ...)", labelsPath, l, i)
+		if l < 0 || l >= maxProbeClasses {
+			return sae.Matrix{}, nil, fmt.Errorf("%s: label %d of row %d is not a class number in [0, %d)", labelsPath, l, i+1, maxProbeClasses)
 		}
 	}
 	return x, y, nil
