@@ -18,6 +18,8 @@ import os
 import shlex
 import subprocess
 import sys
+
+sys.dont_write_bytecode = True
 import time
 
 # OpenMP threads that spin while waiting make torch several times slower on a
