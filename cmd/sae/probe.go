@@ -37,7 +37,7 @@ func init() {
 
 func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 	var modelDir, dataPath, labelsPath, testPath, testLabelsPath, key string
-	var l2, valSplit float64
+	var l2, valSplit, tol float64
 	var threads int
 	var seed uint64
 	fs.StringVar(&modelDir, "model", "", "model `dir`ectory")
@@ -48,6 +48,7 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
 	fs.Float64Var(&l2, "l2", 0, "L2 `lambda` of both probes (0: pick from "+fmt.Sprint(linear.DefaultL2Grid)+" on held-out rows)")
 	fs.Float64Var(&valSplit, "val-split", 0.1, "`fraction` of --data held out to pick the L2 (0: no search, lambda "+fmt.Sprint(linear.DefaultL2)+")")
+	fs.Float64Var(&tol, "tol", 0, "stop a fit when its objective improves by less than this `fraction` over 10 iterations (default "+fmt.Sprint(linear.DefaultTol)+")")
 	fs.Uint64Var(&seed, "seed", 1, "`seed` of the held-out split")
 	fs.IntVar(&threads, "threads", 0, "`N` cores to use (default: all)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
@@ -62,6 +63,9 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 		}
 		if valSplit < 0 || valSplit >= 1 {
 			return usagef("--val-split must be in [0, 1), got %g", valSplit)
+		}
+		if tol < 0 || tol >= 1 {
+			return usagef("--tol must be in [0, 1), got %g", tol)
 		}
 		if threads < 0 {
 			return usagef("--threads must be >= 0, got %d", threads)
@@ -99,7 +103,7 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 		scaleRows(m.Norm, x)
 		scaleRows(m.Norm, xt)
 
-		pc := probeConfig{l2: l2, valSplit: valSplit, seed: seed, threads: threads, classes: classes}
+		pc := probeConfig{l2: l2, valSplit: valSplit, tol: tol, seed: seed, threads: threads, classes: classes}
 		code, err := pc.run(ctx, codes, y, codesTest, yt)
 		if err != nil {
 			return fmt.Errorf("probe on the codes: %w", err)
@@ -177,10 +181,10 @@ func scaleRows(nz *sae.Normalizer, x sae.Matrix) {
 }
 
 type probeConfig struct {
-	l2, valSplit float64
-	seed         uint64
-	threads      int
-	classes      int
+	l2, valSplit, tol float64
+	seed              uint64
+	threads           int
+	classes           int
 }
 
 type probeResult struct {
@@ -193,7 +197,7 @@ type probeResult struct {
 // training rows and measures the test accuracy.
 func (pc probeConfig) run(ctx context.Context, x sae.Matrix, y []int, xt sae.Matrix, yt []int) (probeResult, error) {
 	start := time.Now()
-	opt := linear.Options{L2: pc.l2, Threads: pc.threads}
+	opt := linear.Options{L2: pc.l2, Tol: pc.tol, Threads: pc.threads}
 	if pc.l2 == 0 && pc.valSplit > 0 {
 		sel, err := linear.SelectL2(ctx, x.Data, x.Rows, x.Cols, y, pc.classes, nil, pc.valSplit, pc.seed, opt)
 		if err != nil {

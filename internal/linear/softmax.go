@@ -45,8 +45,11 @@ type Options struct {
 	Init *Softmax
 }
 
-// DefaultL2 is Options.L2's default.
-const DefaultL2 = 1e-4
+// DefaultL2 and DefaultTol are Options.L2's and Options.Tol's defaults.
+const (
+	DefaultL2  = 1e-4
+	DefaultTol = 1e-4
+)
 
 func (o Options) withDefaults() Options {
 	if o.L2 == 0 {
@@ -56,7 +59,7 @@ func (o Options) withDefaults() Options {
 		o.MaxIter = 500
 	}
 	if o.Tol == 0 {
-		o.Tol = 1e-4
+		o.Tol = DefaultTol
 	}
 	if o.GradTol == 0 {
 		o.GradTol = 1e-6
