@@ -18,13 +18,12 @@ import os
 import shlex
 import subprocess
 import sys
-
-sys.dont_write_bytecode = True
 import time
 
 # OpenMP threads that spin while waiting make torch several times slower on a
 # machine whose cores are shared; this must be set before torch loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 
 import numpy as np  # noqa: E402
 
