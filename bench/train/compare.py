@@ -33,7 +33,10 @@ def main():
     # Debian's PyTorch multiplies through OpenBLAS, which does not recognise
     # this CPU and falls back to SSE3 kernels; the tuned run names its
     # AVX-512 kernels, to compare with PyTorch at its best too.
-    tuned_env = dict(os.environ, OPENBLAS_CORETYPE="Cooperlake")
+    # OMP_WAIT_POLICY=PASSIVE: on cores shared with other jobs, OpenMP's
+    # spin-waiting makes PyTorch's 2 threads several times slower than 1.
+    base_env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+    tuned_env = dict(base_env, OPENBLAS_CORETYPE="Cooperlake")
     for i in range(a.repeat):
         ours.append(run([
             sae, "train", "--data", FM, "--out", os.path.join(tmp, "m"), *common,
@@ -43,7 +46,7 @@ def main():
             "--contamination", "0", "--normalize", "none", "--trim", "0", "--seed", str(i + 1), "--json"]))
         twin = ["/usr/bin/python3", os.path.join(root, "bench/train/torch_kl.py"),
                 "--data", FM, *common, "--threads", str(a.threads), "--seed", str(i + 1)]
-        theirs.append(run(twin))
+        theirs.append(run(twin, base_env))
         tuned.append(run(twin, tuned_env))
     def med(rs, k):
         return statistics.median(r[k] for r in rs)
