@@ -341,7 +341,7 @@ func (c Config) Validate() error {
 		bad("optimizer", "%q is not one of adam, sgd, lbfgs", c.Optimizer)
 	}
 	if c.LR < 0 {
-		bad("lr", "must be > 0, got %g", c.LR)
+		bad("lr", "must be >= 0 (0: the optimiser's default), got %g", c.LR)
 	}
 	if c.Momentum < 0 || c.Momentum >= 1 {
 		bad("momentum", "must be in [0, 1), got %g", c.Momentum)
