@@ -50,7 +50,7 @@ type demoResult struct {
 
 func setupDemo(fs *flag.FlagSet, e *env) func(context.Context) error {
 	out := "sae-demo"
-	epochs := 80
+	epochs := 60
 	var seed uint64 = 1
 	fs.StringVar(&out, "out", out, "report `dir`ectory to write (replaced atomically)")
 	fs.IntVar(&epochs, "epochs", epochs, "training `epochs`")
