@@ -25,7 +25,8 @@ type Options struct {
 	// has unit variance, one lambda means the same thing for any data size
 	// and any feature scale. Default 1e-4: light enough that tens of
 	// thousands of rows are fitted closely, heavy enough to keep the
-	// problem well conditioned. SelectL2 picks it on held-out rows.
+	// problem well conditioned. SelectL2 picks it on held-out rows. There
+	// is no unregularised fit (0 means the default): use a tiny value.
 	L2 float64
 	// MaxIter bounds the L-BFGS iterations. Default 500.
 	MaxIter int
@@ -91,7 +92,8 @@ type Softmax struct {
 // FitSoftmax fits a softmax regression to x (rows x cols, row-major) and
 // labels in [0, classes). It standardises the columns of x on these rows
 // (into a copy: x is not modified, and the fit holds x's size again), then
-// minimises the regularised mean cross-entropy with full-batch L-BFGS.
+// minimises the regularised mean cross-entropy with full-batch L-BFGS,
+// preconditioned by the features' second moments (see precond.go).
 // Bad labels (wrong count, out of range) and non-finite values return an
 // error; len(x) != rows*cols panics.
 func FitSoftmax(x []float32, rows, cols int, labels []int, classes int, opt Options) (*Softmax, error) {

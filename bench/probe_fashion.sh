@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Linear probes on Fashion-MNIST: trains 784 -> 256 sparse autoencoders with
+# a few `sae train` settings, then `sae probe` fits the same softmax
+# regression (L2 picked on 10% of the training rows held out) on each
+# model's codes and on the raw pixels, and prints both test accuracies.
+# The issue's bar: codes at least 2 points above the raw pixels.
+#
+#   bench/probe_fashion.sh                 # every setting below
+#   ONLY=sigmoid-kl-0.2 bench/probe_fashion.sh  # one of them
+#   EPOCHS=20 TOL=1e-6 bench/probe_fashion.sh
+#
+# TOL is the probes' stopping tolerance (sae probe --tol); a run with a
+# tighter TOL shows whether the accuracies are converged. Needs Debian's
+# dataset-fashion-mnist (installed here if missing) and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FM=/usr/share/datasets/fashion-mnist
+if [ ! -f $FM/train-images-idx3-ubyte.gz ]; then
+  apt-get install -y -qq dataset-fashion-mnist >/dev/null
+fi
+EPOCHS=${EPOCHS:-20}
+TOL=${TOL:-0}
+ONLY=${ONLY:-}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+go build -o "$out/sae" ./cmd/sae
+
+# name and `sae train` flags, one setting a line.
+settings="
+sigmoid-kl-0.2 --activation sigmoid --sparsity kl --rho 0.2 --beta 3 --loss bce --weight-decay 3e-3
+sigmoid-kl-0.05 --activation sigmoid --sparsity kl --rho 0.05 --beta 3 --loss bce
+relu-l1 --activation relu --sparsity l1 --l1 0.01 --weight-decay 3e-3
+"
+
+printf "%-16s %6s %7s %9s %8s %8s %8s %8s %8s\n" setting fvu l0 "code acc" "raw acc" gain "code l2" "train s" "probe s"
+while read -r name flags; do
+  [ -z "$name" ] && continue
+  [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
+  # shellcheck disable=SC2086 # flags are words
+  "$out/sae" train --data $FM/train-images-idx3-ubyte.gz --out "$out/$name" --hidden 256 $flags \
+    --epochs "$EPOCHS" --seed 1 --quiet --json > "$out/$name.train.json"
+  start=$(date +%s.%N)
+  "$out/sae" probe --model "$out/$name" \
+    --data $FM/train-images-idx3-ubyte.gz --labels $FM/train-labels-idx1-ubyte.gz \
+    --test $FM/t10k-images-idx3-ubyte.gz --test-labels $FM/t10k-labels-idx1-ubyte.gz \
+    --tol "$TOL" --json > "$out/$name.probe.json"
+  end=$(date +%s.%N)
+  /usr/bin/python3 - "$out/$name.train.json" "$out/$name.probe.json" "$name" "$start" "$end" <<'PY'
+import json, sys
+last = lambda f: json.loads(open(f).read().strip().splitlines()[-1])
+t, p = last(sys.argv[1]), last(sys.argv[2])
+print(f"{sys.argv[3]:<16} {t['fvu']:6.3f} {t['l0']:7.1f} {p['code_accuracy']:9.4f} {p['raw_accuracy']:8.4f} "
+      f"{100*p['gain']:+8.2f} {p['code_l2']:8.0e} {t['train_seconds']:8.1f} {float(sys.argv[5])-float(sys.argv[4]):8.1f}")
+PY
+done <<< "$settings"
+echo "gain: code accuracy - raw accuracy, in points; raw l2 and probe details: sae probe --json"
