@@ -12,13 +12,13 @@ import (
 const klEps = 1e-6
 
 // firingRate maps an activation to the [0,1] "firing" scale the KL penalty
-// compares with rho: identity for sigmoid and relu, (a+1)/2 for tanh. It
-// returns the rate and its derivative with respect to a.
-func firingRate[T kernels.Float](act Activation, a T) (T, T) {
+// compares with rho: identity for sigmoid and relu, (a+1)/2 for tanh (whose
+// derivative, 1/2, the KL gradient applies).
+func firingRate[T kernels.Float](act Activation, a T) T {
 	if act == Tanh {
-		return (a + 1) / 2, 0.5
+		return (a + 1) / 2
 	}
-	return a, 1
+	return a
 }
 
 // sparsityForwardBackward adds the sparsity penalty's gradient with respect
@@ -92,13 +92,17 @@ func klCoef[T kernels.Float](r, rho, beta T) T {
 // meanRates sets r[j] to the mean firing rate of latent j over rows.
 func meanRates[T kernels.Float](act Activation, a []T, rows, h int, r []T) {
 	clear(r[:h])
+	addRates(act, a, rows, h, r)
+	kernels.Scale(1/T(rows), r[:h])
+}
+
+// addRates adds the firing rates of the rows of a [rows,h] into r[j].
+func addRates[T kernels.Float](act Activation, a []T, rows, h int, r []T) {
 	for i := 0; i < rows; i++ {
 		for j, v := range a[i*h : i*h+h] {
-			f, _ := firingRate(act, v)
-			r[j] += f
+			r[j] += firingRate(act, v)
 		}
 	}
-	kernels.Scale(1/T(rows), r[:h])
 }
 
 // klValue is beta * sum_j KL(rho || r_j) with r_j clamped to [klEps, 1-klEps].

@@ -441,8 +441,7 @@ func (t *trainer) objective(m Matrix, pen penalty, decay bool) float64 {
 		rec += r
 		for i, v := range t.w.a[:rows*h] {
 			l1 += math.Abs(float64(v))
-			r, _ := firingRate(t.net.act, v)
-			rates[i%h] += r
+			rates[i%h] += firingRate(t.net.act, v)
 		}
 	}
 	total := rec / float64(n)
@@ -479,12 +478,7 @@ func (t *trainer) objectiveGrad(m Matrix, pen penalty) (float64, []float32) {
 		for lo := 0; lo < n; lo += chunk {
 			rows := min(chunk, n-lo)
 			a := t.net.encodeInto(&t.w, m.Data[lo*d:(lo+rows)*d], rows)
-			for i := 0; i < rows; i++ {
-				for j, v := range a[i*h : i*h+h] {
-					r, _ := firingRate(t.net.act, v)
-					rates[j] += r
-				}
-			}
+			addRates(t.net.act, a, rows, h, rates)
 		}
 		kernels.Scale(1/float32(n), rates)
 	}
