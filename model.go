@@ -2,6 +2,7 @@ package sae
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -174,6 +175,71 @@ func (m *Model) Weights() map[string][]float32 {
 		w["W_dec"] = transpose(n.wEnc, n.d, n.h)
 	}
 	return w
+}
+
+// FromWeights builds a model for input width d from tensors named as
+// Weights returns them, with the architecture cfg describes (Hidden or
+// Layers, Activation, Tied, Variational, Loss; defaults resolved as for
+// training). norm is the input scaling (nil: none); cfg.Normalize is set
+// from it. This is how models trained elsewhere become sae models: the
+// tensors are copied, and a missing, unexpected, wrongly sized or
+// non-finite tensor is an error naming it. For a tied one-layer model a
+// W_dec is accepted only if it is W_enc transposed. The model's anomaly
+// Threshold is 0 and its History nil.
+func FromWeights(cfg Config, d int, weights map[string][]float32, norm *Normalizer) (*Model, error) {
+	if d < 1 {
+		return nil, fmt.Errorf("input width %d must be positive", d)
+	}
+	cfg = cfg.withDefaults(d)
+	cfg.Normalize = NormalizeNone
+	if norm != nil {
+		if len(norm.Shift) != d || len(norm.Scale) != d {
+			return nil, fmt.Errorf("normalisation %s has %d shifts and %d scales for %d inputs", norm.Kind, len(norm.Shift), len(norm.Scale), d)
+		}
+		for j := 0; j < d; j++ {
+			if !isFinite(float64(norm.Shift[j])) || !(norm.Scale[j] > 0) || !isFinite(float64(norm.Scale[j])) {
+				return nil, fmt.Errorf("normalisation %s: column %d has shift %g and scale %g; scales must be positive and both finite", norm.Kind, j+1, norm.Shift[j], norm.Scale[j])
+			}
+		}
+		norm = &Normalizer{Kind: norm.Kind, Shift: append([]float32(nil), norm.Shift...), Scale: append([]float32(nil), norm.Scale...)}
+		cfg.Normalize = norm.Kind
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n := newNet[float32](cfg.netSpec(d))
+	used := map[string]bool{}
+	for _, s := range n.segments() {
+		w, ok := weights[s.name]
+		if !ok {
+			return nil, fmt.Errorf("tensor %s is missing", s.name)
+		}
+		if len(w) != s.size() {
+			return nil, fmt.Errorf("tensor %s holds %d values; shape %v needs %d", s.name, len(w), s.shape, s.size())
+		}
+		for i, v := range w {
+			if !isFinite(float64(v)) {
+				return nil, fmt.Errorf("tensor %s value %d is %g", s.name, i+1, v)
+			}
+		}
+		copy(n.params[s.off:], w)
+		used[s.name] = true
+	}
+	var extra []string
+	for name, w := range weights {
+		if used[name] {
+			continue
+		}
+		if name == "W_dec" && n.tied && n.depth() == 1 && slices.Equal(w, transpose(n.wEnc, n.d, n.h)) {
+			continue
+		}
+		extra = append(extra, name)
+	}
+	if len(extra) > 0 {
+		slices.Sort(extra)
+		return nil, fmt.Errorf("unexpected tensors %v for a %s model", extra, cfg.Activation)
+	}
+	return newModel(cfg, d, n, norm), nil
 }
 
 // Features returns the dictionary the model draws its reconstructions

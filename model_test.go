@@ -2,6 +2,7 @@ package sae
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -148,5 +149,62 @@ func TestLoadRejectsBadModels(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "nope")); err == nil || !strings.Contains(err.Error(), "no such model directory") {
 		t.Fatalf("missing dir: %v", err)
+	}
+}
+
+// FromWeights rebuilds a model from Weights: same codes, reconstructions
+// and scores; broken tensor sets are errors naming the tensor.
+func TestFromWeightsRebuildsModel(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		mutate func(*Config)
+	}{
+		{"one layer", func(c *Config) { c.Activation = ReLU; c.Sparsity = SparsityL1 }},
+		{"tied", func(c *Config) { c.Tied = true }},
+		{"deep", func(c *Config) { c.Layers = []int{10, 6}; c.Activation = Tanh }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, x := trainSmall(t, c.mutate)
+			w := m.Weights()
+			m2, err := FromWeights(m.Config, m.Inputs, w, m.Norm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m2.Config.Normalize != NormalizeStandard || m2.Threshold != 0 || m2.History != nil {
+				t.Fatalf("rebuilt model: normalize %s, threshold %g, history %v", m2.Config.Normalize, m2.Threshold, m2.History)
+			}
+			for _, f := range []func(*Model) Matrix{
+				func(m *Model) Matrix { r, _ := m.Encode(x); return r },
+				func(m *Model) Matrix { r, _ := m.Reconstruct(x); return r },
+			} {
+				a, b := f(m), f(m2)
+				if !reflect.DeepEqual(a, b) {
+					t.Fatal("outputs differ after FromWeights")
+				}
+			}
+		})
+	}
+	m, _ := trainSmall(t, nil)
+	bad := func(edit func(w map[string][]float32)) error {
+		w := m.Weights()
+		edit(w)
+		_, err := FromWeights(m.Config, m.Inputs, w, m.Norm)
+		return err
+	}
+	for _, c := range []struct {
+		name, want string
+		edit       func(w map[string][]float32)
+	}{
+		{"missing", "b_enc is missing", func(w map[string][]float32) { delete(w, "b_enc") }},
+		{"short", "W_dec holds", func(w map[string][]float32) { w["W_dec"] = w["W_dec"][1:] }},
+		{"nan", "b_dec value 3 is NaN", func(w map[string][]float32) { w["b_dec"][2] = float32(math.NaN()) }},
+		{"extra", "unexpected tensors [threshold]", func(w map[string][]float32) { w["threshold"] = []float32{1} }},
+	} {
+		if err := bad(c.edit); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
+	}
+	if _, err := FromWeights(m.Config, m.Inputs, m.Weights(), &Normalizer{Kind: NormalizeStandard, Shift: m.Norm.Shift, Scale: make([]float32, m.Inputs)}); err == nil || !strings.Contains(err.Error(), "scale 0") {
+		t.Errorf("zero scale: %v", err)
 	}
 }

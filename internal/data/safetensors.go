@@ -24,6 +24,9 @@ import (
 type Tensor struct {
 	Shape []int
 	Data  []float32
+	// Dtype is the element type the file stores (F32, BF16, I64, ...), set
+	// by ReadSafetensors; WriteSafetensors ignores it and writes F32.
+	Dtype string
 }
 
 // safetensorsType maps safetensors dtype names to element types.
@@ -46,6 +49,7 @@ var safetensorsType = map[string]dtype{
 // stTensor is one parsed header entry.
 type stTensor struct {
 	name       string
+	dtypeName  string // as the header names it: F32, BF16, ...
 	array      array
 	begin, end int // offsets in the data buffer
 }
@@ -163,6 +167,7 @@ func parseSTEntry(name string, value []byte, n int) (stTensor, error) {
 	}
 	t.begin, t.end = int(begin), int(end)
 	t.array = array{dtype: dt, shape: shape}
+	t.dtypeName = e.Dtype
 	return t, nil
 }
 
@@ -275,7 +280,7 @@ func ReadSafetensors(path string) (tensors map[string]Tensor, metadata map[strin
 				return nil, nil, failf(path, "tensor %q %s: %s", t.name, where, what)
 			}
 		}
-		tensors[t.name] = Tensor{Shape: a.shape, Data: d}
+		tensors[t.name] = Tensor{Shape: a.shape, Data: d, Dtype: t.dtypeName}
 	}
 	return tensors, meta, nil
 }

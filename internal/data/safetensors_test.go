@@ -151,7 +151,7 @@ func TestSafetensorsDtypes(t *testing.T) {
 		}
 		checkMatrixEq(t, m, 1, 2, c.want)
 		ts, _, err := ReadSafetensors(path)
-		if err != nil || ts["t"].Data[1] != c.want[1] {
+		if err != nil || ts["t"].Data[1] != c.want[1] || ts["t"].Dtype != c.dtype {
 			t.Fatalf("%s: ReadSafetensors %v %v", c.dtype, ts, err)
 		}
 	}
