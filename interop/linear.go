@@ -1,0 +1,153 @@
+package interop
+
+// The one form every format is read into and written from.
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/sae-go/sae"
+)
+
+// latent is the nonlinearity between the encoder and the codes.
+type latent string
+
+const (
+	// latentReLU: codes = max(pre, 0).
+	latentReLU latent = "relu"
+	// latentTopK: the k largest pre-activations of each row, through relu;
+	// the rest 0.
+	latentTopK latent = "topk"
+	// latentJumpReLU: codes = pre where pre > threshold (per latent) and
+	// pre > 0, else 0.
+	latentJumpReLU latent = "jumprelu"
+)
+
+// linear is a one-layer sparse autoencoder in raw input units, the form
+// every format here is read into and written from:
+//
+//	pre   = x·wEnc + bEnc        x [n,d], wEnc [d,h], bEnc [h]
+//	codes = latent(pre)          [n,h]
+//	x̂     = codes·wDec + bDec    wDec [h,d], bDec [d]
+type linear struct {
+	d, h                   int
+	wEnc, bEnc, wDec, bDec []float32
+	latent                 latent
+	k                      int       // topk: latents kept per row
+	threshold              []float32 // jumprelu: [h]
+	l1                     float64   // the L1 coefficient it was trained with (0: unknown)
+}
+
+// fromModel maps m to its raw-input form, folding m's input normalisation
+// x_n = (x - shift)/scale into the weights:
+//
+//	W_enc'[j,k] = W_enc[j,k] / scale_j
+//	b_enc'[k]   = b_enc[k] - sum_j shift_j W_enc'[j,k]
+//	W_dec'[k,j] = W_dec[k,j] * scale_j
+//	b_dec'[j]   = b_dec[j] * scale_j + shift_j
+//
+// so that x·W_enc' + b_enc' is the model's pre-activation of the scaled x
+// and the decoder's output is in input units. Sums run in float64. Models
+// a one-layer relu autoencoder with a linear decoder cannot describe are
+// refused with the reason; format names the target in the message.
+func fromModel(m *sae.Model, format string) (*linear, error) {
+	c := m.Config
+	no := func(why string, a ...any) error {
+		return fmt.Errorf("%s cannot express %v: %s", format, m, fmt.Sprintf(why, a...))
+	}
+	switch {
+	case c.Variational:
+		return nil, no("its code is the mean of a Gaussian encoder layer (variational)")
+	case len(c.Layers) > 1:
+		return nil, no("it is a deep model with %d encoder layers; %s has one encoder and one decoder layer", len(c.Layers), format)
+	case c.Activation != sae.ReLU:
+		return nil, no("its latents are %s of the encoder output, %s's are relu of it (train with --activation relu)", c.Activation, format)
+	case c.Loss != sae.MSE:
+		return nil, no("its decoder ends in a sigmoid (--loss %s), %s's decoder is linear (train with --loss mse)", c.Loss, format)
+	}
+	w := m.Weights()
+	d, h := m.Inputs, m.Hidden()
+	l := &linear{d: d, h: h, latent: latentReLU,
+		wEnc: make([]float32, d*h), bEnc: make([]float32, h), wDec: make([]float32, h*d), bDec: make([]float32, d)}
+	if c.Sparsity == sae.SparsityL1 {
+		l.l1 = c.L1
+	}
+	wEnc, bEnc, wDec, bDec := w["W_enc"], w["b_enc"], w["W_dec"], w["b_dec"]
+	shift, scale := make([]float64, d), make([]float64, d)
+	for j := range scale {
+		scale[j] = 1
+		if m.Norm != nil {
+			shift[j], scale[j] = float64(m.Norm.Shift[j]), float64(m.Norm.Scale[j])
+		}
+	}
+	bias := make([]float64, h)
+	for k := range bias {
+		bias[k] = float64(bEnc[k])
+	}
+	for j := 0; j < d; j++ {
+		for k := 0; k < h; k++ {
+			v := float64(wEnc[j*h+k]) / scale[j]
+			l.wEnc[j*h+k] = float32(v)
+			bias[k] -= shift[j] * v
+		}
+	}
+	for k := range bias {
+		l.bEnc[k] = float32(bias[k])
+	}
+	for k := 0; k < h; k++ {
+		for j := 0; j < d; j++ {
+			l.wDec[k*d+j] = float32(float64(wDec[k*d+j]) * scale[j])
+		}
+	}
+	for j := 0; j < d; j++ {
+		l.bDec[j] = float32(float64(bDec[j])*scale[j] + shift[j])
+	}
+	return l, nil
+}
+
+// subtractInputBias folds a bias b [d] that is subtracted from the input
+// before encoding, (x - b)·W_enc + b_enc, into b_enc: b_enc -= b·W_enc.
+func (l *linear) subtractInputBias(b []float32) {
+	for k := 0; k < l.h; k++ {
+		s := float64(l.bEnc[k])
+		for j := 0; j < l.d; j++ {
+			s -= float64(b[j]) * float64(l.wEnc[j*l.h+k])
+		}
+		l.bEnc[k] = float32(s)
+	}
+}
+
+// scaleDecoderRows folds a per-latent factor applied to the codes before
+// decoding into the rows of W_dec; the codes themselves are unchanged.
+func (l *linear) scaleDecoderRows(f []float32) {
+	for k := 0; k < l.h; k++ {
+		for j := 0; j < l.d; j++ {
+			l.wDec[k*l.d+j] *= f[k]
+		}
+	}
+}
+
+// model builds the native model of l (no input normalisation, anomaly
+// threshold 0). Latents sae has no counterpart for are refused.
+func (l *linear) model() (*sae.Model, error) {
+	cfg := sae.DefaultConfig()
+	cfg.Hidden = l.h
+	cfg.Activation = sae.ReLU
+	cfg.Loss = sae.MSE
+	cfg.Normalize = sae.NormalizeNone
+	switch l.latent {
+	case latentReLU:
+		cfg.Sparsity = sae.SparsityL1
+		if l.l1 > 0 {
+			cfg.L1 = l.l1
+		}
+	case latentTopK:
+		return nil, fmt.Errorf("its latents are TopK (k=%d), which this build of sae does not have", l.k)
+	case latentJumpReLU:
+		return nil, errors.New("its latents are JumpReLU, which this build of sae does not have")
+	default:
+		return nil, fmt.Errorf("its latents are %s, which sae does not have", l.latent)
+	}
+	w := map[string][]float32{"W_enc": l.wEnc, "b_enc": l.bEnc, "W_dec": l.wDec, "b_dec": l.bDec}
+	return sae.FromWeights(cfg, l.d, w, nil)
+}

@@ -1,0 +1,339 @@
+package interop
+
+// SAELens SAE directories: cfg.json and sae_weights.safetensors.
+//
+// Encoding, as SAELens computes it (architecture in cfg.json):
+//
+//	x'  = x - b_dec * apply_b_dec_to_input
+//	pre = x'·W_enc + b_enc
+//	standard: codes = relu(pre)
+//	topk:     the k largest entries of pre, through relu; the rest 0
+//	jumprelu: codes = relu(pre) where pre > threshold, else 0
+//	x̂ = codes·W_dec + b_dec
+//
+// cfg.json keys written: architecture, d_in, d_sae, dtype, device,
+// apply_b_dec_to_input, normalize_activations, reshape_activations,
+// activation_fn, activation_fn_kwargs, finetuning_scaling_factor,
+// l1_coefficient (a model trained with L1), and the descriptive keys older SAELens releases require (model_name,
+// hook_name, ...), empty. Keys read: those that change the arithmetic
+// above; pre-6.0 spellings (activation_fn_str, activation_fn_kwargs.k,
+// a boolean normalize_activations) too.
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/sae-go/sae"
+	"github.com/sae-go/sae/internal/data"
+	"github.com/sae-go/sae/internal/safefile"
+)
+
+// Files of a SAELens SAE directory.
+const (
+	SAELensConfigFile  = "cfg.json"
+	SAELensWeightsFile = "sae_weights.safetensors"
+)
+
+// saelensCfg is the cfg.json ExportSAELens writes. Field order is the
+// file's key order.
+type saelensCfg struct {
+	Architecture            string         `json:"architecture"`
+	DIn                     int            `json:"d_in"`
+	DSae                    int            `json:"d_sae"`
+	Dtype                   string         `json:"dtype"`
+	Device                  string         `json:"device"`
+	ApplyBDecToInput        bool           `json:"apply_b_dec_to_input"`
+	NormalizeActivations    string         `json:"normalize_activations"`
+	ReshapeActivations      string         `json:"reshape_activations"`
+	ActivationFn            string         `json:"activation_fn"`
+	ActivationFnKwargs      map[string]any `json:"activation_fn_kwargs"`
+	K                       int            `json:"k,omitempty"`
+	FinetuningScalingFactor bool           `json:"finetuning_scaling_factor"`
+	// Descriptive keys SAELens releases before 6.0 require; the model's
+	// data source is not a language model hook, so they are empty.
+	ModelName              string  `json:"model_name"`
+	HookName               string  `json:"hook_name"`
+	HookLayer              int     `json:"hook_layer"`
+	HookHeadIndex          *int    `json:"hook_head_index"`
+	ContextSize            *int    `json:"context_size"`
+	DatasetPath            *string `json:"dataset_path"`
+	DatasetTrustRemoteCode bool    `json:"dataset_trust_remote_code"`
+	PrependBos             bool    `json:"prepend_bos"`
+	SaeLensTrainingVersion *string `json:"sae_lens_training_version"`
+	// L1Coefficient is the training penalty's (SAELens's training key);
+	// kept so that an import knows it.
+	L1Coefficient float64 `json:"l1_coefficient,omitempty"`
+	// Provenance, ignored by SAELens.
+	ExportedBy          string `json:"exported_by"`
+	FoldedNormalization string `json:"folded_normalization"`
+}
+
+// SAELensArchitecture is the SAELens architecture m exports as
+// ("standard" for a one-layer relu model), or an error saying why SAELens
+// cannot express m (sigmoid or tanh latents, deep, variational, a sigmoid
+// output).
+func SAELensArchitecture(m *sae.Model) (string, error) {
+	l, err := fromModel(m, "SAELens")
+	if err != nil {
+		return "", err
+	}
+	return saelensArch(l), nil
+}
+
+func saelensArch(l *linear) string {
+	if l.latent == latentReLU {
+		return "standard"
+	}
+	return string(l.latent)
+}
+
+// ExportSAELens writes m as the SAELens SAE directory dir (cfg.json and
+// sae_weights.safetensors, float32), replacing dir atomically. m's input
+// normalisation is folded into the weights (see fromModel) and
+// apply_b_dec_to_input is false, so that SAELens's encode of raw input
+// gives m's codes and its decode gives reconstructions in input units.
+// A classification head, if m has one, is not exported.
+func ExportSAELens(m *sae.Model, dir string) error {
+	l, err := fromModel(m, "SAELens")
+	if err != nil {
+		return err
+	}
+	folded := string(sae.NormalizeNone)
+	if m.Norm != nil {
+		folded = string(m.Norm.Kind)
+	}
+	cfg := saelensCfg{
+		Architecture: saelensArch(l), DIn: l.d, DSae: l.h, Dtype: "float32", Device: "cpu",
+		ApplyBDecToInput: false, NormalizeActivations: "none", ReshapeActivations: "none",
+		ActivationFn: "relu", ActivationFnKwargs: map[string]any{},
+		L1Coefficient: l.l1, ExportedBy: "sae " + sae.Version, FoldedNormalization: folded,
+	}
+	tensors := map[string]data.Tensor{
+		"W_enc": {Shape: []int{l.d, l.h}, Data: l.wEnc},
+		"b_enc": {Shape: []int{l.h}, Data: l.bEnc},
+		"W_dec": {Shape: []int{l.h, l.d}, Data: l.wDec},
+		"b_dec": {Shape: []int{l.d}, Data: l.bDec},
+	}
+	switch l.latent {
+	case latentTopK:
+		cfg.K = l.k
+		cfg.ActivationFn = "topk"
+		cfg.ActivationFnKwargs = map[string]any{"k": l.k}
+	case latentJumpReLU:
+		tensors["threshold"] = data.Tensor{Shape: []int{l.h}, Data: l.threshold}
+	}
+	js, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	err = safefile.WriteDir(dir, func(tmp string) error {
+		if err := data.WriteSafetensors(filepath.Join(tmp, SAELensWeightsFile), tensors, map[string]string{"format": "pt"}); err != nil {
+			return err
+		}
+		return safefile.WriteFileIn(tmp, SAELensConfigFile, func(w io.Writer) error {
+			_, err := w.Write(append(js, '\n'))
+			return err
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("export %s: %w", dir, err)
+	}
+	return nil
+}
+
+// ImportSAELens reads the SAELens SAE directory dir as an sae model
+// (relu latents for architecture standard; no input normalisation;
+// anomaly threshold 0). A b_dec subtracted from the input
+// (apply_b_dec_to_input) is folded into b_enc and a finetuning scaling
+// factor into W_dec, so the model's codes and reconstructions are
+// SAELens's. Architectures, activation functions and input
+// normalisations sae cannot reproduce are refused with an error naming
+// the file and key.
+func ImportSAELens(dir string) (*sae.Model, error) {
+	l, err := readSAELens(dir)
+	if err != nil {
+		return nil, err
+	}
+	m, err := l.model()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, SAELensConfigFile), err)
+	}
+	return m, nil
+}
+
+// readSAELens reads dir into the raw-input form.
+func readSAELens(dir string) (*linear, error) {
+	c, err := readCfgJSON(dir, SAELensConfigFile, "SAELens SAE")
+	if err != nil {
+		return nil, err
+	}
+	arch, err := c.str("architecture", "standard")
+	if err != nil {
+		return nil, err
+	}
+	actKey := "activation_fn"
+	if _, ok := c.raw(actKey); !ok {
+		actKey = "activation_fn_str"
+	}
+	act, err := c.str(actKey, "relu")
+	if err != nil {
+		return nil, err
+	}
+	d, err := c.integer("d_in", 0, true, 1, maxWidth)
+	if err != nil {
+		return nil, err
+	}
+	h, err := c.integer("d_sae", 0, true, 1, maxWidth)
+	if err != nil {
+		return nil, err
+	}
+	if dt, err := c.str("dtype", "float32"); err != nil {
+		return nil, err
+	} else if !saelensDtypes[dt] {
+		return nil, c.errf("dtype", "%q is not a float type (float32, float64, float16, bfloat16)", dt)
+	}
+	applyBDec, err := c.boolean("apply_b_dec_to_input", true)
+	if err != nil {
+		return nil, err
+	}
+	if err := saelensNormalization(c); err != nil {
+		return nil, err
+	}
+	finetuning, err := c.boolean("finetuning_scaling_factor", false)
+	if err != nil {
+		return nil, err
+	}
+	l := &linear{d: d, h: h, latent: latentReLU}
+	if l.l1, err = c.number("l1_coefficient", 0); err != nil {
+		return nil, err
+	}
+	// The latent: the architecture, and for pre-6.0 files the activation
+	// function (architecture standard with activation_fn topk is TopK).
+	switch arch {
+	case "standard", "topk", "jumprelu", "batchtopk":
+	case "gated":
+		return nil, c.errf("architecture", "gated SAEs (separate gate and magnitude paths) have no sae counterpart")
+	default:
+		return nil, c.errf("architecture", "%q is not one of standard, topk, jumprelu", arch)
+	}
+	switch act {
+	case "relu":
+	case "topk":
+		if arch == "standard" {
+			arch = "topk"
+		}
+	case "tanh-relu":
+		return nil, c.errf(actKey, "tanh-relu latents have no sae counterpart")
+	default:
+		return nil, c.errf(actKey, "%q is not relu or topk", act)
+	}
+	switch arch {
+	case "topk":
+		// 6.0 and later: k; before: activation_fn_kwargs.k.
+		k, ok, err := c.nestedInt("activation_fn_kwargs", "k", 1, h)
+		if err != nil {
+			return nil, err
+		}
+		if _, top := c.raw("k"); top || !ok {
+			if k, err = c.integer("k", 0, true, 1, h); err != nil {
+				return nil, err
+			}
+		}
+		l.latent, l.k = latentTopK, k
+	case "jumprelu", "batchtopk":
+		// SAELens runs a trained BatchTopK SAE as JumpReLU at its learned
+		// threshold.
+		l.latent = latentJumpReLU
+	}
+
+	f, err := readTensorFile(filepath.Join(dir, SAELensWeightsFile))
+	if err != nil {
+		return nil, err
+	}
+	if l.wEnc, err = f.get("W_enc", "[d_in, d_sae]", d, h); err != nil {
+		return nil, err
+	}
+	if l.bEnc, err = f.get("b_enc", "[d_sae]", h); err != nil {
+		return nil, err
+	}
+	if l.wDec, err = f.get("W_dec", "[d_sae, d_in]", h, d); err != nil {
+		return nil, err
+	}
+	if l.bDec, err = f.get("b_dec", "[d_in]", d); err != nil {
+		return nil, err
+	}
+	switch arch {
+	case "jumprelu":
+		if l.threshold, err = f.get("threshold", "[d_sae]", h); err != nil {
+			return nil, err
+		}
+	case "batchtopk":
+		t, err := f.get("topk_threshold", "[] (a scalar)")
+		if err != nil {
+			return nil, err
+		}
+		l.threshold = make([]float32, h)
+		for i := range l.threshold {
+			l.threshold[i] = t[0]
+		}
+	}
+	for _, name := range []string{"finetuning_scaling_factor", "scaling_factor"} {
+		s, ok, err := f.optional(name, "[d_sae]", h)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			l.scaleDecoderRows(s)
+			finetuning = false
+		}
+	}
+	if finetuning {
+		return nil, c.errf("finetuning_scaling_factor", "is true but %s has no finetuning_scaling_factor tensor", f.path)
+	}
+	if err := f.unused("its role in the SAE is unknown"); err != nil {
+		return nil, err
+	}
+	if applyBDec {
+		l.subtractInputBias(l.bDec)
+	}
+	return l, nil
+}
+
+// saelensDtypes are the dtype values of a cfg.json read.
+var saelensDtypes = map[string]bool{
+	"float32": true, "float64": true, "float16": true, "bfloat16": true,
+	"torch.float32": true, "torch.float64": true, "torch.float16": true, "torch.bfloat16": true,
+}
+
+// saelensNormalization accepts normalize_activations none (or absent,
+// null, false) and refuses the rest: each rescales the input by something
+// the weights do not hold.
+func saelensNormalization(c *cfgJSON) error {
+	const key = "normalize_activations"
+	v, ok := c.raw(key)
+	if !ok {
+		return nil
+	}
+	var b bool
+	if json.Unmarshal(v, &b) == nil {
+		if b {
+			return c.errf(key, "true (expected_average_only_in): the SAE expects its input scaled by a constant these files do not hold; fold it into the weights (SAELens: fold_activation_norm_scaling_factor) and set %s to none", key)
+		}
+		return nil
+	}
+	s, err := c.str(key, "none")
+	if err != nil {
+		return err
+	}
+	switch s {
+	case "none", "":
+		return nil
+	case "expected_average_only_in":
+		return c.errf(key, "%q: the SAE expects its input scaled by a constant these files do not hold; fold it into the weights (SAELens: fold_activation_norm_scaling_factor) and set %s to none", s, key)
+	case "constant_norm_rescale", "layer_norm":
+		return c.errf(key, "%q rescales every input row by its own norm, which sae's per-feature normalisation cannot express", s)
+	}
+	return c.errf(key, "%q is not one of none, expected_average_only_in, constant_norm_rescale, layer_norm", s)
+}
