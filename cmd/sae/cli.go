@@ -314,3 +314,37 @@ func parseInts(s string) ([]int, error) {
 	}
 	return out, nil
 }
+
+// replaceableDir refuses an output directory that exists and holds
+// anything but the files the command writes there: replacing it would
+// delete them.
+func replaceableDir(dir string, files ...string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s exists and is not a directory", dir)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var other []string
+	for _, e := range ents {
+		ok := false
+		for _, f := range files {
+			ok = ok || e.Name() == f
+		}
+		if !ok {
+			other = append(other, e.Name())
+		}
+	}
+	if len(other) > 0 {
+		if len(other) > 3 {
+			other = append(other[:3], "...")
+		}
+		return fmt.Errorf("%s exists and holds other files (%s); writing would replace it: give a new directory", dir, strings.Join(other, ", "))
+	}
+	return nil
+}
