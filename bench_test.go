@@ -19,15 +19,14 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 	var w workspace[float32]
 	w.ensure(n, batch)
-	opt := newAdam(len(n.params))
+	opt := newAdam(n)
 	pen := penalty{sparsity: SparsityKL, rho: 0.05, beta: 3}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		clear(w.grad)
 		n.forwardBackward(&w, x, x, batch, 1.0/batch, pen, nil)
-		n.addDecay(w.grad, 1e-4)
-		opt.step(n.params, w.grad, 1e-3)
+		opt.step(n.params, w.grad, 1e-3, 1e-4, 0)
 	}
 	b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }

@@ -6,41 +6,103 @@ import (
 	"github.com/sae-go/sae/internal/kernels"
 )
 
-// adam is the Adam optimiser over one flat float32 vector.
+// optimizer takes one step on params from the gradient g of the loss
+// without weight decay: it adds the decay wd*W on the weight matrices
+// (not the biases), clips the global norm of the decayed gradient at clip
+// (0: off), and returns the decay term wd/2*||W||^2 of the loss at the
+// parameters before the step, and false when the gradient it measured was
+// not finite (without clipping Adam does not measure it: a non-finite
+// gradient then shows in the next step's loss).
+type optimizer interface {
+	step(params, g []float32, lr, wd, clip float64) (decay float64, finite bool)
+}
+
+// newOptimizer returns cfg's mini-batch optimiser for the parameters of n.
+func newOptimizer(cfg Config, n *net[float32]) optimizer {
+	if cfg.Optimizer == SGD {
+		return &sgdMomentum{u: make([]float32, len(n.params)), mu: float32(cfg.Momentum), n: n}
+	}
+	return newAdam(n)
+}
+
+// adam is the Adam optimiser over one flat float32 vector, with the weight
+// decay added to the gradient (L2, as the objective states it):
 //
-//	m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g²
+//	g' = s*g + wd*W;  m = b1*m + (1-b1)*g';  v = b2*v + (1-b2)*g'²
 //	p -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)
+//
+// s < 1 when clipping. One fused pass over memory does all of it.
 type adam struct {
 	m, v        []float32
 	b1, b2, eps float64
 	t           int
 	b1t, b2t    float64 // b1^t, b2^t
+	segs        []paramSegment
+	spans       []kernels.AdamSpan
 }
 
-func newAdam(n int) *adam {
-	return &adam{m: make([]float32, n), v: make([]float32, n), b1: 0.9, b2: 0.999, eps: 1e-8, b1t: 1, b2t: 1}
+func newAdam(n *net[float32]) *adam {
+	k := len(n.params)
+	return &adam{m: make([]float32, k), v: make([]float32, k), b1: 0.9, b2: 0.999, eps: 1e-8, b1t: 1, b2t: 1, segs: n.segments()}
 }
 
-func (o *adam) step(p, g []float32, lr float64) {
+func (o *adam) step(p, g []float32, lr, wd, clip float64) (float64, bool) {
+	if o.spans == nil || (len(o.spans) > 0 && o.spans[0].Decay != float32(wd)) {
+		o.spans = o.spans[:0]
+		if wd != 0 {
+			for _, s := range o.segs {
+				if s.weight {
+					o.spans = append(o.spans, kernels.AdamSpan{Lo: s.off, Hi: s.off + s.size(), Decay: float32(wd)})
+				}
+			}
+		}
+	}
+	scale, finite := 1.0, true
+	if clip > 0 {
+		norm := decayedNorm(p, g, o.spans)
+		finite = isFinite(norm)
+		if norm > clip {
+			scale = clip / norm
+		}
+	}
 	o.t++
 	o.b1t *= o.b1
 	o.b2t *= o.b2
-	kernels.AdamUpdate(p, g, o.m, o.v, float32(lr), float32(o.b1), float32(o.b2), float32(o.eps), float32(1-o.b1t), float32(1-o.b2t))
+	sq := kernels.AdamStep(p, g, o.m, o.v, kernels.AdamParams{
+		LR: float32(lr), Beta1: float32(o.b1), Beta2: float32(o.b2), Eps: float32(o.eps),
+		BC1: float32(1 - o.b1t), BC2: float32(1 - o.b2t), Scale: float32(scale)}, o.spans)
+	return 0.5 * sq, finite
+}
+
+// decayedNorm is the L2 norm of g plus the decay of the spans.
+func decayedNorm(p, g []float32, spans []kernels.AdamSpan) float64 {
+	s := kernels.SumSq(g)
+	for _, sp := range spans {
+		// ||g + d*p||² = ||g||² + 2d<g,p> + d²||p||² over the span.
+		pp, gg := p[sp.Lo:sp.Hi], g[sp.Lo:sp.Hi]
+		d := float64(sp.Decay)
+		s += 2*d*float64(kernels.Dot(gg, pp)) + d*d*kernels.SumSq(pp)
+	}
+	return math.Sqrt(max(s, 0))
 }
 
 // sgdMomentum is SGD with (heavy-ball) momentum: u = mu*u - lr*g; p += u.
 type sgdMomentum struct {
 	u  []float32
 	mu float32
+	n  *net[float32]
 }
 
-func (o *sgdMomentum) step(p, g []float32, lr float64) {
+func (o *sgdMomentum) step(p, g []float32, lr, wd, clip float64) (float64, bool) {
+	decay := o.n.addDecay(g, wd)
+	norm := clipGrad(g, clip)
 	l := float32(lr)
 	u := o.u[:len(p)]
 	for i, gi := range g[:len(p)] {
 		u[i] = o.mu*u[i] - l*gi
 		p[i] += u[i]
 	}
+	return decay, isFinite(norm)
 }
 
 // clipGrad rescales g to global L2 norm max when it is longer and returns

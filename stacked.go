@@ -147,7 +147,7 @@ func (t *trainer) pretrain(ctx context.Context) error {
 func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	cfg := t.cfg
 	d, n, c := t.train.Cols, t.train.Rows, t.classes
-	opt := newAdam(len(t.net.params))
+	opt := newAdam(t.net)
 	bs := min(cfg.Batch, n)
 	// Each phase has its own schedule: warm-up, then decay to its end.
 	phaseSteps := epochs * ((n + bs - 1) / bs)
@@ -176,12 +176,11 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 			}
 			clear(t.w.grad)
 			loss, _ := t.net.supervisedForwardBackward(&t.w, xb[:rows*d], yb[:rows], rows, 1/float32(rows), probs)
-			loss += t.net.addDecay(t.w.grad, cfg.WeightDecay)
-			gnorm := clipGrad(t.w.grad, cfg.ClipNorm)
-			if !isFinite(loss) || !isFinite(gnorm) {
-				return fmt.Errorf("%w in supervised epoch %d: loss %g; lower --lr or set --clip", ErrDiverged, epoch, loss)
+			decay, finite := opt.step(t.net.params, t.w.grad, lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay), cfg.WeightDecay, cfg.ClipNorm)
+			loss += decay
+			if !isFinite(loss) || !finite {
+				return fmt.Errorf("%w in supervised epoch %d: the loss (%g) or the gradient is not finite; lower --lr or set --clip", ErrDiverged, epoch, loss)
 			}
-			opt.step(t.net.params, t.w.grad, lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay))
 			phaseStep++
 			t.step++
 			t.samples += rows

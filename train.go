@@ -345,14 +345,7 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 	d := t.train.Cols
 	n := t.train.Rows
 	p := t.net.params
-	var opt interface {
-		step(p, g []float32, lr float64)
-	}
-	if cfg.Optimizer == SGD {
-		opt = &sgdMomentum{u: make([]float32, len(p)), mu: float32(cfg.Momentum)}
-	} else {
-		opt = newAdam(len(p))
-	}
+	opt := newOptimizer(cfg, t.net)
 	pen := t.penalty(finetune)
 	bs := min(cfg.Batch, n)
 	// Each phase has its own schedule: warm-up, then decay to its end.
@@ -396,13 +389,12 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 			}
 			clear(t.w.grad)
 			lp := t.net.forwardBackward(&t.w, in, xb, rows, 1/float32(rows), pen, nil)
-			lp.decay = t.net.addDecay(t.w.grad, cfg.WeightDecay)
+			var finite bool
+			lp.decay, finite = opt.step(p, t.w.grad, lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay), cfg.WeightDecay, cfg.ClipNorm)
 			loss := lp.total()
-			gnorm := clipGrad(t.w.grad, cfg.ClipNorm)
-			if !isFinite(loss) || !isFinite(gnorm) {
-				return fmt.Errorf("%w at epoch %d step %d: loss %g, gradient norm %g; lower --lr or set --clip", ErrDiverged, t.hist.Epochs+1, t.step+1, loss, gnorm)
+			if !isFinite(loss) || !finite {
+				return fmt.Errorf("%w at epoch %d step %d: the loss (%g) or the gradient is not finite; lower --lr or set --clip", ErrDiverged, t.hist.Epochs+1, t.step+1, loss)
 			}
-			opt.step(p, t.w.grad, lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay))
 			phaseStep++
 			t.step++
 			t.samples += rows

@@ -71,14 +71,15 @@ func packRunsFast(dst, src []float32, ld, kc, w, panels int) int {
 
 var hasAVX512 = cpu.X86.HasAVX512F
 
-// adamAVX512 is the Adam step of AdamUpdate on n floats (sgemm_amd64.s);
+// adamAVX512 is the Adam step of AdamStep on n floats (sgemm_amd64.s),
+// leaving the sum of squares of p (before the step) in sq's lanes;
 // tail has the low n%16 bits set.
 //
 // biasActAVX512 does one row of BiasAct (sgemm_amd64.s):
 // x[j] = act(x[j] + bias[j]) for j < n; tail has the low n%16 bits set.
 //
 //go:noescape
-func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps float32)
+func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32)
 
 //go:noescape
 func biasActAVX512(x, bias *float32, n int, tail uint16, act int)

@@ -448,12 +448,15 @@ func genBiasAct() {
 }
 
 // genAdam emits adamAVX512, one Adam step on n floats, 16 at a time and the
-// last n%16 under the mask tail:
+// last n%16 under the mask tail, with the gradient scale and weight decay
+// fused in and the sum of squares of the parameters (before the step) left
+// in sq's 16 lanes:
 //
+//	g = scale*g + decay*p;  sq += p*p   (AdamStep passes scale times the decay)
 //	m = b1*m + c1*g;  v = b2*v + c2*g*g;  p -= step*m / (sqrt(v*ibc2) + eps)
 func genAdam() {
-	p("// func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps float32)")
-	p("TEXT ·adamAVX512(SB), NOSPLIT, $0-72")
+	p("// func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32)")
+	p("TEXT ·adamAVX512(SB), NOSPLIT, $0-88")
 	p("\tMOVQ p+0(FP), DI")
 	p("\tMOVQ grad+8(FP), SI")
 	p("\tMOVQ m+16(FP), R8")
@@ -462,20 +465,25 @@ func genAdam() {
 	p("\tSHRQ $4, CX")
 	p("\tMOVWLZX tail+40(FP), AX")
 	p("\tKMOVW AX, K1")
-	for i, name := range []string{"step", "b1", "c1", "b2", "c2", "ibc2", "eps"} {
+	for i, name := range []string{"step", "b1", "c1", "b2", "c2", "ibc2", "eps", "scale", "decay"} {
 		p("\tVBROADCASTSS %s+%d(FP), Z%d", name, 44+4*i, 16+i)
 	}
-	body := func(k string) {
-		p("\tVMOVUPS (SI), %sZ0", k)   // g
-		p("\tVMOVUPS (R8), %sZ1", k)   // m
-		p("\tVMOVUPS (R9), %sZ2", k)   // v
-		p("\tVMOVUPS (DI), %sZ3", k)   // p
-		p("\tVMULPS Z17, Z1, Z1")      // b1*m
-		p("\tVFMADD231PS Z18, Z0, Z1") // + c1*g
-		p("\tVMULPS Z0, Z0, Z4")       // g*g
-		p("\tVMULPS Z19, Z2, Z2")      // b2*v
-		p("\tVFMADD231PS Z20, Z4, Z2") // + c2*g*g
-		p("\tVMULPS Z21, Z2, Z5")      // v*ibc2
+	p("\tMOVQ sq+80(FP), DX")
+	p("\tVXORPS Z25, Z25, Z25") // sum of p*p
+	body := func(load, k string) {
+		p("\tVMOVUPS%s (SI), %sZ0", load, k) // g
+		p("\tVMOVUPS%s (R8), %sZ1", load, k) // m
+		p("\tVMOVUPS%s (R9), %sZ2", load, k) // v
+		p("\tVMOVUPS%s (DI), %sZ3", load, k) // p
+		p("\tVMULPS Z23, Z0, Z0")            // scale*g
+		p("\tVFMADD231PS Z24, Z3, Z0")       // + decay*p
+		p("\tVFMADD231PS Z3, Z3, Z25")       // sq += p*p
+		p("\tVMULPS Z17, Z1, Z1")            // b1*m
+		p("\tVFMADD231PS Z18, Z0, Z1")       // + c1*g
+		p("\tVMULPS Z0, Z0, Z4")             // g*g
+		p("\tVMULPS Z19, Z2, Z2")            // b2*v
+		p("\tVFMADD231PS Z20, Z4, Z2")       // + c2*g*g
+		p("\tVMULPS Z21, Z2, Z5")            // v*ibc2
 		p("\tVSQRTPS Z5, Z5")
 		p("\tVADDPS Z22, Z5, Z5") // + eps
 		p("\tVMULPS Z16, Z1, Z6") // step*m
@@ -488,7 +496,7 @@ func genAdam() {
 	p("\tTESTQ CX, CX")
 	p("\tJZ adam_tail")
 	p("adam_loop:")
-	body("")
+	body("", "")
 	for _, r := range []string{"DI", "SI", "R8", "R9"} {
 		p("\tADDQ $64, %s", r)
 	}
@@ -497,8 +505,10 @@ func genAdam() {
 	p("adam_tail:")
 	p("\tTESTW AX, AX")
 	p("\tJZ adam_done")
-	body("K1, ")
+	// Zeroing loads: the lanes past n must not reach sq.
+	body(".Z", "K1, ")
 	p("adam_done:")
+	p("\tVMOVUPS Z25, (DX)")
 	p("\tVZEROUPPER")
 	p("\tRET")
 	p("")

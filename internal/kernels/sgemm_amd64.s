@@ -2355,8 +2355,8 @@ biasAct_done:
 	VZEROUPPER
 	RET
 
-// func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps float32)
-TEXT ·adamAVX512(SB), NOSPLIT, $0-72
+// func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32)
+TEXT ·adamAVX512(SB), NOSPLIT, $0-88
 	MOVQ p+0(FP), DI
 	MOVQ grad+8(FP), SI
 	MOVQ m+16(FP), R8
@@ -2372,6 +2372,10 @@ TEXT ·adamAVX512(SB), NOSPLIT, $0-72
 	VBROADCASTSS c2+60(FP), Z20
 	VBROADCASTSS ibc2+64(FP), Z21
 	VBROADCASTSS eps+68(FP), Z22
+	VBROADCASTSS scale+72(FP), Z23
+	VBROADCASTSS decay+76(FP), Z24
+	MOVQ sq+80(FP), DX
+	VXORPS Z25, Z25, Z25
 	TESTQ CX, CX
 	JZ adam_tail
 adam_loop:
@@ -2379,6 +2383,9 @@ adam_loop:
 	VMOVUPS (R8), Z1
 	VMOVUPS (R9), Z2
 	VMOVUPS (DI), Z3
+	VMULPS Z23, Z0, Z0
+	VFMADD231PS Z24, Z3, Z0
+	VFMADD231PS Z3, Z3, Z25
 	VMULPS Z17, Z1, Z1
 	VFMADD231PS Z18, Z0, Z1
 	VMULPS Z0, Z0, Z4
@@ -2402,10 +2409,13 @@ adam_loop:
 adam_tail:
 	TESTW AX, AX
 	JZ adam_done
-	VMOVUPS (SI), K1, Z0
-	VMOVUPS (R8), K1, Z1
-	VMOVUPS (R9), K1, Z2
-	VMOVUPS (DI), K1, Z3
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (R8), K1, Z1
+	VMOVUPS.Z (R9), K1, Z2
+	VMOVUPS.Z (DI), K1, Z3
+	VMULPS Z23, Z0, Z0
+	VFMADD231PS Z24, Z3, Z0
+	VFMADD231PS Z3, Z3, Z25
 	VMULPS Z17, Z1, Z1
 	VFMADD231PS Z18, Z0, Z1
 	VMULPS Z0, Z0, Z4
@@ -2421,6 +2431,7 @@ adam_tail:
 	VMOVUPS Z2, K1, (R9)
 	VMOVUPS Z3, K1, (DI)
 adam_done:
+	VMOVUPS Z25, (DX)
 	VZEROUPPER
 	RET
 

@@ -303,3 +303,70 @@ func TestTopK(t *testing.T) {
 		}
 	}
 }
+
+// TestAdamStep checks the fused step: gradient scale, weight decay on the
+// spans only (gaps between spans and after the last get none), and the
+// returned decay sum, against a float64 reference, on sizes that split
+// over the pool and spans that cut the kernel's 16-float blocks.
+func TestAdamStep(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	defer SetThreads(Threads())
+	SetThreads(2)
+	for _, n := range append(vecSizes, 3*adamPerThread+5, adamPiece+17) {
+		p, checkP := guarded(t, rng, n, 1)
+		g, _ := guarded(t, rng, n, 0.1)
+		m, checkM := guarded(t, rng, n, 0.01)
+		v, checkV := guarded(t, rng, n, 0.001)
+		for i := range v {
+			v[i] = v[i] * v[i]
+		}
+		// Spans: [0, n/3) decay 0.01, a gap, [n/2, n-n/7) decay 0.5, a
+		// zero-decay span at the end when there is room.
+		spans := []AdamSpan{{0, n / 3, 0.01}, {n / 2, n - n/7, 0.5}}
+		if n/7 > 1 {
+			spans = append(spans, AdamSpan{n - n/7 + 1, n, 0})
+		}
+		decayOf := func(i int) float64 {
+			for _, s := range spans {
+				if i >= s.Lo && i < s.Hi {
+					return float64(s.Decay)
+				}
+			}
+			return 0
+		}
+		p0, m0, v0, g0 := slices.Clone(p), slices.Clone(m), slices.Clone(v), slices.Clone(g)
+		const lr, b1, b2, eps, scale = 1e-3, 0.9, 0.999, 1e-8, 0.7
+		bc1, bc2 := float32(1-math.Pow(b1, 5)), float32(1-math.Pow(b2, 5))
+		got := AdamStep(p, g, m, v, AdamParams{LR: lr, Beta1: b1, Beta2: b2, Eps: eps, BC1: bc1, BC2: bc2, Scale: scale}, spans)
+		checkP()
+		checkM()
+		checkV()
+		if !slices.Equal(g, g0) {
+			t.Fatalf("n=%d: AdamStep modified the gradient", n)
+		}
+		f := func(x float64) float64 { return float64(float32(x)) }
+		var want, mag float64
+		for i := 0; i < n; i++ {
+			dc := decayOf(i)
+			pi := float64(p0[i])
+			want += dc * pi * pi
+			mag += math.Abs(dc) * pi * pi
+			gi := f(scale) * (float64(g0[i]) + dc*pi)
+			wm := f(b1)*float64(m0[i]) + (1-f(b1))*gi
+			wv := f(b2)*float64(v0[i]) + (1-f(b2))*gi*gi
+			wp := pi - f(lr)*(wm/float64(bc1))/(math.Sqrt(wv/float64(bc2))+f(eps))
+			// g' may cancel (scale*g against decay*p): its rounding is
+			// relative to the terms, and carries through m, v and the step.
+			gm := math.Abs(float64(g0[i])) + math.Abs(dc*pi)
+			tolM, tolV := 6*eps32*(math.Abs(wm)+gm), 6*eps32*(wv+gm*gm)
+			upd := math.Abs(wp - pi)
+			tolP := 4*eps32*math.Abs(wp) + upd*(tolM/math.Abs(wm)+tolV/wv) + lr*1e-5
+			if !near(float64(m[i]), wm, tolM) || !near(float64(v[i]), wv, tolV) || !near(float64(p[i]), wp, tolP) {
+				t.Fatalf("n=%d i=%d (decay %g): p %g/%g m %g/%g v %g/%g", n, i, dc, p[i], wp, m[i], wm, v[i], wv)
+			}
+		}
+		if !near(got, want, 1e-5*mag+1e-30) {
+			t.Fatalf("n=%d: decay sum %g, want %g", n, got, want)
+		}
+	}
+}
