@@ -11,7 +11,9 @@
 // Contents: Gemm (sgemm.go: a packed, blocked driver over a register-tiled
 // micro-kernel, AVX-512 or AVX2 assembly on amd64 chosen at run time, plain
 // Go under the noasm tag and elsewhere; parallel over Threads() cores with a
-// persistent worker pool); vector operations (vec.go); BiasAct and ActGrad
+// persistent worker pool; products of one to four untransposed rows go row
+// by row through an AVX-512 GEMV instead, gemv_amd64.s, since packing B
+// would cost more than the product); vector operations (vec.go); BiasAct and ActGrad
 // (activation.go); AdamUpdate (adam.go); TopK (topk.go). None of them
 // allocates once its buffers exist.
 package kernels
