@@ -179,6 +179,15 @@ func Load(dir string) (*Model, error) {
 	if a.Classes < 0 || a.Classes > 1<<16 {
 		return nil, fmt.Errorf("%s: %d classes is out of range", cfgPath, a.Classes)
 	}
+	// The encoder's weights alone need total values: refuse a config that
+	// asks for more than the weights file holds before allocating for it.
+	have := 0
+	for _, t := range tensors {
+		have += len(t.Data)
+	}
+	if have < total {
+		return nil, fmt.Errorf("%s: holds %d values; the architecture %v in %s needs more than %d", wPath, have, sizes, ConfigFile, total)
+	}
 	n := newNet[float32](netSpec{sizes: sizes, act: a.Activation, loss: cfg.Loss, tied: a.Tied, vae: a.Variational, classes: a.Classes})
 	for _, s := range n.segments() {
 		t, ok := tensors[s.name]
