@@ -56,18 +56,10 @@ type corrupter struct {
 	lo, hi []float32
 }
 
-func newCorrupter(spec noiseSpec, train Matrix) *corrupter {
+func newCorrupter(spec noiseSpec, lo, hi []float32) *corrupter {
 	c := &corrupter{spec: spec}
 	if spec.kind == NoiseSaltPepper {
-		d := train.Cols
-		c.lo, c.hi = make([]float32, d), make([]float32, d)
-		copy(c.lo, train.Row(0))
-		copy(c.hi, train.Row(0))
-		for i := 1; i < train.Rows; i++ {
-			for j, v := range train.Row(i) {
-				c.lo[j], c.hi[j] = min(c.lo[j], v), max(c.hi[j], v)
-			}
-		}
+		c.lo, c.hi = lo, hi
 	}
 	return c
 }

@@ -24,7 +24,10 @@ func (t *trainer) runLBFGS(ctx context.Context, finetune bool, iters int) error 
 	dir := make([]float32, n)
 	x0 := make([]float32, n)
 
-	f, gr := t.objectiveGrad(t.train, pen)
+	f, gr, err := t.objectiveGrad(t.train, pen)
+	if err != nil {
+		return err
+	}
 	copy(g, gr)
 	for it := 1; it <= iters; it++ {
 		if err := ctx.Err(); err != nil {
@@ -68,7 +71,9 @@ func (t *trainer) runLBFGS(ctx context.Context, finetune bool, iters int) error 
 			for i := range p {
 				p[i] = x0[i] + float32(step)*dir[i]
 			}
-			fNew, gr = t.objectiveGrad(t.train, pen)
+			if fNew, gr, err = t.objectiveGrad(t.train, pen); err != nil {
+				return err
+			}
 			if isFinite(fNew) && fNew <= f+1e-4*step*gd {
 				accepted = true
 				break
@@ -100,7 +105,7 @@ func (t *trainer) runLBFGS(ctx context.Context, finetune bool, iters int) error 
 		fOld := f
 		f = fNew
 		t.step++
-		t.samples += t.train.Rows
+		t.samples += t.train.len()
 		if !isFinite(f) {
 			return fmt.Errorf("%w at iteration %d: loss %g", ErrDiverged, it, f)
 		}

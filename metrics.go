@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -44,24 +45,39 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 	if err := x.check("eval input", m.Inputs); err != nil {
 		return Metrics{}, err
 	}
-	d, h := m.Inputs, m.net.h
-	mt := Metrics{N: x.Rows, FiringRate: make([]float64, h), LatentMean: make([]float64, h)}
-	if x.Rows == 0 {
+	return m.EvalSource(x)
+}
+
+// EvalSource is Eval on the rows of a source, read a chunk at a time (two
+// passes: the per-feature means first).
+func (m *Model) EvalSource(x Source) (Metrics, error) {
+	n, d := x.Dims()
+	if d != m.Inputs {
+		return Metrics{}, fmt.Errorf("eval input: has %d columns, the model expects %d", d, m.Inputs)
+	}
+	h := m.net.h
+	mt := Metrics{N: n, FiringRate: make([]float64, h), LatentMean: make([]float64, h)}
+	if n == 0 {
 		return mt, nil
 	}
 	// Per-feature means for the FVU denominator.
 	mean := make([]float64, d)
-	for i := 0; i < x.Rows; i++ {
-		for j, v := range x.Row(i) {
-			mean[j] += float64(v)
+	err := m.forEachChunk(x, func(_ *inferScratch, _, raw []float32, lo, hi int) {
+		for i := 0; i < hi-lo; i++ {
+			for j, v := range raw[i*d : (i+1)*d] {
+				mean[j] += float64(v)
+			}
 		}
+	})
+	if err != nil {
+		return Metrics{}, err
 	}
 	for j := range mean {
-		mean[j] /= float64(x.Rows)
+		mean[j] /= float64(n)
 	}
 	var sse, sst, sumAct, active, loss, jac, elbo float64
 	elboRng := rand.New(rand.NewPCG(1, 0xe1b0)) // fixed draws: the same ELBO every run
-	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
+	err = m.forEachChunk(x, func(s *inferScratch, xs, raw []float32, lo, hi int) {
 		rows := hi - lo
 		a := s.w.a[:rows*h]
 		if m.net.vae {
@@ -80,7 +96,7 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 		}
 		m.Norm.invert(rec, d)
 		for i := 0; i < rows; i++ {
-			xr := x.Row(lo + i)
+			xr := raw[i*d : (i+1)*d]
 			for j, v := range rec[i*d : i*d+d] {
 				e := float64(v - xr[j])
 				sse += e * e
@@ -97,25 +113,28 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 			}
 		}
 	})
-	n := float64(x.Rows)
-	mt.MSE = sse / (n * float64(d))
+	if err != nil {
+		return Metrics{}, err
+	}
+	nf := float64(n)
+	mt.MSE = sse / (nf * float64(d))
 	if sst > 0 {
 		mt.FVU = sse / sst
 	} else {
 		mt.FVU = math.NaN()
 	}
-	mt.L0 = active / n
-	mt.MeanActivation = sumAct / (n * float64(h))
-	mt.Loss = loss / n
-	mt.JacobianNorm = jac / n
-	mt.ELBO = elbo / n
+	mt.L0 = active / nf
+	mt.MeanActivation = sumAct / (nf * float64(h))
+	mt.Loss = loss / nf
+	mt.JacobianNorm = jac / nf
+	mt.ELBO = elbo / nf
 	dead := 0
 	for j := range mt.FiringRate {
 		if mt.FiringRate[j] == 0 {
 			dead++
 		}
-		mt.FiringRate[j] /= n
-		mt.LatentMean[j] /= n
+		mt.FiringRate[j] /= nf
+		mt.LatentMean[j] /= nf
 	}
 	mt.DeadFraction = float64(dead) / float64(h)
 	return mt, nil

@@ -27,13 +27,15 @@ type Model struct {
 	pool sync.Pool // *inferScratch
 }
 
-// inferChunk bounds the rows processed at once, so inference memory does
-// not grow with the data.
+// inferChunk bounds the rows processed at once, so that inference memory
+// does not grow with the data; chunkRows lowers it for wide models.
 const inferChunk = 1024
 
 type inferScratch struct {
-	w workspace[float32]
-	x []float32
+	w   workspace[float32]
+	x   []float32 // scaled rows
+	raw []float32 // rows read from a source
+	idx []int
 }
 
 func newModel(cfg Config, d int, n *net[float32], nz *Normalizer) *Model {
@@ -50,23 +52,61 @@ func (m *Model) scratch() *inferScratch {
 	return &inferScratch{}
 }
 
-// forEachChunk normalises x chunk by chunk and calls fn with the scaled
-// rows [lo,hi).
-func (m *Model) forEachChunk(x Matrix, fn func(s *inferScratch, xs []float32, lo, hi int)) {
+// chunkRows is the rows per inference chunk: up to inferChunk, fewer for
+// wide models so that a chunk's scratch stays near 4 MiB.
+func (m *Model) chunkRows() int {
+	width := 3 * m.Inputs
+	for _, s := range m.net.sizes[1:] {
+		width += 3 * s
+	}
+	return max(16, min(inferChunk, (1<<20)/width))
+}
+
+// forEachChunk reads src chunk by chunk (a Matrix in place) and calls fn
+// with the rows [lo,hi) scaled (xs) and as read (raw).
+func (m *Model) forEachChunk(src Source, fn func(s *inferScratch, xs, raw []float32, lo, hi int)) error {
 	s := m.scratch()
 	defer m.pool.Put(s)
-	d := m.Inputs
-	for lo := 0; lo < x.Rows; lo += inferChunk {
-		hi := min(lo+inferChunk, x.Rows)
+	n, d := src.Dims()
+	mat, isMat := src.(Matrix)
+	chunk := m.chunkRows()
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
 		rows := hi - lo
+		var raw []float32
+		if isMat {
+			raw = mat.Data[lo*d : hi*d]
+		} else {
+			if cap(s.raw) < rows*d {
+				s.raw = make([]float32, rows*d)
+			}
+			raw = s.raw[:rows*d]
+			s.idx = s.idx[:0]
+			for r := lo; r < hi; r++ {
+				s.idx = append(s.idx, r)
+			}
+			if err := src.ReadRows(raw, s.idx); err != nil {
+				return err
+			}
+		}
 		if cap(s.x) < rows*d {
 			s.x = make([]float32, rows*d)
 		}
 		xs := s.x[:rows*d]
-		m.Norm.apply(xs, x.Data[lo*d:hi*d], d)
+		m.Norm.apply(xs, raw, d)
 		s.w.ensure(m.net, rows)
-		fn(s, xs, lo, hi)
+		fn(s, xs, raw, lo, hi)
 	}
+	return nil
+}
+
+// encodeRows writes the codes of rows x [rows, Inputs] (input units) into
+// dst [rows, Hidden].
+func (m *Model) encodeRows(x []float32, rows int, dst []float32) {
+	h := m.net.h
+	m.forEachChunk(Matrix{Rows: rows, Cols: m.Inputs, Data: x[:rows*m.Inputs]}, func(s *inferScratch, xs, _ []float32, lo, hi int) {
+		copy(dst[lo*h:hi*h], m.net.encodeInto(&s.w, xs, hi-lo))
+	})
 }
 
 // Encode returns the codes [x.Rows, Hidden] of the rows of x (input units).
@@ -74,11 +114,8 @@ func (m *Model) Encode(x Matrix) (Matrix, error) {
 	if err := x.check("encode input", m.Inputs); err != nil {
 		return Matrix{}, err
 	}
-	h := m.net.h
-	out := NewMatrix(x.Rows, h)
-	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
-		copy(out.Data[lo*h:hi*h], m.net.encodeInto(&s.w, xs, hi-lo))
-	})
+	out := NewMatrix(x.Rows, m.net.h)
+	m.encodeRows(x.Data, x.Rows, out.Data)
 	return out, nil
 }
 
@@ -91,8 +128,9 @@ func (m *Model) Decode(codes Matrix) (Matrix, error) {
 	out := NewMatrix(codes.Rows, d)
 	s := m.scratch()
 	defer m.pool.Put(s)
-	for lo := 0; lo < codes.Rows; lo += inferChunk {
-		hi := min(lo+inferChunk, codes.Rows)
+	chunk := m.chunkRows()
+	for lo := 0; lo < codes.Rows; lo += chunk {
+		hi := min(lo+chunk, codes.Rows)
 		s.w.ensure(m.net, hi-lo)
 		m.decodeInto(s, codes.Data[lo*h:hi*h], hi-lo, out.Data[lo*d:hi*d])
 	}
@@ -118,7 +156,7 @@ func (m *Model) Reconstruct(x Matrix) (Matrix, error) {
 	}
 	d := m.Inputs
 	out := NewMatrix(x.Rows, d)
-	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
+	m.forEachChunk(x, func(s *inferScratch, xs, _ []float32, lo, hi int) {
 		a := m.net.encodeInto(&s.w, xs, hi-lo)
 		m.decodeInto(s, a, hi-lo, out.Data[lo*d:hi*d])
 	})
@@ -133,9 +171,17 @@ func (m *Model) Score(x Matrix) ([]float64, error) {
 	if err := x.check("score input", m.Inputs); err != nil {
 		return nil, err
 	}
-	d := m.Inputs
-	scores := make([]float64, x.Rows)
-	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
+	return m.ScoreSource(x)
+}
+
+// ScoreSource is Score on the rows of a source, read a chunk at a time.
+func (m *Model) ScoreSource(src Source) ([]float64, error) {
+	n, d := src.Dims()
+	if d != m.Inputs {
+		return nil, fmt.Errorf("score input: has %d columns, the model expects %d", d, m.Inputs)
+	}
+	scores := make([]float64, n)
+	err := m.forEachChunk(src, func(s *inferScratch, xs, _ []float32, lo, hi int) {
 		rows := hi - lo
 		a := m.net.encodeInto(&s.w, xs, rows)
 		rec := s.w.dz[:rows*d]
@@ -149,6 +195,9 @@ func (m *Model) Score(x Matrix) ([]float64, error) {
 			scores[lo+i] = e / float64(d)
 		}
 	})
+	if err != nil {
+		return nil, err
+	}
 	return scores, nil
 }
 

@@ -259,10 +259,18 @@ type workspace[T kernels.Float] struct {
 	dvae    []T       // [B,2h] gradient at [mean | log-variance]
 	rhoHat  []T       // [h] batch firing rates
 	klCoef  []T       // [h]
-	grad    []T       // [params]
+	grad    []T       // [params] (ensureGrad)
+	nparams int       // the parameter count ensure sized the scratch for
 	rowLoss []float64 // [B] per-row loss (trimming)
 	order   []int     // [B]
 	colTmp  []T       // [max width]
+}
+
+// ensureGrad allocates the gradient (zeroed) on first use.
+func (w *workspace[T]) ensureGrad(n *net[T]) {
+	if len(w.grad) != len(n.params) {
+		w.grad = make([]T, len(n.params))
+	}
 }
 
 func (w *workspace[T]) ensure(n *net[T], rows int) {
@@ -273,8 +281,9 @@ func (w *workspace[T]) ensure(n *net[T], rows int) {
 	for _, L := range n.enc {
 		maxW = max(maxW, L.out) // 2h for a variational code
 	}
-	if len(w.grad) != len(n.params) {
-		w.grad = make([]T, len(n.params))
+	if w.nparams != len(n.params) {
+		w.nparams = len(n.params)
+		w.grad = nil // allocated by ensureGrad: inference needs none
 		w.rhoHat = make([]T, n.h)
 		w.klCoef = make([]T, n.h)
 		w.colTmp = make([]T, maxW)
@@ -395,6 +404,7 @@ func (l lossParts) total() float64 { return l.recon + l.sparsity + l.contractive
 // weight decay (addDecay) once per step.
 func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm T, pen penalty, rhoHat []T) lossParts {
 	w.ensure(n, rows)
+	w.ensureGrad(n)
 	d, h, k := n.d, n.h, n.depth()
 	z := w.z[:rows*d]
 	xhat := z

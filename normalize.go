@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"errors"
 	"math"
 	"slices"
 )
@@ -28,64 +29,114 @@ type Normalizer struct {
 // has at least 64 columns (pixels, signals already scaled), robust
 // otherwise. Other kinds are returned as they are.
 func ResolveNormalize(kind Normalize, x Matrix, loss Loss) Normalize {
+	k, _ := resolveNormalize(kind, allRows(x), loss, inferChunk)
+	return k
+}
+
+var errOutOfUnit = errors.New("a value outside [0, 1]")
+
+// resolveNormalize is ResolveNormalize over the rows of rs, read in chunks
+// (stopping at the first value outside [0, 1]).
+func resolveNormalize(kind Normalize, rs *rowSet, loss Loss, chunk int) (Normalize, error) {
 	if kind != NormalizeAuto {
-		return kind
+		return kind, nil
 	}
-	inUnit := true
-	for _, v := range x.Data {
-		if v < 0 || v > 1 {
-			inUnit = false
-			break
+	err := rs.scan(nil, chunk, func(x []float32, _, _ int) error {
+		for _, v := range x {
+			if v < 0 || v > 1 {
+				return errOutOfUnit
+			}
 		}
+		return nil
+	})
+	inUnit := err == nil
+	if err != nil && err != errOutOfUnit {
+		return kind, err
 	}
 	switch {
 	case loss == BCE && inUnit:
-		return NormalizeNone
+		return NormalizeNone, nil
 	case loss == BCE:
-		return NormalizeMinMax
-	case inUnit && x.Cols >= 64:
-		return NormalizeNone
+		return NormalizeMinMax, nil
+	case inUnit && rs.cols >= 64:
+		return NormalizeNone, nil
 	}
-	return NormalizeRobust
+	return NormalizeRobust, nil
 }
 
 // FitNormalizer fits kind on the rows of x (auto resolves as for mse).
 func FitNormalizer(kind Normalize, x Matrix) *Normalizer {
-	kind = ResolveNormalize(kind, x, MSE)
-	if kind == NormalizeNone || kind == "" {
-		return nil
+	nz, _ := fitNormalizer(kind, allRows(x), inferChunk)
+	return nz
+}
+
+// robustSample bounds the values the robust scaling's quantiles are taken
+// from: larger data are sampled by rows (at least robustRows of them).
+var (
+	robustSample = 4 << 20
+	robustRows   = 2000
+)
+
+// fitNormalizer is FitNormalizer over the rows of rs, in passes of chunk
+// rows; robust scaling reads an evenly spaced sample of the rows when they
+// exceed robustSample values (rs's order is random in training).
+func fitNormalizer(kind Normalize, rs *rowSet, chunk int) (*Normalizer, error) {
+	kind, err := resolveNormalize(kind, rs, MSE, chunk)
+	if err != nil || kind == NormalizeNone || kind == "" {
+		return nil, err
 	}
-	d := x.Cols
+	n, d := rs.len(), rs.cols
 	nz := &Normalizer{Kind: kind, Shift: make([]float32, d), Scale: make([]float32, d)}
+	var buf []float32
 	switch kind {
 	case NormalizeStandard:
 		mean := make([]float64, d)
 		m2 := make([]float64, d)
-		for i := 0; i < x.Rows; i++ {
-			for j, v := range x.Row(i) {
-				mean[j] += float64(v)
+		err := rs.scan(buf, chunk, func(x []float32, _, rows int) error {
+			for i, v := range x {
+				mean[i%d] += float64(v)
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		for j := range mean {
-			mean[j] /= float64(x.Rows)
+			mean[j] /= float64(n)
 		}
-		for i := 0; i < x.Rows; i++ {
-			for j, v := range x.Row(i) {
-				e := float64(v) - mean[j]
-				m2[j] += e * e
+		err = rs.scan(buf, chunk, func(x []float32, _, rows int) error {
+			for i, v := range x {
+				e := float64(v) - mean[i%d]
+				m2[i%d] += e * e
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		for j := range mean {
-			sd := math.Sqrt(m2[j] / float64(x.Rows))
+			sd := math.Sqrt(m2[j] / float64(n))
 			nz.Shift[j] = float32(mean[j])
 			nz.Scale[j] = scaleOrOne(sd, mean[j])
 		}
 	case NormalizeRobust:
-		col := make([]float64, x.Rows)
+		rows := n
+		if n*d > robustSample {
+			rows = min(n, max(robustRows, robustSample/d))
+		}
+		pos := make([]int, rows)
+		for i := range pos {
+			pos[i] = int(int64(i) * int64(n) / int64(rows))
+		}
+		x := make([]float32, rows*d)
+		if err := rs.ReadRows(x, pos); err != nil {
+			return nil, err
+		}
+		col := make([]float64, rows)
 		for j := 0; j < d; j++ {
 			var mean float64
 			for i := range col {
-				col[i] = float64(x.Data[i*d+j])
+				col[i] = float64(x[i*d+j])
 				mean += col[i]
 			}
 			mean /= float64(len(col))
@@ -105,17 +156,25 @@ func FitNormalizer(kind Normalize, x Matrix) *Normalizer {
 			nz.Scale[j] = scaleOrOne(spread, med)
 		}
 	case NormalizeMinMax:
-		for j := 0; j < d; j++ {
-			lo, hi := math.Inf(1), math.Inf(-1)
-			for i := 0; i < x.Rows; i++ {
-				v := float64(x.Data[i*d+j])
-				lo, hi = math.Min(lo, v), math.Max(hi, v)
+		lo, hi := make([]float64, d), make([]float64, d)
+		for j := range lo {
+			lo[j], hi[j] = math.Inf(1), math.Inf(-1)
+		}
+		err := rs.scan(buf, chunk, func(x []float32, _, _ int) error {
+			for i, v := range x {
+				lo[i%d], hi[i%d] = math.Min(lo[i%d], float64(v)), math.Max(hi[i%d], float64(v))
 			}
-			nz.Shift[j] = float32(lo)
-			nz.Scale[j] = scaleOrOne(hi-lo, lo)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for j := 0; j < d; j++ {
+			nz.Shift[j] = float32(lo[j])
+			nz.Scale[j] = scaleOrOne(hi[j]-lo[j], lo[j])
 		}
 	}
-	return nz
+	return nz, nil
 }
 
 // scaleOrOne treats a spread negligible next to the column's magnitude as a

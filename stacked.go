@@ -49,6 +49,7 @@ func softmaxRow[T kernels.Float](v []T) {
 // [rows,C] is scratch.
 func (n *net[T]) supervisedForwardBackward(w *workspace[T], x []T, labels []int32, rows int, norm T, probs []T) (float64, int) {
 	w.ensure(n, rows)
+	w.ensureGrad(n)
 	h, c := n.h, n.head.out
 	code := n.encodeInto(w, x, rows)
 	n.headForward(code, rows, probs)
@@ -94,7 +95,7 @@ func (n *net[T]) supervisedForwardBackward(w *workspace[T], x []T, labels []int3
 // deep network.
 func (t *trainer) pretrain(ctx context.Context) error {
 	k := t.net.depth()
-	codes, val := t.train, t.val
+	var codes, val Source = t.train, t.val
 	for l := 0; l < k; l++ {
 		sub := t.cfg
 		sub.Layers, sub.Hidden, sub.Stacked = nil, t.net.sizes[l+1], false
@@ -103,7 +104,10 @@ func (t *trainer) pretrain(ctx context.Context) error {
 		if l > 0 {
 			sub.Loss = MSE // the codes of relu or tanh layers are not in [0, 1]
 		}
-		opt := TrainOptions{Val: val}
+		opt := TrainOptions{}
+		if n, _ := val.Dims(); n > 0 {
+			opt.valSrc = val
+		}
 		offset := t.step
 		if t.opt.Progress != nil {
 			phase := fmt.Sprintf("pretrain %d/%d", l+1, k)
@@ -112,11 +116,11 @@ func (t *trainer) pretrain(ctx context.Context) error {
 				t.opt.Progress(p)
 			}
 		}
-		m, err := Train(ctx, codes, sub, opt)
+		m, err := TrainSource(ctx, codes, sub, opt)
 		if err != nil {
 			return fmt.Errorf("pre-training layer %d: %w", l+1, err)
 		}
-		t.step = offset + t.cfg.Epochs*((codes.Rows+t.cfg.Batch-1)/t.cfg.Batch)
+		t.step = offset + t.cfg.Epochs*((t.train.len()+t.cfg.Batch-1)/t.cfg.Batch)
 		src := m.net
 		dst, mirror := &t.net.enc[l], &t.net.dec[k-1-l]
 		copy(dst.w, src.enc[0].w)
@@ -127,16 +131,8 @@ func (t *trainer) pretrain(ctx context.Context) error {
 		copy(mirror.b, src.dec[0].b)
 		t.hist.Pretrain = append(t.hist.Pretrain, *m.History)
 		t.samples += int(m.History.SamplesPerSecond * m.History.Seconds)
-		if l < k-1 {
-			if codes, err = m.Encode(codes); err != nil {
-				return err
-			}
-			if val.Rows > 0 {
-				if val, err = m.Encode(val); err != nil {
-					return err
-				}
-			}
-		}
+		// The next layer reads these codes, computed as it reads them.
+		codes, val = &encodedSource{m: m, src: codes}, &encodedSource{m: m, src: val}
 	}
 	return nil
 }
@@ -146,7 +142,7 @@ func (t *trainer) pretrain(ctx context.Context) error {
 // with early stopping on the validation cross-entropy.
 func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	cfg := t.cfg
-	d, n, c := t.train.Cols, t.train.Rows, t.classes
+	d, n, c := t.train.cols, t.train.len(), t.classes
 	opt := newAdam(t.net)
 	bs := min(cfg.Batch, n)
 	// Each phase has its own schedule: warm-up, then decay to its end.
@@ -155,7 +151,7 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	phaseStep := 0
 	xb := make([]float32, bs*d)
 	yb := make([]int32, bs)
-	probs := make([]float32, max(bs, inferChunk)*c)
+	probs := make([]float32, max(bs, t.chunkRows())*c)
 	perm := make([]int, n)
 	for i := range perm {
 		perm[i] = i
@@ -170,8 +166,10 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 				return err
 			}
 			rows := min(bs, n-lo)
+			if err := t.train.ReadRows(xb[:rows*d], perm[lo:lo+rows]); err != nil {
+				return err
+			}
 			for i, r := range perm[lo : lo+rows] {
-				copy(xb[i*d:(i+1)*d], t.train.Row(r))
 				yb[i] = t.trainY[r]
 			}
 			clear(t.w.grad)
@@ -192,8 +190,11 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 		t.hist.Epochs++
 		t.hist.TrainLoss = append(t.hist.TrainLoss, sum/float64(n))
 		val := math.NaN()
-		if t.val.Rows > 0 {
-			val, _ = t.crossEntropy(t.val, t.valY, probs)
+		if t.val.len() > 0 {
+			var err error
+			if val, _, err = t.crossEntropy(t.val, t.valY, probs); err != nil {
+				return err
+			}
 			t.hist.ValLoss = append(t.hist.ValLoss, val)
 			if t.best == nil || val < t.bestVal {
 				t.bestVal, t.best = val, append(t.best[:0], t.net.params...)
@@ -210,23 +211,28 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	if t.best != nil {
 		copy(t.net.params, t.best)
 	}
-	_, t.hist.Accuracy = t.crossEntropy(t.train, t.trainY, probs)
-	if t.val.Rows > 0 {
-		_, t.hist.ValAccuracy = t.crossEntropy(t.val, t.valY, probs)
+	var err error
+	if _, t.hist.Accuracy, err = t.crossEntropy(t.train, t.trainY, probs); err != nil {
+		return err
+	}
+	if t.val.len() > 0 {
+		if _, t.hist.ValAccuracy, err = t.crossEntropy(t.val, t.valY, probs); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
 // crossEntropy returns the mean cross-entropy and the accuracy of the
-// head on the scaled rows m with labels y.
-func (t *trainer) crossEntropy(m Matrix, y []int32, probs []float32) (float64, float64) {
-	c := t.classes
+// head on the rows of rs (scaled) with labels y.
+func (t *trainer) crossEntropy(rs *rowSet, y []int32, probs []float32) (float64, float64, error) {
+	c, n := t.classes, rs.len()
 	var loss float64
 	correct := 0
-	for lo := 0; lo < m.Rows; lo += inferChunk {
-		rows := min(inferChunk, m.Rows-lo)
-		t.w.ensure(t.net, rows)
-		code := t.net.encodeInto(&t.w, m.Data[lo*m.Cols:(lo+rows)*m.Cols], rows)
+	chunk := min(n, t.chunkRows())
+	t.w.ensure(t.net, chunk)
+	err := rs.scan(t.chunkBuf(rs.cols), chunk, func(x []float32, lo, rows int) error {
+		code := t.net.encodeInto(&t.w, x, rows)
 		t.net.headForward(code, rows, probs[:rows*c])
 		for i := 0; i < rows; i++ {
 			p := probs[i*c : (i+1)*c]
@@ -236,8 +242,12 @@ func (t *trainer) crossEntropy(m Matrix, y []int32, probs []float32) (float64, f
 				correct++
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
 	}
-	return loss / float64(m.Rows), float64(correct) / float64(m.Rows)
+	return loss / float64(n), float64(correct) / float64(n), nil
 }
 
 func argmax[T kernels.Float](v []T) int {
@@ -265,7 +275,7 @@ func (m *Model) Predict(x Matrix) (Matrix, error) {
 		return Matrix{}, err
 	}
 	out := NewMatrix(x.Rows, c)
-	m.forEachChunk(x, func(s *inferScratch, xs []float32, lo, hi int) {
+	m.forEachChunk(x, func(s *inferScratch, xs, _ []float32, lo, hi int) {
 		code := m.net.encodeInto(&s.w, xs, hi-lo)
 		m.net.headForward(code, hi-lo, out.Data[lo*c:hi*c])
 	})

@@ -72,6 +72,9 @@ type TrainOptions struct {
 	Labels []int
 	// ValLabels are the labels of Val (needed with Val and Labels).
 	ValLabels []int
+	// valSrc replaces Val (greedy pre-training reads the codes of the
+	// validation rows from the layers below).
+	valSrc Source
 	// Progress, when set, is called after every step.
 	Progress func(Progress)
 }
@@ -84,24 +87,43 @@ func Train(ctx context.Context, x Matrix, cfg Config, opt TrainOptions) (*Model,
 	if err := x.check("training data", 0); err != nil {
 		return nil, err
 	}
-	if x.Rows == 0 || x.Cols == 0 {
-		return nil, fmt.Errorf("training data is empty (%d x %d)", x.Rows, x.Cols)
+	return TrainSource(ctx, x, cfg, opt)
+}
+
+// TrainSource is Train on the rows of a source, read one batch at a time:
+// memory holds the model, the optimiser's state and a batch's buffers,
+// not the data. Normalisation statistics are gathered in passes over the
+// source (robust ones on a sample of rows when the data are large).
+func TrainSource(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Model, error) {
+	rows, cols := src.Dims()
+	if rows == 0 || cols == 0 {
+		return nil, fmt.Errorf("training data is empty (%d x %d)", rows, cols)
 	}
-	cfg = cfg.withDefaults(x.Cols)
+	cfg = cfg.withDefaults(cols)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if opt.Val.Rows > 0 {
-		if err := opt.Val.check("validation data", x.Cols); err != nil {
+	val := opt.valSrc
+	if val == nil && opt.Val.Rows > 0 {
+		if err := opt.Val.check("validation data", cols); err != nil {
 			return nil, err
+		}
+		val = opt.Val
+	}
+	nVal := 0
+	if val != nil {
+		var vc int
+		nVal, vc = val.Dims()
+		if vc != cols {
+			return nil, fmt.Errorf("validation data: has %d columns, the training data %d", vc, cols)
 		}
 	}
 	if opt.Labels != nil {
-		if len(opt.Labels) != x.Rows {
-			return nil, fmt.Errorf("labels: %d labels for %d rows", len(opt.Labels), x.Rows)
+		if len(opt.Labels) != rows {
+			return nil, fmt.Errorf("labels: %d labels for %d rows", len(opt.Labels), rows)
 		}
-		if opt.Val.Rows > 0 && len(opt.ValLabels) != opt.Val.Rows {
-			return nil, fmt.Errorf("validation labels: %d labels for %d rows", len(opt.ValLabels), opt.Val.Rows)
+		if nVal > 0 && len(opt.ValLabels) != nVal {
+			return nil, fmt.Errorf("validation labels: %d labels for %d rows", len(opt.ValLabels), nVal)
 		}
 		for i, l := range append(append([]int(nil), opt.Labels...), opt.ValLabels...) {
 			if l < 0 || l > 1<<16 {
@@ -110,7 +132,7 @@ func Train(ctx context.Context, x Matrix, cfg Config, opt TrainOptions) (*Model,
 		}
 	}
 	kernels.SetThreads(cfg.Threads)
-	t := newTrainer(x, cfg, opt)
+	t := newTrainer(src, val, cfg, opt)
 	if err := t.prepare(); err != nil {
 		return nil, err
 	}
@@ -123,11 +145,12 @@ func Train(ctx context.Context, x Matrix, cfg Config, opt TrainOptions) (*Model,
 type trainer struct {
 	cfg        Config
 	opt        TrainOptions
-	raw        Matrix
+	src        Source // the training data, input units
+	valSrc     Source // separate validation data, or nil
 	rng        *rand.Rand
 	nz         *Normalizer
-	train, val Matrix  // scaled
-	valRaw     Matrix  // validation rows in input units
+	train, val *rowSet // scaled by nz
+	valRaw     *rowSet // the validation rows in input units
 	trainY     []int32 // labels of train (supervised training)
 	valY       []int32
 	classes    int
@@ -138,6 +161,7 @@ type trainer struct {
 	bestVal    float64
 	xb         []float32 // batch gather buffer
 	xn         []float32 // corrupted batch (denoising)
+	chunk      []float32 // scan and full-data objective buffer
 	noise      *corrupter
 	perm       []int
 	step       int
@@ -146,36 +170,36 @@ type trainer struct {
 	start      time.Time
 }
 
-func newTrainer(x Matrix, cfg Config, opt TrainOptions) *trainer {
-	return &trainer{cfg: cfg, opt: opt, raw: x, rng: rand.New(rand.NewPCG(cfg.Seed, 0x5ae5ae)), bestVal: math.Inf(1)}
+func newTrainer(src, val Source, cfg Config, opt TrainOptions) *trainer {
+	return &trainer{cfg: cfg, opt: opt, src: src, valSrc: val, rng: rand.New(rand.NewPCG(cfg.Seed, 0x5ae5ae)), bestVal: math.Inf(1)}
 }
 
-// prepare splits, fits the normaliser, scales the data and initialises the
-// network.
+// chunkRows is the rows per chunk of the full-data passes: a batch, so
+// that they need no scratch beyond a training step's.
+func (t *trainer) chunkRows() int { return max(64, t.cfg.Batch) }
+
+// prepare splits, fits the normaliser, checks and summarises the data in
+// one pass and initialises the network.
 func (t *trainer) prepare() error {
-	cfg, x := t.cfg, t.raw
-	d := x.Cols
-	idx := t.rng.Perm(x.Rows)
+	cfg := t.cfg
+	rows, d := t.src.Dims()
+	idx := t.rng.Perm(rows)
 	nVal := 0
-	if t.opt.Val.Rows == 0 && cfg.ValSplit > 0 {
-		nVal = int(math.Round(cfg.ValSplit * float64(x.Rows)))
-		if x.Rows-nVal < 1 {
+	if t.valSrc == nil && cfg.ValSplit > 0 {
+		nVal = int(math.Round(cfg.ValSplit * float64(rows)))
+		if rows-nVal < 1 {
 			nVal = 0
 		}
 	}
-	trainIdx := idx[:x.Rows-nVal]
-	gather := func(rows []int) Matrix {
-		m := NewMatrix(len(rows), d)
-		for i, r := range rows {
-			copy(m.Row(i), x.Row(r))
-		}
-		return m
-	}
-	t.train = gather(trainIdx)
-	if nVal > 0 {
-		t.val = gather(idx[x.Rows-nVal:])
-	} else if t.opt.Val.Rows > 0 {
-		t.val = Matrix{Rows: t.opt.Val.Rows, Cols: d, Data: append([]float32(nil), t.opt.Val.Data...)}
+	trainIdx := idx[:rows-nVal]
+	t.train = &rowSet{src: t.src, idx: trainIdx, cols: d}
+	switch {
+	case nVal > 0:
+		t.val = &rowSet{src: t.src, idx: idx[rows-nVal:], cols: d}
+	case t.valSrc != nil:
+		t.val = allRows(t.valSrc)
+	default:
+		t.val = &rowSet{src: t.src, cols: d}
 	}
 	if y := t.opt.Labels; y != nil {
 		for _, r := range trainIdx {
@@ -183,7 +207,7 @@ func (t *trainer) prepare() error {
 			t.classes = max(t.classes, y[r]+1)
 		}
 		if nVal > 0 {
-			for _, r := range idx[x.Rows-nVal:] {
+			for _, r := range idx[rows-nVal:] {
 				t.valY = append(t.valY, int32(y[r]))
 			}
 		} else {
@@ -196,41 +220,62 @@ func (t *trainer) prepare() error {
 		}
 		t.classes = max(t.classes, 2)
 	}
-	t.valRaw = Matrix{Rows: t.val.Rows, Cols: d, Data: append([]float32(nil), t.val.Data...)}
-	cfg.Normalize = ResolveNormalize(cfg.Normalize, t.train, cfg.Loss)
+	t.valRaw = &rowSet{src: t.val.src, idx: t.val.idx, cols: d}
+	var err error
+	if cfg.Normalize, err = resolveNormalize(cfg.Normalize, t.train, cfg.Loss, t.chunkRows()); err != nil {
+		return err
+	}
 	if cfg.Epochs == 0 {
-		cfg.Epochs = cfg.ResolveEpochs(t.train.Rows)
+		cfg.Epochs = cfg.ResolveEpochs(t.train.len())
 	}
 	if cfg.Stacked && cfg.FinetuneEpochs == 0 {
 		cfg.FinetuneEpochs = cfg.Epochs
 	}
 	t.cfg = cfg
-	t.nz = FitNormalizer(cfg.Normalize, t.train)
-	t.nz.apply(t.train.Data, t.train.Data, d)
-	t.nz.apply(t.val.Data, t.val.Data, d)
-	if cfg.Loss == BCE {
-		for i, v := range t.train.Data {
-			if v < 0 || v > 1 {
-				r, c := i/d, i%d
-				return fmt.Errorf("loss bce needs data in [0, 1] but row %d column %d is %g after normalisation %s; use --normalize minmax or --loss mse", trainIdx[r]+1, c+1, v, cfg.Normalize)
+	if t.nz, err = fitNormalizer(cfg.Normalize, t.train, t.chunkRows()); err != nil {
+		return err
+	}
+	t.train.nz, t.val.nz = t.nz, t.nz
+
+	// One pass over the scaled training rows: the range bce needs, the
+	// mean (the decoder bias starts there) and each column's range (salt
+	// and pepper noise).
+	ns, _ := parseNoise(cfg.Noise)
+	mean := make([]float64, d)
+	lo, hi := make([]float32, d), make([]float32, d)
+	for j := range lo {
+		lo[j], hi[j] = float32(math.Inf(1)), float32(math.Inf(-1))
+	}
+	err = t.train.scan(t.chunkBuf(d), t.chunkRows(), func(x []float32, at, n int) error {
+		for i := 0; i < n; i++ {
+			row := x[i*d : (i+1)*d]
+			for j, v := range row {
+				if cfg.Loss == BCE && (v < 0 || v > 1) {
+					return fmt.Errorf("loss bce needs data in [0, 1] but row %d column %d is %g after normalisation %s; use --normalize minmax or --loss mse", trainIdx[at+i]+1, j+1, v, cfg.Normalize)
+				}
+				mean[j] += float64(v)
+				lo[j], hi[j] = min(lo[j], v), max(hi[j], v)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	t.hist.TrainRows, t.hist.ValRows = t.train.Rows, t.val.Rows
+	t.hist.TrainRows, t.hist.ValRows = t.train.len(), t.val.len()
 	t.hist.FinetuneFrom = -1
 
-	if ns, _ := parseNoise(cfg.Noise); ns.kind != "" {
-		t.noise = newCorrupter(ns, t.train)
+	if ns.kind != "" {
+		t.noise = newCorrupter(ns, lo, hi)
 	}
 	spec := cfg.netSpec(d)
 	spec.classes = t.classes
 	t.net = newNet[float32](spec)
-	mean := make([]float32, d)
-	for i := 0; i < t.train.Rows; i++ {
-		kernels.Axpy(1, t.train.Row(i), mean)
+	m32 := make([]float32, d)
+	for j, v := range mean {
+		m32[j] = float32(v / float64(t.train.len()))
 	}
-	kernels.Scale(1/float32(t.train.Rows), mean)
-	t.net.init(t.rng, mean)
+	t.net.init(t.rng, m32)
 	return nil
 }
 
@@ -255,7 +300,7 @@ func (t *trainer) run(ctx context.Context) error {
 		finetune bool
 		epochs   int
 	}{{false, sparse}, {true, t.cfg.FinetuneEpochs}}
-	per := (t.train.Rows + t.cfg.Batch - 1) / t.cfg.Batch
+	per := (t.train.len() + t.cfg.Batch - 1) / t.cfg.Batch
 	if t.cfg.Optimizer == LBFGS {
 		t.steps = sparse + t.cfg.FinetuneEpochs + supervised*per
 	} else {
@@ -313,8 +358,11 @@ func (t *trainer) endEpoch(epoch, epochs int, finetune bool, trainLoss float64, 
 	t.hist.TrainLoss = append(t.hist.TrainLoss, trainLoss)
 	val := math.NaN()
 	stop := false
-	if t.val.Rows > 0 {
-		val = t.objective(t.val, t.penalty(finetune), false)
+	if t.val.len() > 0 {
+		var err error
+		if val, err = t.objective(t.val, t.penalty(finetune), false); err != nil {
+			return false, err
+		}
 		t.hist.ValLoss = append(t.hist.ValLoss, val)
 		if t.best == nil || val < t.bestVal-1e-7*math.Abs(t.bestVal) {
 			t.bestVal = val
@@ -342,8 +390,8 @@ func phaseName(finetune bool) string {
 
 func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) error {
 	cfg := t.cfg
-	d := t.train.Cols
-	n := t.train.Rows
+	d := t.train.cols
+	n := t.train.len()
 	p := t.net.params
 	opt := newOptimizer(cfg, t.net)
 	pen := t.penalty(finetune)
@@ -371,8 +419,8 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 			}
 			rows := min(bs, n-lo)
 			xb := t.xb[:rows*d]
-			for i, r := range t.perm[lo : lo+rows] {
-				copy(xb[i*d:(i+1)*d], t.train.Data[r*d:(r+1)*d])
+			if err := t.train.ReadRows(xb, t.perm[lo:lo+rows]); err != nil {
+				return err
 			}
 			in := xb
 			if t.noise != nil {
@@ -411,19 +459,17 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 	return nil
 }
 
-// objective is the full-data objective on m (scaled), forward only: the
-// reconstruction loss and the sparsity penalty with latent rates over all
-// rows, plus weight decay when decay is set.
-func (t *trainer) objective(m Matrix, pen penalty, decay bool) float64 {
-	n, d, h := m.Rows, m.Cols, t.net.h
-	chunk := min(n, inferChunk)
+// objective is the full-data objective on the rows of rs, forward only:
+// the reconstruction loss and the sparsity penalty with latent rates over
+// all rows, plus weight decay when decay is set.
+func (t *trainer) objective(rs *rowSet, pen penalty, decay bool) (float64, error) {
+	n, d, h := rs.len(), rs.cols, t.net.h
+	chunk := min(n, t.chunkRows())
 	t.w.ensure(t.net, chunk)
 	rates := t.w.klCoef[:h] // scratch: summed firing rates
 	clear(rates)
 	var rec, l1 float64
-	for lo := 0; lo < n; lo += chunk {
-		rows := min(chunk, n-lo)
-		x := m.Data[lo*d : (lo+rows)*d]
+	err := rs.scan(t.chunkBuf(d), chunk, func(x []float32, _, rows int) error {
 		r := t.net.reconLoss(&t.w, x, x, rows)
 		if pen.trim > 0 {
 			// The same trimming as training, so that the validation loss
@@ -435,6 +481,10 @@ func (t *trainer) objective(m Matrix, pen penalty, decay bool) float64 {
 			l1 += math.Abs(float64(v))
 			rates[i%h] += firingRate(t.net.act, v)
 		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	total := rec / float64(n)
 	switch {
@@ -453,50 +503,68 @@ func (t *trainer) objective(m Matrix, pen penalty, decay bool) float64 {
 		}
 		total += 0.5 * t.cfg.WeightDecay * s
 	}
-	return total
+	return total, nil
+}
+
+// chunkBuf is the trainer's chunk buffer, at least a chunk of d columns.
+func (t *trainer) chunkBuf(d int) []float32 {
+	if k := t.chunkRows() * d; len(t.chunk) < k {
+		t.chunk = make([]float32, k)
+	}
+	return t.chunk
 }
 
 // objectiveGrad is the full-data objective and its gradient (left in
 // t.w.grad), computed in chunks: a first pass finds the latents' rates
 // over all rows for the KL term, a second runs forward and backward.
-func (t *trainer) objectiveGrad(m Matrix, pen penalty) (float64, []float32) {
-	n, d, h := m.Rows, m.Cols, t.net.h
-	chunk := min(n, inferChunk)
+func (t *trainer) objectiveGrad(rs *rowSet, pen penalty) (float64, []float32, error) {
+	n, d, h := rs.len(), rs.cols, t.net.h
+	chunk := min(n, t.chunkRows())
 	t.w.ensure(t.net, chunk)
+	t.w.ensureGrad(t.net)
 	var rates []float32
 	if pen.sparsity == SparsityKL && pen.beta != 0 {
 		// First pass: the latents' mean rates over all rows.
 		rates = make([]float32, h)
-		for lo := 0; lo < n; lo += chunk {
-			rows := min(chunk, n-lo)
-			a := t.net.encodeInto(&t.w, m.Data[lo*d:(lo+rows)*d], rows)
+		err := rs.scan(t.chunkBuf(d), chunk, func(x []float32, _, rows int) error {
+			a := t.net.encodeInto(&t.w, x, rows)
 			addRates(t.net.act, a, rows, h, rates)
+			return nil
+		})
+		if err != nil {
+			return 0, nil, err
 		}
 		kernels.Scale(1/float32(n), rates)
 	}
 	clear(t.w.grad)
 	var total float64
 	norm := 1 / float32(n)
-	for lo := 0; lo < n; lo += chunk {
-		rows := min(chunk, n-lo)
-		x := m.Data[lo*d : (lo+rows)*d]
+	err := rs.scan(t.chunkBuf(d), chunk, func(x []float32, _, rows int) error {
 		lp := t.net.forwardBackward(&t.w, x, x, rows, norm, pen, rates)
 		total += lp.recon + lp.sparsity
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
 	}
 	if rates != nil {
 		total += klValue(rates, pen.rho, pen.beta)
 	}
 	total += t.net.addDecay(t.w.grad, t.cfg.WeightDecay)
-	return total, t.w.grad
+	return total, t.w.grad, nil
 }
 
 // finish computes the final objective and the anomaly threshold and builds
 // the model.
 func (t *trainer) finish() (*Model, error) {
-	t.hist.FinalLoss = t.objective(t.train, t.penalty(t.cfg.FinetuneEpochs > 0), true)
-	m := newModel(t.cfg, t.raw.Cols, t.net, t.nz)
-	if t.valRaw.Rows > 0 {
-		mt, err := m.Eval(t.valRaw)
+	var err error
+	if t.hist.FinalLoss, err = t.objective(t.train, t.penalty(t.cfg.FinetuneEpochs > 0), true); err != nil {
+		return nil, err
+	}
+	_, d := t.src.Dims()
+	m := newModel(t.cfg, d, t.net, t.nz)
+	if t.valRaw.len() > 0 {
+		mt, err := m.EvalSource(t.valRaw)
 		if err != nil {
 			return nil, err
 		}
@@ -504,7 +572,7 @@ func (t *trainer) finish() (*Model, error) {
 	}
 	h := t.hist
 	m.History = &h
-	scores, err := m.Score(t.raw)
+	scores, err := m.ScoreSource(t.src)
 	if err != nil {
 		return nil, err
 	}

@@ -110,21 +110,32 @@ func TestChunkedObjectiveMatchesOneBatch(t *testing.T) {
 	cfg := DefaultConfig().withDefaults(6)
 	cfg.Hidden = 4
 	cfg.Trim = 0 // trimming is per batch: chunks and one batch would differ
-	tr := newTrainer(x, cfg, TrainOptions{})
+	tr := newTrainer(x, nil, cfg, TrainOptions{})
 	tr.cfg.ValSplit = 0
 	if err := tr.prepare(); err != nil {
 		t.Fatal(err)
 	}
+	if n := tr.train.len(); n <= 2*tr.chunkRows() {
+		t.Fatalf("%d rows make too few chunks of %d", n, tr.chunkRows())
+	}
 	pen := tr.penalty(false)
-	f, g := tr.objectiveGrad(tr.train, pen)
-	if fo := tr.objective(tr.train, pen, true); math.Abs(fo-f) > 1e-4*math.Abs(f) {
-		t.Fatalf("forward-only objective %g, with gradient %g", fo, f)
+	f, g, err := tr.objectiveGrad(tr.train, pen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fo, err := tr.objective(tr.train, pen, true)
+	if err != nil || math.Abs(fo-f) > 1e-4*math.Abs(f) {
+		t.Fatalf("forward-only objective %g (%v), with gradient %g", fo, err, f)
 	}
 	g = append([]float32(nil), g...)
+	n := tr.train.len()
+	all := make([]float32, n*6)
+	if err := tr.train.readRange(all, 0, n); err != nil {
+		t.Fatal(err)
+	}
 	var w workspace[float32]
-	w.ensure(tr.net, tr.train.Rows)
-	clear(w.grad)
-	lp := tr.net.forwardBackward(&w, tr.train.Data, tr.train.Data, tr.train.Rows, 1/float32(tr.train.Rows), pen, nil)
+	w.ensure(tr.net, n)
+	lp := tr.net.forwardBackward(&w, all, all, n, 1/float32(n), pen, nil)
 	lp.decay = tr.net.addDecay(w.grad, cfg.WeightDecay)
 	if math.Abs(f-lp.total()) > 1e-4*math.Abs(f) {
 		t.Fatalf("chunked objective %g, one batch %g", f, lp.total())

@@ -1,0 +1,128 @@
+package sae
+
+import "fmt"
+
+// Source is a table of rows read a few at a time, so that training and
+// evaluation need not hold the data in memory: the trainer reads one batch
+// per step. A Matrix is a Source; the command-line tool opens large files
+// as one that reads rows from disk.
+type Source interface {
+	// Dims returns the number of rows and of columns.
+	Dims() (rows, cols int)
+	// ReadRows copies rows idx, in that order, into dst[:len(idx)*cols].
+	ReadRows(dst []float32, idx []int) error
+}
+
+// Dims returns m's rows and columns.
+func (m Matrix) Dims() (rows, cols int) { return m.Rows, m.Cols }
+
+// ReadRows copies rows idx of m into dst.
+func (m Matrix) ReadRows(dst []float32, idx []int) error {
+	d := m.Cols
+	if len(dst) < len(idx)*d {
+		return fmt.Errorf("ReadRows: room for %d values, %d rows of %d asked", len(dst), len(idx), d)
+	}
+	for i, r := range idx {
+		if r < 0 || r >= m.Rows {
+			return fmt.Errorf("ReadRows: row %d of a %d-row matrix", r, m.Rows)
+		}
+		copy(dst[i*d:(i+1)*d], m.Data[r*d:(r+1)*d])
+	}
+	return nil
+}
+
+// rowSet is a subset of a source's rows in a fixed order, read scaled by
+// nz (nil: as they are). It is a Source itself.
+type rowSet struct {
+	src  Source
+	idx  []int // rows of src
+	cols int
+	nz   *Normalizer
+	buf  []int
+}
+
+func allRows(src Source) *rowSet {
+	n, d := src.Dims()
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return &rowSet{src: src, idx: idx, cols: d}
+}
+
+func (r *rowSet) Dims() (int, int) { return len(r.idx), r.cols }
+
+func (r *rowSet) len() int { return len(r.idx) }
+
+// ReadRows reads the set's rows at positions pos into dst, scaled.
+func (r *rowSet) ReadRows(dst []float32, pos []int) error {
+	r.buf = r.buf[:0]
+	for _, p := range pos {
+		r.buf = append(r.buf, r.idx[p])
+	}
+	return r.read(dst, r.buf)
+}
+
+// readRange reads the set's rows [lo, hi) into dst, scaled.
+func (r *rowSet) readRange(dst []float32, lo, hi int) error {
+	return r.read(dst, r.idx[lo:hi])
+}
+
+func (r *rowSet) read(dst []float32, rows []int) error {
+	dst = dst[:len(rows)*r.cols]
+	if err := r.src.ReadRows(dst, rows); err != nil {
+		return err
+	}
+	if r.nz != nil {
+		r.nz.apply(dst, dst, r.cols)
+	}
+	return nil
+}
+
+// scan calls fn on the set's rows chunk by chunk (scaled), in order, with
+// the position of the chunk's first row; buf is reused when large enough.
+func (r *rowSet) scan(buf []float32, chunk int, fn func(x []float32, lo, rows int) error) error {
+	n, d := r.len(), r.cols
+	chunk = max(1, min(chunk, n))
+	if cap(buf) < chunk*d {
+		buf = make([]float32, chunk*d)
+	}
+	for lo := 0; lo < n; lo += chunk {
+		rows := min(chunk, n-lo)
+		x := buf[:rows*d]
+		if err := r.readRange(x, lo, lo+rows); err != nil {
+			return err
+		}
+		if err := fn(x, lo, rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodedSource is the codes of a model on the rows of src, computed as
+// they are read (greedy pre-training of stacked models reads the codes of
+// the layers below without storing them).
+type encodedSource struct {
+	m   *Model
+	src Source
+	buf []float32
+}
+
+func (e *encodedSource) Dims() (int, int) {
+	n, _ := e.src.Dims()
+	return n, e.m.Hidden()
+}
+
+func (e *encodedSource) ReadRows(dst []float32, idx []int) error {
+	_, d := e.src.Dims()
+	if cap(e.buf) < len(idx)*d {
+		e.buf = make([]float32, len(idx)*d)
+	}
+	x := e.buf[:len(idx)*d]
+	if err := e.src.ReadRows(x, idx); err != nil {
+		return err
+	}
+	e.m.encodeRows(x, len(idx), dst)
+	return nil
+}
