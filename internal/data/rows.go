@@ -1,0 +1,296 @@
+package data
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+)
+
+// ErrNotStreamable is wrapped by OpenRows for files it cannot read row by
+// row (CSV, .npz, Fortran-order .npy, .safetensors): Load reads those.
+var ErrNotStreamable = errors.New("not readable row by row")
+
+// Rows is a matrix file opened for reading rows on demand, so that memory
+// holds none of it: rows are read from the file (the operating system's
+// file cache keeps them warm), converted to float32 and checked as they are
+// read. Gzipped IDX files are first decompressed to an unnamed temporary
+// file (in $TMPDIR), which disappears when Rows is closed or the process
+// ends. Rows is not safe for concurrent use.
+type Rows struct {
+	path       string
+	f          *os.File
+	rows, cols int
+	off        int64 // file offset of row 0
+	dt         dtype
+	divisor    float32
+	buf        []byte
+}
+
+// OpenRows opens path for reading rows on demand. It reads .npy files in C
+// order and IDX files (raw or gzipped), with the conversions of Load; other
+// formats give an error wrapping ErrNotStreamable. Errors, including those
+// of ReadRows, are *Error values naming the file.
+func OpenRows(path string) (*Rows, error) {
+	f := formatOf(path)
+	if f != formatNPY && f != formatIDX {
+		return nil, &Error{Path: path, Err: ErrNotStreamable}
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, &Error{Path: path, Err: fmt.Errorf("cannot %s: %w", pe.Op, pe.Err)}
+		}
+		return nil, fail(path, err)
+	}
+	r, err := openRows(path, fh, f)
+	if err != nil {
+		fh.Close()
+		var de *Error
+		if errors.As(err, &de) {
+			return nil, err
+		}
+		return nil, fail(path, err)
+	}
+	return r, nil
+}
+
+func openRows(path string, fh *os.File, format int) (*Rows, error) {
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := st.Size()
+	if size == 0 {
+		return nil, errors.New("empty file")
+	}
+	head := make([]byte, min(size, 1<<16))
+	if _, err := io.ReadFull(fh, head); err != nil {
+		return nil, err
+	}
+	r := &Rows{path: path, f: fh}
+	var shape []int
+	switch {
+	case format == formatIDX && len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
+		return spillIDXGzip(path, fh, size)
+	case format == formatIDX:
+		var hlen int
+		r.dt, shape, hlen, err = parseIDXHeader(head)
+		if err != nil {
+			return nil, err
+		}
+		if shape == nil {
+			return nil, fmt.Errorf("truncated: %d bytes, too short for an IDX header (%d bytes)", len(head), hlen)
+		}
+		r.off = int64(hlen)
+		if r.dt.kind == 'u' && r.dt.size == 1 {
+			r.divisor = 255
+		}
+	default:
+		if len(head) >= 12 && head[6] >= 2 && head[6] <= 3 {
+			// A version 2/3 header may be longer than the first read.
+			if end := 12 + int64(binary.LittleEndian.Uint32(head[8:])); end > int64(len(head)) && end <= size {
+				head = make([]byte, end)
+				if _, err := fh.ReadAt(head, 0); err != nil {
+					return nil, err
+				}
+			}
+		}
+		h, hlen, err := npyHeaderOf(head)
+		if err != nil {
+			return nil, err
+		}
+		if h.fortran && len(h.shape) > 1 {
+			return nil, fmt.Errorf("Fortran order: %w", ErrNotStreamable)
+		}
+		r.dt, shape, r.off = h.dtype, h.shape, int64(hlen)
+	}
+	n, err := numel(shape)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSize(shape, r.dt, n, int(min(size-r.off, math.MaxInt32*8))); err != nil {
+		return nil, err
+	}
+	if r.rows, r.cols, err = matrixShape(shape); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// npyHeaderOf parses the header at the start of a .npy file (head holds at
+// least its first 64 KiB or the whole file) and returns it with the offset
+// of the data.
+func npyHeaderOf(head []byte) (npyHeader, int, error) {
+	var h npyHeader
+	if len(head) < len(npyMagic)+4 || string(head[:len(npyMagic)]) != npyMagic {
+		n := min(len(head), len(npyMagic))
+		return h, 0, fmt.Errorf("bad magic %q (want a .npy file, which starts with \"\\x93NUMPY\")", head[:n])
+	}
+	var hlen, off int
+	switch head[6] {
+	case 1:
+		hlen, off = int(binary.LittleEndian.Uint16(head[8:])), 10
+	case 2, 3:
+		if len(head) < 12 {
+			return h, 0, errors.New("truncated: file ends inside the header length")
+		}
+		hlen, off = int(binary.LittleEndian.Uint32(head[8:])), 12
+	default:
+		return h, 0, fmt.Errorf("unsupported .npy format version %d.%d (want 1.0, 2.0 or 3.0)", head[6], head[7])
+	}
+	if off+hlen > len(head) {
+		return h, 0, fmt.Errorf("truncated: header length %d but %d bytes follow", hlen, len(head)-off)
+	}
+	h, err := parseNPYHeader(string(head[off : off+hlen]))
+	if err != nil {
+		return h, 0, fmt.Errorf("bad header: %v", err)
+	}
+	return h, off + hlen, nil
+}
+
+// spillIDXGzip decompresses a gzipped IDX file into an unnamed temporary
+// file and opens its rows there.
+func spillIDXGzip(path string, fh *os.File, size int64) (*Rows, error) {
+	if _, err := fh.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bufio.NewReaderSize(fh, 1<<16))
+	if err != nil {
+		return nil, fmt.Errorf("corrupt gzip data: %v", err)
+	}
+	gzErr := func(err error) error {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return errors.New("truncated gzip data")
+		}
+		return fmt.Errorf("corrupt gzip data: %v", err)
+	}
+	var hdr []byte
+	var dt dtype
+	var shape []int
+	for need := 4; shape == nil; {
+		more, err := readUpTo(zr, need-len(hdr))
+		if err != nil {
+			return nil, gzErr(err)
+		}
+		hdr = append(hdr, more...)
+		if len(hdr) < need {
+			if len(hdr) == 0 {
+				return nil, errors.New("empty file (gzip data holds nothing)")
+			}
+			return nil, fmt.Errorf("truncated: %d bytes, too short for an IDX header (%d bytes)", len(hdr), need)
+		}
+		if dt, shape, need, err = parseIDXHeader(hdr); err != nil {
+			return nil, err
+		}
+	}
+	n, err := numel(shape)
+	if err != nil {
+		return nil, err
+	}
+	want := int64(n) * int64(dt.size)
+	if want > 1032*size+1<<16 { // deflate expands at most 1032 times
+		return nil, fmt.Errorf("truncated: header declares %s %s (%d bytes of data) but the gzip file of %d bytes cannot hold that much",
+			shapeString(shape), dt, want, size)
+	}
+	rows, cols, err := matrixShape(shape)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp("", "sae-rows-*")
+	if err != nil {
+		return nil, fmt.Errorf("temporary file for the decompressed data: %v", err)
+	}
+	os.Remove(tmp.Name()) // unnamed from now on: gone when closed
+	got, err := io.Copy(tmp, io.LimitReader(zr, want))
+	if err != nil {
+		tmp.Close()
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("temporary file for the decompressed data: %v", pe.Err)
+		}
+		return nil, gzErr(err)
+	}
+	if got < want {
+		tmp.Close()
+		return nil, checkSize(shape, dt, n, int(got))
+	}
+	// Read to the end, which verifies the gzip checksum, as Load does.
+	extra, err := io.Copy(io.Discard, io.LimitReader(zr, 1<<20))
+	if err != nil {
+		tmp.Close()
+		return nil, gzErr(err)
+	}
+	if extra > 0 {
+		tmp.Close()
+		return nil, fmt.Errorf("extra bytes after the %s %s data", shapeString(shape), dt)
+	}
+	fh.Close()
+	r := &Rows{path: path, f: tmp, rows: rows, cols: cols, dt: dt}
+	if dt.kind == 'u' && dt.size == 1 {
+		r.divisor = 255
+	}
+	return r, nil
+}
+
+// Dims returns the rows and columns (after flattening).
+func (r *Rows) Dims() (rows, cols int) { return r.rows, r.cols }
+
+// Close releases the file (and removes the temporary copy, if any).
+func (r *Rows) Close() error { return r.f.Close() }
+
+// ReadRows reads rows idx (0-based), in that order, into dst, converting
+// them to float32; consecutive rows are read at once. A row with NaN or
+// ±Inf is an error naming its row and column.
+func (r *Rows) ReadRows(dst []float32, idx []int) error {
+	d, sz := r.cols, r.dt.size
+	if len(dst) < len(idx)*d {
+		return failf(r.path, "ReadRows: room for %d values, %d rows of %d asked", len(dst), len(idx), d)
+	}
+	for i := 0; i < len(idx); {
+		first := idx[i]
+		if first < 0 || first >= r.rows {
+			return failf(r.path, "row %d asked of %d rows", first+1, r.rows)
+		}
+		run := 1
+		for i+run < len(idx) && idx[i+run] == first+run && run < 256 {
+			run++
+		}
+		nb := run * d * sz
+		if cap(r.buf) < nb {
+			r.buf = make([]byte, nb)
+		}
+		b := r.buf[:nb]
+		if _, err := r.f.ReadAt(b, r.off+int64(first)*int64(d*sz)); err != nil {
+			return failf(r.path, "reading rows %d to %d: %v", first+1, first+run, err)
+		}
+		out := dst[i*d : (i+run)*d]
+		decodeFloat32(out, b, r.dt)
+		if r.divisor != 0 {
+			for j, v := range out {
+				out[j] = v / r.divisor
+			}
+		}
+		if r.dt.isFloat() {
+			for j, v := range out {
+				if v-v == 0 {
+					continue
+				}
+				what := nonFinite(v)
+				if r.dt.kind == 'f' && r.dt.size == 8 {
+					if x := math.Float64frombits(rawBits(b[j*8:j*8+8], 8, r.dt.big)); !math.IsNaN(x) && !math.IsInf(x, 0) {
+						what = fmt.Sprintf("%g is outside the float32 range", x)
+					}
+				}
+				return failf(r.path, "row %d column %d: %s", first+j/d+1, j%d+1, what)
+			}
+		}
+		i += run
+	}
+	return nil
+}
