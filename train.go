@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"time"
 
 	"github.com/sae-go/sae/internal/kernels"
@@ -287,6 +288,10 @@ func (t *trainer) penalty(finetune bool) penalty {
 }
 
 func (t *trainer) run(ctx context.Context) error {
+	// What reading and preparing the data left behind is garbage: collect
+	// it before the optimiser's state is allocated, so the peak memory is
+	// the training state's and not that plus the garbage.
+	runtime.GC()
 	t.start = time.Now()
 	sparse := max(t.cfg.Epochs, 0)
 	if t.cfg.Stacked {
@@ -557,6 +562,10 @@ func (t *trainer) objectiveGrad(rs *rowSet, pen penalty) (float64, []float32, er
 // finish computes the final objective and the anomaly threshold and builds
 // the model.
 func (t *trainer) finish() (*Model, error) {
+	// The optimiser's state (twice the parameters) is garbage now: collect
+	// it, so that the scratch of the passes below reuses its memory rather
+	// than adding to the peak.
+	runtime.GC()
 	var err error
 	if t.hist.FinalLoss, err = t.objective(t.train, t.penalty(t.cfg.FinetuneEpochs > 0), true); err != nil {
 		return nil, err

@@ -212,6 +212,41 @@ func loadMatrix(path, key string) (sae.Matrix, error) {
 	return sae.Matrix(*m), nil
 }
 
+// streamAbove is the size (as float32 values) above which --stream auto
+// reads training data from disk a batch at a time instead of loading it.
+const streamAbove = 64 << 20
+
+// openSource opens training data: streamed from disk (.npy and IDX files,
+// mode "on", or "auto" above streamAbove bytes as float32) or loaded into
+// memory. close releases the file.
+func openSource(path, key, mode string) (src sae.Source, close func(), err error) {
+	if path == "" {
+		return nil, nil, usagef("--data is required")
+	}
+	if mode != "off" {
+		r, err := data.OpenRows(path)
+		switch {
+		case err == nil:
+			rows, cols := r.Dims()
+			if mode == "on" || int64(rows)*int64(cols)*4 > streamAbove {
+				return r, func() { r.Close() }, nil
+			}
+			r.Close()
+		case errors.Is(err, data.ErrNotStreamable):
+			if mode == "on" {
+				return nil, nil, fmt.Errorf("%s: --stream on reads .npy (C order) and IDX files only; convert it to .npy or use --stream off", path)
+			}
+		default:
+			return nil, nil, err
+		}
+	}
+	m, err := loadMatrix(path, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, func() {}, nil
+}
+
 func loadModel(dir string) (*sae.Model, error) {
 	if dir == "" {
 		return nil, usagef("--model is required")

@@ -58,7 +58,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Float64Var(&cfg.WeightDecay, "weight-decay", cfg.WeightDecay, "`lambda` of lambda/2*||W||^2 on the weights")
 	fs.Var(textFlag[sae.Loss]{&cfg.Loss}, "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])")
 	fs.BoolVar(&cfg.Tied, "tied", false, "tie the decoder to the encoder (W_dec = W_enc^T)")
-	var labelsPath, valLabelsPath string
+	var labelsPath, valLabelsPath, stream string
 	fs.BoolVar(&cfg.Stacked, "stacked", false, "greedy layer-wise pre-training of a deep model (--layers), then joint fine-tuning (--finetune-epochs, default --epochs)")
 	fs.StringVar(&labelsPath, "labels", "", "class labels `file` of --data: adds a softmax head trained with the encoder (then 'sae predict')")
 	fs.StringVar(&valLabelsPath, "val-labels", "", "class labels `file` of --val")
@@ -84,6 +84,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Float64Var(&cfg.Trim, "trim", cfg.Trim, "leave the `fraction` of each batch's worst-reconstructed rows out of the loss (robust to anomalies in the training data; 0: off)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object with the results on stdout")
 	fs.BoolVar(&quiet, "quiet", false, "no progress bar")
+	fs.StringVar(&stream, "stream", "auto", "read the training data from disk a batch at a time instead of loading it: `auto` (for .npy and IDX files over 64 MiB as float32), on or off")
 	return func(ctx context.Context) error {
 		if err := checkOut(out); err != nil {
 			return err
@@ -94,17 +95,22 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err := cfg.Validate(); err != nil {
 			return usageError{err.Error()}
 		}
-		x, err := loadMatrix(dataPath, key)
+		if stream != "auto" && stream != "on" && stream != "off" {
+			return usagef("--stream %q: want auto, on or off", stream)
+		}
+		x, closeData, err := openSource(dataPath, key, stream)
 		if err != nil {
 			return err
 		}
+		defer closeData()
+		rows, cols := x.Dims()
 		var opt sae.TrainOptions
 		if labelsPath != "" {
 			if opt.Labels, err = data.LoadLabels(labelsPath); err != nil {
 				return err
 			}
-			if len(opt.Labels) != x.Rows {
-				return fmt.Errorf("%s: %d labels for %d rows of %s", labelsPath, len(opt.Labels), x.Rows, dataPath)
+			if len(opt.Labels) != rows {
+				return fmt.Errorf("%s: %d labels for %d rows of %s", labelsPath, len(opt.Labels), rows, dataPath)
 			}
 		}
 		if valPath != "" {
@@ -112,8 +118,8 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 			if err != nil {
 				return err
 			}
-			if v.Cols != x.Cols {
-				return fmt.Errorf("%s: rows have %d values, the training data %d", valPath, v.Cols, x.Cols)
+			if v.Cols != cols {
+				return fmt.Errorf("%s: rows have %d values, the training data %d", valPath, v.Cols, cols)
 			}
 			opt.Val = v
 			if labelsPath != "" {
@@ -152,7 +158,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 				bar.Set(p.Step)
 			}
 		}
-		m, err := sae.Train(ctx, x, cfg, opt)
+		m, err := sae.TrainSource(ctx, x, cfg, opt)
 		if bar != nil {
 			bar.Finish()
 		}
@@ -171,7 +177,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		var mt sae.Metrics
 		if h.Val != nil {
 			mt = *h.Val
-		} else if mt, err = m.Eval(x); err != nil {
+		} else if mt, err = m.EvalSource(x); err != nil {
 			return err
 		} else {
 			evalOn = "train"
