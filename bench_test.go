@@ -24,7 +24,6 @@ func BenchmarkTrainStep(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		clear(w.grad)
 		n.forwardBackward(&w, x, x, batch, 1.0/batch, pen, nil)
 		opt.step(n.params, w.grad, 1e-3, 1e-4, 0)
 	}

@@ -12,7 +12,8 @@ import (
 // (0: off), and returns the decay term wd/2*||W||^2 of the loss at the
 // parameters before the step, and false when the gradient it measured was
 // not finite (without clipping Adam does not measure it: a non-finite
-// gradient then shows in the next step's loss).
+// gradient then shows in the next step's loss). It leaves g zeroed, ready
+// for the next step's gradient to accumulate into.
 type optimizer interface {
 	step(params, g []float32, lr, wd, clip float64) (decay float64, finite bool)
 }
@@ -70,7 +71,7 @@ func (o *adam) step(p, g []float32, lr, wd, clip float64) (float64, bool) {
 	o.b2t *= o.b2
 	sq := kernels.AdamStep(p, g, o.m, o.v, kernels.AdamParams{
 		LR: float32(lr), Beta1: float32(o.b1), Beta2: float32(o.b2), Eps: float32(o.eps),
-		BC1: float32(1 - o.b1t), BC2: float32(1 - o.b2t), Scale: float32(scale)}, o.spans)
+		BC1: float32(1 - o.b1t), BC2: float32(1 - o.b2t), Scale: float32(scale), ZeroGrad: true}, o.spans)
 	return 0.5 * sq, finite
 }
 
@@ -101,6 +102,7 @@ func (o *sgdMomentum) step(p, g []float32, lr, wd, clip float64) (float64, bool)
 	for i, gi := range g[:len(p)] {
 		u[i] = o.mu*u[i] - l*gi
 		p[i] += u[i]
+		g[i] = 0
 	}
 	return decay, isFinite(norm)
 }

@@ -157,6 +157,8 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 		perm[i] = i
 	}
 	t.w.ensure(t.net, bs)
+	t.w.ensureGrad(t.net)
+	clear(t.w.grad) // from here on each step leaves it zeroed
 	t.best, t.bestVal = nil, math.Inf(1)
 	for epoch := 1; epoch <= epochs; epoch++ {
 		t.rng.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
@@ -172,7 +174,6 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 			for i, r := range perm[lo : lo+rows] {
 				yb[i] = t.trainY[r]
 			}
-			clear(t.w.grad)
 			loss, _ := t.net.supervisedForwardBackward(&t.w, xb[:rows*d], yb[:rows], rows, 1/float32(rows), probs)
 			decay, finite := opt.step(t.net.params, t.w.grad, lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay), cfg.WeightDecay, cfg.ClipNorm)
 			loss += decay

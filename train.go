@@ -415,6 +415,8 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 		}
 	}
 	t.w.ensure(t.net, bs)
+	t.w.ensureGrad(t.net)
+	clear(t.w.grad) // from here on each step leaves it zeroed
 	for epoch := 1; epoch <= epochs; epoch++ {
 		t.rng.Shuffle(n, func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
 		var sum float64
@@ -440,7 +442,6 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 					t.w.eps[i] = float32(t.rng.NormFloat64())
 				}
 			}
-			clear(t.w.grad)
 			lp := t.net.forwardBackward(&t.w, in, xb, rows, 1/float32(rows), pen, nil)
 			var finite bool
 			lp.decay, finite = opt.step(p, t.w.grad, lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay), cfg.WeightDecay, cfg.ClipNorm)

@@ -45,6 +45,9 @@ type AdamParams struct {
 	BC1, BC2 float32
 	// Scale multiplies the gradient (global-norm clipping); 0 means 1.
 	Scale float32
+	// ZeroGrad sets g to zero once read, saving the caller a pass over
+	// it before accumulating the next gradient.
+	ZeroGrad bool
 }
 
 // AdamSpan gives the parameters [Lo, Hi) the L2 weight decay Decay: their
@@ -65,7 +68,8 @@ type AdamSpan struct {
 // Spans must be in order and not overlap; parameters outside every span
 // get no decay. It returns the sum over the spans with Decay != 0 of
 // Decay*p[i]^2 before the step (twice the decay term of the loss). g is
-// not modified. Large vectors are split over the worker pool.
+// left as it is, or zeroed with ZeroGrad. Large vectors are split over the
+// worker pool.
 func AdamStep(p, g, m, v []float32, a AdamParams, spans []AdamSpan) float64 {
 	n := len(p)
 	g, m, v = g[:n], m[:n], v[:n]
@@ -74,7 +78,7 @@ func AdamStep(p, g, m, v []float32, a AdamParams, spans []AdamSpan) float64 {
 	}
 	jp := adamJobs.Get().(*adamJob)
 	jp.adamArgs = adamArgs{p: p, g: g, m: m, v: v, spans: spans,
-		step: a.LR / a.BC1, b1: a.Beta1, c1: 1 - a.Beta1, b2: a.Beta2, c2: 1 - a.Beta2, ibc2: 1 / a.BC2, eps: a.Eps, scale: a.Scale}
+		step: a.LR / a.BC1, b1: a.Beta1, c1: 1 - a.Beta1, b2: a.Beta2, c2: 1 - a.Beta2, ibc2: 1 / a.BC2, eps: a.Eps, scale: a.Scale, zero: a.ZeroGrad}
 	nt := max(1, min(Threads(), runtime.GOMAXPROCS(0), n/adamPerThread, len(jp.sums)))
 	jp.nt = nt
 	if nt <= 1 {
@@ -110,6 +114,7 @@ type adamArgs struct {
 	p, g, m, v                             []float32
 	spans                                  []AdamSpan
 	step, b1, c1, b2, c2, ibc2, eps, scale float32
+	zero                                   bool
 }
 
 var adamJobs = sync.Pool{New: func() any { return new(adamJob) }}
@@ -158,7 +163,11 @@ func (j *adamJob) update(lo, hi int, decay float32) float64 {
 		if hasAVX512 {
 			var sq [16]float32
 			n := len(p)
-			adamAVX512(&p[0], &g[0], &m[0], &v[0], n, uint16(1)<<(n%16)-1, j.step, j.b1, j.c1, j.b2, j.c2, j.ibc2, j.eps, j.scale, j.scale*decay, &sq)
+			var zmask uint16
+			if j.zero {
+				zmask = 0xffff
+			}
+			adamAVX512(&p[0], &g[0], &m[0], &v[0], n, uint16(1)<<(n%16)-1, j.step, j.b1, j.c1, j.b2, j.c2, j.ibc2, j.eps, j.scale, j.scale*decay, &sq, zmask)
 			if decay != 0 {
 				var part float64
 				for _, x := range sq {
@@ -179,6 +188,9 @@ func (j *adamJob) update(lo, hi int, decay float32) float64 {
 			vi := b2*v[i] + c2*gi*gi
 			m[i], v[i] = mi, vi
 			p[i] = pi - step*mi/(float32(math.Sqrt(float64(vi*ibc2)))+eps)
+		}
+		if j.zero {
+			clear(g)
 		}
 		if decay != 0 {
 			s += float64(decay) * float64(part)

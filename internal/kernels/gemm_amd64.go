@@ -79,7 +79,7 @@ var hasAVX512 = cpu.X86.HasAVX512F
 // x[j] = act(x[j] + bias[j]) for j < n; tail has the low n%16 bits set.
 //
 //go:noescape
-func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32)
+func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32, zmask uint16)
 
 //go:noescape
 func biasActAVX512(x, bias *float32, n int, tail uint16, act int)

@@ -23,6 +23,8 @@ const hasAVX512 = false
 
 func biasActAVX512(x, bias *float32, n int, tail uint16, act int) { panic("unreachable") }
 
-func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32) {
+func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32, zmask uint16) {
 	panic("unreachable")
 }
+
+func colSumsAVX512(dst, a []float32, rows int) { panic("unreachable") }

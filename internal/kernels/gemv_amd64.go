@@ -2,6 +2,8 @@
 
 package kernels
 
+import "sync/atomic"
+
 // sgemvAVX512 adds a[0:k]·B to c for a row-major B with leading dimension
 // ldb (gemv_amd64.s): c[j] += sum_{p<k} a[p]*b[p*ldb+j] for the 16*nv
 // columns of the full vectors and the lanes of tail after them.
@@ -36,4 +38,30 @@ func sgemvRows(m, n, k int, a []float32, lda int, b []float32, ldb int, beta flo
 		}
 		sgemvAVX512(k, &a[i*lda], &b[0], ldb, &ci[0], n/16, uint16(1)<<(n%16)-1)
 	}
+}
+
+// colSumsAVX512 is ColSums for float32: a GEMV of a row of ones.
+func colSumsAVX512(dst, a []float32, rows int) {
+	n := len(dst)
+	clear(dst)
+	if rows == 0 || n == 0 {
+		return
+	}
+	sgemvAVX512(rows, &onesOf(rows)[0], &a[0], n, &dst[0], n/16, uint16(1)<<(n%16)-1)
+}
+
+// ones holds at least the longest row of ones asked for so far; it only
+// grows, by replacement, so readers never see it change under them.
+var ones atomic.Pointer[[]float32]
+
+func onesOf(n int) []float32 {
+	if p := ones.Load(); p != nil && len(*p) >= n {
+		return *p
+	}
+	s := make([]float32, max(n, 1024))
+	for i := range s {
+		s[i] = 1
+	}
+	ones.Store(&s)
+	return s
 }

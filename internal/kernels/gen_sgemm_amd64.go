@@ -450,13 +450,14 @@ func genBiasAct() {
 // genAdam emits adamAVX512, one Adam step on n floats, 16 at a time and the
 // last n%16 under the mask tail, with the gradient scale and weight decay
 // fused in and the sum of squares of the parameters (before the step) left
-// in sq's 16 lanes:
+// in sq's 16 lanes; the lanes set in zmask (all or none) zero the gradient
+// once read:
 //
 //	g = scale*g + decay*p;  sq += p*p   (AdamStep passes scale times the decay)
 //	m = b1*m + c1*g;  v = b2*v + c2*g*g;  p -= step*m / (sqrt(v*ibc2) + eps)
 func genAdam() {
-	p("// func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32)")
-	p("TEXT ·adamAVX512(SB), NOSPLIT, $0-88")
+	p("// func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32, zmask uint16)")
+	p("TEXT ·adamAVX512(SB), NOSPLIT, $0-90")
 	p("\tMOVQ p+0(FP), DI")
 	p("\tMOVQ grad+8(FP), SI")
 	p("\tMOVQ m+16(FP), R8")
@@ -470,8 +471,13 @@ func genAdam() {
 	}
 	p("\tMOVQ sq+80(FP), DX")
 	p("\tVXORPS Z25, Z25, Z25") // sum of p*p
-	body := func(load, k string) {
+	p("\tVXORPS Z26, Z26, Z26") // zeros for the gradient
+	p("\tMOVWLZX zmask+88(FP), BX")
+	p("\tKMOVW BX, K2")
+	p("\tKANDW K1, K2, K3")
+	body := func(load, k, kz string) {
 		p("\tVMOVUPS%s (SI), %sZ0", load, k) // g
+		p("\tVMOVUPS Z26, %s, (SI)", kz)    // g = 0 where asked
 		p("\tVMOVUPS%s (R8), %sZ1", load, k) // m
 		p("\tVMOVUPS%s (R9), %sZ2", load, k) // v
 		p("\tVMOVUPS%s (DI), %sZ3", load, k) // p
@@ -496,7 +502,7 @@ func genAdam() {
 	p("\tTESTQ CX, CX")
 	p("\tJZ adam_tail")
 	p("adam_loop:")
-	body("", "")
+	body("", "", "K2")
 	for _, r := range []string{"DI", "SI", "R8", "R9"} {
 		p("\tADDQ $64, %s", r)
 	}
@@ -506,7 +512,7 @@ func genAdam() {
 	p("\tTESTW AX, AX")
 	p("\tJZ adam_done")
 	// Zeroing loads: the lanes past n must not reach sq.
-	body(".Z", "K1, ")
+	body(".Z", "K1, ", "K3")
 	p("adam_done:")
 	p("\tVMOVUPS Z25, (DX)")
 	p("\tVZEROUPPER")

@@ -2355,8 +2355,8 @@ biasAct_done:
 	VZEROUPPER
 	RET
 
-// func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32)
-TEXT ·adamAVX512(SB), NOSPLIT, $0-88
+// func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32, zmask uint16)
+TEXT ·adamAVX512(SB), NOSPLIT, $0-90
 	MOVQ p+0(FP), DI
 	MOVQ grad+8(FP), SI
 	MOVQ m+16(FP), R8
@@ -2376,10 +2376,15 @@ TEXT ·adamAVX512(SB), NOSPLIT, $0-88
 	VBROADCASTSS decay+76(FP), Z24
 	MOVQ sq+80(FP), DX
 	VXORPS Z25, Z25, Z25
+	VXORPS Z26, Z26, Z26
+	MOVWLZX zmask+88(FP), BX
+	KMOVW BX, K2
+	KANDW K1, K2, K3
 	TESTQ CX, CX
 	JZ adam_tail
 adam_loop:
 	VMOVUPS (SI), Z0
+	VMOVUPS Z26, K2, (SI)
 	VMOVUPS (R8), Z1
 	VMOVUPS (R9), Z2
 	VMOVUPS (DI), Z3
@@ -2410,6 +2415,7 @@ adam_tail:
 	TESTW AX, AX
 	JZ adam_done
 	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS Z26, K3, (SI)
 	VMOVUPS.Z (R8), K1, Z1
 	VMOVUPS.Z (R9), K1, Z2
 	VMOVUPS.Z (DI), K1, Z3

@@ -44,6 +44,10 @@ func AddRows[T Float](a []T, rows int, v []T) {
 func ColSums[T Float](dst []T, a []T, rows int) {
 	n := len(dst)
 	a = a[:rows*n]
+	if d32, ok := any(dst).([]float32); ok && hasAVX512 {
+		colSumsAVX512(d32, any(a).([]float32), rows)
+		return
+	}
 	clear(dst)
 	for i := 0; i < rows; i++ {
 		r := a[i*n : i*n+n]

@@ -368,5 +368,19 @@ func TestAdamStep(t *testing.T) {
 		if !near(got, want, 1e-5*mag+1e-30) {
 			t.Fatalf("n=%d: decay sum %g, want %g", n, got, want)
 		}
+		// ZeroGrad: the same step, and the gradient zeroed (only it).
+		p2, m2, v2 := slices.Clone(p0), slices.Clone(m0), slices.Clone(v0)
+		g2, checkG2 := guarded(t, rng, n, 0.1)
+		copy(g2, g0)
+		got2 := AdamStep(p2, g2, m2, v2, AdamParams{LR: lr, Beta1: b1, Beta2: b2, Eps: eps, BC1: bc1, BC2: bc2, Scale: scale, ZeroGrad: true}, spans)
+		checkG2()
+		if got2 != got || !slices.Equal(p2, p) || !slices.Equal(m2, m) || !slices.Equal(v2, v) {
+			t.Fatalf("n=%d: ZeroGrad changed the step", n)
+		}
+		for i, x := range g2 {
+			if x != 0 {
+				t.Fatalf("n=%d: ZeroGrad left g[%d] = %g", n, i, x)
+			}
+		}
 	}
 }
