@@ -98,6 +98,10 @@ func meanRates[T kernels.Float](act Activation, a []T, rows, h int, r []T) {
 
 // addRates adds the firing rates of the rows of a [rows,h] into r[j].
 func addRates[T kernels.Float](act Activation, a []T, rows, h int, r []T) {
+	if act != Tanh { // the rate is the activation itself
+		kernels.AddColSums(r[:h], a[:rows*h], rows)
+		return
+	}
 	for i := 0; i < rows; i++ {
 		for j, v := range a[i*h : i*h+h] {
 			r[j] += firingRate(act, v)

@@ -44,6 +44,10 @@ func BiasAct[T Float](act Act, a []T, rows int, bias []T) {
 	}
 }
 
+// actGradBlock bounds the floats one actGradAVX512 call handles (its
+// count of 16-float vectors must fit the call's int).
+const actGradBlock = 1 << 24
+
 func biasAct32(act Act, a []float32, rows int, bias []float32) {
 	n := len(bias)
 	if n == 0 {
@@ -85,6 +89,14 @@ func biasAct32(act Act, a []float32, rows int, bias []float32) {
 //	da[i] *= act'(a[i])
 func ActGrad[T Float](act Act, a, da []T) {
 	da = da[:len(a)]
+	if a32, ok := any(a).([]float32); ok && hasAVX512 && act > Identity && act <= Tanh && len(a) > 0 {
+		for lo := 0; lo < len(a); lo += actGradBlock {
+			hi := min(lo+actGradBlock, len(a))
+			n := hi - lo
+			actGradAVX512(&a32[lo], &any(da).([]float32)[lo], n, uint16(1)<<(n%16)-1, int(act))
+		}
+		return
+	}
 	switch act {
 	case Identity:
 	case ReLU:

@@ -81,6 +81,12 @@ var hasAVX512 = cpu.X86.HasAVX512F
 //go:noescape
 func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32, zmask uint16)
 
+// actGradAVX512 is ActGrad on n floats (sgemm_amd64.s); tail has the low
+// n%16 bits set.
+//
+//go:noescape
+func actGradAVX512(a, da *float32, n int, tail uint16, act int)
+
 //go:noescape
 func biasActAVX512(x, bias *float32, n int, tail uint16, act int)
 

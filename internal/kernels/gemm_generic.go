@@ -27,4 +27,6 @@ func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2
 	panic("unreachable")
 }
 
-func colSumsAVX512(dst, a []float32, rows int) { panic("unreachable") }
+func addColSumsAVX512(dst, a []float32, rows int) { panic("unreachable") }
+
+func actGradAVX512(a, da *float32, n int, tail uint16, act int) { panic("unreachable") }

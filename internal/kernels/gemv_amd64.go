@@ -40,10 +40,9 @@ func sgemvRows(m, n, k int, a []float32, lda int, b []float32, ldb int, beta flo
 	}
 }
 
-// colSumsAVX512 is ColSums for float32: a GEMV of a row of ones.
-func colSumsAVX512(dst, a []float32, rows int) {
+// addColSumsAVX512 is AddColSums for float32: a GEMV of a row of ones.
+func addColSumsAVX512(dst, a []float32, rows int) {
 	n := len(dst)
-	clear(dst)
 	if rows == 0 || n == 0 {
 		return
 	}

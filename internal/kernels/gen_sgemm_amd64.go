@@ -447,6 +447,79 @@ func genBiasAct() {
 	p("")
 }
 
+// genActGrad emits actGradAVX512, the activation derivative applied to a
+// gradient, 16 floats at a time and the last n%16 under the mask tail:
+//
+//	relu: da = a > 0 ? da : 0;  sigmoid: da *= a*(1-a);  tanh: da *= 1-a*a
+func genActGrad() {
+	p("// func actGradAVX512(a, da *float32, n int, tail uint16, act int)")
+	p("TEXT ·actGradAVX512(SB), NOSPLIT, $0-40")
+	p("\tMOVQ a+0(FP), DI")
+	p("\tMOVQ da+8(FP), SI")
+	p("\tMOVQ n+16(FP), CX")
+	p("\tSHRQ $4, CX")
+	p("\tMOVWLZX tail+24(FP), AX")
+	p("\tKMOVW AX, K1")
+	p("\tMOVQ act+32(FP), DX")
+	p("\tMOVL $0x%08x, BX", math.Float32bits(1))
+	p("\tVPBROADCASTD BX, Z19")
+	p("\tVPXORD Z31, Z31, Z31")
+	acts := []string{"relu", "sigmoid", "tanh"}
+	for i, a := range acts {
+		p("\tCMPQ DX, $%d", i+1)
+		p("\tJEQ actGrad_%s", a)
+	}
+	p("\tJMP actGrad_done")
+	for _, a := range acts {
+		for _, masked := range []bool{false, true} {
+			lbl := "actGrad_" + a
+			k, kw := "", ""
+			if masked {
+				lbl += "_tail"
+				k, kw = "K1, ", "K1, "
+				p("%s:", lbl)
+				p("\tTESTW AX, AX")
+				p("\tJZ actGrad_done")
+			} else {
+				p("%s:", lbl)
+				p("\tTESTQ CX, CX")
+				p("\tJZ %s_tail", lbl)
+				p("%s_loop:", lbl)
+			}
+			p("\tVMOVUPS (DI), %sZ0", k) // a
+			p("\tVMOVUPS (SI), %sZ1", k) // da
+			switch a {
+			case "relu":
+				// a > 0, ordered: NaN gives 0 as in the Go code.
+				p("\tVCMPPS $0x1e, Z31, Z0, %sK2", kw)
+				p("\tVMOVAPS.Z Z1, K2, Z1")
+			case "sigmoid":
+				p("\tVSUBPS Z0, Z19, Z2") // 1-a
+				p("\tVMULPS Z2, Z0, Z2")  // a*(1-a)
+				p("\tVMULPS Z2, Z1, Z1")
+			case "tanh":
+				p("\tVMOVAPS Z19, Z2")
+				p("\tVFNMADD231PS Z0, Z0, Z2") // 1-a*a
+				p("\tVMULPS Z2, Z1, Z1")
+			}
+			p("\tVMOVUPS Z1, %s(SI)", k)
+			if masked {
+				p("\tJMP actGrad_done")
+			} else {
+				p("\tADDQ $64, DI")
+				p("\tADDQ $64, SI")
+				p("\tDECQ CX")
+				p("\tJNZ %s_loop", lbl)
+				p("\tJMP %s_tail", lbl)
+			}
+		}
+	}
+	p("actGrad_done:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
 // genAdam emits adamAVX512, one Adam step on n floats, 16 at a time and the
 // last n%16 under the mask tail, with the gradient scale and weight decay
 // fused in and the sum of squares of the parameters (before the step) left
@@ -477,7 +550,7 @@ func genAdam() {
 	p("\tKANDW K1, K2, K3")
 	body := func(load, k, kz string) {
 		p("\tVMOVUPS%s (SI), %sZ0", load, k) // g
-		p("\tVMOVUPS Z26, %s, (SI)", kz)    // g = 0 where asked
+		p("\tVMOVUPS Z26, %s, (SI)", kz)     // g = 0 where asked
 		p("\tVMOVUPS%s (R8), %sZ1", load, k) // m
 		p("\tVMOVUPS%s (R9), %sZ2", load, k) // v
 		p("\tVMOVUPS%s (DI), %sZ3", load, k) // p
@@ -548,6 +621,7 @@ func main() {
 	genTranspose()
 	genRuns()
 	genBiasAct()
+	genActGrad()
 	genAdam()
 	if err := os.WriteFile("sgemm_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -2355,6 +2355,102 @@ biasAct_done:
 	VZEROUPPER
 	RET
 
+// func actGradAVX512(a, da *float32, n int, tail uint16, act int)
+TEXT ·actGradAVX512(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), DI
+	MOVQ da+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	MOVWLZX tail+24(FP), AX
+	KMOVW AX, K1
+	MOVQ act+32(FP), DX
+	MOVL $0x3f800000, BX
+	VPBROADCASTD BX, Z19
+	VPXORD Z31, Z31, Z31
+	CMPQ DX, $1
+	JEQ actGrad_relu
+	CMPQ DX, $2
+	JEQ actGrad_sigmoid
+	CMPQ DX, $3
+	JEQ actGrad_tanh
+	JMP actGrad_done
+actGrad_relu:
+	TESTQ CX, CX
+	JZ actGrad_relu_tail
+actGrad_relu_loop:
+	VMOVUPS (DI), Z0
+	VMOVUPS (SI), Z1
+	VCMPPS $0x1e, Z31, Z0, K2
+	VMOVAPS.Z Z1, K2, Z1
+	VMOVUPS Z1, (SI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	DECQ CX
+	JNZ actGrad_relu_loop
+	JMP actGrad_relu_tail
+actGrad_relu_tail:
+	TESTW AX, AX
+	JZ actGrad_done
+	VMOVUPS (DI), K1, Z0
+	VMOVUPS (SI), K1, Z1
+	VCMPPS $0x1e, Z31, Z0, K1, K2
+	VMOVAPS.Z Z1, K2, Z1
+	VMOVUPS Z1, K1, (SI)
+	JMP actGrad_done
+actGrad_sigmoid:
+	TESTQ CX, CX
+	JZ actGrad_sigmoid_tail
+actGrad_sigmoid_loop:
+	VMOVUPS (DI), Z0
+	VMOVUPS (SI), Z1
+	VSUBPS Z0, Z19, Z2
+	VMULPS Z2, Z0, Z2
+	VMULPS Z2, Z1, Z1
+	VMOVUPS Z1, (SI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	DECQ CX
+	JNZ actGrad_sigmoid_loop
+	JMP actGrad_sigmoid_tail
+actGrad_sigmoid_tail:
+	TESTW AX, AX
+	JZ actGrad_done
+	VMOVUPS (DI), K1, Z0
+	VMOVUPS (SI), K1, Z1
+	VSUBPS Z0, Z19, Z2
+	VMULPS Z2, Z0, Z2
+	VMULPS Z2, Z1, Z1
+	VMOVUPS Z1, K1, (SI)
+	JMP actGrad_done
+actGrad_tanh:
+	TESTQ CX, CX
+	JZ actGrad_tanh_tail
+actGrad_tanh_loop:
+	VMOVUPS (DI), Z0
+	VMOVUPS (SI), Z1
+	VMOVAPS Z19, Z2
+	VFNMADD231PS Z0, Z0, Z2
+	VMULPS Z2, Z1, Z1
+	VMOVUPS Z1, (SI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	DECQ CX
+	JNZ actGrad_tanh_loop
+	JMP actGrad_tanh_tail
+actGrad_tanh_tail:
+	TESTW AX, AX
+	JZ actGrad_done
+	VMOVUPS (DI), K1, Z0
+	VMOVUPS (SI), K1, Z1
+	VMOVAPS Z19, Z2
+	VFNMADD231PS Z0, Z0, Z2
+	VMULPS Z2, Z1, Z1
+	VMOVUPS Z1, K1, (SI)
+	JMP actGrad_done
+actGrad_done:
+	VZEROUPPER
+	RET
+
 // func adamAVX512(p, grad, m, v *float32, n int, tail uint16, step, b1, c1, b2, c2, ibc2, eps, scale, decay float32, sq *[16]float32, zmask uint16)
 TEXT ·adamAVX512(SB), NOSPLIT, $0-90
 	MOVQ p+0(FP), DI

@@ -32,6 +32,10 @@ func Scale[T Float](alpha T, x []T) {
 func AddRows[T Float](a []T, rows int, v []T) {
 	n := len(v)
 	a = a[:rows*n]
+	if a32, ok := any(a).([]float32); ok && hasAVX512 {
+		biasAct32(Identity, a32, rows, any(v).([]float32))
+		return
+	}
 	for i := 0; i < rows; i++ {
 		r := a[i*n : i*n+n]
 		for j, b := range v {
@@ -42,13 +46,18 @@ func AddRows[T Float](a []T, rows int, v []T) {
 
 // ColSums sets dst[j] = sum_i a[i*n+j] for the rows x n matrix a, n = len(dst).
 func ColSums[T Float](dst []T, a []T, rows int) {
+	clear(dst)
+	AddColSums(dst, a, rows)
+}
+
+// AddColSums adds the column sums of the rows x len(dst) matrix a to dst.
+func AddColSums[T Float](dst []T, a []T, rows int) {
 	n := len(dst)
 	a = a[:rows*n]
 	if d32, ok := any(dst).([]float32); ok && hasAVX512 {
-		colSumsAVX512(d32, any(a).([]float32), rows)
+		addColSumsAVX512(d32, any(a).([]float32), rows)
 		return
 	}
-	clear(dst)
 	for i := 0; i < rows; i++ {
 		r := a[i*n : i*n+n]
 		for j, v := range r {

@@ -88,6 +88,21 @@ func TestRowOps(t *testing.T) {
 			cs, checkCs := guarded(t, rng, n, 1)
 			ColSums(cs, a, rows)
 			checkCs()
+			acc, checkAcc := guarded(t, rng, n, 1)
+			for j := range acc {
+				acc[j] = 0.5
+			}
+			AddColSums(acc, a, rows)
+			checkAcc()
+			for j := range acc {
+				var m float64
+				for i := 0; i < rows; i++ {
+					m += math.Abs(float64(a[i*n+j]))
+				}
+				if !near(float64(acc[j]), float64(cs[j])+0.5, 2*(m+0.5)*float64(rows+1)*eps32) {
+					t.Fatalf("AddColSums rows=%d n=%d: %g want %g", rows, n, acc[j], cs[j]+0.5)
+				}
+			}
 			norms, checkN := guarded(t, rng, rows, 1)
 			RowNorms(norms, a, n)
 			checkN()
@@ -100,6 +115,7 @@ func TestRowOps(t *testing.T) {
 				if !near(float64(cs[j]), s, m*float64(rows+1)*eps32) {
 					t.Fatalf("ColSums rows=%d n=%d: %g want %g", rows, n, cs[j], s)
 				}
+
 			}
 			for i := 0; i < rows; i++ {
 				var s float64
