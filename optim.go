@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/sae-go/sae/internal/kernels"
@@ -16,6 +17,39 @@ import (
 // for the next step's gradient to accumulate into.
 type optimizer interface {
 	step(params, g []float32, lr, wd, clip float64) (decay float64, finite bool)
+	// save returns the state (sharing storage); load restores it.
+	save() optState
+	load(optState) error
+}
+
+// optState is an optimiser's state: Adam's step count, powers of beta and
+// moments; SGD's momentum in m.
+type optState struct {
+	t        int
+	b1t, b2t float64
+	m, v     []float32
+}
+
+func (o *adam) save() optState { return optState{o.t, o.b1t, o.b2t, o.m, o.v} }
+
+func (o *adam) load(s optState) error {
+	if len(s.m) != len(o.m) || len(s.v) != len(o.v) {
+		return fmt.Errorf("checkpoint: Adam state for %d parameters, the model has %d", len(s.m), len(o.m))
+	}
+	o.t, o.b1t, o.b2t = s.t, s.b1t, s.b2t
+	copy(o.m, s.m)
+	copy(o.v, s.v)
+	return nil
+}
+
+func (o *sgdMomentum) save() optState { return optState{m: o.u} }
+
+func (o *sgdMomentum) load(s optState) error {
+	if len(s.m) != len(o.u) {
+		return fmt.Errorf("checkpoint: SGD state for %d parameters, the model has %d", len(s.m), len(o.u))
+	}
+	copy(o.u, s.m)
+	return nil
 }
 
 // newOptimizer returns cfg's mini-batch optimiser for the parameters of n.

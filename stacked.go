@@ -160,7 +160,11 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	t.w.ensureGrad(t.net)
 	clear(t.w.grad) // from here on each step leaves it zeroed
 	t.best, t.bestVal = nil, math.Inf(1)
-	for epoch := 1; epoch <= epochs; epoch++ {
+	first, stopped, err := t.resumePhase(phaseSupervised, opt, perm, &phaseStep)
+	if err != nil {
+		return err
+	}
+	for epoch := first; epoch <= epochs && !stopped; epoch++ {
 		t.rng.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
 		var sum float64
 		for lo := 0; lo < n; lo += bs {
@@ -202,17 +206,19 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 				t.hist.BestEpoch = t.hist.Epochs
 			} else if cfg.Patience > 0 && t.hist.Epochs-t.hist.BestEpoch >= cfg.Patience {
 				t.hist.StoppedEarly = true
-				break
+				stopped = true
 			}
 		}
 		if t.opt.Progress != nil {
 			t.opt.Progress(Progress{Phase: "supervised", Epoch: epoch, Epochs: epochs, Step: t.step, Steps: t.steps, Loss: sum / float64(n), ValLoss: val, EpochCompleted: true})
 		}
+		if err := t.checkpoint(phaseSupervised, epoch, epochs, stopped, phaseStep, opt, perm); err != nil {
+			return err
+		}
 	}
 	if t.best != nil {
 		copy(t.net.params, t.best)
 	}
-	var err error
 	if _, t.hist.Accuracy, err = t.crossEntropy(t.train, t.trainY, probs); err != nil {
 		return err
 	}

@@ -73,6 +73,16 @@ type TrainOptions struct {
 	Labels []int
 	// ValLabels are the labels of Val (needed with Val and Labels).
 	ValLabels []int
+	// CheckpointDir and CheckpointEvery, when both are set, write the
+	// training state to CheckpointDir/state.ckpt (replaced atomically)
+	// every CheckpointEvery epochs of the mini-batch phases (adam or sgd;
+	// not stacked pre-training).
+	CheckpointDir   string
+	CheckpointEvery int
+	// Resume continues the run whose checkpoint is in CheckpointDir: with
+	// the same data and settings the result is exactly the model the
+	// uninterrupted run gives.
+	Resume bool
 	// valSrc replaces Val (greedy pre-training reads the codes of the
 	// validation rows from the layers below).
 	valSrc Source
@@ -132,10 +142,31 @@ func TrainSource(ctx context.Context, src Source, cfg Config, opt TrainOptions) 
 			}
 		}
 	}
+	if (opt.CheckpointEvery > 0 || opt.Resume) && opt.CheckpointDir == "" {
+		return nil, errors.New("checkpoints: no checkpoint directory given")
+	}
+	if opt.CheckpointEvery < 0 {
+		return nil, fmt.Errorf("checkpoints: every %d epochs; want a positive count", opt.CheckpointEvery)
+	}
+	if (opt.CheckpointEvery > 0 || opt.Resume) && (cfg.Optimizer == LBFGS || cfg.Stacked) {
+		return nil, errors.New("checkpoints: supported for the adam and sgd optimisers without stacked pre-training")
+	}
+	var resume *trainState
+	if opt.Resume {
+		var err error
+		if resume, err = readState(opt.CheckpointDir); err != nil {
+			return nil, err
+		}
+	}
 	kernels.SetThreads(cfg.Threads)
 	t := newTrainer(src, val, cfg, opt)
 	if err := t.prepare(); err != nil {
 		return nil, err
+	}
+	if resume != nil {
+		if err := t.restore(resume); err != nil {
+			return nil, err
+		}
 	}
 	if err := t.run(ctx); err != nil {
 		return nil, err
@@ -149,6 +180,8 @@ type trainer struct {
 	src        Source // the training data, input units
 	valSrc     Source // separate validation data, or nil
 	rng        *rand.Rand
+	pcg        *rand.PCG // rng's source, saved in checkpoints
+	resume     *trainState
 	nz         *Normalizer
 	train, val *rowSet // scaled by nz
 	valRaw     *rowSet // the validation rows in input units
@@ -172,7 +205,8 @@ type trainer struct {
 }
 
 func newTrainer(src, val Source, cfg Config, opt TrainOptions) *trainer {
-	return &trainer{cfg: cfg, opt: opt, src: src, valSrc: val, rng: rand.New(rand.NewPCG(cfg.Seed, 0x5ae5ae)), bestVal: math.Inf(1)}
+	pcg := rand.NewPCG(cfg.Seed, 0x5ae5ae)
+	return &trainer{cfg: cfg, opt: opt, src: src, valSrc: val, pcg: pcg, rng: rand.New(pcg), bestVal: math.Inf(1)}
 }
 
 // chunkRows is the rows per chunk of the full-data passes: a batch, so
@@ -293,6 +327,9 @@ func (t *trainer) run(ctx context.Context) error {
 	// the training state's and not that plus the garbage.
 	runtime.GC()
 	t.start = time.Now()
+	if t.resume != nil {
+		t.start = t.start.Add(-time.Duration(t.resume.Seconds * float64(time.Second)))
+	}
 	sparse := max(t.cfg.Epochs, 0)
 	if t.cfg.Stacked {
 		sparse = 0 // replaced by greedy layer-wise pre-training
@@ -319,14 +356,20 @@ func (t *trainer) run(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, ph := range phases {
-		if ph.epochs == 0 {
+	resumePhase := -1
+	if t.resume != nil {
+		resumePhase = t.resume.Phase
+	}
+	for i, ph := range phases {
+		if ph.epochs == 0 || i < resumePhase {
 			continue
 		}
-		if ph.finetune {
-			t.hist.FinetuneFrom = t.hist.Epochs
+		if i != resumePhase {
+			if ph.finetune {
+				t.hist.FinetuneFrom = t.hist.Epochs
+			}
+			t.best, t.bestVal = nil, math.Inf(1)
 		}
-		t.best, t.bestVal = nil, math.Inf(1)
 		var err error
 		if t.cfg.Optimizer == LBFGS {
 			err = t.runLBFGS(ctx, ph.finetune, ph.epochs)
@@ -341,7 +384,9 @@ func (t *trainer) run(ctx context.Context) error {
 		}
 	}
 	if supervised > 0 {
-		t.hist.SupervisedFrom = t.hist.Epochs
+		if resumePhase != phaseSupervised {
+			t.hist.SupervisedFrom = t.hist.Epochs
+		}
 		if err := t.runSupervised(ctx, supervised); err != nil {
 			return err
 		}
@@ -414,10 +459,18 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 			t.perm[i] = i
 		}
 	}
+	phase := phaseSparse
+	if finetune {
+		phase = phaseFinetune
+	}
+	first, stopped, err := t.resumePhase(phase, opt, t.perm, &phaseStep)
+	if err != nil || stopped {
+		return err
+	}
 	t.w.ensure(t.net, bs)
 	t.w.ensureGrad(t.net)
 	clear(t.w.grad) // from here on each step leaves it zeroed
-	for epoch := 1; epoch <= epochs; epoch++ {
+	for epoch := first; epoch <= epochs; epoch++ {
 		t.rng.Shuffle(n, func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
 		var sum float64
 		for lo := 0; lo < n; lo += bs {
@@ -458,10 +511,78 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 			}
 		}
 		stop, err := t.endEpoch(epoch, epochs, finetune, sum/float64(n), 1)
-		if err != nil || stop {
+		if err != nil {
+			return err
+		}
+		if err := t.checkpoint(phase, epoch, epochs, stop, phaseStep, opt, t.perm); err != nil || stop {
 			return err
 		}
 	}
+	return nil
+}
+
+// resumePhase, when the run resumes inside this phase, restores the
+// phase's optimiser state, order of rows and schedule position and returns
+// the first epoch left to run, or stopped when the phase had ended.
+func (t *trainer) resumePhase(phase int, opt optimizer, perm []int, phaseStep *int) (first int, stopped bool, err error) {
+	st := t.resume
+	if st == nil || st.Phase != phase {
+		return 1, false, nil
+	}
+	t.resume = nil
+	if len(st.perm) != len(perm) {
+		return 0, false, fmt.Errorf("checkpoint: %d rows in its order, %d in the data", len(st.perm), len(perm))
+	}
+	if err := opt.load(optState{t: st.OptT, b1t: st.B1t, b2t: st.B2t, m: st.m, v: st.v}); err != nil {
+		return 0, false, err
+	}
+	copy(perm, st.perm)
+	*phaseStep = st.PhaseStep
+	t.best, t.bestVal = nil, st.BestVal
+	if st.HasBest {
+		t.best = st.best
+	}
+	return st.Epoch + 1, st.Stopped, nil
+}
+
+// checkpoint writes the training state after epoch of phase when one is
+// due: every CheckpointEvery epochs in all, and when the phase stops early.
+func (t *trainer) checkpoint(phase, epoch, epochs int, stopped bool, phaseStep int, opt optimizer, perm []int) error {
+	every := t.opt.CheckpointEvery
+	if every <= 0 || (t.hist.Epochs%every != 0 && !stopped) {
+		return nil
+	}
+	rng, err := t.pcg.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	o := opt.save()
+	_, cols := t.src.Dims()
+	st := &trainState{
+		Key: stateKey(t.cfg, t.train.len(), cols, t.val.len(), t.classes), Phase: phase, Epoch: epoch,
+		Stopped: stopped || epoch == epochs, PhaseStep: phaseStep, Step: t.step, Samples: t.samples,
+		Seconds: time.Since(t.start).Seconds(), History: t.hist, BestVal: t.bestVal, HasBest: t.best != nil,
+		RNG: rng, OptT: o.t, B1t: o.b1t, B2t: o.b2t,
+		params: t.net.params, m: o.m, v: o.v, best: t.best, perm: perm,
+	}
+	return writeState(t.opt.CheckpointDir, st)
+}
+
+// restore applies a checkpoint's state to a prepared trainer.
+func (t *trainer) restore(st *trainState) error {
+	_, cols := t.src.Dims()
+	if st.Key != stateKey(t.cfg, t.train.len(), cols, t.val.len(), t.classes) {
+		return fmt.Errorf("checkpoint in %s: written by a run with other settings or data; resume with the same flags and files", t.opt.CheckpointDir)
+	}
+	if len(st.params) != len(t.net.params) {
+		return fmt.Errorf("checkpoint in %s: %d parameters, the model has %d", t.opt.CheckpointDir, len(st.params), len(t.net.params))
+	}
+	if err := t.pcg.UnmarshalBinary(st.RNG); err != nil {
+		return fmt.Errorf("checkpoint in %s: random state: %v", t.opt.CheckpointDir, err)
+	}
+	copy(t.net.params, st.params)
+	t.step, t.samples, t.hist = st.Step, st.Samples, st.History
+	t.resume = st
 	return nil
 }
 

@@ -6,12 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
+	"github.com/sae-go/sae/internal/safefile"
 )
 
 func init() {
@@ -26,6 +29,7 @@ func init() {
 			"sae train --data small.csv --out m --optimizer lbfgs --epochs 400 --val-split 0",
 			"sae train --data images.npy --out denoiser --noise gaussian:0.3 --activation relu --sparsity l1",
 			"sae train --data images.npy --out deep --layers 512,128 --activation relu --sparsity l1",
+			"sae train --data big.npy --out m --checkpoint-every 1   # killed? then: sae train --data big.npy --out m --checkpoint-every 1 --resume m.checkpoint",
 			"sae train --data images.npy --out vae --variational --layers 256,16 --activation relu --loss bce",
 			"sae train --data x.npy --labels y.npy --out clf --layers 256,128 --stacked --activation relu --sparsity l1",
 		},
@@ -58,7 +62,8 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Float64Var(&cfg.WeightDecay, "weight-decay", cfg.WeightDecay, "`lambda` of lambda/2*||W||^2 on the weights")
 	fs.Var(textFlag[sae.Loss]{&cfg.Loss}, "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])")
 	fs.BoolVar(&cfg.Tied, "tied", false, "tie the decoder to the encoder (W_dec = W_enc^T)")
-	var labelsPath, valLabelsPath, stream string
+	var labelsPath, valLabelsPath, stream, resumeDir string
+	var ckptEvery int
 	fs.BoolVar(&cfg.Stacked, "stacked", false, "greedy layer-wise pre-training of a deep model (--layers), then joint fine-tuning (--finetune-epochs, default --epochs)")
 	fs.StringVar(&labelsPath, "labels", "", "class labels `file` of --data: adds a softmax head trained with the encoder (then 'sae predict')")
 	fs.StringVar(&valLabelsPath, "val-labels", "", "class labels `file` of --val")
@@ -84,10 +89,16 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Float64Var(&cfg.Trim, "trim", cfg.Trim, "leave the `fraction` of each batch's worst-reconstructed rows out of the loss (robust to anomalies in the training data; 0: off)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object with the results on stdout")
 	fs.BoolVar(&quiet, "quiet", false, "no progress bar")
+	fs.IntVar(&ckptEvery, "checkpoint-every", 0, "write the training state every `N` epochs to OUT.checkpoint (or the --resume directory), atomically; a killed run continues with --resume")
+	fs.StringVar(&resumeDir, "resume", "", "continue the run whose checkpoint is in `DIR`, with the same flags and data: the model is exactly the uninterrupted run's")
 	fs.StringVar(&stream, "stream", "auto", "read the training data from disk a batch at a time instead of loading it: `auto` (for .npy and IDX files over 64 MiB as float32), on or off")
 	return func(ctx context.Context) error {
 		if err := checkOut(out); err != nil {
 			return err
+		}
+		// What a killed earlier run may have left beside the model.
+		if err := safefile.RemoveStale(out); err != nil {
+			return fmt.Errorf("%s: %v", out, err)
 		}
 		if cfg.Variational && !flagSet(fs, "sparsity") {
 			cfg.Sparsity = sae.SparsityNone
@@ -105,6 +116,16 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		defer closeData()
 		rows, cols := x.Dims()
 		var opt sae.TrainOptions
+		if ckptEvery < 0 {
+			return usagef("--checkpoint-every %d: want a positive number of epochs", ckptEvery)
+		}
+		opt.CheckpointEvery = ckptEvery
+		if ckptEvery > 0 {
+			opt.CheckpointDir = filepath.Clean(out) + ".checkpoint"
+		}
+		if resumeDir != "" {
+			opt.CheckpointDir, opt.Resume = resumeDir, true
+		}
 		if labelsPath != "" {
 			if opt.Labels, err = data.LoadLabels(labelsPath); err != nil {
 				return err
@@ -164,12 +185,20 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		}
 		if err != nil {
 			if errors.Is(err, sae.ErrDiverged) {
+				if _, e := os.Stat(filepath.Join(opt.CheckpointDir, sae.StateFile)); opt.CheckpointDir != "" && e == nil {
+					return fmt.Errorf("%v (nothing was written to %s; the last good checkpoint is in %s)", err, out, opt.CheckpointDir)
+				}
 				return fmt.Errorf("%v (nothing was written to %s)", err, out)
 			}
 			return err
 		}
 		if err := m.Save(out); err != nil {
 			return err
+		}
+		if opt.CheckpointDir != "" {
+			// The model supersedes the checkpoints.
+			os.Remove(filepath.Join(opt.CheckpointDir, sae.StateFile))
+			os.Remove(opt.CheckpointDir) // only if nothing else is in it
 		}
 		// Eval keys on the validation data (the training data without any).
 		h := m.History

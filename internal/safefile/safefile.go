@@ -122,3 +122,52 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// RemoveStale removes what writes of path interrupted by a crash left
+// beside it: temporary files and directories (".NAME.tmp-*") and, when
+// path exists, the previous directory a WriteDir had moved aside
+// (".NAME.old-*"). When path is missing but such a previous directory
+// remains (a crash between WriteDir's two renames), it is put back.
+// Call it only when no other process is writing path.
+func RemoveStale(path string) error {
+	path = filepath.Clean(path)
+	parent, base := filepath.Dir(path), filepath.Base(path)
+	tmps, err := filepath.Glob(filepath.Join(parent, "."+globEscape(base)+".tmp-*"))
+	if err != nil {
+		return err
+	}
+	for _, t := range tmps {
+		if err := os.RemoveAll(t); err != nil {
+			return err
+		}
+	}
+	olds, err := filepath.Glob(filepath.Join(parent, "."+globEscape(base)+".old-*"))
+	if err != nil {
+		return err
+	}
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) && len(olds) > 0 {
+		if err := os.Rename(olds[len(olds)-1], path); err != nil {
+			return err
+		}
+		olds = olds[:len(olds)-1]
+	}
+	for _, o := range olds {
+		if err := os.RemoveAll(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// globEscape quotes the pattern characters of a file name.
+func globEscape(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}

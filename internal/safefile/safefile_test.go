@@ -80,3 +80,37 @@ func TestWriteDirReplacesAtomically(t *testing.T) {
 		t.Fatal("WriteDir replaced a regular file")
 	}
 }
+
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	m := filepath.Join(dir, "m[1]")
+	// A crash between WriteDir's renames: only the moved-aside directory.
+	old := filepath.Join(dir, ".m[1].old-x")
+	os.MkdirAll(old, 0o755)
+	os.WriteFile(filepath.Join(old, "f"), []byte("previous"), 0o644)
+	os.WriteFile(filepath.Join(dir, ".m[1].tmp-123"), []byte("half"), 0o644)
+	os.MkdirAll(filepath.Join(dir, ".m[1].tmp-dir"), 0o755)
+	os.WriteFile(filepath.Join(dir, ".other.tmp-1"), []byte("not ours"), 0o644)
+	if err := RemoveStale(m); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(m, "f")); err != nil || string(b) != "previous" {
+		t.Fatalf("the previous directory was not put back: %q %v", b, err)
+	}
+	left, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range left {
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 || names[0] != ".other.tmp-1" || names[1] != "m[1]" {
+		t.Fatalf("left %v", names)
+	}
+	// With the directory in place, a leftover previous one is removed.
+	os.MkdirAll(old, 0o755)
+	if err := RemoveStale(m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Fatal("the stale previous directory remains")
+	}
+}
