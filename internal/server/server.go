@@ -18,6 +18,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -501,11 +502,13 @@ func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) int {
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) int {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "784 -> 256", not "784 -\u003e 256"
+	if err := enc.Encode(v); err != nil {
 		return writeError(w, http.StatusInternalServerError, "encoding the answer: "+err.Error())
 	}
-	b = append(b, '\n')
+	b := buf.Bytes()
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}

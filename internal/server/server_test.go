@@ -198,6 +198,9 @@ func TestRoutes(t *testing.T) {
 		t.Errorf("healthz: %d %s", code, b)
 	}
 	code, b = do(t, s.Handler(), "GET", "/v1/model", "", nil)
+	if !bytes.Contains(b, []byte(`"description":"sae 8 -> 5 (relu`)) {
+		t.Errorf("model info description: %s", b)
+	}
 	var info map[string]any
 	if code != 200 || json.Unmarshal(b, &info) != nil {
 		t.Fatalf("model: %d %s", code, b)
