@@ -28,6 +28,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/sae-go/sae/internal/data"
@@ -65,8 +66,8 @@ func main() {
 	if !*jsonOut {
 		fmt.Printf("%s, %d row(s) of %d values per request (%d-byte bodies on average), %v per run after %v warm-up\n\n",
 			*path, *rows, width, avgLen(bodies), *duration, *warmup)
-		fmt.Println("| clients | requests/s | rows/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | server RSS MiB: start / max / end |")
-		fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+		fmt.Println("| clients | requests/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | server RSS MiB: start / max / end | CPU µs/request: server + client |")
+		fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
 	}
 	for _, f := range strings.Split(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -80,9 +81,9 @@ func main() {
 			fmt.Println(string(b))
 			continue
 		}
-		fmt.Printf("| %d | %.0f | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.0f / %.0f / %.0f |\n",
-			r.Clients, r.RequestsPerSec, r.RequestsPerSec*float64(*rows), r.P50ms, r.P90ms, r.P99ms, r.P999ms, r.MaxMs, r.Errors,
-			r.RSSStartMiB, r.RSSMaxMiB, r.RSSEndMiB)
+		fmt.Printf("| %d | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %.0f / %.0f / %.0f | %.0f + %.0f |\n",
+			r.Clients, r.RequestsPerSec, r.P50ms, r.P90ms, r.P99ms, r.P999ms, r.MaxMs, r.Errors,
+			r.RSSStartMiB, r.RSSMaxMiB, r.RSSEndMiB, r.ServerCPUus, r.ClientCPUus)
 	}
 }
 
@@ -180,6 +181,11 @@ type result struct {
 	RSSMaxMiB      float64   `json:"rss_max_mib"`
 	RSSEndMiB      float64   `json:"rss_end_mib"`
 	RSSSamplesMiB  []float64 `json:"rss_samples_mib,omitempty"`
+	// CPU time per request, user + system, of the server and of this
+	// load generator: what the two cost on idle cores, whatever else the
+	// machine ran meanwhile.
+	ServerCPUus float64 `json:"server_cpu_us_per_request"`
+	ClientCPUus float64 `json:"client_cpu_us_per_request"`
 }
 
 // runLoad runs n clients for warmup+d and measures the last d.
@@ -203,6 +209,8 @@ func runLoad(host string, reqs [][]byte, n int, warmup, d time.Duration, pid int
 		}
 	}
 	sample()
+	srv0, _ := procCPU(pid)
+	cli0 := selfCPU()
 	measuring.Store(true)
 	start := time.Now()
 	for t := time.Second; t <= d; t += time.Second {
@@ -212,6 +220,8 @@ func runLoad(host string, reqs [][]byte, n int, warmup, d time.Duration, pid int
 	time.Sleep(time.Until(start.Add(d)))
 	measuring.Store(false)
 	elapsed := time.Since(start)
+	srv1, srvOK := procCPU(pid)
+	cli1 := selfCPU()
 	stop.Store(true)
 	wg.Wait()
 
@@ -231,6 +241,10 @@ func runLoad(host string, reqs [][]byte, n int, warmup, d time.Duration, pid int
 		P50ms:          q(0.5), P90ms: q(0.9), P99ms: q(0.99), P999ms: q(0.999), Errors: errs.Load()}
 	if len(all) > 0 {
 		r.MaxMs = float64(all[len(all)-1]) / 1e3
+		if srvOK {
+			r.ServerCPUus = (srv1 - srv0).Seconds() * 1e6 / float64(len(all))
+		}
+		r.ClientCPUus = (cli1 - cli0).Seconds() * 1e6 / float64(len(all))
 	}
 	if len(rss) > 0 {
 		r.RSSStartMiB, r.RSSEndMiB = rss[0], rss[len(rss)-1]
@@ -299,6 +313,37 @@ func roundTrip(conn net.Conn, br *bufio.Reader, req []byte) error {
 		return errStatus
 	}
 	return nil
+}
+
+// procCPU reads the user + system CPU time of process pid from /proc
+// (10 ms resolution).
+func procCPU(pid int) (time.Duration, bool) {
+	if pid == 0 {
+		return 0, false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The command name (field 2) may hold spaces: count from the ')'.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	const ticksPerSecond = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / ticksPerSecond, true
+}
+
+// selfCPU is this process's user + system CPU time.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rssMiB reads VmRSS of process pid.
