@@ -9,9 +9,11 @@ package server
 // encoding/json's answers.
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/bits"
 	"net/http"
 	"strconv"
 	"unsafe"
@@ -187,10 +189,10 @@ func (p *inputParser) row(dst []float32, r int) ([]float32, error) {
 
 // number reads one JSON number as a float32, correctly rounded. One pass
 // checks the grammar and gathers up to 19 significant digits and the
-// decimal exponent; when both are small the value is exact in float64
-// after one correctly rounded operation (Clinger's fast path), and
-// rounding that to float32 is right unless it lands on a float32 tie.
-// Everything else goes to strconv.
+// decimal exponent; when both are small, one float64 multiply gives the
+// value within 2 ulp (exactly rounded for positive exponents, Clinger's
+// fast path), and rounding that to float32 is right unless a float32 tie
+// is that close (toFloat32). Everything else goes to strconv.
 func (p *inputParser) number(r, c int) (float32, error) {
 	b := p.b
 	i := p.i
@@ -207,15 +209,7 @@ func (p *inputParser) number(r, c int) (float32, error) {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			if nd < 19 {
-				m = m*10 + uint64(b[i]-'0')
-				nd++
-			} else {
-				exact = false
-			}
-			i++
-		}
+		m, nd, i, exact = readDigits(b, i, 0, 0)
 	default:
 		if i == start {
 			k, err := p.kind()
@@ -229,17 +223,11 @@ func (p *inputParser) number(r, c int) (float32, error) {
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			if nd < 19 {
-				m = m*10 + uint64(b[i]-'0')
-				nd++
-				exp--
-			} else {
-				exact = false
-			}
-			i++
-		}
+		d, nd0 := i, nd
+		var ok bool
+		m, nd, i, ok = readDigits(b, i, m, nd)
+		exact = exact && ok
+		exp -= nd - nd0
 		if i == d {
 			p.i = i
 			return 0, p.syntax("bad number in inputs[%d][%d]", r, c)
@@ -272,7 +260,7 @@ func (p *inputParser) number(r, c int) (float32, error) {
 	if exact && m < 1<<53 && exp >= -22 && exp <= 22 {
 		f := float64(m)
 		if exp < 0 {
-			f /= pow10f64[-exp]
+			f *= negPow10f64[-exp]
 		} else {
 			f *= pow10f64[exp]
 		}
@@ -293,16 +281,63 @@ func (p *inputParser) number(r, c int) (float32, error) {
 	return float32(f), nil
 }
 
+// readDigits reads the run of decimal digits at b[i:], appending them to
+// m (which holds nd digits) while it holds fewer than 19. It returns m,
+// its digit count, the end of the run, and false if digits were dropped.
+// Eight bytes at a time where it can (SWAR): the digits' lanes are found
+// with one add, and converted with three multiplies instead of a chain of
+// eight multiply-adds.
+func readDigits(b []byte, i int, m uint64, nd int) (uint64, int, int, bool) {
+	exact := true
+	for i+8 <= len(b) && nd+8 <= 19 {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ 0x3030303030303030 // digit bytes now 0..9
+		// A byte is not a digit iff it is above 9: adding 0x76 sets its top
+		// bit (or it was set). Carries only move to later bytes, past the
+		// first non-digit, which is all that counts.
+		n := bits.TrailingZeros64(((x+0x7676767676767676)|x)&0x8080808080808080) >> 3
+		if n == 0 {
+			return m, nd, i, exact
+		}
+		x <<= 64 - 8*uint(n) // the n digits to the top bytes: leading zeros below
+		x = (x & 0x0F0F0F0F0F0F0F0F) * 2561 >> 8
+		x = (x & 0x00FF00FF00FF00FF) * 6553601 >> 16
+		x = (x & 0x0000FFFF0000FFFF) * 42949672960001 >> 32
+		m = m*pow10u64[n] + x
+		nd += n
+		i += n
+		if n < 8 {
+			return m, nd, i, exact
+		}
+	}
+	for i < len(b) && b[i]-'0' <= 9 {
+		if nd < 19 {
+			m = m*10 + uint64(b[i]-'0')
+			nd++
+		} else {
+			exact = false
+		}
+		i++
+	}
+	return m, nd, i, exact
+}
+
+var pow10u64 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8}
+
+// negPow10f64 holds 10^-k rounded to float64 (within half an ulp).
+var negPow10f64 = [...]float64{1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11,
+	1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22}
+
 // pow10f64 holds the powers of ten that float64 represents exactly.
 var pow10f64 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
-// toFloat32 rounds f, the correctly rounded float64 of a decimal x, to
-// float32. That equals x rounded to float32 unless f is a tie between two
-// float32 neighbours (x may lie on either side of it): no float32 tie lies
-// strictly between x and f, since ties are float64 values and f is the
-// float64 nearest x. It reports false for a tie and, to keep the test
-// simple, outside float32's normal range (zero aside).
+// toFloat32 rounds f, which is within 2 float64 ulp of a decimal x, to
+// float32. That equals x rounded to float32 unless a float32 tie (a value
+// halfway between two float32 neighbours) lies within those 2 ulp of f,
+// where x and f may round different ways: such f, with their 29 bits that
+// float32 drops within 4 of exactly half, are refused (false), and so, to
+// keep the test simple, is anything outside float32's normal range (zero
+// aside).
 func toFloat32(f float64) (float32, bool) {
 	bits := math.Float64bits(f)
 	switch e := bits >> 52 & 0x7ff; {
@@ -310,7 +345,7 @@ func toFloat32(f float64) (float32, bool) {
 		return float32(f), true
 	case e < 1023-126 || e > 1023+127:
 		return 0, false
-	case bits&(1<<29-1) == 1<<28: // the 29 bits float32 drops are exactly half
+	case bits&(1<<29-1)-(1<<28-4) <= 8: // near a tie (unsigned: below wraps round)
 		return 0, false
 	}
 	v := float32(f)
