@@ -17,7 +17,7 @@ import (
 // randModel is a one-layer model with random weights and, unless kind is
 // none, a normaliser with random shifts and scales: the folding must get
 // every column's own shift and scale right.
-func randModel(t *testing.T, d, h int, kind sae.Normalize, mutate func(*sae.Config)) *sae.Model {
+func randModel(t testing.TB, d, h int, kind sae.Normalize, mutate func(*sae.Config)) *sae.Model {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(uint64(d), uint64(h)))
 	cfg := sae.DefaultConfig()
@@ -439,7 +439,7 @@ func TestExportSAELensRefuses(t *testing.T) {
 }
 
 // writeSparsify writes a sparsify sparse coder directory.
-func writeSparsify(t *testing.T, dir string, cfg map[string]any, tensors map[string]data.Tensor) {
+func writeSparsify(t testing.TB, dir string, cfg map[string]any, tensors map[string]data.Tensor) {
 	t.Helper()
 	os.MkdirAll(dir, 0o755)
 	b, _ := json.Marshal(cfg)
