@@ -94,44 +94,11 @@ func decodeIDXRaw(b []byte) (*array, error) {
 }
 
 func decodeIDXGzip(b []byte) (*array, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("corrupt gzip data: %v", err)
-	}
-	gzErr := func(err error) error {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return errors.New("truncated gzip data")
-		}
-		return fmt.Errorf("corrupt gzip data: %v", err)
-	}
-	var hdr []byte
-	var dt dtype
-	var shape []int
-	for need := 4; shape == nil; {
-		more, err := readUpTo(zr, need-len(hdr))
-		if err != nil {
-			return nil, gzErr(err)
-		}
-		hdr = append(hdr, more...)
-		if len(hdr) < need {
-			if len(hdr) == 0 {
-				return nil, errors.New("empty file (gzip data holds nothing)")
-			}
-			return nil, fmt.Errorf("truncated: %d bytes, too short for an IDX header (%d bytes)", len(hdr), need)
-		}
-		if dt, shape, need, err = parseIDXHeader(hdr); err != nil {
-			return nil, err
-		}
-	}
-	n, err := numel(shape)
+	zr, dt, shape, n, err := openIDXGzip(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, err
 	}
 	want := n * dt.size
-	if want > 1032*len(b)+1<<16 { // deflate expands at most 1032 times
-		return nil, fmt.Errorf("truncated: header declares %s %s (%d bytes of data) but the gzip file of %d bytes cannot hold that much",
-			shapeString(shape), dt, want, len(b))
-	}
 	data, err := readUpTo(zr, want)
 	if err != nil {
 		return nil, gzErr(err)
@@ -148,4 +115,51 @@ func decodeIDXGzip(b []byte) (*array, error) {
 		return nil, fmt.Errorf("extra bytes after the %s %s data", shapeString(shape), dt)
 	}
 	return &array{dtype: dt, shape: shape, data: data}, nil
+}
+
+// gzErr describes an error of gzip decompression.
+func gzErr(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("truncated gzip data")
+	}
+	return fmt.Errorf("corrupt gzip data: %v", err)
+}
+
+// openIDXGzip starts decompressing a gzipped IDX file of size bytes and
+// parses its header, returning the reader positioned at the data, the
+// element type, shape and element count; the declared size is checked
+// against what size bytes of deflate can hold.
+func openIDXGzip(r io.Reader, size int64) (*gzip.Reader, dtype, []int, int, error) {
+	var dt dtype
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, dt, nil, 0, fmt.Errorf("corrupt gzip data: %v", err)
+	}
+	var hdr []byte
+	var shape []int
+	for need := 4; shape == nil; {
+		more, err := readUpTo(zr, need-len(hdr))
+		if err != nil {
+			return nil, dt, nil, 0, gzErr(err)
+		}
+		hdr = append(hdr, more...)
+		if len(hdr) < need {
+			if len(hdr) == 0 {
+				return nil, dt, nil, 0, errors.New("empty file (gzip data holds nothing)")
+			}
+			return nil, dt, nil, 0, fmt.Errorf("truncated: %d bytes, too short for an IDX header (%d bytes)", len(hdr), need)
+		}
+		if dt, shape, need, err = parseIDXHeader(hdr); err != nil {
+			return nil, dt, nil, 0, err
+		}
+	}
+	n, err := numel(shape)
+	if err != nil {
+		return nil, dt, nil, 0, err
+	}
+	if want := int64(n) * int64(dt.size); want > 1032*size+1<<16 { // deflate expands at most 1032 times
+		return nil, dt, nil, 0, fmt.Errorf("truncated: header declares %s %s (%d bytes of data) but the gzip file of %d bytes cannot hold that much",
+			shapeString(shape), dt, want, size)
+	}
+	return zr, dt, shape, n, nil
 }

@@ -2,7 +2,6 @@ package data
 
 import (
 	"bufio"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -160,44 +159,11 @@ func spillIDXGzip(path string, fh *os.File, size int64) (*Rows, error) {
 	if _, err := fh.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	zr, err := gzip.NewReader(bufio.NewReaderSize(fh, 1<<16))
-	if err != nil {
-		return nil, fmt.Errorf("corrupt gzip data: %v", err)
-	}
-	gzErr := func(err error) error {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return errors.New("truncated gzip data")
-		}
-		return fmt.Errorf("corrupt gzip data: %v", err)
-	}
-	var hdr []byte
-	var dt dtype
-	var shape []int
-	for need := 4; shape == nil; {
-		more, err := readUpTo(zr, need-len(hdr))
-		if err != nil {
-			return nil, gzErr(err)
-		}
-		hdr = append(hdr, more...)
-		if len(hdr) < need {
-			if len(hdr) == 0 {
-				return nil, errors.New("empty file (gzip data holds nothing)")
-			}
-			return nil, fmt.Errorf("truncated: %d bytes, too short for an IDX header (%d bytes)", len(hdr), need)
-		}
-		if dt, shape, need, err = parseIDXHeader(hdr); err != nil {
-			return nil, err
-		}
-	}
-	n, err := numel(shape)
+	zr, dt, shape, n, err := openIDXGzip(bufio.NewReaderSize(fh, 1<<16), size)
 	if err != nil {
 		return nil, err
 	}
 	want := int64(n) * int64(dt.size)
-	if want > 1032*size+1<<16 { // deflate expands at most 1032 times
-		return nil, fmt.Errorf("truncated: header declares %s %s (%d bytes of data) but the gzip file of %d bytes cannot hold that much",
-			shapeString(shape), dt, want, size)
-	}
 	rows, cols, err := matrixShape(shape)
 	if err != nil {
 		return nil, err
