@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -28,4 +29,45 @@ func BenchmarkTrainStep(b *testing.B) {
 		opt.step(n.params, w.grad, 1e-3, 1e-4, 0)
 	}
 	b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkTopKStep times one training step of a TopK dictionary on
+// random rows: forward, sparse backward, AuxK with every latent dead (the
+// worst case), the unit-norm constraint and Adam. Sizes from the
+// environment-free table below; compare runs with benchstat.
+func BenchmarkTopKStep(b *testing.B) {
+	for _, tc := range []struct{ d, h, k, batch int }{{256, 1024, 8, 512}, {768, 12288, 32, 1024}} {
+		for _, aux := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%dx%d/k=%d/B=%d/aux=%v", tc.d, tc.h, tc.k, tc.batch, aux), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 1))
+				n := newNet[float32](netSpec{sizes: []int{tc.d, tc.h}, act: ReLU, loss: MSE, code: SparsityTopK, k: tc.k})
+				n.init(rng, nil)
+				x := make([]float32, tc.batch*tc.d)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+				}
+				var w workspace[float32]
+				w.ensure(n, tc.batch)
+				w.ensureGrad(n)
+				opt := newAdam(n)
+				pen := penalty{sparsity: SparsityTopK}
+				if aux {
+					pen.dead = make([]bool, tc.h)
+					for j := range pen.dead {
+						pen.dead[j] = true
+					}
+					pen.auxK, pen.auxCoef = tc.d/2, 1.0/32
+				}
+				D := &n.dec[0]
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					n.forwardBackward(&w, x, x, tc.batch, 1/float32(tc.batch), pen, nil)
+					projectRowGrads(n.wDec, w.grad[D.gw:D.gw+tc.h*tc.d], tc.h, tc.d)
+					opt.step(n.params, w.grad, 1e-3, 0, 0) // zeroes the gradient
+					normalizeRows(n.wDec, tc.h, tc.d)
+				}
+				b.ReportMetric(float64(tc.batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+			})
+		}
+	}
 }

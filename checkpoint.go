@@ -39,6 +39,13 @@ type Architecture struct {
 	Variational bool `json:"variational,omitempty"`
 	// Classes of the softmax head (models trained with labels).
 	Classes int `json:"classes,omitempty"`
+	// Code is "topk" or "batchtopk" for a selection code of K latents per
+	// row (batchtopk: per row on average in training; at inference the
+	// tensor threshold [hidden] decides); empty for a dense code. A
+	// selection code's encoder reads the input centred by the decoder bias:
+	// pre-activations (x - b_dec)·W_enc + b_enc.
+	Code Sparsity `json:"code,omitempty"`
+	K    int      `json:"k,omitempty"`
 }
 
 // modelFile is config.json.
@@ -68,7 +75,7 @@ func (m *Model) Save(dir string) error {
 	if !isFinite(m.Threshold) {
 		return fmt.Errorf("save %s: anomaly threshold is %g", dir, m.Threshold)
 	}
-	arch := Architecture{Kind: "sae", Inputs: n.d, Hidden: n.h, Activation: n.act, Output: out, Tied: n.tied, Variational: n.vae, Classes: n.classes()}
+	arch := Architecture{Kind: "sae", Inputs: n.d, Hidden: n.h, Activation: n.act, Output: out, Tied: n.tied, Variational: n.vae, Classes: n.classes(), Code: n.code, K: n.k}
 	if n.depth() > 1 {
 		arch.Layers = n.sizes[1:]
 	}
@@ -165,6 +172,19 @@ func Load(dir string) (*Model, error) {
 	default:
 		return nil, fmt.Errorf("%s: output %q is not linear or sigmoid", cfgPath, a.Output)
 	}
+	switch a.Code {
+	case "":
+	case SparsityTopK, SparsityBatchTopK:
+		if len(a.Layers) > 0 || a.Tied || a.Variational || a.Activation != ReLU || cfg.Loss != MSE {
+			return nil, fmt.Errorf("%s: a %s code needs a one-layer untied relu model with a linear output", cfgPath, a.Code)
+		}
+		if a.K < 1 || a.K > a.Hidden {
+			return nil, fmt.Errorf("%s: k %d is out of range [1, %d]", cfgPath, a.K, a.Hidden)
+		}
+		cfg.Sparsity, cfg.K = a.Code, a.K
+	default:
+		return nil, fmt.Errorf("%s: code %q is not topk or batchtopk", cfgPath, a.Code)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %v", cfgPath, err)
 	}
@@ -188,7 +208,7 @@ func Load(dir string) (*Model, error) {
 	if have < total {
 		return nil, fmt.Errorf("%s: holds %d values; the architecture %v in %s needs more than %d", wPath, have, sizes, ConfigFile, total)
 	}
-	n := newNet[float32](netSpec{sizes: sizes, act: a.Activation, loss: cfg.Loss, tied: a.Tied, vae: a.Variational, classes: a.Classes})
+	n := newNet[float32](netSpec{sizes: sizes, act: a.Activation, loss: cfg.Loss, tied: a.Tied, vae: a.Variational, classes: a.Classes, code: a.Code, k: a.K})
 	for _, s := range n.segments() {
 		t, ok := tensors[s.name]
 		if !ok {

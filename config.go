@@ -27,6 +27,41 @@ const (
 	// SparsityKL adds Beta * sum_j KL(Rho || rho_hat_j), rho_hat_j the mean
 	// activation of latent j over the batch (for tanh, of (a+1)/2).
 	SparsityKL Sparsity = "kl"
+	// SparsityTopK keeps the K largest pre-activations of each row, relu'd,
+	// and zeroes the rest: the code has at most K active latents by
+	// construction, so there is no penalty to tune (see topk.go).
+	SparsityTopK Sparsity = "topk"
+	// SparsityBatchTopK keeps the K*B largest pre-activations of a batch of
+	// B rows (relu'd), so rows share a budget of K on average. At inference
+	// a single threshold learned during training replaces the batch: a
+	// latent is active when its pre-activation exceeds it, so a row's code
+	// does not depend on the rows encoded with it.
+	SparsityBatchTopK Sparsity = "batchtopk"
+)
+
+// DecoderNorm says how the decoder's rows (the dictionary) are constrained.
+type DecoderNorm string
+
+// Decoder constraints.
+const (
+	// DecoderUnit keeps every decoder row at unit norm: the gradient
+	// component parallel to each row is removed before a step and the rows
+	// are renormalised after it.
+	DecoderUnit DecoderNorm = "unit"
+	// DecoderFree leaves the decoder unconstrained.
+	DecoderFree DecoderNorm = "free"
+)
+
+// BiasInit names how the decoder (output) bias starts.
+type BiasInit string
+
+// Decoder-bias initialisations (mse models; bce models start at zero).
+const (
+	// BiasMedian: the geometric median of up to 4096 training rows, a
+	// centre that outlying rows do not drag.
+	BiasMedian BiasInit = "median"
+	// BiasMean: the mean of the training rows.
+	BiasMean BiasInit = "mean"
 )
 
 // Loss is the reconstruction loss; it also fixes the output layer.
@@ -79,7 +114,8 @@ type Config struct {
 	// latents), mirrored by the decoder. The sparsity penalty acts on the
 	// code. Default nil: one hidden layer of Hidden latents.
 	Layers []int `json:"layers,omitempty"`
-	// Activation of the hidden layer. Default sigmoid.
+	// Activation of the hidden layer. Default sigmoid; topk and batchtopk
+	// always use relu (set by the trainer).
 	Activation Activation `json:"activation"`
 	// Sparsity penalty. Default kl.
 	Sparsity Sparsity `json:"sparsity"`
@@ -89,8 +125,34 @@ type Config struct {
 	Rho float64 `json:"rho"`
 	// Beta weighs the KL penalty. Default 3.
 	Beta float64 `json:"beta"`
+	// K is the number of active latents per row of topk (for batchtopk,
+	// per row on average over a batch). Default 0: min(32, Hidden/4), at
+	// least 1.
+	K int `json:"k,omitempty"`
+	// AuxK is k_aux of the AuxK loss (topk, batchtopk): the residual of
+	// each row's reconstruction is reconstructed again from the AuxK
+	// largest pre-activations of the dead latents alone, which gives dead
+	// latents a gradient towards what the live ones miss. Default 0: d/2
+	// (the published recipe), at most Hidden.
+	AuxK int `json:"aux_k,omitempty"`
+	// AuxCoef weighs the AuxK loss, mean over rows of
+	// 1/2 ||residual - aux reconstruction||^2. Default 1/32; 0 turns AuxK off.
+	AuxCoef float64 `json:"aux_coef"`
+	// DeadWindow is the number of training samples after which a latent
+	// that has not fired counts as dead (for AuxK and the dead_fraction
+	// the trainer records). Default 0: 10,000,000 or the number of
+	// training rows, whichever is smaller.
+	DeadWindow int `json:"dead_window,omitempty"`
+	// DecoderNorm constrains the decoder rows of a one-layer untied model.
+	// Default "": unit for topk and batchtopk, free otherwise.
+	DecoderNorm DecoderNorm `json:"decoder_norm,omitempty"`
+	// DecoderBiasInit is how the decoder bias starts (mse). Default "":
+	// median for topk and batchtopk, mean otherwise.
+	DecoderBiasInit BiasInit `json:"decoder_bias_init,omitempty"`
 	// WeightDecay is lambda in lambda/2 * ||W||^2 over the weight matrices
-	// (not the biases). Default 1e-4.
+	// (not the biases). Default 1e-4; topk and batchtopk use none (their
+	// decoder rows are unit-norm, and decay on the encoder costs rare
+	// features), so the trainer sets 0 for them.
 	WeightDecay float64 `json:"weight_decay"`
 	// Variational makes a variational autoencoder: the code is Gaussian
 	// (the last encoder layer outputs its mean and log-variance), training
@@ -115,7 +177,9 @@ type Config struct {
 	// Trim leaves out of each mini-batch's loss the fraction Trim of rows
 	// it reconstructs worst, so that anomalies hidden in unlabelled
 	// training data are not learned (robust training for anomaly
-	// detection). Default 0.05.
+	// detection). Default 0.05; topk and batchtopk train on every row
+	// (the rows a trimmed loss drops are where rare features live), so the
+	// trainer sets 0 for them.
 	Trim float64 `json:"trim,omitempty"`
 	// Loss is the reconstruction loss. Default mse.
 	Loss Loss `json:"loss"`
@@ -130,8 +194,8 @@ type Config struct {
 
 	// Optimizer. Default adam.
 	Optimizer Optimizer `json:"optimizer"`
-	// LR is the peak learning rate. Default 1e-3 (adam), 0.1 (sgd); unused
-	// by lbfgs.
+	// LR is the peak learning rate. Default 1e-3 (adam; 3e-3 for topk and
+	// batchtopk), 0.1 (sgd); unused by lbfgs.
 	LR float64 `json:"lr"`
 	// Momentum of sgd. Default 0.9.
 	Momentum float64 `json:"momentum"`
@@ -167,7 +231,8 @@ type Config struct {
 	// LBFGSMemory is the number of correction pairs lbfgs keeps. Default 10.
 	LBFGSMemory int `json:"lbfgs_memory"`
 	// Normalize is the input scaling, fitted on the training rows and
-	// stored in the model. Default auto.
+	// stored in the model. Default auto (for topk and batchtopk, auto is
+	// none: per-column scaling would bend the dictionary's directions).
 	Normalize Normalize `json:"normalize"`
 	// Seed fixes initialisation, shuffling and the validation split.
 	// Default 1. The same seed and Threads give the same model.
@@ -188,6 +253,7 @@ func DefaultConfig() Config {
 		L1:            1e-3,
 		Rho:           0.05,
 		Beta:          3,
+		AuxCoef:       1.0 / 32,
 		WeightDecay:   1e-4,
 		Loss:          MSE,
 		Optimizer:     Adam,
@@ -240,6 +306,32 @@ func (c Config) withDefaults(d int) Config {
 	if c.SupervisedEpochs == 0 {
 		c.SupervisedEpochs = 20
 	}
+	if c.topkFamily() {
+		c.Activation = ReLU
+		c.Trim = 0
+		c.WeightDecay = 0
+		if c.LR == 0 && c.Optimizer == Adam {
+			c.LR = 3e-3
+		}
+		if c.K == 0 {
+			c.K = max(1, min(32, c.Hidden/4))
+		}
+		if c.AuxK == 0 {
+			c.AuxK = max(1, min(d/2, c.Hidden))
+		}
+		if c.DecoderNorm == "" {
+			c.DecoderNorm = DecoderUnit
+		}
+		if c.DecoderBiasInit == "" {
+			c.DecoderBiasInit = BiasMedian
+		}
+	}
+	if c.DecoderNorm == "" {
+		c.DecoderNorm = DecoderFree
+	}
+	if c.DecoderBiasInit == "" {
+		c.DecoderBiasInit = BiasMean
+	}
 	if c.LR == 0 {
 		switch c.Optimizer {
 		case SGD:
@@ -275,9 +367,57 @@ func (c Config) Validate() error {
 		bad("activation", "%q is not one of relu, sigmoid, tanh", c.Activation)
 	}
 	switch c.Sparsity {
-	case SparsityNone, SparsityL1, SparsityKL:
+	case SparsityNone, SparsityL1, SparsityKL, SparsityTopK, SparsityBatchTopK:
 	default:
-		bad("sparsity", "%q is not one of none, l1, kl", c.Sparsity)
+		bad("sparsity", "%q is not one of none, l1, kl, topk, batchtopk", c.Sparsity)
+	}
+	if c.topkFamily() {
+		why := ""
+		switch {
+		case len(c.Layers) > 1:
+			why = "a one-layer model (--hidden, not deep --layers)"
+		case c.Variational:
+			why = "a non-variational model"
+		case c.Stacked:
+			why = "a model trained end to end, not --stacked"
+		case c.Tied:
+			why = "untied weights"
+		case c.Loss != MSE:
+			why = "the mse loss"
+		case c.Optimizer == LBFGS:
+			why = "adam or sgd (mini-batches), not lbfgs"
+		case c.Contractive > 0:
+			why = "no --contractive penalty"
+		}
+		if why != "" {
+			bad("sparsity", "%s needs %s", c.Sparsity, why)
+		}
+	}
+	if c.K < 0 || (c.Hidden > 0 && c.K > c.Hidden) {
+		bad("k", "must be in [1, hidden] (0: the default), got %d", c.K)
+	}
+	if c.AuxK < 0 || (c.Hidden > 0 && c.AuxK > c.Hidden) {
+		bad("aux-k", "must be in [1, hidden] (0: the default), got %d", c.AuxK)
+	}
+	if c.AuxCoef < 0 {
+		bad("aux-coef", "must be >= 0, got %g", c.AuxCoef)
+	}
+	if c.DeadWindow < 0 {
+		bad("dead-window", "must be >= 0 (0: the default), got %d", c.DeadWindow)
+	}
+	switch c.DecoderNorm {
+	case "", DecoderFree:
+	case DecoderUnit:
+		if len(c.Layers) > 1 || c.Tied || c.Variational {
+			bad("decoder-norm", "unit needs a one-layer untied model")
+		}
+	default:
+		bad("decoder-norm", "%q is not one of unit, free", c.DecoderNorm)
+	}
+	switch c.DecoderBiasInit {
+	case "", BiasMedian, BiasMean:
+	default:
+		bad("decoder-bias-init", "%q is not one of median, mean", c.DecoderBiasInit)
 	}
 	if c.L1 < 0 {
 		bad("l1", "must be >= 0, got %g", c.L1)
@@ -397,7 +537,17 @@ func (c Config) Validate() error {
 
 // netSpec is the network shape for input width d (defaults resolved).
 func (c Config) netSpec(d int) netSpec {
-	return netSpec{sizes: c.sizes(d), act: c.Activation, loss: c.Loss, tied: c.Tied, vae: c.Variational}
+	s := netSpec{sizes: c.sizes(d), act: c.Activation, loss: c.Loss, tied: c.Tied, vae: c.Variational}
+	if c.topkFamily() {
+		s.code, s.k = c.Sparsity, c.K
+	}
+	return s
+}
+
+// topkFamily reports whether the sparsity is a selection (topk,
+// batchtopk) rather than a penalty.
+func (c Config) topkFamily() bool {
+	return c.Sparsity == SparsityTopK || c.Sparsity == SparsityBatchTopK
 }
 
 // sizes returns the network's widths [d, layers...] for input width d

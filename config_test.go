@@ -30,6 +30,18 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"stacked", func(c *Config) { c.Stacked = true }},
 		{"variational", func(c *Config) { c.Variational = true }}, // with the default kl sparsity
 		{"contamination", func(c *Config) { c.Contamination = 0.5 }},
+		{"sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Layers = []int{10, 5} }},
+		{"sparsity", func(c *Config) { c.Sparsity = SparsityBatchTopK; c.Tied = true }},
+		{"sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Loss = BCE }},
+		{"sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Optimizer = LBFGS }},
+		{"k", func(c *Config) { c.Sparsity = SparsityTopK; c.Hidden = 8; c.K = 9 }},
+		{"k", func(c *Config) { c.K = -1 }},
+		{"aux-k", func(c *Config) { c.AuxK = -1 }},
+		{"aux-coef", func(c *Config) { c.AuxCoef = -1 }},
+		{"dead-window", func(c *Config) { c.DeadWindow = -5 }},
+		{"decoder-norm", func(c *Config) { c.DecoderNorm = "l2" }},
+		{"decoder-norm", func(c *Config) { c.DecoderNorm = DecoderUnit; c.Tied = true }},
+		{"decoder-bias-init", func(c *Config) { c.DecoderBiasInit = "zero" }},
 	}
 	for _, tc := range cases {
 		c := DefaultConfig()

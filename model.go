@@ -148,6 +148,17 @@ func (m *Model) decodeInto(s *inferScratch, codes []float32, rows int, dst []flo
 	}
 }
 
+// reconstructScaled writes the scaled reconstruction of the scaled rows xs
+// into dst; a selection code decodes from its few active latents.
+func (m *Model) reconstructScaled(s *inferScratch, xs []float32, rows int, dst []float32) {
+	a := m.net.encodeInto(&s.w, xs, rows)
+	if m.net.code != "" {
+		m.net.decodeSelected(&s.w.sel.main, rows, dst, m.net.bDec)
+		return
+	}
+	m.decodeInto(s, a, rows, dst)
+}
+
 // Reconstruct returns the reconstructions of the rows of x in input units.
 // For a denoising model this is the denoiser.
 func (m *Model) Reconstruct(x Matrix) (Matrix, error) {
@@ -157,8 +168,7 @@ func (m *Model) Reconstruct(x Matrix) (Matrix, error) {
 	d := m.Inputs
 	out := NewMatrix(x.Rows, d)
 	m.forEachChunk(x, func(s *inferScratch, xs, _ []float32, lo, hi int) {
-		a := m.net.encodeInto(&s.w, xs, hi-lo)
-		m.decodeInto(s, a, hi-lo, out.Data[lo*d:hi*d])
+		m.reconstructScaled(s, xs, hi-lo, out.Data[lo*d:hi*d])
 	})
 	m.Norm.invert(out.Data, d)
 	return out, nil
@@ -183,9 +193,8 @@ func (m *Model) ScoreSource(src Source) ([]float64, error) {
 	scores := make([]float64, n)
 	err := m.forEachChunk(src, func(s *inferScratch, xs, _ []float32, lo, hi int) {
 		rows := hi - lo
-		a := m.net.encodeInto(&s.w, xs, rows)
 		rec := s.w.dz[:rows*d]
-		m.decodeInto(s, a, rows, rec)
+		m.reconstructScaled(s, xs, rows, rec)
 		for i := 0; i < rows; i++ {
 			var e float64
 			for j := 0; j < d; j++ {
@@ -321,6 +330,9 @@ func (m *Model) String() string {
 		widths += fmt.Sprintf(" -> %d", s)
 	}
 	kind := string(c.Sparsity) + " sparsity"
+	if m.net.code != "" {
+		kind = fmt.Sprintf("%s k=%d", m.net.code, m.net.k)
+	}
 	if m.net.vae {
 		kind = "variational"
 	}

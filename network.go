@@ -33,6 +33,9 @@ type net[T kernels.Float] struct {
 	loss   Loss
 	tied   bool
 	vae    bool      // variational: the last encoder layer outputs [mean | log-variance]
+	code   Sparsity  // topk or batchtopk: the code is a selection (topk.go); "" otherwise
+	k      int       // active latents per row (topk, batchtopk)
+	thr    []T       // [h] batchtopk's inference threshold per latent (not trained by the optimiser)
 	head   *dense[T] // softmax head on the code (nil without classes)
 	params []T
 	segs   []paramSegment
@@ -88,6 +91,10 @@ type netSpec struct {
 	// classes > 0 adds a softmax head on the code: W_head [h,classes],
 	// b_head [classes].
 	classes int
+	// code is topk or batchtopk for a selection code of k latents per row
+	// (one-layer models); batchtopk adds the tensor threshold [h].
+	code Sparsity
+	k    int
 }
 
 // layout places the tensors of a network.
@@ -120,6 +127,9 @@ func layout(spec netSpec) ([]paramSegment, int) {
 		add("W_head", true, sizes[k], spec.classes)
 		add("b_head", false, spec.classes)
 	}
+	if spec.code == SparsityBatchTopK {
+		add("threshold", false, sizes[k])
+	}
 	return segs, off
 }
 
@@ -128,7 +138,7 @@ func newNet[T kernels.Float](spec netSpec) *net[T] {
 	sizes, tied := spec.sizes, spec.tied
 	k := len(sizes) - 1
 	n := &net[T]{d: sizes[0], h: sizes[k], sizes: append([]int(nil), sizes...), act: spec.act, loss: spec.loss, tied: tied,
-		vae: spec.vae, params: make([]T, total), segs: segs}
+		vae: spec.vae, code: spec.code, k: spec.k, params: make([]T, total), segs: segs}
 	byName := map[string]paramSegment{}
 	for _, s := range segs {
 		byName[s.name] = s
@@ -166,6 +176,9 @@ func newNet[T kernels.Float](spec netSpec) *net[T] {
 	if k == 1 {
 		n.wEnc, n.bEnc, n.wDec, n.bDec = n.enc[0].w, n.enc[0].b, n.dec[0].w, n.dec[0].b
 	}
+	if spec.code == SparsityBatchTopK {
+		n.thr, _ = view("threshold")
+	}
 	return n
 }
 
@@ -180,7 +193,7 @@ func (n *net[T]) classes() int {
 func (n *net[T]) segments() []paramSegment { return n.segs }
 
 func (n *net[T]) spec() netSpec {
-	return netSpec{sizes: n.sizes, act: n.act, loss: n.loss, tied: n.tied, vae: n.vae, classes: n.classes()}
+	return netSpec{sizes: n.sizes, act: n.act, loss: n.loss, tied: n.tied, vae: n.vae, classes: n.classes(), code: n.code, k: n.k}
 }
 
 // depth is the number of encoder layers.
@@ -245,25 +258,26 @@ func (L *dense[T]) backward(x, dy []T, rows int, g, dx, colTmp []T) {
 // the largest batch seen and is reused, so steady-state steps allocate nothing.
 type workspace[T kernels.Float] struct {
 	rows    int
-	encA    [][]T     // [k] encoder outputs [B, s_l+1]; encA[k-1] is the code
-	decA    [][]T     // [k-1] hidden decoder outputs
-	a       []T       // the code [B,h] (= encA[k-1])
-	z       []T       // [B,d] output pre-activation (bce) / output (mse)
-	xhat    []T       // [B,d] reconstruction (bce only; mse uses z)
-	dz      []T       // [B,d]
-	da      []T       // [B,h] gradient at the code
-	d1, d2  []T       // [B, max width] gradient scratch for deep models
-	cs, cg  []T       // [max width] contractive scratch
-	eps     []T       // [B,h] standard normal draws (variational; zero: use the mean)
-	zs      []T       // [B,h] sampled codes (variational)
-	dvae    []T       // [B,2h] gradient at [mean | log-variance]
-	rhoHat  []T       // [h] batch firing rates
-	klCoef  []T       // [h]
-	grad    []T       // [params] (ensureGrad)
-	nparams int       // the parameter count ensure sized the scratch for
-	rowLoss []float64 // [B] per-row loss (trimming)
-	order   []int     // [B]
-	colTmp  []T       // [max width]
+	encA    [][]T         // [k] encoder outputs [B, s_l+1]; encA[k-1] is the code
+	decA    [][]T         // [k-1] hidden decoder outputs
+	a       []T           // the code [B,h] (= encA[k-1])
+	z       []T           // [B,d] output pre-activation (bce) / output (mse)
+	xhat    []T           // [B,d] reconstruction (bce only; mse uses z)
+	dz      []T           // [B,d]
+	da      []T           // [B,h] gradient at the code
+	d1, d2  []T           // [B, max width] gradient scratch for deep models
+	cs, cg  []T           // [max width] contractive scratch
+	eps     []T           // [B,h] standard normal draws (variational; zero: use the mean)
+	zs      []T           // [B,h] sampled codes (variational)
+	dvae    []T           // [B,2h] gradient at [mean | log-variance]
+	rhoHat  []T           // [h] batch firing rates
+	klCoef  []T           // [h]
+	grad    []T           // [params] (ensureGrad)
+	nparams int           // the parameter count ensure sized the scratch for
+	rowLoss []float64     // [B] per-row loss (trimming)
+	order   []int         // [B]
+	colTmp  []T           // [max width]
+	sel     selectWork[T] // topk, batchtopk: the kept latents of each row (topk.go)
 }
 
 // ensureGrad allocates the gradient (zeroed) on first use.
@@ -332,6 +346,9 @@ func (w *workspace[T]) ensure(n *net[T], rows int) {
 // [mean | log-variance] rows stay in w.encA[k-1] and the means are copied
 // to w.a.
 func (n *net[T]) encodeInto(w *workspace[T], x []T, rows int) []T {
+	if n.code != "" {
+		return n.encodeSelect(w, x, rows)
+	}
 	in := x
 	k := n.depth()
 	for l := range n.enc {
@@ -383,14 +400,25 @@ type penalty struct {
 	l1       float64
 	rho      float64
 	beta     float64
+	// AuxK (topk, batchtopk): dead[j] marks the dead latents; auxK and
+	// auxCoef as in Config. No dead latents or auxCoef 0: no AuxK term.
+	dead    []bool
+	auxK    int
+	auxCoef float64
+	// auxResidual, when set (gradient checks), is the residual AuxK
+	// reconstructs instead of target - x̂: the term treats the residual as
+	// a constant, and a finite-difference check must hold it fixed.
+	auxResidual []float64
 }
 
 // lossParts is the objective split into its terms, each already scaled.
 type lossParts struct {
-	recon, sparsity, contractive, decay float64
+	recon, sparsity, contractive, decay, aux float64
 }
 
-func (l lossParts) total() float64 { return l.recon + l.sparsity + l.contractive + l.decay }
+func (l lossParts) total() float64 {
+	return l.recon + l.sparsity + l.contractive + l.decay + l.aux
+}
 
 // forwardBackward runs x [rows,d] forward and accumulates into w.grad the
 // gradient of norm * (sum over rows of the reconstruction loss and the L1
@@ -405,6 +433,9 @@ func (l lossParts) total() float64 { return l.recon + l.sparsity + l.contractive
 func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm T, pen penalty, rhoHat []T) lossParts {
 	w.ensure(n, rows)
 	w.ensureGrad(n)
+	if n.code != "" {
+		return n.selectForwardBackward(w, x, target, rows, norm, pen)
+	}
 	d, h, k := n.d, n.h, n.depth()
 	z := w.z[:rows*d]
 	xhat := z
@@ -558,7 +589,11 @@ func (n *net[T]) reconLoss(w *workspace[T], x, target []T, rows int) float64 {
 		xhat = w.xhat[:rows*n.d]
 	}
 	code := n.encodeInto(w, x, rows)
-	n.decodeWith(w, code, rows, z, xhat)
+	if n.code != "" {
+		n.decodeSelected(&w.sel.main, rows, z, n.bDec) // the few active latents, not a dense product
+	} else {
+		n.decodeWith(w, code, rows, z, xhat)
+	}
 	var rec float64
 	if n.loss == BCE {
 		for i, zi := range z {

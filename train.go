@@ -47,6 +47,10 @@ type History struct {
 	// Val is the final model's metrics on the validation rows (nil without
 	// validation data).
 	Val *Metrics `json:"val_metrics,omitempty"`
+	// DeadFraction is, for a selection code (topk, batchtopk), the
+	// fraction of latents dead at the end of training: not fired in the
+	// last Config.DeadWindow training samples.
+	DeadFraction float64 `json:"dead_fraction_train,omitempty"`
 	// TrainRows and ValRows count the rows used for each.
 	TrainRows int `json:"train_rows"`
 	ValRows   int `json:"val_rows"`
@@ -202,6 +206,10 @@ type trainer struct {
 	steps      int
 	samples    int
 	start      time.Time
+	// Selection codes (topk, batchtopk): the dead-latent counts and the
+	// number of threshold updates so far.
+	dead           *deadLatents
+	thresholdSteps int
 }
 
 func newTrainer(src, val Source, cfg Config, opt TrainOptions) *trainer {
@@ -256,6 +264,9 @@ func (t *trainer) prepare() error {
 		t.classes = max(t.classes, 2)
 	}
 	t.valRaw = &rowSet{src: t.val.src, idx: t.val.idx, cols: d}
+	if cfg.topkFamily() && cfg.Normalize == NormalizeAuto {
+		cfg.Normalize = NormalizeNone // per-column scaling would bend the dictionary
+	}
 	var err error
 	if cfg.Normalize, err = resolveNormalize(cfg.Normalize, t.train, cfg.Loss, t.chunkRows()); err != nil {
 		return err
@@ -311,6 +322,9 @@ func (t *trainer) prepare() error {
 		m32[j] = float32(v / float64(t.train.len()))
 	}
 	t.net.init(t.rng, m32)
+	if err := t.initDictionary(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -390,6 +404,9 @@ func (t *trainer) run(ctx context.Context) error {
 		if err := t.runSupervised(ctx, supervised); err != nil {
 			return err
 		}
+	}
+	if t.dead != nil {
+		t.hist.DeadFraction = t.dead.fraction()
 	}
 	t.hist.Seconds = time.Since(t.start).Seconds()
 	if t.hist.Seconds > 0 {
@@ -495,13 +512,16 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 					t.w.eps[i] = float32(t.rng.NormFloat64())
 				}
 			}
+			t.auxPenalty(&pen)
 			lp := t.net.forwardBackward(&t.w, in, xb, rows, 1/float32(rows), pen, nil)
+			t.constrainGrad()
 			var finite bool
 			lp.decay, finite = opt.step(p, t.w.grad, lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay), cfg.WeightDecay, cfg.ClipNorm)
 			loss := lp.total()
 			if !isFinite(loss) || !finite {
 				return fmt.Errorf("%w at epoch %d step %d: the loss (%g) or the gradient is not finite; lower --lr or set --clip", ErrDiverged, t.hist.Epochs+1, t.step+1, loss)
 			}
+			t.afterSelectStep(rows)
 			phaseStep++
 			t.step++
 			t.samples += rows

@@ -32,6 +32,8 @@ func init() {
 			"sae train --data big.npy --out m --checkpoint-every 1   # killed? then: sae train --data big.npy --out m --checkpoint-every 1 --resume m.checkpoint",
 			"sae train --data images.npy --out vae --variational --layers 256,16 --activation relu --loss bce",
 			"sae train --data x.npy --labels y.npy --out clf --layers 256,128 --stacked --activation relu --sparsity l1",
+			"sae train --data acts.npy --out dict --sparsity topk --hidden 12288 --k 32",
+			"sae train --data acts.npy --out dict --sparsity batchtopk --hidden 4096 --k 16 --epochs 5",
 		},
 		setup: setupTrain,
 	})
@@ -55,7 +57,13 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		return nil
 	})
 	fs.Var(textFlag[sae.Activation]{&cfg.Activation}, "activation", "hidden `activation`: relu, sigmoid or tanh")
-	fs.Var(textFlag[sae.Sparsity]{&cfg.Sparsity}, "sparsity", "`penalty` on the code: none, l1 or kl")
+	fs.Var(textFlag[sae.Sparsity]{&cfg.Sparsity}, "sparsity", "`kind` of sparsity: a penalty (none, l1, kl) or a selection of --k latents per row (topk; batchtopk: k per row on average over a batch, a learned threshold at inference)")
+	fs.IntVar(&cfg.K, "k", 0, "topk/batchtopk: `N` active latents per row (default min(32, hidden/4))")
+	fs.IntVar(&cfg.AuxK, "aux-k", 0, "topk/batchtopk: dead latents (`N` per row) that reconstruct the residual in the AuxK loss (default d/2)")
+	fs.Float64Var(&cfg.AuxCoef, "aux-coef", cfg.AuxCoef, "`coef`ficient of the AuxK loss (0: off)")
+	fs.IntVar(&cfg.DeadWindow, "dead-window", 0, "a latent is dead after `N` training samples without firing (default min(10M, training rows))")
+	fs.Var(textFlag[sae.DecoderNorm]{&cfg.DecoderNorm}, "decoder-norm", "decoder rows: `unit` norm or free (default unit for topk/batchtopk, free otherwise)")
+	fs.Var(textFlag[sae.BiasInit]{&cfg.DecoderBiasInit}, "decoder-bias-init", "decoder bias starts at the geometric `median` of a sample or the mean (default median for topk/batchtopk, mean otherwise)")
 	fs.Float64Var(&cfg.L1, "l1", cfg.L1, "`coef`ficient of the L1 penalty on activations")
 	fs.Float64Var(&cfg.Rho, "rho", cfg.Rho, "KL target mean activation `R`")
 	fs.Float64Var(&cfg.Beta, "beta", cfg.Beta, "KL penalty weight `B`")
@@ -72,7 +80,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Float64Var(&cfg.Contractive, "contractive", 0, "contractive penalty `coef`ficient on the encoder Jacobian's squared Frobenius norm")
 	fs.StringVar(&cfg.Noise, "noise", "", "denoising: corrupt each batch with gaussian:S, mask:P or saltpepper:P and learn to undo it")
 	fs.Var(textFlag[sae.Optimizer]{&cfg.Optimizer}, "optimizer", "`optimizer`: adam, sgd (with momentum) or lbfgs (full batch)")
-	fs.Float64Var(&cfg.LR, "lr", 0, "peak learning `rate` (default 1e-3 adam, 0.1 sgd)")
+	fs.Float64Var(&cfg.LR, "lr", 0, "peak learning `rate` (default 1e-3 adam, 3e-3 adam with topk/batchtopk, 0.1 sgd)")
 	fs.Float64Var(&cfg.Momentum, "momentum", cfg.Momentum, "sgd `momentum`")
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "mini-batch `size`")
 	fs.IntVar(&cfg.Epochs, "epochs", 0, "`N` epochs of sparse training (default: about 3000 steps, within [20, 200]; lbfgs: iterations, default 400; -1: none, e.g. a classifier from random initialisation with --labels)")
@@ -102,6 +110,24 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		}
 		if cfg.Variational && !flagSet(fs, "sparsity") {
 			cfg.Sparsity = sae.SparsityNone
+		}
+		if cfg.Sparsity == sae.SparsityTopK || cfg.Sparsity == sae.SparsityBatchTopK {
+			// A selection code is relu'd and trains on every row.
+			if flagSet(fs, "activation") && cfg.Activation != sae.ReLU {
+				return usagef("--activation %s: --sparsity %s always uses relu", cfg.Activation, cfg.Sparsity)
+			}
+			if flagSet(fs, "trim") && cfg.Trim != 0 {
+				return usagef("--trim: --sparsity %s trains on every row", cfg.Sparsity)
+			}
+			if flagSet(fs, "weight-decay") && cfg.WeightDecay != 0 {
+				return usagef("--weight-decay: --sparsity %s uses none (its decoder rows are unit-norm)", cfg.Sparsity)
+			}
+		} else {
+			for _, f := range []string{"k", "aux-k", "aux-coef", "dead-window"} {
+				if flagSet(fs, f) {
+					return usagef("--%s applies to --sparsity topk or batchtopk", f)
+				}
+			}
 		}
 		if err := cfg.Validate(); err != nil {
 			return usageError{err.Error()}

@@ -1,0 +1,7 @@
+//go:build noasm || !amd64
+
+package kernels
+
+func saxpyAVX512(alpha float32, x, y *float32, n int, tail uint16) { panic("unreachable") }
+
+func sdotAVX512(x, y *float32, n int, tail uint16) float32 { panic("unreachable") }

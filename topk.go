@@ -1,0 +1,462 @@
+package sae
+
+// TopK and BatchTopK codes: the code is a selection of latents, not a
+// penalty. Forward and backward side by side; B rows, d inputs, h latents,
+// k active latents per row:
+//
+//	xc   [B,d] = x - b_dec               the encoder reads the input centred by the decoder bias
+//	pre  [B,h] = xc·W_enc + b_enc       dense GEMM: choosing needs every pre-activation
+//	topk:      row i keeps its k largest pre_ij
+//	batchtopk: the batch keeps its B·k largest pre_ij (training); at
+//	           inference latent j is active where pre_ij > threshold_j
+//	a_ij = relu(pre_ij) on the kept entries, 0 elsewhere (a selection)
+//	x̂_i  = b_dec + Σ_{j kept} a_ij W_dec[j,:]   gather-axpy: B·k·d, not B·h·d
+//
+// Backward, with dz_i = dL/dx̂_i [d]:
+//
+//	db_dec      += Σ_i dz_i
+//	dW_dec[j,:] += a_ij dz_i               scatter over the kept entries only
+//	da_ij        = dz_i · W_dec[j,:]       (kept entries have a_ij > 0: relu' = 1)
+//	db_enc[j]   += da_ij;  dW_enc[:,j] += xc_i da_ij
+//	db_dec      -= W_enc · db_enc       (through the centring; db_enc of this term)
+//
+// so a training step costs one dense product (the encoder's forward) and
+// O(B·k·d) for the rest, where a dense implementation needs five.
+
+import (
+	"sync"
+
+	"github.com/sae-go/sae/internal/kernels"
+)
+
+// selection lists each row's kept latents with a > 0: row i's entries are
+// [ptr[i], ptr[i+1]).
+type selection[T kernels.Float] struct {
+	ptr  []int32 // [rows+1]
+	idx  []int32 // latent of each entry
+	val  []T     // its activation a_ij > 0
+	grad []T     // dL/da_ij (= dL/dpre_ij) after backward
+}
+
+// reset prepares s for rows rows and returns it.
+func (s *selection[T]) reset(rows int) {
+	if cap(s.ptr) < rows+1 {
+		s.ptr = make([]int32, rows+1)
+	}
+	s.ptr = s.ptr[:rows+1]
+	s.ptr[0] = 0
+	s.idx, s.val = s.idx[:0], s.val[:0]
+}
+
+// entries is the number of kept entries of the first rows rows.
+func (s *selection[T]) entries(rows int) int { return int(s.ptr[rows]) }
+
+// selectWork holds a selection-code net's per-batch buffers.
+type selectWork[T kernels.Float] struct {
+	main, aux selection[T]
+	topIdx    []int32 // [B*k] per-row TopK output
+	topVal    []T
+	buf       []T     // scratch: batch values (batchtopk), dead columns (AuxK)
+	xc        []T     // [B,d] the input centred by the decoder bias
+	gsum      []T     // [h] this step's dL/db_enc
+	eh        []T     // [B,d] AuxK reconstruction of the residual
+	deadIdx   []int32 // the dead latents (AuxK)
+	gT        []T     // [h,d] dW_enc transposed, zero between steps
+	touched   []bool  // [h] latents with a gradient this step
+	// minKept is the smallest activation batchtopk kept in the last
+	// training batch (0 when it kept none): the trainer's threshold
+	// estimate averages it.
+	minKept T
+}
+
+func grow[E any](s []E, n int) []E {
+	if cap(s) < n {
+		return make([]E, n)
+	}
+	return s[:n]
+}
+
+// parallelRange runs fn over [0, n) split into contiguous ranges of at
+// least grain items, one per core in use.
+func parallelRange(n, grain int, fn func(lo, hi int)) {
+	nt := min(kernels.Threads(), (n+grain-1)/max(grain, 1))
+	if nt <= 1 {
+		if n > 0 {
+			fn(0, n)
+		}
+		return
+	}
+	chunk := (n + nt - 1) / nt
+	var wg sync.WaitGroup
+	for t := 1; t < nt; t++ {
+		lo, hi := t*chunk, min(n, (t+1)*chunk)
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	fn(0, min(chunk, n))
+	wg.Wait()
+}
+
+// preActivations sets w.sel.xc to x - b_dec and w.encA[0] to
+// xc·W_enc + b_enc [rows,h], and returns the latter.
+func (n *net[T]) preActivations(w *workspace[T], x []T, rows int) []T {
+	L := &n.enc[0]
+	d := n.d
+	w.sel.xc = grow(w.sel.xc, rows*d)
+	xc := w.sel.xc
+	for i := 0; i < rows; i++ {
+		xi, ci := x[i*d:(i+1)*d], xc[i*d:(i+1)*d]
+		for p, v := range n.bDec {
+			ci[p] = xi[p] - v
+		}
+	}
+	pre := w.encA[0][:rows*n.h]
+	L.forward(xc, rows, pre)
+	kernels.BiasAct(kernels.Identity, pre, rows, L.b)
+	return pre
+}
+
+// encodeSelect is encodeInto for a selection code: the inference rule
+// (topk per row; batchtopk by the learned threshold), leaving the selection
+// in w.sel.main and the dense code [rows,h] in w.encA[0], which it returns.
+func (n *net[T]) encodeSelect(w *workspace[T], x []T, rows int) []T {
+	pre := n.preActivations(w, x, rows)
+	sel := &w.sel.main
+	if n.code == SparsityBatchTopK {
+		selectAbove(sel, pre, rows, n.h, n.thr)
+	} else {
+		selectTopK(&w.sel, sel, pre, rows, n.h, n.k, nil)
+	}
+	h := n.h
+	parallelRange(rows, 64, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row := pre[i*h : (i+1)*h]
+			clear(row)
+			for e := sel.ptr[i]; e < sel.ptr[i+1]; e++ {
+				row[sel.idx[e]] = sel.val[e]
+			}
+		}
+	})
+	return pre
+}
+
+// selectTopK keeps the k largest entries of each row of a [rows,n] with a
+// value > 0. With cols non-nil, a's column c stands for latent cols[c].
+func selectTopK[T kernels.Float](sw *selectWork[T], sel *selection[T], a []T, rows, n, k int, cols []int32) {
+	sw.topIdx = grow(sw.topIdx, rows*k)
+	sw.topVal = grow(sw.topVal, rows*k)
+	parallelRange(rows, 16, func(lo, hi int) {
+		kernels.TopK(a[lo*n:hi*n], hi-lo, n, k, sw.topIdx[lo*k:hi*k], sw.topVal[lo*k:hi*k])
+	})
+	sel.reset(rows)
+	for i := 0; i < rows; i++ {
+		for t := i * k; t < (i+1)*k; t++ {
+			v := sw.topVal[t]
+			if !(v > 0) {
+				break // sorted: the rest are <= 0 too
+			}
+			j := sw.topIdx[t]
+			if cols != nil {
+				j = cols[j]
+			}
+			sel.idx = append(sel.idx, j)
+			sel.val = append(sel.val, v)
+		}
+		sel.ptr[i+1] = int32(len(sel.idx))
+	}
+}
+
+// selectAbove keeps the entries of pre [rows,h] above their latent's
+// threshold (and above 0): batchtopk's inference rule, row by row.
+func selectAbove[T kernels.Float](sel *selection[T], pre []T, rows, h int, thr []T) {
+	sel.reset(rows)
+	for i := 0; i < rows; i++ {
+		for j, v := range pre[i*h : (i+1)*h] {
+			if v > thr[j] && v > 0 {
+				sel.idx = append(sel.idx, int32(j))
+				sel.val = append(sel.val, v)
+			}
+		}
+		sel.ptr[i+1] = int32(len(sel.idx))
+	}
+}
+
+// selectBatch keeps the rows*k largest positive entries of pre [rows,h]
+// over the whole batch (ties at the cut resolved in row-major order) and
+// records the smallest kept value in sw.minKept.
+func selectBatch[T kernels.Float](sw *selectWork[T], sel *selection[T], pre []T, rows, h, k int) {
+	budget := rows * k
+	pos := sw.buf[:0]
+	for _, v := range pre[:rows*h] {
+		if v > 0 {
+			pos = append(pos, v)
+		}
+	}
+	sw.buf = pos
+	var cut T // keep v > cut, and v == cut while ties remain
+	ties := 0
+	if len(pos) > budget {
+		cut = kthLargest(pos, budget)
+		above := 0
+		for _, v := range pos {
+			if v > cut {
+				above++
+			}
+		}
+		ties = budget - above
+	}
+	sel.reset(rows)
+	sw.minKept = 0
+	for i := 0; i < rows; i++ {
+		for j, v := range pre[i*h : (i+1)*h] {
+			if v > cut || (v == cut && v > 0 && ties > 0) {
+				if v == cut {
+					ties--
+				}
+				sel.idx = append(sel.idx, int32(j))
+				sel.val = append(sel.val, v)
+				if sw.minKept == 0 || v < sw.minKept {
+					sw.minKept = v
+				}
+			}
+		}
+		sel.ptr[i+1] = int32(len(sel.idx))
+	}
+}
+
+// kthLargest returns the k-th largest (1-based) of a, reordering a
+// (quickselect with median-of-three pivots).
+func kthLargest[T kernels.Float](a []T, k int) T {
+	lo, hi := 0, len(a)-1
+	target := k - 1 // index in descending order
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		// Median of three to a[hi] as the pivot.
+		if a[mid] > a[lo] {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if a[hi] > a[lo] {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if a[mid] > a[hi] {
+			a[mid], a[hi] = a[hi], a[mid]
+		}
+		p := a[hi]
+		// Three-way partition, descending: [> p | == p | < p].
+		lt, i, gt := lo, lo, hi
+		for i <= gt {
+			switch v := a[i]; {
+			case v > p:
+				a[lt], a[i] = a[i], a[lt]
+				lt++
+				i++
+			case v < p:
+				a[gt], a[i] = a[i], a[gt]
+				gt--
+			default:
+				i++
+			}
+		}
+		switch {
+		case target < lt:
+			hi = lt - 1
+		case target > gt:
+			lo = gt + 1
+		default:
+			return p
+		}
+	}
+	return a[target]
+}
+
+// decodeSelected sets z [rows,d] to b_dec + Σ_kept a_ij W_dec[j,:] (with
+// bias nil, without it).
+func (n *net[T]) decodeSelected(sel *selection[T], rows int, z, bias []T) {
+	d, W := n.d, n.wDec
+	parallelRange(rows, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			zi := z[i*d : (i+1)*d]
+			if bias != nil {
+				copy(zi, bias)
+			} else {
+				clear(zi)
+			}
+			for e := sel.ptr[i]; e < sel.ptr[i+1]; e++ {
+				j := int(sel.idx[e])
+				axpy(sel.val[e], W[j*d:(j+1)*d], zi)
+			}
+		}
+	})
+}
+
+// backSelected takes dz [rows,d], the gradient at a reconstruction drawn
+// from sel, and accumulates dW_dec into g and sets sel.grad to dL/da.
+func (n *net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
+	d, W := n.d, n.wDec
+	ne := sel.entries(rows)
+	sel.grad = grow(sel.grad, ne)
+	parallelRange(rows, 16, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			di := dz[i*d : (i+1)*d]
+			for e := sel.ptr[i]; e < sel.ptr[i+1]; e++ {
+				j := int(sel.idx[e])
+				sel.grad[e] = dot(di, W[j*d:(j+1)*d])
+			}
+		}
+	})
+	// dW_dec[j,:] += a_ij dz_i: rows of different samples may share a
+	// latent, so the work is split by columns instead.
+	gw := g[n.dec[0].gw : n.dec[0].gw+n.h*d]
+	parallelRange(d, 64, func(lo, hi int) {
+		for i := 0; i < rows; i++ {
+			di := dz[i*d+lo : i*d+hi]
+			for e := sel.ptr[i]; e < sel.ptr[i+1]; e++ {
+				j := int(sel.idx[e])
+				axpy(sel.val[e], di, gw[j*d+lo:j*d+hi])
+			}
+		}
+	})
+}
+
+// encoderBackSelected accumulates db_enc, dW_enc and the centring's part
+// of db_dec for the gradients sel.grad at the kept entries of each
+// selection in sels (xc [rows,d] the centred input): only the kept
+// latents are touched. dW_enc[:,j] is a column of
+// the [d,h] matrix, so the rows dW_enc^T[j,:] += da_ij x_i are gathered in
+// sw.gT [h,d] (vector axpys) and added to the gradient transposed.
+func (n *net[T]) encoderBackSelected(sw *selectWork[T], xc []T, rows int, g []T, sels ...*selection[T]) {
+	d, h := n.d, n.h
+	L := &n.enc[0]
+	sw.touched = grow(sw.touched, h)
+	sw.gsum = grow(sw.gsum, h)
+	clear(sw.touched)
+	clear(sw.gsum)
+	for _, s := range sels {
+		for e, j := range s.idx[:s.entries(rows)] {
+			sw.gsum[j] += s.grad[e]
+			sw.touched[j] = true
+		}
+	}
+	kernels.Axpy(1, sw.gsum, g[L.gb:L.gb+h])
+	// db_dec -= W_enc · gsum  [d,h]·[h]
+	D := &n.dec[0]
+	kernels.Gemm(false, false, d, 1, h, -1, n.wEnc, h, sw.gsum, 1, 1, g[D.gb:D.gb+d], 1)
+	if len(sw.gT) != h*d {
+		sw.gT = make([]T, h*d) // zero between steps: the transpose below clears what it reads
+	}
+	gT := sw.gT
+	// Split by columns: samples may share a latent.
+	parallelRange(d, 64, func(lo, hi int) {
+		for _, s := range sels {
+			for i := 0; i < rows; i++ {
+				xi := xc[i*d+lo : i*d+hi]
+				for e := s.ptr[i]; e < s.ptr[i+1]; e++ {
+					j := int(s.idx[e])
+					axpy(s.grad[e], xi, gT[j*d+lo:j*d+hi])
+				}
+			}
+		}
+	})
+	gw := g[L.gw : L.gw+d*h]
+	const tile = 32
+	parallelRange((h+tile-1)/tile, 4, func(lo, hi int) {
+		for j0 := lo * tile; j0 < min(hi*tile, h); j0 += tile {
+			j1 := min(j0+tile, h)
+			for p0 := 0; p0 < d; p0 += tile {
+				p1 := min(p0+tile, d)
+				for j := j0; j < j1; j++ {
+					if !sw.touched[j] {
+						continue
+					}
+					row := gT[j*d : (j+1)*d]
+					for p := p0; p < p1; p++ {
+						gw[p*h+j] += row[p]
+						row[p] = 0
+					}
+				}
+			}
+		}
+	})
+}
+
+// axpy is y += a*x, through the float32 vector kernel when T is float32.
+func axpy[T kernels.Float](a T, x, y []T) {
+	if x32, ok := any(x).([]float32); ok {
+		kernels.Saxpy(float32(a), x32, any(y).([]float32))
+		return
+	}
+	kernels.Axpy(a, x, y)
+}
+
+// dot is x·y, through the float32 vector kernel when T is float32.
+func dot[T kernels.Float](x, y []T) T {
+	if x32, ok := any(x).([]float32); ok {
+		return T(kernels.Sdot(x32, any(y).([]float32)))
+	}
+	return kernels.Dot(x, y)
+}
+
+// selectForwardBackward is forwardBackward for a selection code (one
+// layer, mse): the objective is norm * Σ_rows 1/2 ||x̂ - target||² plus,
+// with dead latents, the AuxK term (auxk.go).
+func (n *net[T]) selectForwardBackward(w *workspace[T], x, target []T, rows int, norm T, pen penalty) lossParts {
+	d, h := n.d, n.h
+	sw := &w.sel
+	pre := n.preActivations(w, x, rows)
+	if n.code == SparsityBatchTopK {
+		selectBatch(sw, &sw.main, pre, rows, h, n.k)
+	} else {
+		selectTopK(sw, &sw.main, pre, rows, h, n.k, nil)
+	}
+	z := w.z[:rows*d]
+	n.decodeSelected(&sw.main, rows, z, n.bDec)
+
+	var lp lossParts
+	dz := w.dz[:rows*d]
+	target = target[:rows*d]
+	var rec float64
+	for i, zi := range z {
+		e := zi - target[i]
+		rec += float64(e * e)
+		dz[i] = e * norm
+	}
+	rec *= 0.5
+	if pen.trim > 0 {
+		rec = trimRows(w, rec, z, target, dz, rows, d, pen.trim, n.loss)
+	}
+	lp.recon = rec * float64(norm)
+
+	g := w.grad
+	D := &n.dec[0]
+	kernels.ColSums(w.colTmp[:d], dz, rows)
+	kernels.Axpy(1, w.colTmp[:d], g[D.gb:D.gb+d])
+	n.backSelected(&sw.main, dz, rows, g)
+	sels := []*selection[T]{&sw.main}
+	var used bool
+	if lp.aux, used = n.auxForwardBackward(w, pre, z, target, rows, norm, pen); used {
+		sels = append(sels, &sw.aux)
+	}
+	n.encoderBackSelected(sw, sw.xc, rows, g, sels...)
+	return lp
+}
+
+// updateThreshold folds the smallest activation batchtopk kept in the
+// step-th training batch into the inference threshold (the same for every
+// latent): the running mean over the first 100 steps, then an exponential
+// moving average with that horizon, so the threshold follows the model as
+// it trains.
+func updateThreshold(thr []float32, minKept float32, step int) {
+	if minKept <= 0 {
+		return
+	}
+	rate := max(1/float32(step), 0.01)
+	for j := range thr {
+		thr[j] += rate * (minKept - thr[j])
+	}
+}

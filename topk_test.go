@@ -1,0 +1,405 @@
+package sae
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/sae-go/sae/internal/kernels"
+)
+
+// selectNet64 is a float64 one-layer selection-code net with random
+// weights and biases, and random rows x.
+func selectNet64(code Sparsity, d, h, k, rows int, seed uint64) (*net[float64], []float64) {
+	rng := rand.New(rand.NewPCG(seed, 11))
+	n := newNet[float64](netSpec{sizes: []int{d, h}, act: ReLU, loss: MSE, code: code, k: k})
+	n.init(rng, nil)
+	for _, b := range [][]float64{n.bEnc, n.bDec} {
+		for i := range b {
+			b[i] = 0.1 * rng.NormFloat64()
+		}
+	}
+	x := make([]float64, rows*d)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	return n, x
+}
+
+// selectionMargin is the smallest distance of a pre-activation of x from a
+// point where the selection (or relu) changes: from 0, and, in each row's
+// (topk) or the batch's (batchtopk) sorted order, between the last kept and
+// the first dropped. With dead set, the AuxK selection among dead latents
+// is checked too. Central differences need it well above their step.
+func selectionMargin(n *net[float64], x []float64, rows int, dead []bool, auxK int) float64 {
+	var w workspace[float64]
+	w.ensure(n, rows)
+	pre := append([]float64(nil), n.preActivations(&w, x, rows)...)
+	h := n.h
+	margin := math.Inf(1)
+	gap := func(v []float64, keep int) {
+		slices.SortFunc(v, func(a, b float64) int { return -cmpFloat(a, b) })
+		if keep < len(v) {
+			margin = min(margin, v[keep-1]-v[keep])
+		}
+	}
+	for _, v := range pre {
+		margin = min(margin, math.Abs(v))
+	}
+	if n.code == SparsityBatchTopK {
+		gap(append([]float64(nil), pre...), rows*n.k)
+	} else {
+		for i := 0; i < rows; i++ {
+			gap(append([]float64(nil), pre[i*h:(i+1)*h]...), n.k)
+		}
+	}
+	if dead != nil {
+		for i := 0; i < rows; i++ {
+			var v []float64
+			for j, isDead := range dead {
+				if isDead {
+					v = append(v, pre[i*h+j])
+				}
+			}
+			gap(v, min(auxK, len(v)))
+		}
+	}
+	return margin
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// TopK and BatchTopK training gradients, with and without AuxK, against
+// central differences (away from ties and the relu kink).
+func TestSelectionGradients(t *testing.T) {
+	const d, h, k, rows = 7, 12, 3, 6
+	for _, code := range []Sparsity{SparsityTopK, SparsityBatchTopK} {
+		for _, aux := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/aux=%v", code, aux), func(t *testing.T) {
+				n, x := selectNet64(code, d, h, k, rows, 5)
+				pen := penalty{sparsity: code}
+				if aux {
+					pen.dead = make([]bool, h)
+					for _, j := range []int{1, 4, 5, 8, 10} {
+						pen.dead[j] = true
+					}
+					pen.auxK, pen.auxCoef = 2, 0.7
+					// The residual AuxK reconstructs is held at its value
+					// for the current weights.
+					var w workspace[float64]
+					w.ensure(n, rows)
+					n.reconLoss(&w, x, x, rows)
+					pen.auxResidual = make([]float64, rows*d)
+					for i := range pen.auxResidual {
+						pen.auxResidual[i] = x[i] - w.z[i]
+					}
+				}
+				if m := selectionMargin(n, x, rows, pen.dead, pen.auxK); m < 1e-4 {
+					t.Fatalf("selection margin %g too small for central differences; change the seed", m)
+				}
+				var w workspace[float64]
+				lp, _ := objective64(n, &w, x, rows, pen, 0.01)
+				if aux && w.sel.aux.entries(rows) == 0 {
+					t.Fatal("AuxK kept no latent: the test checks nothing")
+				}
+				rel := gradCheck(t, n, x, rows, pen, 0.01)
+				t.Logf("objective %g, relative error %.2e", lp, rel)
+				if rel > 1e-6 || math.IsNaN(rel) {
+					t.Errorf("relative gradient error %.3g > 1e-6", rel)
+				}
+			})
+		}
+	}
+}
+
+// The check can fail: AuxK's gradient dropped (the term kept in the
+// objective) is caught.
+func TestSelectionGradientCheckDetectsError(t *testing.T) {
+	const d, h, k, rows = 7, 12, 3, 6
+	n, x := selectNet64(SparsityTopK, d, h, k, rows, 5)
+	pen := penalty{sparsity: SparsityTopK, dead: make([]bool, h), auxK: 2, auxCoef: 0.7}
+	for _, j := range []int{1, 4, 5, 8, 10} {
+		pen.dead[j] = true
+	}
+	var w workspace[float64]
+	w.ensure(n, rows)
+	n.reconLoss(&w, x, x, rows)
+	pen.auxResidual = make([]float64, rows*d)
+	for i := range pen.auxResidual {
+		pen.auxResidual[i] = x[i] - w.z[i]
+	}
+	_, g := objective64(n, &w, x, rows, penalty{sparsity: SparsityTopK}, 0) // no AuxK gradient
+	g = append([]float64(nil), g...)
+	const eps = 1e-6
+	var diff, sum float64
+	for i := range n.params {
+		old := n.params[i]
+		n.params[i] = old + eps
+		fp, _ := objective64(n, &w, x, rows, pen, 0)
+		n.params[i] = old - eps
+		fm, _ := objective64(n, &w, x, rows, pen, 0)
+		n.params[i] = old
+		num := (fp - fm) / (2 * eps)
+		diff += (g[i] - num) * (g[i] - num)
+		sum += (g[i] + num) * (g[i] + num)
+	}
+	if rel := math.Sqrt(diff) / math.Sqrt(sum); rel < 1e-3 {
+		t.Fatalf("a gradient without AuxK passed the check: relative error %g", rel)
+	}
+}
+
+// The inference code of topk is exactly each row's k largest
+// pre-activations (x - b_dec)·W_enc + b_enc, relu'd, computed here densely in float64; and the
+// sparse reconstruction equals the dense product with that code.
+func TestTopKCodeMatchesDenseReference(t *testing.T) {
+	const d, h, k, rows = 9, 40, 5, 30
+	n, x := selectNet64(SparsityTopK, d, h, k, rows, 6)
+	var w workspace[float64]
+	w.ensure(n, rows)
+	code := append([]float64(nil), n.encodeInto(&w, x, rows)...)
+	for i := 0; i < rows; i++ {
+		pre := make([]float64, h)
+		for j := range pre {
+			pre[j] = n.bEnc[j]
+			for p := 0; p < d; p++ {
+				pre[j] += (x[i*d+p] - n.bDec[p]) * n.wEnc[p*h+j]
+			}
+		}
+		order := make([]int, h)
+		for j := range order {
+			order[j] = j
+		}
+		slices.SortFunc(order, func(a, b int) int { return -cmpFloat(pre[a], pre[b]) })
+		want := make([]float64, h)
+		for _, j := range order[:k] {
+			want[j] = math.Max(pre[j], 0)
+		}
+		for j := range want {
+			if math.Abs(code[i*h+j]-want[j]) > 1e-12 {
+				t.Fatalf("row %d latent %d: code %g, want %g", i, j, code[i*h+j], want[j])
+			}
+		}
+	}
+	sparse := make([]float64, rows*d)
+	n.reconLoss(&w, x, x, rows)
+	copy(sparse, w.z[:rows*d])
+	dense := make([]float64, rows*d)
+	n.decodeWith(&w, code, rows, dense, nil)
+	for i := range dense {
+		if math.Abs(dense[i]-sparse[i]) > 1e-12 {
+			t.Fatalf("reconstruction %d: sparse %g, dense %g", i, sparse[i], dense[i])
+		}
+	}
+}
+
+// batchtopk's training selection keeps exactly B*k entries when enough
+// are positive, and they are the batch's largest.
+func TestSelectBatchKeepsBudget(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, tc := range []struct{ rows, h, k int }{{1, 10, 3}, {8, 50, 4}, {16, 33, 7}} {
+		pre := make([]float64, tc.rows*tc.h)
+		for i := range pre {
+			pre[i] = math.Round(rng.NormFloat64()*20) / 10 // many ties
+		}
+		var sw selectWork[float64]
+		selectBatch(&sw, &sw.main, pre, tc.rows, tc.h, tc.k)
+		sorted := append([]float64(nil), pre...)
+		slices.SortFunc(sorted, func(a, b float64) int { return -cmpFloat(a, b) })
+		budget := tc.rows * tc.k
+		if got := sw.main.entries(tc.rows); got != budget {
+			t.Fatalf("%+v: kept %d, want %d", tc, got, budget)
+		}
+		var keptSum, wantSum float64
+		for _, v := range sw.main.val {
+			keptSum += v
+		}
+		for _, v := range sorted[:budget] {
+			wantSum += v
+		}
+		if math.Abs(keptSum-wantSum) > 1e-9 || sw.minKept != sorted[budget-1] {
+			t.Fatalf("%+v: kept sum %g min %g, want %g min %g", tc, keptSum, sw.minKept, wantSum, sorted[budget-1])
+		}
+	}
+}
+
+func TestKthLargest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	for trial := 0; trial < 200; trial++ {
+		n := 1 + rng.IntN(100)
+		a := make([]float32, n)
+		for i := range a {
+			a[i] = float32(rng.IntN(1 + n/3)) // duplicates
+		}
+		s := append([]float32(nil), a...)
+		slices.Sort(s)
+		k := 1 + rng.IntN(n)
+		if got, want := kthLargest(a, k), s[n-k]; got != want {
+			t.Fatalf("n %d k %d: got %g, want %g", n, k, got, want)
+		}
+	}
+}
+
+// A batchtopk model's inference code of a row does not depend on the rows
+// encoded with it (batchtopk's training rule would: there, rows share a
+// budget).
+func TestBatchTopKInferenceIsPerRow(t *testing.T) {
+	x := sparseData(1500, 24, 30, 3, 9)
+	cfg := DefaultConfig()
+	cfg.Sparsity, cfg.Hidden, cfg.K, cfg.Epochs = SparsityBatchTopK, 64, 4, 5
+	m, err := Train(context.Background(), x, cfg, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if thr := m.net.thr[0]; !(thr > 0) {
+		t.Fatalf("threshold %g: not learned", thr)
+	}
+	all, _ := m.Encode(x)
+	for _, i := range []int{0, 17, 1499} {
+		one, _ := m.Encode(Matrix{Rows: 1, Cols: x.Cols, Data: x.Row(i)})
+		// The same latents, and the same values up to the rounding of the
+		// product (a row alone goes through the GEMV, whose order of
+		// summation differs from the GEMM's).
+		for j, v := range one.Data {
+			w := all.Row(i)[j]
+			if (v == 0) != (w == 0) || math.Abs(float64(v-w)) > 1e-6*(1+math.Abs(float64(w))) {
+				t.Fatalf("row %d latent %d: %g alone, %g in the batch", i, j, v, w)
+			}
+		}
+	}
+	mt, _ := m.Eval(x)
+	if mt.L0 < 2 || mt.L0 > 8 {
+		t.Errorf("inference l0 %g, trained for k = 4 on average", mt.L0)
+	}
+}
+
+// A topk model trained end to end: the decoder rows stay at unit norm, the
+// code has k active latents per row, it learns the data's sparse
+// structure, the trainer records its dead latents, and a saved model
+// loads with the same codes.
+func TestTopKTrainSaveLoad(t *testing.T) {
+	x := sparseData(2000, 24, 16, 2, 12)
+	cfg := DefaultConfig()
+	cfg.Sparsity, cfg.Hidden, cfg.K, cfg.Epochs = SparsityTopK, 48, 4, 40
+	m, err := Train(context.Background(), x, cfg, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Config; c.Activation != ReLU || c.WeightDecay != 0 || c.Trim != 0 || c.DecoderNorm != DecoderUnit || c.Normalize != NormalizeNone || c.AuxK != 12 {
+		t.Errorf("topk defaults not applied: %+v", c)
+	}
+	feats, h := m.Features()
+	norms := make([]float32, h)
+	kernels.RowNorms(norms, feats, x.Cols)
+	for j, v := range norms {
+		if math.Abs(float64(v)-1) > 1e-5 {
+			t.Fatalf("decoder row %d has norm %g", j, v)
+		}
+	}
+	mt, _ := m.Eval(x)
+	if mt.L0 > 4 || mt.L0 < 3 {
+		t.Errorf("l0 %g, want at most k = 4 (and most rows using all)", mt.L0)
+	}
+	if mt.FVU > 0.2 {
+		t.Errorf("fvu %g: the model did not learn the data", mt.FVU)
+	}
+	if m.History.DeadFraction < 0 || m.History.DeadFraction > 1 {
+		t.Errorf("dead fraction %g", m.History.DeadFraction)
+	}
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := m.Encode(x)
+	b, _ := m2.Encode(x)
+	for i := range a.Data {
+		if a.Data[i] != b.Data[i] {
+			t.Fatalf("code %d: %g before saving, %g after loading", i, a.Data[i], b.Data[i])
+		}
+	}
+	if m2.String() != m.String() || m2.Config.K != 4 {
+		t.Errorf("loaded %s (k %d), saved %s", m2, m2.Config.K, m)
+	}
+}
+
+// Unit-norm constraint: the projected gradient is orthogonal to each row.
+func TestProjectRowGrads(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	const h, d = 5, 7
+	W := make([]float64, h*d)
+	g := make([]float64, h*d)
+	for i := range W {
+		W[i], g[i] = rng.NormFloat64(), rng.NormFloat64()
+	}
+	normalizeRows(W, h, d)
+	projectRowGrads(W, g, h, d)
+	for j := 0; j < h; j++ {
+		var s, n float64
+		for p := 0; p < d; p++ {
+			s += W[j*d+p] * g[j*d+p]
+			n += W[j*d+p] * W[j*d+p]
+		}
+		if math.Abs(s) > 1e-12 || math.Abs(n-1) > 1e-12 {
+			t.Fatalf("row %d: w·g %g, |w|² %g", j, s, n)
+		}
+	}
+}
+
+// The geometric median resists an outlier that drags the mean.
+func TestGeometricMedian(t *testing.T) {
+	var x []float32
+	for i := 0; i < 9; i++ {
+		x = append(x, float32(i%3)-1, float32(i/3)-1) // a 3x3 grid around 0
+	}
+	x = append(x, 1000, 1000)
+	m := geometricMedian(x, 10, 2)
+	if math.Hypot(float64(m[0]), float64(m[1])) > 0.5 {
+		t.Fatalf("median %v, want near (0, 0) (the mean is near (100, 100))", m)
+	}
+}
+
+// Dead latents: a latent counts as dead once it has gone a window of
+// samples without firing, and firing revives it.
+func TestDeadLatents(t *testing.T) {
+	dl := newDeadLatents(3, 10)
+	sel := &selection[float32]{}
+	step := func(rows int, fired ...int32) {
+		sel.reset(rows)
+		for _, j := range fired {
+			sel.idx = append(sel.idx, j)
+			sel.val = append(sel.val, 1)
+		}
+		sel.ptr[rows] = int32(len(sel.idx))
+		dl.observe(sel, rows)
+	}
+	step(4, 0)
+	step(4, 0)
+	if dl.n != 0 {
+		t.Fatalf("%d dead after 8 samples, window 10", dl.n)
+	}
+	step(4, 0, 1)
+	if dl.n != 1 || !dl.dead[2] {
+		t.Fatalf("after 12 samples: dead %v", dl.dead)
+	}
+	step(4, 2)
+	if dl.dead[2] || dl.n != 0 {
+		t.Fatalf("latent 2 fired but is dead: %v", dl.dead)
+	}
+	if resolveDeadWindow(0, 500) != 500 || resolveDeadWindow(0, 1<<30) != 10_000_000 || resolveDeadWindow(7, 500) != 7 {
+		t.Fatal("dead window defaults")
+	}
+}
