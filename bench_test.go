@@ -71,3 +71,25 @@ func BenchmarkTopKStep(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScoreRow times Model.Score on one row of a 784 -> 256 model:
+// the arithmetic of one sae serve request.
+func BenchmarkScoreRow(b *testing.B) {
+	const d, h = 784, 256
+	rng := rand.New(rand.NewPCG(1, 1))
+	n := newNet[float32](netSpec{sizes: []int{d, h}, act: Sigmoid, loss: MSE})
+	n.init(rng, nil)
+	cfg := DefaultConfig()
+	cfg.Hidden = h
+	m := newModel(cfg, d, n, nil)
+	x := NewMatrix(1, d)
+	for i := range x.Data {
+		x.Data[i] = rng.Float32()
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Score(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

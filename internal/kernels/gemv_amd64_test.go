@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -50,6 +51,37 @@ func TestGemvDispatch(t *testing.T) {
 	} {
 		if got := useGemv(tc.transA, tc.transB, tc.m, tc.alpha); got != tc.want {
 			t.Errorf("useGemv(%v, %v, %d, %g) = %v, want %v", tc.transA, tc.transB, tc.m, tc.alpha, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkGemvRows times the row-by-row path beside the packed driver
+// (one thread) on the two products of a 784 -> 256 model, for a few rows:
+// where they cross is gemvRows.
+func BenchmarkGemvRows(b *testing.B) {
+	if !hasAVX512 {
+		b.Skip("no AVX-512")
+	}
+	for _, sh := range [][2]int{{784, 256}, {256, 784}} {
+		k, n := sh[0], sh[1]
+		rng := rand.New(rand.NewPCG(1, 1))
+		w := make([]float32, k*n)
+		for i := range w {
+			w[i] = float32(rng.NormFloat64())
+		}
+		for _, m := range []int{1, 2, 4, 8} {
+			a := make([]float32, m*k)
+			c := make([]float32, m*n)
+			b.Run(fmt.Sprintf("k%d,n%d/m%d/gemv", k, n, m), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					sgemvRows(m, n, k, a, k, w, n, 0, c, n)
+				}
+			})
+			b.Run(fmt.Sprintf("k%d,n%d/m%d/packed", k, n, m), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					sgemmPacked(sgemmKernel, 1, false, false, m, n, k, 1, a, k, w, n, 0, c, n)
+				}
+			})
 		}
 	}
 }
