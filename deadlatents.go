@@ -46,6 +46,18 @@ func (t *deadLatents) observe(sel *selection[float32], rows int) {
 	}
 }
 
+// restore sets the counts since each latent fired (a checkpoint's).
+func (t *deadLatents) restore(since []int64) {
+	copy(t.since, since)
+	t.n = 0
+	for j, s := range t.since {
+		t.dead[j] = s >= t.window
+		if t.dead[j] {
+			t.n++
+		}
+	}
+}
+
 // fraction is the fraction of latents dead now.
 func (t *deadLatents) fraction() float64 { return float64(t.n) / float64(len(t.since)) }
 

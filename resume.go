@@ -47,6 +47,10 @@ type trainState struct {
 	OptT      int     `json:"opt_t"`
 	B1t       float64 `json:"b1t,omitempty"`
 	B2t       float64 `json:"b2t,omitempty"`
+	// Selection codes: samples since each latent fired, and batchtopk's
+	// count of threshold updates.
+	Dead           []int64 `json:"dead,omitempty"`
+	ThresholdSteps int     `json:"threshold_steps,omitempty"`
 
 	params, m, v, best []float32
 	perm               []int

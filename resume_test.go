@@ -27,6 +27,9 @@ func TestResumeIsExact(t *testing.T) {
 		{"early-stop", func(c *Config) { c.Patience, c.Epochs, c.LR = 1, 30, 0.1 }, TrainOptions{}},
 		{"sgd", func(c *Config) { c.Optimizer, c.Momentum = SGD, 0.9 }, TrainOptions{}},
 		{"labels", func(c *Config) { c.SupervisedEpochs = 3 }, TrainOptions{Labels: labels}},
+		{"batchtopk+auxk", func(c *Config) {
+			c.Sparsity, c.K, c.Activation, c.Hidden, c.DeadWindow = SparsityBatchTopK, 2, ReLU, 12, 300
+		}, TrainOptions{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := DefaultConfig()

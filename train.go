@@ -584,6 +584,10 @@ func (t *trainer) checkpoint(phase, epoch, epochs int, stopped bool, phaseStep i
 		Seconds: time.Since(t.start).Seconds(), History: t.hist, BestVal: t.bestVal, HasBest: t.best != nil,
 		RNG: rng, OptT: o.t, B1t: o.b1t, B2t: o.b2t,
 		params: t.net.params, m: o.m, v: o.v, best: t.best, perm: perm,
+		ThresholdSteps: t.thresholdSteps,
+	}
+	if t.dead != nil {
+		st.Dead = t.dead.since
 	}
 	return writeState(t.opt.CheckpointDir, st)
 }
@@ -602,6 +606,14 @@ func (t *trainer) restore(st *trainState) error {
 	}
 	copy(t.net.params, st.params)
 	t.step, t.samples, t.hist = st.Step, st.Samples, st.History
+	t.thresholdSteps = st.ThresholdSteps
+	if st.Dead != nil {
+		if len(st.Dead) != t.net.h {
+			return fmt.Errorf("checkpoint in %s: dead-latent counts for %d latents, the model has %d", t.opt.CheckpointDir, len(st.Dead), t.net.h)
+		}
+		t.dead = newDeadLatents(t.net.h, resolveDeadWindow(t.cfg.DeadWindow, t.train.len()))
+		t.dead.restore(st.Dead)
+	}
 	t.resume = st
 	return nil
 }
