@@ -358,6 +358,9 @@ func TestImportSAELensRejects(t *testing.T) {
 			c["architecture"] = "topk"
 			c["k"] = h + 1
 		}, nil, []string{"cfg.json", `"k"`, "out of range"}},
+		{"multi-line value", nil, func(dir string) {
+			os.WriteFile(filepath.Join(dir, "cfg.json"), []byte("{\"d_in\": [6,\n  6], \"d_sae\": 4}"), 0o644)
+		}, []string{"cfg.json", `"d_in"`, "got [6,6]"}},
 		{"not json", nil, func(dir string) { os.WriteFile(filepath.Join(dir, "cfg.json"), []byte("{d_in: 6"), 0o644) }, []string{"cfg.json", "not a JSON object"}},
 		{"no cfg.json", nil, func(dir string) { os.Remove(filepath.Join(dir, "cfg.json")) }, []string{"no cfg.json", "SAELens"}},
 		{"no weights", nil, func(dir string) { os.Remove(filepath.Join(dir, "sae_weights.safetensors")) }, []string{"sae_weights.safetensors"}},
@@ -382,6 +385,9 @@ func TestImportSAELensRejects(t *testing.T) {
 			_, err := ImportSAELens(dir)
 			if err == nil {
 				t.Fatal("imported a broken directory")
+			}
+			if strings.ContainsAny(err.Error(), "\n\r") {
+				t.Errorf("error %q is not one line", err)
 			}
 			for _, w := range c.wants {
 				if !strings.Contains(err.Error(), w) {

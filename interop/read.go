@@ -51,6 +51,21 @@ func readCfgJSON(dir, name, what string) (*cfgJSON, error) {
 	return c, nil
 }
 
+// show is a JSON value for an error message: compact, on one line, cut
+// short when long.
+func show(v json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, v) != nil {
+		b.Reset()
+		b.Write(bytes.Join(bytes.Fields(v), []byte(" ")))
+	}
+	s := b.String()
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
+
 // errf is an error about key.
 func (c *cfgJSON) errf(key, format string, a ...any) error {
 	return fmt.Errorf("%s: key %q: %s", c.path, key, fmt.Sprintf(format, a...))
@@ -73,7 +88,7 @@ func (c *cfgJSON) str(key, def string) (string, error) {
 	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
-		return "", c.errf(key, "want a string, got %s", v)
+		return "", c.errf(key, "want a string, got %s", show(v))
 	}
 	return s, nil
 }
@@ -86,7 +101,7 @@ func (c *cfgJSON) boolean(key string, def bool) (bool, error) {
 	}
 	var b bool
 	if err := json.Unmarshal(v, &b); err != nil {
-		return false, c.errf(key, "want true or false, got %s", v)
+		return false, c.errf(key, "want true or false, got %s", show(v))
 	}
 	return b, nil
 }
@@ -107,10 +122,10 @@ func (c *cfgJSON) integer(key string, def int, required bool, lo, hi int) (int, 
 func (c *cfgJSON) checkInt(key string, v json.RawMessage, lo, hi int) (int, error) {
 	var f float64
 	if err := json.Unmarshal(v, &f); err != nil || f != math.Trunc(f) {
-		return 0, c.errf(key, "want a whole number, got %s", v)
+		return 0, c.errf(key, "want a whole number, got %s", show(v))
 	}
 	if f < float64(lo) || f > float64(hi) {
-		return 0, c.errf(key, "%s is out of range [%d, %d]", v, lo, hi)
+		return 0, c.errf(key, "%s is out of range [%d, %d]", show(v), lo, hi)
 	}
 	return int(f), nil
 }
@@ -123,7 +138,7 @@ func (c *cfgJSON) number(key string, def float64) (float64, error) {
 	}
 	var f float64
 	if err := json.Unmarshal(v, &f); err != nil {
-		return 0, c.errf(key, "want a number, got %s", v)
+		return 0, c.errf(key, "want a number, got %s", show(v))
 	}
 	return f, nil
 }
@@ -137,7 +152,7 @@ func (c *cfgJSON) nestedInt(outer, inner string, lo, hi int) (int, bool, error) 
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(v, &m); err != nil {
-		return 0, false, c.errf(outer, "want an object, got %s", v)
+		return 0, false, c.errf(outer, "want an object, got %s", show(v))
 	}
 	iv, ok := m[inner]
 	if !ok || string(bytes.TrimSpace(iv)) == "null" {
