@@ -4,17 +4,19 @@
 //   - SAELens: a directory with cfg.json and sae_weights.safetensors
 //     (W_enc [d_in, d_sae], b_enc [d_sae], W_dec [d_sae, d_in], b_dec
 //     [d_in], threshold [d_sae] for jumprelu). ExportSAELens writes one,
-//     ImportSAELens reads one.
+//     ImportSAELens reads one. Architectures: standard (sae's relu models
+//     with l1, kl or no penalty), topk (topk), jumprelu (batchtopk, whose
+//     inference rule is a per-latent threshold).
 //   - sparsify (EleutherAI): a directory with cfg.json and sae.safetensors
 //     (encoder.weight [num_latents, d_in], encoder.bias, W_dec
 //     [num_latents, d_in], b_dec [d_in]). ImportSparsify reads one.
 //
 // Every format is mapped through one form, a one-layer autoencoder on raw
-// input: codes = latent(x·W_enc + b_enc), x̂ = codes·W_dec + b_dec. An sae
-// model's input normalisation is folded into those weights on export, and
-// a bias the other toolkit subtracts from the input before encoding is
-// folded into b_enc on import, so codes and reconstructions agree on raw
-// input both ways. What a format or sae cannot express is refused with an
+// input: codes = latent((x - b_dec·centred)·W_enc + b_enc), x̂ =
+// codes·W_dec + b_dec. An sae model's input normalisation is folded into
+// those weights on export, and the input's centring by b_dec is folded
+// into b_enc (or out of it) on import where the two sides differ, so codes
+// and reconstructions agree on raw input both ways. What a format or sae cannot express is refused with an
 // error that says why, naming the file and key.
 package interop
 

@@ -60,6 +60,9 @@ func randModel(t testing.TB, d, h int, kind sae.Normalize, mutate func(*sae.Conf
 		}
 		fill(name("b_dec", m), sizes[k-m-1], 0.5)
 	}
+	if cfg.Sparsity == sae.SparsityBatchTopK {
+		fill("threshold", h, 0.3)
+	}
 	var nz *sae.Normalizer
 	if kind != sae.NormalizeNone {
 		nz = &sae.Normalizer{Kind: kind, Shift: make([]float32, d), Scale: make([]float32, d)}
@@ -93,8 +96,10 @@ func rawRows(m *sae.Model, n int) sae.Matrix {
 }
 
 // saelensRef reads a SAELens directory the way SAELens's inference code
-// computes (architecture standard), independently of readSAELens, in
-// float64: codes = relu((x - b_dec*apply)·W_enc + b_enc), x̂ = codes·W_dec + b_dec.
+// computes, independently of readSAELens, in float64:
+// pre = (x - b_dec*apply)·W_enc + b_enc; codes = relu(pre) (standard), the
+// k largest of pre through relu (topk), relu(pre) where pre > threshold
+// (jumprelu); x̂ = codes·W_dec + b_dec.
 func saelensRef(t *testing.T, dir string, x sae.Matrix) (codes, rec []float64, cfg map[string]any) {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(dir, "cfg.json"))
@@ -122,8 +127,28 @@ func saelensRef(t *testing.T, dir string, x sae.Matrix) (codes, rec []float64, c
 			for j := 0; j < d; j++ {
 				s += (float64(x.Data[i*d+j]) - apply*float64(bD[j])) * float64(wE[j*h+k])
 			}
-			codes[i*h+k] = math.Max(s, 0)
+			codes[i*h+k] = s
 		}
+	}
+	switch cfg["architecture"] {
+	case "standard":
+		for i, v := range codes {
+			codes[i] = math.Max(v, 0)
+		}
+	case "topk":
+		codes = topkRef(codes, x.Rows, h, int(cfg["k"].(float64)))
+	case "jumprelu":
+		thr := ts["threshold"].Data
+		for i, v := range codes {
+			if !(v > float64(thr[i%h])) {
+				codes[i] = 0
+			}
+			codes[i] = math.Max(codes[i], 0)
+		}
+	default:
+		t.Fatalf("architecture %v", cfg["architecture"])
+	}
+	for i := 0; i < x.Rows; i++ {
 		for j := 0; j < d; j++ {
 			s := float64(bD[j])
 			for k := 0; k < h; k++ {
@@ -148,17 +173,21 @@ func maxRelDiff(a []float32, b []float64) float64 {
 // model's codes and reconstructions: the normalisation is folded in.
 func TestExportSAELensFoldsNormalization(t *testing.T) {
 	for _, c := range []struct {
-		name string
-		kind sae.Normalize
-		tied bool
+		name     string
+		kind     sae.Normalize
+		tied     bool
+		sparsity sae.Sparsity
+		arch     string
 	}{
-		{"none", sae.NormalizeNone, false},
-		{"standard", sae.NormalizeStandard, false},
-		{"minmax tied", sae.NormalizeMinMax, true},
-		{"robust", sae.NormalizeRobust, false},
+		{"none", sae.NormalizeNone, false, sae.SparsityL1, "standard"},
+		{"standard", sae.NormalizeStandard, false, sae.SparsityL1, "standard"},
+		{"minmax tied", sae.NormalizeMinMax, true, sae.SparsityKL, "standard"},
+		{"robust", sae.NormalizeRobust, false, sae.SparsityL1, "standard"},
+		{"topk standard", sae.NormalizeStandard, false, sae.SparsityTopK, "topk"},
+		{"batchtopk minmax", sae.NormalizeMinMax, false, sae.SparsityBatchTopK, "jumprelu"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m := randModel(t, 23, 17, c.kind, func(cfg *sae.Config) { cfg.Tied = c.tied })
+			m := randModel(t, 23, 17, c.kind, func(cfg *sae.Config) { cfg.Tied, cfg.Sparsity, cfg.K = c.tied, c.sparsity, 5 })
 			dir := filepath.Join(t.TempDir(), "out")
 			if err := ExportSAELens(m, dir); err != nil {
 				t.Fatal(err)
@@ -182,7 +211,10 @@ func TestExportSAELensFoldsNormalization(t *testing.T) {
 			if active == 0 || active == len(codes) {
 				t.Fatalf("%d of %d codes active: the test data does not exercise relu", active, len(codes))
 			}
-			for key, v := range map[string]any{"architecture": "standard", "d_in": 23.0, "d_sae": 17.0, "apply_b_dec_to_input": false,
+			if arch, err := SAELensArchitecture(m); err != nil || arch != c.arch {
+				t.Errorf("SAELensArchitecture: %s %v, want %s", arch, err, c.arch)
+			}
+			for key, v := range map[string]any{"architecture": c.arch, "d_in": 23.0, "d_sae": 17.0, "apply_b_dec_to_input": c.arch != "standard",
 				"normalize_activations": "none", "dtype": "float32", "folded_normalization": string(c.kind)} {
 				if cfg[key] != v {
 					t.Errorf("cfg.json %s = %v, want %v", key, cfg[key], v)
@@ -195,42 +227,100 @@ func TestExportSAELensFoldsNormalization(t *testing.T) {
 // Export then import gives a model with the same codes and reconstructions
 // on raw input and no normalisation of its own.
 func TestSAELensRoundTrip(t *testing.T) {
-	m := randModel(t, 31, 20, sae.NormalizeStandard, func(c *sae.Config) { c.L1 = 0.02 })
-	dir := filepath.Join(t.TempDir(), "saelens")
-	if err := ExportSAELens(m, dir); err != nil {
-		t.Fatal(err)
+	for _, c := range []struct {
+		sparsity sae.Sparsity
+		k        int
+	}{{sae.SparsityL1, 0}, {sae.SparsityTopK, 6}, {sae.SparsityBatchTopK, 7}} {
+		t.Run(string(c.sparsity), func(t *testing.T) {
+			m := randModel(t, 31, 20, sae.NormalizeStandard, func(cfg *sae.Config) { cfg.Sparsity, cfg.L1, cfg.K = c.sparsity, 0.02, c.k })
+			dir := filepath.Join(t.TempDir(), "saelens")
+			if err := ExportSAELens(m, dir); err != nil {
+				t.Fatal(err)
+			}
+			m2, err := ImportSAELens(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m2.Norm != nil || m2.Config.Normalize != sae.NormalizeNone || m2.Hidden() != 20 || m2.Inputs != 31 {
+				t.Fatalf("imported %v with normalize %s", m2, m2.Config.Normalize)
+			}
+			if m2.Config.Sparsity != c.sparsity || (c.k > 0 && m2.Config.K != c.k) || (c.k == 0 && m2.Config.L1 != 0.02) {
+				t.Errorf("imported sparsity %s k %d l1 %g", m2.Config.Sparsity, m2.Config.K, m2.Config.L1)
+			}
+			x := rawRows(m, 300)
+			for what, f := range map[string]func(*sae.Model) sae.Matrix{
+				"codes":           func(m *sae.Model) sae.Matrix { r, _ := m.Encode(x); return r },
+				"reconstructions": func(m *sae.Model) sae.Matrix { r, _ := m.Reconstruct(x); return r },
+			} {
+				a, b := f(m), f(m2)
+				ref := make([]float64, len(b.Data))
+				for i, v := range b.Data {
+					ref[i] = float64(v)
+				}
+				if e := maxRelDiff(a.Data, ref); e > 1e-4 {
+					t.Errorf("%s differ by %g after export and import", what, e)
+				}
+			}
+			// The imported model saves and loads as a native model.
+			native := filepath.Join(t.TempDir(), "native")
+			if err := m2.Save(native); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sae.Load(native); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
-	m2, err := ImportSAELens(dir)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// SAELens TopK in the pre-6.0 spelling and a JumpReLU SAE that does not
+// subtract b_dec from its input: the imported models encode as SAELens.
+func TestImportSAELensTopKAndJumpReLU(t *testing.T) {
+	const d, h = 9, 14
+	rng := rand.New(rand.NewPCG(12, 13))
+	x := sae.NewMatrix(60, d)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
 	}
-	if m2.Norm != nil || m2.Config.Normalize != sae.NormalizeNone || m2.Hidden() != 20 || m2.Inputs != 31 {
-		t.Fatalf("imported %v with normalize %s", m2, m2.Config.Normalize)
-	}
-	if m2.Config.Sparsity != sae.SparsityL1 || m2.Config.L1 != 0.02 {
-		t.Errorf("imported sparsity %s l1 %g", m2.Config.Sparsity, m2.Config.L1)
-	}
-	x := rawRows(m, 300)
-	for what, f := range map[string]func(*sae.Model) sae.Matrix{
-		"codes":           func(m *sae.Model) sae.Matrix { r, _ := m.Encode(x); return r },
-		"reconstructions": func(m *sae.Model) sae.Matrix { r, _ := m.Reconstruct(x); return r },
+	for _, c := range []struct {
+		name string
+		cfg  map[string]any
+		want sae.Sparsity
+	}{
+		{"topk pre-6.0", map[string]any{"architecture": "standard", "activation_fn_str": "topk", "activation_fn_kwargs": map[string]any{"k": 4},
+			"d_in": d, "d_sae": h, "dtype": "float32", "apply_b_dec_to_input": true}, sae.SparsityTopK},
+		{"topk 6.0", map[string]any{"architecture": "topk", "k": 4, "d_in": d, "d_sae": h, "apply_b_dec_to_input": true,
+			"meta": map[string]any{"sae_lens_version": "6.5.0"}}, sae.SparsityTopK},
+		{"jumprelu", map[string]any{"architecture": "jumprelu", "d_in": d, "d_sae": h, "activation_fn": "relu",
+			"apply_b_dec_to_input": false, "normalize_activations": nil}, sae.SparsityBatchTopK},
 	} {
-		a, b := f(m), f(m2)
-		ref := make([]float64, len(b.Data))
-		for i, v := range b.Data {
-			ref[i] = float64(v)
-		}
-		if e := maxRelDiff(a.Data, ref); e > 1e-4 {
-			t.Errorf("%s differ by %g after export and import", what, e)
-		}
-	}
-	// The imported model saves and loads as a native model.
-	native := filepath.Join(t.TempDir(), "native")
-	if err := m2.Save(native); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sae.Load(native); err != nil {
-		t.Fatal(err)
+		t.Run(c.name, func(t *testing.T) {
+			ts := map[string]data.Tensor{"W_enc": randTensor(rng, d, h), "b_enc": randTensor(rng, h), "W_dec": randTensor(rng, h, d), "b_dec": randTensor(rng, d)}
+			if c.want == sae.SparsityBatchTopK {
+				ts["threshold"] = randTensor(rng, h)
+			}
+			dir := filepath.Join(t.TempDir(), "sl")
+			writeSAELens(t, dir, c.cfg, ts)
+			m, err := ImportSAELens(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Config.Sparsity != c.want || (c.want == sae.SparsityTopK && m.Config.K != 4) {
+				t.Fatalf("imported %s k %d", m.Config.Sparsity, m.Config.K)
+			}
+			// The reference reads cfg.json's architecture and k.
+			c.cfg["architecture"], c.cfg["k"] = map[sae.Sparsity]string{sae.SparsityTopK: "topk", sae.SparsityBatchTopK: "jumprelu"}[c.want], 4
+			writeSAELens(t, dir, c.cfg, ts)
+			codes, rec, _ := saelensRef(t, dir, x)
+			got, _ := m.Encode(x)
+			gotRec, _ := m.Reconstruct(x)
+			if e := maxRelDiff(got.Data, codes); e > 1e-5 {
+				t.Errorf("codes differ from SAELens's by %g", e)
+			}
+			if e := maxRelDiff(gotRec.Data, rec); e > 1e-5 {
+				t.Errorf("reconstructions differ from SAELens's by %g", e)
+			}
+		})
 	}
 }
 
@@ -488,9 +578,10 @@ func TestReadSparsifyEncodesAsSparsify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.latent != latentTopK || l.k != k || l.d != d || l.h != h {
-		t.Fatalf("read %s k=%d %dx%d", l.latent, l.k, l.d, l.h)
+	if l.latent != latentTopK || l.k != k || l.d != d || l.h != h || !l.centred {
+		t.Fatalf("read %s k=%d %dx%d centred %v", l.latent, l.k, l.d, l.h, l.centred)
 	}
+	l.setCentred(false) // the encoder as x·wEnc + bEnc: b_dec folded into bEnc
 	const n = 40
 	x := make([]float64, n*d)
 	for i := range x {
@@ -515,9 +606,23 @@ func TestReadSparsifyEncodesAsSparsify(t *testing.T) {
 			t.Fatalf("code %d: %g, sparsify gives %g", i, got[i], want[i])
 		}
 	}
-	// Until the core has TopK latents, importing says so.
-	if _, err := ImportSparsify(dir); err == nil || !strings.Contains(err.Error(), "TopK (k=3)") || !strings.Contains(err.Error(), "cfg.json") {
-		t.Fatalf("import: %v", err)
+	// The imported model encodes as sparsify.
+	m, err := ImportSparsify(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Config.Sparsity != sae.SparsityTopK || m.Config.K != k {
+		t.Fatalf("imported %s k %d", m.Config.Sparsity, m.Config.K)
+	}
+	x32 := sae.NewMatrix(n, d)
+	for i, v := range x {
+		x32.Data[i] = float32(v)
+	}
+	codes, _ := m.Encode(x32)
+	for i := range want {
+		if math.Abs(float64(codes.Data[i])-want[i]) > 1e-5 {
+			t.Fatalf("imported model's code %d: %g, sparsify gives %g", i, codes.Data[i], want[i])
+		}
 	}
 	if f, err := Detect(dir); err != nil || f != Sparsify {
 		t.Fatalf("Detect: %s %v", f, err)

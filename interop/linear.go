@@ -3,7 +3,6 @@ package interop
 // The one form every format is read into and written from.
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/sae-go/sae"
@@ -26,14 +25,20 @@ const (
 // linear is a one-layer sparse autoencoder in raw input units, the form
 // every format here is read into and written from:
 //
-//	pre   = x·wEnc + bEnc        x [n,d], wEnc [d,h], bEnc [h]
-//	codes = latent(pre)          [n,h]
-//	x̂     = codes·wDec + bDec    wDec [h,d], bDec [d]
+//	pre   = (x - bDec·centred)·wEnc + bEnc    x [n,d], wEnc [d,h], bEnc [h]
+//	codes = latent(pre)                       [n,h]
+//	x̂     = codes·wDec + bDec                 wDec [h,d], bDec [d]
+//
+// centred says whether the encoder reads the input centred by the decoder
+// bias (SAELens's apply_b_dec_to_input, sparsify's encoder, sae's topk and
+// batchtopk models) or as it is (sae's penalty models); setCentred moves
+// between the two without changing pre.
 type linear struct {
 	d, h                   int
 	wEnc, bEnc, wDec, bDec []float32
+	centred                bool
 	latent                 latent
-	k                      int       // topk: latents kept per row
+	k                      int       // topk: latents kept per row; jumprelu: BatchTopK's k if known (0: not)
 	threshold              []float32 // jumprelu: [h]
 	l1                     float64   // the L1 coefficient it was trained with (0: unknown)
 }
@@ -42,12 +47,14 @@ type linear struct {
 // x_n = (x - shift)/scale into the weights:
 //
 //	W_enc'[j,k] = W_enc[j,k] / scale_j
-//	b_enc'[k]   = b_enc[k] - sum_j shift_j W_enc'[j,k]
 //	W_dec'[k,j] = W_dec[k,j] * scale_j
 //	b_dec'[j]   = b_dec[j] * scale_j + shift_j
+//	b_enc'[k]   = b_enc[k] - sum_j shift_j W_enc'[j,k]   (encoder reads x_n)
+//	b_enc'[k]   = b_enc[k]                               (reads x_n - b_dec, centred)
 //
-// so that x·W_enc' + b_enc' is the model's pre-activation of the scaled x
-// and the decoder's output is in input units. Sums run in float64. Models
+// so that the pre-activations of raw x are the model's of the scaled x
+// (for a centred encoder x_n - b_dec = (x - b_dec')/scale) and the
+// decoder's output is in input units. Sums run in float64. Models
 // a one-layer relu autoencoder with a linear decoder cannot describe are
 // refused with the reason; format names the target in the message.
 func fromModel(m *sae.Model, format string) (*linear, error) {
@@ -69,8 +76,17 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 	d, h := m.Inputs, m.Hidden()
 	l := &linear{d: d, h: h, latent: latentReLU,
 		wEnc: make([]float32, d*h), bEnc: make([]float32, h), wDec: make([]float32, h*d), bDec: make([]float32, d)}
-	if c.Sparsity == sae.SparsityL1 {
+	switch c.Sparsity {
+	case sae.SparsityL1:
 		l.l1 = c.L1
+	case sae.SparsityTopK:
+		l.latent, l.k, l.centred = latentTopK, c.K, true
+	case sae.SparsityBatchTopK:
+		// At inference a BatchTopK code is JumpReLU at the learned
+		// per-latent threshold; the pre-activations the threshold applies
+		// to are unchanged by the folding below.
+		l.latent, l.k, l.centred = latentJumpReLU, c.K, true
+		l.threshold = w["threshold"]
 	}
 	wEnc, bEnc, wDec, bDec := w["W_enc"], w["b_enc"], w["W_dec"], w["b_dec"]
 	shift, scale := make([]float64, d), make([]float64, d)
@@ -88,7 +104,9 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 		for k := 0; k < h; k++ {
 			v := float64(wEnc[j*h+k]) / scale[j]
 			l.wEnc[j*h+k] = float32(v)
-			bias[k] -= shift[j] * v
+			if !l.centred {
+				bias[k] -= shift[j] * v
+			}
 		}
 	}
 	for k := range bias {
@@ -105,16 +123,25 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 	return l, nil
 }
 
-// subtractInputBias folds a bias b [d] that is subtracted from the input
-// before encoding, (x - b)·W_enc + b_enc, into b_enc: b_enc -= b·W_enc.
-func (l *linear) subtractInputBias(b []float32) {
+// setCentred rewrites l so that its encoder reads x - bDec (c true) or x
+// (c false) with the same pre-activations: (x - bDec)·wEnc + bEnc' =
+// x·wEnc + bEnc for bEnc' = bEnc + bDec·wEnc.
+func (l *linear) setCentred(c bool) {
+	if l.centred == c {
+		return
+	}
+	sign := -1.0
+	if c {
+		sign = 1
+	}
 	for k := 0; k < l.h; k++ {
 		s := float64(l.bEnc[k])
 		for j := 0; j < l.d; j++ {
-			s -= float64(b[j]) * float64(l.wEnc[j*l.h+k])
+			s += sign * float64(l.bDec[j]) * float64(l.wEnc[j*l.h+k])
 		}
 		l.bEnc[k] = float32(s)
 	}
+	l.centred = c
 }
 
 // scaleDecoderRows folds a per-latent factor applied to the codes before
@@ -128,7 +155,8 @@ func (l *linear) scaleDecoderRows(f []float32) {
 }
 
 // model builds the native model of l (no input normalisation, anomaly
-// threshold 0). Latents sae has no counterpart for are refused.
+// threshold 0): relu latents as an l1 model, topk as topk, jumprelu as
+// batchtopk (whose inference rule it is).
 func (l *linear) model() (*sae.Model, error) {
 	cfg := sae.DefaultConfig()
 	cfg.Hidden = l.h
@@ -142,12 +170,23 @@ func (l *linear) model() (*sae.Model, error) {
 			cfg.L1 = l.l1
 		}
 	case latentTopK:
-		return nil, fmt.Errorf("its latents are TopK (k=%d), which this build of sae does not have", l.k)
+		cfg.Sparsity, cfg.K = sae.SparsityTopK, l.k
 	case latentJumpReLU:
-		return nil, errors.New("its latents are JumpReLU, which this build of sae does not have")
+		// BatchTopK's inference rule is JumpReLU's: latent j is active
+		// where its pre-activation exceeds threshold_j (and 0). K only
+		// matters for further training; unknown, it takes the default.
+		cfg.Sparsity, cfg.K = sae.SparsityBatchTopK, l.k
 	default:
 		return nil, fmt.Errorf("its latents are %s, which sae does not have", l.latent)
 	}
+	// The weights come as they are: no unit-norm decoder rows to claim.
+	cfg.DecoderNorm = sae.DecoderFree
+	// sae's selection codes read the input centred by b_dec, its penalty
+	// models as it is.
+	l.setCentred(l.latent != latentReLU)
 	w := map[string][]float32{"W_enc": l.wEnc, "b_enc": l.bEnc, "W_dec": l.wDec, "b_dec": l.bDec}
+	if l.latent == latentJumpReLU {
+		w["threshold"] = l.threshold
+	}
 	return sae.FromWeights(cfg, l.d, w, nil)
 }

@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 
 	"github.com/sae-go/sae"
@@ -71,7 +72,8 @@ type saelensCfg struct {
 }
 
 // SAELensArchitecture is the SAELens architecture m exports as
-// ("standard" for a one-layer relu model), or an error saying why SAELens
+// ("standard" for a one-layer relu model, "topk" for topk, "jumprelu" for
+// batchtopk, whose inference rule it is), or an error saying why SAELens
 // cannot express m (sigmoid or tanh latents, deep, variational, a sigmoid
 // output).
 func SAELensArchitecture(m *sae.Model) (string, error) {
@@ -91,9 +93,11 @@ func saelensArch(l *linear) string {
 
 // ExportSAELens writes m as the SAELens SAE directory dir (cfg.json and
 // sae_weights.safetensors, float32), replacing dir atomically. m's input
-// normalisation is folded into the weights (see fromModel) and
-// apply_b_dec_to_input is false, so that SAELens's encode of raw input
-// gives m's codes and its decode gives reconstructions in input units.
+// normalisation is folded into the weights (see fromModel), so that
+// SAELens's encode of raw input gives m's codes and its decode gives
+// reconstructions in input units. apply_b_dec_to_input is true for topk
+// and batchtopk models, whose encoder reads the input centred by b_dec as
+// SAELens's does, false for the others, whose encoder reads it as it is.
 // A classification head, if m has one, is not exported.
 func ExportSAELens(m *sae.Model, dir string) error {
 	l, err := fromModel(m, "SAELens")
@@ -106,7 +110,7 @@ func ExportSAELens(m *sae.Model, dir string) error {
 	}
 	cfg := saelensCfg{
 		Architecture: saelensArch(l), DIn: l.d, DSae: l.h, Dtype: "float32", Device: "cpu",
-		ApplyBDecToInput: false, NormalizeActivations: "none", ReshapeActivations: "none",
+		ApplyBDecToInput: l.centred, NormalizeActivations: "none", ReshapeActivations: "none",
 		ActivationFn: "relu", ActivationFnKwargs: map[string]any{},
 		L1Coefficient: l.l1, ExportedBy: "sae " + sae.Version, FoldedNormalization: folded,
 	}
@@ -122,6 +126,7 @@ func ExportSAELens(m *sae.Model, dir string) error {
 		cfg.ActivationFn = "topk"
 		cfg.ActivationFnKwargs = map[string]any{"k": l.k}
 	case latentJumpReLU:
+		cfg.K = l.k // BatchTopK's k, for an import to know; SAELens ignores it
 		tensors["threshold"] = data.Tensor{Shape: []int{l.h}, Data: l.threshold}
 	}
 	js, err := json.MarshalIndent(cfg, "", "  ")
@@ -144,11 +149,13 @@ func ExportSAELens(m *sae.Model, dir string) error {
 }
 
 // ImportSAELens reads the SAELens SAE directory dir as an sae model
-// (relu latents for architecture standard; no input normalisation;
-// anomaly threshold 0). A b_dec subtracted from the input
-// (apply_b_dec_to_input) is folded into b_enc and a finetuning scaling
-// factor into W_dec, so the model's codes and reconstructions are
-// SAELens's. Architectures, activation functions and input
+// (architecture standard as relu latents with l1 sparsity, topk as topk,
+// jumprelu as batchtopk, whose inference rule is JumpReLU's; no input
+// normalisation; anomaly threshold 0). apply_b_dec_to_input is folded
+// into b_enc where the model's encoder reads the input as it is (relu
+// models) or unfolded where it reads it centred (topk, batchtopk), and a
+// finetuning scaling factor is folded into W_dec, so the model's codes and
+// reconstructions are SAELens's. Architectures, activation functions and input
 // normalisations sae cannot reproduce are refused with an error naming
 // the file and key.
 func ImportSAELens(dir string) (*sae.Model, error) {
@@ -244,8 +251,16 @@ func readSAELens(dir string) (*linear, error) {
 		l.latent, l.k = latentTopK, k
 	case "jumprelu", "batchtopk":
 		// SAELens runs a trained BatchTopK SAE as JumpReLU at its learned
-		// threshold.
+		// threshold. k, when there (an sae export, a BatchTopK training
+		// config), is the BatchTopK budget.
 		l.latent = latentJumpReLU
+		if v, ok := c.raw("k"); ok {
+			var f float64
+			if json.Unmarshal(v, &f) != nil || !(f >= 1 && f <= float64(h)) {
+				return nil, c.errf("k", "want a number in [1, %d], got %s", h, v)
+			}
+			l.k = int(math.Round(f))
+		}
 	}
 
 	f, err := readTensorFile(filepath.Join(dir, SAELensWeightsFile))
@@ -295,9 +310,7 @@ func readSAELens(dir string) (*linear, error) {
 	if err := f.unused("its role in the SAE is unknown"); err != nil {
 		return nil, err
 	}
-	if applyBDec {
-		l.subtractInputBias(l.bDec)
-	}
+	l.centred = applyBDec
 	return l, nil
 }
 

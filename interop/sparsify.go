@@ -29,8 +29,9 @@ const (
 )
 
 // ImportSparsify reads the sparsify sparse coder directory dir (one
-// hookpoint's) as an sae model: TopK latents, b_dec's subtraction from the
-// input folded into b_enc, no input normalisation, anomaly threshold 0.
+// hookpoint's) as an sae model: TopK latents whose encoder reads the input
+// centred by b_dec as sparsify's does, no input normalisation, anomaly
+// threshold 0.
 // Groupmax activations, transcoders and skip connections are refused with
 // an error naming the file and key.
 func ImportSparsify(dir string) (*sae.Model, error) {
@@ -121,7 +122,7 @@ func readSparsify(dir string) (*linear, error) {
 	if err := f.unused("its role in the sparse coder is unknown"); err != nil {
 		return nil, err
 	}
-	l.subtractInputBias(l.bDec)
+	l.centred = true // sparsify's encoder reads x - b_dec
 	return l, nil
 }
 

@@ -21,7 +21,7 @@ func init() {
 		setup: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			var modelDir, format, out string
 			fs.StringVar(&modelDir, "model", "", "model `dir`ectory")
-			fs.StringVar(&format, "format", string(interop.SAELens), "output `format`: saelens (a one-layer relu model; its input normalisation is folded into the weights)")
+			fs.StringVar(&format, "format", string(interop.SAELens), "output `format`: saelens (one-layer relu models: l1/kl/none as standard, topk as topk, batchtopk as jumprelu; input normalisation folded into the weights)")
 			fs.StringVar(&out, "out", "", "`dir`ectory to write (replaced atomically; an existing one must hold only an earlier export)")
 			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 			return func(ctx context.Context) error {
