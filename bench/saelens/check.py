@@ -100,6 +100,7 @@ def main():
         "architecture": cfg.get("architecture", "standard"),
         "max_abs_diff_codes": dc,
         "max_abs_diff_reconstructions": dr,
+        "max_rel_diff_codes": float((np.abs(codes - sae_codes) / np.maximum(1, np.abs(sae_codes))).max()),
         "max_abs_code": float(np.abs(sae_codes).max()),
         "max_abs_reconstruction": float(np.abs(sae_rec).max()),
         "active_fraction": float((sae_codes > 0).mean()),
