@@ -60,6 +60,9 @@ func setupDemo(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if epochs < 1 {
 			return usagef("--epochs must be >= 1")
 		}
+		if err := replaceableDir(out, demoFiles...); err != nil {
+			return err
+		}
 		start := time.Now()
 		say := func(format string, a ...any) {
 			if !e.json {
@@ -151,6 +154,10 @@ func setupDemo(fs *flag.FlagSet, e *env) func(context.Context) error {
 		return nil
 	}
 }
+
+// demoFiles are what the demo writes in its directory (an earlier demo's
+// may be replaced; nothing else).
+var demoFiles = []string{"model", "features.png", "reconstructions.png", "loss.png", "scores.png", "roc.png", "metrics.json", "README.md"}
 
 func writeDemoReport(dir string, m *sae.Model, strokes *synth.Strokes, test sae.Matrix, scores []float64, isAnom []bool, res *demoResult) error {
 	side := strokes.Side

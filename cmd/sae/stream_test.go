@@ -57,3 +57,32 @@ func TestTrainStream(t *testing.T) {
 		t.Fatalf("--stream sometimes: exit %d, want 2", code)
 	}
 }
+
+// Training (or the demo) into a directory holding anything but an earlier
+// model (report) is refused, and the directory is left as it was; an
+// earlier model is replaced.
+func TestOutputDirectoryIsNotClobbered(t *testing.T) {
+	dir := t.TempDir()
+	x, _ := writeData(t, dir)
+	occupied := filepath.Join(dir, "home")
+	os.MkdirAll(occupied, 0o755)
+	os.WriteFile(filepath.Join(occupied, "thesis.tex"), []byte("years of work"), 0o644)
+	for _, args := range [][]string{
+		{"train", "--data", x, "--out", occupied, "--hidden", "3", "--epochs", "1"},
+		{"demo", "--out", occupied, "--epochs", "1"},
+	} {
+		_, stderr, code := saeRun(t, args...)
+		if code != 1 || !strings.Contains(stderr, "holds other files (thesis.tex)") {
+			t.Fatalf("%s into an occupied directory: exit %d, %q", args[0], code, stderr)
+		}
+		if b, err := os.ReadFile(filepath.Join(occupied, "thesis.tex")); err != nil || string(b) != "years of work" {
+			t.Fatal("the occupied directory was changed")
+		}
+	}
+	m := filepath.Join(dir, "m")
+	for i := 0; i < 2; i++ {
+		if _, stderr, code := saeRun(t, "train", "--data", x, "--out", m, "--hidden", "3", "--epochs", "1"); code != 0 {
+			t.Fatalf("training into %s (run %d): %s", m, i+1, stderr)
+		}
+	}
+}

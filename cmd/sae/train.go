@@ -108,6 +108,10 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err := safefile.RemoveStale(out); err != nil {
 			return fmt.Errorf("%s: %v", out, err)
 		}
+		// Saving replaces the directory: only an earlier model may be there.
+		if err := replaceableDir(out, sae.ConfigFile, sae.WeightsFile); err != nil {
+			return err
+		}
 		if cfg.Variational && !flagSet(fs, "sparsity") {
 			cfg.Sparsity = sae.SparsityNone
 		}
