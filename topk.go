@@ -364,25 +364,23 @@ func (n *net[T]) encoderBackSelected(sw *selectWork[T], xc []T, rows int, g []T,
 		}
 	})
 	gw := g[L.gw : L.gw+d*h]
-	const tile = 32
-	parallelRange((h+tile-1)/tile, 4, func(lo, hi int) {
-		for j0 := lo * tile; j0 < min(hi*tile, h); j0 += tile {
-			j1 := min(j0+tile, h)
-			for p0 := 0; p0 < d; p0 += tile {
-				p1 := min(p0+tile, d)
-				for j := j0; j < j1; j++ {
-					if !sw.touched[j] {
-						continue
-					}
-					row := gT[j*d : (j+1)*d]
-					for p := p0; p < p1; p++ {
-						gw[p*h+j] += row[p]
-						row[p] = 0
-					}
-				}
+	if g32, ok := any(gw).([]float32); ok {
+		// dW_enc[p,j] += gT[j,p], 16 latents at a time per core.
+		gT32 := any(gT).([]float32)
+		parallelRange((h+15)/16, 8, func(lo, hi int) {
+			j0, j1 := lo*16, min(hi*16, h)
+			kernels.AddTransposed(g32[j0:], h, gT32[j0*d:], d, j1-j0, d, sw.touched[j0:j1])
+		})
+		return
+	}
+	for j := 0; j < h; j++ {
+		if sw.touched[j] {
+			for p := 0; p < d; p++ {
+				gw[p*h+j] += gT[j*d+p]
+				gT[j*d+p] = 0
 			}
 		}
-	})
+	}
 }
 
 // axpy is y += a*x, through the float32 vector kernel when T is float32.

@@ -43,3 +43,61 @@ func Sdot(x, y []float32) float32 {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+// AddTransposed adds the transpose of the rows x cols matrix src (leading
+// dimension lds) into the cols x rows matrix dst (leading dimension ldd)
+// and zeroes src, in one pass. Reference:
+//
+//	dst[c*ldd+r] += src[r*lds+c]; src[r*lds+c] = 0
+//
+// Rows for which skip is non-nil and skip[r] is true are left alone (in
+// both). Blocks of 16 rows go through the AVX-512 16x16 transpose where
+// the CPU has it.
+func AddTransposed(dst []float32, ldd int, src []float32, lds, rows, cols int, skip []bool) {
+	var tmp [16 * 64]float32 // one block: 16 rows x up to 64 columns, transposed
+	// Column blocks outside, row blocks inside: the 64 rows of dst a column
+	// block writes stay in the cache (and TLB) while every row block adds
+	// its 16 values to each.
+	for c0 := 0; c0 < cols; c0 += 64 {
+		nc := min(64, cols-c0)
+		for r0 := 0; r0 < rows; r0 += 16 {
+			nr := min(16, rows-r0)
+			some, all := false, true
+			for r := r0; r < r0+nr; r++ {
+				use := skip == nil || !skip[r]
+				some, all = some || use, all && use
+			}
+			if !some {
+				continue
+			}
+			done := 0
+			if hasAVX512 && nc >= 16 {
+				packT16(&tmp[0], &src[r0*lds+c0], lds, nc, 16, nr, uint16(1)<<nr-1)
+				done = nc &^ 15
+			}
+			for c := done; c < nc; c++ {
+				for r := 0; r < nr; r++ {
+					tmp[c*16+r] = src[(r0+r)*lds+c0+c]
+				}
+			}
+			for c := 0; c < nc; c++ {
+				d := dst[(c0+c)*ldd+r0 : (c0+c)*ldd+r0+nr]
+				t := tmp[c*16 : c*16+nr]
+				if all {
+					Saxpy(1, t, d)
+					continue
+				}
+				for r, v := range t {
+					if !skip[r0+r] {
+						d[r] += v
+					}
+				}
+			}
+		}
+	}
+	for r := 0; r < rows; r++ {
+		if skip == nil || !skip[r] {
+			clear(src[r*lds : r*lds+cols])
+		}
+	}
+}

@@ -43,3 +43,42 @@ func TestSaxpySdot(t *testing.T) {
 		}
 	}
 }
+
+func TestAddTransposed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range []struct{ rows, cols int }{{1, 1}, {16, 16}, {17, 70}, {40, 130}, {5, 16}, {33, 15}} {
+		lds, ldd := tc.cols+3, tc.rows+2
+		src := make([]float32, tc.rows*lds)
+		dst := make([]float32, tc.cols*ldd)
+		for i := range src {
+			src[i] = float32(rng.NormFloat64())
+		}
+		for i := range dst {
+			dst[i] = float32(rng.NormFloat64())
+		}
+		skip := make([]bool, tc.rows)
+		for r := range skip {
+			skip[r] = rng.IntN(3) == 0
+		}
+		s0, d0 := append([]float32(nil), src...), append([]float32(nil), dst...)
+		AddTransposed(dst, ldd, src, lds, tc.rows, tc.cols, skip)
+		for r := 0; r < tc.rows; r++ {
+			for c := 0; c < tc.cols; c++ {
+				want, wantS := d0[c*ldd+r]+s0[r*lds+c], float32(0)
+				if skip[r] {
+					want, wantS = d0[c*ldd+r], s0[r*lds+c]
+				}
+				if dst[c*ldd+r] != want || src[r*lds+c] != wantS {
+					t.Fatalf("%+v r %d c %d: dst %g want %g, src %g want %g", tc, r, c, dst[c*ldd+r], want, src[r*lds+c], wantS)
+				}
+			}
+		}
+		for r := 0; r < tc.rows; r++ {
+			for c := tc.cols; c < lds; c++ {
+				if src[r*lds+c] != s0[r*lds+c] {
+					t.Fatalf("%+v: padding of src touched", tc)
+				}
+			}
+		}
+	}
+}
