@@ -148,18 +148,49 @@ func (n *net[T]) encodeSelect(w *workspace[T], x []T, rows int) []T {
 
 // selectTopK keeps the k largest entries of each row of a [rows,n] with a
 // value > 0. With cols non-nil, a's column c stands for latent cols[c].
+//
+// Small k (k*8 <= n) goes through the heap kernel kernels.TopK; larger k
+// (AuxK's) through a quickselect per row, whose cost does not grow with k.
 func selectTopK[T kernels.Float](sw *selectWork[T], sel *selection[T], a []T, rows, n, k int, cols []int32) {
 	sw.topIdx = grow(sw.topIdx, rows*k)
 	sw.topVal = grow(sw.topVal, rows*k)
-	parallelRange(rows, 16, func(lo, hi int) {
-		kernels.TopK(a[lo*n:hi*n], hi-lo, n, k, sw.topIdx[lo*k:hi*k], sw.topVal[lo*k:hi*k])
-	})
+	if k*8 <= n {
+		parallelRange(rows, 16, func(lo, hi int) {
+			kernels.TopK(a[lo*n:hi*n], hi-lo, n, k, sw.topIdx[lo*k:hi*k], sw.topVal[lo*k:hi*k])
+		})
+	} else {
+		parallelRange(rows, 16, func(lo, hi int) {
+			scratch := make([]T, n)
+			for i := lo; i < hi; i++ {
+				row := a[i*n : (i+1)*n]
+				copy(scratch, row)
+				cut := kthLargest(scratch, k)
+				above := 0
+				for _, v := range row {
+					if v > cut {
+						above++
+					}
+				}
+				ties := k - above
+				t := i * k
+				for j, v := range row {
+					if v > cut || (v == cut && ties > 0) {
+						if v == cut {
+							ties--
+						}
+						sw.topIdx[t], sw.topVal[t] = int32(j), v
+						t++
+					}
+				}
+			}
+		})
+	}
 	sel.reset(rows)
 	for i := 0; i < rows; i++ {
 		for t := i * k; t < (i+1)*k; t++ {
 			v := sw.topVal[t]
 			if !(v > 0) {
-				break // sorted: the rest are <= 0 too
+				continue
 			}
 			j := sw.topIdx[t]
 			if cols != nil {

@@ -5,7 +5,7 @@ repository root:
 
     /usr/bin/python3 bench/modern/run.py synthetic   [--epochs 30]
     /usr/bin/python3 bench/modern/run.py fashion     [--epochs 5]
-    /usr/bin/python3 bench/modern/run.py throughput  [--epochs 1] [--repeat 3]
+    /usr/bin/python3 bench/modern/run.py throughput  [--epochs 2] [--repeat 3]
 
 synthetic:  ground truth (synth.py gen: 100,000 rows, 256 dimensions, 512
             unit-norm features in superposition, 5 active per row on average,
@@ -16,7 +16,7 @@ fashion:    the first 20,000 Fashion-MNIST training images; 4096 latents,
             k 16, batch 512. Reports FVU and the fraction of latents that never
             fire on those rows.
 throughput: 768 -> 12288, k 32, batch 1024, on synthetic 768-dimensional rows
-            (synth.py gen --n 8192 --d 768 --features 16384 --active 32);
+            (synth.py gen --n 16384 --d 768 --features 16384 --active 32);
             samples/s of training and FVU on the training rows, PyTorch as
             installed and with its AVX-512 kernels named.
 
@@ -102,7 +102,7 @@ def fashion(a, sae, tmp):
 
 def throughput(a, sae, tmp):
     d = os.path.join(tmp, "tp")
-    gen = run([PY, os.path.join(HERE, "synth.py"), "gen", "--out", d, "--n", "8192", "--d", "768",
+    gen = run([PY, os.path.join(HERE, "synth.py"), "gen", "--out", d, "--n", "16384", "--d", "768",
                "--features", "16384", "--active", "32"])
     data = os.path.join(d, "data.npy")
     rs = {"sae": [], "pytorch": [], "pytorch+avx512": []}
@@ -128,7 +128,7 @@ def main():
     ap.add_argument("--json-out")
     a = ap.parse_args()
     if a.epochs is None:
-        a.epochs = {"synthetic": 30, "fashion": 5, "throughput": 1}[a.which]
+        a.epochs = {"synthetic": 30, "fashion": 5, "throughput": 2}[a.which]
     tmp = tempfile.mkdtemp()
     sae = os.path.join(tmp, "sae")
     subprocess.run(["go", "build", "-o", sae, "./cmd/sae"], check=True, cwd=ROOT)
