@@ -50,10 +50,10 @@ func Sdot(x, y []float32) float32 {
 //
 //	dst[c*ldd+r] += src[r*lds+c]; src[r*lds+c] = 0
 //
-// Rows for which skip is non-nil and skip[r] is true are left alone (in
-// both). Blocks of 16 rows go through the AVX-512 16x16 transpose where
+// With use non-nil, only the rows r with use[r] take part; the others are
+// left alone (in both). Blocks of 16 rows go through the AVX-512 16x16 transpose where
 // the CPU has it.
-func AddTransposed(dst []float32, ldd int, src []float32, lds, rows, cols int, skip []bool) {
+func AddTransposed(dst []float32, ldd int, src []float32, lds, rows, cols int, use []bool) {
 	var tmp [16 * 64]float32 // one block: 16 rows x up to 64 columns, transposed
 	// Column blocks outside, row blocks inside: the 64 rows of dst a column
 	// block writes stay in the cache (and TLB) while every row block adds
@@ -64,8 +64,8 @@ func AddTransposed(dst []float32, ldd int, src []float32, lds, rows, cols int, s
 			nr := min(16, rows-r0)
 			some, all := false, true
 			for r := r0; r < r0+nr; r++ {
-				use := skip == nil || !skip[r]
-				some, all = some || use, all && use
+				u := use == nil || use[r]
+				some, all = some || u, all && u
 			}
 			if !some {
 				continue
@@ -88,7 +88,7 @@ func AddTransposed(dst []float32, ldd int, src []float32, lds, rows, cols int, s
 					continue
 				}
 				for r, v := range t {
-					if !skip[r0+r] {
+					if use[r0+r] {
 						d[r] += v
 					}
 				}
@@ -96,7 +96,7 @@ func AddTransposed(dst []float32, ldd int, src []float32, lds, rows, cols int, s
 		}
 	}
 	for r := 0; r < rows; r++ {
-		if skip == nil || !skip[r] {
+		if use == nil || use[r] {
 			clear(src[r*lds : r*lds+cols])
 		}
 	}

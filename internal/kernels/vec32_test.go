@@ -56,16 +56,16 @@ func TestAddTransposed(t *testing.T) {
 		for i := range dst {
 			dst[i] = float32(rng.NormFloat64())
 		}
-		skip := make([]bool, tc.rows)
-		for r := range skip {
-			skip[r] = rng.IntN(3) == 0
+		use := make([]bool, tc.rows)
+		for r := range use {
+			use[r] = rng.IntN(3) != 0
 		}
 		s0, d0 := append([]float32(nil), src...), append([]float32(nil), dst...)
-		AddTransposed(dst, ldd, src, lds, tc.rows, tc.cols, skip)
+		AddTransposed(dst, ldd, src, lds, tc.rows, tc.cols, use)
 		for r := 0; r < tc.rows; r++ {
 			for c := 0; c < tc.cols; c++ {
 				want, wantS := d0[c*ldd+r]+s0[r*lds+c], float32(0)
-				if skip[r] {
+				if !use[r] {
 					want, wantS = d0[c*ldd+r], s0[r*lds+c]
 				}
 				if dst[c*ldd+r] != want || src[r*lds+c] != wantS {
