@@ -52,6 +52,17 @@ def _corrupt(xb, noise, gen):
     raise ValueError(noise)
 
 
+def _jac_gain(activation, h):
+    """act'(.)^2 written through the output h, as sae's contractive penalty:
+    sigmoid (h(1-h))^2, tanh (1-h^2)^2, relu [h > 0] (no gradient through
+    the indicator)."""
+    if activation == "sigmoid":
+        return (h * (1 - h)) ** 2
+    if activation == "tanh":
+        return (1 - h * h) ** 2
+    return (h > 0).to(h.dtype)
+
+
 def _to_numpy(layers):
     return [(w.detach().numpy().copy(), b.detach().numpy().copy()) for w, b in layers]
 
@@ -86,8 +97,8 @@ def train_autoencoder(x, *, layers, activation, loss, lr, batch, epochs, weight_
         with torch.no_grad():
             dec[-1][1].copy_(X.mean(0))
     act = _act(activation)
-    if contractive > 0 and (len(layers) != 1 or activation != "sigmoid"):
-        raise ValueError("the contractive twin is written for one sigmoid layer")
+    if contractive > 0 and len(layers) != 1:
+        raise ValueError("the contractive twin is written for a one-layer encoder")
     params = [p for L in enc + dec for p in L]
     opt = torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)
     t0 = time.perf_counter()
@@ -111,7 +122,7 @@ def train_autoencoder(x, *, layers, activation, loss, lr, batch, epochs, weight_
             obj = rec
             if contractive > 0:
                 w = enc[0][0]
-                g = (code * (1 - code)) ** 2
+                g = _jac_gain(activation, code)
                 obj = obj + contractive * (g * (w * w).sum(0)).sum(1).mean()
             obj = obj + _decay(enc + dec, weight_decay)
             opt.zero_grad(set_to_none=True)
