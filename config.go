@@ -2,6 +2,7 @@ package sae
 
 import (
 	"errors"
+	"math"
 	"fmt"
 	"strings"
 )
@@ -194,8 +195,9 @@ type Config struct {
 
 	// Optimizer. Default adam.
 	Optimizer Optimizer `json:"optimizer"`
-	// LR is the peak learning rate. Default 1e-3 (adam; 3e-3 for topk and
-	// batchtopk), 0.1 (sgd); unused by lbfgs.
+	// LR is the peak learning rate. Default 1e-3 (adam; for topk and
+	// batchtopk 3e-3 * min(1, sqrt(1024/Hidden))), 0.1 (sgd); unused by
+	// lbfgs.
 	LR float64 `json:"lr"`
 	// Momentum of sgd. Default 0.9.
 	Momentum float64 `json:"momentum"`
@@ -311,7 +313,9 @@ func (c Config) withDefaults(d int) Config {
 		c.Trim = 0
 		c.WeightDecay = 0
 		if c.LR == 0 && c.Optimizer == Adam {
-			c.LR = 3e-3
+			// Larger dictionaries need smaller steps (the published
+			// 1/sqrt(latents) scaling).
+			c.LR = 3e-3 * math.Min(1, math.Sqrt(1024/float64(c.Hidden)))
 		}
 		if c.K == 0 {
 			c.K = max(1, min(32, c.Hidden/4))

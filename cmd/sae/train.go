@@ -80,7 +80,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Float64Var(&cfg.Contractive, "contractive", 0, "contractive penalty `coef`ficient on the encoder Jacobian's squared Frobenius norm")
 	fs.StringVar(&cfg.Noise, "noise", "", "denoising: corrupt each batch with gaussian:S, mask:P or saltpepper:P and learn to undo it")
 	fs.Var(textFlag[sae.Optimizer]{&cfg.Optimizer}, "optimizer", "`optimizer`: adam, sgd (with momentum) or lbfgs (full batch)")
-	fs.Float64Var(&cfg.LR, "lr", 0, "peak learning `rate` (default 1e-3 adam, 3e-3 adam with topk/batchtopk, 0.1 sgd)")
+	fs.Float64Var(&cfg.LR, "lr", 0, "peak learning `rate` (default 1e-3 adam; with topk/batchtopk 3e-3, times sqrt(1024/hidden) above 1024 latents; 0.1 sgd)")
 	fs.Float64Var(&cfg.Momentum, "momentum", cfg.Momentum, "sgd `momentum`")
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "mini-batch `size`")
 	fs.IntVar(&cfg.Epochs, "epochs", 0, "`N` epochs of sparse training (default: about 3000 steps, within [20, 200]; lbfgs: iterations, default 400; -1: none, e.g. a classifier from random initialisation with --labels)")
