@@ -68,6 +68,10 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"encode", "--model", dir, "--data", "x.csv", "--out", dir + "/codes.txt"},
 		{"score", "--model", dir, "--data", "x.csv", "--contamination", "0.7"},
 		{"eval", "stray-argument"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "topk", "--activation", "sigmoid"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "topk", "--weight-decay", "1e-3"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "l1", "--k", "4"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "topk", "--layers", "6,4"},
 	} {
 		_, stderr, code := saeRun(t, args...)
 		if code != 2 {
@@ -466,5 +470,25 @@ func TestStackedPredict(t *testing.T) {
 	}
 	if _, _, code := saeRun(t, "train", "--data", x, "--out", filepath.Join(dir, "s"), "--stacked", "--hidden", "3"); code != 2 {
 		t.Errorf("--stacked without --layers: exit %d, want 2", code)
+	}
+}
+
+// A topk model through train, eval and encode: at most k active latents per
+// row, and the trainer's dead-latent figure in the JSON.
+func TestTopKEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	x, _ := writeData(t, dir)
+	model := filepath.Join(dir, "model")
+	out, stderr, code := saeRun(t, "train", "--data", x, "--out", model, "--sparsity", "topk", "--hidden", "12", "--k", "3", "--epochs", "10", "--json")
+	if code != 0 {
+		t.Fatalf("train exit %d: %s", code, stderr)
+	}
+	requireKeys(t, "train", lastJSON(t, out), "fvu", "l0", "dead_fraction", "dead_fraction_train")
+	out, stderr, code = saeRun(t, "eval", "--model", model, "--data", x, "--json")
+	if code != 0 {
+		t.Fatalf("eval exit %d: %s", code, stderr)
+	}
+	if l0 := lastJSON(t, out)["l0"].(float64); l0 > 3 || l0 <= 0 {
+		t.Errorf("eval l0 %g, want in (0, 3]", l0)
 	}
 }

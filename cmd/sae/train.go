@@ -256,6 +256,10 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 			if m.Classes() > 0 {
 				o["accuracy"], o["val_accuracy"] = h.Accuracy, h.ValAccuracy
 			}
+			if s := m.Config.Sparsity; s == sae.SparsityTopK || s == sae.SparsityBatchTopK {
+				// Latents that did not fire in the last --dead-window training samples.
+				o["dead_fraction_train"] = h.DeadFraction
+			}
 			return printJSON(e.stdout, o)
 		}
 		fmt.Fprintf(e.stdout, "trained %s on %d rows in %.1fs (%d epochs%s, %.0f samples/s)\n", m, h.TrainRows, h.Seconds, h.Epochs, map[bool]string{true: ", stopped early", false: ""}[h.StoppedEarly], h.SamplesPerSecond)
