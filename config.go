@@ -2,8 +2,8 @@ package sae
 
 import (
 	"errors"
-	"math"
 	"fmt"
+	"math"
 	"strings"
 )
 
