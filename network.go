@@ -462,12 +462,7 @@ func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm 
 			dz[i] = (xhat[i] - t) * norm
 		}
 	} else {
-		for i, zi := range z {
-			e := zi - target[i]
-			rec += float64(e * e)
-			dz[i] = e * norm
-		}
-		rec *= 0.5
+		rec = mseOutputGrad(z, target, dz, norm)
 	}
 	if pen.trim > 0 {
 		rec = trimRows(w, rec, z, target, dz, rows, d, pen.trim, n.loss)
@@ -700,4 +695,16 @@ func (n *net[T]) vaeBackward(w *workspace[T], dz []T, rows int, norm T) float64 
 		}
 	}
 	return kl * float64(norm)
+}
+
+// mseOutputGrad writes the mse loss's gradient at the linear output z,
+// norm*(z - target), into dz and returns 1/2 sum (z - target)^2.
+func mseOutputGrad[T kernels.Float](z, target, dz []T, norm T) float64 {
+	var rec float64
+	for i, zi := range z {
+		e := zi - target[i]
+		rec += float64(e * e)
+		dz[i] = e * norm
+	}
+	return 0.5 * rec
 }

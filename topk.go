@@ -449,13 +449,7 @@ func (n *net[T]) selectForwardBackward(w *workspace[T], x, target []T, rows int,
 	var lp lossParts
 	dz := w.dz[:rows*d]
 	target = target[:rows*d]
-	var rec float64
-	for i, zi := range z {
-		e := zi - target[i]
-		rec += float64(e * e)
-		dz[i] = e * norm
-	}
-	rec *= 0.5
+	rec := mseOutputGrad(z, target, dz, norm)
 	if pen.trim > 0 {
 		rec = trimRows(w, rec, z, target, dz, rows, d, pen.trim, n.loss)
 	}

@@ -636,10 +636,13 @@ func (t *trainer) objective(rs *rowSet, pen penalty, decay bool) (float64, error
 			r = trimRows(&t.w, r, t.w.z[:rows*d], x, t.w.dz[:rows*d], rows, d, pen.trim, t.net.loss)
 		}
 		rec += r
-		for i, v := range t.w.a[:rows*h] {
-			l1 += math.Abs(float64(v))
-			rates[i%h] += firingRate(t.net.act, v)
+		a := t.w.a[:rows*h]
+		if pen.sparsity == SparsityL1 {
+			for _, v := range a {
+				l1 += math.Abs(float64(v))
+			}
 		}
+		addRates(t.net.act, a, rows, h, rates)
 		return nil
 	})
 	if err != nil {
