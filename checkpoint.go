@@ -41,7 +41,8 @@ type Architecture struct {
 	Classes int `json:"classes,omitempty"`
 	// Code is "topk" or "batchtopk" for a selection code of K latents per
 	// row (batchtopk: per row on average in training; at inference the
-	// tensor threshold [hidden] decides); empty for a dense code. A
+	// tensor threshold [hidden] decides), "jumprelu" for one of learned
+	// per-latent thresholds (the tensor threshold); empty for a dense code. A
 	// selection code's encoder reads the input centred by the decoder bias:
 	// pre-activations (x - b_dec)·W_enc + b_enc.
 	Code Sparsity `json:"code,omitempty"`
@@ -174,16 +175,20 @@ func Load(dir string) (*Model, error) {
 	}
 	switch a.Code {
 	case "":
-	case SparsityTopK, SparsityBatchTopK:
+	case SparsityTopK, SparsityBatchTopK, SparsityJumpReLU:
 		if len(a.Layers) > 0 || a.Tied || a.Variational || a.Activation != ReLU || cfg.Loss != MSE {
 			return nil, fmt.Errorf("%s: a %s code needs a one-layer untied relu model with a linear output", cfgPath, a.Code)
 		}
-		if a.K < 1 || a.K > a.Hidden {
+		if a.Code == SparsityJumpReLU {
+			if a.K != 0 {
+				return nil, fmt.Errorf("%s: k %d: a jumprelu code has no k", cfgPath, a.K)
+			}
+		} else if a.K < 1 || a.K > a.Hidden {
 			return nil, fmt.Errorf("%s: k %d is out of range [1, %d]", cfgPath, a.K, a.Hidden)
 		}
 		cfg.Sparsity, cfg.K = a.Code, a.K
 	default:
-		return nil, fmt.Errorf("%s: code %q is not topk or batchtopk", cfgPath, a.Code)
+		return nil, fmt.Errorf("%s: code %q is not topk, batchtopk or jumprelu", cfgPath, a.Code)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %v", cfgPath, err)

@@ -23,7 +23,8 @@ type Sparsity string
 // Sparsity penalties.
 const (
 	SparsityNone Sparsity = "none"
-	// SparsityL1 adds L1 * mean over rows of sum_j |a_j|.
+	// SparsityL1 adds L1 * mean over rows of sum_j |a_j|, each latent
+	// weighted by its decoder row's norm (see Config.L1Weight).
 	SparsityL1 Sparsity = "l1"
 	// SparsityKL adds Beta * sum_j KL(Rho || rho_hat_j), rho_hat_j the mean
 	// activation of latent j over the batch (for tanh, of (a+1)/2).
@@ -38,6 +39,22 @@ const (
 	// latent is active when its pre-activation exceeds it, so a row's code
 	// does not depend on the rows encoded with it.
 	SparsityBatchTopK Sparsity = "batchtopk"
+	// SparsityJumpReLU gives each latent j a learned threshold θ_j: the
+	// code is a_j = pre_j where pre_j > θ_j, else 0, and the penalty is
+	// L0Coef * mean over rows of the number of active latents. The
+	// thresholds train through a straight-through estimator of bandwidth
+	// Config.Bandwidth (see jumprelu.go); inference uses them as stored.
+	SparsityJumpReLU Sparsity = "jumprelu"
+)
+
+// L1 weightings.
+const (
+	// L1Decoder weighs latent j's |a_j| by the norm of its decoder row
+	// ||W_dec[j,:]||, so the penalty cannot be dodged by shrinking codes
+	// and growing decoder rows. With unit-norm rows it is plain L1.
+	L1Decoder = "decoder"
+	// L1Plain is the textbook L1, sum_j |a_j|.
+	L1Plain = "none"
 )
 
 // DecoderNorm says how the decoder's rows (the dictionary) are constrained.
@@ -115,13 +132,36 @@ type Config struct {
 	// latents), mirrored by the decoder. The sparsity penalty acts on the
 	// code. Default nil: one hidden layer of Hidden latents.
 	Layers []int `json:"layers,omitempty"`
-	// Activation of the hidden layer. Default sigmoid; topk and batchtopk
-	// always use relu (set by the trainer).
+	// Activation of the hidden layer. Default sigmoid; topk, batchtopk
+	// and jumprelu always use relu (set by the trainer).
 	Activation Activation `json:"activation"`
 	// Sparsity penalty. Default kl.
 	Sparsity Sparsity `json:"sparsity"`
 	// L1 is the coefficient of the L1 penalty. Default 1e-3.
 	L1 float64 `json:"l1"`
+	// L1Weight weighs each latent's L1 term: "decoder" (by the norm of
+	// its decoder row) or "none". Default "": decoder for an untied
+	// model, none for a tied one (whose decoder is the encoder). The
+	// gradient reaches the decoder rows through their norms.
+	L1Weight string `json:"l1_weight,omitempty"`
+	// L0Coef weighs jumprelu's L0 penalty, the mean number of active
+	// latents per row, against the reconstruction loss (mean over rows
+	// of 1/2 ||x̂ - x||^2). Default 0: 1e-3 * the input width d (with
+	// TargetL0, 1e-5 * d, for the controller to raise).
+	L0Coef float64 `json:"l0_coef,omitempty"`
+	// Bandwidth is ε of jumprelu's straight-through estimator: a
+	// threshold learns from the pre-activations within ε/2 of it (a
+	// rectangle kernel). Default 0: 0.001.
+	Bandwidth float64 `json:"bandwidth,omitempty"`
+	// TargetL0 > 0 makes the trainer tune the penalty coefficient (L1
+	// for l1, Beta for kl, L0Coef for jumprelu) so that the mean number
+	// of active latents (|a| > 1e-6) per training row approaches it; the
+	// configured coefficient is the starting point and the model stores
+	// the final one (see targetl0.go). Needs relu codes (others are never
+	// exactly zero) and the mini-batch optimisers; the sparse phase then
+	// keeps its last weights (the objective changes with the coefficient,
+	// so epochs are not compared). Default 0: the coefficient is fixed.
+	TargetL0 float64 `json:"target_l0,omitempty"`
 	// Rho is the KL penalty's target mean activation. Default 0.05.
 	Rho float64 `json:"rho"`
 	// Beta weighs the KL penalty. Default 3.
@@ -145,13 +185,13 @@ type Config struct {
 	// training rows, whichever is smaller.
 	DeadWindow int `json:"dead_window,omitempty"`
 	// DecoderNorm constrains the decoder rows of a one-layer untied model.
-	// Default "": unit for topk and batchtopk, free otherwise.
+	// Default "": unit for topk, batchtopk and jumprelu, free otherwise.
 	DecoderNorm DecoderNorm `json:"decoder_norm,omitempty"`
 	// DecoderBiasInit is how the decoder bias starts (mse). Default "":
-	// median for topk and batchtopk, mean otherwise.
+	// median for topk, batchtopk and jumprelu, mean otherwise.
 	DecoderBiasInit BiasInit `json:"decoder_bias_init,omitempty"`
 	// WeightDecay is lambda in lambda/2 * ||W||^2 over the weight matrices
-	// (not the biases). Default 1e-4; topk and batchtopk use none (their
+	// (not the biases). Default 1e-4; topk, batchtopk and jumprelu use none (their
 	// decoder rows are unit-norm, and decay on the encoder costs rare
 	// features), so the trainer sets 0 for them.
 	WeightDecay float64 `json:"weight_decay"`
@@ -178,7 +218,7 @@ type Config struct {
 	// Trim leaves out of each mini-batch's loss the fraction Trim of rows
 	// it reconstructs worst, so that anomalies hidden in unlabelled
 	// training data are not learned (robust training for anomaly
-	// detection). Default 0.05; topk and batchtopk train on every row
+	// detection). Default 0.05; topk, batchtopk and jumprelu train on every row
 	// (the rows a trimmed loss drops are where rare features live), so the
 	// trainer sets 0 for them.
 	Trim float64 `json:"trim,omitempty"`
@@ -195,8 +235,8 @@ type Config struct {
 
 	// Optimizer. Default adam.
 	Optimizer Optimizer `json:"optimizer"`
-	// LR is the peak learning rate. Default 1e-3 (adam; for topk and
-	// batchtopk 3e-3 * min(1, sqrt(1024/Hidden))), 0.1 (sgd); unused by
+	// LR is the peak learning rate. Default 1e-3 (adam; for topk,
+	// batchtopk and jumprelu 3e-3 * min(1, sqrt(1024/Hidden))), 0.1 (sgd); unused by
 	// lbfgs.
 	LR float64 `json:"lr"`
 	// Momentum of sgd. Default 0.9.
@@ -233,7 +273,7 @@ type Config struct {
 	// LBFGSMemory is the number of correction pairs lbfgs keeps. Default 10.
 	LBFGSMemory int `json:"lbfgs_memory"`
 	// Normalize is the input scaling, fitted on the training rows and
-	// stored in the model. Default auto (for topk and batchtopk, auto is
+	// stored in the model. Default auto (for topk, batchtopk and jumprelu, auto is
 	// none: per-column scaling would bend the dictionary's directions).
 	Normalize Normalize `json:"normalize"`
 	// Seed fixes initialisation, shuffling and the validation split.
@@ -308,7 +348,7 @@ func (c Config) withDefaults(d int) Config {
 	if c.SupervisedEpochs == 0 {
 		c.SupervisedEpochs = 20
 	}
-	if c.topkFamily() {
+	if c.selectionCode() {
 		c.Activation = ReLU
 		c.Trim = 0
 		c.WeightDecay = 0
@@ -317,12 +357,36 @@ func (c Config) withDefaults(d int) Config {
 			// 1/sqrt(latents) scaling).
 			c.LR = 3e-3 * math.Min(1, math.Sqrt(1024/float64(c.Hidden)))
 		}
+	}
+	if c.topkFamily() {
 		if c.K == 0 {
 			c.K = max(1, min(32, c.Hidden/4))
 		}
 		if c.AuxK == 0 {
 			c.AuxK = max(1, min(d/2, c.Hidden))
 		}
+	}
+	if c.Sparsity == SparsityJumpReLU {
+		if c.L0Coef == 0 {
+			c.L0Coef = 1e-3 * float64(d)
+			if c.TargetL0 > 0 {
+				// The controller raises it: thresholds rise quickly
+				// and come down slowly, so L0 is best approached
+				// from above.
+				c.L0Coef = 1e-5 * float64(d)
+			}
+		}
+		if c.Bandwidth == 0 {
+			c.Bandwidth = 0.001
+		}
+	}
+	if c.L1Weight == "" && c.Sparsity == SparsityL1 {
+		c.L1Weight = L1Decoder
+		if c.Tied {
+			c.L1Weight = L1Plain
+		}
+	}
+	if c.selectionCode() {
 		if c.DecoderNorm == "" {
 			c.DecoderNorm = DecoderUnit
 		}
@@ -371,11 +435,11 @@ func (c Config) Validate() error {
 		bad("activation", "%q is not one of relu, sigmoid, tanh", c.Activation)
 	}
 	switch c.Sparsity {
-	case SparsityNone, SparsityL1, SparsityKL, SparsityTopK, SparsityBatchTopK:
+	case SparsityNone, SparsityL1, SparsityKL, SparsityTopK, SparsityBatchTopK, SparsityJumpReLU:
 	default:
-		bad("sparsity", "%q is not one of none, l1, kl, topk, batchtopk", c.Sparsity)
+		bad("sparsity", "%q is not one of none, l1, kl, topk, batchtopk, jumprelu", c.Sparsity)
 	}
-	if c.topkFamily() {
+	if c.selectionCode() {
 		why := ""
 		switch {
 		case len(c.Layers) > 1:
@@ -426,6 +490,22 @@ func (c Config) Validate() error {
 	if c.L1 < 0 {
 		bad("l1", "must be >= 0, got %g", c.L1)
 	}
+	switch c.L1Weight {
+	case "", L1Plain:
+	case L1Decoder:
+		if c.Tied {
+			bad("l1-weight", "decoder needs untied weights (a tied decoder is the encoder)")
+		}
+	default:
+		bad("l1-weight", "%q is not one of decoder, none", c.L1Weight)
+	}
+	if c.L0Coef < 0 {
+		bad("l0-coef", "must be >= 0 (0: the default), got %g", c.L0Coef)
+	}
+	if c.Bandwidth < 0 {
+		bad("bandwidth", "must be >= 0 (0: the default), got %g", c.Bandwidth)
+	}
+	c.validateTargetL0(bad)
 	if c.Sparsity == SparsityKL {
 		if !(c.Rho > 0 && c.Rho < 1) {
 			bad("rho", "must be in (0, 1), got %g", c.Rho)
@@ -542,10 +622,20 @@ func (c Config) Validate() error {
 // netSpec is the network shape for input width d (defaults resolved).
 func (c Config) netSpec(d int) netSpec {
 	s := netSpec{sizes: c.sizes(d), act: c.Activation, loss: c.Loss, tied: c.Tied, vae: c.Variational}
+	if c.selectionCode() {
+		s.code = c.Sparsity
+	}
 	if c.topkFamily() {
-		s.code, s.k = c.Sparsity, c.K
+		s.k = c.K
 	}
 	return s
+}
+
+// selectionCode reports whether the code keeps a subset of relu'd
+// pre-activations of a one-layer model whose encoder reads the input
+// centred by the decoder bias: topk, batchtopk, jumprelu.
+func (c Config) selectionCode() bool {
+	return c.topkFamily() || c.Sparsity == SparsityJumpReLU
 }
 
 // topkFamily reports whether the sparsity is a selection (topk,

@@ -330,7 +330,9 @@ func (m *Model) String() string {
 		widths += fmt.Sprintf(" -> %d", s)
 	}
 	kind := string(c.Sparsity) + " sparsity"
-	if m.net.code != "" {
+	if m.net.code == SparsityJumpReLU {
+		kind = "jumprelu"
+	} else if m.net.code != "" {
 		kind = fmt.Sprintf("%s k=%d", m.net.code, m.net.k)
 	}
 	if m.net.vae {

@@ -33,9 +33,10 @@ type net[T kernels.Float] struct {
 	loss   Loss
 	tied   bool
 	vae    bool      // variational: the last encoder layer outputs [mean | log-variance]
-	code   Sparsity  // topk or batchtopk: the code is a selection (topk.go); "" otherwise
+	code   Sparsity  // topk, batchtopk or jumprelu: the code is a selection (topk.go, jumprelu.go); "" otherwise
 	k      int       // active latents per row (topk, batchtopk)
-	thr    []T       // [h] batchtopk's inference threshold per latent (not trained by the optimiser)
+	thr    []T       // [h] per-latent threshold: batchtopk's at inference (not trained by the optimiser), jumprelu's θ (trained)
+	thrOff int       // offset of thr in the parameter vector
 	head   *dense[T] // softmax head on the code (nil without classes)
 	params []T
 	segs   []paramSegment
@@ -91,8 +92,9 @@ type netSpec struct {
 	// classes > 0 adds a softmax head on the code: W_head [h,classes],
 	// b_head [classes].
 	classes int
-	// code is topk or batchtopk for a selection code of k latents per row
-	// (one-layer models); batchtopk adds the tensor threshold [h].
+	// code is topk or batchtopk for a selection code of k latents per row,
+	// jumprelu for one of learned thresholds (one-layer models); batchtopk
+	// and jumprelu add the tensor threshold [h].
 	code Sparsity
 	k    int
 }
@@ -127,7 +129,7 @@ func layout(spec netSpec) ([]paramSegment, int) {
 		add("W_head", true, sizes[k], spec.classes)
 		add("b_head", false, spec.classes)
 	}
-	if spec.code == SparsityBatchTopK {
+	if spec.code == SparsityBatchTopK || spec.code == SparsityJumpReLU {
 		add("threshold", false, sizes[k])
 	}
 	return segs, off
@@ -176,8 +178,13 @@ func newNet[T kernels.Float](spec netSpec) *net[T] {
 	if k == 1 {
 		n.wEnc, n.bEnc, n.wDec, n.bDec = n.enc[0].w, n.enc[0].b, n.dec[0].w, n.dec[0].b
 	}
-	if spec.code == SparsityBatchTopK {
-		n.thr, _ = view("threshold")
+	if spec.code == SparsityBatchTopK || spec.code == SparsityJumpReLU {
+		n.thr, n.thrOff = view("threshold")
+	}
+	if spec.code == SparsityJumpReLU {
+		for j := range n.thr {
+			n.thr[j] = jumpInitThreshold
+		}
 	}
 	return n
 }
@@ -277,7 +284,9 @@ type workspace[T kernels.Float] struct {
 	rowLoss []float64     // [B] per-row loss (trimming)
 	order   []int         // [B]
 	colTmp  []T           // [max width]
-	sel     selectWork[T] // topk, batchtopk: the kept latents of each row (topk.go)
+	sel     selectWork[T] // topk, batchtopk, jumprelu: the kept latents of each row (topk.go)
+	jump    jumpWork      // jumprelu: the entries near their threshold (jumprelu.go)
+	l1w     []T           // [2h] weighted l1: decoder row norms, summed |a| per latent
 }
 
 // ensureGrad allocates the gradient (zeroed) on first use.
@@ -400,6 +409,12 @@ type penalty struct {
 	l1       float64
 	rho      float64
 	beta     float64
+	// l1Weighted weighs each latent's |a| by its decoder row's norm
+	// (untied models; Config.L1Weight decoder).
+	l1Weighted bool
+	// l0 is jumprelu's L0 coefficient and bandwidth its ε (0: the
+	// thresholds get no gradient).
+	l0, bandwidth float64
 	// AuxK (topk, batchtopk): dead[j] marks the dead latents; auxK and
 	// auxCoef as in Config. No dead latents or auxCoef 0: no AuxK term.
 	dead    []bool
@@ -433,6 +448,9 @@ func (l lossParts) total() float64 {
 func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm T, pen penalty, rhoHat []T) lossParts {
 	w.ensure(n, rows)
 	w.ensureGrad(n)
+	if n.code == SparsityJumpReLU {
+		return n.jumpForwardBackward(w, x, target, rows, norm, pen)
+	}
 	if n.code != "" {
 		return n.selectForwardBackward(w, x, target, rows, norm, pen)
 	}
@@ -503,7 +521,13 @@ func (n *net[T]) forwardBackward(w *workspace[T], x, target []T, rows int, norm 
 		return lp
 	}
 	// Sparsity terms on the code, then through the code's activation.
-	lp.sparsity = sparsityForwardBackward(n.act, code, da, rows, h, norm, pen, rhoHat, w.rhoHat, w.klCoef)
+	if pen.sparsity == SparsityL1 && pen.l1Weighted && !n.tied {
+		w.l1w = grow(w.l1w, 2*h)
+		D := &n.dec[0]
+		lp.sparsity = l1WeightedForwardBackward(code, da, rows, h, D.w, D.out, g[D.gw:D.gw+h*D.out], T(pen.l1)*norm, w.l1w)
+	} else {
+		lp.sparsity = sparsityForwardBackward(n.act, code, da, rows, h, norm, pen, rhoHat, w.rhoHat, w.klCoef)
+	}
 	if pen.contract > 0 {
 		L := &n.enc[k-1]
 		lp.contractive += contractiveForwardBackward(n.act, L.w, L.in, L.out, code, da, g[L.gw:L.gw+L.in*L.out], rows, T(pen.contract)*norm, w.cs, w.cg)

@@ -51,6 +51,7 @@ func TestGradientsFiniteDifferences(t *testing.T) {
 	pens := []penalty{
 		{sparsity: SparsityNone},
 		{sparsity: SparsityL1, l1: 0.3},
+		{sparsity: SparsityL1, l1: 0.3, l1Weighted: true}, // plain for tied models
 		{sparsity: SparsityKL, rho: 0.1, beta: 2},
 	}
 	for _, sizes := range [][]int{{7, 5}, {7, 6, 4}, {6, 5, 4, 3}} {
@@ -59,6 +60,9 @@ func TestGradientsFiniteDifferences(t *testing.T) {
 				for _, loss := range []Loss{MSE, BCE} {
 					for _, tied := range []bool{false, true} {
 						name := fmt.Sprintf("%v/%s/%s/%s/tied=%v", sizes, act, pen.sparsity, loss, tied)
+						if pen.l1Weighted {
+							name += "/weighted"
+						}
 						t.Run(name, func(t *testing.T) {
 							rng := rand.New(rand.NewPCG(3, 4))
 							n := newNet[float64](netSpec{sizes: sizes, act: act, loss: loss, tied: tied})

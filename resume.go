@@ -51,6 +51,8 @@ type trainState struct {
 	// count of threshold updates.
 	Dead           []int64 `json:"dead,omitempty"`
 	ThresholdSteps int     `json:"threshold_steps,omitempty"`
+	// Target is the target-L0 controller's state (Config.TargetL0).
+	Target *l0Controller `json:"target_l0,omitempty"`
 
 	params, m, v, best []float32
 	perm               []int

@@ -30,6 +30,10 @@ func TestResumeIsExact(t *testing.T) {
 		{"batchtopk+auxk", func(c *Config) {
 			c.Sparsity, c.K, c.Activation, c.Hidden, c.DeadWindow = SparsityBatchTopK, 2, ReLU, 12, 300
 		}, TrainOptions{}},
+		{"jumprelu", func(c *Config) { c.Sparsity, c.Hidden, c.Bandwidth, c.DeadWindow = SparsityJumpReLU, 12, 0.05, 300 }, TrainOptions{}},
+		{"target-l0", func(c *Config) {
+			c.Sparsity, c.Activation, c.TargetL0, c.Epochs = SparsityL1, ReLU, 3, 6
+		}, TrainOptions{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := DefaultConfig()

@@ -118,3 +118,57 @@ func klValue[T kernels.Float](r []T, rho, beta float64) float64 {
 	}
 	return beta * s
 }
+
+// l1WeightedForwardBackward is the l1 penalty with each latent weighted by
+// the norm of its decoder row W[j,:] (W [h,out], the decoder layer the
+// code feeds), for c = norm * l1:
+//
+//	value        c * Σ_ij |a_ij| r_j,    r_j = ||W[j,:]||
+//	d/da_ij      c * sign(a_ij) * r_j
+//	d/dW[j,:]    c * (Σ_i |a_ij|) * W[j,:] / r_j   (0 for a zero row)
+//
+// It adds the gradients into da [rows,h] and gW [h,out] and returns the
+// value; buf [2h] is scratch.
+func l1WeightedForwardBackward[T kernels.Float](a, da []T, rows, h int, W []T, out int, gW []T, c T, buf []T) float64 {
+	if c == 0 {
+		return 0
+	}
+	r, s := buf[:h], buf[h:2*h]
+	kernels.RowNorms(r, W, out)
+	clear(s)
+	for i := 0; i < rows; i++ {
+		ai, di := a[i*h:(i+1)*h], da[i*h:(i+1)*h]
+		for j, v := range ai {
+			switch {
+			case v > 0:
+				s[j] += v
+				di[j] += c * r[j]
+			case v < 0:
+				s[j] -= v
+				di[j] -= c * r[j]
+			}
+		}
+	}
+	var value float64
+	for j := 0; j < h; j++ {
+		value += float64(s[j]) * float64(r[j])
+		if r[j] > 0 && s[j] > 0 {
+			kernels.Axpy(c*s[j]/r[j], W[j*out:(j+1)*out], gW[j*out:(j+1)*out])
+		}
+	}
+	return value * float64(c)
+}
+
+// l1Weight is latent j's weight in the l1 penalty pen: the norm of its
+// decoder row when weighted, else 1.
+func (n *net[T]) l1Weight(j int, pen penalty) float64 {
+	if !pen.l1Weighted || n.tied {
+		return 1
+	}
+	D := &n.dec[0]
+	var s float64
+	for _, v := range D.w[j*D.out : (j+1)*D.out] {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s)
+}

@@ -128,7 +128,7 @@ func (n *net[T]) preActivations(w *workspace[T], x []T, rows int) []T {
 func (n *net[T]) encodeSelect(w *workspace[T], x []T, rows int) []T {
 	pre := n.preActivations(w, x, rows)
 	sel := &w.sel.main
-	if n.code == SparsityBatchTopK {
+	if n.code == SparsityBatchTopK || n.code == SparsityJumpReLU { // per-latent thresholds
 		selectAbove(sel, pre, rows, n.h, n.thr)
 	} else {
 		selectTopK(&w.sel, sel, pre, rows, n.h, n.k, nil)

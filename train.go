@@ -51,6 +51,9 @@ type History struct {
 	// fraction of latents dead at the end of training: not fired in the
 	// last Config.DeadWindow training samples.
 	DeadFraction float64 `json:"dead_fraction_train,omitempty"`
+	// RunningL0 is, with Config.TargetL0, the controller's running mean
+	// L0 of the training batches at the end (targetl0.go).
+	RunningL0 float64 `json:"running_l0,omitempty"`
 	// TrainRows and ValRows count the rows used for each.
 	TrainRows int `json:"train_rows"`
 	ValRows   int `json:"val_rows"`
@@ -58,12 +61,16 @@ type History struct {
 
 // Progress is reported after every step of training.
 type Progress struct {
-	Phase          string // "sparse" or "finetune"
-	Epoch, Epochs  int    // 1-based epoch, epochs in this phase
-	Step, Steps    int    // steps done, total steps of the run
-	Loss           float64
-	ValLoss        float64 // NaN until the first validation
-	EpochCompleted bool
+	Phase         string // "sparse" or "finetune"
+	Epoch, Epochs int    // 1-based epoch, epochs in this phase
+	Step, Steps   int    // steps done, total steps of the run
+	Loss          float64
+	ValLoss       float64 // NaN until the first validation
+	// RunningL0 and Coef are, with Config.TargetL0, the controller's
+	// running L0 of the training batches and the coefficient in force
+	// (0 otherwise).
+	RunningL0, Coef float64
+	EpochCompleted  bool
 }
 
 // TrainOptions are the inputs of Train that are not hyper-parameters.
@@ -210,6 +217,8 @@ type trainer struct {
 	// number of threshold updates so far.
 	dead           *deadLatents
 	thresholdSteps int
+	// target tunes the penalty coefficient (Config.TargetL0), or nil.
+	target *l0Controller
 }
 
 func newTrainer(src, val Source, cfg Config, opt TrainOptions) *trainer {
@@ -264,7 +273,7 @@ func (t *trainer) prepare() error {
 		t.classes = max(t.classes, 2)
 	}
 	t.valRaw = &rowSet{src: t.val.src, idx: t.val.idx, cols: d}
-	if cfg.topkFamily() && cfg.Normalize == NormalizeAuto {
+	if cfg.selectionCode() && cfg.Normalize == NormalizeAuto {
 		cfg.Normalize = NormalizeNone // per-column scaling would bend the dictionary
 	}
 	var err error
@@ -278,6 +287,9 @@ func (t *trainer) prepare() error {
 		cfg.FinetuneEpochs = cfg.Epochs
 	}
 	t.cfg = cfg
+	if cfg.TargetL0 > 0 {
+		t.target = newL0Controller(cfg)
+	}
 	if t.nz, err = fitNormalizer(cfg.Normalize, t.train, t.chunkRows()); err != nil {
 		return err
 	}
@@ -330,9 +342,14 @@ func (t *trainer) prepare() error {
 
 func (t *trainer) penalty(finetune bool) penalty {
 	if finetune {
-		return penalty{sparsity: SparsityNone, trim: t.cfg.Trim}
+		return penalty{sparsity: SparsityNone, trim: t.cfg.Trim, bandwidth: t.cfg.Bandwidth}
 	}
-	return penalty{sparsity: t.cfg.Sparsity, l1: t.cfg.L1, rho: t.cfg.Rho, beta: t.cfg.Beta, trim: t.cfg.Trim, contract: t.cfg.Contractive}
+	pen := penalty{sparsity: t.cfg.Sparsity, l1: t.cfg.L1, rho: t.cfg.Rho, beta: t.cfg.Beta, trim: t.cfg.Trim, contract: t.cfg.Contractive,
+		l1Weighted: t.cfg.L1Weight == L1Decoder, l0: t.cfg.L0Coef, bandwidth: t.cfg.Bandwidth}
+	if t.target != nil {
+		t.setCoef(&pen)
+	}
+	return pen
 }
 
 func (t *trainer) run(ctx context.Context) error {
@@ -408,6 +425,9 @@ func (t *trainer) run(ctx context.Context) error {
 	if t.dead != nil {
 		t.hist.DeadFraction = t.dead.fraction()
 	}
+	if t.target != nil {
+		t.hist.RunningL0 = t.target.Running
+	}
 	t.hist.Seconds = time.Since(t.start).Seconds()
 	if t.hist.Seconds > 0 {
 		t.hist.SamplesPerSecond = float64(t.samples) / t.hist.Seconds
@@ -431,7 +451,10 @@ func (t *trainer) endEpoch(epoch, epochs int, finetune bool, trainLoss float64, 
 			return false, err
 		}
 		t.hist.ValLoss = append(t.hist.ValLoss, val)
-		if t.best == nil || val < t.bestVal-1e-7*math.Abs(t.bestVal) {
+		if t.target != nil && !finetune {
+			// The coefficient moves: keep the last weights.
+			t.hist.BestEpoch = t.hist.Epochs
+		} else if t.best == nil || val < t.bestVal-1e-7*math.Abs(t.bestVal) {
 			t.bestVal = val
 			t.best = append(t.best[:0], t.net.params...)
 			t.hist.BestEpoch = t.hist.Epochs
@@ -516,18 +539,24 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 			lp := t.net.forwardBackward(&t.w, in, xb, rows, 1/float32(rows), pen, nil)
 			t.constrainGrad()
 			var finite bool
-			lp.decay, finite = opt.step(p, t.w.grad, lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay), cfg.WeightDecay, cfg.ClipNorm)
+			lr := lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay)
+			lp.decay, finite = opt.step(p, t.w.grad, lr, cfg.WeightDecay, cfg.ClipNorm)
 			loss := lp.total()
 			if !isFinite(loss) || !finite {
 				return fmt.Errorf("%w at epoch %d step %d: the loss (%g) or the gradient is not finite; lower --lr or set --clip", ErrDiverged, t.hist.Epochs+1, t.step+1, loss)
 			}
 			t.afterSelectStep(rows)
+			t.afterPenaltyStep(&pen, rows, lr)
 			phaseStep++
 			t.step++
 			t.samples += rows
 			sum += loss * float64(rows)
 			if t.opt.Progress != nil {
-				t.opt.Progress(Progress{Phase: phaseName(finetune), Epoch: epoch, Epochs: epochs, Step: t.step, Steps: t.steps, Loss: loss, ValLoss: math.NaN()})
+				p := Progress{Phase: phaseName(finetune), Epoch: epoch, Epochs: epochs, Step: t.step, Steps: t.steps, Loss: loss, ValLoss: math.NaN()}
+				if t.target != nil {
+					p.RunningL0, p.Coef = t.target.Running, t.target.coef()
+				}
+				t.opt.Progress(p)
 			}
 		}
 		stop, err := t.endEpoch(epoch, epochs, finetune, sum/float64(n), 1)
@@ -584,7 +613,7 @@ func (t *trainer) checkpoint(phase, epoch, epochs int, stopped bool, phaseStep i
 		Seconds: time.Since(t.start).Seconds(), History: t.hist, BestVal: t.bestVal, HasBest: t.best != nil,
 		RNG: rng, OptT: o.t, B1t: o.b1t, B2t: o.b2t,
 		params: t.net.params, m: o.m, v: o.v, best: t.best, perm: perm,
-		ThresholdSteps: t.thresholdSteps,
+		ThresholdSteps: t.thresholdSteps, Target: t.target,
 	}
 	if t.dead != nil {
 		st.Dead = t.dead.since
@@ -607,6 +636,12 @@ func (t *trainer) restore(st *trainState) error {
 	copy(t.net.params, st.params)
 	t.step, t.samples, t.hist = st.Step, st.Samples, st.History
 	t.thresholdSteps = st.ThresholdSteps
+	if (st.Target != nil) != (t.target != nil) {
+		return fmt.Errorf("checkpoint in %s: the target-L0 controller's state does not match the settings", t.opt.CheckpointDir)
+	}
+	if st.Target != nil {
+		*t.target = *st.Target
+	}
 	if st.Dead != nil {
 		if len(st.Dead) != t.net.h {
 			return fmt.Errorf("checkpoint in %s: dead-latent counts for %d latents, the model has %d", t.opt.CheckpointDir, len(st.Dead), t.net.h)
@@ -627,7 +662,8 @@ func (t *trainer) objective(rs *rowSet, pen penalty, decay bool) (float64, error
 	t.w.ensure(t.net, chunk)
 	rates := t.w.klCoef[:h] // scratch: summed firing rates
 	clear(rates)
-	var rec, l1 float64
+	absSum := make([]float64, h) // per latent: summed |a| (l1), active rows (jumprelu)
+	var rec float64
 	err := rs.scan(t.chunkBuf(d), chunk, func(x []float32, _, rows int) error {
 		r := t.net.reconLoss(&t.w, x, x, rows)
 		if pen.trim > 0 {
@@ -637,9 +673,15 @@ func (t *trainer) objective(rs *rowSet, pen penalty, decay bool) (float64, error
 		}
 		rec += r
 		a := t.w.a[:rows*h]
-		if pen.sparsity == SparsityL1 {
-			for _, v := range a {
-				l1 += math.Abs(float64(v))
+		switch pen.sparsity {
+		case SparsityL1:
+			for i, v := range a {
+				absSum[i%h] += math.Abs(float64(v))
+			}
+		case SparsityJumpReLU:
+			sel := &t.w.sel.main
+			for _, j := range sel.idx[:sel.entries(rows)] {
+				absSum[j]++
 			}
 		}
 		addRates(t.net.act, a, rows, h, rates)
@@ -651,7 +693,17 @@ func (t *trainer) objective(rs *rowSet, pen penalty, decay bool) (float64, error
 	total := rec / float64(n)
 	switch {
 	case pen.sparsity == SparsityL1:
+		var l1 float64
+		for j, s := range absSum {
+			l1 += s * t.net.l1Weight(j, pen)
+		}
 		total += pen.l1 * l1 / float64(n)
+	case pen.sparsity == SparsityJumpReLU:
+		var l0 float64
+		for _, s := range absSum {
+			l0 += s
+		}
+		total += pen.l0 * l0 / float64(n)
 	case pen.sparsity == SparsityKL && pen.beta != 0:
 		kernels.Scale(1/float32(n), rates)
 		total += klValue(rates, pen.rho, pen.beta)
@@ -728,7 +780,11 @@ func (t *trainer) finish() (*Model, error) {
 		return nil, err
 	}
 	_, d := t.src.Dims()
-	m := newModel(t.cfg, d, t.net, t.nz)
+	cfg := t.cfg
+	if t.target != nil {
+		cfg = withTargetCoef(cfg, t.target.coef())
+	}
+	m := newModel(cfg, d, t.net, t.nz)
 	if t.valRaw.len() > 0 {
 		mt, err := m.EvalSource(t.valRaw)
 		if err != nil {

@@ -5,8 +5,8 @@
 //     (W_enc [d_in, d_sae], b_enc [d_sae], W_dec [d_sae, d_in], b_dec
 //     [d_in], threshold [d_sae] for jumprelu). ExportSAELens writes one,
 //     ImportSAELens reads one. Architectures: standard (sae's relu models
-//     with l1, kl or no penalty), topk (topk), jumprelu (batchtopk, whose
-//     inference rule is a per-latent threshold).
+//     with l1, kl or no penalty), topk (topk), jumprelu (jumprelu, and
+//     batchtopk, whose inference rule is a per-latent threshold).
 //   - sparsify (EleutherAI): a directory with cfg.json and sae.safetensors
 //     (encoder.weight [num_latents, d_in], encoder.bias, W_dec
 //     [num_latents, d_in], b_dec [d_in]). ImportSparsify reads one.

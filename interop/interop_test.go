@@ -60,7 +60,7 @@ func randModel(t testing.TB, d, h int, kind sae.Normalize, mutate func(*sae.Conf
 		}
 		fill(name("b_dec", m), sizes[k-m-1], 0.5)
 	}
-	if cfg.Sparsity == sae.SparsityBatchTopK {
+	if cfg.Sparsity == sae.SparsityBatchTopK || cfg.Sparsity == sae.SparsityJumpReLU {
 		fill("threshold", h, 0.3)
 	}
 	var nz *sae.Normalizer
@@ -185,6 +185,7 @@ func TestExportSAELensFoldsNormalization(t *testing.T) {
 		{"robust", sae.NormalizeRobust, false, sae.SparsityL1, "standard"},
 		{"topk standard", sae.NormalizeStandard, false, sae.SparsityTopK, "topk"},
 		{"batchtopk minmax", sae.NormalizeMinMax, false, sae.SparsityBatchTopK, "jumprelu"},
+		{"jumprelu standard", sae.NormalizeStandard, false, sae.SparsityJumpReLU, "jumprelu"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := randModel(t, 23, 17, c.kind, func(cfg *sae.Config) { cfg.Tied, cfg.Sparsity, cfg.K = c.tied, c.sparsity, 5 })
@@ -230,9 +231,11 @@ func TestSAELensRoundTrip(t *testing.T) {
 	for _, c := range []struct {
 		sparsity sae.Sparsity
 		k        int
-	}{{sae.SparsityL1, 0}, {sae.SparsityTopK, 6}, {sae.SparsityBatchTopK, 7}} {
+	}{{sae.SparsityL1, 0}, {sae.SparsityTopK, 6}, {sae.SparsityBatchTopK, 7}, {sae.SparsityJumpReLU, 0}} {
 		t.Run(string(c.sparsity), func(t *testing.T) {
-			m := randModel(t, 31, 20, sae.NormalizeStandard, func(cfg *sae.Config) { cfg.Sparsity, cfg.L1, cfg.K = c.sparsity, 0.02, c.k })
+			m := randModel(t, 31, 20, sae.NormalizeStandard, func(cfg *sae.Config) {
+				cfg.Sparsity, cfg.L1, cfg.K, cfg.L0Coef, cfg.Bandwidth = c.sparsity, 0.02, c.k, 0.3, 0.01
+			})
 			dir := filepath.Join(t.TempDir(), "saelens")
 			if err := ExportSAELens(m, dir); err != nil {
 				t.Fatal(err)
@@ -244,8 +247,11 @@ func TestSAELensRoundTrip(t *testing.T) {
 			if m2.Norm != nil || m2.Config.Normalize != sae.NormalizeNone || m2.Hidden() != 20 || m2.Inputs != 31 {
 				t.Fatalf("imported %v with normalize %s", m2, m2.Config.Normalize)
 			}
-			if m2.Config.Sparsity != c.sparsity || (c.k > 0 && m2.Config.K != c.k) || (c.k == 0 && m2.Config.L1 != 0.02) {
+			if m2.Config.Sparsity != c.sparsity || (c.k > 0 && m2.Config.K != c.k) || (c.sparsity == sae.SparsityL1 && m2.Config.L1 != 0.02) {
 				t.Errorf("imported sparsity %s k %d l1 %g", m2.Config.Sparsity, m2.Config.K, m2.Config.L1)
+			}
+			if c.sparsity == sae.SparsityJumpReLU && (m2.Config.L0Coef != 0.3 || m2.Config.Bandwidth != 0.01) {
+				t.Errorf("imported l0 coefficient %g, bandwidth %g", m2.Config.L0Coef, m2.Config.Bandwidth)
 			}
 			x := rawRows(m, 300)
 			for what, f := range map[string]func(*sae.Model) sae.Matrix{
@@ -292,11 +298,11 @@ func TestImportSAELensTopKAndJumpReLU(t *testing.T) {
 		{"topk 6.0", map[string]any{"architecture": "topk", "k": 4, "d_in": d, "d_sae": h, "apply_b_dec_to_input": true,
 			"meta": map[string]any{"sae_lens_version": "6.5.0"}}, sae.SparsityTopK},
 		{"jumprelu", map[string]any{"architecture": "jumprelu", "d_in": d, "d_sae": h, "activation_fn": "relu",
-			"apply_b_dec_to_input": false, "normalize_activations": nil}, sae.SparsityBatchTopK},
+			"apply_b_dec_to_input": false, "normalize_activations": nil}, sae.SparsityJumpReLU},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ts := map[string]data.Tensor{"W_enc": randTensor(rng, d, h), "b_enc": randTensor(rng, h), "W_dec": randTensor(rng, h, d), "b_dec": randTensor(rng, d)}
-			if c.want == sae.SparsityBatchTopK {
+			if c.want == sae.SparsityJumpReLU {
 				ts["threshold"] = randTensor(rng, h)
 			}
 			dir := filepath.Join(t.TempDir(), "sl")
@@ -309,7 +315,7 @@ func TestImportSAELensTopKAndJumpReLU(t *testing.T) {
 				t.Fatalf("imported %s k %d", m.Config.Sparsity, m.Config.K)
 			}
 			// The reference reads cfg.json's architecture and k.
-			c.cfg["architecture"], c.cfg["k"] = map[sae.Sparsity]string{sae.SparsityTopK: "topk", sae.SparsityBatchTopK: "jumprelu"}[c.want], 4
+			c.cfg["architecture"], c.cfg["k"] = map[sae.Sparsity]string{sae.SparsityTopK: "topk", sae.SparsityJumpReLU: "jumprelu"}[c.want], 4
 			writeSAELens(t, dir, c.cfg, ts)
 			codes, rec, _ := saelensRef(t, dir, x)
 			got, _ := m.Encode(x)

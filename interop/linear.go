@@ -41,6 +41,7 @@ type linear struct {
 	k                      int       // topk: latents kept per row; jumprelu: BatchTopK's k if known (0: not)
 	threshold              []float32 // jumprelu: [h]
 	l1                     float64   // the L1 coefficient it was trained with (0: unknown)
+	l0, bandwidth          float64   // jumprelu: the L0 coefficient and bandwidth it was trained with (0: unknown)
 }
 
 // fromModel maps m to its raw-input form, folding m's input normalisation
@@ -81,12 +82,17 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 		l.l1 = c.L1
 	case sae.SparsityTopK:
 		l.latent, l.k, l.centred = latentTopK, c.K, true
-	case sae.SparsityBatchTopK:
+	case sae.SparsityBatchTopK, sae.SparsityJumpReLU:
 		// At inference a BatchTopK code is JumpReLU at the learned
 		// per-latent threshold; the pre-activations the threshold applies
 		// to are unchanged by the folding below.
-		l.latent, l.k, l.centred = latentJumpReLU, c.K, true
+		l.latent, l.centred = latentJumpReLU, true
 		l.threshold = w["threshold"]
+		if c.Sparsity == sae.SparsityBatchTopK {
+			l.k = c.K
+		} else {
+			l.l0, l.bandwidth = c.L0Coef, c.Bandwidth
+		}
 	}
 	wEnc, bEnc, wDec, bDec := w["W_enc"], w["b_enc"], w["W_dec"], w["b_dec"]
 	shift, scale := make([]float64, d), make([]float64, d)
@@ -156,7 +162,8 @@ func (l *linear) scaleDecoderRows(f []float32) {
 
 // model builds the native model of l (no input normalisation, anomaly
 // threshold 0): relu latents as an l1 model, topk as topk, jumprelu as
-// batchtopk (whose inference rule it is).
+// jumprelu, or as batchtopk (whose inference rule it is) when l knows a
+// BatchTopK k.
 func (l *linear) model() (*sae.Model, error) {
 	cfg := sae.DefaultConfig()
 	cfg.Hidden = l.h
@@ -173,9 +180,14 @@ func (l *linear) model() (*sae.Model, error) {
 		cfg.Sparsity, cfg.K = sae.SparsityTopK, l.k
 	case latentJumpReLU:
 		// BatchTopK's inference rule is JumpReLU's: latent j is active
-		// where its pre-activation exceeds threshold_j (and 0). K only
-		// matters for further training; unknown, it takes the default.
-		cfg.Sparsity, cfg.K = sae.SparsityBatchTopK, l.k
+		// where its pre-activation exceeds threshold_j (and 0). A k says
+		// the SAE was trained as BatchTopK (an sae export).
+		cfg.Sparsity = sae.SparsityJumpReLU
+		if l.k > 0 {
+			cfg.Sparsity, cfg.K = sae.SparsityBatchTopK, l.k
+		} else {
+			cfg.L0Coef, cfg.Bandwidth = l.l0, l.bandwidth
+		}
 	default:
 		return nil, fmt.Errorf("its latents are %s, which sae does not have", l.latent)
 	}

@@ -66,6 +66,11 @@ type saelensCfg struct {
 	// L1Coefficient is the training penalty's (SAELens's training key);
 	// kept so that an import knows it.
 	L1Coefficient float64 `json:"l1_coefficient,omitempty"`
+	// L0Coefficient and JumpReLUBandwidth are a jumprelu model's L0
+	// coefficient and straight-through bandwidth (SAELens's JumpReLU
+	// training keys).
+	L0Coefficient     float64 `json:"l0_coefficient,omitempty"`
+	JumpReLUBandwidth float64 `json:"jumprelu_bandwidth,omitempty"`
 	// Provenance, ignored by SAELens.
 	ExportedBy          string `json:"exported_by"`
 	FoldedNormalization string `json:"folded_normalization"`
@@ -73,7 +78,7 @@ type saelensCfg struct {
 
 // SAELensArchitecture is the SAELens architecture m exports as
 // ("standard" for a one-layer relu model, "topk" for topk, "jumprelu" for
-// batchtopk, whose inference rule it is), or an error saying why SAELens
+// jumprelu and for batchtopk, whose inference rule it is), or an error saying why SAELens
 // cannot express m (sigmoid or tanh latents, deep, variational, a sigmoid
 // output).
 func SAELensArchitecture(m *sae.Model) (string, error) {
@@ -112,7 +117,7 @@ func ExportSAELens(m *sae.Model, dir string) error {
 		Architecture: saelensArch(l), DIn: l.d, DSae: l.h, Dtype: "float32", Device: "cpu",
 		ApplyBDecToInput: l.centred, NormalizeActivations: "none", ReshapeActivations: "none",
 		ActivationFn: "relu", ActivationFnKwargs: map[string]any{},
-		L1Coefficient: l.l1, ExportedBy: "sae " + sae.Version, FoldedNormalization: folded,
+		L1Coefficient: l.l1, L0Coefficient: l.l0, JumpReLUBandwidth: l.bandwidth, ExportedBy: "sae " + sae.Version, FoldedNormalization: folded,
 	}
 	tensors := map[string]data.Tensor{
 		"W_enc": {Shape: []int{l.d, l.h}, Data: l.wEnc},
@@ -150,7 +155,8 @@ func ExportSAELens(m *sae.Model, dir string) error {
 
 // ImportSAELens reads the SAELens SAE directory dir as an sae model
 // (architecture standard as relu latents with l1 sparsity, topk as topk,
-// jumprelu as batchtopk, whose inference rule is JumpReLU's; no input
+// jumprelu as jumprelu, or as batchtopk, whose inference rule is
+// JumpReLU's, when cfg.json has a k (an sae export of one); no input
 // normalisation; anomaly threshold 0). apply_b_dec_to_input is folded
 // into b_enc where the model's encoder reads the input as it is (relu
 // models) or unfolded where it reads it centred (topk, batchtopk), and a
@@ -214,6 +220,12 @@ func readSAELens(dir string) (*linear, error) {
 	}
 	l := &linear{d: d, h: h, latent: latentReLU}
 	if l.l1, err = c.number("l1_coefficient", 0); err != nil {
+		return nil, err
+	}
+	if l.l0, err = c.number("l0_coefficient", 0); err != nil {
+		return nil, err
+	}
+	if l.bandwidth, err = c.number("jumprelu_bandwidth", 0); err != nil {
 		return nil, err
 	}
 	// The latent: the architecture, and for pre-6.0 files the activation

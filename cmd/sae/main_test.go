@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -72,6 +73,14 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "topk", "--weight-decay", "1e-3"},
 		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "l1", "--k", "4"},
 		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "topk", "--layers", "6,4"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "jumprelu", "--activation", "sigmoid"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "l1", "--l0-coef", "0.1"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "jumprelu", "--bandwidth", "-1"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "kl", "--l1-weight", "decoder"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "l1", "--l1-weight", "rows"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "topk", "--target-l0", "5"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "l1", "--activation", "sigmoid", "--target-l0", "5"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "l1", "--target-l0", "5", "--optimizer", "lbfgs"},
 	} {
 		_, stderr, code := saeRun(t, args...)
 		if code != 2 {
@@ -490,5 +499,53 @@ func TestTopKEndToEnd(t *testing.T) {
 	}
 	if l0 := lastJSON(t, out)["l0"].(float64); l0 > 3 || l0 <= 0 {
 		t.Errorf("eval l0 %g, want in (0, 3]", l0)
+	}
+}
+
+// jumprelu trains, evaluates, exports to SAELens and imports back; and
+// --target-l0 lands near its target and reports the tuned coefficient.
+func TestJumpReLUAndTargetL0EndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	x, _ := writeData(t, dir)
+	model := filepath.Join(dir, "model")
+	out, stderr, code := saeRun(t, "train", "--data", x, "--out", model, "--sparsity", "jumprelu", "--hidden", "12", "--bandwidth", "0.05", "--epochs", "10", "--json")
+	if code != 0 {
+		t.Fatalf("train exit %d: %s", code, stderr)
+	}
+	requireKeys(t, "train", lastJSON(t, out), "fvu", "l0", "dead_fraction", "dead_fraction_train")
+	out, stderr, code = saeRun(t, "eval", "--model", model, "--data", x, "--json")
+	if code != 0 {
+		t.Fatalf("eval exit %d: %s", code, stderr)
+	}
+	l0 := lastJSON(t, out)["l0"].(float64)
+	if !(l0 > 0 && l0 < 12) {
+		t.Errorf("eval l0 %g, want in (0, 12)", l0)
+	}
+	sl := filepath.Join(dir, "sl")
+	if _, stderr, code = saeRun(t, "export", "--model", model, "--format", "saelens", "--out", sl); code != 0 {
+		t.Fatalf("export exit %d: %s", code, stderr)
+	}
+	cfg, err := os.ReadFile(filepath.Join(sl, "cfg.json"))
+	if err != nil || !strings.Contains(string(cfg), `"architecture": "jumprelu"`) {
+		t.Fatalf("cfg.json: %v %s", err, cfg)
+	}
+	back := filepath.Join(dir, "back")
+	if _, stderr, code = saeRun(t, "import", "--format", "saelens", "--in", sl, "--out", back); code != 0 {
+		t.Fatalf("import exit %d: %s", code, stderr)
+	}
+	out, _, _ = saeRun(t, "eval", "--model", back, "--data", x, "--json")
+	if got := lastJSON(t, out)["l0"].(float64); got != l0 {
+		t.Errorf("imported model's l0 %g, the trained one's %g", got, l0)
+	}
+
+	tl := filepath.Join(dir, "tl")
+	out, stderr, code = saeRun(t, "train", "--data", x, "--out", tl, "--sparsity", "l1", "--hidden", "16", "--target-l0", "3", "--batch", "16", "--epochs", "150", "--json")
+	if code != 0 {
+		t.Fatalf("train --target-l0 exit %d: %s", code, stderr)
+	}
+	res := lastJSON(t, out)
+	requireKeys(t, "train --target-l0", res, "penalty_coef", "running_l0")
+	if l0 := res["l0"].(float64); math.Abs(l0-3) > 0.5 {
+		t.Errorf("--target-l0 3: validation l0 %g", l0)
 	}
 }

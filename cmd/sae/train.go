@@ -34,6 +34,9 @@ func init() {
 			"sae train --data x.npy --labels y.npy --out clf --layers 256,128 --stacked --activation relu --sparsity l1",
 			"sae train --data acts.npy --out dict --sparsity topk --hidden 12288 --k 32",
 			"sae train --data acts.npy --out dict --sparsity batchtopk --hidden 4096 --k 16 --epochs 5",
+			"sae train --data acts.npy --out dict --sparsity jumprelu --hidden 4096 --l0-coef 0.5",
+			"sae train --data fashion/train-images-idx3-ubyte.gz --out fm --sparsity jumprelu --hidden 256 --target-l0 20",
+			"sae train --data table.csv --out m --sparsity l1 --target-l0 10   # the trainer tunes --l1 (relu codes)",
 		},
 		setup: setupTrain,
 	})
@@ -57,7 +60,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		return nil
 	})
 	fs.Var(textFlag[sae.Activation]{&cfg.Activation}, "activation", "hidden `activation`: relu, sigmoid or tanh")
-	fs.Var(textFlag[sae.Sparsity]{&cfg.Sparsity}, "sparsity", "`kind` of sparsity: a penalty (none, l1, kl) or a selection of --k latents per row (topk; batchtopk: k per row on average over a batch, a learned threshold at inference)")
+	fs.Var(textFlag[sae.Sparsity]{&cfg.Sparsity}, "sparsity", "`kind` of sparsity: a penalty (none, l1, kl), a selection of --k latents per row (topk; batchtopk: k per row on average over a batch, a learned threshold at inference), or jumprelu (a learned threshold per latent, L0 penalty --l0-coef)")
 	fs.IntVar(&cfg.K, "k", 0, "topk/batchtopk: `N` active latents per row (default min(32, hidden/4))")
 	fs.IntVar(&cfg.AuxK, "aux-k", 0, "topk/batchtopk: dead latents (`N` per row) that reconstruct the residual in the AuxK loss (default d/2)")
 	fs.Float64Var(&cfg.AuxCoef, "aux-coef", cfg.AuxCoef, "`coef`ficient of the AuxK loss (0: off)")
@@ -65,6 +68,10 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Var(textFlag[sae.DecoderNorm]{&cfg.DecoderNorm}, "decoder-norm", "decoder rows: `unit` norm or free (default unit for topk/batchtopk, free otherwise)")
 	fs.Var(textFlag[sae.BiasInit]{&cfg.DecoderBiasInit}, "decoder-bias-init", "decoder bias starts at the geometric `median` of a sample or the mean (default median for topk/batchtopk, mean otherwise)")
 	fs.Float64Var(&cfg.L1, "l1", cfg.L1, "`coef`ficient of the L1 penalty on activations")
+	fs.StringVar(&cfg.L1Weight, "l1-weight", "", "weigh each latent's L1 term by its decoder row's norm (`decoder`) or not (none) (default decoder for untied models, none for tied)")
+	fs.Float64Var(&cfg.L0Coef, "l0-coef", 0, "jumprelu: `coef`ficient of the L0 penalty, the mean active latents per row (default 0.001 * input width)")
+	fs.Float64Var(&cfg.Bandwidth, "bandwidth", 0, "jumprelu: bandwidth `eps` of the thresholds' straight-through estimator (default 0.001)")
+	fs.Float64Var(&cfg.TargetL0, "target-l0", 0, "tune the penalty during training so that `N` latents per row are active on average: --l1, kl's --rho or --l0-coef, starting from its value; l1 and kl then default to --activation relu (0: off)")
 	fs.Float64Var(&cfg.Rho, "rho", cfg.Rho, "KL target mean activation `R`")
 	fs.Float64Var(&cfg.Beta, "beta", cfg.Beta, "KL penalty weight `B`")
 	fs.Float64Var(&cfg.WeightDecay, "weight-decay", cfg.WeightDecay, "`lambda` of lambda/2*||W||^2 on the weights")
@@ -115,7 +122,10 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if cfg.Variational && !flagSet(fs, "sparsity") {
 			cfg.Sparsity = sae.SparsityNone
 		}
-		if cfg.Sparsity == sae.SparsityTopK || cfg.Sparsity == sae.SparsityBatchTopK {
+		if cfg.TargetL0 > 0 && !flagSet(fs, "activation") {
+			cfg.Activation = sae.ReLU // l0 counts exact zeros: only relu codes have them
+		}
+		if cfg.Sparsity == sae.SparsityTopK || cfg.Sparsity == sae.SparsityBatchTopK || cfg.Sparsity == sae.SparsityJumpReLU {
 			// A selection code is relu'd and trains on every row.
 			if flagSet(fs, "activation") && cfg.Activation != sae.ReLU {
 				return usagef("--activation %s: --sparsity %s always uses relu", cfg.Activation, cfg.Sparsity)
@@ -126,12 +136,26 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 			if flagSet(fs, "weight-decay") && cfg.WeightDecay != 0 {
 				return usagef("--weight-decay: --sparsity %s uses none (its decoder rows are unit-norm)", cfg.Sparsity)
 			}
-		} else {
-			for _, f := range []string{"k", "aux-k", "aux-coef", "dead-window"} {
+		}
+		if cfg.Sparsity != sae.SparsityTopK && cfg.Sparsity != sae.SparsityBatchTopK {
+			for _, f := range []string{"k", "aux-k", "aux-coef"} {
 				if flagSet(fs, f) {
 					return usagef("--%s applies to --sparsity topk or batchtopk", f)
 				}
 			}
+			if flagSet(fs, "dead-window") && cfg.Sparsity != sae.SparsityJumpReLU {
+				return usagef("--dead-window applies to --sparsity topk, batchtopk or jumprelu")
+			}
+		}
+		if cfg.Sparsity != sae.SparsityJumpReLU {
+			for _, f := range []string{"l0-coef", "bandwidth"} {
+				if flagSet(fs, f) {
+					return usagef("--%s applies to --sparsity jumprelu", f)
+				}
+			}
+		}
+		if flagSet(fs, "l1-weight") && cfg.Sparsity != sae.SparsityL1 {
+			return usagef("--l1-weight applies to --sparsity l1")
 		}
 		if err := cfg.Validate(); err != nil {
 			return usageError{err.Error()}
@@ -205,6 +229,9 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 				if !math.IsNaN(lastVal) {
 					desc += fmt.Sprintf(" val %.4g", lastVal)
 				}
+				if p.RunningL0 > 0 {
+					desc += fmt.Sprintf(" l0 %.1f", p.RunningL0)
+				}
 				bar.Describe(desc)
 				bar.Set(p.Step)
 			}
@@ -232,6 +259,9 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		}
 		// Eval keys on the validation data (the training data without any).
 		h := m.History
+		if tl := m.Config.TargetL0; tl > 0 && math.Abs(h.RunningL0-tl) > 0.1*tl {
+			fmt.Fprintf(e.stderr, "sae: warning: the running l0 of the training batches ended at %.2f, %.0f%% from --target-l0 %g: the controller needs a few thousand steps (raise --epochs or lower --batch)\n", h.RunningL0, 100*math.Abs(h.RunningL0-tl)/tl, tl)
+		}
 		evalOn := "val"
 		var mt sae.Metrics
 		if h.Val != nil {
@@ -256,7 +286,13 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 			if m.Classes() > 0 {
 				o["accuracy"], o["val_accuracy"] = h.Accuracy, h.ValAccuracy
 			}
-			if s := m.Config.Sparsity; s == sae.SparsityTopK || s == sae.SparsityBatchTopK {
+			if m.Config.TargetL0 > 0 {
+				// The coefficient the controller ended with, and the
+				// running L0 of the training batches it steered.
+				o["penalty_coef"] = penaltyCoef(m.Config)
+				o["running_l0"] = h.RunningL0
+			}
+			if s := m.Config.Sparsity; s == sae.SparsityTopK || s == sae.SparsityBatchTopK || s == sae.SparsityJumpReLU {
 				// Latents that did not fire in the last --dead-window training samples.
 				o["dead_fraction_train"] = h.DeadFraction
 			}
@@ -264,10 +300,35 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		}
 		fmt.Fprintf(e.stdout, "trained %s on %d rows in %.1fs (%d epochs%s, %.0f samples/s)\n", m, h.TrainRows, h.Seconds, h.Epochs, map[bool]string{true: ", stopped early", false: ""}[h.StoppedEarly], h.SamplesPerSecond)
 		fmt.Fprintf(e.stdout, "final loss %.5g; on %s data: mse %.5g  fvu %.4f  l0 %.2f  mean activation %.4f  dead %.1f%%\n", h.FinalLoss, evalOn, mt.MSE, mt.FVU, mt.L0, mt.MeanActivation, 100*mt.DeadFraction)
+		if m.Config.TargetL0 > 0 {
+			fmt.Fprintf(e.stdout, "target l0 %g: running l0 of the training batches %.2f, final --%s %.4g\n", m.Config.TargetL0, h.RunningL0, penaltyFlag(m.Config), penaltyCoef(m.Config))
+		}
 		if m.Classes() > 0 {
 			fmt.Fprintf(e.stdout, "classifier: accuracy %.4f on the training rows, %.4f on the validation rows\n", h.Accuracy, h.ValAccuracy)
 		}
 		fmt.Fprintf(e.stdout, "wrote %s\n", out)
 		return nil
 	}
+}
+
+// penaltyFlag names the flag of the coefficient --target-l0 tunes.
+func penaltyFlag(c sae.Config) string {
+	switch c.Sparsity {
+	case sae.SparsityKL:
+		return "rho"
+	case sae.SparsityJumpReLU:
+		return "l0-coef"
+	}
+	return "l1"
+}
+
+// penaltyCoef is the value of that coefficient.
+func penaltyCoef(c sae.Config) float64 {
+	switch c.Sparsity {
+	case sae.SparsityKL:
+		return c.Rho
+	case sae.SparsityJumpReLU:
+		return c.L0Coef
+	}
+	return c.L1
 }

@@ -1,0 +1,189 @@
+package sae
+
+// The target-L0 controller: with Config.TargetL0 set, the trainer tunes
+// the penalty coefficient c (L1 for l1, Beta for kl, L0Coef for jumprelu)
+// so that the mean number of active latents per training row, L0,
+// settles at the target. After every optimiser step on a batch whose L0
+// is l_t:
+//
+//	m_t     = m_{t-1} + r_t (l_t - m_{t-1})        running L0, r_t = max(1/t, 1/50)
+//	log c_t = log c_{t-1} + gain · (lr_t/LR) · clamp(log(m_t / target), ±1)
+//
+// The update is multiplicative, so it is the same for every penalty and
+// every data scale (coefficients differ by orders of magnitude between
+// them); it is proportional to the relative error, so it slows down as
+// the target nears; and it follows the learning-rate schedule, so it
+// slows down with the optimiser, whose steps are what L0 responds to
+// (a controller faster than the model it steers would oscillate). The
+// clamp bounds a step to gain in log c: from a starting coefficient off
+// by a factor 100 the controller needs about 5/gain steps.
+//
+// The sparse phase keeps its last weights (no early-stopping restore):
+// the objective changes with c, so its values at different epochs do not
+// compare. The model stores the final c in its Config.
+
+import (
+	"math"
+)
+
+const (
+	// targetGain is the controller's step in log c per step at full
+	// learning rate and an error of 1 nat.
+	targetGain = 0.01
+	// targetFast and targetSlow are the horizons, in steps, of the two
+	// running L0s: the fast one is the measurement, the slow one gives
+	// the trend.
+	targetFast, targetSlow = 50, 200
+	// targetDamping weighs the trend against the level.
+	targetDamping = 1.5
+)
+
+// l0Controller is the controller's state (saved in checkpoints).
+type l0Controller struct {
+	Target  float64 `json:"target"`
+	LogCoef float64 `json:"log_coef"` // log of the coefficient in force
+	// Sign is +1 when a larger coefficient means fewer active latents
+	// (L1, L0Coef), -1 when more (kl's Rho).
+	Sign    float64 `json:"sign"`
+	Running float64 `json:"running"` // running L0 of the training batches (fast)
+	Slow    float64 `json:"slow"`    // the same over a longer horizon
+	Steps   int     `json:"steps"`   // batches observed
+	// Lo and Hi bound the coefficient (Hi 0: unbounded).
+	Lo float64 `json:"lo,omitempty"`
+	Hi float64 `json:"hi,omitempty"`
+}
+
+func newL0Controller(cfg Config) *l0Controller {
+	c := &l0Controller{Target: cfg.TargetL0, Sign: 1}
+	v := cfg.L1
+	switch cfg.Sparsity {
+	case SparsityKL:
+		v, c.Sign, c.Lo, c.Hi = cfg.Rho, -1, 1e-4, 0.5
+	case SparsityJumpReLU:
+		v = cfg.L0Coef
+	}
+	c.LogCoef = math.Log(v)
+	return c
+}
+
+// coef is the coefficient in force.
+func (c *l0Controller) coef() float64 { return math.Exp(c.LogCoef) }
+
+// observe folds a batch's L0 into the running L0s and moves the
+// coefficient; lrRatio is the step's learning rate over the peak. The
+// error is the level, log(running / target), plus the trend,
+// targetDamping * log(running / slow): while L0 is already falling
+// towards the target the coefficient rises less (and the other way
+// round), so the lag between a coefficient and the L0 it leads to does
+// not make the controller overshoot.
+func (c *l0Controller) observe(l0, lrRatio float64) {
+	c.Steps++
+	c.Running += max(1/float64(c.Steps), 1.0/targetFast) * (l0 - c.Running)
+	c.Slow += max(1/float64(c.Steps), 1.0/targetSlow) * (l0 - c.Slow)
+	fast, slow := max(c.Running, 1e-3), max(c.Slow, 1e-3)
+	e := math.Log(fast/c.Target) + targetDamping*math.Log(fast/slow)
+	e = max(-1, min(1, e))
+	c.LogCoef += c.Sign * targetGain * lrRatio * e
+	if c.Hi > 0 {
+		c.LogCoef = max(math.Log(c.Lo), min(math.Log(c.Hi), c.LogCoef))
+	}
+}
+
+// withTargetCoef returns cfg with the tuned coefficient set to v.
+func withTargetCoef(cfg Config, v float64) Config {
+	switch cfg.Sparsity {
+	case SparsityL1:
+		cfg.L1 = v
+	case SparsityKL:
+		cfg.Rho = v
+	case SparsityJumpReLU:
+		cfg.L0Coef = v
+	}
+	return cfg
+}
+
+// validateTargetL0 reports, through bad, settings --target-l0 cannot
+// work with.
+func (c Config) validateTargetL0(bad func(field, format string, a ...any)) {
+	if c.TargetL0 < 0 || math.IsNaN(c.TargetL0) || math.IsInf(c.TargetL0, 0) {
+		bad("target-l0", "must be >= 0 (0: off), got %g", c.TargetL0)
+		return
+	}
+	if c.TargetL0 == 0 {
+		return
+	}
+	switch c.Sparsity {
+	case SparsityL1, SparsityKL:
+		if c.Activation != ReLU {
+			bad("target-l0", "needs --activation relu with --sparsity %s: %s codes are never exactly 0, so every latent counts as active", c.Sparsity, c.Activation)
+		}
+		if c.Sparsity == SparsityL1 && !(c.L1 > 0) {
+			bad("target-l0", "tunes --l1 from its value, which must be > 0 (got %g)", c.L1)
+		}
+		if c.Sparsity == SparsityKL && !(c.Beta > 0) {
+			bad("target-l0", "tunes --rho with the KL penalty's weight --beta, which must be > 0 (got %g)", c.Beta)
+		}
+	case SparsityJumpReLU:
+	case SparsityTopK, SparsityBatchTopK:
+		bad("target-l0", "--sparsity %s fixes the active latents itself: use --k", c.Sparsity)
+	default:
+		bad("target-l0", "tunes the penalty of --sparsity l1, kl or jumprelu; %s has none", c.Sparsity)
+	}
+	if c.Hidden > 0 && c.TargetL0 >= float64(c.Hidden) {
+		bad("target-l0", "%g is not below the %d latents", c.TargetL0, c.Hidden)
+	}
+	switch {
+	case c.Optimizer == LBFGS:
+		bad("target-l0", "the controller steers mini-batch training: use adam or sgd, not lbfgs")
+	case c.Stacked:
+		bad("target-l0", "not supported with --stacked")
+	case c.FinetuneEpochs > 0:
+		bad("target-l0", "--finetune-epochs trains without the penalty, so the L0 would drift from the target: leave it 0")
+	}
+}
+
+// batchL0 is the mean number of active latents per row of the training
+// batch just run: the kept entries of a selection code, else the code's
+// entries with |a| > activeEps.
+func (t *trainer) batchL0(rows int) float64 {
+	n := t.net
+	if n.code != "" {
+		return float64(t.w.sel.main.entries(rows)) / float64(rows)
+	}
+	active := 0
+	for _, v := range t.w.a[:rows*n.h] {
+		if v > activeEps || v < -activeEps {
+			active++
+		}
+	}
+	return float64(active) / float64(rows)
+}
+
+// afterPenaltyStep does the penalty's bookkeeping after an optimiser step
+// of the sparse phase at learning rate lr: jumprelu's thresholds stay
+// >= 0, and the controller, if any, observes the batch and moves the
+// coefficient in pen.
+func (t *trainer) afterPenaltyStep(pen *penalty, rows int, lr float64) {
+	if t.net.code == SparsityJumpReLU {
+		clampThresholds(t.net.thr)
+	}
+	if t.target == nil || pen.sparsity == SparsityNone {
+		return
+	}
+	t.target.observe(t.batchL0(rows), lr/t.cfg.LR)
+	t.setCoef(pen)
+
+}
+
+// setCoef sets the coefficient in force into pen.
+func (t *trainer) setCoef(pen *penalty) {
+	v := t.target.coef()
+	switch pen.sparsity {
+	case SparsityL1:
+		pen.l1 = v
+	case SparsityKL:
+		pen.rho = v
+	case SparsityJumpReLU:
+		pen.l0 = v
+	}
+}
