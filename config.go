@@ -184,6 +184,13 @@ type Config struct {
 	// the trainer records). Default 0: 10,000,000 or the number of
 	// training rows, whichever is smaller.
 	DeadWindow int `json:"dead_window,omitempty"`
+	// Resample restarts dead latents (topk, batchtopk): every DeadWindow
+	// training samples, until 80% of the sparse phase, each dead latent is
+	// pointed at the residual of a training row the model reconstructs
+	// poorly (drawn in proportion to its squared error), its encoder
+	// column scaled to Resample times the live latents' mean norm (see
+	// resample.go). Default 0.6; 0 turns it off.
+	Resample float64 `json:"resample"`
 	// DecoderNorm constrains the decoder rows of a one-layer untied model.
 	// Default "": unit for topk, batchtopk and jumprelu, free otherwise.
 	DecoderNorm DecoderNorm `json:"decoder_norm,omitempty"`
@@ -296,6 +303,7 @@ func DefaultConfig() Config {
 		Rho:           0.05,
 		Beta:          3,
 		AuxCoef:       1.0 / 32,
+		Resample:      0.6,
 		WeightDecay:   1e-4,
 		Loss:          MSE,
 		Optimizer:     Adam,
@@ -469,6 +477,9 @@ func (c Config) Validate() error {
 	}
 	if c.AuxCoef < 0 {
 		bad("aux-coef", "must be >= 0, got %g", c.AuxCoef)
+	}
+	if c.Resample < 0 || math.IsNaN(c.Resample) {
+		bad("resample", "must be >= 0 (0: off), got %g", c.Resample)
 	}
 	if c.DeadWindow < 0 {
 		bad("dead-window", "must be >= 0 (0: the default), got %d", c.DeadWindow)

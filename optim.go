@@ -20,6 +20,8 @@ type optimizer interface {
 	// save returns the state (sharing storage); load restores it.
 	save() optState
 	load(optState) error
+	// forget clears the state of parameter i (a restarted latent's).
+	forget(i int)
 }
 
 // optState is an optimiser's state: Adam's step count, powers of beta and
@@ -41,6 +43,10 @@ func (o *adam) load(s optState) error {
 	copy(o.v, s.v)
 	return nil
 }
+
+func (o *adam) forget(i int) { o.m[i], o.v[i] = 0, 0 }
+
+func (o *sgdMomentum) forget(i int) { o.u[i] = 0 }
 
 func (o *sgdMomentum) save() optState { return optState{m: o.u} }
 

@@ -547,6 +547,11 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 			}
 			t.afterSelectStep(rows)
 			t.afterPenaltyStep(&pen, rows, lr)
+			if done := int64(epoch-1)*int64(n) + int64(lo); !finetune && t.resampleDue(done, done+int64(rows), int64(epochs)*int64(n)) {
+				if err := t.resampleDead(opt, bs); err != nil {
+					return err
+				}
+			}
 			phaseStep++
 			t.step++
 			t.samples += rows

@@ -64,6 +64,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.IntVar(&cfg.K, "k", 0, "topk/batchtopk: `N` active latents per row (default min(32, hidden/4))")
 	fs.IntVar(&cfg.AuxK, "aux-k", 0, "topk/batchtopk: dead latents (`N` per row) that reconstruct the residual in the AuxK loss (default d/2)")
 	fs.Float64Var(&cfg.AuxCoef, "aux-coef", cfg.AuxCoef, "`coef`ficient of the AuxK loss (0: off)")
+	fs.Float64Var(&cfg.Resample, "resample", cfg.Resample, "topk/batchtopk: restart dead latents every dead window at the residuals of poorly reconstructed rows, encoder columns at `S` times the live latents' mean norm (0: off)")
 	fs.IntVar(&cfg.DeadWindow, "dead-window", 0, "a latent is dead after `N` training samples without firing (default min(10M, training rows))")
 	fs.Var(textFlag[sae.DecoderNorm]{&cfg.DecoderNorm}, "decoder-norm", "decoder rows: `unit` norm or free (default unit for topk/batchtopk, free otherwise)")
 	fs.Var(textFlag[sae.BiasInit]{&cfg.DecoderBiasInit}, "decoder-bias-init", "decoder bias starts at the geometric `median` of a sample or the mean (default median for topk/batchtopk, mean otherwise)")

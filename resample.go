@@ -1,0 +1,187 @@
+package sae
+
+// Resampling dead latents.
+//
+// A latent that has not fired for a whole dead window gets no gradient
+// from the reconstruction, and AuxK's gradient is slow to bring it back
+// when the live latents' activations are much larger than its own. So,
+// every dead window of training samples (until 80% of the sparse phase),
+// the trainer restarts the dead latents where the model is worst: it
+// measures the squared residual ||x - x̂||² of a sample of training rows,
+// draws one row per dead latent with probability proportional to it
+// (without replacement), and points the latent at that row's residual:
+//
+//	W_dec[j,:] = r/||r|| (times the live rows' mean norm for a free decoder)
+//	W_enc[:,j] = Resample * (live latents' mean encoder norm) * r/||r||
+//	b_enc[j]   = 0, and the optimiser's state of those entries cleared
+//
+// so the latent starts out reading and writing a direction the live
+// latents miss, at a scale where it competes for the top k. (The scheme
+// follows the neuron resampling of Bricken et al. 2023, "Towards
+// Monosemanticity", with a selection code's scale.)
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// resampleEnd is the fraction of a phase after which no resampling
+// happens: the last restarted latents need time to settle.
+const resampleEnd = 0.8
+
+// resampleDue reports whether the step that brought the phase's sample
+// count from before to after crosses a multiple of the dead window while
+// before the phase's last 20%, for topk and batchtopk (jumprelu's
+// thresholds would need restarting too: not done).
+func (t *trainer) resampleDue(before, after, total int64) bool {
+	if t.dead == nil || t.cfg.Resample == 0 || t.dead.window <= 0 || !t.cfg.topkFamily() {
+		return false
+	}
+	w := t.dead.window
+	return before/w != after/w && float64(after) <= resampleEnd*float64(total)
+}
+
+// resampleDead restarts the dead latents (see above). Rows are read bs at
+// a time through the training workspace, which must hold bs rows.
+func (t *trainer) resampleDead(opt optimizer, bs int) error {
+	n, dl := t.net, t.dead
+	if dl.n == 0 || n.code == "" {
+		return nil
+	}
+	d, h := n.d, n.h
+	dead := make([]int, 0, dl.n)
+	for j, isDead := range dl.dead {
+		if isDead {
+			dead = append(dead, j)
+		}
+	}
+	// The sample: enough rows to give each dead latent its own, at most a
+	// quarter of a window (so the pass costs a few percent of the
+	// window's training).
+	S := min(t.train.len(), max(4096, 2*len(dead)), max(4096, int(dl.window/4)))
+	idx := t.perm[:S] // this epoch's random order
+	x := t.xb[:bs*d]
+	res := make([]float32, bs*d)
+	// residuals sets res to x - x̂ for the training rows rs (at most bs).
+	residuals := func(rs []int) error {
+		m := len(rs)
+		xb := x[:m*d]
+		if err := t.train.ReadRows(xb, rs); err != nil {
+			return err
+		}
+		n.encodeSelect(&t.w, xb, m)
+		n.decodeSelected(&t.w.sel.main, m, res[:m*d], n.bDec)
+		for i := range xb {
+			res[i] = xb[i] - res[i]
+		}
+		return nil
+	}
+	w2 := make([]float64, S)
+	for lo := 0; lo < S; lo += bs {
+		m := min(bs, S-lo)
+		if err := residuals(idx[lo : lo+m]); err != nil {
+			return err
+		}
+		for i := 0; i < m; i++ {
+			r := res[i*d : (i+1)*d]
+			w2[lo+i] = float64(dot(r, r))
+		}
+	}
+	keys := drawWeighted(t.rng, w2, len(dead))
+	if len(keys) == 0 {
+		return nil
+	}
+	// Scales from the live latents.
+	var encNorm, decNorm float64
+	live := 0
+	colNorm := func(j int) float64 {
+		var s float64
+		for p := 0; p < d; p++ {
+			v := float64(n.wEnc[p*h+j])
+			s += v * v
+		}
+		return math.Sqrt(s)
+	}
+	for j := 0; j < h; j++ {
+		if !dl.dead[j] {
+			encNorm += colNorm(j)
+			decNorm += math.Sqrt(float64(dot(n.wDec[j*d:(j+1)*d], n.wDec[j*d:(j+1)*d])))
+			live++
+		}
+	}
+	if live == 0 {
+		return nil // nothing to compete with: leave the latents to AuxK
+	}
+	encNorm /= float64(live)
+	decNorm /= float64(live)
+	if t.cfg.DecoderNorm == DecoderUnit {
+		decNorm = 1
+	}
+	encScale := float32(t.cfg.Resample * encNorm)
+	// The drawn rows' residuals, all measured before any latent changes.
+	m := len(keys)
+	dirs := make([]float32, m*d)
+	rs := make([]int, 0, bs)
+	for lo := 0; lo < m; lo += bs {
+		c := min(bs, m-lo)
+		rs = rs[:0]
+		for q := 0; q < c; q++ {
+			rs = append(rs, idx[keys[lo+q]])
+		}
+		if err := residuals(rs); err != nil {
+			return err
+		}
+		copy(dirs[lo*d:(lo+c)*d], res[:c*d])
+	}
+	oE, oB, oD := n.enc[0].gw, n.enc[0].gb, n.dec[0].gw
+	for q, j := range dead[:m] {
+		r := dirs[q*d : (q+1)*d]
+		inv := 1 / float32(math.Sqrt(float64(dot(r, r))))
+		for p := 0; p < d; p++ {
+			u := r[p] * inv
+			n.wDec[j*d+p] = u * float32(decNorm)
+			n.wEnc[p*h+j] = u * encScale
+			opt.forget(oD + j*d + p)
+			opt.forget(oE + p*h + j)
+		}
+		n.bEnc[j] = 0
+		opt.forget(oB + j)
+		dl.since[j] = 0
+		dl.dead[j] = false
+		dl.n--
+	}
+	return nil
+}
+
+// drawWeighted draws up to m distinct indices of w, each with probability
+// proportional to its weight (sampling without replacement by the keys
+// u^(1/w) of Efraimidis and Spirakis: the m largest); indices whose weight
+// is not a positive finite number are never drawn. The result is in
+// drawing order.
+func drawWeighted(rng *rand.Rand, w []float64, m int) []int {
+	type keyed struct {
+		key float64 // log u / w
+		i   int
+	}
+	keys := make([]keyed, 0, len(w))
+	for i, wi := range w {
+		if wi > 0 && !math.IsInf(wi, 0) {
+			keys = append(keys, keyed{math.Log(rng.Float64()) / wi, i})
+		}
+	}
+	slices.SortFunc(keys, func(a, b keyed) int {
+		switch {
+		case a.key > b.key:
+			return -1
+		case a.key < b.key:
+			return 1
+		}
+		return a.i - b.i
+	})
+	out := make([]int, min(m, len(keys)))
+	for q := range out {
+		out[q] = keys[q].i
+	}
+	return out
+}

@@ -1,0 +1,178 @@
+package sae
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// drawWeighted draws distinct indices, never a zero weight, and in
+// proportion to the weights.
+func TestDrawWeighted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	w := []float64{0, 1, 3, 0, 6, math.Inf(1), math.NaN()}
+	first := make([]int, len(w))
+	for it := 0; it < 20000; it++ {
+		got := drawWeighted(rng, w, 5)
+		if len(got) != 3 {
+			t.Fatalf("drew %v: want the 3 positive finite weights", got)
+		}
+		s := slices.Clone(got)
+		slices.Sort(s)
+		if !slices.Equal(s, []int{1, 2, 4}) {
+			t.Fatalf("drew %v", got)
+		}
+		first[got[0]]++
+	}
+	// P(first = i) = w_i / 10.
+	for i, want := range map[int]float64{1: 0.1, 2: 0.3, 4: 0.6} {
+		if p := float64(first[i]) / 20000; math.Abs(p-want) > 0.015 {
+			t.Fatalf("index %d drawn first %.3f of the time, want %.2f", i, p, want)
+		}
+	}
+	if got := drawWeighted(rng, w, 2); len(got) != 2 {
+		t.Fatalf("m = 2: %v", got)
+	}
+}
+
+// resampleDead points each dead latent at the residual of its own
+// sampled row, scales its encoder column to Resample times the live mean,
+// clears its optimiser state, and leaves every live latent as it was.
+func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
+	const d, h, bs = 12, 16, 32
+	x := sparseData(300, d, 6, 2, 5)
+	cfg := DefaultConfig()
+	cfg.Sparsity, cfg.Hidden, cfg.K, cfg.Epochs, cfg.ValSplit, cfg.Batch = SparsityTopK, h, 2, 2, 0, bs
+	cfg.Resample = 0.5
+	cfg = cfg.withDefaults(d)
+	tr := newTrainer(x, nil, cfg, TrainOptions{})
+	if err := tr.prepare(); err != nil {
+		t.Fatal(err)
+	}
+	n := tr.net
+	tr.w.ensure(n, bs)
+	tr.xb = make([]float32, bs*d)
+	tr.perm = tr.rng.Perm(tr.train.len())
+	tr.dead = newDeadLatents(h, 100)
+	deadSet := []int{1, 4, 5, 11}
+	for _, j := range deadSet {
+		tr.dead.since[j] = 100
+	}
+	tr.dead.restore(tr.dead.since)
+	opt := newAdam(n)
+	for i := range opt.m {
+		opt.m[i], opt.v[i] = 1, 1
+	}
+	before := slices.Clone(n.params)
+	// The live latents' mean encoder norm, and every row's residual.
+	colNorm := func(W []float32, j int) float64 {
+		var s float64
+		for p := 0; p < d; p++ {
+			s += float64(W[p*h+j]) * float64(W[p*h+j])
+		}
+		return math.Sqrt(s)
+	}
+	var live float64
+	for j := 0; j < h; j++ {
+		if !slices.Contains(deadSet, j) {
+			live += colNorm(n.wEnc, j)
+		}
+	}
+	live /= float64(h - len(deadSet))
+	rows := tr.train.len()
+	resid := make([][]float32, rows)
+	for i := 0; i < rows; i++ {
+		xi := make([]float32, d)
+		if err := tr.train.ReadRows(xi, []int{i}); err != nil {
+			t.Fatal(err)
+		}
+		n.encodeSelect(&tr.w, xi, 1)
+		z := make([]float32, d)
+		n.decodeSelected(&tr.w.sel.main, 1, z, n.bDec)
+		for p := range z {
+			z[p] = xi[p] - z[p]
+		}
+		resid[i] = z
+	}
+
+	if err := tr.resampleDead(opt, bs); err != nil {
+		t.Fatal(err)
+	}
+	if tr.dead.n != 0 {
+		t.Fatalf("%d latents still dead", tr.dead.n)
+	}
+	used := map[int]bool{}
+	for j := 0; j < h; j++ {
+		dec := n.wDec[j*d : (j+1)*d]
+		if !slices.Contains(deadSet, j) {
+			for p := 0; p < d; p++ {
+				if n.wEnc[p*h+j] != before[n.enc[0].gw+p*h+j] || dec[p] != before[n.dec[0].gw+j*d+p] {
+					t.Fatalf("live latent %d changed", j)
+				}
+			}
+			if n.bEnc[j] != before[n.enc[0].gb+j] || opt.m[n.enc[0].gb+j] != 1 {
+				t.Fatalf("live latent %d's bias or optimiser state changed", j)
+			}
+			continue
+		}
+		// The decoder row is the unit residual of one row, not used twice.
+		best, bestCos := -1, 0.0
+		for i, r := range resid {
+			nr := math.Sqrt(float64(dot(r, r)))
+			if nr == 0 {
+				continue
+			}
+			if c := float64(dot(r, dec)) / nr; c > bestCos {
+				best, bestCos = i, c
+			}
+		}
+		if bestCos < 0.9999 || used[best] {
+			t.Fatalf("latent %d: decoder row matches row %d's residual at cosine %.6f (used before: %v)", j, best, bestCos, used[best])
+		}
+		used[best] = true
+		if nd := math.Sqrt(float64(dot(dec, dec))); math.Abs(nd-1) > 1e-5 {
+			t.Fatalf("latent %d: decoder row norm %g", j, nd)
+		}
+		if ne := colNorm(n.wEnc, j); math.Abs(ne-0.5*live) > 1e-4*live {
+			t.Fatalf("latent %d: encoder norm %g, want 0.5 * %g", j, ne, live)
+		}
+		for p := 0; p < d; p++ {
+			if math.Abs(float64(n.wEnc[p*h+j])-0.5*live*float64(dec[p])) > 1e-5 {
+				t.Fatalf("latent %d: encoder column is not along its decoder row", j)
+			}
+			if opt.m[n.enc[0].gw+p*h+j] != 0 || opt.v[n.dec[0].gw+j*d+p] != 0 {
+				t.Fatalf("latent %d: optimiser state not cleared", j)
+			}
+		}
+		if n.bEnc[j] != 0 || opt.m[n.enc[0].gb+j] != 0 {
+			t.Fatalf("latent %d: bias %g, its state %g", j, n.bEnc[j], opt.m[n.enc[0].gb+j])
+		}
+	}
+}
+
+// On data with fewer directions than latents, plain TopK training leaves
+// many latents dead; resampling restarts them and they stay in use.
+func TestResampleKeepsLatentsAlive(t *testing.T) {
+	x := sparseData(2000, 24, 12, 2, 9)
+	dead := func(resample float64) float64 {
+		cfg := DefaultConfig()
+		cfg.Sparsity, cfg.Hidden, cfg.K, cfg.Epochs, cfg.ValSplit = SparsityTopK, 96, 2, 10, 0
+		cfg.Resample, cfg.AuxCoef, cfg.Seed = resample, 0, 3
+		m, err := Train(context.Background(), x, cfg, TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mt, err := m.Eval(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mt.DeadFraction
+	}
+	off, on := dead(0), dead(0.6)
+	t.Logf("dead: %.3f without resampling, %.3f with", off, on)
+	if off < 0.2 || on > 0.8*off {
+		t.Fatalf("dead fraction %.3f with resampling, %.3f without", on, off)
+	}
+}
