@@ -34,6 +34,9 @@ func TestResumeIsExact(t *testing.T) {
 		{"target-l0", func(c *Config) {
 			c.Sparsity, c.Activation, c.TargetL0, c.Epochs = SparsityL1, ReLU, 3, 6
 		}, TrainOptions{}},
+		{"topk+resample", func(c *Config) {
+			c.Sparsity, c.K, c.Hidden, c.DeadWindow, c.Epochs = SparsityTopK, 2, 40, 100, 6
+		}, TrainOptions{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := DefaultConfig()
