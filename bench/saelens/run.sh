@@ -5,8 +5,8 @@
 # and check with numpy alone (check.py) that the exported weights applied to
 # the raw test images give sae encode's codes and sae reconstruct's
 # reconstructions to 1e-4. Needs Debian's dataset-fashion-mnist.
-# SPARSITY=topk or batchtopk (with K, default 32) checks those codes instead
-# (exported as SAELens topk and jumprelu).
+# SPARSITY=topk or batchtopk (with K, default 32) or jumprelu checks those
+# codes instead (exported as SAELens topk, jumprelu and jumprelu).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 FM=/usr/share/datasets/fashion-mnist
@@ -16,7 +16,8 @@ SPARSITY=${SPARSITY:-l1}
 case $SPARSITY in
   l1) codeflags=(--activation relu --sparsity l1 --l1 1e-3) ;;
   topk | batchtopk) codeflags=(--sparsity "$SPARSITY" --k "${K:-32}") ;;
-  *) echo "SPARSITY must be l1, topk or batchtopk" >&2; exit 2 ;;
+  jumprelu) codeflags=(--sparsity jumprelu) ;;
+  *) echo "SPARSITY must be l1, topk, batchtopk or jumprelu" >&2; exit 2 ;;
 esac
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
