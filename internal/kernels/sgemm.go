@@ -128,6 +128,8 @@ type sgemmJob struct {
 	bp      [2][]float32 // packed B blocks, shared, alternating
 	sharedA bool         // all of A packed per pc into ap, by all participants
 	ap      [2][]float32 // packed A panels (m x kc) when sharedA, alternating
+	bpBuf   [2]scratch   // the storage of bp and ap
+	apBuf   [2]scratch
 	ws      []sgemmWorker
 	ctrMul  paddedCounter // claims of multiply work in the current segment
 	ctrPack paddedCounter // claims of packing work in the current segment
@@ -142,6 +144,7 @@ type paddedCounter struct {
 
 type sgemmWorker struct {
 	ap     []float32 // packed A block
+	apBuf  scratch   // its storage
 	tmp    []float32 // edge tile
 	packed int       // row block held in ap for the current (jc, pc), or -1
 	_      [64]byte
@@ -224,7 +227,7 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 
 	for i := range j.bp {
 		if i == 0 || j.nJc*j.nPc > 1 {
-			j.bp[i] = grow(j.bp[i], j.kcb*j.ncb)
+			j.bp[i] = j.bpBuf[i].grow(j.kcb * j.ncb)
 		}
 	}
 	if len(j.ws) < nt {
@@ -232,14 +235,14 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 	}
 	for i := range j.ap {
 		if j.sharedA && (i == 0 || j.nJc*j.nPc > 1) {
-			j.ap[i] = grow(j.ap[i], j.panels*mr*j.kcb)
+			j.ap[i] = j.apBuf[i].grow(j.panels * mr * j.kcb)
 		}
 	}
 	rowsPerBlock := ceilDiv(j.panels, j.nIc) * mr
 	for w := 0; w < nt; w++ {
 		ws := &j.ws[w]
 		if !j.sharedA {
-			ws.ap = grow(ws.ap, rowsPerBlock*j.kcb)
+			ws.ap = ws.apBuf.grow(rowsPerBlock * j.kcb)
 		}
 		ws.tmp = grow(ws.tmp, mr*nr)
 	}
