@@ -188,6 +188,8 @@ func randomCases(rng *rand.Rand, count int) []gemmCase {
 			// large enough to run the parallel driver.
 			cs = append(cs,
 				gemmCase{ta, tb, 211, 75, 1031, 1, 0, 1},
+				// A shared by the participants, several column and depth blocks.
+				gemmCase{ta, tb, 100, 1030, 600, 1, 0.75, 1},
 				gemmCase{ta, tb, 397, 131, 67, -0.5, 1, 0},
 				gemmCase{ta, tb, 1, 300, 257, 1, 0.5, 3},
 				gemmCase{ta, tb, 300, 1, 257, 1, 0, 0},

@@ -25,8 +25,9 @@ import (
 // Parallel work: all participants pack B together, then take (row block,
 // column chunk) items from an atomic counter. When M has too few row blocks
 // to keep every core busy (batch-sized products), A is packed whole next to
-// B and the columns are split instead. The (jc, pc) blocks are pipelined over
-// two pack buffers, so there is one barrier per block.
+// B and the columns are split instead, and the column blocks become the
+// inner loop so that A is packed once per pc. The (jc, pc) blocks are
+// pipelined over two pack buffers, so there is one barrier per block.
 
 const (
 	gemmKC = 512  // depth of a packed block
@@ -37,6 +38,10 @@ const (
 
 	// Largest A panel (floats) packed whole and shared by all participants.
 	gemmSharedA = 1 << 20
+	// Columns of a packed B block when A is shared: with A packed once per
+	// pc, narrower B blocks cost no extra packing, only a barrier each, and
+	// halve the two B buffers of the batch-sized products.
+	gemmNCShared = 512
 
 	// Problems with fewer multiply-adds than this run the plain loops.
 	gemmSmall = 8 * 8 * 8
@@ -127,7 +132,7 @@ type sgemmJob struct {
 
 	bp      [2][]float32 // packed B blocks, shared, alternating
 	sharedA bool         // all of A packed per pc into ap, by all participants
-	ap      [2][]float32 // packed A panels (m x kc) when sharedA, alternating
+	ap      [2][]float32 // packed A panels (m x kc) when sharedA, alternating per pc
 	bpBuf   [2]scratch   // the storage of bp and ap
 	apBuf   [2]scratch
 	ws      []sgemmWorker
@@ -192,8 +197,6 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 
 	j.nPc = ceilDiv(k, gemmKC)
 	j.kcb = ceilDiv(k, j.nPc)
-	j.ncb = ceilDiv(ceilDiv(n, ceilDiv(n, gemmNC)), nr) * nr
-	j.nJc = ceilDiv(n, j.ncb)
 	j.panels = ceilDiv(m, mr)
 
 	if p := runtime.GOMAXPROCS(0); nt > p {
@@ -212,13 +215,22 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 		if j.panels*mr*j.kcb <= gemmSharedA {
 			// Pack all of A once, together with B, and split the columns.
 			j.sharedA = true
-			j.nChunks = max(1, min(ceilDiv(want, j.nIc), ceilDiv(j.ncb, nr)/2))
 		} else {
 			// Smaller row blocks, each packed by whoever takes it.
 			j.nIc = min(j.panels, want)
-			if j.nIc < want {
-				j.nChunks = max(1, min(ceilDiv(want, j.nIc), ceilDiv(j.ncb, nr)/4))
-			}
+		}
+	}
+	nc := gemmNC
+	if j.sharedA {
+		nc = gemmNCShared
+	}
+	j.ncb = ceilDiv(ceilDiv(n, ceilDiv(n, nc)), nr) * nr
+	j.nJc = ceilDiv(n, j.ncb)
+	if want := gemmItems * nt; nt > 1 && j.nIc < want {
+		if j.sharedA {
+			j.nChunks = max(1, min(ceilDiv(want, j.nIc), ceilDiv(j.ncb, nr)/2))
+		} else {
+			j.nChunks = max(1, min(ceilDiv(want, j.nIc), ceilDiv(j.ncb, nr)/4))
 		}
 	}
 	nt = min(nt, j.nIc*j.nChunks)
@@ -234,7 +246,7 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 		j.ws = append(j.ws, make([]sgemmWorker, nt-len(j.ws))...)
 	}
 	for i := range j.ap {
-		if j.sharedA && (i == 0 || j.nJc*j.nPc > 1) {
+		if j.sharedA && (i == 0 || j.nPc > 1) {
 			j.ap[i] = j.apBuf[i].grow(j.panels * mr * j.kcb)
 		}
 	}
@@ -270,23 +282,30 @@ func (j *sgemmJob) run(w int) {
 	}
 }
 
-// block returns the position of (jc, pc) block s.
+// block returns the position of (jc, pc) block s. With a shared A the
+// column blocks are the inner loop, so that A is packed once per pc.
 func (j *sgemmJob) block(s int) (jc, nc, pc, kc int) {
-	jc = s / j.nPc * j.ncb
-	pc = s % j.nPc * j.kcb
+	if j.sharedA {
+		jc = s % j.nJc * j.ncb
+		pc = s / j.nJc * j.kcb
+	} else {
+		jc = s / j.nPc * j.ncb
+		pc = s % j.nPc * j.kcb
+	}
 	return jc, min(j.ncb, j.n-jc), pc, min(j.kcb, j.k-pc)
 }
 
-// pack packs block s's B (and A if shared), a group of micro-panels per
-// claim, into buffer s&1.
+// pack packs block s's B into buffer s&1 (and, if shared, A into buffer
+// pc&1 at the first column block of each pc), a group of micro-panels per
+// claim.
 func (j *sgemmJob) pack(s int) {
 	jc, nc, pc, kc := j.block(s)
-	bp, ap := j.bp[s&1], j.ap[s&1]
+	bp, ap := j.bp[s&1], j.ap[s/j.nJc&1]
 	nPanelsB := ceilDiv(nc, j.nr)
 	group := max(1, min(256/j.nr, nPanelsB/(2*j.nt)))
 	claimsB := ceilDiv(nPanelsB, group)
 	claims, groupA := claimsB, 0
-	if j.sharedA {
+	if j.sharedA && jc == 0 {
 		groupA = max(1, min(256/j.mr, j.panels/(2*j.nt)))
 		claims += ceilDiv(j.panels, groupA)
 	}
@@ -335,7 +354,7 @@ func (j *sgemmJob) multiply(ws *sgemmWorker, s int) {
 		mc := min(p1*j.mr, j.m) - i0
 		var ap []float32
 		if j.sharedA {
-			ap = j.ap[s&1][p0*j.mr*kc : p1*j.mr*kc]
+			ap = j.ap[s/j.nJc&1][p0*j.mr*kc : p1*j.mr*kc]
 		} else {
 			ap = ws.ap[:(p1-p0)*j.mr*kc]
 			if ws.packed != ib {
