@@ -53,7 +53,6 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 	}
 	n := tr.net
 	tr.w.ensure(n, bs)
-	tr.xb = make([]float32, bs*d)
 	tr.perm = tr.rng.Perm(tr.train.len())
 	tr.dead = newDeadLatents(h, 100)
 	deadSet := []int{1, 4, 5, 11}

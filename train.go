@@ -204,9 +204,8 @@ type trainer struct {
 	hist       History
 	best       []float32
 	bestVal    float64
-	xb         []float32 // batch gather buffer
 	xn         []float32 // corrupted batch (denoising)
-	chunk      []float32 // scan and full-data objective buffer
+	chunk      []float32 // scan and full-data objective buffer; mini-batches are gathered here too
 	noise      *corrupter
 	perm       []int
 	step       int
@@ -490,9 +489,9 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 	phaseSteps := epochs * ((n + bs - 1) / bs)
 	warm := int(cfg.Warmup * float64(phaseSteps))
 	phaseStep := 0
-	if len(t.xb) < bs*d {
-		t.xb = make([]float32, bs*d)
-	}
+	// The batch is gathered into the chunk buffer: the full-data passes
+	// between epochs (validation) refill it, and each step reads its rows.
+	batchBuf := t.chunkBuf(d)
 	if len(t.perm) != n {
 		t.perm = make([]int, n)
 		for i := range t.perm {
@@ -518,7 +517,7 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 				return err
 			}
 			rows := min(bs, n-lo)
-			xb := t.xb[:rows*d]
+			xb := batchBuf[:rows*d]
 			if err := t.train.ReadRows(xb, t.perm[lo:lo+rows]); err != nil {
 				return err
 			}
