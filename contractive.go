@@ -70,21 +70,28 @@ func contractiveForwardBackward[T kernels.Float](act Activation, w []T, in, out 
 	return float64(coef) * loss
 }
 
-// jacobianNorm returns the mean over rows of the encoder Jacobian's
-// Frobenius norm for a one-layer model (codes h [rows,out]).
-func jacobianNorm(act Activation, w []float32, in, out int, h []float32, rows int) float64 {
+// columnSquares returns the squared norm of each column of w [in,out]:
+// the Jacobian norm's weight factors, computed once per evaluation.
+func columnSquares(w []float32, in, out int) []float64 {
 	s := make([]float64, out)
 	for i := 0; i < in; i++ {
 		for j, v := range w[i*out : (i+1)*out] {
 			s[j] += float64(v) * float64(v)
 		}
 	}
+	return s
+}
+
+// jacobianNorm returns the mean over rows of the encoder Jacobian's
+// Frobenius norm for a one-layer model (codes h [rows,out]) whose weight
+// matrix has the squared column norms colSq [out].
+func jacobianNorm(act Activation, colSq []float64, out int, h []float32, rows int) float64 {
 	var total float64
 	for r := 0; r < rows; r++ {
 		var f float64
 		for j, v := range h[r*out : (r+1)*out] {
 			g, _ := jacGain(act, float64(v))
-			f += g * s[j]
+			f += g * colSq[j]
 		}
 		total += math.Sqrt(f)
 	}

@@ -77,6 +77,10 @@ func (m *Model) EvalSource(x Source) (Metrics, error) {
 	}
 	var sse, sst, sumAct, active, loss, jac, elbo float64
 	elboRng := rand.New(rand.NewPCG(1, 0xe1b0)) // fixed draws: the same ELBO every run
+	var colSq []float64
+	if m.net.depth() == 1 && !m.net.vae {
+		colSq = columnSquares(m.net.wEnc, m.Inputs, h)
+	}
 	err = m.forEachChunk(x, func(s *inferScratch, xs, raw []float32, lo, hi int) {
 		rows := hi - lo
 		a := s.w.a[:rows*h]
@@ -85,8 +89,8 @@ func (m *Model) EvalSource(x Source) (Metrics, error) {
 		}
 		// The mean path: leaves the code in s.w.a and the output in s.w.z.
 		loss += m.net.reconLoss(&s.w, xs, xs, rows)
-		if m.net.depth() == 1 && !m.net.vae {
-			jac += jacobianNorm(m.net.act, m.net.wEnc, m.Inputs, h, a, rows) * float64(rows)
+		if colSq != nil {
+			jac += jacobianNorm(m.net.act, colSq, h, a, rows) * float64(rows)
 		}
 		rec := s.w.dz[:rows*d]
 		if m.net.loss == BCE {

@@ -775,9 +775,10 @@ func (t *trainer) objectiveGrad(rs *rowSet, pen penalty) (float64, []float32, er
 // finish computes the final objective and the anomaly threshold and builds
 // the model.
 func (t *trainer) finish() (*Model, error) {
-	// The optimiser's state (twice the parameters) is garbage now: collect
-	// it, so that the scratch of the passes below reuses its memory rather
-	// than adding to the peak.
+	// The optimiser's state (twice the parameters) is garbage now and the
+	// gradient is no longer needed: collect them, so that the scratch of
+	// the passes below reuses their memory rather than adding to the peak.
+	t.w.grad = nil
 	runtime.GC()
 	var err error
 	if t.hist.FinalLoss, err = t.objective(t.train, t.penalty(t.cfg.FinetuneEpochs > 0), true); err != nil {
