@@ -30,6 +30,7 @@ func init() {
 			"    --test $FM/t10k-images-idx3-ubyte.gz --test-labels $FM/t10k-labels-idx1-ubyte.gz",
 			"sae probe --model m --data train.npz --labels train.npz --test test.npz --test-labels test.npz --json",
 			"sae probe --model m --data x.npy --labels y.csv --test xt.npy --test-labels yt.csv --l2 1e-3",
+			"sae probe --model m --data fit.npz --labels fit.npz --test dev.npz --test-labels dev.npz --codes-only --json",
 		},
 		setup: setupProbe,
 	})
@@ -40,6 +41,7 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 	var l2, valSplit, tol float64
 	var threads int
 	var seed uint64
+	var codesOnly bool
 	fs.StringVar(&modelDir, "model", "", "model `dir`ectory")
 	fs.StringVar(&dataPath, "data", "", "training rows `file` for the probes")
 	fs.StringVar(&labelsPath, "labels", "", "class labels `file` of --data (integers >= 0)")
@@ -51,6 +53,7 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.Float64Var(&tol, "tol", 0, "stop a fit when its objective improves by less than this `fraction` over 10 iterations (default "+fmt.Sprint(linear.DefaultTol)+")")
 	fs.Uint64Var(&seed, "seed", 1, "`seed` of the held-out split")
 	fs.IntVar(&threads, "threads", 0, "`N` cores to use (default: all)")
+	fs.BoolVar(&codesOnly, "codes-only", false, "fit only the probe on the codes (the raw-input probe does not depend on the model: fit it once per data split)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 	return func(ctx context.Context) error {
 		for _, f := range [][2]string{{"data", dataPath}, {"labels", labelsPath}, {"test", testPath}, {"test-labels", testLabelsPath}} {
@@ -98,28 +101,34 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		// The raw rows as the encoder sees them, scaled in place: x is not
-		// needed any more.
-		scaleRows(m.Norm, x)
-		scaleRows(m.Norm, xt)
-
 		pc := probeConfig{l2: l2, valSplit: valSplit, tol: tol, seed: seed, threads: threads, classes: classes}
 		code, err := pc.run(ctx, codes, y, codesTest, yt)
 		if err != nil {
 			return fmt.Errorf("probe on the codes: %w", err)
 		}
+		warnUnconverged(e, "codes", code)
+		if codesOnly {
+			if e.json {
+				return printJSON(e.stdout, map[string]any{
+					"n_train": x.Rows, "n_test": xt.Rows, "classes": classes,
+					"code_accuracy": code.accuracy, "code_dim": codes.Cols,
+					"code_l2": code.l2, "code_seconds": code.seconds,
+				})
+			}
+			fmt.Fprintf(e.stdout, "linear probe: %d training rows, %d test rows, %d classes\n", x.Rows, xt.Rows, classes)
+			fmt.Fprintf(e.stdout, "%-10s %6s %8s %10s %8s\n", "features", "dim", "l2", "test acc", "fit s")
+			fmt.Fprintf(e.stdout, "%-10s %6d %8.0e %10.4f %8.1f\n", "codes", codes.Cols, code.l2, code.accuracy, code.seconds)
+			return nil
+		}
+		// The raw rows as the encoder sees them, scaled in place: x is not
+		// needed any more.
+		scaleRows(m.Norm, x)
+		scaleRows(m.Norm, xt)
 		raw, err := pc.run(ctx, x, y, xt, yt)
 		if err != nil {
 			return fmt.Errorf("probe on the raw input: %w", err)
 		}
-		for _, r := range []struct {
-			what string
-			res  probeResult
-		}{{"codes", code}, {"raw input", raw}} {
-			if !r.res.converged {
-				fmt.Fprintf(e.stderr, "sae probe: warning: the fit on the %s stopped after %d iterations before converging\n", r.what, r.res.iter)
-			}
-		}
+		warnUnconverged(e, "raw input", raw)
 		gain := code.accuracy - raw.accuracy
 		if e.json {
 			return printJSON(e.stdout, map[string]any{
@@ -136,6 +145,13 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 		fmt.Fprintf(e.stdout, "%-10s %6d %8.0e %10.4f %8.1f\n", "raw input", x.Cols, raw.l2, raw.accuracy, raw.seconds)
 		fmt.Fprintf(e.stdout, "gain (codes - raw): %+.2f points\n", 100*gain)
 		return nil
+	}
+}
+
+// warnUnconverged notes on stderr a fit that hit its iteration limit.
+func warnUnconverged(e *env, what string, r probeResult) {
+	if !r.converged {
+		fmt.Fprintf(e.stderr, "sae probe: warning: the fit on the %s stopped after %d iterations before converging\n", what, r.iter)
 	}
 }
 

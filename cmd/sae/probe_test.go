@@ -79,6 +79,22 @@ func TestProbe(t *testing.T) {
 		t.Errorf("gain %g, want code_accuracy - raw_accuracy = %g", g, codeAcc-rawAcc)
 	}
 
+	// --codes-only fits the same code probe and no raw one.
+	out, stderr, code = saeRun(t, append(args, "--codes-only", "--json")...)
+	if code != 0 {
+		t.Fatalf("probe --codes-only exit %d: %s", code, stderr)
+	}
+	c := lastJSON(t, out)
+	requireKeys(t, "probe --codes-only", c, "n_train", "n_test", "classes", "code_accuracy", "code_dim", "code_l2")
+	for _, k := range []string{"raw_accuracy", "raw_l2", "gain"} {
+		if _, ok := c[k]; ok {
+			t.Errorf("probe --codes-only printed %q: %v", k, c)
+		}
+	}
+	if c["code_accuracy"] != codeAcc || c["code_l2"] != p["code_l2"] {
+		t.Errorf("probe --codes-only: code accuracy %v at L2 %v, want the full run's %v at %v", c["code_accuracy"], c["code_l2"], codeAcc, p["code_l2"])
+	}
+
 	// A fixed L2 skips the search; the text output is a table.
 	out, stderr, code = saeRun(t, append(args, "--l2", "1e-3")...)
 	if code != 0 {
