@@ -107,7 +107,10 @@ def throughput(a, sae, tmp):
     data = os.path.join(d, "data.npy")
     rs = {"sae": [], "pytorch": [], "pytorch+avx512": []}
     for _ in range(a.repeat):
-        rs["sae"].append(sae_train(sae, data, os.path.join(tmp, "m"), 12288, 32, 1024, a.epochs))
+        # The reference keeps its learning rate constant: so does sae here
+        # (its default rate, no decay), so that FVU compares like with like.
+        rs["sae"].append(sae_train(sae, data, os.path.join(tmp, "m"), 12288, 32, 1024, a.epochs,
+                                   ("--decay", "none")))
         rs["pytorch"].append(torch_train(data, 12288, 32, 1024, a.epochs))
         rs["pytorch+avx512"].append(torch_train(data, 12288, 32, 1024, a.epochs, avx512=True))
     med = {n: {k: statistics.median(r[k] for r in v) for k in ("samples_per_second", "fvu")} for n, v in rs.items()}
