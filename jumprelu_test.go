@@ -129,23 +129,10 @@ func TestJumpReLUGradients(t *testing.T) {
 		}
 	}
 
-	const step = 1e-6
-	var diff, sum float64
-	for i := range n.params {
-		if i >= thrLo && i < thrHi {
-			continue
-		}
-		old := n.params[i]
-		n.params[i] = old + step
-		fp, _ := objective64(n, &w, x, rows, pen, 0.01)
-		n.params[i] = old - step
-		fm, _ := objective64(n, &w, x, rows, pen, 0.01)
-		n.params[i] = old
-		num := (fp - fm) / (2 * step)
-		diff += (g[i] - num) * (g[i] - num)
-		sum += (g[i] + num) * (g[i] + num)
-	}
-	rel := math.Sqrt(diff) / math.Sqrt(sum)
+	rel := fdRelError(n.params, g, 1e-6, func(i int) bool { return i >= thrLo && i < thrHi }, func() float64 {
+		f, _ := objective64(n, &w, x, rows, pen, 0.01)
+		return f
+	})
 	t.Logf("objective %g, relative error %.2e, window: %d kept, %d dropped", lp, rel, keptNear, droppedNear)
 	if rel > 1e-6 || math.IsNaN(rel) {
 		t.Errorf("relative gradient error %.3g > 1e-6", rel)

@@ -60,7 +60,7 @@ func (t *trainer) resampleDead(opt optimizer, bs int) error {
 	// quarter of a window (so the pass costs a few percent of the
 	// window's training).
 	S := min(t.train.len(), max(4096, 2*len(dead)), max(4096, int(dl.window/4)))
-	idx := t.perm[:S] // this epoch's random order
+	idx := t.perm[:S]         // this epoch's random order
 	x := t.chunkBuf(d)[:bs*d] // the batch buffer: the step that used it is done
 	res := make([]float32, bs*d)
 	// residuals sets res to x - x̂ for the training rows rs (at most bs).

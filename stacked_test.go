@@ -40,20 +40,7 @@ func TestSupervisedGradients(t *testing.T) {
 					}
 					f()
 					g := append([]float64(nil), w.grad...)
-					const eps = 1e-6
-					var diff, sum float64
-					for i := range n.params {
-						old := n.params[i]
-						n.params[i] = old + eps
-						fp := f()
-						n.params[i] = old - eps
-						fm := f()
-						n.params[i] = old
-						num := (fp - fm) / (2 * eps)
-						diff += (g[i] - num) * (g[i] - num)
-						sum += (g[i] + num) * (g[i] + num)
-					}
-					if rel := math.Sqrt(diff / sum); rel > 1e-6 || math.IsNaN(rel) {
+					if rel := fdRelError(n.params, g, 1e-6, nil, f); rel > 1e-6 || math.IsNaN(rel) {
 						t.Errorf("relative gradient error %.3g > 1e-6", rel)
 					}
 				})
