@@ -1,14 +1,19 @@
 package sae
 
 // The target-L0 controller: with Config.TargetL0 set, the trainer tunes
-// the penalty coefficient c (L1 for l1, Beta for kl, L0Coef for jumprelu)
+// the penalty coefficient c (L1 for l1, Rho for kl, L0Coef for jumprelu)
 // so that the mean number of active latents per training row, L0,
-// settles at the target. After every optimiser step on a batch whose L0
-// is l_t:
+// settles at the target. (For kl the target rate rho is tuned, not Beta:
+// with relu codes a larger Beta only holds each latent's mean activation
+// at rho, it does not change how many latents fire.) After every
+// optimiser step on a batch whose L0 is l_t:
 //
-//	m_t     = m_{t-1} + r_t (l_t - m_{t-1})        running L0, r_t = max(1/t, 1/50)
-//	log c_t = log c_{t-1} + gain · (lr_t/LR) · clamp(log(m_t / target), ±1)
+//	m_t     = m_{t-1} + max(1/t, 1/50)  (l_t - m_{t-1})   running L0 (fast)
+//	s_t     = s_{t-1} + max(1/t, 1/200) (l_t - s_{t-1})   running L0 (slow)
+//	e_t     = clamp(log(m_t / target) + 1.5 log(m_t / s_t), ±1)
+//	log c_t = log c_{t-1} + sign · gain · (lr_t/LR) · e_t
 //
+// with sign -1 for rho (a larger rate means more active latents).
 // The update is multiplicative, so it is the same for every penalty and
 // every data scale (coefficients differ by orders of magnitude between
 // them); it is proportional to the relative error, so it slows down as
