@@ -158,14 +158,7 @@ func TestJumpReLUFloat32MatchesFloat64(t *testing.T) {
 	const d, h, rows = 9, 16, 8
 	const eps, lambda = 0.05, 0.4
 	n64, x64 := jumpNet64(t, d, h, rows, eps, 7)
-	n32 := newNet[float32](n64.spec())
-	for i, v := range n64.params {
-		n32.params[i] = float32(v)
-	}
-	x32 := make([]float32, len(x64))
-	for i, v := range x64 {
-		x32[i] = float32(v)
-	}
+	n32, x32 := to32(n64, x64)
 	pen := penalty{sparsity: SparsityJumpReLU, l0: lambda, bandwidth: eps}
 	var w64 workspace[float64]
 	l64, g64 := objective64(n64, &w64, x64, rows, pen, 0)

@@ -395,6 +395,19 @@ func TestDeadLatents(t *testing.T) {
 	}
 }
 
+// to32 converts a float64 test network and its data to float32.
+func to32(n64 *net[float64], x64 []float64) (*net[float32], []float32) {
+	n32 := newNet[float32](n64.spec())
+	for i, v := range n64.params {
+		n32.params[i] = float32(v)
+	}
+	x32 := make([]float32, len(x64))
+	for i, v := range x64 {
+		x32[i] = float32(v)
+	}
+	return n32, x32
+}
+
 // The float32 production path (vector kernels, the transposed encoder
 // gradient) gives the float64 path's gradient, which the finite-difference
 // checks cover.
@@ -402,14 +415,7 @@ func TestSelectionFloat32MatchesFloat64(t *testing.T) {
 	const d, h, k, rows = 40, 100, 5, 37
 	for _, code := range []Sparsity{SparsityTopK, SparsityBatchTopK} {
 		n64, x64 := selectNet64(code, d, h, k, rows, 13)
-		n32 := newNet[float32](n64.spec())
-		for i, v := range n64.params {
-			n32.params[i] = float32(v)
-		}
-		x32 := make([]float32, len(x64))
-		for i, v := range x64 {
-			x32[i] = float32(v)
-		}
+		n32, x32 := to32(n64, x64)
 		dead := make([]bool, h)
 		for j := 0; j < h; j += 3 {
 			dead[j] = true
