@@ -7,15 +7,19 @@
 // activations, or the KL divergence between a target firing rate rho and each
 // latent's mean activation) plus weight decay on the weights.
 //
-// The usual flow:
+// The usual flow (the examples show each step running):
 //
 //	cfg := sae.DefaultConfig()
 //	cfg.Hidden = 64
-//	m, hist, err := sae.Train(ctx, x, cfg, sae.TrainOptions{})
-//	codes := m.Encode(x)          // dimensionality reduction, features
-//	xr := m.Reconstruct(x)        // denoising
-//	scores := m.Score(x)          // anomaly detection
-//	err = m.Save("model-dir")     // config.json + model.safetensors
+//	m, err := sae.Train(ctx, x, cfg, sae.TrainOptions{})
+//	codes, err := m.Encode(x)        // dimensionality reduction, features
+//	xr, err := m.Reconstruct(x)      // denoising
+//	scores, err := m.Score(x)        // anomaly detection; m.Flagged(scores)
+//	err = m.Save("model-dir")        // config.json + model.safetensors
+//	m, err = sae.Load("model-dir")
+//
+// Data too large for memory is trained from a Source, read a batch at a
+// time, with TrainSource.
 //
 // Every dense product goes through internal/kernels, whose float32 GEMM uses
 // AVX-512/AVX2 assembly where the CPU has it. The same network code runs in
