@@ -68,6 +68,54 @@ func TestExportImportCommands(t *testing.T) {
 	}
 }
 
+// An imported model has no anomaly threshold: sae score warns that it
+// flags every row above 0; imported with --data, its threshold is the
+// quantile of the scores on that data that --contamination asks for.
+func TestImportThreshold(t *testing.T) {
+	dir := t.TempDir()
+	x, _ := writeData(t, dir)
+	model := filepath.Join(dir, "model")
+	if _, stderr, code := saeRun(t, "train", "--data", x, "--out", model, "--hidden", "4", "--epochs", "2",
+		"--activation", "relu", "--sparsity", "l1"); code != 0 {
+		t.Fatalf("train: %s", stderr)
+	}
+	exp := filepath.Join(dir, "exported")
+	if _, stderr, code := saeRun(t, "export", "--model", model, "--out", exp); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	bare := filepath.Join(dir, "bare")
+	if _, stderr, code := saeRun(t, "import", "--in", exp, "--out", bare); code != 0 {
+		t.Fatalf("import: %s", stderr)
+	}
+	if _, stderr, code := saeRun(t, "score", "--model", bare, "--data", x); code != 0 || !strings.Contains(stderr, "no anomaly threshold") {
+		t.Errorf("score with an imported model: exit %d, stderr %q; want a warning about the threshold", code, stderr)
+	}
+	if _, stderr, _ := saeRun(t, "score", "--model", bare, "--data", x, "--contamination", "0.2"); stderr != "" {
+		t.Errorf("score --contamination warned: %q", stderr)
+	}
+	// The threshold score --contamination 0.2 computes on x.
+	out, stderr, code := saeRun(t, "score", "--model", bare, "--data", x, "--contamination", "0.2", "--json")
+	if code != 0 {
+		t.Fatalf("score: %s", stderr)
+	}
+	want := lastJSON(t, out)["threshold"].(float64)
+	fitted := filepath.Join(dir, "fitted")
+	out, stderr, code = saeRun(t, "import", "--in", exp, "--out", fitted, "--data", x, "--contamination", "0.2", "--json")
+	if code != 0 {
+		t.Fatalf("import --data: %s", stderr)
+	}
+	if got := lastJSON(t, out)["threshold"].(float64); got != want || got <= 0 {
+		t.Errorf("import --data threshold %g, want %g (> 0)", got, want)
+	}
+	out, stderr, code = saeRun(t, "score", "--model", fitted, "--data", x, "--json")
+	if code != 0 || stderr != "" {
+		t.Fatalf("score with the fitted model: exit %d, stderr %q", code, stderr)
+	}
+	if r := lastJSON(t, out); r["threshold"].(float64) != want || r["n_flagged"].(float64) == 0 {
+		t.Errorf("score with the fitted model: %v, want threshold %g and some rows flagged", r, want)
+	}
+}
+
 func TestExportImportErrors(t *testing.T) {
 	dir := t.TempDir()
 	x, _ := writeData(t, dir)
@@ -78,6 +126,12 @@ func TestExportImportErrors(t *testing.T) {
 	relu := filepath.Join(dir, "relu")
 	if _, stderr, code := saeRun(t, "train", "--data", x, "--out", relu, "--hidden", "3", "--epochs", "1", "--activation", "relu", "--sparsity", "l1"); code != 0 {
 		t.Fatalf("train: %s", stderr)
+	}
+	narrow := filepath.Join(dir, "narrow.csv")
+	os.WriteFile(narrow, []byte("1,2\n3,4\n"), 0o644)
+	relu2 := filepath.Join(dir, "relu-saelens")
+	if _, stderr, code := saeRun(t, "export", "--model", relu, "--out", relu2); code != 0 {
+		t.Fatalf("export: %s", stderr)
 	}
 	occupied := filepath.Join(dir, "occupied")
 	os.MkdirAll(occupied, 0o755)
@@ -96,6 +150,10 @@ func TestExportImportErrors(t *testing.T) {
 		{[]string{"import", "--in", relu, "--out", filepath.Join(dir, "o"), "--format", "onnx"}, 2, "--format"},
 		{[]string{"import", "--in", relu, "--out", filepath.Join(dir, "o")}, 1, "neither sae_weights.safetensors"},
 		{[]string{"import", "--in", relu, "--out", filepath.Join(dir, "o"), "--format", "saelens"}, 1, "no cfg.json"},
+		{[]string{"import", "--in", relu, "--out", filepath.Join(dir, "o"), "--contamination", "0.1"}, 2, "apply to --data"},
+		{[]string{"import", "--in", relu, "--out", filepath.Join(dir, "o"), "--data", x, "--contamination", "0.7"}, 2, "--contamination must be in"},
+		{[]string{"import", "--in", relu2, "--out", filepath.Join(dir, "o"), "--data", narrow}, 1, "narrow.csv: rows have 2 values, the model expects 8"},
+		{[]string{"import", "--in", relu2, "--out", filepath.Join(dir, "o"), "--data", filepath.Join(dir, "none.npy")}, 1, "none.npy"},
 	} {
 		_, stderr, code := saeRun(t, c.args...)
 		if code != c.code || !strings.Contains(stderr, c.want) {
@@ -104,6 +162,9 @@ func TestExportImportErrors(t *testing.T) {
 		if strings.Contains(stderr, "goroutine") {
 			t.Errorf("stack trace on stderr")
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "o")); err == nil {
+		t.Error("a refused export or import wrote its --out")
 	}
 	if b, err := os.ReadFile(filepath.Join(occupied, "notes.txt")); err != nil || string(b) != "keep me" {
 		t.Fatal("a refused export touched the occupied directory")

@@ -65,6 +65,9 @@ func init() {
 					return err
 				}
 				thr := m.Threshold
+				if m.History == nil && thr == 0 && contamination == 0 && threshold == 0 {
+					fmt.Fprintf(e.stderr, "sae: warning: %s has no anomaly threshold (imported without --data), so every row scoring above 0 is flagged: give --contamination or --threshold\n", modelDir)
+				}
 				switch {
 				case contamination > 0:
 					thr = sae.Quantile(scores, 1-contamination)
