@@ -54,6 +54,9 @@ type Model struct {
 	Inputs      int     // values per input row
 	Hidden      int     // values per code
 	Threshold   float64 // rows scoring above it are anomalous
+	// NoThreshold says the model was imported without one (Threshold is
+	// then 0 and every row with an error is anomalous).
+	NoThreshold bool
 	Source      string  // where it was loaded from
 	Description string  // one line
 	Config      any     // training configuration, shown by /v1/model
@@ -64,6 +67,7 @@ type Model struct {
 // FromSAE describes m, loaded from dir.
 func FromSAE(m *sae.Model, dir string) *Model {
 	return &Model{Scorer: m, Inputs: m.Inputs, Hidden: m.Hidden(), Threshold: m.Threshold,
+		NoThreshold: m.History == nil && m.Threshold == 0,
 		Source: dir, Description: m.String(), Config: m.Config}
 }
 
@@ -160,6 +164,9 @@ func (s *Server) loadChecked() (*Model, error) {
 	}
 	if err := tryModel(m); err != nil {
 		return nil, fmt.Errorf("%s: %w", m.Source, err)
+	}
+	if m.NoThreshold {
+		s.log.Warn("the model has no anomaly threshold (imported without --data): /v1/score marks every row with an error anomalous", "source", m.Source)
 	}
 	m.loadedAt = time.Now()
 	return m, nil

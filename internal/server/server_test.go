@@ -734,3 +734,23 @@ func TestMetricsPage(t *testing.T) {
 		t.Errorf("resident memory %g", rss)
 	}
 }
+
+// A model without an anomaly threshold (imported from weights) is served
+// with a warning in the log; a trained one without.
+func TestNoThresholdWarning(t *testing.T) {
+	m := trainModel(t, 1)
+	imported, err := sae.FromWeights(m.Config, m.Inputs, m.Weights(), m.Norm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		m    *sae.Model
+		warn bool
+	}{{m, false}, {imported, true}} {
+		var logs syncBuffer
+		newTestServer(t, c.m, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+		if got := strings.Contains(logs.String(), "no anomaly threshold"); got != c.warn {
+			t.Errorf("model with history %v: warning logged %v, want %v (logs %q)", c.m.History != nil, got, c.warn, logs.String())
+		}
+	}
+}
