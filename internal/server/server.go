@@ -50,16 +50,16 @@ var _ Scorer = (*sae.Model)(nil)
 
 // Model is a Scorer with what clients are told about it.
 type Model struct {
-	Scorer      Scorer
-	Inputs      int     // values per input row
-	Hidden      int     // values per code
-	Threshold   float64 // rows scoring above it are anomalous
+	Scorer    Scorer
+	Inputs    int     // values per input row
+	Hidden    int     // values per code
+	Threshold float64 // rows scoring above it are anomalous
 	// NoThreshold says the model was imported without one (Threshold is
 	// then 0 and every row with an error is anomalous).
 	NoThreshold bool
-	Source      string  // where it was loaded from
-	Description string  // one line
-	Config      any     // training configuration, shown by /v1/model
+	Source      string // where it was loaded from
+	Description string // one line
+	Config      any    // training configuration, shown by /v1/model
 
 	loadedAt time.Time
 }
@@ -68,7 +68,7 @@ type Model struct {
 func FromSAE(m *sae.Model, dir string) *Model {
 	return &Model{Scorer: m, Inputs: m.Inputs, Hidden: m.Hidden(), Threshold: m.Threshold,
 		NoThreshold: m.History == nil && m.Threshold == 0,
-		Source: dir, Description: m.String(), Config: m.Config}
+		Source:      dir, Description: m.String(), Config: m.Config}
 }
 
 // Loader loads the model to serve; Reload calls it again.
