@@ -50,16 +50,14 @@ var _ Scorer = (*sae.Model)(nil)
 
 // Model is a Scorer with what clients are told about it.
 type Model struct {
-	Scorer    Scorer
-	Inputs    int     // values per input row
-	Hidden    int     // values per code
-	Threshold float64 // rows scoring above it are anomalous
-	// NoThreshold says the model was imported without one (Threshold is
-	// then 0 and every row with an error is anomalous).
-	NoThreshold bool
-	Source      string // where it was loaded from
-	Description string // one line
-	Config      any    // training configuration, shown by /v1/model
+	Scorer      Scorer
+	Inputs      int     // values per input row
+	Hidden      int     // values per code
+	Threshold   float64 // rows scoring above it are anomalous
+	Source      string  // where it was loaded from
+	Description string  // one line
+	Config      any     // training configuration, shown by /v1/model
+	NoThreshold bool    // imported without a threshold: it is 0, every row with an error is anomalous
 
 	loadedAt time.Time
 }
