@@ -2,24 +2,33 @@
 # Fashion-MNIST linear probes with a model selection that never reads t10k.
 #
 # 1. bench/fashion_split.py splits the 60,000 training rows (seeded
-#    permutation) into 50,000 fit rows and 10,000 dev rows.
-# 2. dev: every candidate below trains a 784 -> 256 model on the fit rows;
-#    `sae probe --codes-only` fits softmax regression on its codes of the fit
-#    rows (L2 picked on 10% of them held out) and scores the dev rows. The
-#    raw-pixel probe does not depend on the model: it is fitted once (the
-#    first `sae probe` run without --codes-only). A candidate's dev gap is its
-#    code accuracy minus the raw one.
-# 3. final: the candidate with the largest dev gap (or FINAL=name) trains on
-#    all 60,000 training rows; `sae probe` fits both probes on them and
-#    reports the t10k accuracies, once.
+#    permutation) into 50,000 fit rows and 10,000 dev rows: one fold per
+#    split seed in FOLDS.
+# 2. dev: every candidate of the round trains a 784 -> 256 model on the fit
+#    rows of each fold; `sae probe --codes-only` fits softmax regression on
+#    its codes of the fit rows (L2 picked on 10% of them held out) and scores
+#    the dev rows. The raw-pixel probe does not depend on the model: it is
+#    fitted once per fold (the first `sae probe` run without --codes-only).
+#    A candidate's dev gap on a fold is its code accuracy minus the raw one;
+#    its score is the mean of its gaps over the folds.
+# 3. final: the candidate with the largest mean dev gap (or FINAL=name)
+#    trains on all 60,000 training rows; `sae probe` fits both probes on them
+#    and reports the t10k accuracies, once.
 #
-#   bench/probe_fashion_select.sh                    # split, every dev run, final
+# Two rounds, each fixed (candidates and folds) before it was run:
+#   ROUND=1 (default): the candidates list, one fold (split seed 0).
+#   ROUND=2: the candidates2 list, two folds (split seeds 0 and 1): the
+#     round-1 winner as the reference and new settings around it.
+#
+#   bench/probe_fashion_select.sh                    # round 1: split, every dev run, final
+#   ROUND=2 bench/probe_fashion_select.sh            # round 2
 #   STAGE=dev bench/probe_fashion_select.sh          # the dev table only
 #   STAGE=final FINAL=kl-cae1-e50 bench/probe_fashion_select.sh
 #   ONLY=kl-cae1-e20 STAGE=dev bench/probe_fashion_select.sh
 #   WORK=/tmp/fmsel bench/probe_fashion_select.sh    # keep (and reuse) results
 #
-# WORK keeps the split, the models and every JSON result; a rerun reuses
+# WORK keeps the splits, the models and every JSON result (fold S in
+# WORK/foldS, the final models in WORK/final); a rerun reuses
 # what is there (delete a candidate's files to redo it). JOBS candidates
 # train side by side, each on one thread (--threads 1: the same model on
 # every machine and at any JOBS). Temporary files carry the shell's pid, so
@@ -36,7 +45,13 @@ ONLY=${ONLY:-}
 FINAL=${FINAL:-}
 JOBS=${JOBS:-2}
 SEED=${SEED:-1}
+ROUND=${ROUND:-1}
 case $STAGE in all|dev|final) ;; *) echo "STAGE must be all, dev or final, got $STAGE" >&2; exit 2 ;; esac
+case $ROUND in
+  1) FOLDS="0" ;;
+  2) FOLDS="0 1" ;;
+  *) echo "ROUND must be 1 or 2, got $ROUND" >&2; exit 2 ;;
+esac
 if [ -n "${WORK:-}" ]; then
   mkdir -p "$WORK"
 else
@@ -45,8 +60,9 @@ else
 fi
 sae=$WORK/sae
 go build -o "$sae" ./cmd/sae
-split=$WORK/split
-[ -f "$split/dev.npz" ] || /usr/bin/python3 bench/fashion_split.py "$split" 0 >&2
+for s in $FOLDS; do
+  [ -f "$WORK/fold$s/split/dev.npz" ] || /usr/bin/python3 bench/fashion_split.py "$WORK/fold$s/split" "$s" >&2
+done
 
 # name and `sae train` flags (besides --hidden 256 --seed --threads 1), one
 # candidate a line. All sigmoid/KL ones use bce (pixels in [0,1]).
@@ -64,14 +80,27 @@ topk64-e60 --activation relu --sparsity topk --k 64 --epochs 60
 kl-mask0.5-e60 --activation sigmoid --sparsity kl --rho 0.2 --beta 3 --loss bce --weight-decay 3e-3 --noise mask:0.5 --epochs 60
 "
 
-last() { tail -n 1 "$1"; }
-field() { /usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])[sys.argv[2]])' "$1" "$2"; }
+# Round 2: the round-1 winner (the reference, first) and settings around it.
+candidates2="
+kl-beta1-cae1-e20 --activation sigmoid --sparsity kl --rho 0.2 --beta 1 --loss bce --weight-decay 3e-3 --contractive 1 --epochs 20
+kl-rho0.3-beta1-cae1-e20 --activation sigmoid --sparsity kl --rho 0.3 --beta 1 --loss bce --weight-decay 3e-3 --contractive 1 --epochs 20
+kl-beta0.5-cae1-e20 --activation sigmoid --sparsity kl --rho 0.2 --beta 0.5 --loss bce --weight-decay 3e-3 --contractive 1 --epochs 20
+kl-beta1-cae0.5-e20 --activation sigmoid --sparsity kl --rho 0.2 --beta 1 --loss bce --weight-decay 3e-3 --contractive 0.5 --epochs 20
+kl-beta1-cae2-e20 --activation sigmoid --sparsity kl --rho 0.2 --beta 1 --loss bce --weight-decay 3e-3 --contractive 2 --epochs 20
+kl-beta1-wd1e-3-cae1-e20 --activation sigmoid --sparsity kl --rho 0.2 --beta 1 --loss bce --weight-decay 1e-3 --contractive 1 --epochs 20
+kl-beta1-cae1-e40 --activation sigmoid --sparsity kl --rho 0.2 --beta 1 --loss bce --weight-decay 3e-3 --contractive 1 --epochs 40
+kl-beta1-cae1-b64-e20 --activation sigmoid --sparsity kl --rho 0.2 --beta 1 --loss bce --weight-decay 3e-3 --contractive 1 --batch 64 --epochs 20
+kl-beta1-cae1-tied-e20 --activation sigmoid --sparsity kl --rho 0.2 --beta 1 --loss bce --weight-decay 3e-3 --contractive 1 --tied --epochs 20
+kl-beta1-cae1-gauss0.1-e20 --activation sigmoid --sparsity kl --rho 0.2 --beta 1 --loss bce --weight-decay 3e-3 --contractive 1 --noise gaussian:0.1 --epochs 20
+"
+if [ "$ROUND" = 2 ]; then candidates=$candidates2; fi
 
-# dev_run NAME FLAGS...: train on the fit rows, probe the codes on dev.
+# dev_run FOLD NAME FLAGS...: train on the fold's fit rows, probe the codes
+# on its dev rows.
 dev_run() {
-  local name=$1; shift
-  local d=$WORK/dev/$name
-  mkdir -p "$WORK/dev"
+  local s=$1 name=$2; shift 2
+  local split=$WORK/fold$s/split d=$WORK/fold$s/dev/$name
+  mkdir -p "$WORK/fold$s/dev"
   if [ ! -f "$d.train.json" ]; then
     # shellcheck disable=SC2068 # flags are words
     "$sae" train --data "$split/fit.npz" --out "$d" --hidden 256 $@ --seed "$SEED" --threads 1 \
@@ -85,16 +114,58 @@ dev_run() {
   fi
 }
 
-# The raw-pixel dev probe, once per split (any model works: with pixel
-# data the models keep the input unscaled, and the probe standardises).
+# raw_dev FOLD: the raw-pixel dev probe, once per fold (any model works:
+# with pixel data the models keep the input unscaled, and the probe
+# standardises).
 raw_dev() {
-  local f=$WORK/dev/raw.probe.json
+  local split=$WORK/fold$1/split f=$WORK/fold$1/dev/raw.probe.json
   [ -f "$f" ] && return
   local m
-  m=$(ls -d "$WORK"/dev/*/ | head -n 1)
+  m=$(ls -d "$WORK/fold$1"/dev/*/ | head -n 1)
   "$sae" probe --model "$m" --data "$split/fit.npz" --labels "$split/fit.npz" \
     --test "$split/dev.npz" --test-labels "$split/dev.npz" --threads 1 --json > "$f.tmp.$$"
   mv "$f.tmp.$$" "$f"
+}
+
+# summary table|best: the dev table (per fold and the mean gap), or the
+# name of the candidate with the largest mean gap over the folds (only
+# candidates with results on every fold count).
+summary() {
+  /usr/bin/python3 - "$1" "$WORK" "$FOLDS" "$candidates" <<'PY'
+import json, os, sys
+mode, work, folds, cands = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4]
+last = lambda f: json.loads(open(f).read().strip().splitlines()[-1])
+names = [l.split()[0] for l in cands.splitlines() if l.strip()]
+raw = {}
+for s in folds:
+    f = f"{work}/fold{s}/dev/raw.probe.json"
+    if os.path.exists(f):
+        raw[s] = last(f)
+rows = []
+for n in names:
+    r = []
+    for s in folds:
+        d = f"{work}/fold{s}/dev/{n}"
+        if s not in raw or not os.path.exists(d + ".probe.json"):
+            break
+        t, p = last(d + ".train.json"), last(d + ".probe.json")
+        r.append((s, t, p, 100 * (p["code_accuracy"] - raw[s]["raw_accuracy"])))
+    if len(r) == len(folds):
+        rows.append((n, r, sum(x[3] for x in r) / len(r)))
+if mode == "best":
+    if rows:
+        print(max(rows, key=lambda x: x[2])[0])
+    sys.exit(0)
+print(f"{'candidate':<28} {'fold':>4} {'fvu':>6} {'l0':>6} {'dev code':>9} {'dev raw':>8} {'gap':>7} {'code l2':>8} {'mean gap':>9}")
+for n, r, mean in rows:
+    for i, (s, t, p, gap) in enumerate(r):
+        print(f"{n if i == 0 else '':<28} {s:>4} {t['fvu']:6.3f} {t['l0']:6.1f} {p['code_accuracy']:9.4f} "
+              f"{raw[s]['raw_accuracy']:8.4f} {gap:+7.2f} {p['code_l2']:8.0e} "
+              f"{(f'{mean:+9.2f}' if i == len(r) - 1 else ''):>9}")
+for s in folds:
+    if s in raw:
+        print(f"raw-pixel dev probe, fold {s}: {raw[s]['raw_accuracy']:.4f}, L2 {raw[s]['raw_l2']:.0e} picked on held-out fit rows")
+PY
 }
 
 if [ "$STAGE" != final ]; then
@@ -102,43 +173,21 @@ if [ "$STAGE" != final ]; then
   while read -r name flags; do
     [ -z "$name" ] && continue
     [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
-    # shellcheck disable=SC2086
-    dev_run "$name" $flags &
-    n=$((n + 1))
-    if [ "$n" -ge "$JOBS" ]; then wait -n; n=$((n - 1)); fi
+    for s in $FOLDS; do
+      # shellcheck disable=SC2086
+      dev_run "$s" "$name" $flags &
+      n=$((n + 1))
+      if [ "$n" -ge "$JOBS" ]; then wait -n; n=$((n - 1)); fi
+    done
   done <<< "$candidates"
   wait
-  raw_dev
-  raw=$(field "$WORK/dev/raw.probe.json" raw_accuracy)
-  printf "%-20s %6s %7s %9s %8s %8s %8s\n" candidate fvu l0 "dev code" "dev raw" gap "code l2"
-  while read -r name flags; do
-    [ -z "$name" ] && continue
-    d=$WORK/dev/$name
-    [ -f "$d.probe.json" ] || continue
-    /usr/bin/python3 - "$d.train.json" "$d.probe.json" "$name" "$raw" <<'PY'
-import json, sys
-last = lambda f: json.loads(open(f).read().strip().splitlines()[-1])
-t, p, raw = last(sys.argv[1]), last(sys.argv[2]), float(sys.argv[4])
-print(f"{sys.argv[3]:<20} {t['fvu']:6.3f} {t['l0']:7.1f} {p['code_accuracy']:9.4f} {raw:8.4f} "
-      f"{100*(p['code_accuracy']-raw):+8.2f} {p['code_l2']:8.0e}")
-PY
-  done <<< "$candidates"
-  echo "raw-pixel dev probe: L2 $(field "$WORK/dev/raw.probe.json" raw_l2) picked on held-out fit rows"
+  for s in $FOLDS; do raw_dev "$s"; done
+  summary table
 fi
 
 [ "$STAGE" = dev ] && exit 0
 if [ -z "$FINAL" ]; then
-  # The raw dev accuracy is one number: the largest gap is the best code accuracy.
-  best=-1
-  while read -r name flags; do
-    [ -z "$name" ] && continue
-    f=$WORK/dev/$name.probe.json
-    [ -f "$f" ] || continue
-    acc=$(field "$f" code_accuracy)
-    if /usr/bin/python3 -c 'import sys; sys.exit(not float(sys.argv[1]) > float(sys.argv[2]))' "$acc" "$best"; then
-      best=$acc FINAL=$name
-    fi
-  done <<< "$candidates"
+  FINAL=$(summary best)
   [ -n "$FINAL" ] || { echo "no dev results to choose from" >&2; exit 1; }
 fi
 flags=$(awk -v n="$FINAL" '$1 == n { $1 = ""; print; exit }' <<< "$candidates")
