@@ -48,8 +48,8 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 	return m.EvalSource(x)
 }
 
-// EvalSource is Eval on the rows of a source, read a chunk at a time (two
-// passes: the per-feature means first).
+// EvalSource is Eval on the rows of a source, read a chunk at a time in
+// one pass.
 func (m *Model) EvalSource(x Source) (Metrics, error) {
 	n, d := x.Dims()
 	if d != m.Inputs {
@@ -60,28 +60,20 @@ func (m *Model) EvalSource(x Source) (Metrics, error) {
 	if n == 0 {
 		return mt, nil
 	}
-	// Per-feature means for the FVU denominator.
-	mean := make([]float64, d)
-	err := m.forEachChunk(x, func(_ *inferScratch, _, raw []float32, lo, hi int) {
-		for i := 0; i < hi-lo; i++ {
-			for j, v := range raw[i*d : (i+1)*d] {
-				mean[j] += float64(v)
-			}
-		}
-	})
-	if err != nil {
-		return Metrics{}, err
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
-	var sse, sst, sumAct, active, loss, jac, elbo float64
+	// The FVU denominator, sum over features of the squared deviations
+	// from the feature's mean, in the same pass: each chunk's means and
+	// squared deviations merged into the running ones (Chan, Golub and
+	// LeVeque's update, stable for data far from zero).
+	mean, m2 := make([]float64, d), make([]float64, d)
+	cmean, cm2 := make([]float64, d), make([]float64, d)
+	seen := 0
+	var sse, sumAct, active, loss, jac, elbo float64
 	elboRng := rand.New(rand.NewPCG(1, 0xe1b0)) // fixed draws: the same ELBO every run
 	var colSq []float64
 	if m.net.depth() == 1 && !m.net.vae {
 		colSq = columnSquares(m.net.wEnc, m.Inputs, h)
 	}
-	err = m.forEachChunk(x, func(s *inferScratch, xs, raw []float32, lo, hi int) {
+	err := m.forEachChunk(x, func(s *inferScratch, xs, raw []float32, lo, hi int) {
 		rows := hi - lo
 		a := s.w.a[:rows*h]
 		if m.net.vae {
@@ -92,6 +84,8 @@ func (m *Model) EvalSource(x Source) (Metrics, error) {
 		if colSq != nil {
 			jac += jacobianNorm(m.net.act, colSq, h, a, rows) * float64(rows)
 		}
+		mergeMoments(mean, m2, cmean, cm2, seen, raw, rows, d)
+		seen += rows
 		rec := s.w.dz[:rows*d]
 		if m.net.loss == BCE {
 			copy(rec, s.w.xhat[:rows*d])
@@ -104,8 +98,6 @@ func (m *Model) EvalSource(x Source) (Metrics, error) {
 			for j, v := range rec[i*d : i*d+d] {
 				e := float64(v - xr[j])
 				sse += e * e
-				c := float64(xr[j]) - mean[j]
-				sst += c * c
 			}
 			for j, v := range a[i*h : i*h+h] {
 				sumAct += float64(v)
@@ -119,6 +111,10 @@ func (m *Model) EvalSource(x Source) (Metrics, error) {
 	})
 	if err != nil {
 		return Metrics{}, err
+	}
+	var sst float64
+	for _, v := range m2 {
+		sst += v
 	}
 	nf := float64(n)
 	mt.MSE = sse / (nf * float64(d))
@@ -142,6 +138,34 @@ func (m *Model) EvalSource(x Source) (Metrics, error) {
 	}
 	mt.DeadFraction = float64(dead) / float64(h)
 	return mt, nil
+}
+
+// mergeMoments adds the rows x [rows, d] to the per-column means and sums
+// of squared deviations (mean, m2) of the seen rows before them; cmean and
+// cm2 are scratch of d values.
+func mergeMoments(mean, m2, cmean, cm2 []float64, seen int, x []float32, rows, d int) {
+	clear(cmean)
+	clear(cm2)
+	for i := 0; i < rows; i++ {
+		for j, v := range x[i*d : (i+1)*d] {
+			cmean[j] += float64(v)
+		}
+	}
+	for j := range cmean {
+		cmean[j] /= float64(rows)
+	}
+	for i := 0; i < rows; i++ {
+		for j, v := range x[i*d : (i+1)*d] {
+			c := float64(v) - cmean[j]
+			cm2[j] += c * c
+		}
+	}
+	na, nb := float64(seen), float64(rows)
+	for j := range mean {
+		delta := cmean[j] - mean[j]
+		mean[j] += delta * nb / (na + nb)
+		m2[j] += cm2[j] + delta*delta*na*nb/(na+nb)
+	}
 }
 
 // PSNR is the peak signal-to-noise ratio of y against the clean data c, in
