@@ -65,8 +65,8 @@ type Model struct {
 // FromSAE describes m, loaded from dir.
 func FromSAE(m *sae.Model, dir string) *Model {
 	return &Model{Scorer: m, Inputs: m.Inputs, Hidden: m.Hidden(), Threshold: m.Threshold,
-		NoThreshold: m.History == nil && m.Threshold == 0,
-		Source:      dir, Description: m.String(), Config: m.Config}
+		Source: dir, Description: m.String(), Config: m.Config,
+		NoThreshold: m.History == nil && m.Threshold == 0}
 }
 
 // Loader loads the model to serve; Reload calls it again.
