@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -152,4 +153,31 @@ func fashionSizedIDX() ([]byte, []namedBytes) {
 	w.Write(raw)
 	w.Close()
 	return pix, []namedBytes{{"train-images-idx3-ubyte", raw}, {"train-images-idx3-ubyte.gz", buf.Bytes()}}
+}
+
+// ReadRows of a training batch: 256 rows in random order from a
+// Fashion-MNIST-sized IDX file of bytes (scaled to [0, 1] as they are read).
+func BenchmarkReadRowsIDXBatch(b *testing.B) {
+	_, files := fashionSizedIDX()
+	path := filepath.Join(b.TempDir(), files[0].name)
+	if err := os.WriteFile(path, files[0].b, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	r, err := OpenRows(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	idx := make([]int, 256)
+	dst := make([]float32, 256*784)
+	b.SetBytes(256 * 784)
+	for i := 0; i < b.N; i++ {
+		for k := range idx {
+			idx[k] = rng.IntN(60000)
+		}
+		if err := r.ReadRows(dst, idx); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -27,6 +27,7 @@ type Rows struct {
 	off        int64 // file offset of row 0
 	dt         dtype
 	divisor    float32
+	scaled     *[256]float32 // byte data with a divisor: the value of each byte, divided
 	buf        []byte
 }
 
@@ -236,10 +237,23 @@ func (r *Rows) ReadRows(dst []float32, idx []int) error {
 			return failf(r.path, "reading rows %d to %d: %v", first+1, first+run, err)
 		}
 		out := dst[i*d : (i+run)*d]
-		decodeFloat32(out, b, r.dt)
-		if r.divisor != 0 {
-			for j, v := range out {
-				out[j] = v / r.divisor
+		if r.divisor != 0 && r.dt.kind == 'u' && r.dt.size == 1 {
+			// Bytes: one table look-up each, the values decode-then-divide gives.
+			if r.scaled == nil {
+				r.scaled = new([256]float32)
+				for c := range r.scaled {
+					r.scaled[c] = float32(c) / r.divisor
+				}
+			}
+			for j, c := range b[:len(out)] {
+				out[j] = r.scaled[c]
+			}
+		} else {
+			decodeFloat32(out, b, r.dt)
+			if r.divisor != 0 {
+				for j, v := range out {
+					out[j] = v / r.divisor
+				}
 			}
 		}
 		if r.dt.isFloat() {
