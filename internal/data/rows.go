@@ -26,7 +26,7 @@ type Rows struct {
 	rows, cols int
 	off        int64 // file offset of row 0
 	dt         dtype
-	divisor    float32
+	divisor    float32       // unsigned bytes (IDX images) are divided by it
 	scaled     *[256]float32 // byte data with a divisor: the value of each byte, divided
 	buf        []byte
 }
@@ -237,8 +237,9 @@ func (r *Rows) ReadRows(dst []float32, idx []int) error {
 			return failf(r.path, "reading rows %d to %d: %v", first+1, first+run, err)
 		}
 		out := dst[i*d : (i+run)*d]
-		if r.divisor != 0 && r.dt.kind == 'u' && r.dt.size == 1 {
-			// Bytes: one table look-up each, the values decode-then-divide gives.
+		if r.divisor != 0 {
+			// Bytes (only they have a divisor): one table look-up each,
+			// the values decoding and then dividing give.
 			if r.scaled == nil {
 				r.scaled = new([256]float32)
 				for c := range r.scaled {
@@ -250,11 +251,6 @@ func (r *Rows) ReadRows(dst []float32, idx []int) error {
 			}
 		} else {
 			decodeFloat32(out, b, r.dt)
-			if r.divisor != 0 {
-				for j, v := range out {
-					out[j] = v / r.divisor
-				}
-			}
 		}
 		if r.dt.isFloat() {
 			for j, v := range out {
