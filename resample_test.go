@@ -175,3 +175,49 @@ func TestResampleKeepsLatentsAlive(t *testing.T) {
 		t.Fatalf("dead fraction %.3f with resampling, %.3f without", on, off)
 	}
 }
+
+// Early stopping starts again after a resample: the epoch in which dead
+// latents were restarted is kept as the best even though its validation
+// loss is worse, so patience counts from it (before, a run whose every
+// epoch resampled stopped after the first with that epoch's weights).
+func TestResampleRestartsEarlyStopping(t *testing.T) {
+	x := sparseData(400, 6, 5, 2, 3)
+	cfg := DefaultConfig().withDefaults(6)
+	cfg.Hidden, cfg.Activation, cfg.Sparsity, cfg.K = 4, ReLU, SparsityTopK, 2
+	cfg.ValSplit, cfg.Patience = 0.25, 1
+	tr := newTrainer(x, nil, cfg, TrainOptions{})
+	if err := tr.prepare(); err != nil {
+		t.Fatal(err)
+	}
+	worsen := func() {
+		for i := range tr.net.params {
+			tr.net.params[i] += 0.5
+		}
+	}
+	step := func(resampled bool) bool {
+		t.Helper()
+		tr.resampled = resampled
+		stop, err := tr.endEpoch(tr.hist.Epochs+1, 10, false, 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return stop
+	}
+	if step(false) || tr.hist.BestEpoch != 1 {
+		t.Fatalf("first epoch: best epoch %d", tr.hist.BestEpoch)
+	}
+	worsen()
+	if stop := step(true); stop || tr.hist.BestEpoch != 2 {
+		t.Fatalf("epoch with a resample and a worse loss: stop %v, best epoch %d; want no stop, best 2", stop, tr.hist.BestEpoch)
+	}
+	if !slices.Equal(tr.best, tr.net.params) {
+		t.Fatal("the resampled epoch's weights are not the ones kept")
+	}
+	if tr.hist.ValLoss[1] <= tr.hist.ValLoss[0] {
+		t.Fatalf("validation loss %g then %g: the test needs it to rise", tr.hist.ValLoss[0], tr.hist.ValLoss[1])
+	}
+	worsen()
+	if stop := step(false); !stop || tr.hist.BestEpoch != 2 {
+		t.Fatalf("a worse epoch without a resample: stop %v, best epoch %d; want a stop with best 2", stop, tr.hist.BestEpoch)
+	}
+}

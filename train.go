@@ -186,6 +186,9 @@ func TrainSource(ctx context.Context, src Source, cfg Config, opt TrainOptions) 
 }
 
 type trainer struct {
+	// resampled says dead latents were restarted during the current
+	// epoch: early stopping starts again from its end.
+	resampled  bool
 	cfg        Config
 	opt        TrainOptions
 	src        Source // the training data, input units
@@ -453,7 +456,10 @@ func (t *trainer) endEpoch(epoch, epochs int, finetune bool, trainLoss float64, 
 		if t.target != nil && !finetune {
 			// The coefficient moves: keep the last weights.
 			t.hist.BestEpoch = t.hist.Epochs
-		} else if t.best == nil || val < t.bestVal-1e-7*math.Abs(t.bestVal) {
+		} else if t.best == nil || t.resampled || val < t.bestVal-1e-7*math.Abs(t.bestVal) {
+			// After a resample the model is a new one: its validation
+			// loss rises for a while, and neither the weights from before
+			// it nor the epochs spent recovering should decide the stop.
 			t.bestVal = val
 			t.best = append(t.best[:0], t.net.params...)
 			t.hist.BestEpoch = t.hist.Epochs
@@ -464,6 +470,7 @@ func (t *trainer) endEpoch(epoch, epochs int, finetune bool, trainLoss float64, 
 	} else {
 		t.hist.BestEpoch = t.hist.Epochs
 	}
+	t.resampled = false
 	if t.opt.Progress != nil {
 		t.opt.Progress(Progress{Phase: phaseName(finetune), Epoch: epoch, Epochs: epochs, Step: t.step, Steps: t.steps, Loss: trainLoss, ValLoss: val, EpochCompleted: true})
 	}
@@ -550,6 +557,7 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 				if err := t.resampleDead(opt, bs); err != nil {
 					return err
 				}
+				t.resampled = true
 			}
 			phaseStep++
 			t.step++
