@@ -275,7 +275,9 @@ type Config struct {
 	// given. Default 0.1; 0 disables.
 	ValSplit float64 `json:"val_split"`
 	// Patience stops training after this many epochs without a better
-	// validation loss and restores the best weights; 0 disables. Default 5.
+	// validation loss and restores the best weights; 0 disables. An epoch
+	// in which dead latents were resampled counts as the best so far (the
+	// loss rises while they settle). Default 5.
 	Patience int `json:"patience"`
 	// LBFGSMemory is the number of correction pairs lbfgs keeps. Default 10.
 	LBFGSMemory int `json:"lbfgs_memory"`

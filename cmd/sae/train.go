@@ -97,7 +97,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.StringVar(&cfg.Decay, "decay", cfg.Decay, "learning-rate `schedule` after warm-up: cosine, linear or none")
 	fs.Float64Var(&cfg.ClipNorm, "clip", 0, "clip the gradient to this global L2 `norm` (0: off)")
 	fs.Float64Var(&cfg.ValSplit, "val-split", cfg.ValSplit, "`fraction` of --data held out for validation and early stopping")
-	fs.IntVar(&cfg.Patience, "patience", cfg.Patience, "stop after `N` epochs without better validation loss (0: off)")
+	fs.IntVar(&cfg.Patience, "patience", cfg.Patience, "stop after `N` epochs without better validation loss, counted from the last epoch that resampled dead latents (0: off)")
 	fs.Var(textFlag[sae.Normalize]{&cfg.Normalize}, "normalize", "input `scaling` fitted on the training data: auto (none for pixel-like data in [0,1] with >= 64 columns, robust otherwise), none, standard, minmax or robust (median/IQR)")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random `seed`: the same seed and --threads give the same model")
 	fs.IntVar(&cfg.Threads, "threads", 0, "`N` cores to use (default: all)")
