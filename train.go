@@ -456,7 +456,7 @@ func (t *trainer) endEpoch(epoch, epochs int, finetune bool, trainLoss float64, 
 		if t.target != nil && !finetune {
 			// The coefficient moves: keep the last weights.
 			t.hist.BestEpoch = t.hist.Epochs
-		} else if t.best == nil || t.resampled || val < t.bestVal-1e-7*math.Abs(t.bestVal) {
+		} else if t.best == nil || (t.resampled && isFinite(val)) || val < t.bestVal-1e-7*math.Abs(t.bestVal) {
 			// After a resample the model is a new one: its validation
 			// loss rises for a while, and neither the weights from before
 			// it nor the epochs spent recovering should decide the stop.
