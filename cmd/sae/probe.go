@@ -107,43 +107,41 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 			return fmt.Errorf("probe on the codes: %w", err)
 		}
 		warnUnconverged(e, "codes", code)
-		if codesOnly {
-			if e.json {
-				return printJSON(e.stdout, map[string]any{
-					"n_train": x.Rows, "n_test": xt.Rows, "classes": classes,
-					"code_accuracy": code.accuracy, "code_dim": codes.Cols,
-					"code_l2": code.l2, "code_seconds": code.seconds,
-				})
+		var raw probeResult
+		if !codesOnly {
+			// The raw rows as the encoder sees them, scaled in place: x is
+			// not needed any more.
+			scaleRows(m.Norm, x)
+			scaleRows(m.Norm, xt)
+			if raw, err = pc.run(ctx, x, y, xt, yt); err != nil {
+				return fmt.Errorf("probe on the raw input: %w", err)
 			}
-			fmt.Fprintf(e.stdout, "linear probe: %d training rows, %d test rows, %d classes\n", x.Rows, xt.Rows, classes)
-			fmt.Fprintf(e.stdout, "%-10s %6s %8s %10s %8s\n", "features", "dim", "l2", "test acc", "fit s")
-			fmt.Fprintf(e.stdout, "%-10s %6d %8.0e %10.4f %8.1f\n", "codes", codes.Cols, code.l2, code.accuracy, code.seconds)
-			return nil
+			warnUnconverged(e, "raw input", raw)
 		}
-		// The raw rows as the encoder sees them, scaled in place: x is not
-		// needed any more.
-		scaleRows(m.Norm, x)
-		scaleRows(m.Norm, xt)
-		raw, err := pc.run(ctx, x, y, xt, yt)
-		if err != nil {
-			return fmt.Errorf("probe on the raw input: %w", err)
-		}
-		warnUnconverged(e, "raw input", raw)
 		gain := code.accuracy - raw.accuracy
 		if e.json {
-			return printJSON(e.stdout, map[string]any{
+			o := map[string]any{
 				"n_train": x.Rows, "n_test": xt.Rows, "classes": classes,
-				"code_accuracy": code.accuracy, "raw_accuracy": raw.accuracy, "gain": gain,
-				"code_dim": codes.Cols, "raw_dim": x.Cols,
-				"code_l2": code.l2, "raw_l2": raw.l2,
-				"code_seconds": code.seconds, "raw_seconds": raw.seconds,
-			})
+				"code_accuracy": code.accuracy, "code_dim": codes.Cols,
+				"code_l2": code.l2, "code_seconds": code.seconds,
+			}
+			if !codesOnly {
+				o["raw_accuracy"], o["gain"], o["raw_dim"] = raw.accuracy, gain, x.Cols
+				o["raw_l2"], o["raw_seconds"] = raw.l2, raw.seconds
+			}
+			return printJSON(e.stdout, o)
 		}
-		fmt.Fprintf(e.stdout, "linear probes: %d training rows, %d test rows, %d classes\n", x.Rows, xt.Rows, classes)
+		title := "linear probes"
+		if codesOnly {
+			title = "linear probe"
+		}
+		fmt.Fprintf(e.stdout, "%s: %d training rows, %d test rows, %d classes\n", title, x.Rows, xt.Rows, classes)
 		fmt.Fprintf(e.stdout, "%-10s %6s %8s %10s %8s\n", "features", "dim", "l2", "test acc", "fit s")
 		fmt.Fprintf(e.stdout, "%-10s %6d %8.0e %10.4f %8.1f\n", "codes", codes.Cols, code.l2, code.accuracy, code.seconds)
-		fmt.Fprintf(e.stdout, "%-10s %6d %8.0e %10.4f %8.1f\n", "raw input", x.Cols, raw.l2, raw.accuracy, raw.seconds)
-		fmt.Fprintf(e.stdout, "gain (codes - raw): %+.2f points\n", 100*gain)
+		if !codesOnly {
+			fmt.Fprintf(e.stdout, "%-10s %6d %8.0e %10.4f %8.1f\n", "raw input", x.Cols, raw.l2, raw.accuracy, raw.seconds)
+			fmt.Fprintf(e.stdout, "gain (codes - raw): %+.2f points\n", 100*gain)
+		}
 		return nil
 	}
 }
