@@ -61,12 +61,8 @@ func (m *Model) EvalSource(x Source) (Metrics, error) {
 		return mt, nil
 	}
 	// The FVU denominator, sum over features of the squared deviations
-	// from the feature's mean, in the same pass: each chunk's means and
-	// squared deviations merged into the running ones (Chan, Golub and
-	// LeVeque's update, stable for data far from zero).
-	mean, m2 := make([]float64, d), make([]float64, d)
-	cmean, cm2 := make([]float64, d), make([]float64, d)
-	seen := 0
+	// from the feature's mean, in the same pass.
+	mom := newColMoments(d)
 	var sse, sumAct, active, loss, jac, elbo float64
 	elboRng := rand.New(rand.NewPCG(1, 0xe1b0)) // fixed draws: the same ELBO every run
 	var colSq []float64
@@ -84,8 +80,7 @@ func (m *Model) EvalSource(x Source) (Metrics, error) {
 		if colSq != nil {
 			jac += jacobianNorm(m.net.act, colSq, h, a, rows) * float64(rows)
 		}
-		mergeMoments(mean, m2, cmean, cm2, seen, raw, rows, d)
-		seen += rows
+		mom.add(raw, rows)
 		rec := s.w.dz[:rows*d]
 		if m.net.loss == BCE {
 			copy(rec, s.w.xhat[:rows*d])
@@ -113,7 +108,7 @@ func (m *Model) EvalSource(x Source) (Metrics, error) {
 		return Metrics{}, err
 	}
 	var sst float64
-	for _, v := range m2 {
+	for _, v := range mom.m2 {
 		sst += v
 	}
 	nf := float64(n)
@@ -140,32 +135,48 @@ func (m *Model) EvalSource(x Source) (Metrics, error) {
 	return mt, nil
 }
 
-// mergeMoments adds the rows x [rows, d] to the per-column means and sums
-// of squared deviations (mean, m2) of the seen rows before them; cmean and
-// cm2 are scratch of d values.
-func mergeMoments(mean, m2, cmean, cm2 []float64, seen int, x []float32, rows, d int) {
-	clear(cmean)
-	clear(cm2)
+// colMoments accumulates per-column means and sums of squared deviations
+// from them over rows added a chunk at a time: each chunk's moments are
+// merged into the running ones (Chan, Golub and LeVeque's update), one pass
+// and stable for data far from zero.
+type colMoments struct {
+	n                    int
+	mean, m2, cmean, cm2 []float64
+}
+
+func newColMoments(d int) *colMoments {
+	return &colMoments{mean: make([]float64, d), m2: make([]float64, d), cmean: make([]float64, d), cm2: make([]float64, d)}
+}
+
+// add merges the rows x [rows, d].
+func (c *colMoments) add(x []float32, rows int) {
+	if rows == 0 {
+		return
+	}
+	d := len(c.mean)
+	clear(c.cmean)
+	clear(c.cm2)
 	for i := 0; i < rows; i++ {
 		for j, v := range x[i*d : (i+1)*d] {
-			cmean[j] += float64(v)
+			c.cmean[j] += float64(v)
 		}
 	}
-	for j := range cmean {
-		cmean[j] /= float64(rows)
+	for j := range c.cmean {
+		c.cmean[j] /= float64(rows)
 	}
 	for i := 0; i < rows; i++ {
 		for j, v := range x[i*d : (i+1)*d] {
-			c := float64(v) - cmean[j]
-			cm2[j] += c * c
+			e := float64(v) - c.cmean[j]
+			c.cm2[j] += e * e
 		}
 	}
-	na, nb := float64(seen), float64(rows)
-	for j := range mean {
-		delta := cmean[j] - mean[j]
-		mean[j] += delta * nb / (na + nb)
-		m2[j] += cm2[j] + delta*delta*na*nb/(na+nb)
+	na, nb := float64(c.n), float64(rows)
+	for j := range c.mean {
+		delta := c.cmean[j] - c.mean[j]
+		c.mean[j] += delta * nb / (na + nb)
+		c.m2[j] += c.cm2[j] + delta*delta*na*nb/(na+nb)
 	}
+	c.n += rows
 }
 
 // PSNR is the peak signal-to-noise ratio of y against the clean data c, in

@@ -62,19 +62,18 @@ func TestEvalFVUMatchesDirect(t *testing.T) {
 	}
 }
 
-// mergeMoments over uneven pieces gives the moments of the whole.
-func TestMergeMoments(t *testing.T) {
+// colMoments over uneven pieces gives the moments of the whole.
+func TestColMoments(t *testing.T) {
 	const d = 3
 	rng := rand.New(rand.NewPCG(5, 6))
 	x := make([]float32, 50*d)
 	for i := range x {
 		x[i] = float32(1e6 + rng.NormFloat64())
 	}
-	mean, m2 := make([]float64, d), make([]float64, d)
-	cmean, cm2 := make([]float64, d), make([]float64, d)
+	mom := newColMoments(d)
 	seen := 0
 	for _, rows := range []int{1, 7, 30, 12} {
-		mergeMoments(mean, m2, cmean, cm2, seen, x[seen*d:(seen+rows)*d], rows, d)
+		mom.add(x[seen*d:(seen+rows)*d], rows)
 		seen += rows
 	}
 	for j := 0; j < d; j++ {
@@ -86,8 +85,8 @@ func TestMergeMoments(t *testing.T) {
 			c := float64(x[i*d+j]) - mu
 			s += c * c
 		}
-		if math.Abs(mean[j]-mu) > 1e-9 || math.Abs(m2[j]-s) > 1e-9*s {
-			t.Errorf("column %d: mean %.12g m2 %.12g, want %.12g %.12g", j, mean[j], m2[j], mu, s)
+		if math.Abs(mom.mean[j]-mu) > 1e-9 || math.Abs(mom.m2[j]-s) > 1e-9*s {
+			t.Errorf("column %d: mean %.12g m2 %.12g, want %.12g %.12g", j, mom.mean[j], mom.m2[j], mu, s)
 		}
 	}
 }

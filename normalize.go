@@ -90,34 +90,18 @@ func fitNormalizer(kind Normalize, rs *rowSet, chunk int) (*Normalizer, error) {
 	var buf []float32
 	switch kind {
 	case NormalizeStandard:
-		mean := make([]float64, d)
-		m2 := make([]float64, d)
+		mom := newColMoments(d)
 		err := rs.scan(buf, chunk, func(x []float32, _, rows int) error {
-			for i, v := range x {
-				mean[i%d] += float64(v)
-			}
+			mom.add(x, rows)
 			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
-		for j := range mean {
-			mean[j] /= float64(n)
-		}
-		err = rs.scan(buf, chunk, func(x []float32, _, rows int) error {
-			for i, v := range x {
-				e := float64(v) - mean[i%d]
-				m2[i%d] += e * e
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		for j := range mean {
-			sd := math.Sqrt(m2[j] / float64(n))
-			nz.Shift[j] = float32(mean[j])
-			nz.Scale[j] = scaleOrOne(sd, mean[j])
+		for j, mu := range mom.mean {
+			sd := math.Sqrt(mom.m2[j] / float64(n))
+			nz.Shift[j] = float32(mu)
+			nz.Scale[j] = scaleOrOne(sd, mu)
 		}
 	case NormalizeRobust:
 		rows := n
