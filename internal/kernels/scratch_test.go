@@ -4,14 +4,21 @@ import "testing"
 
 func TestScratchGrow(t *testing.T) {
 	var s scratch
-	a := s.grow(1000)
-	if len(a) != 1000 {
-		t.Fatalf("grow(1000): %d floats", len(a))
-	}
-	for i, v := range a {
-		if v != 0 {
-			t.Fatalf("new buffer: a[%d] = %g, want 0", i, v)
+	// fresh checks that f holds n zeroed floats.
+	fresh := func(what string, f []float32, n int) {
+		t.Helper()
+		if len(f) != n {
+			t.Fatalf("%s: %d floats, want %d", what, len(f), n)
 		}
+		for i, v := range f {
+			if v != 0 {
+				t.Fatalf("%s: [%d] = %g, want 0", what, i, v)
+			}
+		}
+	}
+	a := s.grow(1000)
+	fresh("new buffer", a, 1000)
+	for i := range a {
 		a[i] = float32(i)
 	}
 	// A smaller request reuses the buffer and keeps its contents.
@@ -21,14 +28,7 @@ func TestScratchGrow(t *testing.T) {
 	}
 	// A larger one replaces it with zeroed storage.
 	c := s.grow(100000)
-	if len(c) != 100000 {
-		t.Fatalf("grow(100000): %d floats", len(c))
-	}
-	for i, v := range c {
-		if v != 0 {
-			t.Fatalf("replaced buffer: c[%d] = %g, want 0", i, v)
-		}
-	}
+	fresh("replaced buffer", c, 100000)
 	c[len(c)-1] = 1
 	s.release()
 	if s.f != nil || s.mapped {
