@@ -19,9 +19,12 @@
 #   ROUND=1 (default): the candidates list, one fold (split seed 0).
 #   ROUND=2: the candidates2 list, two folds (split seeds 0 and 1): the
 #     round-1 winner as the reference and new settings around it.
+#   ROUND=3: the candidates3 list, three folds (split seeds 0, 1 and 2): the
+#     round-2 winner as the reference, the round-2 settings that came close
+#     to it applied to it, alone and together, and no trimming.
 #
 #   bench/probe_fashion_select.sh                    # round 1: split, every dev run, final
-#   ROUND=2 bench/probe_fashion_select.sh            # round 2
+#   ROUND=2 bench/probe_fashion_select.sh            # round 2 (ROUND=3: round 3)
 #   STAGE=dev bench/probe_fashion_select.sh          # the dev table only
 #   STAGE=final FINAL=kl-cae1-e50 bench/probe_fashion_select.sh
 #   ONLY=kl-cae1-e20 STAGE=dev bench/probe_fashion_select.sh
@@ -50,7 +53,8 @@ case $STAGE in all|dev|final) ;; *) echo "STAGE must be all, dev or final, got $
 case $ROUND in
   1) FOLDS="0" ;;
   2) FOLDS="0 1" ;;
-  *) echo "ROUND must be 1 or 2, got $ROUND" >&2; exit 2 ;;
+  3) FOLDS="0 1 2" ;;
+  *) echo "ROUND must be 1, 2 or 3, got $ROUND" >&2; exit 2 ;;
 esac
 if [ -n "${WORK:-}" ]; then
   mkdir -p "$WORK"
@@ -93,7 +97,30 @@ kl-beta1-cae1-b64-e20 --activation sigmoid --sparsity kl --rho 0.2 --beta 1 --lo
 kl-beta1-cae1-tied-e20 --activation sigmoid --sparsity kl --rho 0.2 --beta 1 --loss bce --weight-decay 3e-3 --contractive 1 --tied --epochs 20
 kl-beta1-cae1-gauss0.1-e20 --activation sigmoid --sparsity kl --rho 0.2 --beta 1 --loss bce --weight-decay 3e-3 --contractive 1 --noise gaussian:0.1 --epochs 20
 "
-if [ "$ROUND" = 2 ]; then candidates=$candidates2; fi
+
+# Round 3: the round-2 winner (the reference, first); batch 32 and 40 epochs
+# (more steps, as batch 64 was); the round-2 settings within 0.2 points of
+# the round-1 reference (weight decay 1e-3, contractive 0.5, rho 0.3) on it,
+# alone and together; and --trim 0: the trainer leaves each batch's 5% worst
+# reconstructed rows out of the loss by default (robustness to anomalies),
+# which on clean data drops the hardest images from feature learning.
+common3="--activation sigmoid --sparsity kl --loss bce"
+candidates3="
+b64 $common3 --batch 64 --rho 0.2 --beta 1 --weight-decay 3e-3 --contractive 1 --epochs 20
+b64-trim0 $common3 --batch 64 --rho 0.2 --beta 1 --weight-decay 3e-3 --contractive 1 --epochs 20 --trim 0
+b64-wd1e-3 $common3 --batch 64 --rho 0.2 --beta 1 --weight-decay 1e-3 --contractive 1 --epochs 20
+b64-cae0.5 $common3 --batch 64 --rho 0.2 --beta 1 --weight-decay 3e-3 --contractive 0.5 --epochs 20
+b64-rho0.3 $common3 --batch 64 --rho 0.3 --beta 1 --weight-decay 3e-3 --contractive 1 --epochs 20
+b64-e40 $common3 --batch 64 --rho 0.2 --beta 1 --weight-decay 3e-3 --contractive 1 --epochs 40
+b32 $common3 --batch 32 --rho 0.2 --beta 1 --weight-decay 3e-3 --contractive 1 --epochs 20
+b64-trim0-wd1e-3 $common3 --batch 64 --rho 0.2 --beta 1 --weight-decay 1e-3 --contractive 1 --epochs 20 --trim 0
+b64-trim0-wd1e-3-cae0.5 $common3 --batch 64 --rho 0.2 --beta 1 --weight-decay 1e-3 --contractive 0.5 --epochs 20 --trim 0
+b64-trim0-wd1e-3-cae0.5-rho0.3 $common3 --batch 64 --rho 0.3 --beta 1 --weight-decay 1e-3 --contractive 0.5 --epochs 20 --trim 0
+"
+case $ROUND in
+  2) candidates=$candidates2 ;;
+  3) candidates=$candidates3 ;;
+esac
 
 # dev_run FOLD NAME FLAGS...: train on the fold's fit rows, probe the codes
 # on its dev rows.
