@@ -44,6 +44,11 @@ func (t *trainer) initDictionary() error {
 	if n.depth() != 1 || n.tied || n.vae {
 		return nil
 	}
+	if !wantsMedian(n, t.cfg) {
+		// No data needed: do not read (and allocate) the sample.
+		initDictionary(n, t.cfg, Matrix{}, t.rng)
+		return nil
+	}
 	sample := NewMatrix(min(t.train.len(), 4096), d)
 	if err := t.train.readRange(sample.Data, 0, sample.Rows); err != nil {
 		return err
@@ -75,10 +80,16 @@ func initDictionary(n *net[float32], cfg Config, x Matrix, rng *rand.Rand) {
 			}
 		}
 	}
-	if n.loss == MSE && cfg.DecoderBiasInit == BiasMedian {
+	if wantsMedian(n, cfg) {
 		rows := min(x.Rows, 4096)
 		copy(n.bDec, geometricMedian(x.Data[:rows*d], rows, d))
 	}
+}
+
+// wantsMedian reports whether initDictionary sets the decoder bias to the
+// geometric median of the rows.
+func wantsMedian(n *net[float32], cfg Config) bool {
+	return n.loss == MSE && cfg.DecoderBiasInit == BiasMedian
 }
 
 // geometricMedian returns the point minimising the summed Euclidean
