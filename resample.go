@@ -64,10 +64,10 @@ func (t *trainer) resampleDead(opt optimizer, bs int) error {
 	x := t.chunkBuf(d)[:bs*d] // the batch buffer: the step that used it is done
 	res := make([]float32, bs*d)
 	// residuals sets res to x - x̂ for the training rows rs (at most bs).
-	residuals := func(rs []int) error {
+	residuals := func(rs []uint32) error {
 		m := len(rs)
 		xb := x[:m*d]
-		if err := t.train.ReadRows(xb, rs); err != nil {
+		if err := t.train.readAt(xb, rs); err != nil {
 			return err
 		}
 		n.encodeSelect(&t.w, xb, m)
@@ -122,7 +122,7 @@ func (t *trainer) resampleDead(opt optimizer, bs int) error {
 	// The drawn rows' residuals, all measured before any latent changes.
 	m := len(keys)
 	dirs := make([]float32, m*d)
-	rs := make([]int, 0, bs)
+	rs := make([]uint32, 0, bs)
 	for lo := 0; lo < m; lo += bs {
 		c := min(bs, m-lo)
 		rs = rs[:0]

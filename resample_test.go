@@ -53,7 +53,8 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 	}
 	n := tr.net
 	tr.w.ensure(n, bs)
-	tr.perm = tr.rng.Perm(tr.train.len())
+	tr.perm = identity(tr.train.len())
+	tr.rng.Shuffle(len(tr.perm), func(i, j int) { tr.perm[i], tr.perm[j] = tr.perm[j], tr.perm[i] })
 	tr.dead = newDeadLatents(h, 100)
 	deadSet := []int{1, 4, 5, 11}
 	for _, j := range deadSet {

@@ -55,7 +55,7 @@ type trainState struct {
 	Target *l0Controller `json:"target_l0,omitempty"`
 
 	params, m, v, best []float32
-	perm               []int
+	perm               []uint32
 }
 
 const (
@@ -103,11 +103,7 @@ func writeState(dir string, st *trainState) error {
 			binary.Write(bw, binary.LittleEndian, a)
 		}
 		binary.Write(bw, binary.LittleEndian, uint64(len(st.perm)))
-		perm := make([]uint32, len(st.perm))
-		for i, p := range st.perm {
-			perm[i] = uint32(p)
-		}
-		binary.Write(bw, binary.LittleEndian, perm)
+		binary.Write(bw, binary.LittleEndian, st.perm)
 		if err := bw.Flush(); err != nil {
 			return err
 		}
@@ -171,12 +167,8 @@ func readState(dir string) (*trainState, error) {
 	if n, err = next(4); err != nil {
 		return nil, err
 	}
-	perm := make([]uint32, n)
-	binary.Read(r, binary.LittleEndian, perm)
-	st.perm = make([]int, n)
-	for i, p := range perm {
-		st.perm[i] = int(p)
-	}
+	st.perm = make([]uint32, n)
+	binary.Read(r, binary.LittleEndian, st.perm)
 	if r.Len() != 0 {
 		return nil, bad("trailing bytes")
 	}

@@ -1,6 +1,9 @@
 package sae
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Source is a table of rows read a few at a time, so that training and
 // evaluation need not hold the data in memory: the trainer reads one batch
@@ -32,40 +35,78 @@ func (m Matrix) ReadRows(dst []float32, idx []int) error {
 }
 
 // rowSet is a subset of a source's rows in a fixed order, read scaled by
-// nz (nil: as they are). It is a Source itself.
+// nz (nil: as they are). It is a Source itself. Row numbers are held as
+// uint32 (4 bytes a row, not 8: the training set's order and the epoch's
+// shuffle are the trainer's only per-row memory), and the set of all rows
+// in order holds none.
 type rowSet struct {
 	src  Source
-	idx  []int // rows of src
+	idx  []uint32 // rows of src; nil: rows 0 .. n-1 in order
+	n    int
 	cols int
 	nz   *Normalizer
 	buf  []int
 }
 
-func allRows(src Source) *rowSet {
-	n, d := src.Dims()
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
+// maxRows is the most rows a trainer's row set can index.
+const maxRows = math.MaxUint32
+
+// identity returns the positions 0 .. n-1 in order.
+func identity(n int) []uint32 {
+	p := make([]uint32, n)
+	for i := range p {
+		p[i] = uint32(i)
 	}
-	return &rowSet{src: src, idx: idx, cols: d}
+	return p
 }
 
-func (r *rowSet) Dims() (int, int) { return len(r.idx), r.cols }
+func allRows(src Source) *rowSet {
+	n, d := src.Dims()
+	return &rowSet{src: src, n: n, cols: d}
+}
 
-func (r *rowSet) len() int { return len(r.idx) }
+// subset is the rows idx of src, in that order.
+func subset(src Source, idx []uint32, cols int) *rowSet {
+	return &rowSet{src: src, idx: idx, n: len(idx), cols: cols}
+}
+
+func (r *rowSet) Dims() (int, int) { return r.n, r.cols }
+
+func (r *rowSet) len() int { return r.n }
+
+// row is the source row at position p.
+func (r *rowSet) row(p int) int {
+	if r.idx == nil {
+		return p
+	}
+	return int(r.idx[p])
+}
 
 // ReadRows reads the set's rows at positions pos into dst, scaled.
 func (r *rowSet) ReadRows(dst []float32, pos []int) error {
 	r.buf = r.buf[:0]
 	for _, p := range pos {
-		r.buf = append(r.buf, r.idx[p])
+		r.buf = append(r.buf, r.row(p))
+	}
+	return r.read(dst, r.buf)
+}
+
+// readAt is ReadRows for positions held as uint32 (the trainer's shuffle).
+func (r *rowSet) readAt(dst []float32, pos []uint32) error {
+	r.buf = r.buf[:0]
+	for _, p := range pos {
+		r.buf = append(r.buf, r.row(int(p)))
 	}
 	return r.read(dst, r.buf)
 }
 
 // readRange reads the set's rows [lo, hi) into dst, scaled.
 func (r *rowSet) readRange(dst []float32, lo, hi int) error {
-	return r.read(dst, r.idx[lo:hi])
+	r.buf = r.buf[:0]
+	for p := lo; p < hi; p++ {
+		r.buf = append(r.buf, r.row(p))
+	}
+	return r.read(dst, r.buf)
 }
 
 func (r *rowSet) read(dst []float32, rows []int) error {

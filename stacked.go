@@ -152,10 +152,7 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	xb := make([]float32, bs*d)
 	yb := make([]int32, bs)
 	probs := make([]float32, max(bs, t.chunkRows())*c)
-	perm := make([]int, n)
-	for i := range perm {
-		perm[i] = i
-	}
+	perm := identity(n)
 	t.w.ensure(t.net, bs)
 	t.w.ensureGrad(t.net)
 	clear(t.w.grad) // from here on each step leaves it zeroed
@@ -172,7 +169,7 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 				return err
 			}
 			rows := min(bs, n-lo)
-			if err := t.train.ReadRows(xb[:rows*d], perm[lo:lo+rows]); err != nil {
+			if err := t.train.readAt(xb[:rows*d], perm[lo:lo+rows]); err != nil {
 				return err
 			}
 			for i, r := range perm[lo : lo+rows] {

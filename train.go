@@ -210,7 +210,7 @@ type trainer struct {
 	xn         []float32 // corrupted batch (denoising)
 	chunk      []float32 // scan and full-data objective buffer; mini-batches are gathered here too
 	noise      *corrupter
-	perm       []int
+	perm       []uint32
 	step       int
 	steps      int
 	samples    int
@@ -237,7 +237,13 @@ func (t *trainer) chunkRows() int { return max(64, t.cfg.Batch) }
 func (t *trainer) prepare() error {
 	cfg := t.cfg
 	rows, d := t.src.Dims()
-	idx := t.rng.Perm(rows)
+	if rows > maxRows {
+		return fmt.Errorf("%d rows: the trainer indexes at most %d", rows, maxRows)
+	}
+	// A random order of the rows (the same as t.rng.Perm's, in 4 bytes a
+	// row): the validation rows are its tail.
+	idx := identity(rows)
+	t.rng.Shuffle(rows, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 	nVal := 0
 	if t.valSrc == nil && cfg.ValSplit > 0 {
 		nVal = int(math.Round(cfg.ValSplit * float64(rows)))
@@ -246,14 +252,14 @@ func (t *trainer) prepare() error {
 		}
 	}
 	trainIdx := idx[:rows-nVal]
-	t.train = &rowSet{src: t.src, idx: trainIdx, cols: d}
+	t.train = subset(t.src, trainIdx, d)
 	switch {
 	case nVal > 0:
-		t.val = &rowSet{src: t.src, idx: idx[rows-nVal:], cols: d}
+		t.val = subset(t.src, idx[rows-nVal:], d)
 	case t.valSrc != nil:
 		t.val = allRows(t.valSrc)
 	default:
-		t.val = &rowSet{src: t.src, cols: d}
+		t.val = subset(t.src, []uint32{}, d)
 	}
 	if y := t.opt.Labels; y != nil {
 		for _, r := range trainIdx {
@@ -274,7 +280,7 @@ func (t *trainer) prepare() error {
 		}
 		t.classes = max(t.classes, 2)
 	}
-	t.valRaw = &rowSet{src: t.val.src, idx: t.val.idx, cols: d}
+	t.valRaw = &rowSet{src: t.val.src, idx: t.val.idx, n: t.val.n, cols: d}
 	if cfg.selectionCode() && cfg.Normalize == NormalizeAuto {
 		cfg.Normalize = NormalizeNone // per-column scaling would bend the dictionary
 	}
@@ -500,10 +506,7 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 	// between epochs (validation) refill it, and each step reads its rows.
 	batchBuf := t.chunkBuf(d)
 	if len(t.perm) != n {
-		t.perm = make([]int, n)
-		for i := range t.perm {
-			t.perm[i] = i
-		}
+		t.perm = identity(n)
 	}
 	phase := phaseSparse
 	if finetune {
@@ -525,7 +528,7 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 			}
 			rows := min(bs, n-lo)
 			xb := batchBuf[:rows*d]
-			if err := t.train.ReadRows(xb, t.perm[lo:lo+rows]); err != nil {
+			if err := t.train.readAt(xb, t.perm[lo:lo+rows]); err != nil {
 				return err
 			}
 			in := xb
@@ -585,7 +588,7 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 // resumePhase, when the run resumes inside this phase, restores the
 // phase's optimiser state, order of rows and schedule position and returns
 // the first epoch left to run, or stopped when the phase had ended.
-func (t *trainer) resumePhase(phase int, opt optimizer, perm []int, phaseStep *int) (first int, stopped bool, err error) {
+func (t *trainer) resumePhase(phase int, opt optimizer, perm []uint32, phaseStep *int) (first int, stopped bool, err error) {
 	st := t.resume
 	if st == nil || st.Phase != phase {
 		return 1, false, nil
@@ -608,7 +611,7 @@ func (t *trainer) resumePhase(phase int, opt optimizer, perm []int, phaseStep *i
 
 // checkpoint writes the training state after epoch of phase when one is
 // due: every CheckpointEvery epochs in all, and when the phase stops early.
-func (t *trainer) checkpoint(phase, epoch, epochs int, stopped bool, phaseStep int, opt optimizer, perm []int) error {
+func (t *trainer) checkpoint(phase, epoch, epochs int, stopped bool, phaseStep int, opt optimizer, perm []uint32) error {
 	every := t.opt.CheckpointEvery
 	if every <= 0 || (t.hist.Epochs%every != 0 && !stopped) {
 		return nil
