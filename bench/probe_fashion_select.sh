@@ -22,9 +22,14 @@
 #   ROUND=3: the candidates3 list, three folds (split seeds 0, 1 and 2): the
 #     round-2 winner as the reference, the round-2 settings that came close
 #     to it applied to it, alone and together, and no trimming.
+#   ROUND=4: the candidates4 list, the same three folds: the round-3 winner
+#     as the reference and settings around it. Its final stage trains the
+#     winner with model seeds 1, 2 and 3 (SEEDS) and reports the mean t10k
+#     gap, the round's figure.
 #
 #   bench/probe_fashion_select.sh                    # round 1: split, every dev run, final
-#   ROUND=2 bench/probe_fashion_select.sh            # round 2 (ROUND=3: round 3)
+#   ROUND=2 bench/probe_fashion_select.sh            # round 2 (ROUND=3, ROUND=4: rounds 3, 4)
+#   SEEDS="1 2 3" STAGE=final ...                    # the final stage over several model seeds
 #   STAGE=dev bench/probe_fashion_select.sh          # the dev table only
 #   STAGE=final FINAL=kl-cae1-e50 bench/probe_fashion_select.sh
 #   ONLY=kl-cae1-e20 STAGE=dev bench/probe_fashion_select.sh
@@ -53,8 +58,8 @@ case $STAGE in all|dev|final) ;; *) echo "STAGE must be all, dev or final, got $
 case $ROUND in
   1) FOLDS="0" ;;
   2) FOLDS="0 1" ;;
-  3) FOLDS="0 1 2" ;;
-  *) echo "ROUND must be 1, 2 or 3, got $ROUND" >&2; exit 2 ;;
+  3|4) FOLDS="0 1 2" ;;
+  *) echo "ROUND must be 1, 2, 3 or 4, got $ROUND" >&2; exit 2 ;;
 esac
 if [ -n "${WORK:-}" ]; then
   mkdir -p "$WORK"
@@ -117,10 +122,30 @@ b64-trim0-wd1e-3 $common3 --batch 64 --rho 0.2 --beta 1 --weight-decay 1e-3 --co
 b64-trim0-wd1e-3-cae0.5 $common3 --batch 64 --rho 0.2 --beta 1 --weight-decay 1e-3 --contractive 0.5 --epochs 20 --trim 0
 b64-trim0-wd1e-3-cae0.5-rho0.3 $common3 --batch 64 --rho 0.3 --beta 1 --weight-decay 1e-3 --contractive 0.5 --epochs 20 --trim 0
 "
+
+# Round 4: the round-3 winner (the reference, first). Its two changes both
+# lowered the regularisation (no trimming, weight decay 3e-3 -> 1e-3) and
+# each gained; so: weight decay 3e-4 and 1e-4, each also with a stronger
+# contractive penalty (2) in its place; and at 3e-4, rho 0.3 and a learning
+# rate of 2e-3.
+common4="--activation sigmoid --sparsity kl --loss bce --batch 64 --beta 1 --epochs 20 --trim 0"
+candidates4="
+r3 $common4 --rho 0.2 --weight-decay 1e-3 --contractive 1
+wd3e-4 $common4 --rho 0.2 --weight-decay 3e-4 --contractive 1
+wd1e-4 $common4 --rho 0.2 --weight-decay 1e-4 --contractive 1
+wd3e-4-cae2 $common4 --rho 0.2 --weight-decay 3e-4 --contractive 2
+wd1e-4-cae2 $common4 --rho 0.2 --weight-decay 1e-4 --contractive 2
+wd3e-4-rho0.3 $common4 --rho 0.3 --weight-decay 3e-4 --contractive 1
+wd3e-4-lr2e-3 $common4 --rho 0.2 --weight-decay 3e-4 --contractive 1 --lr 2e-3
+"
 case $ROUND in
   2) candidates=$candidates2 ;;
   3) candidates=$candidates3 ;;
+  4) candidates=$candidates4 ;;
 esac
+# The final stage's model seeds: round 4 judges its winner by the mean over
+# three; earlier rounds used the one seed.
+if [ "$ROUND" = 4 ]; then SEEDS=${SEEDS:-1 2 3}; else SEEDS=${SEEDS:-$SEED}; fi
 
 # dev_run FOLD NAME FLAGS...: train on the fold's fit rows, probe the codes
 # on its dev rows.
@@ -219,24 +244,44 @@ if [ -z "$FINAL" ]; then
 fi
 flags=$(awk -v n="$FINAL" '$1 == n { $1 = ""; print; exit }' <<< "$candidates")
 [ -n "$flags" ] || { echo "FINAL=$FINAL is not a candidate" >&2; exit 2; }
-echo "final: $FINAL ($flags) on all 60,000 training rows, probes scored on t10k"
-f=$WORK/final/$FINAL
+echo "final: $FINAL ($flags) on all 60,000 training rows, probes scored on t10k, model seeds $SEEDS"
 mkdir -p "$WORK/final"
-if [ ! -f "$f.train.json" ]; then
-  # shellcheck disable=SC2086
-  "$sae" train --data $FM/train-images-idx3-ubyte.gz --out "$f" --hidden 256 $flags --seed "$SEED" --threads 1 \
-    --quiet --json > "$f.train.json.tmp.$$"
-  mv "$f.train.json.tmp.$$" "$f.train.json"
-fi
-if [ ! -f "$f.probe.json" ]; then
-  "$sae" probe --model "$f" --data $FM/train-images-idx3-ubyte.gz --labels $FM/train-labels-idx1-ubyte.gz \
-    --test $FM/t10k-images-idx3-ubyte.gz --test-labels $FM/t10k-labels-idx1-ubyte.gz --threads 1 --json > "$f.probe.json.tmp.$$"
-  mv "$f.probe.json.tmp.$$" "$f.probe.json"
-fi
-/usr/bin/python3 - "$f.train.json" "$f.probe.json" <<'PY'
+# final_run SEED: train the winner on all training rows with that model
+# seed and probe on t10k (files WORK/final/NAME, or NAME.seedS for a seed
+# other than SEED).
+final_run() {
+  local f=$WORK/final/$FINAL
+  [ "$1" = "$SEED" ] || f=$f.seed$1
+  if [ ! -f "$f.train.json" ]; then
+    # shellcheck disable=SC2086
+    "$sae" train --data $FM/train-images-idx3-ubyte.gz --out "$f" --hidden 256 $flags --seed "$1" --threads 1 \
+      --quiet --json > "$f.train.json.tmp.$$"
+    mv "$f.train.json.tmp.$$" "$f.train.json"
+  fi
+  if [ ! -f "$f.probe.json" ]; then
+    "$sae" probe --model "$f" --data $FM/train-images-idx3-ubyte.gz --labels $FM/train-labels-idx1-ubyte.gz \
+      --test $FM/t10k-images-idx3-ubyte.gz --test-labels $FM/t10k-labels-idx1-ubyte.gz --threads 1 --json > "$f.probe.json.tmp.$$"
+    mv "$f.probe.json.tmp.$$" "$f.probe.json"
+  fi
+}
+n=0
+for s in $SEEDS; do
+  final_run "$s" &
+  n=$((n + 1))
+  if [ "$n" -ge "$JOBS" ]; then wait -n; n=$((n - 1)); fi
+done
+wait
+/usr/bin/python3 - "$WORK/final/$FINAL" "$SEED" $SEEDS <<'PY'
 import json, sys
 last = lambda f: json.loads(open(f).read().strip().splitlines()[-1])
-t, p = last(sys.argv[1]), last(sys.argv[2])
-print(f"t10k: codes {p['code_accuracy']:.4f} (L2 {p['code_l2']:.0e}), raw pixels {p['raw_accuracy']:.4f} (L2 {p['raw_l2']:.0e}), "
-      f"gap {100*p['gain']:+.2f} points; model fvu {t['fvu']:.3f}, l0 {t['l0']:.1f}")
+base, seed0, seeds = sys.argv[1], sys.argv[2], sys.argv[3:]
+gaps = []
+for s in seeds:
+    f = base if s == seed0 else f"{base}.seed{s}"
+    t, p = last(f + ".train.json"), last(f + ".probe.json")
+    gaps.append(100 * p["gain"])
+    print(f"t10k, model seed {s}: codes {p['code_accuracy']:.4f} (L2 {p['code_l2']:.0e}), raw pixels {p['raw_accuracy']:.4f} "
+          f"(L2 {p['raw_l2']:.0e}), gap {100*p['gain']:+.2f} points; model fvu {t['fvu']:.3f}, l0 {t['l0']:.1f}")
+if len(gaps) > 1:
+    print(f"mean gap over {len(gaps)} model seeds: {sum(gaps)/len(gaps):+.2f} points")
 PY
