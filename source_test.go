@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -91,6 +92,28 @@ func TestTrainSourceReadError(t *testing.T) {
 	_, err := TrainSource(context.Background(), &rowReader{m: x, failAt: 3 * x.Rows}, cfg, TrainOptions{})
 	if !errors.Is(err, errRead) {
 		t.Fatalf("got %v, want the read error", err)
+	}
+}
+
+// hugeSource claims more rows than the trainer can index and fails any read.
+type hugeSource struct{ rows int }
+
+func (h hugeSource) Dims() (int, int) { return h.rows, 4 }
+
+func (hugeSource) ReadRows([]float32, []int) error { return errRead }
+
+// A source with more rows than uint32 positions can hold is refused before
+// the trainer allocates anything per row.
+func TestTrainSourceTooManyRows(t *testing.T) {
+	if math.MaxInt == math.MaxInt32 {
+		t.Skip("int cannot count 2^32 rows here")
+	}
+	var n uint64 = math.MaxUint32 + 1
+	cfg := DefaultConfig()
+	cfg.Hidden, cfg.Epochs = 2, 1
+	_, err := TrainSource(context.Background(), hugeSource{rows: int(n)}, cfg, TrainOptions{})
+	if err == nil || !strings.Contains(err.Error(), "4294967296 rows") {
+		t.Fatalf("got %v, want the row-count error", err)
 	}
 }
 

@@ -237,7 +237,7 @@ func (t *trainer) chunkRows() int { return max(64, t.cfg.Batch) }
 func (t *trainer) prepare() error {
 	cfg := t.cfg
 	rows, d := t.src.Dims()
-	if rows > maxRows {
+	if uint64(rows) > maxRows {
 		return fmt.Errorf("%d rows: the trainer indexes at most %d", rows, maxRows)
 	}
 	// A random order of the rows (the same as t.rng.Perm's, in 4 bytes a
@@ -259,7 +259,7 @@ func (t *trainer) prepare() error {
 	case t.valSrc != nil:
 		t.val = allRows(t.valSrc)
 	default:
-		t.val = subset(t.src, []uint32{}, d)
+		t.val = &rowSet{src: t.src, cols: d} // empty
 	}
 	if y := t.opt.Labels; y != nil {
 		for _, r := range trainIdx {
