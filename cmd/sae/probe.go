@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/sae-go/sae"
@@ -118,7 +119,10 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 			}
 			warnUnconverged(e, "raw input", raw)
 		}
-		gain := code.accuracy - raw.accuracy
+		// Both accuracies are counts over the same test rows: their
+		// difference is a whole number of rows (no 0.0223000000001).
+		nt := float64(xt.Rows)
+		gain := math.Round((code.accuracy-raw.accuracy)*nt) / nt
 		if e.json {
 			o := map[string]any{
 				"n_train": x.Rows, "n_test": xt.Rows, "classes": classes,
