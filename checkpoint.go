@@ -147,13 +147,13 @@ func Load(dir string) (*Model, error) {
 			return nil, fmt.Errorf("%s: layers %v do not end with hidden %d", cfgPath, a.Layers, a.Hidden)
 		}
 	}
-	total := 0
+	var total int64 // weights, counted in 64 bits on every platform
 	for i, s := range sizes {
 		if s < 1 || s > 1<<24 {
 			return nil, fmt.Errorf("%s: architecture widths %v are out of range", cfgPath, sizes)
 		}
 		if i > 0 {
-			total += sizes[i-1] * s
+			total += int64(sizes[i-1]) * int64(s)
 		}
 	}
 	if total > 1<<31 || len(sizes) > 64 {
@@ -206,9 +206,9 @@ func Load(dir string) (*Model, error) {
 	}
 	// The encoder's weights alone need total values: refuse a config that
 	// asks for more than the weights file holds before allocating for it.
-	have := 0
+	var have int64
 	for _, t := range tensors {
-		have += len(t.Data)
+		have += int64(len(t.Data))
 	}
 	if have < total {
 		return nil, fmt.Errorf("%s: holds %d values; the architecture %v in %s needs more than %d", wPath, have, sizes, ConfigFile, total)

@@ -238,7 +238,7 @@ func (t *trainer) prepare() error {
 	cfg := t.cfg
 	rows, d := t.src.Dims()
 	if uint64(rows) > maxRows {
-		return fmt.Errorf("%d rows: the trainer indexes at most %d", rows, maxRows)
+		return fmt.Errorf("%d rows: the trainer indexes at most %d", rows, uint64(maxRows))
 	}
 	// A random order of the rows (the same as t.rng.Perm's, in 4 bytes a
 	// row): the validation rows are its tail.

@@ -48,7 +48,11 @@ func parseIDXHeader(b []byte) (dt dtype, shape []int, n int, err error) {
 	}
 	shape = make([]int, nd)
 	for i := range shape {
-		shape[i] = int(binary.BigEndian.Uint32(b[4+4*i:]))
+		v := binary.BigEndian.Uint32(b[4+4*i:])
+		if v > maxElements { // would not fit a 32-bit int
+			return dt, nil, n, fmt.Errorf("absurd shape: dimension %d of %d is %d, more than %d elements", i+1, nd, v, maxElements)
+		}
+		shape[i] = int(v)
 	}
 	return dt, shape, n, nil
 }

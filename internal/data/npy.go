@@ -249,13 +249,17 @@ func (p *pyParser) tuple() ([]int, error) {
 		for j < len(p.s) && (p.s[j] >= '0' && p.s[j] <= '9' || p.s[j] == '-') {
 			j++
 		}
-		d, err := strconv.Atoi(p.s[p.i:j])
+		d64, err := strconv.ParseInt(p.s[p.i:j], 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("bad dimension %q", p.s[p.i:j])
 		}
-		if d < 0 {
-			return nil, fmt.Errorf("negative dimension %d", d)
+		if d64 < 0 {
+			return nil, fmt.Errorf("negative dimension %d", d64)
 		}
+		if d64 > maxElements { // would not fit a 32-bit int
+			return nil, fmt.Errorf("absurd shape: dimension %d is more than %d elements", d64, maxElements)
+		}
+		d := int(d64)
 		if len(dims) >= 32 {
 			return nil, errors.New("more than 32 dimensions")
 		}
