@@ -14,7 +14,7 @@ import (
 )
 
 // maxElements bounds the element count of any array read from a file.
-const maxElements = 1<<31 - 1 // and it fits in an int everywhere
+const maxElements = 1<<31 - 1 // the largest int on every platform
 
 // dtype is an element type.
 type dtype struct {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -68,7 +69,7 @@ func readZipEntry(f *zip.File) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("unsupported compression method %d (want stored or deflated)", f.Method)
 	}
-	if size > maxEntryBytes {
+	if size > maxEntryBytes || size >= math.MaxInt { // MaxInt: the most a 32-bit platform can address
 		return nil, fmt.Errorf("absurd size %d bytes", size)
 	}
 	if size == 0 {
