@@ -44,14 +44,12 @@ func (t *trainer) initDictionary() error {
 	if n.depth() != 1 || n.tied || n.vae {
 		return nil
 	}
-	if !wantsMedian(n, t.cfg) {
-		// No data needed: do not read (and allocate) the sample.
-		initDictionary(n, t.cfg, Matrix{}, t.rng)
-		return nil
-	}
-	sample := NewMatrix(min(t.train.len(), 4096), d)
-	if err := t.train.readRange(sample.Data, 0, sample.Rows); err != nil {
-		return err
+	var sample Matrix // read only when the median needs it
+	if wantsMedian(n, t.cfg) {
+		sample = NewMatrix(min(t.train.len(), 4096), d)
+		if err := t.train.readRange(sample.Data, 0, sample.Rows); err != nil {
+			return err
+		}
 	}
 	initDictionary(n, t.cfg, sample, t.rng)
 	return nil

@@ -83,16 +83,12 @@ func (r *rowSet) row(p int) int {
 }
 
 // ReadRows reads the set's rows at positions pos into dst, scaled.
-func (r *rowSet) ReadRows(dst []float32, pos []int) error {
-	r.buf = r.buf[:0]
-	for _, p := range pos {
-		r.buf = append(r.buf, r.row(p))
-	}
-	return r.read(dst, r.buf)
-}
+func (r *rowSet) ReadRows(dst []float32, pos []int) error { return readPositions(r, dst, pos) }
 
 // readAt is ReadRows for positions held as uint32 (the trainer's shuffle).
-func (r *rowSet) readAt(dst []float32, pos []uint32) error {
+func (r *rowSet) readAt(dst []float32, pos []uint32) error { return readPositions(r, dst, pos) }
+
+func readPositions[P int | uint32](r *rowSet, dst []float32, pos []P) error {
 	r.buf = r.buf[:0]
 	for _, p := range pos {
 		r.buf = append(r.buf, r.row(int(p)))

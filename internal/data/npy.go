@@ -16,47 +16,57 @@ import (
 
 const npyMagic = "\x93NUMPY"
 
+// npyHeaderOf parses the header at the start of a .npy file (head holds at
+// least its first 64 KiB or the whole file) and returns it with the offset
+// of the data.
+func npyHeaderOf(head []byte) (npyHeader, int, error) {
+	var h npyHeader
+	if len(head) < len(npyMagic)+2 || string(head[:len(npyMagic)]) != npyMagic {
+		n := min(len(head), len(npyMagic))
+		return h, 0, fmt.Errorf("bad magic %q (want a .npy file, which starts with \"\\x93NUMPY\")", head[:n])
+	}
+	major, minor := head[6], head[7]
+	var hlen64 int64 // 64 bits: a 4-byte length does not fit a 32-bit int
+	var off int
+	switch major {
+	case 1:
+		if len(head) < 10 {
+			return h, 0, errors.New("truncated: file ends inside the header length")
+		}
+		hlen64, off = int64(binary.LittleEndian.Uint16(head[8:])), 10
+	case 2, 3:
+		if len(head) < 12 {
+			return h, 0, errors.New("truncated: file ends inside the header length")
+		}
+		hlen64, off = int64(binary.LittleEndian.Uint32(head[8:])), 12
+	default:
+		return h, 0, fmt.Errorf("unsupported .npy format version %d.%d (want 1.0, 2.0 or 3.0)", major, minor)
+	}
+	if int64(off)+hlen64 > int64(len(head)) {
+		return h, 0, fmt.Errorf("truncated: header length %d but %d bytes follow", hlen64, len(head)-off)
+	}
+	hlen := int(hlen64)
+	h, err := parseNPYHeader(string(head[off : off+hlen]))
+	if err != nil {
+		return h, 0, fmt.Errorf("bad header: %v", err)
+	}
+	return h, off + hlen, nil
+}
+
 // decodeNPY parses a whole .npy file.
 func decodeNPY(b []byte) (*array, error) {
 	if len(b) == 0 {
 		return nil, errors.New("empty file")
 	}
-	if len(b) < len(npyMagic)+2 || string(b[:len(npyMagic)]) != npyMagic {
-		n := min(len(b), len(npyMagic))
-		return nil, fmt.Errorf("bad magic %q (want a .npy file, which starts with \"\\x93NUMPY\")", b[:n])
-	}
-	major, minor := b[6], b[7]
-	var hlen, off int
-	switch major {
-	case 1:
-		if len(b) < 10 {
-			return nil, errors.New("truncated: file ends inside the header length")
-		}
-		hlen, off = int(binary.LittleEndian.Uint16(b[8:])), 10
-	case 2, 3:
-		if len(b) < 12 {
-			return nil, errors.New("truncated: file ends inside the header length")
-		}
-		h := binary.LittleEndian.Uint32(b[8:])
-		if uint64(h) > uint64(len(b)) {
-			return nil, fmt.Errorf("truncated: header length %d but the file has %d bytes", h, len(b))
-		}
-		hlen, off = int(h), 12
-	default:
-		return nil, fmt.Errorf("unsupported .npy format version %d.%d (want 1.0, 2.0 or 3.0)", major, minor)
-	}
-	if off+hlen > len(b) {
-		return nil, fmt.Errorf("truncated: header length %d but %d bytes follow", hlen, len(b)-off)
-	}
-	h, err := parseNPYHeader(string(b[off : off+hlen]))
+	h, off, err := npyHeaderOf(b)
 	if err != nil {
-		return nil, fmt.Errorf("bad header: %v", err)
+		return nil, err
 	}
 	n, err := numel(h.shape)
 	if err != nil {
 		return nil, err
 	}
-	data := b[off+hlen:]
+	data := b[off:]
 	if err := checkSize(h.shape, h.dtype, n, len(data)); err != nil {
 		return nil, err
 	}

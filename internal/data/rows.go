@@ -123,39 +123,6 @@ func openRows(path string, fh *os.File, format int) (*Rows, error) {
 	return r, nil
 }
 
-// npyHeaderOf parses the header at the start of a .npy file (head holds at
-// least its first 64 KiB or the whole file) and returns it with the offset
-// of the data.
-func npyHeaderOf(head []byte) (npyHeader, int, error) {
-	var h npyHeader
-	if len(head) < len(npyMagic)+4 || string(head[:len(npyMagic)]) != npyMagic {
-		n := min(len(head), len(npyMagic))
-		return h, 0, fmt.Errorf("bad magic %q (want a .npy file, which starts with \"\\x93NUMPY\")", head[:n])
-	}
-	var hlen64 int64 // 64 bits: a 4-byte length does not fit a 32-bit int
-	var off int
-	switch head[6] {
-	case 1:
-		hlen64, off = int64(binary.LittleEndian.Uint16(head[8:])), 10
-	case 2, 3:
-		if len(head) < 12 {
-			return h, 0, errors.New("truncated: file ends inside the header length")
-		}
-		hlen64, off = int64(binary.LittleEndian.Uint32(head[8:])), 12
-	default:
-		return h, 0, fmt.Errorf("unsupported .npy format version %d.%d (want 1.0, 2.0 or 3.0)", head[6], head[7])
-	}
-	if int64(off)+hlen64 > int64(len(head)) {
-		return h, 0, fmt.Errorf("truncated: header length %d but %d bytes follow", hlen64, len(head)-off)
-	}
-	hlen := int(hlen64)
-	h, err := parseNPYHeader(string(head[off : off+hlen]))
-	if err != nil {
-		return h, 0, fmt.Errorf("bad header: %v", err)
-	}
-	return h, off + hlen, nil
-}
-
 // spillIDXGzip decompresses a gzipped IDX file into an unnamed temporary
 // file and opens its rows there.
 func spillIDXGzip(path string, fh *os.File, size int64) (*Rows, error) {
