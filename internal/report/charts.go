@@ -10,11 +10,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // LossCurve writes a line plot of the training loss per epoch (epoch 1 is the
@@ -28,15 +23,15 @@ func LossCurve(path string, train, val []float64, title string) error {
 		name string
 		v    []float64
 	}{{"train", train}, {"validation", val}}
-	var pts []plotter.XYs
+	var pts [][]pt
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, s := range series {
-		var xy plotter.XYs
+		var xy []pt
 		for e, v := range s.v {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				continue
 			}
-			xy = append(xy, plotter.XY{X: float64(e + 1), Y: v})
+			xy = append(xy, pt{float64(e + 1), v})
 			lo, hi = min(lo, v), max(hi, v)
 		}
 		if i == 0 && len(xy) == 0 {
@@ -44,7 +39,7 @@ func LossCurve(path string, train, val []float64, title string) error {
 		}
 		pts = append(pts, xy)
 	}
-	p := newPlot(title, "epoch", "loss")
+	ch := newChart(title, "epoch", "loss")
 	if lo > 0 && hi >= 100*lo {
 		for _, xy := range pts {
 			for i := range xy {
@@ -52,57 +47,47 @@ func LossCurve(path string, train, val []float64, title string) error {
 			}
 		}
 		lo, hi = math.Log10(lo), math.Log10(hi)
-		p.Y.Tick.Marker = log10Ticks{}
-		p.Y.Label.Text = "loss (log scale)"
+		ch.y.ticks = log10Ticks{}
+		ch.y.label = "loss (log scale)"
 	}
 	epochs := max(len(train), len(val))
+	glyph := 0.0 // dots on the epochs while they are few enough to tell apart
+	if epochs <= 40 {
+		glyph = 2.5 * pt1
+	}
 	for i, xy := range pts {
 		if len(xy) == 0 {
 			continue
 		}
-		l, err := plotter.NewLine(xy)
-		if err != nil {
-			return opErr(op, path, err)
-		}
-		l.LineStyle = lineStyle(i)
-		p.Add(l)
-		thumbs := []plot.Thumbnailer{l}
-		if epochs <= 40 {
-			s, err := plotter.NewScatter(xy)
-			if err != nil {
-				return opErr(op, path, err)
+		col := palette[i]
+		ch.add(func(c canvas, f frame) {
+			line := make([]pt, len(xy))
+			for j, q := range xy {
+				line[j] = pt{f.px(q.X), f.py(q.Y)}
 			}
-			s.GlyphStyle = draw.GlyphStyle{Color: palette[i], Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
-			p.Add(s)
-			thumbs = append(thumbs, s)
-		}
+			c.polyline(line, 1.8*pt1, col, nil)
+			if glyph > 0 {
+				for _, q := range line {
+					c.fillCircle(q.X, q.Y, glyph, col)
+				}
+			}
+		})
 		if len(pts[1]) > 0 {
-			p.Legend.Add(series[i].name, thumbs...)
+			ch.addLegend(series[i].name, lineThumb(col, 1.8*pt1, nil, glyph))
 		}
 	}
-	p.X.Min = 1
-	p.X.Max = max(2, float64(epochs))
-	p.X.Tick.Marker = niceTicks{integer: true}
+	ch.x.Min = 1
+	ch.x.Max = max(2, float64(epochs))
+	ch.x.ticks = niceTicks{integer: true}
 	if epochs <= 12 {
-		p.X.Tick.Marker = intTicks{}
+		ch.x.ticks = intTicks{}
 	}
-	p.Y.Min, p.Y.Max = lo, hi
-	padRange(&p.Y, 0.04)
-	if err := savePlot(path, p, chartW, chartH); err != nil {
+	ch.y.Min, ch.y.Max = lo, hi
+	padRange(&ch.y, 0.04)
+	if err := render(path, chartW, chartH, func(c canvas, fc faces) { ch.draw(c, fc, chartW, chartH) }); err != nil {
 		return opErr(op, path, err)
 	}
 	return nil
-}
-
-// intTicks labels every whole number in the axis range.
-type intTicks struct{}
-
-func (intTicks) Ticks(lo, hi float64) []plot.Tick {
-	var ticks []plot.Tick
-	for v := math.Ceil(lo); v <= hi; v++ {
-		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.Itoa(int(v))})
-	}
-	return ticks
 }
 
 // HistOptions controls Histogram. The zero value gives the defaults.
@@ -180,15 +165,12 @@ func Histogram(path string, values []float64, opt HistOptions) error {
 		lo, hi, nb = lo-pad, hi+pad, 1
 	}
 	width := (hi - lo) / float64(nb)
-	bins := make([]plotter.HistogramBin, nb)
-	for i := range bins {
-		bins[i].Min, bins[i].Max = lo+float64(i)*width, lo+float64(i+1)*width
-	}
+	counts := make([]float64, nb)
 	top := 0.0
 	for _, v := range vals {
 		i := min(nb-1, int((v-lo)/width))
-		bins[i].Weight++
-		top = max(top, bins[i].Weight)
+		counts[i]++
+		top = max(top, counts[i])
 	}
 
 	xl := opt.XLabel
@@ -202,41 +184,48 @@ func Histogram(path string, values []float64, opt HistOptions) error {
 	if yl == "" {
 		yl = "count"
 	}
-	p := newPlot(title, xl, yl)
-	h := &plotter.Histogram{
-		Bins:      bins,
-		Width:     width,
-		FillColor: color.RGBA{0x4c, 0x8b, 0xc4, 0xff},
-		LineStyle: draw.LineStyle{Color: color.White, Width: vg.Points(0.5)},
-	}
-	p.Add(h)
+	ch := newChart(title, xl, yl)
+	barBlue := color.RGBA{0x4c, 0x8b, 0xc4, 0xff}
+	ch.add(func(c canvas, f frame) {
+		for i, n := range counts {
+			if n == 0 {
+				continue
+			}
+			// Bars meet with a hairline of white between them.
+			x0, x1 := f.px(lo+float64(i)*width), f.px(lo+float64(i+1)*width)
+			c.fillRect(x0+0.4*pt1, f.py(n), x1-0.4*pt1, f.py(0), barBlue)
+		}
+	})
+	ch.x.Min, ch.x.Max = lo, hi
 	if opt.LogX {
-		p.X.Tick.Marker = log10Ticks{}
+		ch.x.ticks = log10Ticks{}
 	}
 	if single {
-		padRange(&p.X, 4.5)
+		padRange(&ch.x, 4.5)
 	}
-	p.Y.Min = 0
-	p.Y.Max = top * 1.08
-	p.Y.Tick.Marker = niceTicks{integer: true}
+	ch.y.Min = 0
+	ch.y.Max = top * 1.08
+	ch.y.ticks = niceTicks{integer: true}
 	if t := opt.Threshold; t != nil {
 		x := *t
 		if opt.LogX {
 			x = math.Log10(x)
 		}
-		line, err := plotter.NewLine(plotter.XYs{{X: x, Y: 0}, {X: x, Y: top * 1.08}})
-		if err != nil {
-			return opErr(op, path, err)
+		if x < ch.x.Min || x > ch.x.Max { // keep the line in view
+			ch.x.Min, ch.x.Max = min(ch.x.Min, x), max(ch.x.Max, x)
+			padRange(&ch.x, 0.02)
 		}
-		line.LineStyle = draw.LineStyle{Color: palette[3], Width: vg.Points(2), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}}
-		p.Add(line)
+		dash := []float64{6 * pt1, 3 * pt1}
+		ch.add(func(c canvas, f frame) {
+			c.polyline([]pt{{f.px(x), f.py(0)}, {f.px(x), f.top}}, 2*pt1, palette[3], dash)
+		})
 		name := opt.ThresholdLabel
 		if name == "" {
 			name = "threshold = " + strconv.FormatFloat(*t, 'g', 4, 64)
 		}
-		p.Legend.Add(name, line)
+		ch.addLegend(name, lineThumb(palette[3], 2*pt1, dash, 0))
 	}
-	if err := savePlot(path, p, chartW, chartH); err != nil {
+	if err := render(path, chartW, chartH, func(c canvas, fc faces) { ch.draw(c, fc, chartW, chartH) }); err != nil {
 		return opErr(op, path, err)
 	}
 	return nil
@@ -253,38 +242,35 @@ func ROCCurve(path string, fpr, tpr []float64, auc float64) error {
 	if len(fpr) < 2 {
 		return opErr(op, path, fmt.Errorf("%d points, need at least 2", len(fpr)))
 	}
-	xy := make(plotter.XYs, len(fpr))
+	xy := make([]pt, len(fpr))
 	for i := range fpr {
 		for _, v := range []float64{fpr[i], tpr[i]} {
 			if !(v >= 0 && v <= 1) {
 				return opErr(op, path, fmt.Errorf("point %d: rate %v outside [0, 1]", i, v))
 			}
 		}
-		xy[i] = plotter.XY{X: fpr[i], Y: tpr[i]}
+		xy[i] = pt{fpr[i], tpr[i]}
 	}
 	a := "n/a"
 	if !math.IsNaN(auc) {
 		a = strconv.FormatFloat(auc, 'f', 3, 64)
 	}
-	p := newPlot("ROC curve (AUC = "+a+")", "false positive rate", "true positive rate")
-	chance, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})
-	if err != nil {
-		return opErr(op, path, err)
-	}
-	chance.LineStyle = draw.LineStyle{Color: color.Gray{0x99}, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(5), vg.Points(4)}}
-	curve, err := plotter.NewLine(xy)
-	if err != nil {
-		return opErr(op, path, err)
-	}
-	curve.LineStyle = lineStyle(0)
-	curve.LineStyle.Width = vg.Points(2.2)
-	p.Add(chance, curve)
-	p.Legend.Add("model", curve)
-	p.Legend.Add("chance", chance)
-	p.Legend.Top = false
-	p.Legend.YOffs = vg.Points(8)
-	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
-	if err := savePlot(path, p, 6*vg.Inch, 5.5*vg.Inch); err != nil {
+	ch := newChart("ROC curve (AUC = "+a+")", "false positive rate", "true positive rate")
+	chanceGray, chanceDash := color.Gray{0x99}, []float64{5 * pt1, 4 * pt1}
+	ch.add(func(c canvas, f frame) {
+		c.polyline([]pt{{f.px(0), f.py(0)}, {f.px(1), f.py(1)}}, 1.2*pt1, chanceGray, chanceDash)
+		line := make([]pt, len(xy))
+		for i, q := range xy {
+			line[i] = pt{f.px(q.X), f.py(q.Y)}
+		}
+		c.polyline(line, 2.2*pt1, palette[0], nil)
+	})
+	ch.addLegend("model", lineThumb(palette[0], 2.2*pt1, nil, 0))
+	ch.addLegend("chance", lineThumb(chanceGray, 1.2*pt1, chanceDash, 0))
+	ch.place = legendBottomRight
+	ch.x.Min, ch.x.Max, ch.y.Min, ch.y.Max = 0, 1, 0, 1
+	const w, h = 720, 660 // 6 x 5.5 in
+	if err := render(path, w, h, func(c canvas, fc faces) { ch.draw(c, fc, w, h) }); err != nil {
 		return opErr(op, path, err)
 	}
 	return nil
@@ -303,7 +289,8 @@ func Scatter2D(path string, x, y []float64, labels []int, title string) error {
 	if labels != nil && len(labels) != len(x) {
 		return opErr(op, path, fmt.Errorf("%d points but %d labels", len(x), len(labels)))
 	}
-	groups := map[int]plotter.XYs{}
+	groups := map[int][]pt{}
+	xr, yr := axis{Min: math.Inf(1), Max: math.Inf(-1)}, axis{Min: math.Inf(1), Max: math.Inf(-1)}
 	for i := range x {
 		if math.IsNaN(x[i]) || math.IsInf(x[i], 0) || math.IsNaN(y[i]) || math.IsInf(y[i], 0) {
 			continue
@@ -312,7 +299,9 @@ func Scatter2D(path string, x, y []float64, labels []int, title string) error {
 		if labels != nil {
 			k = labels[i]
 		}
-		groups[k] = append(groups[k], plotter.XY{X: x[i], Y: y[i]})
+		groups[k] = append(groups[k], pt{x[i], y[i]})
+		xr.Min, xr.Max = min(xr.Min, x[i]), max(xr.Max, x[i])
+		yr.Min, yr.Max = min(yr.Min, y[i]), max(yr.Max, y[i])
 	}
 	if len(groups) == 0 {
 		return opErr(op, path, errors.New("no finite points to plot"))
@@ -323,62 +312,62 @@ func Scatter2D(path string, x, y []float64, labels []int, title string) error {
 	}
 	slices.Sort(keys)
 
-	p := newPlot(title, "", "")
-	radius := vg.Points(2.2)
+	ch := newChart(title, "", "")
+	ch.x.Min, ch.x.Max, ch.y.Min, ch.y.Max = xr.Min, xr.Max, yr.Min, yr.Max
+	padRange(&ch.x, 0.03)
+	padRange(&ch.y, 0.03)
+	radius := 2.2 * pt1
 	if len(x) > 5000 {
-		radius = vg.Points(1.3)
+		radius = 1.3 * pt1
 	}
-	// The legend is drawn beside the plot, not inside it.
-	leg := p.Legend
-	leg.ThumbnailWidth = vg.Points(10)
-	leg.Padding = vg.Points(3)
-	leg.Left = true
-	leg.XOffs, leg.YOffs = 0, 0
-	shapes := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.BoxGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{}}
 	for i, k := range keys {
-		s, err := plotter.NewScatter(groups[k])
-		if err != nil {
-			return opErr(op, path, err)
-		}
 		pc := palette[i%len(palette)]
-		c := color.NRGBA{pc.R, pc.G, pc.B, 0xb0}
-		shape := shapes[(i/len(palette))%len(shapes)]
-		s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: radius, Shape: shape}
-		p.Add(s)
+		cloud := color.NRGBA{pc.R, pc.G, pc.B, 0xb0}
+		shape := glyphs[(i/len(palette))%len(glyphs)]
+		pts := groups[k]
+		ch.add(func(c canvas, f frame) {
+			for _, q := range pts {
+				shape(c, f.px(q.X), f.py(q.Y), radius, cloud)
+			}
+		})
 		if labels != nil {
-			// A bigger glyph for the legend than in the cloud.
-			thumb := *s
-			thumb.GlyphStyle.Radius = vg.Points(4)
-			thumb.GlyphStyle.Color = palette[i%len(palette)]
-			leg.Add(strconv.Itoa(k), &thumb)
+			// A bigger glyph in full colour for the legend than in the cloud.
+			ch.addLegend(strconv.Itoa(k), func(c canvas, x0, y0, x1, y1 float64) {
+				shape(c, (x0+x1)/2, (y0+y1)/2, 4*pt1, pc)
+			})
 		}
 	}
-
-	padRange(&p.X, 0.03)
-	padRange(&p.Y, 0.03)
-	w, h := 7*vg.Inch, 6*vg.Inch
-	var legW vg.Length
+	w, h := 840, 720 // 7 x 6 in, and the legend's room beside
 	if labels != nil {
-		for _, k := range keys {
-			legW = max(legW, leg.TextStyle.Width(strconv.Itoa(k)))
+		ch.place = legendRight
+		ch.thumbW = 10 * pt1
+		names := make([]string, len(keys))
+		for i, k := range keys {
+			names[i] = strconv.Itoa(k)
 		}
-		legW += leg.ThumbnailWidth + vg.Points(24)
-		legW = max(legW, vg.Points(50))
-		w += legW
+		ch.legendW = legendWidth(faces{}, ch.thumbW, names)
+		w += int(math.Ceil(ch.legendW))
 	}
-	err := render(path, w, h, func(c draw.Canvas) {
-		if labels == nil {
-			p.Draw(c)
-			return
-		}
-		plotArea := draw.Crop(c, 0, -legW, 0, 0)
-		p.Draw(plotArea)
-		// The legend sits at the right, top-aligned with the data area.
-		legend := draw.Crop(c, c.Max.X-c.Min.X-legW+vg.Points(8), 0, 0, -vg.Points(44))
-		leg.Draw(legend)
-	})
-	if err != nil {
+	if err := render(path, w, h, func(c canvas, fc faces) { ch.draw(c, fc, float64(w), float64(h)) }); err != nil {
 		return opErr(op, path, err)
 	}
 	return nil
+}
+
+// glyphs draw a point's mark of radius r: a disc, a square, a triangle and
+// a diamond, each about as heavy as the disc.
+var glyphs = []func(c canvas, x, y, r float64, col color.Color){
+	func(c canvas, x, y, r float64, col color.Color) { c.fillCircle(x, y, r, col) },
+	func(c canvas, x, y, r float64, col color.Color) {
+		s := r * 0.886 // same area as the disc
+		c.fillRect(x-s, y-s, x+s, y+s, col)
+	},
+	func(c canvas, x, y, r float64, col color.Color) {
+		s := r * 1.35
+		c.fillPolygon([]pt{{x, y - s}, {x + s*0.866, y + s/2}, {x - s*0.866, y + s/2}}, col)
+	},
+	func(c canvas, x, y, r float64, col color.Color) {
+		s := r * 1.25
+		c.fillPolygon([]pt{{x, y - s}, {x + s, y}, {x, y + s}, {x - s, y}}, col)
+	},
 }

@@ -1,7 +1,8 @@
 package report
 
 // The common look of the charts (sans-serif text, light grid, a colour
-// cycle) and their rendering to PNG or SVG through safefile.
+// cycle), their layout (title, axes with ticks, data area, legend) and their
+// writing as PNG or SVG through safefile.
 
 import (
 	"fmt"
@@ -13,26 +14,24 @@ import (
 	"strings"
 
 	"github.com/sae-go/sae/internal/safefile"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
+// Sizes are in pixels of the PNG, which is drawn at 120 dots per inch; the
+// SVG has the same pixel size. pt converts typographic points.
 const (
-	// pngDPI sets the pixel size of PNG charts: a 7.5in chart is 900 px.
 	pngDPI = 120
+	pt1    = pngDPI / 72.0
 
-	chartW = 7.5 * vg.Inch
-	chartH = 4.5 * vg.Inch
+	chartW = 900 // 7.5 in
+	chartH = 540 // 4.5 in
+
+	titleSize  = 15 * pt1
+	labelSize  = 12 * pt1
+	tickSize   = 10 * pt1
+	legendSize = 11 * pt1
 )
 
 var (
-	sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
-
 	// palette is Tableau 10, a colour cycle that stays distinct in print
 	// and for most colour-blind readers.
 	palette = []color.RGBA{
@@ -51,75 +50,258 @@ var (
 	inkGray  = color.Gray{0x33}
 )
 
-// newPlot returns a plot with the house style: sans-serif text, a light
-// grid behind the data, axes without padding gaps.
-func newPlot(title, xlabel, ylabel string) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
-	p.Title.TextStyle.Font = font.From(sans, 15)
-	p.Title.TextStyle.Color = inkGray
-	p.Title.Padding = vg.Points(10)
-	for _, a := range []*plot.Axis{&p.X, &p.Y} {
-		a.Label.TextStyle.Font = font.From(sans, 12)
-		a.Label.TextStyle.Color = inkGray
-		a.Tick.Label.Font = font.From(sans, 10)
-		a.Tick.Label.Color = inkGray
-		a.Tick.Color = inkGray
-		a.Color = inkGray
-		a.Padding = vg.Points(4)
+// tick is a position on an axis; minor ticks have no label.
+type tick struct {
+	Value float64
+	Label string
+}
+
+// ticker chooses the ticks of an axis range.
+type ticker interface {
+	Ticks(lo, hi float64) []tick
+}
+
+// axis is the range of one coordinate, its ticks and its name.
+type axis struct {
+	Min, Max float64
+	ticks    ticker
+	label    string
+}
+
+// frame maps data to pixels inside the data area.
+type frame struct {
+	left, top, right, bottom float64
+	x, y                     axis
+}
+
+func (f frame) px(x float64) float64 {
+	return f.left + (x-f.x.Min)/(f.x.Max-f.x.Min)*(f.right-f.left)
+}
+
+func (f frame) py(y float64) float64 {
+	return f.bottom - (y-f.y.Min)/(f.y.Max-f.y.Min)*(f.bottom-f.top)
+}
+
+// legendPlace is where the legend goes.
+type legendPlace int
+
+const (
+	legendTopRight    legendPlace = iota // inside the data area
+	legendBottomRight                    // inside the data area
+	legendRight                          // beside the data area, in legendW
+)
+
+type legendEntry struct {
+	name string
+	// thumb draws the entry's sample in the box (x0, y0)-(x1, y1).
+	thumb func(c canvas, x0, y0, x1, y1 float64)
+}
+
+// chart is one plot: a title, two axes, layers of data drawn in order over
+// the grid, and a legend.
+type chart struct {
+	title   string
+	x, y    axis
+	layers  []func(c canvas, f frame)
+	legend  []legendEntry
+	place   legendPlace
+	legendW float64 // room kept at the right for legendRight
+	thumbW  float64 // width of a legend sample
+}
+
+func newChart(title, xlabel, ylabel string) *chart {
+	return &chart{
+		title:  title,
+		x:      axis{ticks: niceTicks{}, label: xlabel},
+		y:      axis{ticks: niceTicks{}, label: ylabel},
+		thumbW: 22 * pt1,
 	}
-	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicks{}, niceTicks{}
-	p.X.Label.Text = xlabel
-	p.Y.Label.Text = ylabel
-	p.X.Label.Padding = vg.Points(4)
-	p.Y.Label.Padding = vg.Points(4)
-	p.Legend.TextStyle.Font = font.From(sans, 11)
-	p.Legend.TextStyle.Color = inkGray
-	p.Legend.Top = true
-	p.Legend.ThumbnailWidth = vg.Points(22)
-	p.Legend.Padding = vg.Points(2)
-	p.Legend.XOffs = -vg.Points(8)
-	p.Legend.YOffs = -vg.Points(6)
-	g := plotter.NewGrid()
-	g.Vertical.Color, g.Horizontal.Color = gridGray, gridGray
-	g.Vertical.Width, g.Horizontal.Width = vg.Points(0.6), vg.Points(0.6)
-	p.Add(g)
-	return p
 }
 
-// lineStyle is a solid line of the i-th palette colour.
-func lineStyle(i int) draw.LineStyle {
-	return draw.LineStyle{Color: palette[i%len(palette)], Width: vg.Points(1.8)}
+func (ch *chart) add(layer func(c canvas, f frame)) { ch.layers = append(ch.layers, layer) }
+
+func (ch *chart) addLegend(name string, thumb func(c canvas, x0, y0, x1, y1 float64)) {
+	ch.legend = append(ch.legend, legendEntry{name, thumb})
 }
 
-// savePlot writes p at the chart size, PNG or SVG by the path's extension.
-func savePlot(path string, p *plot.Plot, w, h vg.Length) error {
-	return render(path, w, h, func(c draw.Canvas) { p.Draw(c) })
+const (
+	edgePad   = 6 * pt1 // blank border of the canvas
+	titlePad  = 10 * pt1
+	axisPad   = 4 * pt1 // gap between the data area and an axis line
+	tickLen   = 6 * pt1
+	minorLen  = 3 * pt1
+	tickGap   = 3 * pt1 // between a tick and its label
+	labelPad  = 4 * pt1 // between tick labels and the axis name
+	axisWidth = 0.8 * pt1
+	gridWidth = 0.6 * pt1
+)
+
+// draw lays the chart out on a w x h canvas and draws it.
+func (ch *chart) draw(c canvas, fc faces, w, h float64) {
+	xt := ch.x.ticks.Ticks(ch.x.Min, ch.x.Max)
+	yt := ch.y.ticks.Ticks(ch.y.Min, ch.y.Max)
+	textH := func(size float64) float64 { return fc.ascent(size) + fc.descent(size) }
+
+	top := edgePad
+	if ch.title != "" {
+		top += textH(titleSize) + titlePad
+	} else {
+		top += tickSize / 2 // room for the top tick label's upper half
+	}
+	bottom := h - edgePad - textH(tickSize) - tickGap - tickLen - axisPad
+	if ch.x.label != "" {
+		bottom -= textH(labelSize) + labelPad
+	}
+	yLabelW := 0.0
+	for _, t := range yt {
+		yLabelW = max(yLabelW, fc.width(t.Label, tickSize))
+	}
+	left := edgePad + yLabelW + tickGap + tickLen + axisPad
+	if ch.y.label != "" {
+		left += textH(labelSize) + labelPad
+	}
+	right := w - edgePad - ch.legendW
+	if n := len(xt); n > 0 {
+		// The last x label is centred on its tick: keep its right half in.
+		right -= fc.width(xt[n-1].Label, tickSize) / 2
+	}
+	f := frame{left: left, top: top, right: right, bottom: bottom, x: ch.x, y: ch.y}
+
+	// The grid at the labelled ticks, behind the data.
+	for _, t := range xt {
+		if t.Label != "" {
+			x := f.px(t.Value)
+			c.polyline([]pt{{x, top}, {x, bottom}}, gridWidth, gridGray, nil)
+		}
+	}
+	for _, t := range yt {
+		if t.Label != "" {
+			y := f.py(t.Value)
+			c.polyline([]pt{{left, y}, {right, y}}, gridWidth, gridGray, nil)
+		}
+	}
+	for _, l := range ch.layers {
+		l(c, f)
+	}
+
+	// Axes: lines set off from the data area, ticks pointing out.
+	ax, ay := left-axisPad, bottom+axisPad
+	c.polyline([]pt{{left, ay}, {right, ay}}, axisWidth, inkGray, nil)
+	c.polyline([]pt{{ax, top}, {ax, bottom}}, axisWidth, inkGray, nil)
+	asc := fc.ascent(tickSize)
+	for _, t := range xt {
+		x := f.px(t.Value)
+		l := minorLen
+		if t.Label != "" {
+			l = tickLen
+		}
+		c.polyline([]pt{{x, ay}, {x, ay + l}}, axisWidth, inkGray, nil)
+		if t.Label != "" {
+			c.text(x, ay+tickLen+tickGap+asc, t.Label, tickSize, inkGray, anchorMiddle, false)
+		}
+	}
+	for _, t := range yt {
+		y := f.py(t.Value)
+		l := minorLen
+		if t.Label != "" {
+			l = tickLen
+		}
+		c.polyline([]pt{{ax - l, y}, {ax, y}}, axisWidth, inkGray, nil)
+		if t.Label != "" {
+			c.text(ax-tickLen-tickGap, y+asc/2-1, t.Label, tickSize, inkGray, anchorEnd, false)
+		}
+	}
+	if ch.x.label != "" {
+		base := ay + tickLen + tickGap + textH(tickSize) + labelPad + fc.ascent(labelSize)
+		c.text((left+right)/2, base, ch.x.label, labelSize, inkGray, anchorMiddle, false)
+	}
+	if ch.y.label != "" {
+		c.text(edgePad+fc.ascent(labelSize), (top+bottom)/2, ch.y.label, labelSize, inkGray, anchorMiddle, true)
+	}
+	if ch.title != "" {
+		c.text(w/2, edgePad+fc.ascent(titleSize), ch.title, titleSize, inkGray, anchorMiddle, false)
+	}
+	ch.drawLegend(c, fc, f, w)
 }
 
-// render draws onto a canvas of w x h (white background) and writes it
+// drawLegend draws the entries one per row: inside the data area the names
+// are right-aligned with their samples after them, on a pale backing so
+// that they read over the grid; beside the data area the samples come
+// first.
+func (ch *chart) drawLegend(c canvas, fc faces, f frame, w float64) {
+	if len(ch.legend) == 0 {
+		return
+	}
+	rowH := fc.ascent(legendSize) + fc.descent(legendSize) + 2*pt1
+	textW := 0.0
+	for _, e := range ch.legend {
+		textW = max(textW, fc.width(e.name, legendSize))
+	}
+	gap := 4 * pt1
+	boxW, boxH := textW+gap+ch.thumbW, rowH*float64(len(ch.legend))
+	var x0, y0 float64
+	switch ch.place {
+	case legendTopRight:
+		x0, y0 = f.right-8*pt1-boxW, f.top+6*pt1
+	case legendBottomRight:
+		x0, y0 = f.right-8*pt1-boxW, f.bottom-8*pt1-boxH
+	case legendRight:
+		x0, y0 = w-edgePad-ch.legendW+8*pt1, f.top
+	}
+	if ch.place != legendRight {
+		c.fillRect(x0-3*pt1, y0-pt1, x0+boxW+3*pt1, y0+boxH+pt1, color.NRGBA{0xff, 0xff, 0xff, 0xd8})
+	}
+	asc := fc.ascent(legendSize)
+	for i, e := range ch.legend {
+		ry := y0 + float64(i)*rowH
+		base := ry + pt1 + asc
+		mid := base - asc*0.35
+		if ch.place == legendRight {
+			e.thumb(c, x0, mid-ch.thumbW/2, x0+ch.thumbW, mid+ch.thumbW/2)
+			c.text(x0+ch.thumbW+gap, base, e.name, legendSize, inkGray, anchorStart, false)
+			continue
+		}
+		c.text(x0+textW, base, e.name, legendSize, inkGray, anchorEnd, false)
+		tx := x0 + textW + gap
+		e.thumb(c, tx, mid-rowH/2, tx+ch.thumbW, mid+rowH/2)
+	}
+}
+
+// legendWidth is the room legendRight needs for the names given.
+func legendWidth(fc faces, thumbW float64, names []string) float64 {
+	w := 0.0
+	for _, n := range names {
+		w = max(w, fc.width(n, legendSize))
+	}
+	return max(w+thumbW+4*pt1+24*pt1, 50*pt1)
+}
+
+// lineThumb is a legend sample of a line, with a glyph on it if r > 0.
+func lineThumb(col color.Color, width float64, dash []float64, r float64) func(c canvas, x0, y0, x1, y1 float64) {
+	return func(c canvas, x0, y0, x1, y1 float64) {
+		y := (y0 + y1) / 2
+		c.polyline([]pt{{x0, y}, {x1, y}}, width, col, dash)
+		if r > 0 {
+			c.fillCircle((x0+x1)/2, y, r, col)
+		}
+	}
+}
+
+// render draws onto a w x h canvas (white background) and writes it
 // atomically as PNG or SVG, chosen by the extension of path.
-func render(path string, w, h vg.Length, drawFn func(draw.Canvas)) error {
-	var c vg.CanvasWriterTo
+func render(path string, w, h int, drawFn func(c canvas, fc faces)) error {
+	fc := faces{}
+	var c canvas
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".png":
-		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(
-			vgimg.UseWH(w, h), vgimg.UseDPI(pngDPI), vgimg.UseBackgroundColor(color.White))}
+		c = newRaster(w, h, fc)
 	case ".svg":
-		sc := vgsvg.New(w, h)
-		// vgsvg starts transparent: paint the background as the PNG has.
-		bg := draw.New(sc)
-		bg.SetColor(color.White)
-		bg.Fill(bg.Rectangle.Path())
-		c = sc
+		c = newSVG(w, h)
 	default:
 		return checkExt(path, ".png", ".svg")
 	}
-	drawFn(draw.New(c))
-	return safefile.Write(path, func(out io.Writer) error {
-		_, err := c.WriteTo(out)
-		return err
-	})
+	drawFn(c, fc)
+	return safefile.Write(path, func(out io.Writer) error { return c.writeTo(out) })
 }
 
 // finite returns the finite values of v, and how many were not.
@@ -140,9 +322,9 @@ func finite(v []float64) (out []float64, dropped int) {
 // does strictly better; integer keeps steps whole.
 type niceTicks struct{ integer bool }
 
-func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
+func (t niceTicks) Ticks(lo, hi float64) []tick {
 	if !(hi > lo) {
-		return []plot.Tick{{Value: lo, Label: formatTick(lo, 0)}}
+		return []tick{{Value: lo, Label: formatTick(lo, 0)}}
 	}
 	const want = 6
 	top := int(math.Floor(math.Log10(hi - lo)))
@@ -172,15 +354,15 @@ func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
 	if step == 0 { // integer axis shorter than 1
 		step = 1
 	}
-	var ticks []plot.Tick
+	var ticks []tick
 	for i := math.Ceil(lo/step - 1e-9); i*step <= hi+step*1e-9; i++ {
-		// Snap rounding error: a tick past an end by a hair would escape
-		// the room the plot keeps for its label.
+		// Snap rounding error: a tick past an end by a hair would fall
+		// outside the axis.
 		v := min(hi, max(lo, i*step))
 		if math.Abs(v) < step*1e-9 {
 			v = 0
 		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: formatTick(v, dec)})
+		ticks = append(ticks, tick{Value: v, Label: formatTick(v, dec)})
 	}
 	return ticks
 }
@@ -198,13 +380,9 @@ func formatTick(v float64, dec int) string {
 // shown: it puts labelled ticks at the powers of ten and minor ticks at the
 // multiples between them, and when fewer than two powers of ten fall in the
 // range it also labels the 2s and 5s, so that a short axis still reads.
-//
-// (Charts plot log10 of the data on a linear axis instead of using
-// plot.LogScale, which panics on non-positive values and misplaces the axis
-// label when it reserves room for it.)
 type log10Ticks struct{}
 
-func (log10Ticks) Ticks(lo, hi float64) []plot.Tick {
+func (log10Ticks) Ticks(lo, hi float64) []tick {
 	const eps = 1e-9
 	first, last := int(math.Floor(lo)), int(math.Ceil(hi))
 	decades := 0
@@ -214,14 +392,14 @@ func (log10Ticks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	every := max(1, (last-first+5)/6) // thin labels over many decades
-	var ticks []plot.Tick
+	var ticks []tick
 	for e := first; e <= last; e++ {
 		for m := 1; m < 10; m++ {
 			v := float64(e) + math.Log10(float64(m))
 			if v < lo-eps || v > hi+eps {
 				continue
 			}
-			t := plot.Tick{Value: min(hi, max(lo, v))}
+			t := tick{Value: min(hi, max(lo, v))}
 			if (m == 1 && (e-first)%every == 0) || (decades < 2 && (m == 2 || m == 5)) {
 				t.Label = formatTick(float64(m)*math.Pow10(e), max(0, -e))
 			}
@@ -231,9 +409,20 @@ func (log10Ticks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
+// intTicks labels every whole number in the axis range.
+type intTicks struct{}
+
+func (intTicks) Ticks(lo, hi float64) []tick {
+	var ticks []tick
+	for v := math.Ceil(lo); v <= hi; v++ {
+		ticks = append(ticks, tick{Value: v, Label: strconv.Itoa(int(v))})
+	}
+	return ticks
+}
+
 // padRange widens the axis range by frac of its span on both sides, so that
 // points do not sit on the frame.
-func padRange(a *plot.Axis, frac float64) {
+func padRange(a *axis, frac float64) {
 	span := a.Max - a.Min
 	if span <= 0 { // one value: show it in the middle
 		d := math.Abs(a.Max) * 0.1
