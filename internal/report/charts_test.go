@@ -272,4 +272,11 @@ func TestNiceTicks(t *testing.T) {
 	if want := "2 5"; labels(got) != want {
 		t.Errorf("log10Ticks within one decade labels %q, want %q", labels(got), want)
 	}
+	got = nil
+	for _, tk := range (log10Ticks{}).Ticks(math.Log10(0.048), math.Log10(0.085)) {
+		got = append(got, tk.Label)
+	}
+	if want := "0.05 0.06 0.07 0.08"; labels(got) != want {
+		t.Errorf("log10Ticks(0.048..0.085) labels %q, want %q", labels(got), want)
+	}
 }

@@ -379,7 +379,8 @@ func formatTick(v float64, dec int) string {
 // log10Ticks is the ticker of an axis whose data are log10 of the values
 // shown: it puts labelled ticks at the powers of ten and minor ticks at the
 // multiples between them, and when fewer than two powers of ten fall in the
-// range it also labels the 2s and 5s, so that a short axis still reads.
+// range it also labels the 2s and 5s, and when that still leaves fewer than
+// two labels it labels every tick, so that a short axis still reads.
 type log10Ticks struct{}
 
 func (log10Ticks) Ticks(lo, hi float64) []tick {
@@ -404,6 +405,19 @@ func (log10Ticks) Ticks(lo, hi float64) []tick {
 				t.Label = formatTick(float64(m)*math.Pow10(e), max(0, -e))
 			}
 			ticks = append(ticks, t)
+		}
+	}
+	labelled := 0
+	for _, t := range ticks {
+		if t.Label != "" {
+			labelled++
+		}
+	}
+	if labelled < 2 { // a range shorter than 1 to 2 or 2 to 5: label every tick
+		for i, t := range ticks {
+			e := math.Floor(t.Value + eps)
+			m := math.Round(math.Pow(10, t.Value-e))
+			ticks[i].Label = formatTick(m*math.Pow10(int(e)), max(0, -int(e)))
 		}
 	}
 	return ticks
