@@ -8,9 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
@@ -210,18 +207,12 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 				}
 			}
 		}
-		var bar *progressbar.ProgressBar
+		var bar *progressLine
 		lastVal := math.NaN()
 		if e.interactive && !quiet {
 			opt.Progress = func(p sae.Progress) {
 				if bar == nil {
-					bar = progressbar.NewOptions(p.Steps,
-						progressbar.OptionSetWriter(e.stderr),
-						progressbar.OptionSetWidth(30),
-						progressbar.OptionShowCount(),
-						progressbar.OptionSetPredictTime(true),
-						progressbar.OptionThrottle(100*time.Millisecond),
-						progressbar.OptionClearOnFinish())
+					bar = newProgressLine(e.stderr, p.Steps)
 				}
 				desc := fmt.Sprintf("%s epoch %d/%d loss %.4g", p.Phase, p.Epoch, p.Epochs, p.Loss)
 				if !math.IsNaN(p.ValLoss) {
@@ -233,8 +224,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 				if p.RunningL0 > 0 {
 					desc += fmt.Sprintf(" l0 %.1f", p.RunningL0)
 				}
-				bar.Describe(desc)
-				bar.Set(p.Step)
+				bar.Update(desc, p.Step)
 			}
 		}
 		m, err := sae.TrainSource(ctx, x, cfg, opt)
