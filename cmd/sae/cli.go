@@ -33,7 +33,8 @@ type command struct {
 // env is what a command may touch besides its flags.
 type env struct {
 	stdout, stderr io.Writer
-	// interactive is true when stdout is a terminal: progress bars show.
+	// interactive is true when stderr, where progress is drawn, is a
+	// terminal (and --json is off): progress lines show.
 	interactive bool
 	json        bool
 }
@@ -100,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return 2
 	}
 	e := &env{stdout: stdout, stderr: stderr}
-	if f, ok := stdout.(*os.File); ok {
+	if f, ok := stderr.(*os.File); ok {
 		e.interactive = term.IsTerminal(int(f.Fd()))
 	}
 	fs, do := newFlagSet(c, e)
