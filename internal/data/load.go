@@ -42,7 +42,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 )
 
@@ -126,14 +125,31 @@ const (
 	formatSafetensors
 )
 
-var idxName = regexp.MustCompile(`(\.idx|[-._]idx[0-9]+(-ubyte)?)$`)
+// isIDXName reports whether a (lower-case) file name ends as IDX files are
+// named: ".idx", or "idx" and digits after "-", "." or "_", optionally
+// followed by "-ubyte" (train-images-idx3-ubyte, labels.idx1).
+func isIDXName(name string) bool {
+	if strings.HasSuffix(name, ".idx") {
+		return true
+	}
+	name = strings.TrimSuffix(name, "-ubyte")
+	digits := len(name) - len(strings.TrimRight(name, "0123456789"))
+	if digits == 0 {
+		return false
+	}
+	name = name[:len(name)-digits]
+	if !strings.HasSuffix(name, "idx") || len(name) < 4 {
+		return false
+	}
+	return strings.ContainsRune("-._", rune(name[len(name)-4]))
+}
 
 // formatOf chooses a format from the file name, case-insensitively. Only IDX
 // files may carry a further .gz; gzip is also detected by content.
 func formatOf(path string) int {
 	name := strings.ToLower(filepath.Base(path))
 	if base, ok := strings.CutSuffix(name, ".gz"); ok {
-		if idxName.MatchString(base) {
+		if isIDXName(base) {
 			return formatIDX
 		}
 		return formatUnknown
@@ -148,7 +164,7 @@ func formatOf(path string) int {
 	case ".safetensors":
 		return formatSafetensors
 	}
-	if idxName.MatchString(name) {
+	if isIDXName(name) {
 		return formatIDX
 	}
 	return formatUnknown

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -168,4 +169,18 @@ func i64le(v ...int64) []byte {
 		b = binary.LittleEndian.AppendUint64(b, uint64(x))
 	}
 	return b
+}
+
+func TestIsIDXName(t *testing.T) {
+	re := regexp.MustCompile(`(\.idx|[-._]idx[0-9]+(-ubyte)?)$`) // the rule, as a pattern
+	names := []string{
+		"train-images-idx3-ubyte", "t10k-labels-idx1-ubyte", "labels.idx1", "x_idx2", "a.idx",
+		"idx3-ubyte", "idx3", "x-idx", "x-idx-ubyte", "x-idx3-ubyt", "x-idx3-ubyte-ubyte", "xidx3",
+		"data.npy", "", "-ubyte", "3-ubyte", "x.idx3x", "my.idx.bak", ".idx", "-idx0", "x-idx33-ubyte",
+	}
+	for _, n := range names {
+		if got, want := isIDXName(n), re.MatchString(n); got != want {
+			t.Errorf("isIDXName(%q) = %v, want %v", n, got, want)
+		}
+	}
 }
