@@ -326,20 +326,16 @@ func dashes(p []pt, dash []float64) [][]pt {
 	if len(dash) == 0 || len(p) < 2 {
 		return [][]pt{p}
 	}
-	total := 0.0
 	for _, d := range dash {
-		total += d
-	}
-	if total <= 0 {
-		return [][]pt{p}
+		if !(d > 0) { // a zero length would never advance
+			return [][]pt{p}
+		}
 	}
 	var out [][]pt
 	var cur []pt
 	k, left := 0, dash[0] // the pattern entry in force and what is left of it
 	on := true
-	if on {
-		cur = []pt{p[0]}
-	}
+	cur = []pt{p[0]}
 	for i := 1; i < len(p); i++ {
 		a, b := p[i-1], p[i]
 		l := math.Hypot(b.X-a.X, b.Y-a.Y)

@@ -34,8 +34,10 @@ func TestDashes(t *testing.T) {
 			}
 		}
 	}
-	if got := dashes(p, nil); len(got) != 1 || len(got[0]) != 3 {
-		t.Errorf("no pattern: %v, want the line itself", got)
+	for _, d := range [][]float64{nil, {0, 3}, {4, -1}} {
+		if got := dashes(p, d); len(got) != 1 || len(got[0]) != 3 {
+			t.Errorf("pattern %v: %v, want the line itself", d, got)
+		}
 	}
 }
 
