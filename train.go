@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/sae-go/sae/internal/kernels"
@@ -787,10 +788,11 @@ func (t *trainer) objectiveGrad(rs *rowSet, pen penalty) (float64, []float32, er
 // the model.
 func (t *trainer) finish() (*Model, error) {
 	// The optimiser's state (twice the parameters) is garbage now and the
-	// gradient is no longer needed: collect them, so that the scratch of
-	// the passes below reuses their memory rather than adding to the peak.
+	// gradient is no longer needed: collect them and hand their pages back
+	// to the system, so that the passes below (and a caller's work after
+	// training) start from the model's memory, not from the peak.
 	t.w.grad = nil
-	runtime.GC()
+	debug.FreeOSMemory()
 	var err error
 	if t.hist.FinalLoss, err = t.objective(t.train, t.penalty(t.cfg.FinetuneEpochs > 0), true); err != nil {
 		return nil, err
