@@ -51,6 +51,23 @@ func (m *Model) Eval(x Matrix) (Metrics, error) {
 // EvalSource is Eval on the rows of a source, read a chunk at a time in
 // one pass.
 func (m *Model) EvalSource(x Source) (Metrics, error) {
+	return m.evalSource(x, nil)
+}
+
+// evalScoreSource is EvalSource and ScoreSource in one pass over x.
+func (m *Model) evalScoreSource(x Source) (Metrics, []float64, error) {
+	n, _ := x.Dims()
+	scores := make([]float64, n)
+	mt, err := m.evalSource(x, scores)
+	if err != nil {
+		return Metrics{}, nil, err
+	}
+	return mt, scores, nil
+}
+
+// evalSource computes the metrics of x and, if scores is not nil, each
+// row's anomaly score into it, exactly as ScoreSource does.
+func (m *Model) evalSource(x Source, scores []float64) (Metrics, error) {
 	n, d := x.Dims()
 	if d != m.Inputs {
 		return Metrics{}, fmt.Errorf("eval input: has %d columns, the model expects %d", d, m.Inputs)
@@ -86,6 +103,14 @@ func (m *Model) EvalSource(x Source) (Metrics, error) {
 			copy(rec, s.w.xhat[:rows*d])
 		} else {
 			copy(rec, s.w.z[:rows*d])
+		}
+		for i := 0; scores != nil && i < rows; i++ {
+			var e float64
+			for j := 0; j < d; j++ {
+				diff := float64(rec[i*d+j] - xs[i*d+j])
+				e += diff * diff
+			}
+			scores[lo+i] = e / float64(d)
 		}
 		m.Norm.invert(rec, d)
 		for i := 0; i < rows; i++ {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 )
 
@@ -88,5 +89,59 @@ func TestColMoments(t *testing.T) {
 		if math.Abs(mom.mean[j]-mu) > 1e-9 || math.Abs(mom.m2[j]-s) > 1e-9*s {
 			t.Errorf("column %d: mean %.12g m2 %.12g, want %.12g %.12g", j, mom.mean[j], mom.m2[j], mu, s)
 		}
+	}
+}
+
+// TestEvalScoreOnePass checks that the pass training ends with gives the
+// same metrics as EvalSource and the same scores as ScoreSource, to the
+// bit, for the model kinds whose reconstructions are computed differently.
+func TestEvalScoreOnePass(t *testing.T) {
+	x := sparseData(300, 12, 8, 2, 3)
+	kinds := map[string]func(c *Config){
+		"mse relu standard": func(c *Config) { c.Normalize = NormalizeStandard },
+		"bce sigmoid kl":    func(c *Config) { c.Loss, c.Activation, c.Sparsity = BCE, Sigmoid, SparsityKL },
+		"topk":              func(c *Config) { c.Sparsity, c.K = SparsityTopK, 3 },
+		"deep":              func(c *Config) { c.Layers = []int{10, 6} },
+		"variational":       func(c *Config) { c.Variational, c.Sparsity = true, SparsityNone },
+	}
+	for name, set := range kinds {
+		t.Run(name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Hidden, cfg.Epochs, cfg.Batch, cfg.ValSplit = 8, 3, 32, 0.2
+			set(&cfg)
+			m, err := Train(context.Background(), x, cfg, TrainOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.History.All == nil || m.History.All.N != x.Rows {
+				t.Fatalf("History.All = %+v, want metrics on all %d rows", m.History.All, x.Rows)
+			}
+			mt, scores, err := m.evalScoreSource(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := m.EvalSource(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantScores, err := m.ScoreSource(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(mt, want) {
+				t.Errorf("metrics %+v, EvalSource %+v", mt, want)
+			}
+			if !reflect.DeepEqual(*m.History.All, want) {
+				t.Errorf("History.All %+v, EvalSource %+v", *m.History.All, want)
+			}
+			for i := range scores {
+				if scores[i] != wantScores[i] {
+					t.Fatalf("score %d = %v, ScoreSource %v", i, scores[i], wantScores[i])
+				}
+			}
+			if q := Quantile(wantScores, 1-m.Config.Contamination); m.Threshold != q {
+				t.Errorf("threshold %v, from ScoreSource %v", m.Threshold, q)
+			}
+		})
 	}
 }

@@ -48,6 +48,10 @@ type History struct {
 	// Val is the final model's metrics on the validation rows (nil without
 	// validation data).
 	Val *Metrics `json:"val_metrics,omitempty"`
+	// All is the final model's metrics on all the rows it was trained
+	// from, validation rows included, measured in the pass that sets the
+	// anomaly threshold.
+	All *Metrics `json:"all_metrics,omitempty"`
 	// DeadFraction is, for a selection code (topk, batchtopk), the
 	// fraction of latents dead at the end of training: not fired in the
 	// last Config.DeadWindow training samples.
@@ -812,10 +816,13 @@ func (t *trainer) finish() (*Model, error) {
 	}
 	h := t.hist
 	m.History = &h
-	scores, err := m.ScoreSource(t.src)
+	// One pass gives the scores that set the threshold and the metrics on
+	// all the rows (a caller without validation rows reports those).
+	all, scores, err := m.evalScoreSource(t.src)
 	if err != nil {
 		return nil, err
 	}
+	h.All = &all
 	m.Threshold = Quantile(scores, 1-t.cfg.Contamination)
 	return m, nil
 }
