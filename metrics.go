@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -38,6 +39,59 @@ type Metrics struct {
 	FiringRate []float64 `json:"-"`
 	// LatentMean is each latent's mean activation.
 	LatentMean []float64 `json:"-"`
+}
+
+// metricsJSON is Metrics as stored in a model's history: JSON has no NaN
+// (the FVU of rows that do not vary is NaN), so a value that is not finite
+// is written as null and read back as NaN.
+type metricsJSON struct {
+	N              int       `json:"n"`
+	MSE            jsonFloat `json:"mse"`
+	FVU            jsonFloat `json:"fvu"`
+	L0             jsonFloat `json:"l0"`
+	MeanActivation jsonFloat `json:"mean_activation"`
+	DeadFraction   jsonFloat `json:"dead_fraction"`
+	ELBO           jsonFloat `json:"elbo,omitempty"`
+	JacobianNorm   jsonFloat `json:"jacobian_norm"`
+	Loss           jsonFloat `json:"loss"`
+}
+
+// MarshalJSON writes the figures, a non-finite one as null.
+func (m Metrics) MarshalJSON() ([]byte, error) {
+	return json.Marshal(metricsJSON{N: m.N, MSE: jsonFloat(m.MSE), FVU: jsonFloat(m.FVU), L0: jsonFloat(m.L0),
+		MeanActivation: jsonFloat(m.MeanActivation), DeadFraction: jsonFloat(m.DeadFraction), ELBO: jsonFloat(m.ELBO),
+		JacobianNorm: jsonFloat(m.JacobianNorm), Loss: jsonFloat(m.Loss)})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote; null is NaN.
+func (m *Metrics) UnmarshalJSON(b []byte) error {
+	var j metricsJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*m = Metrics{N: j.N, MSE: float64(j.MSE), FVU: float64(j.FVU), L0: float64(j.L0),
+		MeanActivation: float64(j.MeanActivation), DeadFraction: float64(j.DeadFraction), ELBO: float64(j.ELBO),
+		JacobianNorm: float64(j.JacobianNorm), Loss: float64(j.Loss)}
+	return nil
+}
+
+// jsonFloat is a float64 written as JSON writes it, or null when it is NaN
+// or infinite; null reads back as NaN.
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(f))
+}
+
+func (f *jsonFloat) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*f = jsonFloat(math.NaN())
+		return nil
+	}
+	return json.Unmarshal(b, (*float64)(f))
 }
 
 // Eval computes Metrics on the rows of x (input units).

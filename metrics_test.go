@@ -2,6 +2,7 @@ package sae
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -143,5 +144,61 @@ func TestEvalScoreOnePass(t *testing.T) {
 				t.Errorf("threshold %v, from ScoreSource %v", m.Threshold, q)
 			}
 		})
+	}
+}
+
+// TestSaveConstantRows trains on rows that do not vary, whose FVU is NaN,
+// with and without validation rows: the model must save, and a NaN must
+// load back as NaN.
+func TestSaveConstantRows(t *testing.T) {
+	x := NewMatrix(10, 4)
+	for i := range x.Data {
+		x.Data[i] = float32(i % 4)
+	}
+	for _, split := range []float64{0, 0.3} {
+		cfg := DefaultConfig()
+		cfg.Hidden, cfg.Epochs, cfg.Batch, cfg.ValSplit = 3, 2, 4, split
+		m, err := Train(context.Background(), x, cfg, TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !math.IsNaN(m.History.All.FVU) {
+			t.Fatalf("split %v: FVU of constant rows %v, want NaN", split, m.History.All.FVU)
+		}
+		dir := t.TempDir()
+		if err := m.Save(dir); err != nil {
+			t.Fatalf("split %v: %v", split, err)
+		}
+		back, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if split > 0 {
+			if back.History.Val == nil || !math.IsNaN(back.History.Val.FVU) || back.History.Val.N != m.History.Val.N || back.History.Val.MSE != m.History.Val.MSE {
+				t.Errorf("validation metrics loaded as %+v, saved %+v", back.History.Val, m.History.Val)
+			}
+		}
+	}
+}
+
+func TestMetricsJSON(t *testing.T) {
+	m := Metrics{N: 3, MSE: 0.25, FVU: math.NaN(), L0: math.Inf(1), MeanActivation: 1e-7, Loss: 2}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"n":3,"mse":0.25,"fvu":null,"l0":null,"mean_activation":1e-7,"dead_fraction":0,"jacobian_norm":0,"loss":2}`; string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+	var back Metrics
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.N != 3 || back.MSE != 0.25 || !math.IsNaN(back.FVU) || !math.IsNaN(back.L0) || back.MeanActivation != 1e-7 || back.Loss != 2 {
+		t.Errorf("read back %+v", back)
+	}
+	// A file without a key keeps it zero, as before.
+	if err := json.Unmarshal([]byte(`{"n":1,"mse":1}`), &back); err != nil || back.FVU != 0 || back.MSE != 1 {
+		t.Errorf("old file: %+v, %v", back, err)
 	}
 }

@@ -48,10 +48,11 @@ type History struct {
 	// Val is the final model's metrics on the validation rows (nil without
 	// validation data).
 	Val *Metrics `json:"val_metrics,omitempty"`
-	// All is the final model's metrics on all the rows it was trained
-	// from, validation rows included, measured in the pass that sets the
-	// anomaly threshold.
-	All *Metrics `json:"all_metrics,omitempty"`
+	// All is the final model's metrics on all the rows of the source
+	// training read (with Config.ValSplit, its validation rows too; not
+	// rows given separately as validation), measured in the pass that sets
+	// the anomaly threshold. It is not saved with the model.
+	All *Metrics `json:"-"`
 	// DeadFraction is, for a selection code (topk, batchtopk), the
 	// fraction of latents dead at the end of training: not fired in the
 	// last Config.DeadWindow training samples.
@@ -792,11 +793,18 @@ func (t *trainer) objectiveGrad(rs *rowSet, pen penalty) (float64, []float32, er
 // the model.
 func (t *trainer) finish() (*Model, error) {
 	// The optimiser's state (twice the parameters) is garbage now and the
-	// gradient is no longer needed: collect them and hand their pages back
-	// to the system, so that the passes below (and a caller's work after
-	// training) start from the model's memory, not from the peak.
+	// gradient is no longer needed: collect them, so that the passes below
+	// reuse their memory rather than adding to the peak. When they are
+	// large their pages go back to the system as well (the passes below
+	// and a caller's work after training then start from the model's
+	// memory, not from the peak); for small models the forced scavenge
+	// would cost more than it returns.
 	t.w.grad = nil
-	debug.FreeOSMemory()
+	if freed := 3 * 4 * len(t.net.params); freed >= 8<<20 {
+		debug.FreeOSMemory()
+	} else {
+		runtime.GC()
+	}
 	var err error
 	if t.hist.FinalLoss, err = t.objective(t.train, t.penalty(t.cfg.FinetuneEpochs > 0), true); err != nil {
 		return nil, err
