@@ -137,6 +137,8 @@ func points(p []pt) string {
 }
 
 func (c *svgCanvas) fillRect(x0, y0, x1, y1 float64, col color.Color) {
+	x0, x1 = min(x0, x1), max(x0, x1) // SVG refuses a negative width
+	y0, y1 = min(y0, y1), max(y0, y1)
 	fmt.Fprintf(&c.b, `<rect x="%s" y="%s" width="%s" height="%s" %s/>`+"\n",
 		num(x0), num(y0), num(x1-x0), num(y1-y0), paint("fill", col))
 }
@@ -175,9 +177,19 @@ func (c *svgCanvas) text(x, y float64, s string, size float64, col color.Color, 
 		num(x), num(y), num(size), svgAnchor[a], paint("fill", col), rot, escapeXML(s))
 }
 
+// escapeXML escapes s for SVG text, dropping the control characters XML
+// does not allow and replacing invalid UTF-8.
 func escapeXML(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;").Replace(s)
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xfffe || r == 0xffff {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\ufffd"))
+	return xmlEscaper.Replace(s)
 }
+
+var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
 
 func (c *svgCanvas) writeTo(w io.Writer) error {
 	_, err := io.WriteString(w, c.b.String()+"</svg>\n")

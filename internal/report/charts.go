@@ -191,9 +191,15 @@ func Histogram(path string, values []float64, opt HistOptions) error {
 			if n == 0 {
 				continue
 			}
-			// Bars meet with a hairline of white between them.
+			// Bars meet with a hairline of white between them, if they
+			// are wide enough to spare it.
 			x0, x1 := f.px(lo+float64(i)*width), f.px(lo+float64(i+1)*width)
-			c.fillRect(x0+0.4*pt1, f.py(n), x1-0.4*pt1, f.py(0), barBlue)
+			if x1-x0 > 3*pt1 {
+				x0, x1 = x0+0.4*pt1, x1-0.4*pt1
+			} else if x1-x0 < 1 {
+				x0, x1 = (x0+x1)/2-0.5, (x0+x1)/2+0.5
+			}
+			c.fillRect(x0, f.py(n), x1, f.py(0), barBlue)
 		}
 	})
 	ch.x.Min, ch.x.Max = lo, hi

@@ -2,13 +2,17 @@ package report
 
 import (
 	"bytes"
+	"encoding/xml"
 	"image"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // countNear counts pixels within tol of c in every channel.
@@ -59,6 +63,61 @@ func checkSVG(t *testing.T, path string) {
 	}
 	if !bytes.Contains(b, []byte("</svg>")) {
 		t.Errorf("%s: no closing </svg>", path)
+	}
+	// Well-formed XML, and no rectangle of negative size (which SVG
+	// refuses to draw).
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Errorf("%s: not well-formed XML: %v", path, err)
+			return
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+			for _, a := range se.Attr {
+				if (a.Name.Local == "width" || a.Name.Local == "height") && strings.HasPrefix(a.Value, "-") {
+					t.Errorf("%s: rect with %s=%s", path, a.Name.Local, a.Value)
+				}
+			}
+		}
+	}
+}
+
+// TestChartsAwkwardRanges draws data whose ranges have no round steps in
+// float64 (spans that overflow, values a few ulps apart), narrow bars and a
+// title with control characters: each must finish, and the SVG must parse.
+func TestChartsAwkwardRanges(t *testing.T) {
+	dir := t.TempDir()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tiny := math.Nextafter(1, 2)
+		for _, ext := range []string{".png", ".svg"} {
+			thr := 1e9 // far right: the bars are a pixel wide
+			for i, draw := range []func(p string) error{
+				func(p string) error {
+					return Scatter2D(p, []float64{-1e308, 1e308}, []float64{0, 1}, nil, "wide\x01\xff")
+				},
+				func(p string) error { return LossCurve(p, []float64{1e308, -1e308}, nil, "") },
+				func(p string) error { return Histogram(p, []float64{1, tiny, 1, tiny}, HistOptions{}) },
+				func(p string) error { return Histogram(p, []float64{1, 2, 3}, HistOptions{Threshold: &thr}) },
+			} {
+				p := filepath.Join(dir, strconv.Itoa(i)+ext)
+				if err := draw(p); err != nil {
+					t.Error(err)
+				} else if ext == ".svg" {
+					checkSVG(t, p)
+				}
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("charts of awkward ranges did not finish in 60 s")
 	}
 }
 
@@ -278,5 +337,12 @@ func TestNiceTicks(t *testing.T) {
 	}
 	if want := "0.05 0.06 0.07 0.08"; labels(got) != want {
 		t.Errorf("log10Ticks(0.048..0.085) labels %q, want %q", labels(got), want)
+	}
+	got = nil
+	for _, tk := range (log10Ticks{}).Ticks(math.Log10(0.051), math.Log10(0.059)) {
+		got = append(got, tk.Label)
+	}
+	if len(got) < 2 {
+		t.Errorf("log10Ticks(0.051..0.059) labels %q, want at least two", labels(got))
 	}
 }

@@ -326,6 +326,9 @@ func (t niceTicks) Ticks(lo, hi float64) []tick {
 	if !(hi > lo) {
 		return []tick{{Value: lo, Label: formatTick(lo, 0)}}
 	}
+	if math.IsInf(hi-lo, 0) {
+		return endTicks(lo, hi)
+	}
 	const want = 6
 	top := int(math.Floor(math.Log10(hi - lo)))
 	step, dec, best := 0.0, 0, math.Inf(1)
@@ -354,8 +357,14 @@ func (t niceTicks) Ticks(lo, hi float64) []tick {
 	if step == 0 { // integer axis shorter than 1
 		step = 1
 	}
+	i0, i1 := math.Ceil(lo/step-1e-9), math.Floor(hi/step+1e-9)
+	if i1-i0 > 100 || math.Abs(i0) > 1<<52 || math.Abs(i1) > 1<<52 {
+		// A range a few ulps wide far from zero: steps this fine cannot
+		// be counted in float64.
+		return endTicks(lo, hi)
+	}
 	var ticks []tick
-	for i := math.Ceil(lo/step - 1e-9); i*step <= hi+step*1e-9; i++ {
+	for i := i0; i <= i1; i++ {
 		// Snap rounding error: a tick past an end by a hair would fall
 		// outside the axis.
 		v := min(hi, max(lo, i*step))
@@ -365,6 +374,12 @@ func (t niceTicks) Ticks(lo, hi float64) []tick {
 		ticks = append(ticks, tick{Value: v, Label: formatTick(v, dec)})
 	}
 	return ticks
+}
+
+// endTicks labels just the two ends of a range that has no round steps.
+func endTicks(lo, hi float64) []tick {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+	return []tick{{Value: lo, Label: f(lo)}, {Value: hi, Label: f(hi)}}
 }
 
 // formatTick prints v with dec decimals, or briefly in e-notation when it
@@ -385,6 +400,9 @@ type log10Ticks struct{}
 
 func (log10Ticks) Ticks(lo, hi float64) []tick {
 	const eps = 1e-9
+	if !(hi > lo) || hi-lo > 1000 {
+		return niceTicks{}.Ticks(lo, hi) // no span, or one no float64 has
+	}
 	first, last := int(math.Floor(lo)), int(math.Ceil(hi))
 	decades := 0
 	for e := first; e <= last; e++ {
@@ -418,6 +436,16 @@ func (log10Ticks) Ticks(lo, hi float64) []tick {
 			e := math.Floor(t.Value + eps)
 			m := math.Round(math.Pow(10, t.Value-e))
 			ticks[i].Label = formatTick(m*math.Pow10(int(e)), max(0, -int(e)))
+		}
+	}
+	if len(ticks) < 2 {
+		// Narrower than one step between multiples (0.051 to 0.059): round
+		// values of the range itself, at their logarithms.
+		ticks = ticks[:0]
+		for _, t := range (niceTicks{}).Ticks(math.Pow(10, lo), math.Pow(10, hi)) {
+			if t.Value > 0 {
+				ticks = append(ticks, tick{Value: min(hi, max(lo, math.Log10(t.Value))), Label: t.Label})
+			}
 		}
 	}
 	return ticks
