@@ -549,3 +549,28 @@ func TestJumpReLUAndTargetL0EndToEnd(t *testing.T) {
 		t.Errorf("--target-l0 3: validation l0 %g", l0)
 	}
 }
+
+// TestTrainConstantRows trains on one row and on rows that never vary
+// (their FVU is NaN): the model must be written, the metrics reported on
+// the training rows, and the NaN printed as null.
+func TestTrainConstantRows(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{"one.csv": "1,2,3,4\n", "same.csv": strings.Repeat("0.5,0.5,0.5\n", 12)} {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, name+".model")
+		stdout, stderr, code := saeRun(t, "train", "--data", f, "--out", out, "--hidden", "3", "--epochs", "2", "--val-split", "0", "--json")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		m := lastJSON(t, stdout)
+		if m["eval_on"] != "train" || m["fvu"] != nil {
+			t.Errorf("%s: eval_on %v, fvu %v; want train and null", name, m["eval_on"], m["fvu"])
+		}
+		if _, err := os.Stat(filepath.Join(out, "config.json")); err != nil {
+			t.Errorf("%s: no model written: %v", name, err)
+		}
+	}
+}
