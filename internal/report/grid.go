@@ -19,8 +19,6 @@ import (
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
-
-	"codeberg.org/go-fonts/liberation/liberationsansregular"
 )
 
 // GridOptions controls FeatureGrid and ImageGrid. The zero value gives the
@@ -328,7 +326,7 @@ func toByte(g float64) uint8 {
 }
 
 func labelFace() (font.Face, error) {
-	f, err := opentype.Parse(liberationsansregular.TTF)
+	f, err := sansFont()
 	if err != nil {
 		return nil, err
 	}
