@@ -29,6 +29,22 @@ import (
 
 type pt struct{ X, Y float64 }
 
+// finitePt and allFinite guard the back ends against coordinates no
+// axis could give (data spanning more than float64 holds): such marks are
+// not drawn.
+func finitePt(p pt) bool {
+	return !math.IsNaN(p.X) && !math.IsInf(p.X, 0) && !math.IsNaN(p.Y) && !math.IsInf(p.Y, 0)
+}
+
+func allFinite(p []pt) bool {
+	for _, q := range p {
+		if !finitePt(q) {
+			return false
+		}
+	}
+	return true
+}
+
 // anchor is where a text's x falls: at its start, middle or end.
 type anchor int
 
@@ -137,6 +153,9 @@ func points(p []pt) string {
 }
 
 func (c *svgCanvas) fillRect(x0, y0, x1, y1 float64, col color.Color) {
+	if !finitePt(pt{x0, y0}) || !finitePt(pt{x1, y1}) {
+		return
+	}
 	x0, x1 = min(x0, x1), max(x0, x1) // SVG refuses a negative width
 	y0, y1 = min(y0, y1), max(y0, y1)
 	fmt.Fprintf(&c.b, `<rect x="%s" y="%s" width="%s" height="%s" %s/>`+"\n",
@@ -144,14 +163,23 @@ func (c *svgCanvas) fillRect(x0, y0, x1, y1 float64, col color.Color) {
 }
 
 func (c *svgCanvas) fillPolygon(p []pt, col color.Color) {
+	if !allFinite(p) {
+		return
+	}
 	fmt.Fprintf(&c.b, `<polygon points="%s" %s/>`+"\n", points(p), paint("fill", col))
 }
 
 func (c *svgCanvas) fillCircle(cx, cy, r float64, col color.Color) {
+	if !finitePt(pt{cx, cy}) || !finitePt(pt{r, 0}) {
+		return
+	}
 	fmt.Fprintf(&c.b, `<circle cx="%s" cy="%s" r="%s" %s/>`+"\n", num(cx), num(cy), num(r), paint("fill", col))
 }
 
 func (c *svgCanvas) polyline(p []pt, width float64, col color.Color, dash []float64) {
+	if !allFinite(p) {
+		return
+	}
 	d := ""
 	if len(dash) > 0 {
 		s := make([]string, len(dash))
@@ -169,6 +197,9 @@ func (c *svgCanvas) polyline(p []pt, width float64, col color.Color, dash []floa
 var svgAnchor = [...]string{"start", "middle", "end"}
 
 func (c *svgCanvas) text(x, y float64, s string, size float64, col color.Color, a anchor, vertical bool) {
+	if !finitePt(pt{x, y}) {
+		return
+	}
 	rot := ""
 	if vertical {
 		rot = fmt.Sprintf(` transform="rotate(-90 %s %s)"`, num(x), num(y))
@@ -246,21 +277,31 @@ func (s *shape) add(p []pt) {
 }
 
 // fill rasterises the union of the shape's polygons over the image in c.
+// Only the part on the image is rasterised; a shape with a coordinate that
+// is not finite (data no axis could place) is not drawn.
 func (rc *rasterCanvas) fill(s *shape, col color.Color) {
-	if len(s.polys) == 0 {
+	if len(s.polys) == 0 || !finitePt(s.lo) || !finitePt(s.hi) {
 		return
 	}
-	r := image.Rect(int(math.Floor(s.lo.X)), int(math.Floor(s.lo.Y)), int(math.Ceil(s.hi.X))+1, int(math.Ceil(s.hi.Y))+1)
-	clip := r.Intersect(rc.img.Bounds())
-	if clip.Empty() {
+	b := rc.img.Bounds()
+	// Coordinates far off the image are pulled in to a margin around it
+	// (the rasteriser walks every row between a segment's ends); shapes
+	// that reach so far are off the chart's frame anyway.
+	const margin = 1024
+	lim := func(v, hi float64) float64 { return min(hi+margin, max(-margin, v)) }
+	lo := pt{lim(s.lo.X, float64(b.Dx())), lim(s.lo.Y, float64(b.Dy()))}
+	hi := pt{lim(s.hi.X, float64(b.Dx())), lim(s.hi.Y, float64(b.Dy()))}
+	r := image.Rect(int(math.Floor(lo.X)), int(math.Floor(lo.Y)), int(math.Ceil(hi.X))+1, int(math.Ceil(hi.Y))+1).Intersect(b)
+	if r.Empty() {
 		return
 	}
+	clip := r
 	rc.z.Reset(r.Dx(), r.Dy())
 	ox, oy := float64(r.Min.X), float64(r.Min.Y)
 	for _, p := range s.polys {
-		rc.z.MoveTo(float32(p[0].X-ox), float32(p[0].Y-oy))
+		rc.z.MoveTo(float32(lim(p[0].X, float64(b.Dx()))-ox), float32(lim(p[0].Y, float64(b.Dy()))-oy))
 		for _, q := range p[1:] {
-			rc.z.LineTo(float32(q.X-ox), float32(q.Y-oy))
+			rc.z.LineTo(float32(lim(q.X, float64(b.Dx()))-ox), float32(lim(q.Y, float64(b.Dy()))-oy))
 		}
 		rc.z.ClosePath()
 	}
@@ -377,6 +418,9 @@ func dashes(p []pt, dash []float64) [][]pt {
 }
 
 func (rc *rasterCanvas) text(x, y float64, s string, size float64, col color.Color, a anchor, vertical bool) {
+	if !finitePt(pt{x, y}) || math.Abs(x) > 1e6 || math.Abs(y) > 1e6 {
+		return
+	}
 	face := rc.f.at(size)
 	w := rc.f.width(s, size)
 	off := [...]float64{0, w / 2, w}[a]

@@ -168,7 +168,8 @@ func Histogram(path string, values []float64, opt HistOptions) error {
 	counts := make([]float64, nb)
 	top := 0.0
 	for _, v := range vals {
-		i := min(nb-1, int((v-lo)/width))
+		// In halves, so that a range wider than float64 holds still bins.
+		i := min(nb-1, max(0, int((v/2-lo/2)/(hi/2-lo/2)*float64(nb))))
 		counts[i]++
 		top = max(top, counts[i])
 	}
