@@ -112,6 +112,9 @@ func (t *trainer) pretrain(ctx context.Context) error {
 		if t.opt.Progress != nil {
 			phase := fmt.Sprintf("pretrain %d/%d", l+1, k)
 			opt.Progress = func(p Progress) {
+				if p.Phase == PhaseFinal {
+					return // a layer's end is not the model's
+				}
 				p.Phase, p.Step, p.Steps = phase, offset+p.Step, t.steps
 				t.opt.Progress(p)
 			}

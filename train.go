@@ -65,11 +65,19 @@ type History struct {
 	ValRows   int `json:"val_rows"`
 }
 
+// PhaseFinal is the Phase of the one Progress report made when training
+// is over and the final passes over the data begin (the full-data
+// objective, validation metrics, the threshold's scores): on large data
+// they take a while, and a caller may say so.
+const PhaseFinal = "final"
+
 // Progress is reported after every step of training.
 type Progress struct {
-	Phase         string // "sparse" or "finetune"
-	Epoch, Epochs int    // 1-based epoch, epochs in this phase
-	Step, Steps   int    // steps done, total steps of the run
+	// Phase is "sparse", "finetune", "supervised" or "pretrain i/k", and
+	// PhaseFinal once at the end.
+	Phase         string
+	Epoch, Epochs int // 1-based epoch, epochs in this phase
+	Step, Steps   int // steps done, total steps of the run
 	Loss          float64
 	ValLoss       float64 // NaN until the first validation
 	// RunningL0 and Coef are, with Config.TargetL0, the controller's
@@ -799,6 +807,16 @@ func (t *trainer) finish() (*Model, error) {
 	// and a caller's work after training then start from the model's
 	// memory, not from the peak); for small models the forced scavenge
 	// would cost more than it returns.
+	if t.opt.Progress != nil {
+		p := Progress{Phase: PhaseFinal, Step: t.step, Steps: t.steps, Loss: math.NaN(), ValLoss: math.NaN()}
+		if n := len(t.hist.TrainLoss); n > 0 {
+			p.Loss = t.hist.TrainLoss[n-1]
+		}
+		if n := len(t.hist.ValLoss); n > 0 {
+			p.ValLoss = t.hist.ValLoss[n-1]
+		}
+		t.opt.Progress(p)
+	}
 	t.w.grad = nil
 	if freed := 3 * 4 * len(t.net.params); freed >= 8<<20 {
 		debug.FreeOSMemory()

@@ -185,3 +185,34 @@ func TestDivergenceIsReported(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestProgressFinalPhase checks that training reports PhaseFinal once,
+// last, at the run's last step, and that a stacked model's layers do not
+// report theirs.
+func TestProgressFinalPhase(t *testing.T) {
+	x := sparseData(200, 12, 6, 2, 5)
+	for _, stacked := range []bool{false, true} {
+		cfg := DefaultConfig()
+		cfg.Hidden, cfg.Epochs, cfg.Batch, cfg.ValSplit = 6, 2, 50, 0.2
+		if stacked {
+			cfg.Hidden, cfg.Layers, cfg.Stacked = 0, []int{8, 4}, true
+		}
+		var ps []Progress
+		opt := TrainOptions{Progress: func(p Progress) { ps = append(ps, p) }}
+		if _, err := Train(context.Background(), x, cfg, opt); err != nil {
+			t.Fatal(err)
+		}
+		finals := 0
+		for _, p := range ps {
+			if p.Phase == PhaseFinal {
+				finals++
+			} else if p.Epoch < 1 {
+				t.Errorf("stacked %v: a %q report outside any epoch: %+v", stacked, p.Phase, p)
+			}
+		}
+		last := ps[len(ps)-1]
+		if finals != 1 || last.Phase != PhaseFinal || last.Step != last.Steps || math.IsNaN(last.Loss) || math.IsNaN(last.ValLoss) {
+			t.Errorf("stacked %v: %d final reports, last %+v; want one, last, at the last step, with the losses", stacked, finals, last)
+		}
+	}
+}

@@ -65,14 +65,20 @@ func lineCols(w io.Writer) int {
 // Update records that step steps are done and redraws the line with the
 // description desc, at most once per progressEvery, and always when step
 // first reaches the total. A run of zero steps draws nothing.
-func (p *progressLine) Update(desc string, step int) {
+func (p *progressLine) Update(desc string, step int) { p.update(desc, step, false) }
+
+// Show redraws the line at once with the description desc, as when the
+// work moves to a new stage.
+func (p *progressLine) Show(desc string, step int) { p.update(desc, step, true) }
+
+func (p *progressLine) update(desc string, step int, force bool) {
 	if p.finished || p.steps <= 0 {
 		return
 	}
 	now := p.now()
 	if !p.started {
 		p.started, p.start, p.startStep = true, now, step
-	} else if now.Sub(p.drawnAt) < progressEvery && !(step >= p.steps && p.drawnStep < p.steps) {
+	} else if !force && now.Sub(p.drawnAt) < progressEvery && !(step >= p.steps && p.drawnStep < p.steps) {
 		return
 	}
 	cols := max(p.cols(), 1)

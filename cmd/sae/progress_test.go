@@ -263,3 +263,20 @@ func TestProgressNarrowBar(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressShow checks that Show draws at once, inside the throttle
+// window, where Update waits.
+func TestProgressShow(t *testing.T) {
+	p, buf, clock := testLine(10, 200)
+	p.Update("sparse epoch 1/1 loss 0.5", 10)
+	clock.advance(time.Millisecond)
+	p.Update("sparse epoch 1/1 loss 0.4", 10)
+	if n := len(draws(buf.String())); n != 1 {
+		t.Fatalf("update within 100ms: %d draws, want 1", n)
+	}
+	p.Show("final passes over the data", 10)
+	d := draws(buf.String())
+	if len(d) != 2 || !strings.HasPrefix(d[1], "final passes over the data ") {
+		t.Fatalf("draws %q, want the final passes shown at once", d)
+	}
+}

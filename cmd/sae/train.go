@@ -214,6 +214,10 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 				if bar == nil {
 					bar = newProgressLine(e.stderr, p.Steps)
 				}
+				if p.Phase == sae.PhaseFinal {
+					bar.Show("final passes over the data: objective, metrics, threshold", p.Step)
+					return
+				}
 				desc := fmt.Sprintf("%s epoch %d/%d loss %.4g", p.Phase, p.Epoch, p.Epochs, p.Loss)
 				if !math.IsNaN(p.ValLoss) {
 					lastVal = p.ValLoss
