@@ -158,13 +158,8 @@ func (m *Model) evalSource(x Source, scores []float64) (Metrics, error) {
 		} else {
 			copy(rec, s.w.z[:rows*d])
 		}
-		for i := 0; scores != nil && i < rows; i++ {
-			var e float64
-			for j := 0; j < d; j++ {
-				diff := float64(rec[i*d+j] - xs[i*d+j])
-				e += diff * diff
-			}
-			scores[lo+i] = e / float64(d)
+		if scores != nil {
+			rowScores(scores[lo:hi], rec, xs, d)
 		}
 		m.Norm.invert(rec, d)
 		for i := 0; i < rows; i++ {

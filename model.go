@@ -195,19 +195,25 @@ func (m *Model) ScoreSource(src Source) ([]float64, error) {
 		rows := hi - lo
 		rec := s.w.dz[:rows*d]
 		m.reconstructScaled(s, xs, rows, rec)
-		for i := 0; i < rows; i++ {
-			var e float64
-			for j := 0; j < d; j++ {
-				diff := float64(rec[i*d+j] - xs[i*d+j])
-				e += diff * diff
-			}
-			scores[lo+i] = e / float64(d)
-		}
+		rowScores(scores[lo:hi], rec, xs, d)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return scores, nil
+}
+
+// rowScores writes each row's anomaly score, the mean squared difference
+// between its reconstruction rec and the row xs (scaled units, d columns).
+func rowScores(dst []float64, rec, xs []float32, d int) {
+	for i := range dst {
+		var e float64
+		for j := 0; j < d; j++ {
+			diff := float64(rec[i*d+j] - xs[i*d+j])
+			e += diff * diff
+		}
+		dst[i] = e / float64(d)
+	}
 }
 
 // Flagged reports which scores exceed the model's threshold.

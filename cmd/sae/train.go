@@ -261,12 +261,8 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		var mt sae.Metrics
 		if h.Val != nil {
 			mt = *h.Val
-		} else if h.All != nil {
-			mt, evalOn = *h.All, "train" // without validation, all rows are training rows
-		} else if mt, err = m.EvalSource(x); err != nil {
-			return err
 		} else {
-			evalOn = "train"
+			mt, evalOn = *h.All, "train" // without validation, all rows are training rows
 		}
 		if e.json {
 			o := metricsMap(mt)

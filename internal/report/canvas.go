@@ -288,20 +288,21 @@ func (rc *rasterCanvas) fill(s *shape, col color.Color) {
 	// (the rasteriser walks every row between a segment's ends); shapes
 	// that reach so far are off the chart's frame anyway.
 	const margin = 1024
-	lim := func(v, hi float64) float64 { return min(hi+margin, max(-margin, v)) }
-	lo := pt{lim(s.lo.X, float64(b.Dx())), lim(s.lo.Y, float64(b.Dy()))}
-	hi := pt{lim(s.hi.X, float64(b.Dx())), lim(s.hi.Y, float64(b.Dy()))}
+	w, h := float64(b.Dx()), float64(b.Dy())
+	near := func(q pt) pt { return pt{min(w+margin, max(-margin, q.X)), min(h+margin, max(-margin, q.Y))} }
+	lo, hi := near(s.lo), near(s.hi)
 	r := image.Rect(int(math.Floor(lo.X)), int(math.Floor(lo.Y)), int(math.Ceil(hi.X))+1, int(math.Ceil(hi.Y))+1).Intersect(b)
 	if r.Empty() {
 		return
 	}
-	clip := r
 	rc.z.Reset(r.Dx(), r.Dy())
 	ox, oy := float64(r.Min.X), float64(r.Min.Y)
 	for _, p := range s.polys {
-		rc.z.MoveTo(float32(lim(p[0].X, float64(b.Dx()))-ox), float32(lim(p[0].Y, float64(b.Dy()))-oy))
+		q := near(p[0])
+		rc.z.MoveTo(float32(q.X-ox), float32(q.Y-oy))
 		for _, q := range p[1:] {
-			rc.z.LineTo(float32(lim(q.X, float64(b.Dx()))-ox), float32(lim(q.Y, float64(b.Dy()))-oy))
+			q = near(q)
+			rc.z.LineTo(float32(q.X-ox), float32(q.Y-oy))
 		}
 		rc.z.ClosePath()
 	}
@@ -314,7 +315,7 @@ func (rc *rasterCanvas) fill(s *shape, col color.Color) {
 	m := &image.Alpha{Pix: rc.maskPix[:n], Stride: r.Dx(), Rect: image.Rect(0, 0, r.Dx(), r.Dy())}
 	rc.z.DrawOp = draw.Src // every mask pixel is written
 	rc.z.Draw(m, m.Rect, image.Opaque, image.Point{})
-	draw.DrawMask(rc.img, clip, image.NewUniform(col), image.Point{}, m, clip.Min.Sub(r.Min), draw.Over)
+	draw.DrawMask(rc.img, r, image.NewUniform(col), image.Point{}, m, image.Point{}, draw.Over)
 }
 
 func (rc *rasterCanvas) fillRect(x0, y0, x1, y1 float64, col color.Color) {
