@@ -71,9 +71,24 @@ func (tc gemmCase) String() string {
 	return fmt.Sprintf("%s%s/m%d,n%d,k%d/a%g,b%g/ld+%d", t(tc.transA), t(tc.transB), tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.extra)
 }
 
-// checkGemm runs gemm on a random instance of tc and compares it with a
+// gemmFunc is the signature of Gemm[float32] and GemmBF16.
+type gemmFunc = func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+// runGemmCase runs gemm on a random instance of tc and compares it with a
 // float64 reference, checking guards and that inputs are untouched.
-func runGemmCase(t testing.TB, rng *rand.Rand, tc gemmCase, gemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)) {
+func runGemmCase(t testing.TB, rng *rand.Rand, tc gemmCase, gemm gemmFunc) {
+	t.Helper()
+	runGemmCaseIn(t, rng, tc, gemm, false)
+}
+
+// runGemmCaseIn is runGemmCase for Gemm[float32] or, with bf16, for
+// GemmBF16. Each element is checked against the float64 sum of the
+// products of the operands as the product rounds them (none, or
+// RoundBF16): within float32 summation error, (k+2)*2^-24 of the sum of
+// the terms' magnitudes. With bf16 it is also checked against the exact
+// float64 product of the unrounded operands, within the worst-case bound
+// derived in bf16_test.go.
+func runGemmCaseIn(t testing.TB, rng *rand.Rand, tc gemmCase, gemm gemmFunc, bf16 bool) {
 	t.Helper()
 	ar, ac := tc.m, tc.k
 	if tc.transA {
@@ -100,34 +115,72 @@ func runGemmCase(t testing.TB, rng *rand.Rand, tc gemmCase, gemm func(transA, tr
 
 	gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a.body(), a.ld, b.body(), b.ld, tc.beta, c.body(), c.ld)
 
-	opA := func(i, p int) float64 {
-		if tc.transA {
-			return float64(a0[p*a.ld+i])
+	// op(A) and op(B) as float64 rows and columns, and as the product
+	// rounds them.
+	opA, opB := make([][]float64, tc.m), make([][]float64, tc.n)
+	for i := range opA {
+		opA[i] = make([]float64, tc.k)
+		for p := range opA[i] {
+			if tc.transA {
+				opA[i][p] = float64(a0[p*a.ld+i])
+			} else {
+				opA[i][p] = float64(a0[i*a.ld+p])
+			}
 		}
-		return float64(a0[i*a.ld+p])
 	}
-	opB := func(p, j int) float64 {
-		if tc.transB {
-			return float64(b0[j*b.ld+p])
+	for j := range opB {
+		opB[j] = make([]float64, tc.k)
+		for p := range opB[j] {
+			if tc.transB {
+				opB[j][p] = float64(b0[j*b.ld+p])
+			} else {
+				opB[j][p] = float64(b0[p*b.ld+j])
+			}
 		}
-		return float64(b0[p*b.ld+j])
+	}
+	rndA, rndB := opA, opB
+	if bf16 {
+		round := func(x [][]float64) [][]float64 {
+			r := make([][]float64, len(x))
+			for i, row := range x {
+				r[i] = make([]float64, len(row))
+				for p, v := range row {
+					r[i][p] = float64(RoundBF16(float32(v)))
+				}
+			}
+			return r
+		}
+		rndA, rndB = round(opA), round(opB)
 	}
 	const eps = 1.0 / (1 << 23)
 	bad := 0
 	for i := 0; i < tc.m; i++ {
 		for j := 0; j < tc.n; j++ {
-			var s, mag float64
-			for p := 0; p < tc.k; p++ {
-				x := opA(i, p) * opB(p, j)
-				s += x
-				mag += math.Abs(x)
+			// s, mag: the rounded operands' sum and magnitude; x, xmag:
+			// the exact operands'.
+			var s, mag, x, xmag float64
+			ra, rb := rndA[i], rndB[j][:len(rndA[i])]
+			for p, av := range ra {
+				y := av * rb[p]
+				s += y
+				mag += math.Abs(y)
 			}
-			want := float64(tc.alpha) * s
-			bound := math.Abs(float64(tc.alpha)) * mag
+			if bf16 {
+				xa, xb := opA[i], opB[j][:len(opA[i])]
+				for p, av := range xa {
+					y := av * xb[p]
+					x += y
+					xmag += math.Abs(y)
+				}
+			}
+			alpha := float64(tc.alpha)
+			want, exact := alpha*s, alpha*x
+			bound := math.Abs(alpha) * mag
 			if tc.beta != 0 {
-				cv := float64(c0[i*c.ld+j])
-				want += float64(tc.beta) * cv
-				bound += math.Abs(float64(tc.beta) * cv)
+				cv := float64(tc.beta) * float64(c0[i*c.ld+j])
+				want += cv
+				exact += cv
+				bound += math.Abs(cv)
 			}
 			got := float64(c.data[i*c.ld+j])
 			tol := bound*float64(tc.k+2)*eps + 1e-30
@@ -136,6 +189,14 @@ func runGemmCase(t testing.TB, rng *rand.Rand, tc gemmCase, gemm func(transA, tr
 					t.Errorf("%v: C[%d,%d] = %g, want %g (tol %g)", tc, i, j, got, want, tol)
 				}
 				bad++
+			}
+			if bf16 {
+				if tolX := bf16Bound(math.Abs(alpha)*xmag) + tol; !(math.Abs(got-exact) <= tolX) {
+					if bad < 5 {
+						t.Errorf("%v: C[%d,%d] = %g, exact product %g (tol %g)", tc, i, j, got, exact, tolX)
+					}
+					bad++
+				}
 			}
 		}
 	}
@@ -204,10 +265,15 @@ func randomCases(rng *rand.Rand, count int) []gemmCase {
 
 // testGemm checks Gemm against the reference; the test of the dispatcher
 // below runs it and so does every per-kernel test.
-func testGemm(t *testing.T, gemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)) {
+func testGemm(t *testing.T, gemm gemmFunc) {
+	testGemmIn(t, gemm, false)
+}
+
+// testGemmIn is testGemm for Gemm[float32] or, with bf16, GemmBF16.
+func testGemmIn(t *testing.T, gemm gemmFunc, bf16 bool) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range randomCases(rng, 150) {
-		runGemmCase(t, rng, tc, gemm)
+		runGemmCaseIn(t, rng, tc, gemm, bf16)
 	}
 }
 
@@ -297,10 +363,15 @@ func TestGemmPanics(t *testing.T) {
 	}
 }
 
+// FuzzGemm checks a product of the fuzzer's shape against the float64
+// reference. flags: bits 0 and 1 transpose A and B, bits 2-4 are added to
+// the leading dimensions, bit 5 runs GemmBF16 instead of Gemm[float32].
 func FuzzGemm(f *testing.F) {
 	f.Add(uint8(1), uint8(1), uint8(1), uint8(0), uint8(0), uint64(1))
 	f.Add(uint8(13), uint8(33), uint8(7), uint8(3), uint8(5), uint64(2))
 	f.Add(uint8(200), uint8(65), uint8(129), uint8(1), uint8(14), uint64(3))
+	f.Add(uint8(37), uint8(70), uint8(65), uint8(0x20|2), uint8(7), uint64(4))
+	f.Add(uint8(13), uint8(100), uint8(255), uint8(0x20|0x4|1), uint8(0), uint64(5))
 	f.Fuzz(func(t *testing.T, m, n, k, flags, ab uint8, seed uint64) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		alphas := []float32{1, 0, -1, 0.5}
@@ -313,7 +384,11 @@ func FuzzGemm(f *testing.F) {
 			beta:  betas[(ab>>2)&3],
 			extra: int(flags>>2) & 7,
 		}
-		runGemmCase(t, rng, tc, Gemm[float32])
+		if flags&0x20 != 0 {
+			runGemmCaseIn(t, rng, tc, GemmBF16, true)
+		} else {
+			runGemmCase(t, rng, tc, Gemm[float32])
+		}
 	})
 }
 
@@ -433,34 +508,43 @@ func TestPackPanels(t *testing.T) {
 	}
 }
 
-// TestGemmNoAlloc checks that products allocate nothing once the pack
-// buffers and the workers exist.
+// TestGemmNoAlloc checks that products, float32 and bfloat16, allocate
+// nothing once the pack buffers and the workers exist.
 func TestGemmNoAlloc(t *testing.T) {
-	for _, s := range []gemmShape{{"", false, false, 256, 300, 200}, {"", true, true, 100, 64, 600}} {
-		a, lda, b, ldb, c := benchOperands(s)
-		f := func() { Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n) }
-		f()
-		if n := testing.AllocsPerRun(20, f); n != 0 {
-			t.Errorf("%v: %g allocations per call", s, n)
+	for _, s := range []gemmShape{{"", false, false, 256, 300, 200}, {"", true, true, 100, 64, 600}, {"", true, false, 4, 300, 97}} {
+		for name, gemm := range map[string]gemmFunc{"Gemm": Gemm[float32], "GemmBF16": GemmBF16} {
+			a, lda, b, ldb, c := benchOperands(s)
+			f := func() { gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n) }
+			f()
+			if n := testing.AllocsPerRun(20, f); n != 0 {
+				t.Errorf("%s %v: %g allocations per call", name, s, n)
+			}
 		}
 	}
 }
 
-// TestGemmConcurrent runs products from several goroutines at once: they
-// share the worker pool and must neither deadlock nor mix up their work.
+// TestGemmConcurrent runs products from several goroutines at once, half
+// of them float32 and half bfloat16: they share the worker pool and must
+// neither deadlock nor mix up their work.
 func TestGemmConcurrent(t *testing.T) {
 	defer SetThreads(Threads())
 	SetThreads(2)
 	s := gemmShape{"", false, true, 150, 170, 300}
 	a, lda, b, ldb, _ := benchOperands(s)
-	want := make([]float32, s.m*s.n)
-	gemmRef(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, want, s.n)
+	want32 := make([]float32, s.m*s.n)
+	gemmRef(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, want32, s.n)
+	want16 := make([]float32, s.m*s.n)
+	gemmRefBF16(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, want16, s.n)
 	errs := make(chan error, 4)
 	for g := 0; g < 4; g++ {
+		gemm, want := Gemm[float32], want32
+		if g%2 == 1 {
+			gemm, want = GemmBF16, want16
+		}
 		go func() {
 			c := make([]float32, s.m*s.n)
 			for it := 0; it < 30; it++ {
-				Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n)
+				gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, b, ldb, 0, c, s.n)
 				for i := range c {
 					if d := c[i] - want[i]; d > 1e-3 || d < -1e-3 {
 						errs <- fmt.Errorf("c[%d] = %g, want %g", i, c[i], want[i])

@@ -1,6 +1,8 @@
 //go:build ignore
 
-// gen_sgemm_amd64 writes sgemm_amd64.s, the float32 GEMM micro-kernels:
+// gen_sgemm_amd64 writes sgemm_amd64.s, the float32 GEMM micro-kernels
+// (and the vector kernels of a training step), and bf16_amd64.s, the
+// bfloat16 micro-kernels and packing:
 //
 //	go run gen_sgemm_amd64.go
 //
@@ -11,6 +13,10 @@
 //
 // The accumulators stay in registers for the whole kc loop; each step loads
 // nr/w vectors of b, broadcasts the mr values of a, and issues mr*nr/w FMAs.
+// The bfloat16 kernels are the same loops over pairs of k: a 32-bit word of
+// a holds two bfloat16 of one row, a word of b two of one column, and a
+// step is one VDPBF16PS (both products added to the float32 accumulator)
+// per FMA.
 package main
 
 import (
@@ -31,6 +37,10 @@ type kernel struct {
 	// Floats per step in the packed panels, when the kernel covers only
 	// part of a wider kernel's tile (an edge variant); 0 means mr and nr.
 	aStride, bStride int
+
+	// bf16: the panels hold pairs of bfloat16 along k in 32-bit words
+	// and a step is VDPBF16PS instead of VFMADD231PS (kc counts pairs).
+	bf16 bool
 }
 
 var out bytes.Buffer
@@ -60,9 +70,18 @@ func gen(k kernel) {
 	acc := func(i, v int) string { return fmt.Sprintf("%s%d", k.reg, k.nv+nTmp+i*k.nv+v) }
 	vb := k.width * 4 // bytes per vector
 
-	p("// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32)", k.name)
+	if k.bf16 {
+		p("// func %s(kc2 int, a, b, c *float32, ldc int, alpha, beta float32)", k.name)
+		p("// (kc2 pairs of k: each step multiplies bfloat16 pairs, VDPBF16PS)")
+	} else {
+		p("// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32)", k.name)
+	}
 	p("TEXT ·%s(SB), NOSPLIT, $0-48", k.name)
-	p("\tMOVQ kc+0(FP), CX")
+	if k.bf16 {
+		p("\tMOVQ kc2+0(FP), CX")
+	} else {
+		p("\tMOVQ kc+0(FP), CX")
+	}
 	p("\tMOVQ a+8(FP), SI")
 	p("\tMOVQ b+16(FP), DI")
 	p("\tMOVQ c+24(FP), DX")
@@ -96,7 +115,11 @@ func gen(k kernel) {
 			t := tReg(i)
 			p("\tVBROADCASTSS %d(SI), %s", (s*as+i)*4, t)
 			for v := 0; v < k.nv; v++ {
-				p("\tVFMADD231PS %s, %s, %s", bReg(v), t, acc(i, v))
+				if k.bf16 {
+					vdpbf16ps(regNum(acc(i, v)), regNum(t), regNum(bReg(v)))
+				} else {
+					p("\tVFMADD231PS %s, %s, %s", bReg(v), t, acc(i, v))
+				}
 			}
 		}
 	}
@@ -203,6 +226,25 @@ func genTranspose() {
 		p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
 	}
 	p("packT16_loaded:")
+	transpose16()
+	// Column c = 4l+j is in Z(4l+j): store them in order.
+	for c := 0; c < 16; c++ {
+		p("\tVMOVUPS Z%d, K1, (DI)", c)
+		p("\tADDQ R9, DI")
+	}
+	p("\tADDQ $64, SI")
+	p("\tDECQ CX")
+	p("\tJNZ packT16_loop")
+	p("packT16_done:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// transpose16 emits the 16x16 transpose of 32-bit elements in registers:
+// row r in Z(r) on entry, column c in Z(c) on exit; Z16-Z31 are clobbered.
+// It unpacks pairs, then quads, then shuffles 128-bit lanes twice.
+func transpose16() {
 	// Stage 1: pairs of rows. t[2i] = lo(r2i, r2i+1), t[2i+1] = hi.
 	for i := 0; i < 8; i++ {
 		p("\tVUNPCKLPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
@@ -232,18 +274,6 @@ func genTranspose() {
 		p("\tVSHUFF32X4 $0x88, Z%d, Z%d, Z%d", 28+j, 20+j, 8+j)  // l = 2
 		p("\tVSHUFF32X4 $0xDD, Z%d, Z%d, Z%d", 28+j, 20+j, 12+j) // l = 3
 	}
-	// Column c = 4l+j is in Z(4l+j): store them in order.
-	for c := 0; c < 16; c++ {
-		p("\tVMOVUPS Z%d, K1, (DI)", c)
-		p("\tADDQ R9, DI")
-	}
-	p("\tADDQ $64, SI")
-	p("\tDECQ CX")
-	p("\tJNZ packT16_loop")
-	p("packT16_done:")
-	p("\tVZEROUPPER")
-	p("\tRET")
-	p("")
 }
 
 // genRuns emits packRuns16: for each p < kc, it copies panels runs of w
@@ -593,6 +623,273 @@ func genAdam() {
 	p("")
 }
 
+// The bfloat16 instructions, which Go 1.26's assembler does not know, are
+// emitted as bytes. Each is the EVEX form (Intel SDM vol. 2, section 2.7)
+// of a 512-bit instruction in opcode map 0F38, W0, registers only, no
+// masking, broadcast or rounding control:
+//
+//	62 | R X B R' 0 m m m | W v v v v 1 p p | z L' L b V' a a a | opcode | ModRM
+//
+// with R, X, B, R', vvvv and V' stored inverted; mmm = 010 (0F38); L'L = 10
+// (512 bits); ModRM = 11 reg rm. The destination is ModRM.reg (bit 3 in R,
+// bit 4 in R'), the first source vvvv (bit 4 in V'), the second source
+// ModRM.rm (bit 3 in B, bit 4 in X). The entries of the SDM's opcode
+// tables used here:
+//
+//	VDPBF16PS zmm1, zmm2, zmm3/m512       EVEX.512.F3.0F38.W0 52 /r
+//	VCVTNE2PS2BF16 zmm1, zmm2, zmm3/m512  EVEX.512.F2.0F38.W0 72 /r
+//	VCVTNEPS2BF16 ymm1, zmm2/m512         EVEX.512.F3.0F38.W0 72 /r
+//
+// Each line carries the instruction in Intel syntax after "// intel: ",
+// which a test assembles with the GNU assembler, where there is one, and
+// compares with the bytes.
+
+const (
+	ppNone, pp66, ppF3, ppF2 = 0, 1, 2, 3
+)
+
+// evex0F38 encodes dst, src1, src2 (Intel order; src1 < 0: no vvvv
+// operand, encoded 1111b with V' set).
+func evex0F38(pp, opcode byte, dst, src1, src2 int) []byte {
+	if dst < 0 || dst > 31 || src1 > 31 || src2 < 0 || src2 > 31 {
+		panic("register out of range")
+	}
+	bit := func(r, i int) byte { return byte(r>>i) & 1 }
+	inv := func(r, i int) byte { return 1 ^ bit(r, i) }
+	p0 := inv(dst, 3)<<7 | inv(src2, 4)<<6 | inv(src2, 3)<<5 | inv(dst, 4)<<4 | 0b010
+	vvvv, vp := byte(0b1111), byte(1)
+	if src1 >= 0 {
+		vvvv, vp = ^byte(src1)&0b1111, inv(src1, 4)
+	}
+	p1 := 0<<7 | vvvv<<3 | 1<<2 | pp
+	p2 := 0<<7 | 0b10<<5 | 0<<4 | vp<<3 | 0b000
+	modrm := 0b11<<6 | byte(dst&7)<<3 | byte(src2&7)
+	return []byte{0x62, p0, p1, p2, opcode, modrm}
+}
+
+func emitBytes(b []byte, intel string) {
+	var line bytes.Buffer
+	line.WriteString("\t")
+	for i, x := range b {
+		if i > 0 {
+			line.WriteString("; ")
+		}
+		fmt.Fprintf(&line, "BYTE $0x%02x", x)
+	}
+	p("%s // intel: %s", line.String(), intel)
+}
+
+// vdpbf16ps emits acc += the pairwise dot products of the bfloat16 pairs
+// in x and y: acc.fp32[i] += x.bf16[2i+1]*y.bf16[2i+1] + x.bf16[2i]*y.bf16[2i].
+func vdpbf16ps(acc, x, y int) {
+	emitBytes(evex0F38(ppF3, 0x52, acc, x, y), fmt.Sprintf("vdpbf16ps zmm%d, zmm%d, zmm%d", acc, x, y))
+}
+
+// vcvtne2ps2bf16 emits dst.bf16[i] = bf16(lo.fp32[i]), dst.bf16[16+i] =
+// bf16(hi.fp32[i]) for i < 16, rounding to nearest even.
+func vcvtne2ps2bf16(dst, hi, lo int) {
+	emitBytes(evex0F38(ppF2, 0x72, dst, hi, lo), fmt.Sprintf("vcvtne2ps2bf16 zmm%d, zmm%d, zmm%d", dst, hi, lo))
+}
+
+// vcvtneps2bf16 emits ymm dst.bf16[i] = bf16(src.fp32[i]) for i < 16.
+func vcvtneps2bf16(dst, src int) {
+	emitBytes(evex0F38(ppF3, 0x72, dst, -1, src), fmt.Sprintf("vcvtneps2bf16 ymm%d, zmm%d", dst, src))
+}
+
+// regNum is the number of a register named like "Z12".
+func regNum(r string) int {
+	var n int
+	if _, err := fmt.Sscanf(r[1:], "%d", &n); err != nil {
+		panic(err)
+	}
+	return n
+}
+
+// genBF16Interleave emits the VPERMW index that interleaves the two halves
+// of a register of 32 words: word 2r from word r, word 2r+1 from word 16+r.
+func genBF16Interleave() {
+	for q := 0; q < 8; q++ {
+		var v uint64
+		for w := 0; w < 4; w++ {
+			i := 4*q + w
+			src := i / 2
+			if i%2 == 1 {
+				src += 16
+			}
+			v |= uint64(src) << (16 * w)
+		}
+		p("DATA bf16Interleave<>+%d(SB)/8, $0x%016x", 8*q, v)
+	}
+	p("GLOBL bf16Interleave<>(SB), RODATA|NOPTR, $64")
+	p("")
+}
+
+// genBF16Runs emits packBF16Runs, packRuns16's twin for bfloat16 panels:
+// rows 2p2 and 2p2+1 of the source are contiguous runs along the panels'
+// width, converted together into pairs:
+//
+//	dst[q*panelStride + p2*w + x] = bf16(src[2p2*ld + q*w + x]) | bf16(src[(2p2+1)*ld + q*w + x])<<16
+//
+// for p2 < ceil(kc/2), q < panels, x < w, where a row 2p2+1 == kc is
+// zero; full runs of 16 with plain moves, the last w%16 under the mask.
+// Source and destination offsets within a run are the same: both hold
+// 4-byte elements.
+func genBF16Runs() {
+	p("// func packBF16Runs(dst, src *float32, ld, kc, w, panels, panelStride int, mask uint16)")
+	p("TEXT ·packBF16Runs(SB), NOSPLIT, $0-58")
+	p("\tMOVQ dst+0(FP), DI") // panel 0, pair p2
+	p("\tMOVQ src+8(FP), SI") // row 2p2
+	p("\tMOVQ ld+16(FP), R8")
+	p("\tSHLQ $2, R8")
+	p("\tMOVQ kc+24(FP), CX")
+	p("\tMOVQ w+32(FP), R9")
+	p("\tMOVQ panels+40(FP), R12")
+	p("\tMOVQ panelStride+48(FP), R13")
+	p("\tSHLQ $2, R13")
+	p("\tMOVWLZX mask+56(FP), AX")
+	p("\tKMOVW AX, K1")
+	p("\tMOVQ R9, R14")
+	p("\tSHRQ $4, R14")
+	p("\tSHLQ $6, R14") // bytes of the full runs of 16 in one panel
+	p("\tMOVQ R9, BX")  // bytes of one row's runs, for prefetching
+	p("\tIMULQ R12, BX")
+	p("\tSHLQ $2, BX")
+	p("\tVMOVDQU32 bf16Interleave<>(SB), Z31")
+	p("\tSHRQ $1, CX") // full pairs; kc&1 is tested at the end
+	p("\tJZ packBF16Runs_single")
+	// One row pair: convert each run of 16 columns of rows SI and SI+ld.
+	body := func(lbl string, pair bool) {
+		p("%s_row:", lbl)
+		// Prefetch the rows two pairs ahead (rows are usually pages apart).
+		for r := 0; r < 2; r++ {
+			p("\tLEAQ (SI)(R8*4), R10")
+			if r == 1 {
+				p("\tADDQ R8, R10")
+			}
+			p("\tXORQ DX, DX")
+			p("%s_pf%d:", lbl, r)
+			p("\tPREFETCHT0 (R10)(DX*1)")
+			p("\tADDQ $64, DX")
+			p("\tCMPQ DX, BX")
+			p("\tJLT %s_pf%d", lbl, r)
+		}
+		p("\tMOVQ SI, R10")
+		p("\tLEAQ (SI)(R8*1), AX")
+		p("\tMOVQ DI, R11")
+		p("\tMOVQ R12, R15")
+		p("%s_panel:", lbl)
+		p("\tXORQ DX, DX")
+		p("\tCMPQ DX, R14")
+		p("\tJGE %s_tail", lbl)
+		convert := func(k string) {
+			load := "VMOVUPS"
+			if k != "" {
+				load = "VMOVUPS.Z"
+			}
+			p("\t%s (R10)(DX*1), %sZ0", load, k)
+			if pair {
+				p("\t%s (AX)(DX*1), %sZ1", load, k)
+				vcvtne2ps2bf16(2, 1, 0)
+				p("\tVPERMW Z2, Z31, Z2")
+			} else {
+				vcvtneps2bf16(2, 0)
+				p("\tVPMOVZXWD Y2, Z2")
+			}
+			p("\tVMOVUPS Z2, %s(R11)(DX*1)", k)
+		}
+		p("%s_full:", lbl)
+		convert("")
+		p("\tADDQ $64, DX")
+		p("\tCMPQ DX, R14")
+		p("\tJLT %s_full", lbl)
+		p("%s_tail:", lbl)
+		p("\tKORTESTW K1, K1")
+		p("\tJZ %s_next", lbl)
+		convert("K1, ")
+		p("%s_next:", lbl)
+		p("\tLEAQ (R10)(R9*4), R10")
+		p("\tLEAQ (AX)(R9*4), AX")
+		p("\tADDQ R13, R11")
+		p("\tDECQ R15")
+		p("\tJNZ %s_panel", lbl)
+	}
+	body("packBF16Runs", true)
+	p("\tLEAQ (SI)(R8*2), SI")
+	p("\tLEAQ (DI)(R9*4), DI")
+	p("\tDECQ CX")
+	p("\tJNZ packBF16Runs_row")
+	p("packBF16Runs_single:")
+	p("\tTESTQ $1, kc+24(FP)")
+	p("\tJZ packBF16Runs_done")
+	body("packBF16Runs_odd", false)
+	p("packBF16Runs_done:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// genBF16Transpose emits packBF16T, packT16's twin for bfloat16 panels:
+// for each block of 32 columns p of up to 16 rows (row r at src + r*ld),
+// it converts each row's 32 floats into 16 pairs (VCVTNE2PS2BF16 keeps
+// them in order, so word 2d+t is column 2d+t), transposes the 16x16 pairs
+// and stores pair d's 16 rows under the mask:
+//
+//	dst[p2*dstStride + r] = bf16(src[r*ld + 2p2]) | bf16(src[r*ld + 2p2+1])<<16
+//
+// for r < 16 where mask bit r is set, p2 < kc/32*16.
+func genBF16Transpose() {
+	p("// func packBF16T(dst, src *float32, ld, kc, dstStride, rows int, mask uint16)")
+	p("TEXT ·packBF16T(SB), NOSPLIT, $0-50")
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ ld+16(FP), R8")
+	p("\tSHLQ $2, R8")
+	p("\tMOVQ kc+24(FP), CX")
+	p("\tSHRQ $5, CX")
+	p("\tJZ packBF16T_done")
+	p("\tMOVQ dstStride+32(FP), R9")
+	p("\tSHLQ $2, R9")
+	p("\tMOVQ rows+40(FP), R11")
+	p("\tMOVWLZX mask+48(FP), AX")
+	p("\tKMOVW AX, K1")
+	p("packBF16T_loop:")
+	p("\tMOVQ SI, R10")
+	for r := 0; r < 16; r++ {
+		p("\tPREFETCHT0 256(R10)")
+		p("\tPREFETCHT0 320(R10)")
+		if r < 15 {
+			p("\tADDQ R8, R10")
+		}
+	}
+	p("\tMOVQ SI, R10")
+	for r := 0; r < 16; r++ {
+		p("\tCMPQ R11, $%d", r)
+		p("\tJLE packBF16T_zero%d", r)
+		p("\tVMOVUPS (R10), Z16")
+		p("\tVMOVUPS 64(R10), Z17")
+		vcvtne2ps2bf16(r, 17, 16)
+		p("\tADDQ R8, R10")
+	}
+	p("\tJMP packBF16T_loaded")
+	for r := 0; r < 16; r++ {
+		p("packBF16T_zero%d:", r)
+		p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
+	}
+	p("packBF16T_loaded:")
+	transpose16()
+	for c := 0; c < 16; c++ {
+		p("\tVMOVUPS Z%d, K1, (DI)", c)
+		p("\tADDQ R9, DI")
+	}
+	p("\tADDQ $128, SI")
+	p("\tDECQ CX")
+	p("\tJNZ packBF16T_loop")
+	p("packBF16T_done:")
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
 func log2(n int) int {
 	l := 0
 	for 1<<l < n {
@@ -604,13 +901,25 @@ func log2(n int) int {
 	return l
 }
 
-func main() {
+func header() {
 	p("// Code generated by gen_sgemm_amd64.go; DO NOT EDIT.")
 	p("")
 	p("//go:build amd64 && !noasm")
 	p("")
 	p("#include \"textflag.h\"")
 	p("")
+}
+
+func write(name string) {
+	if err := os.WriteFile(name, out.Bytes(), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	out.Reset()
+}
+
+func main() {
+	header()
 	gen(kernel{name: "sgemmKernAVX512x12x32", mr: 12, nv: 2, width: 16, reg: "Z", unroll: 4, pfB: 1024})
 	// Edge variants of the 12x32 kernel on its packed panels.
 	gen(kernel{name: "sgemmKernAVX512x4x32", mr: 4, nv: 2, width: 16, reg: "Z", unroll: 4, aStride: 12})
@@ -623,8 +932,16 @@ func main() {
 	genBiasAct()
 	genActGrad()
 	genAdam()
-	if err := os.WriteFile("sgemm_amd64.s", out.Bytes(), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	write("sgemm_amd64.s")
+
+	// The bfloat16 GEMM (AVX512_BF16): the same tiles on panels of pairs.
+	header()
+	gen(kernel{name: "bf16KernAVX512x12x32", mr: 12, nv: 2, width: 16, reg: "Z", unroll: 4, pfB: 1024, bf16: true})
+	gen(kernel{name: "bf16KernAVX512x4x32", mr: 4, nv: 2, width: 16, reg: "Z", unroll: 4, aStride: 12, bf16: true})
+	gen(kernel{name: "bf16KernAVX512x8x32", mr: 8, nv: 2, width: 16, reg: "Z", unroll: 4, aStride: 12, bf16: true})
+	gen(kernel{name: "bf16KernAVX512x12x16", mr: 12, nv: 1, width: 16, reg: "Z", unroll: 4, bStride: 32, bf16: true})
+	genBF16Interleave()
+	genBF16Runs()
+	genBF16Transpose()
+	write("bf16_amd64.s")
 }

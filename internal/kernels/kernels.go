@@ -13,9 +13,12 @@
 // Go under the noasm tag and elsewhere; parallel over Threads() cores with a
 // persistent worker pool; products of one to four untransposed rows go row
 // by row through an AVX-512 GEMV instead, gemv_amd64.s, since packing B
-// would cost more than the product); vector operations (vec.go); BiasAct and ActGrad
-// (activation.go); AdamUpdate (adam.go); TopK (topk.go). None of them
-// allocates once its buffers exist.
+// would cost more than the product); GemmBF16 (bf16.go: the same driver
+// with the operands rounded to bfloat16 and float32 sums, on a VDPBF16PS
+// micro-kernel where the CPU has AVX512_BF16, bf16_amd64.s, and on the
+// float32 kernels with rounded panels elsewhere); vector operations
+// (vec.go); BiasAct and ActGrad (activation.go); AdamUpdate (adam.go); TopK
+// (topk.go). None of them allocates once its buffers exist.
 package kernels
 
 // Float is the element type of every kernel.

@@ -52,12 +52,39 @@ const (
 
 // microKernel computes one mr x nr tile:
 // c[i*ldc+j] = alpha*sum_p a[p*mr+i]*b[p*nr+j] + beta*c[i*ldc+j],
-// not reading c when beta == 0.
+// not reading c when beta == 0. With panels of bfloat16 pairs, p counts
+// pairs and each term is the sum of a pair's two products.
 type microKernel struct {
 	name   string
 	mr, nr int
 	fn     func(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 	edges  []edgeKernel // partial tiles computed in place, if any
+	pack   panelFormat  // what the driver packs into the panels fn reads
+}
+
+// panelFormat is what a micro-kernel's packed panels hold.
+type panelFormat uint8
+
+const (
+	// panelF32: the float32 values of op(A) and op(B).
+	panelF32 panelFormat = iota
+	// panelBF16: the values rounded to bfloat16 (bf16.go), held as float32,
+	// for a float32 kernel: the products of two bfloat16 values are exact
+	// in float32, so it computes GemmBF16's products with float32 sums.
+	panelBF16
+	// panelBF16Pairs: bfloat16 pairs along k in 32-bit words, element p in
+	// the low half and p+1 in the high half; a step of the kernel is one
+	// pair, and a panel of kc values is ceil(kc/2) words deep.
+	panelBF16Pairs
+)
+
+// depth is how many steps of the kernel a packed block of kc values of k
+// is.
+func (k *microKernel) depth(kc int) int {
+	if k.pack == panelBF16Pairs {
+		return (kc + 1) / 2
+	}
+	return kc
 }
 
 // edgeKernel computes the top-left rows x cols of the kernel's tile from the
@@ -88,7 +115,11 @@ func sgemmPacked(kern *microKernel, nt int, transA, transB bool, m, n, k int, al
 		return
 	}
 	if m*n*k < gemmSmall {
-		gemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		if kern.pack == panelF32 {
+			gemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		} else {
+			gemmRefBF16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		}
 		return
 	}
 	j := getJob()
@@ -197,7 +228,13 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 
 	j.nPc = ceilDiv(k, gemmKC)
 	j.kcb = ceilDiv(k, j.nPc)
+	if kern.pack == panelBF16Pairs && j.kcb&1 != 0 {
+		// Blocks of whole pairs: only the last may end with a half pair.
+		j.kcb++
+		j.nPc = ceilDiv(k, j.kcb)
+	}
 	j.panels = ceilDiv(m, mr)
+	kd := kern.depth(j.kcb) // steps (floats or pairs) of a full block
 
 	if p := runtime.GOMAXPROCS(0); nt > p {
 		nt = p
@@ -212,7 +249,7 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 	j.sharedA = false
 	if want := gemmItems * nt; nt > 1 && j.nIc < want {
 		// Too few row blocks for the atomic counter to balance the cores.
-		if j.panels*mr*j.kcb <= gemmSharedA {
+		if j.panels*mr*kd <= gemmSharedA {
 			// Pack all of A once, together with B, and split the columns.
 			j.sharedA = true
 		} else {
@@ -239,7 +276,7 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 
 	for i := range j.bp {
 		if i == 0 || j.nJc*j.nPc > 1 {
-			j.bp[i] = j.bpBuf[i].grow(j.kcb * j.ncb)
+			j.bp[i] = j.bpBuf[i].grow(kd * j.ncb)
 		}
 	}
 	if len(j.ws) < nt {
@@ -247,14 +284,14 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 	}
 	for i := range j.ap {
 		if j.sharedA && (i == 0 || j.nPc > 1) {
-			j.ap[i] = j.apBuf[i].grow(j.panels * mr * j.kcb)
+			j.ap[i] = j.apBuf[i].grow(j.panels * mr * kd)
 		}
 	}
 	rowsPerBlock := ceilDiv(j.panels, j.nIc) * mr
 	for w := 0; w < nt; w++ {
 		ws := &j.ws[w]
 		if !j.sharedA {
-			ws.ap = ws.apBuf.grow(rowsPerBlock * j.kcb)
+			ws.ap = ws.apBuf.grow(rowsPerBlock * kd)
 		}
 		ws.tmp = grow(ws.tmp, mr*nr)
 	}
@@ -301,6 +338,7 @@ func (j *sgemmJob) block(s int) (jc, nc, pc, kc int) {
 func (j *sgemmJob) pack(s int) {
 	jc, nc, pc, kc := j.block(s)
 	bp, ap := j.bp[s&1], j.ap[s/j.nJc&1]
+	d := j.kern.depth(kc)
 	nPanelsB := ceilDiv(nc, j.nr)
 	group := max(1, min(256/j.nr, nPanelsB/(2*j.nt)))
 	claimsB := ceilDiv(nPanelsB, group)
@@ -317,12 +355,12 @@ func (j *sgemmJob) pack(s int) {
 		if t < claimsB {
 			t0 := t * group
 			t1 := min(t0+group, nPanelsB)
-			j.packB(bp[t0*kc*j.nr:t1*kc*j.nr], pc, kc, jc+t0*j.nr, min((t1-t0)*j.nr, nc-t0*j.nr))
+			j.packB(bp[t0*d*j.nr:t1*d*j.nr], pc, kc, jc+t0*j.nr, min((t1-t0)*j.nr, nc-t0*j.nr))
 			continue
 		}
 		p0 := (t - claimsB) * groupA
 		p1 := min(p0+groupA, j.panels)
-		j.packA(ap[p0*j.mr*kc:p1*j.mr*kc], p0*j.mr, min(p1*j.mr, j.m)-p0*j.mr, pc, kc)
+		j.packA(ap[p0*j.mr*d:p1*j.mr*d], p0*j.mr, min(p1*j.mr, j.m)-p0*j.mr, pc, kc)
 	}
 }
 
@@ -330,6 +368,7 @@ func (j *sgemmJob) pack(s int) {
 // chunk), row-block major, so that a participant keeps its packed A.
 func (j *sgemmJob) multiply(ws *sgemmWorker, s int) {
 	jc, nc, pc, kc := j.block(s)
+	d := j.kern.depth(kc)
 	bp := j.bp[s&1]
 	beta := j.beta
 	if pc > 0 {
@@ -354,9 +393,9 @@ func (j *sgemmJob) multiply(ws *sgemmWorker, s int) {
 		mc := min(p1*j.mr, j.m) - i0
 		var ap []float32
 		if j.sharedA {
-			ap = j.ap[s/j.nJc&1][p0*j.mr*kc : p1*j.mr*kc]
+			ap = j.ap[s/j.nJc&1][p0*j.mr*d : p1*j.mr*d]
 		} else {
-			ap = ws.ap[:(p1-p0)*j.mr*kc]
+			ap = ws.ap[:(p1-p0)*j.mr*d]
 			if ws.packed != ib {
 				j.packA(ap, i0, mc, pc, kc)
 				ws.packed = ib
@@ -364,12 +403,13 @@ func (j *sgemmJob) multiply(ws *sgemmWorker, s int) {
 		}
 		jr0 := cb * chunk
 		jr1 := min(jr0+chunk, nPanelsB)
-		j.macro(ws, ap, bp, i0, mc, jc, nc, jr0, jr1, kc, beta)
+		j.macro(ws, ap, bp, i0, mc, jc, nc, jr0, jr1, d, beta)
 	}
 }
 
 // macro runs the micro-kernel over rows [i0, i0+mc), packed in apk, and B
-// micro-panels [jr0, jr1) of the column block at jc, packed in bpk.
+// micro-panels [jr0, jr1) of the column block at jc, packed in bpk; the
+// panels are kc steps of the kernel deep.
 func (j *sgemmJob) macro(ws *sgemmWorker, apk, bpk []float32, i0, mc, jc, nc, jr0, jr1, kc int, beta float32) {
 	mr, nr := j.mr, j.nr
 	fn := j.kern.fn
@@ -420,7 +460,7 @@ func (j *sgemmJob) macro(ws *sgemmWorker, apk, bpk []float32, i0, mc, jc, nc, jr
 // dst[panel*kc*mr + p*mr + r] = op(A)(i0+panel*mr+r, pc+p), zero past mc.
 func (j *sgemmJob) packA(dst []float32, i0, mc, pc, kc int) {
 	// op(A)(i, p) is a[p*lda+i] when transposed, a[i*lda+p] otherwise.
-	packPanels(dst, j.a, j.lda, j.transA, i0, mc, pc, kc, j.mr)
+	j.packAs(dst, j.a, j.lda, j.transA, i0, mc, pc, kc, j.mr)
 }
 
 // packB packs op(B)[pc:pc+kc, col:col+ncols] into micro-panels of nr
@@ -428,7 +468,20 @@ func (j *sgemmJob) packA(dst []float32, i0, mc, pc, kc int) {
 // past ncols.
 func (j *sgemmJob) packB(dst []float32, pc, kc, col, ncols int) {
 	// op(B)(p, j) is b[p*ldb+j], or b[j*ldb+p] when transposed.
-	packPanels(dst, j.b, j.ldb, !j.transB, col, ncols, pc, kc, j.nr)
+	j.packAs(dst, j.b, j.ldb, !j.transB, col, ncols, pc, kc, j.nr)
+}
+
+// packAs is packPanels in the kernel's panel format.
+func (j *sgemmJob) packAs(dst, src []float32, ld int, alongI bool, i0, cnt, pc, kc, w int) {
+	switch j.kern.pack {
+	case panelF32:
+		packPanels(dst, src, ld, alongI, i0, cnt, pc, kc, w)
+	case panelBF16:
+		packPanels(dst, src, ld, alongI, i0, cnt, pc, kc, w)
+		roundBF16(dst)
+	case panelBF16Pairs:
+		packPanelsBF16(dst, src, ld, alongI, i0, cnt, pc, kc, w)
+	}
 }
 
 // packPanels packs X[i0:i0+cnt, pc:pc+kc] into micro-panels of w:
