@@ -1,16 +1,24 @@
-// Command gemm times the float32 GEMM of internal/kernels on the shapes a
-// training step runs, beside OpenBLAS's cblas_sgemm when built with
+// Command gemm times the GEMMs of internal/kernels on the shapes a training
+// step runs, Gemm (float32) and GemmBF16 (bfloat16 operands, float32 sums),
+// beside OpenBLAS's cblas_sgemm when built with
 //
 //	go run -tags openblas ./bench/gemm -threads 2
 //
-// (cgo and libopenblas-dev needed). Without the tag it times ours alone.
+// (cgo and libopenblas-dev needed) and beside PyTorch's matmul (float32,
+// bfloat16 tensors, and float32 tensors under bfloat16 autocast) with
+// -torch python3: the program starts bench/gemm/torch_peer.py and asks it
+// for its samples in turn with ours. Without them it times ours alone.
 // Each shape is timed for reps rounds, one sample (about 50 ms of calls) of
-// each library per round; the table shows medians.
+// each implementation per round, in a different order each round; the
+// table shows medians, and the ratios both of the medians and as medians
+// of the per-round ratios ("paired"). The bf16 error is the relative
+// Frobenius distance of GemmBF16's product from Gemm's.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -43,45 +51,96 @@ var shapes = []shape{
 }
 
 func main() {
-	threads := flag.Int("threads", runtime.GOMAXPROCS(0), "threads for both libraries")
-	reps := flag.Int("reps", 11, "timed rounds per shape (one sample of each library per round)")
+	threads := flag.Int("threads", runtime.GOMAXPROCS(0), "threads for every implementation")
+	reps := flag.Int("reps", 11, "timed rounds per shape (one sample of each implementation per round)")
 	only := flag.String("shapes", "", "time only the shapes whose name contains this")
-	clock := flag.String("clock", "wall", "wall: elapsed time; cpu: the process's CPU time (a steadier\nmeasure of efficiency on a busy machine, meaningful at 1 thread)")
+	clock := flag.String("clock", "wall", "wall: elapsed time; cpu: the process's CPU time (a steadier\nmeasure of efficiency on a busy machine, meaningful at 1 thread; not with -torch)")
+	torchPython := flag.String("torch", "", "a Python with PyTorch: time its matmul too (torch_peer.py)")
+	torchScript := flag.String("torch-script", "bench/gemm/torch_peer.py", "the peer script, for -torch")
 	flag.Parse()
 
 	switch *clock {
 	case "wall":
 	case "cpu":
+		if *torchPython != "" {
+			fmt.Fprintln(os.Stderr, "gemm: -clock cpu does not count PyTorch's process; use -clock wall with -torch")
+			os.Exit(2)
+		}
 		now = cpuTime
 	default:
 		fmt.Fprintln(os.Stderr, "gemm: -clock must be wall or cpu")
 		os.Exit(2)
 	}
 	kernels.SetThreads(*threads)
+	fmt.Printf("GemmBF16 on bfloat16 instructions (AVX512_BF16): %v\n", kernels.BF16Native())
 	if haveOpenBLAS {
 		openblasSetThreads(*threads)
 		fmt.Printf("OpenBLAS: %s\n", openblasConfig())
 	}
+	var torch *torchPeer
+	if *torchPython != "" {
+		var err error
+		if torch, err = startTorch(*torchPython, *torchScript, *threads); err != nil {
+			fmt.Fprintln(os.Stderr, "gemm:", err)
+			os.Exit(1)
+		}
+		defer torch.close()
+		fmt.Printf("PyTorch: %s\n", torch.version)
+	}
 	fmt.Printf("threads %d, reps %d, GOMAXPROCS %d, clock %s, median GFLOP/s\n\n", *threads, *reps, runtime.GOMAXPROCS(0), *clock)
-	fmt.Printf("| %-26s | %8s | %8s | %6s | %6s |\n", "C = op(A) . op(B)", "ours", "OpenBLAS", "ratio", "paired")
-	fmt.Printf("|%s|%s|%s|%s|%s|\n", "----------------------------", "---------:", "---------:", "-------:", "-------:")
+	fmt.Printf("| %-26s | %6s | %6s | %-11s | %8s | %-11s | %7s | %7s | %8s | %7s |\n",
+		"C = op(A) . op(B)", "fp32", "bf16", "bf16/fp32", "OpenBLAS", "fp32/OBLAS", "torch32", "torch16", "autocast", "bf16 err")
+	fmt.Printf("|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n", "----------------------------", "-------:", "-------:", "------------:", "---------:", "------------:", "--------:", "--------:", "---------:", "--------:")
 	for _, s := range shapes {
 		if !strings.Contains(s.name, *only) {
 			continue
 		}
-		ours, ref, ratio := run(s, *reps)
-		if haveOpenBLAS {
-			fmt.Printf("| %-26s | %8.1f | %8.1f | %6.3f | %6.3f |\n", s.name, ours, ref, ours/ref, ratio)
-		} else {
-			fmt.Printf("| %-26s | %8.1f | %8s | %6s | %6s |\n", s.name, ours, "-", "-", "-")
+		r := run(s, *reps, torch)
+		cell := func(name string) string {
+			if v, ok := r.median[name]; ok {
+				return fmt.Sprintf("%.1f", v)
+			}
+			return "-"
 		}
+		ratio := func(x, y string) string {
+			if _, ok := r.median[y]; !ok {
+				return "-"
+			}
+			return fmt.Sprintf("%.2f (%.2f)", r.median[x]/r.median[y], r.paired(x, y))
+		}
+		fmt.Printf("| %-26s | %6s | %6s | %-11s | %8s | %-11s | %7s | %7s | %8s | %7.2g |\n", s.name,
+			cell("fp32"), cell("bf16"), ratio("bf16", "fp32"), cell("OpenBLAS"), ratio("fp32", "OpenBLAS"),
+			cell("torch fp32"), cell("torch bf16"), cell("torch autocast"), r.bf16Err)
 	}
-	fmt.Println("\nratio: of the medians; paired: median of the per-round ratios.")
+	fmt.Println("\nratios: of the medians, and (in brackets) the median of the per-round ratios.")
+	fmt.Println("torch32: PyTorch float32; torch16: bfloat16 tensors; autocast: float32 tensors under bfloat16 autocast.")
 }
 
-// run returns the median GFLOP/s of ours and of OpenBLAS on s, and the
-// median of the per-round ratios ours/OpenBLAS.
-func run(s shape, reps int) (ours, ref, ratio float64) {
+// contender is one implementation of a shape's product.
+type contender struct {
+	name  string
+	time  func(calls int) float64 // seconds for calls products
+	pause bool                    // sleep after its samples (spinning threads)
+}
+
+// result holds a shape's samples, GFLOP/s by contender and round.
+type result struct {
+	gflops  map[string][]float64
+	median  map[string]float64
+	bf16Err float64
+}
+
+// paired is the median over rounds of x's GFLOP/s over y's.
+func (r *result) paired(x, y string) float64 {
+	var q []float64
+	for i, v := range r.gflops[x] {
+		q = append(q, v/r.gflops[y][i])
+	}
+	return median(q)
+}
+
+// run times every contender on s for reps rounds.
+func run(s shape, reps int, torch *torchPeer) *result {
 	rng := rand.New(rand.NewPCG(1, 2))
 	ar, ac := s.m, s.k
 	if s.transA {
@@ -94,6 +153,7 @@ func run(s shape, reps int) (ours, ref, ratio float64) {
 	a := make([]float32, ar*ac)
 	b := make([]float32, br*bc)
 	c := make([]float32, s.m*s.n)
+	c16 := make([]float32, s.m*s.n)
 	c2 := make([]float32, s.m*s.n)
 	for i := range a {
 		a[i] = rng.Float32() - 0.5
@@ -102,46 +162,72 @@ func run(s shape, reps int) (ours, ref, ratio float64) {
 		b[i] = rng.Float32() - 0.5
 	}
 	flop := 2 * float64(s.m) * float64(s.n) * float64(s.k)
-	// Enough calls per sample for about 50 ms.
+	// Enough calls per sample for about 50 ms at 150 GFLOP/s.
 	calls := max(1, int(50e-3*150e9/flop))
 
-	mine := func() {
-		kernels.Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, ac, b, bc, 0, c, s.n)
-	}
-	theirs := func() {
-		openblasSgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, ac, b, bc, 0, c2, s.n)
-	}
-	sample := func(f func()) float64 {
-		t := now()
-		for range calls {
-			f()
+	timed := func(f func()) func(int) float64 {
+		return func(calls int) float64 {
+			t := now()
+			for range calls {
+				f()
+			}
+			return now() - t
 		}
-		return flop * float64(calls) / (now() - t) / 1e9
 	}
-	var xs, ys, rs []float64
-	mine()
+	cs := []contender{
+		{"fp32", timed(func() { kernels.Gemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, ac, b, bc, 0, c, s.n) }), false},
+		{"bf16", timed(func() { kernels.GemmBF16(s.transA, s.transB, s.m, s.n, s.k, 1, a, ac, b, bc, 0, c16, s.n) }), false},
+	}
+	for _, x := range cs {
+		x.time(1)
+	}
+	r := &result{gflops: map[string][]float64{}, median: map[string]float64{}, bf16Err: relErr(c16, c)}
+	if r.bf16Err > 1e-2 {
+		fmt.Fprintf(os.Stderr, "%s: GemmBF16 is %.3g from Gemm (relative Frobenius)\n", s.name, r.bf16Err)
+		os.Exit(1)
+	}
 	if haveOpenBLAS {
-		theirs()
+		ob := contender{"OpenBLAS", timed(func() { openblasSgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, ac, b, bc, 0, c2, s.n) }), true}
+		ob.time(1)
 		checkClose(s, c, c2)
 		time.Sleep(pause)
+		cs = append(cs, ob)
 	}
-	// Samples alternate, one of each per round, so that the machine's noise
-	// hits both alike; each round also gives a paired ratio. OpenBLAS's
-	// threads spin for a while after a call, so pause before timing ours.
-	for range reps {
-		x := sample(mine)
-		xs = append(xs, x)
-		if haveOpenBLAS {
-			y := sample(theirs)
-			ys = append(ys, y)
-			rs = append(rs, x/y)
-			time.Sleep(pause)
+	if torch != nil {
+		if err := torch.shape(s); err != nil {
+			fmt.Fprintln(os.Stderr, "gemm:", err)
+			os.Exit(1)
+		}
+		for _, op := range []string{"fp32", "bf16", "autocast"} {
+			cs = append(cs, contender{"torch " + op, func(calls int) float64 { return torch.time(op, calls) }, false})
 		}
 	}
-	if !haveOpenBLAS {
-		return median(xs), 0, 0
+	// Samples alternate, one of each per round, starting with a different
+	// one each round, so that the machine's noise hits all alike.
+	for round := range reps {
+		for i := range cs {
+			x := cs[(round+i)%len(cs)]
+			r.gflops[x.name] = append(r.gflops[x.name], flop*float64(calls)/x.time(calls)/1e9)
+			if x.pause {
+				time.Sleep(pause)
+			}
+		}
 	}
-	return median(xs), median(ys), median(rs)
+	for name, v := range r.gflops {
+		r.median[name] = median(v)
+	}
+	return r
+}
+
+// relErr is ||x - ref||_F / ||ref||_F.
+func relErr(x, ref []float32) float64 {
+	var num, den float64
+	for i, v := range ref {
+		d := float64(x[i]) - float64(v)
+		num += d * d
+		den += float64(v) * float64(v)
+	}
+	return math.Sqrt(num / den)
 }
 
 // pause lets OpenBLAS's worker threads go back to sleep.
