@@ -13,3 +13,6 @@ func packBF16RunsFast(dst []uint32, src []float32, ld, kc, w, panels int) int { 
 // packBF16TFast would do a leading part of packStridedBF16; here it does
 // none.
 func packBF16TFast(dst []uint32, src []float32, ld, rows, kc, w int) int { return 0 }
+
+// bf16Speedup is 1: GemmBF16 runs the float32 kernel.
+func bf16Speedup() float64 { return 1 }

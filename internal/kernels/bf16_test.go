@@ -203,6 +203,17 @@ func TestGemmBF16Kernels(t *testing.T) {
 	}
 }
 
+func TestBF16Speedup(t *testing.T) {
+	v := BF16Speedup()
+	t.Logf("BF16Native %v, BF16Speedup %.3f", BF16Native(), v)
+	if !(v > 0) || math.IsInf(v, 0) || !BF16Native() && v != 1 {
+		t.Fatalf("BF16Speedup() = %g (BF16Native %v)", v, BF16Native())
+	}
+	if w := BF16Speedup(); w != v {
+		t.Fatalf("BF16Speedup() = %g, then %g: not measured once", v, w)
+	}
+}
+
 // relFrobenius is ||got - want||_F / ||want||_F.
 func relFrobenius(got []float32, want []float64) float64 {
 	var num, den float64
