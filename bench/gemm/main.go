@@ -13,6 +13,10 @@
 // table shows medians, and the ratios both of the medians and as medians
 // of the per-round ratios ("paired"). The bf16 error is the relative
 // Frobenius distance of GemmBF16's product from Gemm's.
+//
+// With -accuracy FILE it times nothing and measures instead how far
+// GemmBF16 and Gemm are from float64 on the products of a training step on
+// FILE's data (accuracy.go).
 package main
 
 import (
@@ -57,7 +61,19 @@ func main() {
 	clock := flag.String("clock", "wall", "wall: elapsed time; cpu: the process's CPU time (a steadier\nmeasure of efficiency on a busy machine, meaningful at 1 thread; not with -torch)")
 	torchPython := flag.String("torch", "", "a Python with PyTorch: time its matmul too (torch_peer.py)")
 	torchScript := flag.String("torch-script", "bench/gemm/torch_peer.py", "the peer script, for -torch")
+	accData := flag.String("accuracy", "", "instead of timing, measure the errors of a training step's products on this data file")
+	accRows := flag.Int("rows", 4096, "rows of the -accuracy data")
+	accHidden := flag.Int("hidden", 1024, "latents of the -accuracy autoencoder")
 	flag.Parse()
+
+	if *accData != "" {
+		kernels.SetThreads(*threads)
+		if err := accuracy(*accData, *accRows, *accHidden); err != nil {
+			fmt.Fprintln(os.Stderr, "gemm:", err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	switch *clock {
 	case "wall":
