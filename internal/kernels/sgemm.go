@@ -7,7 +7,8 @@ import (
 	"unsafe"
 )
 
-// The packed float32 GEMM driver. The loops are those of BLIS:
+// The packed GEMM driver of Gemm[float32] and GemmBF16. The loops are
+// those of BLIS:
 //
 //	for jc (NC columns of C)
 //	  for pc (KC of the inner dimension)
@@ -21,6 +22,9 @@ import (
 // runs the same micro-kernel on contiguous panels, and the packing routines
 // read each source in its own contiguous order. Tiles that stick out of C
 // use an edge variant of the kernel or go through a small temporary.
+// Packing is also where GemmBF16's rounding happens: the panels of a
+// bfloat16 kernel hold pairs of bfloat16 along k (panelFormat), and the
+// rest of the driver only sees panels half as deep.
 //
 // Parallel work: all participants pack B together, then take (row block,
 // column chunk) items from an atomic counter. When M has too few row blocks
