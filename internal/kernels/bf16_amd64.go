@@ -102,7 +102,7 @@ func bf16Speedup() float64 {
 	if !BF16Native() {
 		return 1
 	}
-	const kc, calls, trials = 128, 100, 9
+	const kc, calls, trials = 128, 50, 25
 	f32, b16 := sgemmKernel, bf16Kernel
 	a := make([]uint32, kc*max(f32.mr, b16.mr))
 	b := make([]uint32, kc*max(f32.nr, b16.nr))
