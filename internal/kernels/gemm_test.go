@@ -115,43 +115,7 @@ func runGemmCaseIn(t testing.TB, rng *rand.Rand, tc gemmCase, gemm gemmFunc, bf1
 
 	gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a.body(), a.ld, b.body(), b.ld, tc.beta, c.body(), c.ld)
 
-	// op(A) and op(B) as float64 rows and columns, and as the product
-	// rounds them.
-	opA, opB := make([][]float64, tc.m), make([][]float64, tc.n)
-	for i := range opA {
-		opA[i] = make([]float64, tc.k)
-		for p := range opA[i] {
-			if tc.transA {
-				opA[i][p] = float64(a0[p*a.ld+i])
-			} else {
-				opA[i][p] = float64(a0[i*a.ld+p])
-			}
-		}
-	}
-	for j := range opB {
-		opB[j] = make([]float64, tc.k)
-		for p := range opB[j] {
-			if tc.transB {
-				opB[j][p] = float64(b0[j*b.ld+p])
-			} else {
-				opB[j][p] = float64(b0[p*b.ld+j])
-			}
-		}
-	}
-	rndA, rndB := opA, opB
-	if bf16 {
-		round := func(x [][]float64) [][]float64 {
-			r := make([][]float64, len(x))
-			for i, row := range x {
-				r[i] = make([]float64, len(row))
-				for p, v := range row {
-					r[i][p] = float64(RoundBF16(float32(v)))
-				}
-			}
-			return r
-		}
-		rndA, rndB = round(opA), round(opB)
-	}
+	opA, opB, rndA, rndB := operands64(tc, a0, a.ld, b0, b.ld, bf16)
 	const eps = 1.0 / (1 << 23)
 	bad := 0
 	for i := 0; i < tc.m; i++ {
@@ -217,6 +181,47 @@ func runGemmCaseIn(t testing.TB, rng *rand.Rand, tc gemmCase, gemm gemmFunc, bf1
 	if bad > 0 {
 		t.Fatalf("%v: %d wrong elements", tc, bad)
 	}
+}
+
+// operands64 returns the rows of op(A) and the columns of op(B) in
+// float64, and the same as the product rounds them (RoundBF16 with bf16,
+// else the same slices).
+func operands64(tc gemmCase, a []float32, lda int, b []float32, ldb int, bf16 bool) (opA, opB, rndA, rndB [][]float64) {
+	opA, opB = make([][]float64, tc.m), make([][]float64, tc.n)
+	for i := range opA {
+		opA[i] = make([]float64, tc.k)
+		for p := range opA[i] {
+			if tc.transA {
+				opA[i][p] = float64(a[p*lda+i])
+			} else {
+				opA[i][p] = float64(a[i*lda+p])
+			}
+		}
+	}
+	for j := range opB {
+		opB[j] = make([]float64, tc.k)
+		for p := range opB[j] {
+			if tc.transB {
+				opB[j][p] = float64(b[j*ldb+p])
+			} else {
+				opB[j][p] = float64(b[p*ldb+j])
+			}
+		}
+	}
+	if !bf16 {
+		return opA, opB, opA, opB
+	}
+	round := func(x [][]float64) [][]float64 {
+		r := make([][]float64, len(x))
+		for i, row := range x {
+			r[i] = make([]float64, len(row))
+			for p, v := range row {
+				r[i][p] = float64(RoundBF16(float32(v)))
+			}
+		}
+		return r
+	}
+	return opA, opB, round(opA), round(opB)
 }
 
 var gemmSizes = []int{1, 2, 3, 4, 5, 7, 8, 11, 12, 13, 16, 17, 23, 31, 32, 33, 47, 48, 63, 64, 65, 97, 131}

@@ -70,18 +70,7 @@ func gen(k kernel) {
 	acc := func(i, v int) string { return fmt.Sprintf("%s%d", k.reg, k.nv+nTmp+i*k.nv+v) }
 	vb := k.width * 4 // bytes per vector
 
-	if k.bf16 {
-		p("// func %s(kc2 int, a, b, c *float32, ldc int, alpha, beta float32)", k.name)
-		p("// (kc2 pairs of k: each step multiplies bfloat16 pairs, VDPBF16PS)")
-	} else {
-		p("// func %s(kc int, a, b, c *float32, ldc int, alpha, beta float32)", k.name)
-	}
-	p("TEXT ·%s(SB), NOSPLIT, $0-48", k.name)
-	if k.bf16 {
-		p("\tMOVQ kc2+0(FP), CX")
-	} else {
-		p("\tMOVQ kc+0(FP), CX")
-	}
+	genHeader(k)
 	p("\tMOVQ a+8(FP), SI")
 	p("\tMOVQ b+16(FP), DI")
 	p("\tMOVQ c+24(FP), DX")
@@ -146,7 +135,28 @@ func gen(k kernel) {
 	p("\tJNZ %s_tailloop", L)
 
 	p("%s_store:", L)
-	alpha, beta := bReg(0), tReg(0)
+	genStore(k, L, bReg(0), tReg(0), acc)
+}
+
+// genHeader emits a kernel's declaration and loads its depth into CX.
+func genHeader(k kernel) {
+	depth := "kc"
+	if k.bf16 {
+		depth = "kc2"
+	}
+	p("// func %s(%s int, a, b, c *float32, ldc int, alpha, beta float32)", k.name, depth)
+	if k.bf16 {
+		p("// (kc2 pairs of k: each step multiplies bfloat16 pairs, VDPBF16PS)")
+	}
+	p("TEXT ·%s(SB), NOSPLIT, $0-48", k.name)
+	p("\tMOVQ %s+0(FP), CX", depth)
+}
+
+// genStore emits a kernel's end: C = alpha*acc + beta*C row by row (DX at
+// row 0, R9 the row stride in bytes), not reading C when beta == 0, with
+// alpha and beta broadcast into the registers of those names.
+func genStore(k kernel, L, alpha, beta string, acc func(i, v int) string) {
+	vb := k.width * 4
 	p("\tVBROADCASTSS alpha+40(FP), %s", alpha)
 	p("\tMOVL beta+44(FP), AX")
 	p("\tANDL $0x7fffffff, AX")
