@@ -26,7 +26,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		n.forwardBackward(&w, x, x, batch, 1.0/batch, pen, nil)
-		opt.step(n.params, w.grad, 1e-3, 1e-4, 0)
+		opt.Step(n.params, w.grad, 1e-3, 1e-4, 0)
 	}
 	b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }
@@ -62,7 +62,7 @@ func BenchmarkTopKStep(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					n.forwardBackward(&w, x, x, tc.batch, 1/float32(tc.batch), pen, nil)
 					projectRowGrads(n.wDec, w.grad[D.gw:D.gw+tc.h*tc.d], tc.h, tc.d)
-					opt.step(n.params, w.grad, 1e-3, 0, 0) // zeroes the gradient
+					opt.Step(n.params, w.grad, 1e-3, 0, 0) // zeroes the gradient
 					normalizeRows(n.wDec, tc.h, tc.d)
 				}
 				b.ReportMetric(float64(tc.batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")

@@ -24,6 +24,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/sae-go/sae/internal/optim"
 )
 
 // resampleEnd is the fraction of a phase after which no resampling
@@ -44,7 +46,7 @@ func (t *trainer) resampleDue(before, after, total int64) bool {
 
 // resampleDead restarts the dead latents (see above). Rows are read bs at
 // a time through the training workspace, which must hold bs rows.
-func (t *trainer) resampleDead(opt optimizer, bs int) error {
+func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 	n, dl := t.net, t.dead
 	if dl.n == 0 || n.code == "" {
 		return nil
@@ -142,11 +144,11 @@ func (t *trainer) resampleDead(opt optimizer, bs int) error {
 			u := r[p] * inv
 			n.wDec[j*d+p] = u * float32(decNorm)
 			n.wEnc[p*h+j] = u * encScale
-			opt.forget(oD + j*d + p)
-			opt.forget(oE + p*h + j)
+			opt.Forget(oD + j*d + p)
+			opt.Forget(oE + p*h + j)
 		}
 		n.bEnc[j] = 0
-		opt.forget(oB + j)
+		opt.Forget(oB + j)
 		dl.since[j] = 0
 		dl.dead[j] = false
 		dl.n--

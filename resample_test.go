@@ -62,8 +62,9 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 	}
 	tr.dead.restore(tr.dead.since)
 	opt := newAdam(n)
-	for i := range opt.m {
-		opt.m[i], opt.v[i] = 1, 1
+	st := opt.State()
+	for i := range st.M {
+		st.M[i], st.V[i] = 1, 1
 	}
 	before := slices.Clone(n.params)
 	// The live latents' mean encoder norm, and every row's residual.
@@ -112,7 +113,7 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 					t.Fatalf("live latent %d changed", j)
 				}
 			}
-			if n.bEnc[j] != before[n.enc[0].gb+j] || opt.m[n.enc[0].gb+j] != 1 {
+			if n.bEnc[j] != before[n.enc[0].gb+j] || st.M[n.enc[0].gb+j] != 1 {
 				t.Fatalf("live latent %d's bias or optimiser state changed", j)
 			}
 			continue
@@ -142,12 +143,12 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 			if math.Abs(float64(n.wEnc[p*h+j])-0.5*live*float64(dec[p])) > 1e-5 {
 				t.Fatalf("latent %d: encoder column is not along its decoder row", j)
 			}
-			if opt.m[n.enc[0].gw+p*h+j] != 0 || opt.v[n.dec[0].gw+j*d+p] != 0 {
+			if st.M[n.enc[0].gw+p*h+j] != 0 || st.V[n.dec[0].gw+j*d+p] != 0 {
 				t.Fatalf("latent %d: optimiser state not cleared", j)
 			}
 		}
-		if n.bEnc[j] != 0 || opt.m[n.enc[0].gb+j] != 0 {
-			t.Fatalf("latent %d: bias %g, its state %g", j, n.bEnc[j], opt.m[n.enc[0].gb+j])
+		if n.bEnc[j] != 0 || st.M[n.enc[0].gb+j] != 0 {
+			t.Fatalf("latent %d: bias %g, its state %g", j, n.bEnc[j], st.M[n.enc[0].gb+j])
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/sae-go/sae/internal/kernels"
+	"github.com/sae-go/sae/internal/optim"
 )
 
 // The supervised side of a stacked autoencoder: a softmax head on the code,
@@ -179,7 +180,7 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 				yb[i] = t.trainY[r]
 			}
 			loss, _ := t.net.supervisedForwardBackward(&t.w, xb[:rows*d], yb[:rows], rows, 1/float32(rows), probs)
-			decay, finite := opt.step(t.net.params, t.w.grad, lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay), cfg.WeightDecay, cfg.ClipNorm)
+			decay, finite := opt.Step(t.net.params, t.w.grad, optim.LR(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay), cfg.WeightDecay, cfg.ClipNorm)
 			loss += decay
 			if !isFinite(loss) || !finite {
 				return fmt.Errorf("%w in supervised epoch %d: the loss (%g) or the gradient is not finite; lower --lr or set --clip", ErrDiverged, epoch, loss)

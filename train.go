@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sae-go/sae/internal/kernels"
+	"github.com/sae-go/sae/internal/optim"
 )
 
 // History is what a training run recorded.
@@ -562,8 +563,8 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 			lp := t.net.forwardBackward(&t.w, in, xb, rows, 1/float32(rows), pen, nil)
 			t.constrainGrad()
 			var finite bool
-			lr := lrAt(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay)
-			lp.decay, finite = opt.step(p, t.w.grad, lr, cfg.WeightDecay, cfg.ClipNorm)
+			lr := optim.LR(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay)
+			lp.decay, finite = opt.Step(p, t.w.grad, lr, cfg.WeightDecay, cfg.ClipNorm)
 			loss := lp.total()
 			if !isFinite(loss) || !finite {
 				return fmt.Errorf("%w at epoch %d step %d: the loss (%g) or the gradient is not finite; lower --lr or set --clip", ErrDiverged, t.hist.Epochs+1, t.step+1, loss)
@@ -602,7 +603,7 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 // resumePhase, when the run resumes inside this phase, restores the
 // phase's optimiser state, order of rows and schedule position and returns
 // the first epoch left to run, or stopped when the phase had ended.
-func (t *trainer) resumePhase(phase int, opt optimizer, perm []uint32, phaseStep *int) (first int, stopped bool, err error) {
+func (t *trainer) resumePhase(phase int, opt optim.Optimizer, perm []uint32, phaseStep *int) (first int, stopped bool, err error) {
 	st := t.resume
 	if st == nil || st.Phase != phase {
 		return 1, false, nil
@@ -611,7 +612,7 @@ func (t *trainer) resumePhase(phase int, opt optimizer, perm []uint32, phaseStep
 	if len(st.perm) != len(perm) {
 		return 0, false, fmt.Errorf("checkpoint: %d rows in its order, %d in the data", len(st.perm), len(perm))
 	}
-	if err := opt.load(optState{t: st.OptT, b1t: st.B1t, b2t: st.B2t, m: st.m, v: st.v}); err != nil {
+	if err := opt.SetState(optim.State{T: st.OptT, B1t: st.B1t, B2t: st.B2t, M: st.m, V: st.v}); err != nil {
 		return 0, false, err
 	}
 	copy(perm, st.perm)
@@ -625,7 +626,7 @@ func (t *trainer) resumePhase(phase int, opt optimizer, perm []uint32, phaseStep
 
 // checkpoint writes the training state after epoch of phase when one is
 // due: every CheckpointEvery epochs in all, and when the phase stops early.
-func (t *trainer) checkpoint(phase, epoch, epochs int, stopped bool, phaseStep int, opt optimizer, perm []uint32) error {
+func (t *trainer) checkpoint(phase, epoch, epochs int, stopped bool, phaseStep int, opt optim.Optimizer, perm []uint32) error {
 	every := t.opt.CheckpointEvery
 	if every <= 0 || (t.hist.Epochs%every != 0 && !stopped) {
 		return nil
@@ -634,14 +635,14 @@ func (t *trainer) checkpoint(phase, epoch, epochs int, stopped bool, phaseStep i
 	if err != nil {
 		return err
 	}
-	o := opt.save()
+	o := opt.State()
 	_, cols := t.src.Dims()
 	st := &trainState{
 		Key: stateKey(t.cfg, t.train.len(), cols, t.val.len(), t.classes), Phase: phase, Epoch: epoch,
 		Stopped: stopped || epoch == epochs, PhaseStep: phaseStep, Step: t.step, Samples: t.samples,
 		Seconds: time.Since(t.start).Seconds(), History: t.hist, BestVal: t.bestVal, HasBest: t.best != nil,
-		RNG: rng, OptT: o.t, B1t: o.b1t, B2t: o.b2t,
-		params: t.net.params, m: o.m, v: o.v, best: t.best, perm: perm,
+		RNG: rng, OptT: o.T, B1t: o.B1t, B2t: o.B2t,
+		params: t.net.params, m: o.M, v: o.V, best: t.best, perm: perm,
 		ThresholdSteps: t.thresholdSteps, Target: t.target,
 	}
 	if t.dead != nil {

@@ -166,7 +166,7 @@ func checkOptions(opt Options, cols, classes int) (Options, error) {
 		return opt, fmt.Errorf("linear: L2 must be finite and >= 0, got %g", opt.L2)
 	}
 	if opt.MaxIter < 0 || !(opt.Tol > 0) {
-		return opt, fmt.Errorf("linear: MaxIter must be >= 0 and Tol > 0, got %d and %g", opt.MaxIter, stopRule{grad: opt.GradTol, rel: opt.Tol})
+		return opt, fmt.Errorf("linear: MaxIter must be >= 0 and Tol > 0, got %d and %g", opt.MaxIter, opt.Tol)
 	}
 	if opt.Init != nil && (opt.Init.Features != cols || opt.Init.Classes != classes) {
 		return opt, fmt.Errorf("linear: Init has %d features x %d classes, want %d x %d",
