@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/sae-go/sae/internal/data"
+	"github.com/sae-go/sae/internal/nn"
 	"github.com/sae-go/sae/internal/safefile"
 )
 
@@ -65,8 +66,9 @@ type modelFile struct {
 // atomically: a crash mid-save leaves the previous directory intact.
 func (m *Model) Save(dir string) error {
 	n := m.net
+	sp := n.Spec()
 	out := "linear"
-	if n.loss == BCE {
+	if sp.Loss == nn.BCE {
 		out = "sigmoid"
 	}
 	norm := NormalizeNone
@@ -76,9 +78,12 @@ func (m *Model) Save(dir string) error {
 	if !isFinite(m.Threshold) {
 		return fmt.Errorf("save %s: anomaly threshold is %g", dir, m.Threshold)
 	}
-	arch := Architecture{Kind: "sae", Inputs: n.d, Hidden: n.h, Activation: n.act, Output: out, Tied: n.tied, Variational: n.vae, Classes: n.classes(), Code: n.code, K: n.k}
-	if n.depth() > 1 {
-		arch.Layers = n.sizes[1:]
+	arch := Architecture{Kind: "sae", Inputs: n.D, Hidden: n.H, Activation: activation(sp.Act), Output: out, Tied: sp.Tied, Variational: sp.VAE, Classes: sp.Classes, K: sp.K}
+	if sp.Kind.Traits().Code {
+		arch.Code = Sparsity(sp.Kind.Name())
+	}
+	if n.Depth() > 1 {
+		arch.Layers = n.Sizes[1:]
 	}
 	mf := modelFile{
 		Format: "sae-model", FormatVersion: FormatVersion, SaeVersion: Version,
@@ -90,12 +95,12 @@ func (m *Model) Save(dir string) error {
 		return fmt.Errorf("save %s: %w", dir, err)
 	}
 	tensors := map[string]data.Tensor{}
-	for _, s := range n.segments() {
-		tensors[s.name] = data.Tensor{Shape: s.shape, Data: n.params[s.off : s.off+s.size()]}
+	for _, s := range n.Segments() {
+		tensors[s.Name] = data.Tensor{Shape: s.Shape, Data: n.Params[s.Off : s.Off+s.Size()]}
 	}
 	if m.Norm != nil {
-		tensors["norm.shift"] = data.Tensor{Shape: []int{n.d}, Data: m.Norm.Shift}
-		tensors["norm.scale"] = data.Tensor{Shape: []int{n.d}, Data: m.Norm.Scale}
+		tensors["norm.shift"] = data.Tensor{Shape: []int{n.D}, Data: m.Norm.Shift}
+		tensors["norm.scale"] = data.Tensor{Shape: []int{n.D}, Data: m.Norm.Scale}
 	}
 	err = safefile.WriteDir(dir, func(tmp string) error {
 		if err := data.WriteSafetensors(filepath.Join(tmp, WeightsFile), tensors, map[string]string{"format": "sae", "format_version": fmt.Sprint(FormatVersion)}); err != nil {
@@ -173,22 +178,11 @@ func Load(dir string) (*Model, error) {
 	default:
 		return nil, fmt.Errorf("%s: output %q is not linear or sigmoid", cfgPath, a.Output)
 	}
-	switch a.Code {
-	case "":
-	case SparsityTopK, SparsityBatchTopK, SparsityJumpReLU:
-		if len(a.Layers) > 0 || a.Tied || a.Variational || a.Activation != ReLU || cfg.Loss != MSE {
-			return nil, fmt.Errorf("%s: a %s code needs a one-layer untied relu model with a linear output", cfgPath, a.Code)
-		}
-		if a.Code == SparsityJumpReLU {
-			if a.K != 0 {
-				return nil, fmt.Errorf("%s: k %d: a jumprelu code has no k", cfgPath, a.K)
-			}
-		} else if a.K < 1 || a.K > a.Hidden {
-			return nil, fmt.Errorf("%s: k %d is out of range [1, %d]", cfgPath, a.K, a.Hidden)
+	if a.Code != "" || cfg.kind() != nil && cfg.kind().Traits().Code {
+		if err := a.checkCode(cfg); err != nil {
+			return nil, fmt.Errorf("%s: %v", cfgPath, err)
 		}
 		cfg.Sparsity, cfg.K = a.Code, a.K
-	default:
-		return nil, fmt.Errorf("%s: code %q is not topk, batchtopk or jumprelu", cfgPath, a.Code)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %v", cfgPath, err)
@@ -213,18 +207,20 @@ func Load(dir string) (*Model, error) {
 	if have < total {
 		return nil, fmt.Errorf("%s: holds %d values; the architecture %v in %s needs more than %d", wPath, have, sizes, ConfigFile, total)
 	}
-	n := newNet[float32](netSpec{sizes: sizes, act: a.Activation, loss: cfg.Loss, tied: a.Tied, vae: a.Variational, classes: a.Classes, code: a.Code, k: a.K})
-	for _, s := range n.segments() {
-		t, ok := tensors[s.name]
+	spec := cfg.netSpec(a.Inputs)
+	spec.Classes = a.Classes
+	n := nn.New[float32](spec)
+	for _, s := range n.Segments() {
+		t, ok := tensors[s.Name]
 		if !ok {
-			return nil, fmt.Errorf("%s: missing tensor %s", wPath, s.name)
+			return nil, fmt.Errorf("%s: missing tensor %s", wPath, s.Name)
 		}
-		if !sameShape(t.Shape, s.shape) {
-			return nil, fmt.Errorf("%s: tensor %s has shape %v, config.json says %v", wPath, s.name, t.Shape, s.shape)
+		if !sameShape(t.Shape, s.Shape) {
+			return nil, fmt.Errorf("%s: tensor %s has shape %v, config.json says %v", wPath, s.Name, t.Shape, s.Shape)
 		}
-		copy(n.params[s.off:], t.Data)
+		copy(n.Params[s.Off:], t.Data)
 	}
-	for i, v := range n.params {
+	for i, v := range n.Params {
 		if !isFinite(float64(v)) {
 			return nil, fmt.Errorf("%s: parameter %d is %g", wPath, i, v)
 		}
@@ -260,4 +256,24 @@ func sameShape(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// checkCode checks the architecture's code (a kind with its own code,
+// Traits.Code) against the rest of it and the config cfg read with it.
+func (a Architecture) checkCode(cfg Config) error {
+	k := nn.Lookup(string(a.Code))
+	hasCode := func(k nn.Kind) bool { return k.Traits().Code }
+	switch {
+	case a.Code == "":
+		return fmt.Errorf("config sparsity %s needs the architecture's code %s", cfg.Sparsity, cfg.Sparsity)
+	case k == nil || !hasCode(k):
+		return fmt.Errorf("code %q is not %s", a.Code, nn.Names(hasCode))
+	case len(a.Layers) > 0 || a.Tied || a.Variational || a.Activation != ReLU || cfg.Loss != MSE:
+		return fmt.Errorf("a %s code needs a one-layer untied relu model with a linear output", a.Code)
+	case !k.Traits().K && a.K != 0:
+		return fmt.Errorf("k %d: a %s code has no k", a.K, a.Code)
+	case k.Traits().K && (a.K < 1 || a.K > a.Hidden):
+		return fmt.Errorf("k %d is out of range [1, %d]", a.K, a.Hidden)
+	}
+	return nil
 }

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/sae-go/sae/internal/kernels"
+	"github.com/sae-go/sae/internal/nn"
 )
 
 // Activation is the hidden layer's nonlinearity.
@@ -358,51 +361,10 @@ func (c Config) withDefaults(d int) Config {
 	if c.SupervisedEpochs == 0 {
 		c.SupervisedEpochs = 20
 	}
-	if c.selectionCode() {
-		c.Activation = ReLU
-		c.Trim = 0
-		c.WeightDecay = 0
-		if c.LR == 0 && c.Optimizer == Adam {
-			// Larger dictionaries need smaller steps (the published
-			// 1/sqrt(latents) scaling).
-			c.LR = 3e-3 * math.Min(1, math.Sqrt(1024/float64(c.Hidden)))
-		}
-	}
-	if c.topkFamily() {
-		if c.K == 0 {
-			c.K = max(1, min(32, c.Hidden/4))
-		}
-		if c.AuxK == 0 {
-			c.AuxK = max(1, min(d/2, c.Hidden))
-		}
-	}
-	if c.Sparsity == SparsityJumpReLU {
-		if c.L0Coef == 0 {
-			c.L0Coef = 1e-3 * float64(d)
-			if c.TargetL0 > 0 {
-				// The controller raises it: thresholds rise quickly
-				// and come down slowly, so L0 is best approached
-				// from above.
-				c.L0Coef = 1e-5 * float64(d)
-			}
-		}
-		if c.Bandwidth == 0 {
-			c.Bandwidth = 0.001
-		}
-	}
-	if c.L1Weight == "" && c.Sparsity == SparsityL1 {
-		c.L1Weight = L1Decoder
-		if c.Tied {
-			c.L1Weight = L1Plain
-		}
-	}
-	if c.selectionCode() {
-		if c.DecoderNorm == "" {
-			c.DecoderNorm = DecoderUnit
-		}
-		if c.DecoderBiasInit == "" {
-			c.DecoderBiasInit = BiasMedian
-		}
+	if k := c.kind(); k != nil {
+		p := c.params()
+		k.Resolve(&p, d)
+		c.setParams(p)
 	}
 	if c.DecoderNorm == "" {
 		c.DecoderNorm = DecoderFree
@@ -444,32 +406,11 @@ func (c Config) Validate() error {
 	default:
 		bad("activation", "%q is not one of relu, sigmoid, tanh", c.Activation)
 	}
-	switch c.Sparsity {
-	case SparsityNone, SparsityL1, SparsityKL, SparsityTopK, SparsityBatchTopK, SparsityJumpReLU:
-	default:
-		bad("sparsity", "%q is not one of none, l1, kl, topk, batchtopk, jumprelu", c.Sparsity)
-	}
-	if c.selectionCode() {
-		why := ""
-		switch {
-		case len(c.Layers) > 1:
-			why = "a one-layer model (--hidden, not deep --layers)"
-		case c.Variational:
-			why = "a non-variational model"
-		case c.Stacked:
-			why = "a model trained end to end, not --stacked"
-		case c.Tied:
-			why = "untied weights"
-		case c.Loss != MSE:
-			why = "the mse loss"
-		case c.Optimizer == LBFGS:
-			why = "adam or sgd (mini-batches), not lbfgs"
-		case c.Contractive > 0:
-			why = "no --contractive penalty"
-		}
-		if why != "" {
-			bad("sparsity", "%s needs %s", c.Sparsity, why)
-		}
+	if k := c.kind(); k == nil {
+		bad("sparsity", "%q is not one of %s", c.Sparsity, nn.Names(nil))
+	} else {
+		p := c.params()
+		k.Validate(&p, bad)
 	}
 	if c.K < 0 || (c.Hidden > 0 && c.K > c.Hidden) {
 		bad("k", "must be in [1, hidden] (0: the default), got %d", c.K)
@@ -519,14 +460,6 @@ func (c Config) Validate() error {
 		bad("bandwidth", "must be >= 0 (0: the default), got %g", c.Bandwidth)
 	}
 	c.validateTargetL0(bad)
-	if c.Sparsity == SparsityKL {
-		if !(c.Rho > 0 && c.Rho < 1) {
-			bad("rho", "must be in (0, 1), got %g", c.Rho)
-		}
-		if c.Beta < 0 {
-			bad("beta", "must be >= 0, got %g", c.Beta)
-		}
-	}
 	if c.Stacked && len(c.Layers) < 2 {
 		bad("stacked", "needs a deep model: give --layers with two or more widths")
 	}
@@ -633,28 +566,46 @@ func (c Config) Validate() error {
 }
 
 // netSpec is the network shape for input width d (defaults resolved).
-func (c Config) netSpec(d int) netSpec {
-	s := netSpec{sizes: c.sizes(d), act: c.Activation, loss: c.Loss, tied: c.Tied, vae: c.Variational}
-	if c.selectionCode() {
-		s.code = c.Sparsity
-	}
-	if c.topkFamily() {
-		s.k = c.K
+func (c Config) netSpec(d int) nn.Spec {
+	k := c.kind()
+	s := nn.Spec{Sizes: c.sizes(d), Act: c.Activation.act(), Loss: c.Loss.loss(), Tied: c.Tied, VAE: c.Variational, Kind: k,
+		UnitDecoder: c.DecoderNorm == DecoderUnit}
+	if k.Traits().K {
+		s.K = c.K
 	}
 	return s
 }
 
-// selectionCode reports whether the code keeps a subset of relu'd
-// pre-activations of a one-layer model whose encoder reads the input
-// centred by the decoder bias: topk, batchtopk, jumprelu.
-func (c Config) selectionCode() bool {
-	return c.topkFamily() || c.Sparsity == SparsityJumpReLU
+// act is a's kernel activation.
+func (a Activation) act() kernels.Act {
+	switch a {
+	case ReLU:
+		return kernels.ReLU
+	case Sigmoid:
+		return kernels.Sigmoid
+	case Tanh:
+		return kernels.Tanh
+	}
+	panic("sae: unknown activation " + string(a))
 }
 
-// topkFamily reports whether the sparsity is a selection (topk,
-// batchtopk) rather than a penalty.
-func (c Config) topkFamily() bool {
-	return c.Sparsity == SparsityTopK || c.Sparsity == SparsityBatchTopK
+// activation is the Activation of a kernel activation.
+func activation(a kernels.Act) Activation {
+	switch a {
+	case kernels.ReLU:
+		return ReLU
+	case kernels.Sigmoid:
+		return Sigmoid
+	}
+	return Tanh
+}
+
+// loss is l's network loss.
+func (l Loss) loss() nn.Loss {
+	if l == BCE {
+		return nn.BCE
+	}
+	return nn.MSE
 }
 
 // sizes returns the network's widths [d, layers...] for input width d

@@ -15,7 +15,7 @@ func TestValidateNamesTheField(t *testing.T) {
 	}{
 		{"activation", func(c *Config) { c.Activation = "swish" }},
 		{"sparsity", func(c *Config) { c.Sparsity = "l2" }},
-		{"rho", func(c *Config) { c.Rho = 1.5 }},
+		{"Rho", func(c *Config) { c.Rho = 1.5 }},
 		{"loss", func(c *Config) { c.Loss = "huber" }},
 		{"optimizer", func(c *Config) { c.Optimizer = "rmsprop" }},
 		{"batch", func(c *Config) { c.Batch = 0 }},
@@ -30,10 +30,10 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"stacked", func(c *Config) { c.Stacked = true }},
 		{"variational", func(c *Config) { c.Variational = true }}, // with the default kl sparsity
 		{"contamination", func(c *Config) { c.Contamination = 0.5 }},
-		{"sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Layers = []int{10, 5} }},
-		{"sparsity", func(c *Config) { c.Sparsity = SparsityBatchTopK; c.Tied = true }},
-		{"sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Loss = BCE }},
-		{"sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Optimizer = LBFGS }},
+		{"Sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Layers = []int{10, 5} }},
+		{"Sparsity", func(c *Config) { c.Sparsity = SparsityBatchTopK; c.Tied = true }},
+		{"Sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Loss = BCE }},
+		{"Sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Optimizer = LBFGS }},
 		{"k", func(c *Config) { c.Sparsity = SparsityTopK; c.Hidden = 8; c.K = 9 }},
 		{"k", func(c *Config) { c.K = -1 }},
 		{"aux-k", func(c *Config) { c.AuxK = -1 }},

@@ -14,9 +14,9 @@ import (
 // changes the objective by less than 1e-9 of it, or when no step along the
 // search direction lowers it (converged to float32 precision).
 func (t *trainer) runLBFGS(ctx context.Context, finetune bool, iters int) error {
-	pen := t.penalty(finetune)
+	tm := t.terms(finetune)
 	f := func(x, g []float32) (float64, error) {
-		v, gr, err := t.objectiveGrad(t.train, pen)
+		v, gr, err := t.objectiveGrad(t.train, &tm)
 		copy(g, gr)
 		return v, err
 	}
@@ -37,7 +37,7 @@ func (t *trainer) runLBFGS(ctx context.Context, finetune bool, iters int) error 
 		return small, nil
 	}
 	lb := optim.LBFGS[float32]{Memory: t.cfg.LBFGSMemory, MinCurvature: 1e-10}
-	res, err := lb.Minimize(ctx, f, t.net.params, iters, done)
+	res, err := lb.Minimize(ctx, f, t.net.Params, iters, done)
 	if res.Stall {
 		t.step = t.steps
 	}

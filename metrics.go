@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/sae-go/sae/internal/nn"
 )
 
 // activeEps is the magnitude above which a latent counts as active.
-const activeEps = 1e-6
+const activeEps = nn.ActiveEps
 
 // Metrics are the reconstruction and sparsity figures of a model on data.
 type Metrics struct {
@@ -126,7 +128,7 @@ func (m *Model) evalSource(x Source, scores []float64) (Metrics, error) {
 	if d != m.Inputs {
 		return Metrics{}, fmt.Errorf("eval input: has %d columns, the model expects %d", d, m.Inputs)
 	}
-	h := m.net.h
+	h := m.net.H
 	mt := Metrics{N: n, FiringRate: make([]float64, h), LatentMean: make([]float64, h)}
 	if n == 0 {
 		return mt, nil
@@ -136,28 +138,22 @@ func (m *Model) evalSource(x Source, scores []float64) (Metrics, error) {
 	mom := newColMoments(d)
 	var sse, sumAct, active, loss, jac, elbo float64
 	elboRng := rand.New(rand.NewPCG(1, 0xe1b0)) // fixed draws: the same ELBO every run
-	var colSq []float64
-	if m.net.depth() == 1 && !m.net.vae {
-		colSq = columnSquares(m.net.wEnc, m.Inputs, h)
-	}
+	colSq := m.net.EncoderColumnSquares()
 	err := m.forEachChunk(x, func(s *inferScratch, xs, raw []float32, lo, hi int) {
 		rows := hi - lo
-		a := s.w.a[:rows*h]
-		if m.net.vae {
-			elbo += m.net.elboSum(&s.w, xs, rows, elboRng)
+		if m.net.VAE() {
+			elbo += m.net.ELBOSum(&s.w, xs, rows, elboRng)
 		}
-		// The mean path: leaves the code in s.w.a and the output in s.w.z.
-		loss += m.net.reconLoss(&s.w, xs, xs, rows)
+		// The mean path: leaves the code and the reconstruction in s.w.
+		loss += m.net.ReconLoss(&s.w, xs, xs, rows)
+		a := s.w.Code(m.net, rows)
 		if colSq != nil {
-			jac += jacobianNorm(m.net.act, colSq, h, a, rows) * float64(rows)
+			jac += nn.JacobianNorm(m.net.Act(), colSq, h, a, rows) * float64(rows)
 		}
 		mom.add(raw, rows)
-		rec := s.w.dz[:rows*d]
-		if m.net.loss == BCE {
-			copy(rec, s.w.xhat[:rows*d])
-		} else {
-			copy(rec, s.w.z[:rows*d])
-		}
+		s.rec = grow(s.rec, rows*d)
+		rec := s.rec
+		copy(rec, s.w.Output(m.net, rows))
 		if scores != nil {
 			rowScores(scores[lo:hi], rec, xs, d)
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/sae-go/sae/internal/nn"
 )
 
 // Model is a trained sparse autoencoder. Its methods are safe for
@@ -23,7 +25,7 @@ type Model struct {
 	// History is what training recorded (nil for imported models).
 	History *History
 
-	net  *net[float32]
+	net  *nn.Net[float32]
 	pool sync.Pool // *inferScratch
 }
 
@@ -32,18 +34,19 @@ type Model struct {
 const inferChunk = 1024
 
 type inferScratch struct {
-	w   workspace[float32]
+	w   nn.Workspace[float32]
 	x   []float32 // scaled rows
 	raw []float32 // rows read from a source
+	rec []float32 // scaled reconstructions
 	idx []int
 }
 
-func newModel(cfg Config, d int, n *net[float32], nz *Normalizer) *Model {
+func newModel(cfg Config, d int, n *nn.Net[float32], nz *Normalizer) *Model {
 	return &Model{Config: cfg, Inputs: d, Norm: nz, net: n}
 }
 
 // Hidden is the number of latents.
-func (m *Model) Hidden() int { return m.net.h }
+func (m *Model) Hidden() int { return m.net.H }
 
 func (m *Model) scratch() *inferScratch {
 	if s, ok := m.pool.Get().(*inferScratch); ok {
@@ -56,7 +59,7 @@ func (m *Model) scratch() *inferScratch {
 // wide models so that a chunk's scratch stays near 4 MiB.
 func (m *Model) chunkRows() int {
 	width := 3 * m.Inputs
-	for _, s := range m.net.sizes[1:] {
+	for _, s := range m.net.Sizes[1:] {
 		width += 3 * s
 	}
 	return max(16, min(inferChunk, (1<<20)/width))
@@ -94,7 +97,6 @@ func (m *Model) forEachChunk(src Source, fn func(s *inferScratch, xs, raw []floa
 		}
 		xs := s.x[:rows*d]
 		m.Norm.apply(xs, raw, d)
-		s.w.ensure(m.net, rows)
 		fn(s, xs, raw, lo, hi)
 	}
 	return nil
@@ -103,9 +105,9 @@ func (m *Model) forEachChunk(src Source, fn func(s *inferScratch, xs, raw []floa
 // encodeRows writes the codes of rows x [rows, Inputs] (input units) into
 // dst [rows, Hidden].
 func (m *Model) encodeRows(x []float32, rows int, dst []float32) {
-	h := m.net.h
+	h := m.net.H
 	m.forEachChunk(Matrix{Rows: rows, Cols: m.Inputs, Data: x[:rows*m.Inputs]}, func(s *inferScratch, xs, _ []float32, lo, hi int) {
-		copy(dst[lo*h:hi*h], m.net.encodeInto(&s.w, xs, hi-lo))
+		copy(dst[lo*h:hi*h], m.net.Encode(&s.w, xs, hi-lo))
 	})
 }
 
@@ -114,49 +116,27 @@ func (m *Model) Encode(x Matrix) (Matrix, error) {
 	if err := x.check("encode input", m.Inputs); err != nil {
 		return Matrix{}, err
 	}
-	out := NewMatrix(x.Rows, m.net.h)
+	out := NewMatrix(x.Rows, m.net.H)
 	m.encodeRows(x.Data, x.Rows, out.Data)
 	return out, nil
 }
 
 // Decode maps codes [n, Hidden] to reconstructions in input units.
 func (m *Model) Decode(codes Matrix) (Matrix, error) {
-	if err := codes.check("decode input", m.net.h); err != nil {
+	if err := codes.check("decode input", m.net.H); err != nil {
 		return Matrix{}, err
 	}
-	d, h := m.Inputs, m.net.h
+	d, h := m.Inputs, m.net.H
 	out := NewMatrix(codes.Rows, d)
 	s := m.scratch()
 	defer m.pool.Put(s)
 	chunk := m.chunkRows()
 	for lo := 0; lo < codes.Rows; lo += chunk {
 		hi := min(lo+chunk, codes.Rows)
-		s.w.ensure(m.net, hi-lo)
-		m.decodeInto(s, codes.Data[lo*h:hi*h], hi-lo, out.Data[lo*d:hi*d])
+		m.net.Decode(&s.w, codes.Data[lo*h:hi*h], hi-lo, out.Data[lo*d:hi*d])
 	}
 	m.Norm.invert(out.Data, d)
 	return out, nil
-}
-
-// decodeInto writes the scaled reconstruction of codes into dst.
-func (m *Model) decodeInto(s *inferScratch, codes []float32, rows int, dst []float32) {
-	d := m.Inputs
-	if m.net.loss == BCE {
-		m.net.decodeWith(&s.w, codes, rows, s.w.z[:rows*d], dst)
-	} else {
-		m.net.decodeWith(&s.w, codes, rows, dst, nil)
-	}
-}
-
-// reconstructScaled writes the scaled reconstruction of the scaled rows xs
-// into dst; a selection code decodes from its few active latents.
-func (m *Model) reconstructScaled(s *inferScratch, xs []float32, rows int, dst []float32) {
-	a := m.net.encodeInto(&s.w, xs, rows)
-	if m.net.code != "" {
-		m.net.decodeSelected(&s.w.sel.main, rows, dst, m.net.bDec)
-		return
-	}
-	m.decodeInto(s, a, rows, dst)
 }
 
 // Reconstruct returns the reconstructions of the rows of x in input units.
@@ -168,7 +148,7 @@ func (m *Model) Reconstruct(x Matrix) (Matrix, error) {
 	d := m.Inputs
 	out := NewMatrix(x.Rows, d)
 	m.forEachChunk(x, func(s *inferScratch, xs, _ []float32, lo, hi int) {
-		m.reconstructScaled(s, xs, hi-lo, out.Data[lo*d:hi*d])
+		m.net.Reconstruct(&s.w, xs, hi-lo, out.Data[lo*d:hi*d])
 	})
 	m.Norm.invert(out.Data, d)
 	return out, nil
@@ -193,9 +173,9 @@ func (m *Model) ScoreSource(src Source) ([]float64, error) {
 	scores := make([]float64, n)
 	err := m.forEachChunk(src, func(s *inferScratch, xs, _ []float32, lo, hi int) {
 		rows := hi - lo
-		rec := s.w.dz[:rows*d]
-		m.reconstructScaled(s, xs, rows, rec)
-		rowScores(scores[lo:hi], rec, xs, d)
+		s.rec = grow(s.rec, rows*d)
+		m.net.Reconstruct(&s.w, xs, rows, s.rec)
+		rowScores(scores[lo:hi], s.rec, xs, d)
 	})
 	if err != nil {
 		return nil, err
@@ -232,11 +212,11 @@ func (m *Model) Flagged(scores []float64) []bool {
 func (m *Model) Weights() map[string][]float32 {
 	n := m.net
 	w := map[string][]float32{}
-	for _, s := range n.segs {
-		w[s.name] = append([]float32(nil), n.params[s.off:s.off+s.size()]...)
+	for _, s := range n.Segments() {
+		w[s.Name] = append([]float32(nil), n.Params[s.Off:s.Off+s.Size()]...)
 	}
-	if n.tied && n.depth() == 1 {
-		w["W_dec"] = transpose(n.wEnc, n.d, n.h)
+	if m.Config.Tied && n.Depth() == 1 {
+		w["W_dec"] = nn.Transpose(w["W_enc"], n.D, n.H)
 	}
 	return w
 }
@@ -271,30 +251,30 @@ func FromWeights(cfg Config, d int, weights map[string][]float32, norm *Normaliz
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n := newNet[float32](cfg.netSpec(d))
+	n := nn.New[float32](cfg.netSpec(d))
 	used := map[string]bool{}
-	for _, s := range n.segments() {
-		w, ok := weights[s.name]
+	for _, s := range n.Segments() {
+		w, ok := weights[s.Name]
 		if !ok {
-			return nil, fmt.Errorf("tensor %s is missing", s.name)
+			return nil, fmt.Errorf("tensor %s is missing", s.Name)
 		}
-		if len(w) != s.size() {
-			return nil, fmt.Errorf("tensor %s holds %d values; shape %v needs %d", s.name, len(w), s.shape, s.size())
+		if len(w) != s.Size() {
+			return nil, fmt.Errorf("tensor %s holds %d values; shape %v needs %d", s.Name, len(w), s.Shape, s.Size())
 		}
 		for i, v := range w {
 			if !isFinite(float64(v)) {
-				return nil, fmt.Errorf("tensor %s value %d is %g", s.name, i+1, v)
+				return nil, fmt.Errorf("tensor %s value %d is %g", s.Name, i+1, v)
 			}
 		}
-		copy(n.params[s.off:], w)
-		used[s.name] = true
+		copy(n.Params[s.Off:], w)
+		used[s.Name] = true
 	}
 	var extra []string
 	for name, w := range weights {
 		if used[name] {
 			continue
 		}
-		if name == "W_dec" && n.tied && n.depth() == 1 && slices.Equal(w, transpose(n.wEnc, n.d, n.h)) {
+		if name == "W_dec" && cfg.Tied && n.Depth() == 1 && slices.Equal(w, nn.Transpose(weights["W_enc"], n.D, n.H)) {
 			continue
 		}
 		extra = append(extra, name)
@@ -309,39 +289,17 @@ func FromWeights(cfg Config, d int, weights map[string][]float32, norm *Normaliz
 // Features returns the dictionary the model draws its reconstructions
 // from, as rows of input width: the rows of the last decoder layer's
 // weights (for a tied model, the first encoder layer's columns), n x d.
-func (m *Model) Features() (f []float32, n int) {
-	net := m.net
-	last := net.dec[net.depth()-1]
-	if last.w != nil {
-		return append([]float32(nil), last.w...), last.in
-	}
-	return transpose(net.enc[0].w, net.d, net.enc[0].out), net.enc[0].out
-}
-
-// transpose returns the cols x rows transpose of the rows x cols matrix a.
-func transpose(a []float32, rows, cols int) []float32 {
-	t := make([]float32, rows*cols)
-	for i := 0; i < rows; i++ {
-		for j := 0; j < cols; j++ {
-			t[j*rows+i] = a[i*cols+j]
-		}
-	}
-	return t
-}
+func (m *Model) Features() (f []float32, n int) { return m.net.Features() }
 
 func (m *Model) String() string {
 	c := m.Config
 	widths := fmt.Sprint(m.Inputs)
-	for _, s := range m.net.sizes[1:] {
+	for _, s := range m.net.Sizes[1:] {
 		widths += fmt.Sprintf(" -> %d", s)
 	}
-	kind := string(c.Sparsity) + " sparsity"
-	if m.net.code == SparsityJumpReLU {
-		kind = "jumprelu"
-	} else if m.net.code != "" {
-		kind = fmt.Sprintf("%s k=%d", m.net.code, m.net.k)
-	}
-	if m.net.vae {
+	p := c.params()
+	kind := m.net.Kind().Describe(&p)
+	if m.net.VAE() {
 		kind = "variational"
 	}
 	s := fmt.Sprintf("sae %s (%s, %s, %s loss", widths, c.Activation, kind, c.Loss)
@@ -349,4 +307,11 @@ func (m *Model) String() string {
 		s += ", tied"
 	}
 	return s + ")"
+}
+
+func grow[E any](s []E, n int) []E {
+	if cap(s) < n {
+		return make([]E, n)
+	}
+	return s[:n]
 }

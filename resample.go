@@ -25,6 +25,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/sae-go/sae/internal/kernels"
 	"github.com/sae-go/sae/internal/optim"
 )
 
@@ -34,26 +35,26 @@ const resampleEnd = 0.8
 
 // resampleDue reports whether the step that brought the phase's sample
 // count from before to after crosses a multiple of the dead window while
-// before the phase's last 20%, for topk and batchtopk (jumprelu's
-// thresholds would need restarting too: not done).
+// before the phase's last 20%, for the kinds that allow it (topk and
+// batchtopk; jumprelu's thresholds would need restarting too: not done).
 func (t *trainer) resampleDue(before, after, total int64) bool {
-	if t.dead == nil || t.cfg.Resample == 0 || t.dead.window <= 0 || !t.cfg.topkFamily() {
+	if t.dead == nil || t.cfg.Resample == 0 || t.dead.Window <= 0 || !t.net.Kind().Traits().Resample {
 		return false
 	}
-	w := t.dead.window
+	w := t.dead.Window
 	return before/w != after/w && float64(after) <= resampleEnd*float64(total)
 }
 
 // resampleDead restarts the dead latents (see above). Rows are read bs at
-// a time through the training workspace, which must hold bs rows.
+// a time into the trainer's batch buffer.
 func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 	n, dl := t.net, t.dead
-	if dl.n == 0 || n.code == "" {
+	if dl.N == 0 || !n.Kind().Traits().Code {
 		return nil
 	}
-	d, h := n.d, n.h
-	dead := make([]int, 0, dl.n)
-	for j, isDead := range dl.dead {
+	d, h := n.D, n.H
+	dead := make([]int, 0, dl.N)
+	for j, isDead := range dl.Dead {
 		if isDead {
 			dead = append(dead, j)
 		}
@@ -61,7 +62,7 @@ func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 	// The sample: enough rows to give each dead latent its own, at most a
 	// quarter of a window (so the pass costs a few percent of the
 	// window's training).
-	S := min(t.train.len(), max(4096, 2*len(dead)), max(4096, int(dl.window/4)))
+	S := min(t.train.len(), max(4096, 2*len(dead)), max(4096, int(dl.Window/4)))
 	idx := t.perm[:S]         // this epoch's random order
 	x := t.chunkBuf(d)[:bs*d] // the batch buffer: the step that used it is done
 	res := make([]float32, bs*d)
@@ -72,8 +73,7 @@ func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 		if err := t.train.readAt(xb, rs); err != nil {
 			return err
 		}
-		n.encodeSelect(&t.w, xb, m)
-		n.decodeSelected(&t.w.sel.main, m, res[:m*d], n.bDec)
+		n.Reconstruct(&t.w, xb, m, res[:m*d])
 		for i := range xb {
 			res[i] = xb[i] - res[i]
 		}
@@ -87,7 +87,7 @@ func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 		}
 		for i := 0; i < m; i++ {
 			r := res[i*d : (i+1)*d]
-			w2[lo+i] = float64(dot(r, r))
+			w2[lo+i] = float64(kernels.Sdot(r, r))
 		}
 	}
 	keys := drawWeighted(t.rng, w2, len(dead))
@@ -97,18 +97,10 @@ func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 	// Scales from the live latents.
 	var encNorm, decNorm float64
 	live := 0
-	colNorm := func(j int) float64 {
-		var s float64
-		for p := 0; p < d; p++ {
-			v := float64(n.wEnc[p*h+j])
-			s += v * v
-		}
-		return math.Sqrt(s)
-	}
 	for j := 0; j < h; j++ {
-		if !dl.dead[j] {
-			encNorm += colNorm(j)
-			decNorm += math.Sqrt(float64(dot(n.wDec[j*d:(j+1)*d], n.wDec[j*d:(j+1)*d])))
+		if !dl.Dead[j] {
+			encNorm += n.EncoderNorm(j)
+			decNorm += n.DecoderNorm(j)
 			live++
 		}
 	}
@@ -136,22 +128,9 @@ func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 		}
 		copy(dirs[lo*d:(lo+c)*d], res[:c*d])
 	}
-	oE, oB, oD := n.enc[0].gw, n.enc[0].gb, n.dec[0].gw
 	for q, j := range dead[:m] {
-		r := dirs[q*d : (q+1)*d]
-		inv := 1 / float32(math.Sqrt(float64(dot(r, r))))
-		for p := 0; p < d; p++ {
-			u := r[p] * inv
-			n.wDec[j*d+p] = u * float32(decNorm)
-			n.wEnc[p*h+j] = u * encScale
-			opt.Forget(oD + j*d + p)
-			opt.Forget(oE + p*h + j)
-		}
-		n.bEnc[j] = 0
-		opt.Forget(oB + j)
-		dl.since[j] = 0
-		dl.dead[j] = false
-		dl.n--
+		n.Restart(j, dirs[q*d:(q+1)*d], encScale, float32(decNorm), opt.Forget)
+		dl.Revive(j)
 	}
 	return nil
 }

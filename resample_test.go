@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/sae-go/sae/internal/kernels"
+	"github.com/sae-go/sae/internal/nn"
 )
 
 // drawWeighted draws distinct indices, never a zero weight, and in
@@ -52,21 +55,27 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := tr.net
-	tr.w.ensure(n, bs)
+	seg := map[string]nn.Segment{}
+	for _, s := range n.Segments() {
+		seg[s.Name] = s
+	}
+	view := func(name string) []float32 { s := seg[name]; return n.Params[s.Off : s.Off+s.Size()] }
+	wEnc, bEnc, wDec := view("W_enc"), view("b_enc"), view("W_dec")
+	oE, oB, oD := seg["W_enc"].Off, seg["b_enc"].Off, seg["W_dec"].Off
 	tr.perm = identity(tr.train.len())
 	tr.rng.Shuffle(len(tr.perm), func(i, j int) { tr.perm[i], tr.perm[j] = tr.perm[j], tr.perm[i] })
-	tr.dead = newDeadLatents(h, 100)
+	tr.dead = nn.NewDeadLatents(h, 100)
 	deadSet := []int{1, 4, 5, 11}
 	for _, j := range deadSet {
-		tr.dead.since[j] = 100
+		tr.dead.Since[j] = 100
 	}
-	tr.dead.restore(tr.dead.since)
+	tr.dead.Restore(tr.dead.Since)
 	opt := newAdam(n)
 	st := opt.State()
 	for i := range st.M {
 		st.M[i], st.V[i] = 1, 1
 	}
-	before := slices.Clone(n.params)
+	before := slices.Clone(n.Params)
 	// The live latents' mean encoder norm, and every row's residual.
 	colNorm := func(W []float32, j int) float64 {
 		var s float64
@@ -78,7 +87,7 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 	var live float64
 	for j := 0; j < h; j++ {
 		if !slices.Contains(deadSet, j) {
-			live += colNorm(n.wEnc, j)
+			live += colNorm(wEnc, j)
 		}
 	}
 	live /= float64(h - len(deadSet))
@@ -89,9 +98,8 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 		if err := tr.train.ReadRows(xi, []int{i}); err != nil {
 			t.Fatal(err)
 		}
-		n.encodeSelect(&tr.w, xi, 1)
 		z := make([]float32, d)
-		n.decodeSelected(&tr.w.sel.main, 1, z, n.bDec)
+		n.Reconstruct(&tr.w, xi, 1, z)
 		for p := range z {
 			z[p] = xi[p] - z[p]
 		}
@@ -101,19 +109,19 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 	if err := tr.resampleDead(opt, bs); err != nil {
 		t.Fatal(err)
 	}
-	if tr.dead.n != 0 {
-		t.Fatalf("%d latents still dead", tr.dead.n)
+	if tr.dead.N != 0 {
+		t.Fatalf("%d latents still dead", tr.dead.N)
 	}
 	used := map[int]bool{}
 	for j := 0; j < h; j++ {
-		dec := n.wDec[j*d : (j+1)*d]
+		dec := wDec[j*d : (j+1)*d]
 		if !slices.Contains(deadSet, j) {
 			for p := 0; p < d; p++ {
-				if n.wEnc[p*h+j] != before[n.enc[0].gw+p*h+j] || dec[p] != before[n.dec[0].gw+j*d+p] {
+				if wEnc[p*h+j] != before[oE+p*h+j] || dec[p] != before[oD+j*d+p] {
 					t.Fatalf("live latent %d changed", j)
 				}
 			}
-			if n.bEnc[j] != before[n.enc[0].gb+j] || st.M[n.enc[0].gb+j] != 1 {
+			if bEnc[j] != before[oB+j] || st.M[oB+j] != 1 {
 				t.Fatalf("live latent %d's bias or optimiser state changed", j)
 			}
 			continue
@@ -121,11 +129,11 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 		// The decoder row is the unit residual of one row, not used twice.
 		best, bestCos := -1, 0.0
 		for i, r := range resid {
-			nr := math.Sqrt(float64(dot(r, r)))
+			nr := math.Sqrt(float64(kernels.Sdot(r, r)))
 			if nr == 0 {
 				continue
 			}
-			if c := float64(dot(r, dec)) / nr; c > bestCos {
+			if c := float64(kernels.Sdot(r, dec)) / nr; c > bestCos {
 				best, bestCos = i, c
 			}
 		}
@@ -133,22 +141,22 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 			t.Fatalf("latent %d: decoder row matches row %d's residual at cosine %.6f (used before: %v)", j, best, bestCos, used[best])
 		}
 		used[best] = true
-		if nd := math.Sqrt(float64(dot(dec, dec))); math.Abs(nd-1) > 1e-5 {
+		if nd := math.Sqrt(float64(kernels.Sdot(dec, dec))); math.Abs(nd-1) > 1e-5 {
 			t.Fatalf("latent %d: decoder row norm %g", j, nd)
 		}
-		if ne := colNorm(n.wEnc, j); math.Abs(ne-0.5*live) > 1e-4*live {
+		if ne := colNorm(wEnc, j); math.Abs(ne-0.5*live) > 1e-4*live {
 			t.Fatalf("latent %d: encoder norm %g, want 0.5 * %g", j, ne, live)
 		}
 		for p := 0; p < d; p++ {
-			if math.Abs(float64(n.wEnc[p*h+j])-0.5*live*float64(dec[p])) > 1e-5 {
+			if math.Abs(float64(wEnc[p*h+j])-0.5*live*float64(dec[p])) > 1e-5 {
 				t.Fatalf("latent %d: encoder column is not along its decoder row", j)
 			}
-			if st.M[n.enc[0].gw+p*h+j] != 0 || st.V[n.dec[0].gw+j*d+p] != 0 {
+			if st.M[oE+p*h+j] != 0 || st.V[oD+j*d+p] != 0 {
 				t.Fatalf("latent %d: optimiser state not cleared", j)
 			}
 		}
-		if n.bEnc[j] != 0 || st.M[n.enc[0].gb+j] != 0 {
-			t.Fatalf("latent %d: bias %g, its state %g", j, n.bEnc[j], st.M[n.enc[0].gb+j])
+		if bEnc[j] != 0 || st.M[oB+j] != 0 {
+			t.Fatalf("latent %d: bias %g, its state %g", j, bEnc[j], st.M[oB+j])
 		}
 	}
 }
@@ -192,8 +200,8 @@ func TestResampleRestartsEarlyStopping(t *testing.T) {
 		t.Fatal(err)
 	}
 	worsen := func() {
-		for i := range tr.net.params {
-			tr.net.params[i] += 0.5
+		for i := range tr.net.Params {
+			tr.net.Params[i] += 0.5
 		}
 	}
 	step := func(resampled bool) bool {
@@ -212,7 +220,7 @@ func TestResampleRestartsEarlyStopping(t *testing.T) {
 	if stop := step(true); stop || tr.hist.BestEpoch != 2 {
 		t.Fatalf("epoch with a resample and a worse loss: stop %v, best epoch %d; want no stop, best 2", stop, tr.hist.BestEpoch)
 	}
-	if !slices.Equal(tr.best, tr.net.params) {
+	if !slices.Equal(tr.best, tr.net.Params) {
 		t.Fatal("the resampled epoch's weights are not the ones kept")
 	}
 	if tr.hist.ValLoss[1] <= tr.hist.ValLoss[0] {

@@ -69,7 +69,7 @@ func TestResumeIsExact(t *testing.T) {
 				if err != nil {
 					t.Fatalf("resuming after epoch %d: %v", stopAt, err)
 				}
-				if !slices.Equal(got.net.params, want.net.params) || got.Threshold != want.Threshold {
+				if !slices.Equal(got.net.Params, want.net.Params) || got.Threshold != want.Threshold {
 					t.Fatalf("resumed after epoch %d of %d: the model differs from the uninterrupted run's", stopAt, total)
 				}
 				h, w := got.History, want.History

@@ -67,7 +67,7 @@ func TestTrainSourceMatchesMatrix(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(got.net.params, want.net.params) {
+			if !slices.Equal(got.net.Params, want.net.Params) {
 				t.Fatal("the model trained from a source differs from the one trained from the matrix")
 			}
 			if got.Threshold != want.Threshold || got.History.FinalLoss != want.History.FinalLoss {

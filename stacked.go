@@ -5,101 +5,20 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/sae-go/sae/internal/kernels"
+	"github.com/sae-go/sae/internal/nn"
 	"github.com/sae-go/sae/internal/optim"
 )
-
-// The supervised side of a stacked autoencoder: a softmax head on the code,
-// trained with the whole encoder on labelled rows.
-//
-//	logits [B,C] = code·W_head + b_head
-//	loss = norm * Σ_rows -log softmax(logits)[label]
-
-// headForward writes the class probabilities of the codes [rows,h] into
-// probs [rows,C].
-func (n *net[T]) headForward(code []T, rows int, probs []T) {
-	H := n.head
-	c := H.out
-	H.forward(code, rows, probs)
-	kernels.AddRows(probs, rows, H.b)
-	for i := 0; i < rows; i++ {
-		softmaxRow(probs[i*c : (i+1)*c])
-	}
-}
-
-// softmaxRow replaces logits by their softmax, stably.
-func softmaxRow[T kernels.Float](v []T) {
-	m := v[0]
-	for _, x := range v[1:] {
-		m = max(m, x)
-	}
-	var s float64
-	for i, x := range v {
-		e := math.Exp(float64(x - m))
-		v[i] = T(e)
-		s += e
-	}
-	for i := range v {
-		v[i] = T(float64(v[i]) / s)
-	}
-}
-
-// supervisedForwardBackward runs rows x through the encoder and the head,
-// accumulates into w.grad the gradient of norm * Σ cross-entropy, and
-// returns that loss and the number of rows classified correctly. probs
-// [rows,C] is scratch.
-func (n *net[T]) supervisedForwardBackward(w *workspace[T], x []T, labels []int32, rows int, norm T, probs []T) (float64, int) {
-	w.ensure(n, rows)
-	w.ensureGrad(n)
-	h, c := n.h, n.head.out
-	code := n.encodeInto(w, x, rows)
-	n.headForward(code, rows, probs)
-	var loss float64
-	correct := 0
-	for i := 0; i < rows; i++ {
-		p := probs[i*c : (i+1)*c]
-		y := int(labels[i])
-		if argmax(p) == y {
-			correct++
-		}
-		loss -= math.Log(math.Max(float64(p[y]), 1e-30))
-		// d/dlogits = p - onehot(y), scaled; in place.
-		for j := range p {
-			p[j] *= norm
-		}
-		p[y] -= norm
-	}
-	// Head gradients, and the gradient at the code into w.da.
-	da := w.da[:rows*h]
-	n.head.backward(code, probs[:rows*c], rows, w.grad, da, w.colTmp)
-	if n.vae {
-		// The code of a variational model is the (linear) mean: the
-		// gradient goes to the mean half of the last layer's output.
-		dv := w.dvae[:rows*2*h]
-		clear(dv)
-		for i := 0; i < rows; i++ {
-			copy(dv[i*2*h:i*2*h+h], da[i*h:(i+1)*h])
-		}
-		var lp lossParts
-		n.encoderBackward(w, x, dv, rows, w.grad, norm, penalty{}, &lp)
-		return loss * float64(norm), correct
-	}
-	activationBackward(n.act, code, da)
-	var lp lossParts
-	n.encoderBackward(w, x, da, rows, w.grad, norm, penalty{}, &lp)
-	return loss * float64(norm), correct
-}
 
 // pretrain trains the layers of a stacked model greedily: layer l as a
 // one-layer autoencoder (the configured penalty, noise, trimming) of the
 // codes of layers 0..l-1, then copies its encoder and decoder into the
 // deep network.
 func (t *trainer) pretrain(ctx context.Context) error {
-	k := t.net.depth()
+	k := t.net.Depth()
 	var codes, val Source = t.train, t.val
 	for l := 0; l < k; l++ {
 		sub := t.cfg
-		sub.Layers, sub.Hidden, sub.Stacked = nil, t.net.sizes[l+1], false
+		sub.Layers, sub.Hidden, sub.Stacked = nil, t.net.Sizes[l+1], false
 		sub.Normalize, sub.FinetuneEpochs, sub.ValSplit, sub.Contamination = NormalizeNone, 0, 0, 0
 		sub.Seed = t.cfg.Seed + uint64(l) + 1
 		if l > 0 {
@@ -125,14 +44,7 @@ func (t *trainer) pretrain(ctx context.Context) error {
 			return fmt.Errorf("pre-training layer %d: %w", l+1, err)
 		}
 		t.step = offset + t.cfg.Epochs*((t.train.len()+t.cfg.Batch-1)/t.cfg.Batch)
-		src := m.net
-		dst, mirror := &t.net.enc[l], &t.net.dec[k-1-l]
-		copy(dst.w, src.enc[0].w)
-		copy(dst.b, src.enc[0].b)
-		if mirror.w != nil {
-			copy(mirror.w, src.dec[0].w)
-		}
-		copy(mirror.b, src.dec[0].b)
+		t.net.CopyLayer(l, m.net)
 		t.hist.Pretrain = append(t.hist.Pretrain, *m.History)
 		t.samples += int(m.History.SamplesPerSecond * m.History.Seconds)
 		// The next layer reads these codes, computed as it reads them.
@@ -157,9 +69,8 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	yb := make([]int32, bs)
 	probs := make([]float32, max(bs, t.chunkRows())*c)
 	perm := identity(n)
-	t.w.ensure(t.net, bs)
-	t.w.ensureGrad(t.net)
-	clear(t.w.grad) // from here on each step leaves it zeroed
+	grad := t.w.Grad(t.net)
+	clear(grad) // from here on each step leaves it zeroed
 	t.best, t.bestVal = nil, math.Inf(1)
 	first, stopped, err := t.resumePhase(phaseSupervised, opt, perm, &phaseStep)
 	if err != nil {
@@ -179,8 +90,8 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 			for i, r := range perm[lo : lo+rows] {
 				yb[i] = t.trainY[r]
 			}
-			loss, _ := t.net.supervisedForwardBackward(&t.w, xb[:rows*d], yb[:rows], rows, 1/float32(rows), probs)
-			decay, finite := opt.Step(t.net.params, t.w.grad, optim.LR(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay), cfg.WeightDecay, cfg.ClipNorm)
+			loss, _ := t.net.SupervisedForwardBackward(&t.w, xb[:rows*d], yb[:rows], rows, 1/float32(rows), probs)
+			decay, finite := opt.Step(t.net.Params, grad, optim.LR(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay), cfg.WeightDecay, cfg.ClipNorm)
 			loss += decay
 			if !isFinite(loss) || !finite {
 				return fmt.Errorf("%w in supervised epoch %d: the loss (%g) or the gradient is not finite; lower --lr or set --clip", ErrDiverged, epoch, loss)
@@ -203,7 +114,7 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 			}
 			t.hist.ValLoss = append(t.hist.ValLoss, val)
 			if t.best == nil || val < t.bestVal {
-				t.bestVal, t.best = val, append(t.best[:0], t.net.params...)
+				t.bestVal, t.best = val, append(t.best[:0], t.net.Params...)
 				t.hist.BestEpoch = t.hist.Epochs
 			} else if cfg.Patience > 0 && t.hist.Epochs-t.hist.BestEpoch >= cfg.Patience {
 				t.hist.StoppedEarly = true
@@ -218,7 +129,7 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 		}
 	}
 	if t.best != nil {
-		copy(t.net.params, t.best)
+		copy(t.net.Params, t.best)
 	}
 	if _, t.hist.Accuracy, err = t.crossEntropy(t.train, t.trainY, probs); err != nil {
 		return err
@@ -238,15 +149,13 @@ func (t *trainer) crossEntropy(rs *rowSet, y []int32, probs []float32) (float64,
 	var loss float64
 	correct := 0
 	chunk := min(n, t.chunkRows())
-	t.w.ensure(t.net, chunk)
 	err := rs.scan(t.chunkBuf(rs.cols), chunk, func(x []float32, lo, rows int) error {
-		code := t.net.encodeInto(&t.w, x, rows)
-		t.net.headForward(code, rows, probs[:rows*c])
+		t.net.Classify(&t.w, x, rows, probs[:rows*c])
 		for i := 0; i < rows; i++ {
 			p := probs[i*c : (i+1)*c]
 			lbl := int(y[lo+i])
 			loss -= math.Log(math.Max(float64(p[lbl]), 1e-30))
-			if argmax(p) == lbl {
+			if nn.Argmax(p) == lbl {
 				correct++
 			}
 		}
@@ -258,24 +167,14 @@ func (t *trainer) crossEntropy(rs *rowSet, y []int32, probs []float32) (float64,
 	return loss / float64(n), float64(correct) / float64(n), nil
 }
 
-func argmax[T kernels.Float](v []T) int {
-	best := 0
-	for j := range v {
-		if v[j] > v[best] {
-			best = j
-		}
-	}
-	return best
-}
-
 // Classes is the number of classes of a model trained with labels (0
 // without).
-func (m *Model) Classes() int { return m.net.classes() }
+func (m *Model) Classes() int { return m.net.Classes() }
 
 // Predict returns the class probabilities [x.Rows, Classes()] of the rows
 // of x (input units) for a model trained with labels.
 func (m *Model) Predict(x Matrix) (Matrix, error) {
-	c := m.net.classes()
+	c := m.net.Classes()
 	if c == 0 {
 		return Matrix{}, fmt.Errorf("predict: the model was trained without labels (train with --labels)")
 	}
@@ -284,8 +183,7 @@ func (m *Model) Predict(x Matrix) (Matrix, error) {
 	}
 	out := NewMatrix(x.Rows, c)
 	m.forEachChunk(x, func(s *inferScratch, xs, _ []float32, lo, hi int) {
-		code := m.net.encodeInto(&s.w, xs, hi-lo)
-		m.net.headForward(code, hi-lo, out.Data[lo*c:hi*c])
+		m.net.Classify(&s.w, xs, hi-lo, out.Data[lo*c:hi*c])
 	})
 	return out, nil
 }

@@ -2,52 +2,12 @@ package sae
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
-)
 
-// The supervised head's and the encoder's gradients under cross-entropy
-// against central differences.
-func TestSupervisedGradients(t *testing.T) {
-	const rows, classes = 6, 3
-	for _, sizes := range [][]int{{7, 4}, {7, 6, 4}} {
-		for _, act := range []Activation{ReLU, Sigmoid, Tanh} {
-			for _, vae := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%v/%s/vae=%v", sizes, act, vae), func(t *testing.T) {
-					rng := rand.New(rand.NewPCG(2, 7))
-					n := newNet[float64](netSpec{sizes: sizes, act: act, loss: MSE, vae: vae, classes: classes})
-					n.init(rng, nil)
-					x := make([]float64, rows*n.d)
-					for i := range x {
-						x[i] = rng.Float64()
-					}
-					labels := make([]int32, rows)
-					for i := range labels {
-						labels[i] = int32(rng.IntN(classes))
-					}
-					if act == ReLU {
-						avoidKinks(t, n, x, rows)
-					}
-					var w workspace[float64]
-					probs := make([]float64, rows*classes)
-					f := func() float64 {
-						w.ensure(n, rows)
-						clear(w.grad)
-						l, _ := n.supervisedForwardBackward(&w, x, labels, rows, 1.0/rows, probs)
-						return l + n.addDecay(w.grad, 0.01)
-					}
-					f()
-					g := append([]float64(nil), w.grad...)
-					if rel := fdRelError(n.params, g, 1e-6, nil, f); rel > 1e-6 || math.IsNaN(rel) {
-						t.Errorf("relative gradient error %.3g > 1e-6", rel)
-					}
-				})
-			}
-		}
-	}
-}
+	"github.com/sae-go/sae/internal/nn"
+)
 
 // Stacked pre-training and supervised fine-tuning on rows whose class
 // decides which features they hold; the model predicts the classes, and
@@ -101,7 +61,7 @@ func TestStackedWithLabels(t *testing.T) {
 		if math.Abs(float64(s-1)) > 1e-4 {
 			t.Fatalf("row %d probabilities add up to %g", i, s)
 		}
-		if argmax(row) == labels[i] {
+		if nn.Argmax(row) == labels[i] {
 			correct++
 		}
 	}

@@ -29,6 +29,8 @@ package sae
 
 import (
 	"math"
+
+	"github.com/sae-go/sae/internal/nn"
 )
 
 const (
@@ -59,16 +61,9 @@ type l0Controller struct {
 }
 
 func newL0Controller(cfg Config) *l0Controller {
-	c := &l0Controller{Target: cfg.TargetL0, Sign: 1}
-	v := cfg.L1
-	switch cfg.Sparsity {
-	case SparsityKL:
-		v, c.Sign, c.Lo, c.Hi = cfg.Rho, -1, 1e-4, 0.5
-	case SparsityJumpReLU:
-		v = cfg.L0Coef
-	}
-	c.LogCoef = math.Log(v)
-	return c
+	p := cfg.params()
+	tg := cfg.kind().Target(&p)
+	return &l0Controller{Target: cfg.TargetL0, Sign: tg.Sign, Lo: tg.Lo, Hi: tg.Hi, LogCoef: math.Log(*tg.Coef)}
 }
 
 // coef is the coefficient in force.
@@ -96,14 +91,9 @@ func (c *l0Controller) observe(l0, lrRatio float64) {
 
 // withTargetCoef returns cfg with the tuned coefficient set to v.
 func withTargetCoef(cfg Config, v float64) Config {
-	switch cfg.Sparsity {
-	case SparsityL1:
-		cfg.L1 = v
-	case SparsityKL:
-		cfg.Rho = v
-	case SparsityJumpReLU:
-		cfg.L0Coef = v
-	}
+	p := cfg.params()
+	*cfg.kind().Target(&p).Coef = v
+	cfg.setParams(p)
 	return cfg
 }
 
@@ -114,25 +104,16 @@ func (c Config) validateTargetL0(bad func(field, format string, a ...any)) {
 		bad("target-l0", "must be >= 0 (0: off), got %g", c.TargetL0)
 		return
 	}
-	if c.TargetL0 == 0 {
+	k := c.kind()
+	if c.TargetL0 == 0 || k == nil {
 		return
 	}
-	switch c.Sparsity {
-	case SparsityL1, SparsityKL:
-		if c.Activation != ReLU {
-			bad("target-l0", "needs --activation relu with --sparsity %s: %s codes are never exactly 0, so every latent counts as active", c.Sparsity, c.Activation)
-		}
-		if c.Sparsity == SparsityL1 && !(c.L1 > 0) {
-			bad("target-l0", "tunes --l1 from its value, which must be > 0 (got %g)", c.L1)
-		}
-		if c.Sparsity == SparsityKL && !(c.Beta > 0) {
-			bad("target-l0", "tunes --rho with the KL penalty's weight --beta, which must be > 0 (got %g)", c.Beta)
-		}
-	case SparsityJumpReLU:
-	case SparsityTopK, SparsityBatchTopK:
-		bad("target-l0", "--sparsity %s fixes the active latents itself: use --k", c.Sparsity)
-	default:
-		bad("target-l0", "tunes the penalty of --sparsity l1, kl or jumprelu; %s has none", c.Sparsity)
+	p := c.params()
+	if k.Target(&p).Coef == nil {
+		hasTarget := func(k nn.Kind) bool { return k.Target(&nn.Params{}).Coef != nil }
+		bad("target-l0", "tunes the penalty of --sparsity %s; %s has none", nn.Names(hasTarget), c.Sparsity)
+	} else if !k.Traits().Code && c.Activation != ReLU {
+		bad("target-l0", "needs --activation relu with --sparsity %s: %s codes are never exactly 0, so every latent counts as active", c.Sparsity, c.Activation)
 	}
 	if c.Hidden > 0 && c.TargetL0 >= float64(c.Hidden) {
 		bad("target-l0", "%g is not below the %d latents", c.TargetL0, c.Hidden)
@@ -144,51 +125,5 @@ func (c Config) validateTargetL0(bad func(field, format string, a ...any)) {
 		bad("target-l0", "not supported with --stacked")
 	case c.FinetuneEpochs > 0:
 		bad("target-l0", "--finetune-epochs trains without the penalty, so the L0 would drift from the target: leave it 0")
-	}
-}
-
-// batchL0 is the mean number of active latents per row of the training
-// batch just run: the kept entries of a selection code, else the code's
-// entries with |a| > activeEps.
-func (t *trainer) batchL0(rows int) float64 {
-	n := t.net
-	if n.code != "" {
-		return float64(t.w.sel.main.entries(rows)) / float64(rows)
-	}
-	active := 0
-	for _, v := range t.w.a[:rows*n.h] {
-		if v > activeEps || v < -activeEps {
-			active++
-		}
-	}
-	return float64(active) / float64(rows)
-}
-
-// afterPenaltyStep does the penalty's bookkeeping after an optimiser step
-// of the sparse phase at learning rate lr: jumprelu's thresholds stay
-// >= 0, and the controller, if any, observes the batch and moves the
-// coefficient in pen.
-func (t *trainer) afterPenaltyStep(pen *penalty, rows int, lr float64) {
-	if t.net.code == SparsityJumpReLU {
-		clampThresholds(t.net.thr)
-	}
-	if t.target == nil || pen.sparsity == SparsityNone {
-		return
-	}
-	t.target.observe(t.batchL0(rows), lr/t.cfg.LR)
-	t.setCoef(pen)
-
-}
-
-// setCoef sets the coefficient in force into pen.
-func (t *trainer) setCoef(pen *penalty) {
-	v := t.target.coef()
-	switch pen.sparsity {
-	case SparsityL1:
-		pen.l1 = v
-	case SparsityKL:
-		pen.rho = v
-	case SparsityJumpReLU:
-		pen.l0 = v
 	}
 }

@@ -107,7 +107,7 @@ func TestTargetL0Validate(t *testing.T) {
 		want string
 	}{
 		{"sigmoid l1", func(c *Config) { c.Sparsity, c.Activation = SparsityL1, Sigmoid }, "--activation relu"},
-		{"topk", func(c *Config) { c.Sparsity = SparsityTopK }, "--k"},
+		{"topk", func(c *Config) { c.Sparsity = SparsityTopK }, "l1, kl or jumprelu"},
 		{"none", func(c *Config) { c.Sparsity = SparsityNone }, "l1, kl or jumprelu"},
 		{"lbfgs", func(c *Config) { c.Optimizer = LBFGS }, "lbfgs"},
 		{"finetune", func(c *Config) { c.FinetuneEpochs = 2 }, "finetune-epochs"},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sae-go/sae/internal/kernels"
+	"github.com/sae-go/sae/internal/nn"
 	"github.com/sae-go/sae/internal/optim"
 )
 
@@ -217,8 +218,8 @@ type trainer struct {
 	trainY     []int32 // labels of train (supervised training)
 	valY       []int32
 	classes    int
-	net        *net[float32]
-	w          workspace[float32]
+	net        *nn.Net[float32]
+	w          nn.Workspace[float32]
 	hist       History
 	best       []float32
 	bestVal    float64
@@ -230,10 +231,10 @@ type trainer struct {
 	steps      int
 	samples    int
 	start      time.Time
-	// Selection codes (topk, batchtopk): the dead-latent counts and the
-	// number of threshold updates so far.
-	dead           *deadLatents
-	thresholdSteps int
+	// Kinds with their own code: the dead-latent counts, and the kind's
+	// training state (batchtopk's threshold updates).
+	dead *nn.DeadLatents
+	kst  nn.State
 	// target tunes the penalty coefficient (Config.TargetL0), or nil.
 	target *l0Controller
 }
@@ -296,9 +297,6 @@ func (t *trainer) prepare() error {
 		t.classes = max(t.classes, 2)
 	}
 	t.valRaw = &rowSet{src: t.val.src, idx: t.val.idx, n: t.val.n, cols: d}
-	if cfg.selectionCode() && cfg.Normalize == NormalizeAuto {
-		cfg.Normalize = NormalizeNone // per-column scaling would bend the dictionary
-	}
 	var err error
 	if cfg.Normalize, err = resolveNormalize(cfg.Normalize, t.train, cfg.Loss, t.chunkRows()); err != nil {
 		return err
@@ -350,29 +348,29 @@ func (t *trainer) prepare() error {
 		t.noise = newCorrupter(ns, lo, hi)
 	}
 	spec := cfg.netSpec(d)
-	spec.classes = t.classes
-	t.net = newNet[float32](spec)
+	spec.Classes = t.classes
+	t.net = nn.New[float32](spec)
 	m32 := make([]float32, d)
 	for j, v := range mean {
 		m32[j] = float32(v / float64(t.train.len()))
 	}
-	t.net.init(t.rng, m32)
+	t.net.Init(t.rng, m32)
 	if err := t.initDictionary(); err != nil {
 		return err
 	}
 	return nil
 }
 
-func (t *trainer) penalty(finetune bool) penalty {
+// terms are the objective's terms of the sparse phase or, with finetune,
+// of fine-tuning (reconstruction only: no penalty, no contractive term).
+func (t *trainer) terms(finetune bool) nn.Terms {
+	tm := nn.Terms{Params: t.cfg.params(), Sparse: !finetune}
 	if finetune {
-		return penalty{sparsity: SparsityNone, trim: t.cfg.Trim, bandwidth: t.cfg.Bandwidth}
+		tm.Contractive = 0
+	} else if t.target != nil {
+		t.setCoef(&tm)
 	}
-	pen := penalty{sparsity: t.cfg.Sparsity, l1: t.cfg.L1, rho: t.cfg.Rho, beta: t.cfg.Beta, trim: t.cfg.Trim, contract: t.cfg.Contractive,
-		l1Weighted: t.cfg.L1Weight == L1Decoder, l0: t.cfg.L0Coef, bandwidth: t.cfg.Bandwidth}
-	if t.target != nil {
-		t.setCoef(&pen)
-	}
-	return pen
+	return tm
 }
 
 func (t *trainer) run(ctx context.Context) error {
@@ -403,7 +401,7 @@ func (t *trainer) run(ctx context.Context) error {
 		t.steps = per * (sparse + t.cfg.FinetuneEpochs + supervised)
 	}
 	if t.cfg.Stacked {
-		t.steps += t.net.depth() * t.cfg.Epochs * per
+		t.steps += t.net.Depth() * t.cfg.Epochs * per
 	}
 	if t.cfg.Stacked {
 		if err := t.pretrain(ctx); err != nil {
@@ -434,7 +432,7 @@ func (t *trainer) run(ctx context.Context) error {
 			return err
 		}
 		if t.best != nil {
-			copy(t.net.params, t.best)
+			copy(t.net.Params, t.best)
 		}
 	}
 	if supervised > 0 {
@@ -446,7 +444,7 @@ func (t *trainer) run(ctx context.Context) error {
 		}
 	}
 	if t.dead != nil {
-		t.hist.DeadFraction = t.dead.fraction()
+		t.hist.DeadFraction = t.dead.Fraction()
 	}
 	if t.target != nil {
 		t.hist.RunningL0 = t.target.Running
@@ -470,7 +468,8 @@ func (t *trainer) endEpoch(epoch, epochs int, finetune bool, trainLoss float64, 
 	stop := false
 	if t.val.len() > 0 {
 		var err error
-		if val, err = t.objective(t.val, t.penalty(finetune), false); err != nil {
+		tm := t.terms(finetune)
+		if val, err = t.objective(t.val, &tm, false); err != nil {
 			return false, err
 		}
 		t.hist.ValLoss = append(t.hist.ValLoss, val)
@@ -482,7 +481,7 @@ func (t *trainer) endEpoch(epoch, epochs int, finetune bool, trainLoss float64, 
 			// loss rises for a while, and neither the weights from before
 			// it nor the epochs spent recovering should decide the stop.
 			t.bestVal = val
-			t.best = append(t.best[:0], t.net.params...)
+			t.best = append(t.best[:0], t.net.Params...)
 			t.hist.BestEpoch = t.hist.Epochs
 		} else if t.cfg.Patience > 0 && t.hist.Epochs-t.hist.BestEpoch >= t.cfg.Patience*patienceUnit {
 			t.hist.StoppedEarly = true
@@ -509,9 +508,9 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 	cfg := t.cfg
 	d := t.train.cols
 	n := t.train.len()
-	p := t.net.params
+	p := t.net.Params
 	opt := newOptimizer(cfg, t.net)
-	pen := t.penalty(finetune)
+	pen := t.terms(finetune)
 	bs := min(cfg.Batch, n)
 	// Each phase has its own schedule: warm-up, then decay to its end.
 	phaseSteps := epochs * ((n + bs - 1) / bs)
@@ -531,9 +530,8 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 	if err != nil || stopped {
 		return err
 	}
-	t.w.ensure(t.net, bs)
-	t.w.ensureGrad(t.net)
-	clear(t.w.grad) // from here on each step leaves it zeroed
+	grad := t.w.Grad(t.net)
+	clear(grad) // from here on each step leaves it zeroed
 	for epoch := first; epoch <= epochs; epoch++ {
 		t.rng.Shuffle(n, func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
 		var sum float64
@@ -554,23 +552,20 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 				in = t.xn[:rows*d]
 				t.noise.corrupt(in, xb, d, t.rng)
 			}
-			if t.net.vae {
-				for i := range t.w.eps[:rows*t.net.h] {
-					t.w.eps[i] = float32(t.rng.NormFloat64())
-				}
+			if t.net.VAE() {
+				t.net.SampleNoise(&t.w, rows, t.rng)
 			}
-			t.auxPenalty(&pen)
-			lp := t.net.forwardBackward(&t.w, in, xb, rows, 1/float32(rows), pen, nil)
-			t.constrainGrad()
+			t.auxTerms(&pen)
+			lp := t.net.ForwardBackward(&t.w, in, xb, rows, 1/float32(rows), &pen, nil)
+			t.net.ConstrainGrad(grad)
 			var finite bool
 			lr := optim.LR(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay)
-			lp.decay, finite = opt.Step(p, t.w.grad, lr, cfg.WeightDecay, cfg.ClipNorm)
-			loss := lp.total()
+			lp.Decay, finite = opt.Step(p, grad, lr, cfg.WeightDecay, cfg.ClipNorm)
+			loss := lp.Total()
 			if !isFinite(loss) || !finite {
 				return fmt.Errorf("%w at epoch %d step %d: the loss (%g) or the gradient is not finite; lower --lr or set --clip", ErrDiverged, t.hist.Epochs+1, t.step+1, loss)
 			}
-			t.afterSelectStep(rows)
-			t.afterPenaltyStep(&pen, rows, lr)
+			t.afterStep(&pen, rows, lr)
 			if done := int64(epoch-1)*int64(n) + int64(lo); !finetune && t.resampleDue(done, done+int64(rows), int64(epochs)*int64(n)) {
 				if err := t.resampleDead(opt, bs); err != nil {
 					return err
@@ -642,11 +637,11 @@ func (t *trainer) checkpoint(phase, epoch, epochs int, stopped bool, phaseStep i
 		Stopped: stopped || epoch == epochs, PhaseStep: phaseStep, Step: t.step, Samples: t.samples,
 		Seconds: time.Since(t.start).Seconds(), History: t.hist, BestVal: t.bestVal, HasBest: t.best != nil,
 		RNG: rng, OptT: o.T, B1t: o.B1t, B2t: o.B2t,
-		params: t.net.params, m: o.M, v: o.V, best: t.best, perm: perm,
-		ThresholdSteps: t.thresholdSteps, Target: t.target,
+		params: t.net.Params, m: o.M, v: o.V, best: t.best, perm: perm,
+		ThresholdSteps: t.kst.ThresholdSteps, Target: t.target,
 	}
 	if t.dead != nil {
-		st.Dead = t.dead.since
+		st.Dead = t.dead.Since
 	}
 	return writeState(t.opt.CheckpointDir, st)
 }
@@ -657,15 +652,15 @@ func (t *trainer) restore(st *trainState) error {
 	if st.Key != stateKey(t.cfg, t.train.len(), cols, t.val.len(), t.classes) {
 		return fmt.Errorf("checkpoint in %s: written by a run with other settings or data; resume with the same flags and files", t.opt.CheckpointDir)
 	}
-	if len(st.params) != len(t.net.params) {
-		return fmt.Errorf("checkpoint in %s: %d parameters, the model has %d", t.opt.CheckpointDir, len(st.params), len(t.net.params))
+	if len(st.params) != len(t.net.Params) {
+		return fmt.Errorf("checkpoint in %s: %d parameters, the model has %d", t.opt.CheckpointDir, len(st.params), len(t.net.Params))
 	}
 	if err := t.pcg.UnmarshalBinary(st.RNG); err != nil {
 		return fmt.Errorf("checkpoint in %s: random state: %v", t.opt.CheckpointDir, err)
 	}
-	copy(t.net.params, st.params)
+	copy(t.net.Params, st.params)
 	t.step, t.samples, t.hist = st.Step, st.Samples, st.History
-	t.thresholdSteps = st.ThresholdSteps
+	t.kst.ThresholdSteps = st.ThresholdSteps
 	if (st.Target != nil) != (t.target != nil) {
 		return fmt.Errorf("checkpoint in %s: the target-L0 controller's state does not match the settings", t.opt.CheckpointDir)
 	}
@@ -673,81 +668,37 @@ func (t *trainer) restore(st *trainState) error {
 		*t.target = *st.Target
 	}
 	if st.Dead != nil {
-		if len(st.Dead) != t.net.h {
-			return fmt.Errorf("checkpoint in %s: dead-latent counts for %d latents, the model has %d", t.opt.CheckpointDir, len(st.Dead), t.net.h)
+		if len(st.Dead) != t.net.H {
+			return fmt.Errorf("checkpoint in %s: dead-latent counts for %d latents, the model has %d", t.opt.CheckpointDir, len(st.Dead), t.net.H)
 		}
-		t.dead = newDeadLatents(t.net.h, resolveDeadWindow(t.cfg.DeadWindow, t.train.len()))
-		t.dead.restore(st.Dead)
+		t.dead = nn.NewDeadLatents(t.net.H, resolveDeadWindow(t.cfg.DeadWindow, t.train.len()))
+		t.dead.Restore(st.Dead)
 	}
 	t.resume = st
 	return nil
 }
 
 // objective is the full-data objective on the rows of rs, forward only:
-// the reconstruction loss and the sparsity penalty with latent rates over
-// all rows, plus weight decay when decay is set.
-func (t *trainer) objective(rs *rowSet, pen penalty, decay bool) (float64, error) {
-	n, d, h := rs.len(), rs.cols, t.net.h
-	chunk := min(n, t.chunkRows())
-	t.w.ensure(t.net, chunk)
-	rates := t.w.klCoef[:h] // scratch: summed firing rates
-	clear(rates)
-	absSum := make([]float64, h) // per latent: summed |a| (l1), active rows (jumprelu)
-	var rec float64
-	err := rs.scan(t.chunkBuf(d), chunk, func(x []float32, _, rows int) error {
-		r := t.net.reconLoss(&t.w, x, x, rows)
-		if pen.trim > 0 {
-			// The same trimming as training, so that the validation loss
-			// early stopping watches is not driven by anomalies either.
-			r = trimRows(&t.w, r, t.w.z[:rows*d], x, t.w.dz[:rows*d], rows, d, pen.trim, t.net.loss)
-		}
-		rec += r
-		a := t.w.a[:rows*h]
-		switch pen.sparsity {
-		case SparsityL1:
-			for i, v := range a {
-				absSum[i%h] += math.Abs(float64(v))
-			}
-		case SparsityJumpReLU:
-			sel := &t.w.sel.main
-			for _, j := range sel.idx[:sel.entries(rows)] {
-				absSum[j]++
-			}
-		}
-		addRates(t.net.act, a, rows, h, rates)
-		return nil
-	})
+// the reconstruction loss and the kind's penalty over all rows, plus weight
+// decay when decay is set.
+func (t *trainer) objective(rs *rowSet, tm *nn.Terms, decay bool) (float64, error) {
+	total, err := t.net.Objective(&t.w, tm, rs.len(), t.chunks(rs))
 	if err != nil {
 		return 0, err
 	}
-	total := rec / float64(n)
-	switch {
-	case pen.sparsity == SparsityL1:
-		var l1 float64
-		for j, s := range absSum {
-			l1 += s * t.net.l1Weight(j, pen)
-		}
-		total += pen.l1 * l1 / float64(n)
-	case pen.sparsity == SparsityJumpReLU:
-		var l0 float64
-		for _, s := range absSum {
-			l0 += s
-		}
-		total += pen.l0 * l0 / float64(n)
-	case pen.sparsity == SparsityKL && pen.beta != 0:
-		kernels.Scale(1/float32(n), rates)
-		total += klValue(rates, pen.rho, pen.beta)
-	}
-	if decay && t.cfg.WeightDecay != 0 {
-		var s float64
-		for _, seg := range t.net.segments() {
-			if seg.weight {
-				s += kernels.SumSq(t.net.params[seg.off : seg.off+seg.size()])
-			}
-		}
-		total += 0.5 * t.cfg.WeightDecay * s
+	if decay {
+		total += t.net.DecayValue(t.cfg.WeightDecay)
 	}
 	return total, nil
+}
+
+// chunks visits the rows of rs chunk by chunk (scaled), in the trainer's
+// chunk buffer.
+func (t *trainer) chunks(rs *rowSet) nn.Scan[float32] {
+	chunk := min(rs.len(), t.chunkRows())
+	return func(fn func(x []float32, rows int) error) error {
+		return rs.scan(t.chunkBuf(rs.cols), chunk, func(x []float32, _, rows int) error { return fn(x, rows) })
+	}
 }
 
 // chunkBuf is the trainer's chunk buffer, at least a chunk of d columns.
@@ -758,44 +709,16 @@ func (t *trainer) chunkBuf(d int) []float32 {
 	return t.chunk
 }
 
-// objectiveGrad is the full-data objective and its gradient (left in
-// t.w.grad), computed in chunks: a first pass finds the latents' rates
-// over all rows for the KL term, a second runs forward and backward.
-func (t *trainer) objectiveGrad(rs *rowSet, pen penalty) (float64, []float32, error) {
-	n, d, h := rs.len(), rs.cols, t.net.h
-	chunk := min(n, t.chunkRows())
-	t.w.ensure(t.net, chunk)
-	t.w.ensureGrad(t.net)
-	var rates []float32
-	if pen.sparsity == SparsityKL && pen.beta != 0 {
-		// First pass: the latents' mean rates over all rows.
-		rates = make([]float32, h)
-		err := rs.scan(t.chunkBuf(d), chunk, func(x []float32, _, rows int) error {
-			a := t.net.encodeInto(&t.w, x, rows)
-			addRates(t.net.act, a, rows, h, rates)
-			return nil
-		})
-		if err != nil {
-			return 0, nil, err
-		}
-		kernels.Scale(1/float32(n), rates)
-	}
-	clear(t.w.grad)
-	var total float64
-	norm := 1 / float32(n)
-	err := rs.scan(t.chunkBuf(d), chunk, func(x []float32, _, rows int) error {
-		lp := t.net.forwardBackward(&t.w, x, x, rows, norm, pen, rates)
-		total += lp.recon + lp.sparsity
-		return nil
-	})
+// objectiveGrad is the full-data objective and its gradient (left in the
+// workspace's), computed in chunks (nn.Net.FullGrad), with weight decay.
+func (t *trainer) objectiveGrad(rs *rowSet, tm *nn.Terms) (float64, []float32, error) {
+	total, err := t.net.FullGrad(&t.w, tm, rs.len(), t.chunks(rs))
 	if err != nil {
 		return 0, nil, err
 	}
-	if rates != nil {
-		total += klValue(rates, pen.rho, pen.beta)
-	}
-	total += t.net.addDecay(t.w.grad, t.cfg.WeightDecay)
-	return total, t.w.grad, nil
+	grad := t.w.Grad(t.net)
+	total += optim.Decay(t.net.Params, grad, weightSpans(t.net), t.cfg.WeightDecay)
+	return total, grad, nil
 }
 
 // finish computes the final objective and the anomaly threshold and builds
@@ -818,14 +741,15 @@ func (t *trainer) finish() (*Model, error) {
 		}
 		t.opt.Progress(p)
 	}
-	t.w.grad = nil
-	if freed := 3 * 4 * len(t.net.params); freed >= 8<<20 {
+	t.w.ReleaseGrad()
+	if freed := 3 * 4 * len(t.net.Params); freed >= 8<<20 {
 		debug.FreeOSMemory()
 	} else {
 		runtime.GC()
 	}
 	var err error
-	if t.hist.FinalLoss, err = t.objective(t.train, t.penalty(t.cfg.FinetuneEpochs > 0), true); err != nil {
+	tm := t.terms(t.cfg.FinetuneEpochs > 0)
+	if t.hist.FinalLoss, err = t.objective(t.train, &tm, true); err != nil {
 		return nil, err
 	}
 	_, d := t.src.Dims()
@@ -855,3 +779,50 @@ func (t *trainer) finish() (*Model, error) {
 }
 
 func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// auxTerms sets the AuxK term's dead latents for the next training step of
+// the sparse phase: the dead latents as of now.
+func (t *trainer) auxTerms(tm *nn.Terms) {
+	if t.dead == nil || !tm.Sparse {
+		return // no dead-latent tracking, or the fine-tuning phase
+	}
+	tm.Dead = nil
+	if t.dead.N > 0 {
+		tm.Dead = t.dead.Dead
+	}
+}
+
+// afterStep does the bookkeeping after an optimiser step on a batch of
+// rows rows at learning rate lr: the decoder constraint, the dead-latent
+// counts, the kind's own (batchtopk's threshold, jumprelu's clamp) and, in
+// the sparse phase, the target-L0 controller, which moves the coefficient
+// in tm.
+func (t *trainer) afterStep(tm *nn.Terms, rows int, lr float64) {
+	n := t.net
+	n.Constrain()
+	if n.Kind().Traits().Code {
+		if t.dead == nil {
+			t.dead = nn.NewDeadLatents(n.H, resolveDeadWindow(t.cfg.DeadWindow, t.train.len()))
+		}
+		t.dead.Observe(t.w.Kept(rows), rows)
+	}
+	n.AfterStep(&t.w, rows, &t.kst)
+	if t.target == nil || !tm.Sparse {
+		return
+	}
+	t.target.observe(float64(n.Active(&t.w, rows))/float64(rows), lr/t.cfg.LR)
+	t.setCoef(tm)
+}
+
+// setCoef sets the target-L0 controller's coefficient in force into tm.
+func (t *trainer) setCoef(tm *nn.Terms) {
+	*t.net.Kind().Target(&tm.Params).Coef = t.target.coef()
+}
+
+// resolveDeadWindow is Config.DeadWindow's default for trainRows rows.
+func resolveDeadWindow(window, trainRows int) int64 {
+	if window > 0 {
+		return int64(window)
+	}
+	return int64(min(10_000_000, trainRows))
+}

@@ -5,6 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/sae-go/sae/internal/nn"
+	"github.com/sae-go/sae/internal/optim"
 )
 
 // sparseData draws rows as sums of a few of nf random features: data with
@@ -85,7 +88,7 @@ func TestTrainDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ws[i] = m.net.params
+		ws[i] = m.net.Params
 	}
 	for i := range ws[0] {
 		if ws[0][i] != ws[1][i] {
@@ -96,7 +99,7 @@ func TestTrainDeterministic(t *testing.T) {
 	m, _ := Train(context.Background(), x, cfg, TrainOptions{})
 	same := true
 	for i := range ws[0] {
-		same = same && ws[0][i] == m.net.params[i]
+		same = same && ws[0][i] == m.net.Params[i]
 	}
 	if same {
 		t.Fatal("a different seed gave the same model")
@@ -118,12 +121,12 @@ func TestChunkedObjectiveMatchesOneBatch(t *testing.T) {
 	if n := tr.train.len(); n <= 2*tr.chunkRows() {
 		t.Fatalf("%d rows make too few chunks of %d", n, tr.chunkRows())
 	}
-	pen := tr.penalty(false)
-	f, g, err := tr.objectiveGrad(tr.train, pen)
+	pen := tr.terms(false)
+	f, g, err := tr.objectiveGrad(tr.train, &pen)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fo, err := tr.objective(tr.train, pen, true)
+	fo, err := tr.objective(tr.train, &pen, true)
 	if err != nil || math.Abs(fo-f) > 1e-4*math.Abs(f) {
 		t.Fatalf("forward-only objective %g (%v), with gradient %g", fo, err, f)
 	}
@@ -133,16 +136,16 @@ func TestChunkedObjectiveMatchesOneBatch(t *testing.T) {
 	if err := tr.train.readRange(all, 0, n); err != nil {
 		t.Fatal(err)
 	}
-	var w workspace[float32]
-	w.ensure(tr.net, n)
-	lp := tr.net.forwardBackward(&w, all, all, n, 1/float32(n), pen, nil)
-	lp.decay = tr.net.addDecay(w.grad, cfg.WeightDecay)
-	if math.Abs(f-lp.total()) > 1e-4*math.Abs(f) {
-		t.Fatalf("chunked objective %g, one batch %g", f, lp.total())
+	var w nn.Workspace[float32]
+	grad := w.Grad(tr.net)
+	lp := tr.net.ForwardBackward(&w, all, all, n, 1/float32(n), &pen, nil)
+	lp.Decay = optim.Decay(tr.net.Params, grad, weightSpans(tr.net), cfg.WeightDecay)
+	if math.Abs(f-lp.Total()) > 1e-4*math.Abs(f) {
+		t.Fatalf("chunked objective %g, one batch %g", f, lp.Total())
 	}
 	for i := range g {
-		if math.Abs(float64(g[i]-w.grad[i])) > 1e-4*(1+math.Abs(float64(g[i]))) {
-			t.Fatalf("gradient %d: chunked %g, one batch %g", i, g[i], w.grad[i])
+		if math.Abs(float64(g[i]-grad[i])) > 1e-4*(1+math.Abs(float64(g[i]))) {
+			t.Fatalf("gradient %d: chunked %g, one batch %g", i, g[i], grad[i])
 		}
 	}
 }

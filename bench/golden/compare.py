@@ -61,7 +61,7 @@ def files(root):
         for n in names:
             full = os.path.join(d, n)
             p = os.path.relpath(full, root)
-            if p == "MANIFEST" or p.startswith("data/") or os.path.islink(full):
+            if p == "MANIFEST" or p.startswith("data/") or p.endswith(".log") or os.path.islink(full):
                 continue
             out.append(p)
     return sorted(out)

@@ -97,7 +97,7 @@ resume_case() {
 	if [ ! -d m ]; then
 		"$sae" "${args[@]}" --out m --resume m.checkpoint > m.json 2> m.err
 	fi
-	echo "kills $kills" > kills.txt
+	echo "kills $kills" > kills.log
 	if cmp -s ref/model.safetensors m/model.safetensors; then echo "resumed model: same weights as the uninterrupted run" > resume.txt; else echo "resumed model: DIFFERENT weights" > resume.txt; fi
 	rm -rf m m.json m.err
 	cd - > /dev/null

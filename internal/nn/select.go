@@ -1,14 +1,12 @@
-package sae
+package nn
 
-// TopK and BatchTopK codes: the code is a selection of latents, not a
-// penalty. Forward and backward side by side; B rows, d inputs, h latents,
-// k active latents per row:
+// Selection codes (the kinds with Traits.Code: topk, batchtopk, jumprelu):
+// the code is a selection of latents, not a penalty. Forward and backward
+// side by side; B rows, d inputs, h latents, k active latents per row:
 //
 //	xc   [B,d] = x - b_dec               the encoder reads the input centred by the decoder bias
 //	pre  [B,h] = xc·W_enc + b_enc       dense GEMM: choosing needs every pre-activation
-//	topk:      row i keeps its k largest pre_ij
-//	batchtopk: the batch keeps its B·k largest pre_ij (training); at
-//	           inference latent j is active where pre_ij > threshold_j
+//	keep each kind's rule (kind_topk.go, kind_batchtopk.go, kind_jumprelu.go)
 //	a_ij = relu(pre_ij) on the kept entries, 0 elsewhere (a selection)
 //	x̂_i  = b_dec + Σ_{j kept} a_ij W_dec[j,:]   gather-axpy: B·k·d, not B·h·d
 //
@@ -24,6 +22,7 @@ package sae
 // O(B·k·d) for the rest, where a dense implementation needs five.
 
 import (
+	"math"
 	"sync"
 
 	"github.com/sae-go/sae/internal/kernels"
@@ -31,7 +30,7 @@ import (
 
 // selection lists each row's kept latents with a > 0: row i's entries are
 // [ptr[i], ptr[i+1]).
-type selection[T kernels.Float] struct {
+type selection[T Float] struct {
 	ptr  []int32 // [rows+1]
 	idx  []int32 // latent of each entry
 	val  []T     // its activation a_ij > 0
@@ -52,7 +51,7 @@ func (s *selection[T]) reset(rows int) {
 func (s *selection[T]) entries(rows int) int { return int(s.ptr[rows]) }
 
 // selectWork holds a selection-code net's per-batch buffers.
-type selectWork[T kernels.Float] struct {
+type selectWork[T Float] struct {
 	main, aux selection[T]
 	topIdx    []int32 // [B*k] per-row TopK output
 	topVal    []T
@@ -105,9 +104,9 @@ func parallelRange(n, grain int, fn func(lo, hi int)) {
 
 // preActivations sets w.sel.xc to x - b_dec and w.encA[0] to
 // xc·W_enc + b_enc [rows,h], and returns the latter.
-func (n *net[T]) preActivations(w *workspace[T], x []T, rows int) []T {
+func (n *Net[T]) preActivations(w *Workspace[T], x []T, rows int) []T {
 	L := &n.enc[0]
-	d := n.d
+	d := n.D
 	w.sel.xc = grow(w.sel.xc, rows*d)
 	xc := w.sel.xc
 	for i := 0; i < rows; i++ {
@@ -116,24 +115,17 @@ func (n *net[T]) preActivations(w *workspace[T], x []T, rows int) []T {
 			ci[p] = xi[p] - v
 		}
 	}
-	pre := w.encA[0][:rows*n.h]
+	pre := w.encA[0][:rows*n.H]
 	L.forward(xc, rows, pre)
 	kernels.BiasAct(kernels.Identity, pre, rows, L.b)
 	return pre
 }
 
-// encodeSelect is encodeInto for a selection code: the inference rule
-// (topk per row; batchtopk by the learned threshold), leaving the selection
-// in w.sel.main and the dense code [rows,h] in w.encA[0], which it returns.
-func (n *net[T]) encodeSelect(w *workspace[T], x []T, rows int) []T {
-	pre := n.preActivations(w, x, rows)
-	sel := &w.sel.main
-	if n.code == SparsityBatchTopK || n.code == SparsityJumpReLU { // per-latent thresholds
-		selectAbove(sel, pre, rows, n.h, n.thr)
-	} else {
-		selectTopK(&w.sel, sel, pre, rows, n.h, n.k, nil)
-	}
-	h := n.h
+// scatter writes the selection sel of the rows of pre [rows,h] back into
+// pre as the dense code (the kept activations, zeros elsewhere), which it
+// returns.
+func (n *Net[T]) scatter(sel *selection[T], pre []T, rows int) []T {
+	h := n.H
 	parallelRange(rows, 64, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			row := pre[i*h : (i+1)*h]
@@ -151,7 +143,7 @@ func (n *net[T]) encodeSelect(w *workspace[T], x []T, rows int) []T {
 //
 // Small k (k*8 <= n) goes through the heap kernel kernels.TopK; larger k
 // (AuxK's) through a quickselect per row, whose cost does not grow with k.
-func selectTopK[T kernels.Float](sw *selectWork[T], sel *selection[T], a []T, rows, n, k int, cols []int32) {
+func selectTopK[T Float](sw *selectWork[T], sel *selection[T], a []T, rows, n, k int, cols []int32) {
 	sw.topIdx = grow(sw.topIdx, rows*k)
 	sw.topVal = grow(sw.topVal, rows*k)
 	if k*8 <= n {
@@ -205,7 +197,7 @@ func selectTopK[T kernels.Float](sw *selectWork[T], sel *selection[T], a []T, ro
 
 // selectAbove keeps the entries of pre [rows,h] above their latent's
 // threshold (and above 0): batchtopk's inference rule, row by row.
-func selectAbove[T kernels.Float](sel *selection[T], pre []T, rows, h int, thr []T) {
+func selectAbove[T Float](sel *selection[T], pre []T, rows, h int, thr []T) {
 	sel.reset(rows)
 	for i := 0; i < rows; i++ {
 		for j, v := range pre[i*h : (i+1)*h] {
@@ -221,7 +213,7 @@ func selectAbove[T kernels.Float](sel *selection[T], pre []T, rows, h int, thr [
 // selectBatch keeps the rows*k largest positive entries of pre [rows,h]
 // over the whole batch (ties at the cut resolved in row-major order) and
 // records the smallest kept value in sw.minKept.
-func selectBatch[T kernels.Float](sw *selectWork[T], sel *selection[T], pre []T, rows, h, k int) {
+func selectBatch[T Float](sw *selectWork[T], sel *selection[T], pre []T, rows, h, k int) {
 	budget := rows * k
 	pos := sw.buf[:0]
 	for _, v := range pre[:rows*h] {
@@ -263,7 +255,7 @@ func selectBatch[T kernels.Float](sw *selectWork[T], sel *selection[T], pre []T,
 
 // kthLargest returns the k-th largest (1-based) of a, reordering a
 // (quickselect with median-of-three pivots).
-func kthLargest[T kernels.Float](a []T, k int) T {
+func kthLargest[T Float](a []T, k int) T {
 	lo, hi := 0, len(a)-1
 	target := k - 1 // index in descending order
 	for lo < hi {
@@ -308,8 +300,8 @@ func kthLargest[T kernels.Float](a []T, k int) T {
 
 // decodeSelected sets z [rows,d] to b_dec + Σ_kept a_ij W_dec[j,:] (with
 // bias nil, without it).
-func (n *net[T]) decodeSelected(sel *selection[T], rows int, z, bias []T) {
-	d, W := n.d, n.wDec
+func (n *Net[T]) decodeSelected(sel *selection[T], rows int, z, bias []T) {
+	d, W := n.D, n.wDec
 	parallelRange(rows, 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			zi := z[i*d : (i+1)*d]
@@ -328,8 +320,8 @@ func (n *net[T]) decodeSelected(sel *selection[T], rows int, z, bias []T) {
 
 // backSelected takes dz [rows,d], the gradient at a reconstruction drawn
 // from sel, and accumulates dW_dec into g and sets sel.grad to dL/da.
-func (n *net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
-	d, W := n.d, n.wDec
+func (n *Net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
+	d, W := n.D, n.wDec
 	ne := sel.entries(rows)
 	sel.grad = grow(sel.grad, ne)
 	parallelRange(rows, 16, func(lo, hi int) {
@@ -343,7 +335,7 @@ func (n *net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
 	})
 	// dW_dec[j,:] += a_ij dz_i: rows of different samples may share a
 	// latent, so the work is split by columns instead.
-	gw := g[n.dec[0].gw : n.dec[0].gw+n.h*d]
+	gw := g[n.dec[0].gw : n.dec[0].gw+n.H*d]
 	parallelRange(d, 64, func(lo, hi int) {
 		for i := 0; i < rows; i++ {
 			di := dz[i*d+lo : i*d+hi]
@@ -361,8 +353,8 @@ func (n *net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
 // latents are touched. dW_enc[:,j] is a column of
 // the [d,h] matrix, so the rows dW_enc^T[j,:] += da_ij x_i are gathered in
 // sw.gT [h,d] (vector axpys) and added to the gradient transposed.
-func (n *net[T]) encoderBackSelected(sw *selectWork[T], xc []T, rows int, g []T, sels ...*selection[T]) {
-	d, h := n.d, n.h
+func (n *Net[T]) encoderBackSelected(sw *selectWork[T], xc []T, rows int, g []T, sels ...*selection[T]) {
+	d, h := n.D, n.H
 	L := &n.enc[0]
 	sw.touched = grow(sw.touched, h)
 	sw.gsum = grow(sw.gsum, h)
@@ -415,7 +407,7 @@ func (n *net[T]) encoderBackSelected(sw *selectWork[T], xc []T, rows int, g []T,
 }
 
 // axpy is y += a*x, through the float32 vector kernel when T is float32.
-func axpy[T kernels.Float](a T, x, y []T) {
+func axpy[T Float](a T, x, y []T) {
 	if x32, ok := any(x).([]float32); ok {
 		kernels.Saxpy(float32(a), x32, any(y).([]float32))
 		return
@@ -424,62 +416,120 @@ func axpy[T kernels.Float](a T, x, y []T) {
 }
 
 // dot is x·y, through the float32 vector kernel when T is float32.
-func dot[T kernels.Float](x, y []T) T {
+func dot[T Float](x, y []T) T {
 	if x32, ok := any(x).([]float32); ok {
 		return T(kernels.Sdot(x32, any(y).([]float32)))
 	}
 	return kernels.Dot(x, y)
 }
 
-// selectForwardBackward is forwardBackward for a selection code (one
-// layer, mse): the objective is norm * Σ_rows 1/2 ||x̂ - target||² plus,
-// with dead latents, the AuxK term (auxk.go).
-func (n *net[T]) selectForwardBackward(w *workspace[T], x, target []T, rows int, norm T, pen penalty) lossParts {
-	d, h := n.d, n.h
+// selectCode is what the selection codes share: the sparse decode, L0
+// as the count of kept latents, no full-data penalty, nothing after a step.
+type selectCode[T Float] struct{}
+
+func (selectCode[T]) decode(n *Net[T], w *Workspace[T], _ []T, rows int, z, _ []T) {
+	n.decodeSelected(&w.sel.main, rows, z, n.bDec) // the few active latents, not a dense product
+}
+
+func (selectCode[T]) active(n *Net[T], w *Workspace[T], rows int) int {
+	return w.sel.main.entries(rows)
+}
+
+func (selectCode[T]) stats(*Net[T], *Terms) stats[T] { return nil }
+
+func (selectCode[T]) afterStep(*Net[T], *Workspace[T], int, *State) {}
+
+// selectForwardBackward is forwardBackward for topk (per row) or, with
+// batch, batchtopk (per batch) codes: the objective is norm * Σ_rows 1/2
+// ||x̂ - target||² plus, with dead latents, the AuxK term (auxk.go).
+func (n *Net[T]) selectForwardBackward(w *Workspace[T], x, target []T, rows int, norm T, t *Terms, batch bool) Parts {
+	d, h := n.D, n.H
 	sw := &w.sel
 	pre := n.preActivations(w, x, rows)
-	if n.code == SparsityBatchTopK {
+	if batch {
 		selectBatch(sw, &sw.main, pre, rows, h, n.k)
 	} else {
 		selectTopK(sw, &sw.main, pre, rows, h, n.k, nil)
 	}
 	z := w.z[:rows*d]
 	n.decodeSelected(&sw.main, rows, z, n.bDec)
-
-	var lp lossParts
-	dz := w.dz[:rows*d]
-	target = target[:rows*d]
-	rec := mseOutputGrad(z, target, dz, norm)
-	if pen.trim > 0 {
-		rec = trimRows(w, rec, z, target, dz, rows, d, pen.trim, n.loss)
-	}
-	lp.recon = rec * float64(norm)
+	lp, dz := n.selectOutputGrad(w, z, target, rows, norm, t)
 
 	g := w.grad
-	D := &n.dec[0]
-	kernels.ColSums(w.colTmp[:d], dz, rows)
-	kernels.Axpy(1, w.colTmp[:d], g[D.gb:D.gb+d])
 	n.backSelected(&sw.main, dz, rows, g)
 	sels := []*selection[T]{&sw.main}
 	var used bool
-	if lp.aux, used = n.auxForwardBackward(w, pre, z, target, rows, norm, pen); used {
+	if lp.Aux, used = n.auxForwardBackward(w, pre, z, target, rows, norm, t); used {
 		sels = append(sels, &sw.aux)
 	}
 	n.encoderBackSelected(sw, sw.xc, rows, g, sels...)
 	return lp
 }
 
-// updateThreshold folds the smallest activation batchtopk kept in the
-// step-th training batch into the inference threshold (the same for every
-// latent): the running mean over the first 100 steps, then an exponential
-// moving average with that horizon, so the threshold follows the model as
-// it trains.
-func updateThreshold(thr []float32, minKept float32, step int) {
-	if minKept <= 0 {
-		return
+// selectOutputGrad is the reconstruction term of a selection code's
+// step: the loss of z against target (trimmed), dL/dz, and the decoder
+// bias's gradient.
+func (n *Net[T]) selectOutputGrad(w *Workspace[T], z, target []T, rows int, norm T, t *Terms) (Parts, []T) {
+	d := n.D
+	var lp Parts
+	dz := w.dz[:rows*d]
+	rec := mseOutputGrad(z, target[:rows*d], dz, norm)
+	if t.Trim > 0 {
+		rec = trimRows(w, rec, z, target, dz, rows, d, t.Trim, n.loss)
 	}
-	rate := max(1/float32(step), 0.01)
-	for j := range thr {
-		thr[j] += rate * (minKept - thr[j])
+	lp.Recon = rec * float64(norm)
+	D := &n.dec[0]
+	kernels.ColSums(w.colTmp[:d], dz, rows)
+	kernels.Axpy(1, w.colTmp[:d], w.grad[D.gb:D.gb+d])
+	return lp, dz
+}
+
+// dictionaryDefaults are the defaults and fixed settings of the selection
+// kinds, trained as dictionaries of unit-norm directions: relu codes, every
+// row in the loss (the rows a trimmed loss drops are where rare features
+// live), no weight decay (decay on the encoder costs rare features), a
+// unit-norm decoder, the decoder bias at the geometric median, no input
+// scaling (per-column scaling would bend the dictionary's directions), and
+// Adam's step 3e-3 * min(1, sqrt(1024/Hidden)) (larger dictionaries need
+// smaller steps: the published 1/sqrt(latents) scaling).
+func dictionaryDefaults(p *Params) {
+	p.Activation, p.Trim, p.WeightDecay = "relu", 0, 0
+	if p.LR == 0 && p.Optimizer == "adam" && p.Hidden > 0 {
+		p.LR = 3e-3 * math.Min(1, math.Sqrt(1024/float64(p.Hidden)))
+	}
+	if p.DecoderNorm == "" {
+		p.DecoderNorm = "unit"
+	}
+	if p.DecoderBiasInit == "" {
+		p.DecoderBiasInit = "median"
+	}
+	if p.Normalize == "auto" {
+		p.Normalize = "none"
+	}
+}
+
+// dictionaryValidate reports the settings a selection kind cannot train
+// with: it needs a one-layer untied mse model trained end to end on
+// mini-batches.
+func dictionaryValidate(name string, p *Params, bad func(field, format string, args ...any)) {
+	why := ""
+	switch {
+	case len(p.Layers) > 1:
+		why = "a one-layer model (Config.Hidden, not deep Config.Layers)"
+	case p.Variational:
+		why = "a non-variational model"
+	case p.Stacked:
+		why = "a model trained end to end, not Config.Stacked"
+	case p.Tied:
+		why = "untied weights"
+	case p.Loss != "mse":
+		why = "the mse loss"
+	case p.Optimizer == "lbfgs":
+		why = "adam or sgd (mini-batches), not lbfgs"
+	case p.Contractive > 0:
+		why = "no Config.Contractive penalty"
+	}
+	if why != "" {
+		bad("Sparsity", "%s needs %s", name, why)
 	}
 }

@@ -1,7 +1,6 @@
-package sae
+package nn
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,10 +12,10 @@ import (
 
 // selectNet64 is a float64 one-layer selection-code net with random
 // weights and biases, and random rows x.
-func selectNet64(code Sparsity, d, h, k, rows int, seed uint64) (*net[float64], []float64) {
+func selectNet64(code string, d, h, k, rows int, seed uint64) (*Net[float64], []float64) {
 	rng := rand.New(rand.NewPCG(seed, 11))
-	n := newNet[float64](netSpec{sizes: []int{d, h}, act: ReLU, loss: MSE, code: code, k: k})
-	n.init(rng, nil)
+	n := New[float64](Spec{Sizes: []int{d, h}, Act: kernels.ReLU, Kind: kind(code), K: k})
+	n.Init(rng, nil)
 	for _, b := range [][]float64{n.bEnc, n.bDec} {
 		for i := range b {
 			b[i] = 0.1 * rng.NormFloat64()
@@ -34,11 +33,11 @@ func selectNet64(code Sparsity, d, h, k, rows int, seed uint64) (*net[float64], 
 // (topk) or the batch's (batchtopk) sorted order, between the last kept and
 // the first dropped. With dead set, the AuxK selection among dead latents
 // is checked too. Central differences need it well above their step.
-func selectionMargin(n *net[float64], x []float64, rows int, dead []bool, auxK int) float64 {
-	var w workspace[float64]
+func selectionMargin(n *Net[float64], x []float64, rows int, dead []bool, auxK int) float64 {
+	var w Workspace[float64]
 	w.ensure(n, rows)
 	pre := append([]float64(nil), n.preActivations(&w, x, rows)...)
-	h := n.h
+	h := n.H
 	margin := math.Inf(1)
 	gap := func(v []float64, keep int) {
 		slices.SortFunc(v, func(a, b float64) int { return -cmpFloat(a, b) })
@@ -49,7 +48,7 @@ func selectionMargin(n *net[float64], x []float64, rows int, dead []bool, auxK i
 	for _, v := range pre {
 		margin = min(margin, math.Abs(v))
 	}
-	if n.code == SparsityBatchTopK {
+	if n.kind.Name() == "batchtopk" {
 		gap(append([]float64(nil), pre...), rows*n.k)
 	} else {
 		for i := 0; i < rows; i++ {
@@ -70,50 +69,40 @@ func selectionMargin(n *net[float64], x []float64, rows int, dead []bool, auxK i
 	return margin
 }
 
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // TopK and BatchTopK training gradients, with and without AuxK, against
 // central differences (away from ties and the relu kink).
 func TestSelectionGradients(t *testing.T) {
 	const d, h, k, rows = 7, 12, 3, 6
-	for _, code := range []Sparsity{SparsityTopK, SparsityBatchTopK} {
+	for _, code := range []string{"topk", "batchtopk"} {
 		for _, aux := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/aux=%v", code, aux), func(t *testing.T) {
 				n, x := selectNet64(code, d, h, k, rows, 5)
-				pen := penalty{sparsity: code}
+				pen := sparse(Params{})
 				if aux {
-					pen.dead = make([]bool, h)
+					pen.Dead = make([]bool, h)
 					for _, j := range []int{1, 4, 5, 8, 10} {
-						pen.dead[j] = true
+						pen.Dead[j] = true
 					}
-					pen.auxK, pen.auxCoef = 2, 0.7
+					pen.AuxK, pen.AuxCoef = 2, 0.7
 					// The residual AuxK reconstructs is held at its value
 					// for the current weights.
-					var w workspace[float64]
+					var w Workspace[float64]
 					w.ensure(n, rows)
-					n.reconLoss(&w, x, x, rows)
+					n.ReconLoss(&w, x, x, rows)
 					pen.auxResidual = make([]float64, rows*d)
 					for i := range pen.auxResidual {
 						pen.auxResidual[i] = x[i] - w.z[i]
 					}
 				}
-				if m := selectionMargin(n, x, rows, pen.dead, pen.auxK); m < 1e-4 {
+				if m := selectionMargin(n, x, rows, pen.Dead, pen.AuxK); m < 1e-4 {
 					t.Fatalf("selection margin %g too small for central differences; change the seed", m)
 				}
-				var w workspace[float64]
+				var w Workspace[float64]
 				lp, _ := objective64(n, &w, x, rows, pen, 0.01)
 				if aux && w.sel.aux.entries(rows) == 0 {
 					t.Fatal("AuxK kept no latent: the test checks nothing")
 				}
-				rel := gradCheck(t, n, x, rows, pen, 0.01)
+				rel := gradCheck(n, x, rows, pen, 0.01)
 				t.Logf("objective %g, relative error %.2e", lp, rel)
 				if rel > 1e-6 || math.IsNaN(rel) {
 					t.Errorf("relative gradient error %.3g > 1e-6", rel)
@@ -127,21 +116,21 @@ func TestSelectionGradients(t *testing.T) {
 // objective) is caught.
 func TestSelectionGradientCheckDetectsError(t *testing.T) {
 	const d, h, k, rows = 7, 12, 3, 6
-	n, x := selectNet64(SparsityTopK, d, h, k, rows, 5)
-	pen := penalty{sparsity: SparsityTopK, dead: make([]bool, h), auxK: 2, auxCoef: 0.7}
+	n, x := selectNet64("topk", d, h, k, rows, 5)
+	pen := &Terms{Params: Params{AuxK: 2, AuxCoef: 0.7}, Sparse: true, Dead: make([]bool, h)}
 	for _, j := range []int{1, 4, 5, 8, 10} {
-		pen.dead[j] = true
+		pen.Dead[j] = true
 	}
-	var w workspace[float64]
+	var w Workspace[float64]
 	w.ensure(n, rows)
-	n.reconLoss(&w, x, x, rows)
+	n.ReconLoss(&w, x, x, rows)
 	pen.auxResidual = make([]float64, rows*d)
 	for i := range pen.auxResidual {
 		pen.auxResidual[i] = x[i] - w.z[i]
 	}
-	_, g := objective64(n, &w, x, rows, penalty{sparsity: SparsityTopK}, 0) // no AuxK gradient
+	_, g := objective64(n, &w, x, rows, sparse(Params{}), 0) // no AuxK gradient
 	g = append([]float64(nil), g...)
-	rel := fdRelError(n.params, g, 1e-6, nil, func() float64 {
+	rel := fdRelError(n.Params, g, 1e-6, nil, func() float64 {
 		f, _ := objective64(n, &w, x, rows, pen, 0)
 		return f
 	})
@@ -155,10 +144,10 @@ func TestSelectionGradientCheckDetectsError(t *testing.T) {
 // sparse reconstruction equals the dense product with that code.
 func TestTopKCodeMatchesDenseReference(t *testing.T) {
 	const d, h, k, rows = 9, 40, 5, 30
-	n, x := selectNet64(SparsityTopK, d, h, k, rows, 6)
-	var w workspace[float64]
+	n, x := selectNet64("topk", d, h, k, rows, 6)
+	var w Workspace[float64]
 	w.ensure(n, rows)
-	code := append([]float64(nil), n.encodeInto(&w, x, rows)...)
+	code := append([]float64(nil), n.Encode(&w, x, rows)...)
 	for i := 0; i < rows; i++ {
 		pre := make([]float64, h)
 		for j := range pre {
@@ -183,10 +172,10 @@ func TestTopKCodeMatchesDenseReference(t *testing.T) {
 		}
 	}
 	sparse := make([]float64, rows*d)
-	n.reconLoss(&w, x, x, rows)
+	n.ReconLoss(&w, x, x, rows)
 	copy(sparse, w.z[:rows*d])
 	dense := make([]float64, rows*d)
-	n.decodeWith(&w, code, rows, dense, nil)
+	n.Decode(&w, code, rows, dense)
 	for i := range dense {
 		if math.Abs(dense[i]-sparse[i]) > 1e-12 {
 			t.Fatalf("reconstruction %d: sparse %g, dense %g", i, sparse[i], dense[i])
@@ -241,92 +230,6 @@ func TestKthLargest(t *testing.T) {
 	}
 }
 
-// A batchtopk model's inference code of a row does not depend on the rows
-// encoded with it (batchtopk's training rule would: there, rows share a
-// budget).
-func TestBatchTopKInferenceIsPerRow(t *testing.T) {
-	x := sparseData(1500, 24, 30, 3, 9)
-	cfg := DefaultConfig()
-	cfg.Sparsity, cfg.Hidden, cfg.K, cfg.Epochs = SparsityBatchTopK, 64, 4, 5
-	m, err := Train(context.Background(), x, cfg, TrainOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if thr := m.net.thr[0]; !(thr > 0) {
-		t.Fatalf("threshold %g: not learned", thr)
-	}
-	all, _ := m.Encode(x)
-	for _, i := range []int{0, 17, 1499} {
-		one, _ := m.Encode(Matrix{Rows: 1, Cols: x.Cols, Data: x.Row(i)})
-		// The same latents, and the same values up to the rounding of the
-		// product (a row alone goes through the GEMV, whose order of
-		// summation differs from the GEMM's).
-		for j, v := range one.Data {
-			w := all.Row(i)[j]
-			if (v == 0) != (w == 0) || math.Abs(float64(v-w)) > 1e-6*(1+math.Abs(float64(w))) {
-				t.Fatalf("row %d latent %d: %g alone, %g in the batch", i, j, v, w)
-			}
-		}
-	}
-	mt, _ := m.Eval(x)
-	if mt.L0 < 2 || mt.L0 > 8 {
-		t.Errorf("inference l0 %g, trained for k = 4 on average", mt.L0)
-	}
-}
-
-// A topk model trained end to end: the decoder rows stay at unit norm, the
-// code has k active latents per row, it learns the data's sparse
-// structure, the trainer records its dead latents, and a saved model
-// loads with the same codes.
-func TestTopKTrainSaveLoad(t *testing.T) {
-	x := sparseData(2000, 24, 16, 2, 12)
-	cfg := DefaultConfig()
-	cfg.Sparsity, cfg.Hidden, cfg.K, cfg.Epochs = SparsityTopK, 48, 4, 40
-	m, err := Train(context.Background(), x, cfg, TrainOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := m.Config; c.Activation != ReLU || c.WeightDecay != 0 || c.Trim != 0 || c.DecoderNorm != DecoderUnit || c.Normalize != NormalizeNone || c.AuxK != 12 {
-		t.Errorf("topk defaults not applied: %+v", c)
-	}
-	feats, h := m.Features()
-	norms := make([]float32, h)
-	kernels.RowNorms(norms, feats, x.Cols)
-	for j, v := range norms {
-		if math.Abs(float64(v)-1) > 1e-5 {
-			t.Fatalf("decoder row %d has norm %g", j, v)
-		}
-	}
-	mt, _ := m.Eval(x)
-	if mt.L0 > 4 || mt.L0 < 3 {
-		t.Errorf("l0 %g, want at most k = 4 (and most rows using all)", mt.L0)
-	}
-	if mt.FVU > 0.2 {
-		t.Errorf("fvu %g: the model did not learn the data", mt.FVU)
-	}
-	if m.History.DeadFraction < 0 || m.History.DeadFraction > 1 {
-		t.Errorf("dead fraction %g", m.History.DeadFraction)
-	}
-	dir := t.TempDir()
-	if err := m.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	m2, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := m.Encode(x)
-	b, _ := m2.Encode(x)
-	for i := range a.Data {
-		if a.Data[i] != b.Data[i] {
-			t.Fatalf("code %d: %g before saving, %g after loading", i, a.Data[i], b.Data[i])
-		}
-	}
-	if m2.String() != m.String() || m2.Config.K != 4 {
-		t.Errorf("loaded %s (k %d), saved %s", m2, m2.Config.K, m)
-	}
-}
-
 // Unit-norm constraint: the projected gradient is orthogonal to each row.
 func TestProjectRowGrads(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
@@ -357,7 +260,7 @@ func TestGeometricMedian(t *testing.T) {
 		x = append(x, float32(i%3)-1, float32(i/3)-1) // a 3x3 grid around 0
 	}
 	x = append(x, 1000, 1000)
-	m := geometricMedian(x, 10, 2)
+	m := GeometricMedian(x, 10, 2)
 	if math.Hypot(float64(m[0]), float64(m[1])) > 0.5 {
 		t.Fatalf("median %v, want near (0, 0) (the mean is near (100, 100))", m)
 	}
@@ -366,46 +269,21 @@ func TestGeometricMedian(t *testing.T) {
 // Dead latents: a latent counts as dead once it has gone a window of
 // samples without firing, and firing revives it.
 func TestDeadLatents(t *testing.T) {
-	dl := newDeadLatents(3, 10)
-	sel := &selection[float32]{}
-	step := func(rows int, fired ...int32) {
-		sel.reset(rows)
-		for _, j := range fired {
-			sel.idx = append(sel.idx, j)
-			sel.val = append(sel.val, 1)
-		}
-		sel.ptr[rows] = int32(len(sel.idx))
-		dl.observe(sel, rows)
-	}
+	dl := NewDeadLatents(3, 10)
+	step := func(rows int, fired ...int32) { dl.Observe(fired, rows) }
 	step(4, 0)
 	step(4, 0)
-	if dl.n != 0 {
-		t.Fatalf("%d dead after 8 samples, window 10", dl.n)
+	if dl.N != 0 {
+		t.Fatalf("%d dead after 8 samples, window 10", dl.N)
 	}
 	step(4, 0, 1)
-	if dl.n != 1 || !dl.dead[2] {
-		t.Fatalf("after 12 samples: dead %v", dl.dead)
+	if dl.N != 1 || !dl.Dead[2] {
+		t.Fatalf("after 12 samples: dead %v", dl.Dead)
 	}
 	step(4, 2)
-	if dl.dead[2] || dl.n != 0 {
-		t.Fatalf("latent 2 fired but is dead: %v", dl.dead)
+	if dl.Dead[2] || dl.N != 0 {
+		t.Fatalf("latent 2 fired but is dead: %v", dl.Dead)
 	}
-	if resolveDeadWindow(0, 500) != 500 || resolveDeadWindow(0, 1<<30) != 10_000_000 || resolveDeadWindow(7, 500) != 7 {
-		t.Fatal("dead window defaults")
-	}
-}
-
-// to32 converts a float64 test network and its data to float32.
-func to32(n64 *net[float64], x64 []float64) (*net[float32], []float32) {
-	n32 := newNet[float32](n64.spec())
-	for i, v := range n64.params {
-		n32.params[i] = float32(v)
-	}
-	x32 := make([]float32, len(x64))
-	for i, v := range x64 {
-		x32[i] = float32(v)
-	}
-	return n32, x32
 }
 
 // The float32 production path (vector kernels, the transposed encoder
@@ -413,25 +291,21 @@ func to32(n64 *net[float64], x64 []float64) (*net[float32], []float32) {
 // checks cover.
 func TestSelectionFloat32MatchesFloat64(t *testing.T) {
 	const d, h, k, rows = 40, 100, 5, 37
-	for _, code := range []Sparsity{SparsityTopK, SparsityBatchTopK} {
+	for _, code := range []string{"topk", "batchtopk"} {
 		n64, x64 := selectNet64(code, d, h, k, rows, 13)
 		n32, x32 := to32(n64, x64)
 		dead := make([]bool, h)
 		for j := 0; j < h; j += 3 {
 			dead[j] = true
 		}
-		pen := penalty{sparsity: code, dead: dead, auxK: 7, auxCoef: 0.5}
-		var w64 workspace[float64]
-		var w32 workspace[float32]
+		pen := &Terms{Params: Params{AuxK: 7, AuxCoef: 0.5}, Sparse: true, Dead: dead}
+		var w64 Workspace[float64]
+		var w32 Workspace[float32]
 		for step := 0; step < 2; step++ { // the second step checks the scratch was left clean
-			w64.ensure(n64, rows)
-			w64.ensureGrad(n64)
-			clear(w64.grad)
-			w32.ensure(n32, rows)
-			w32.ensureGrad(n32)
-			clear(w32.grad)
-			n64.forwardBackward(&w64, x64, x64, rows, 1.0/rows, pen, nil)
-			n32.forwardBackward(&w32, x32, x32, rows, 1.0/rows, pen, nil)
+			clear(w64.Grad(n64))
+			clear(w32.Grad(n32))
+			n64.ForwardBackward(&w64, x64, x64, rows, 1.0/rows, pen, nil)
+			n32.ForwardBackward(&w32, x32, x32, rows, 1.0/rows, pen, nil)
 			var diff, norm float64
 			for i, g := range w64.grad {
 				e := float64(w32.grad[i]) - g

@@ -1,4 +1,4 @@
-package sae
+package nn
 
 import (
 	"math"
@@ -18,12 +18,12 @@ import (
 // with respect to its input (layer-wise), not the end-to-end Jacobian.
 
 // jacGain returns g(h) = act'(h)² and its derivative dg/dh.
-func jacGain[T kernels.Float](act Activation, h T) (T, T) {
+func jacGain[T Float](act Act, h T) (T, T) {
 	switch act {
-	case Sigmoid:
+	case kernels.Sigmoid:
 		d := h * (1 - h)
 		return d * d, 2 * d * (1 - 2*h)
-	case Tanh:
+	case kernels.Tanh:
 		d := 1 - h*h
 		return d * d, -4 * h * d
 	default: // relu
@@ -39,7 +39,7 @@ func jacGain[T kernels.Float](act Activation, h T) (T, T) {
 // respect to h goes into dh (before the activation's backward) and with
 // respect to W into gw. s and gsum are [out] scratch. It returns the
 // penalty's value.
-func contractiveForwardBackward[T kernels.Float](act Activation, w []T, in, out int, h, dh, gw []T, rows int, coef T, s, gsum []T) float64 {
+func contractiveForwardBackward[T Float](act Act, w []T, in, out int, h, dh, gw []T, rows int, coef T, s, gsum []T) float64 {
 	s, gsum = s[:out], gsum[:out]
 	clear(s)
 	for i := 0; i < in; i++ {
@@ -72,7 +72,7 @@ func contractiveForwardBackward[T kernels.Float](act Activation, w []T, in, out 
 
 // columnSquares returns the squared norm of each column of w [in,out]:
 // the Jacobian norm's weight factors, computed once per evaluation.
-func columnSquares(w []float32, in, out int) []float64 {
+func columnSquares[T Float](w []T, in, out int) []float64 {
 	s := make([]float64, out)
 	for i := 0; i < in; i++ {
 		for j, v := range w[i*out : (i+1)*out] {
@@ -82,10 +82,11 @@ func columnSquares(w []float32, in, out int) []float64 {
 	return s
 }
 
-// jacobianNorm returns the mean over rows of the encoder Jacobian's
+// JacobianNorm returns the mean over rows of the encoder Jacobian's
 // Frobenius norm for a one-layer model (codes h [rows,out]) whose weight
-// matrix has the squared column norms colSq [out].
-func jacobianNorm(act Activation, colSq []float64, out int, h []float32, rows int) float64 {
+// matrix has the squared column norms colSq [out]
+// (Net.EncoderColumnSquares).
+func JacobianNorm(act Act, colSq []float64, out int, h []float32, rows int) float64 {
 	var total float64
 	for r := 0; r < rows; r++ {
 		var f float64

@@ -1,37 +1,38 @@
-package sae
+package nn
 
 import (
-	"context"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/sae-go/sae/internal/kernels"
 )
 
 // jumpNet64 is a float64 jumprelu net with random weights, biases and
 // thresholds, random rows x, and some thresholds moved to within the
 // bandwidth of a pre-activation (some above it, some below), so that the
 // straight-through terms are exercised.
-func jumpNet64(t *testing.T, d, h, rows int, eps float64, seed uint64) (*net[float64], []float64) {
+func jumpNet64(t *testing.T, d, h, rows int, eps float64, seed uint64) (*Net[float64], []float64) {
 	t.Helper()
-	n, x := selectNet64(SparsityJumpReLU, d, h, 0, rows, seed)
+	n, x := selectNet64("jumprelu", d, h, 0, rows, seed)
 	rng := rand.New(rand.NewPCG(seed, 99))
-	var w workspace[float64]
+	var w Workspace[float64]
 	w.ensure(n, rows)
 	pre := append([]float64(nil), n.preActivations(&w, x, rows)...)
-	for j := range n.thr {
+	thr := n.kt[0]
+	for j := range thr {
 		// A positive pre-activation of latent j, the threshold within
 		// ε/2 of it on one side or the other (or a random threshold).
 		i := rng.IntN(rows)
 		v := pre[i*h+j]
 		switch {
 		case v > 0.1 && j%3 == 0:
-			n.thr[j] = v - 0.3*eps // kept, in the window
+			thr[j] = v - 0.3*eps // kept, in the window
 		case v > 0.1 && j%3 == 1:
-			n.thr[j] = v + 0.3*eps // dropped, in the window
+			thr[j] = v + 0.3*eps // dropped, in the window
 		default:
-			n.thr[j] = 0.05 + 0.3*rng.Float64()
+			thr[j] = 0.05 + 0.3*rng.Float64()
 		}
 	}
 	return n, x
@@ -40,8 +41,9 @@ func jumpNet64(t *testing.T, d, h, rows int, eps float64, seed uint64) (*net[flo
 // jumpReference computes, densely in float64 and independently of the
 // selection code, the objective of a jumprelu net and the
 // straight-through gradient of the thresholds.
-func jumpReference(n *net[float64], x []float64, rows int, lambda, eps float64) (float64, []float64) {
-	d, h := n.d, n.h
+func jumpReference(n *Net[float64], x []float64, rows int, lambda, eps float64) (float64, []float64) {
+	d, h := n.D, n.H
+	thr := n.kt[0]
 	norm := 1 / float64(rows)
 	gThr := make([]float64, h)
 	var loss float64
@@ -58,7 +60,7 @@ func jumpReference(n *net[float64], x []float64, rows int, lambda, eps float64) 
 		for p := 0; p < d; p++ {
 			xh := n.bDec[p]
 			for j := 0; j < h; j++ {
-				if pre[j] > n.thr[j] && pre[j] > 0 {
+				if pre[j] > thr[j] && pre[j] > 0 {
 					xh += pre[j] * n.wDec[j*d+p]
 				}
 			}
@@ -67,15 +69,15 @@ func jumpReference(n *net[float64], x []float64, rows int, lambda, eps float64) 
 			dz[p] = e * norm
 		}
 		for j := 0; j < h; j++ {
-			if pre[j] > n.thr[j] && pre[j] > 0 {
+			if pre[j] > thr[j] && pre[j] > 0 {
 				loss += lambda * norm
 			}
-			if math.Abs(pre[j]-n.thr[j]) < eps/2 {
+			if math.Abs(pre[j]-thr[j]) < eps/2 {
 				var g float64
 				for p := 0; p < d; p++ {
 					g += dz[p] * n.wDec[j*d+p]
 				}
-				gThr[j] += -(n.thr[j]/eps)*g - lambda*norm/eps
+				gThr[j] += -(thr[j]/eps)*g - lambda*norm/eps
 			}
 		}
 	}
@@ -89,20 +91,21 @@ func TestJumpReLUGradients(t *testing.T) {
 	const d, h, rows = 7, 12, 6
 	const eps, lambda = 0.05, 0.4
 	n, x := jumpNet64(t, d, h, rows, eps, 5)
-	pen := penalty{sparsity: SparsityJumpReLU, l0: lambda, bandwidth: eps}
+	tm := sparse(Params{L0Coef: lambda, Bandwidth: eps})
+	thr := n.kt[0]
 
 	// Distance of every pre-activation from its threshold and from 0,
 	// and the window's entries on each side.
-	var w workspace[float64]
+	var w Workspace[float64]
 	w.ensure(n, rows)
 	pre := append([]float64(nil), n.preActivations(&w, x, rows)...)
 	margin := math.Inf(1)
 	keptNear, droppedNear := 0, 0
 	for i, v := range pre {
 		j := i % h
-		margin = min(margin, math.Abs(v-n.thr[j]), math.Abs(v))
-		if math.Abs(v-n.thr[j]) < eps/2 {
-			if v > n.thr[j] {
+		margin = min(margin, math.Abs(v-thr[j]), math.Abs(v))
+		if math.Abs(v-thr[j]) < eps/2 {
+			if v > thr[j] {
 				keptNear++
 			} else {
 				droppedNear++
@@ -116,21 +119,21 @@ func TestJumpReLUGradients(t *testing.T) {
 		t.Fatalf("window entries: %d kept, %d dropped; the test needs both", keptNear, droppedNear)
 	}
 
-	lp, g := objective64(n, &w, x, rows, pen, 0.01)
+	lp, g := objective64(n, &w, x, rows, tm, 0.01)
 	g = append([]float64(nil), g...)
 	wantLoss, wantThr := jumpReference(n, x, rows, lambda, eps)
-	if decay := n.addDecay(make([]float64, len(n.params)), 0.01); math.Abs(lp-decay-wantLoss) > 1e-12*math.Abs(wantLoss) {
+	if decay := n.DecayValue(0.01); math.Abs(lp-decay-wantLoss) > 1e-12*math.Abs(wantLoss) {
 		t.Fatalf("objective %g, the dense reference %g", lp-decay, wantLoss)
 	}
-	thrLo, thrHi := n.thrOff, n.thrOff+h
+	thrLo, thrHi := n.ktOff[0], n.ktOff[0]+h
 	for j, want := range wantThr {
 		if got := g[thrLo+j]; math.Abs(got-want) > 1e-12*(1+math.Abs(want)) {
 			t.Errorf("threshold %d: gradient %g, the straight-through formula %g", j, got, want)
 		}
 	}
 
-	rel := fdRelError(n.params, g, 1e-6, func(i int) bool { return i >= thrLo && i < thrHi }, func() float64 {
-		f, _ := objective64(n, &w, x, rows, pen, 0.01)
+	rel := fdRelError(n.Params, g, 1e-6, func(i int) bool { return i >= thrLo && i < thrHi }, func() float64 {
+		f, _ := objective64(n, &w, x, rows, tm, 0.01)
 		return f
 	})
 	t.Logf("objective %g, relative error %.2e, window: %d kept, %d dropped", lp, rel, keptNear, droppedNear)
@@ -145,10 +148,10 @@ func TestJumpReLUReferenceDetectsError(t *testing.T) {
 	const d, h, rows = 7, 12, 6
 	const eps, lambda = 0.05, 0.4
 	n, x := jumpNet64(t, d, h, rows, eps, 5)
-	var w workspace[float64]
-	_, g := objective64(n, &w, x, rows, penalty{sparsity: SparsityJumpReLU, l0: lambda, bandwidth: 2 * eps}, 0)
+	var w Workspace[float64]
+	_, g := objective64(n, &w, x, rows, sparse(Params{L0Coef: lambda, Bandwidth: 2 * eps}), 0)
 	_, want := jumpReference(n, x, rows, lambda, eps)
-	if slices.EqualFunc(g[n.thrOff:n.thrOff+h], want, func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }) {
+	if slices.EqualFunc(g[n.ktOff[0]:n.ktOff[0]+h], want, func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }) {
 		t.Fatal("thresholds' gradients of another bandwidth passed")
 	}
 }
@@ -159,13 +162,11 @@ func TestJumpReLUFloat32MatchesFloat64(t *testing.T) {
 	const eps, lambda = 0.05, 0.4
 	n64, x64 := jumpNet64(t, d, h, rows, eps, 7)
 	n32, x32 := to32(n64, x64)
-	pen := penalty{sparsity: SparsityJumpReLU, l0: lambda, bandwidth: eps}
-	var w64 workspace[float64]
-	l64, g64 := objective64(n64, &w64, x64, rows, pen, 0)
-	var w32 workspace[float32]
-	w32.ensure(n32, rows)
-	w32.ensureGrad(n32)
-	l32 := n32.forwardBackward(&w32, x32, x32, rows, 1/float32(rows), pen, nil).total()
+	tm := sparse(Params{L0Coef: lambda, Bandwidth: eps})
+	var w64 Workspace[float64]
+	l64, g64 := objective64(n64, &w64, x64, rows, tm, 0)
+	var w32 Workspace[float32]
+	l32 := n32.ForwardBackward(&w32, x32, x32, rows, 1/float32(rows), tm, nil).Total()
 	if math.Abs(l32-l64) > 1e-4*math.Abs(l64) {
 		t.Fatalf("loss float32 %g, float64 %g", l32, l64)
 	}
@@ -179,40 +180,20 @@ func TestJumpReLUFloat32MatchesFloat64(t *testing.T) {
 	}
 }
 
-// A jumprelu model trains (its thresholds rise from their start and the
-// code is sparse), saves and loads to the same codes, and its codes are
-// pre-activations above the stored thresholds.
-func TestJumpReLUTrainSaveLoad(t *testing.T) {
-	x := sparseData(600, 16, 24, 3, 21)
-	cfg := DefaultConfig()
-	cfg.Sparsity, cfg.Hidden, cfg.Epochs, cfg.Batch = SparsityJumpReLU, 32, 20, 64
-	m, err := Train(context.Background(), x, cfg, TrainOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Config.Activation != ReLU || m.Config.Bandwidth != 0.001 || m.Config.L0Coef != 1e-3*16 {
-		t.Fatalf("defaults not resolved: %+v", m.Config)
-	}
-	thr := m.Weights()["threshold"]
-	if slices.Max(thr) <= jumpInitThreshold {
-		t.Fatalf("thresholds never rose: max %g", slices.Max(thr))
-	}
-	if slices.Min(thr) < 0 {
-		t.Fatalf("a negative threshold %g", slices.Min(thr))
-	}
-	mt, err := m.Eval(x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("l0 %.2f fvu %.4f dead %.3f", mt.L0, mt.FVU, mt.DeadFraction)
-	if !(mt.L0 > 0 && mt.L0 < 16) || !(mt.FVU < 0.5) {
-		t.Fatalf("l0 %g fvu %g: not a sparse code that reconstructs", mt.L0, mt.FVU)
-	}
-	codes, _ := m.Encode(x)
-	pre := m.net.preActivations(&workspace[float32]{encA: [][]float32{make([]float32, x.Rows*32)}}, x.Data, x.Rows)
-	for i, v := range codes.Data {
-		j := i % 32
-		want := float32(0)
+// A jumprelu code is the pre-activations above the thresholds (and 0),
+// and after a step the thresholds are kept >= 0.
+func TestJumpReLUCodeAndClamp(t *testing.T) {
+	const d, h, rows = 7, 12, 6
+	n, x := jumpNet64(t, d, h, rows, 0.05, 5)
+	thr := n.kt[0]
+	thr[3], thr[4] = -0.5, -1e-9
+	var w Workspace[float64]
+	w.ensure(n, rows)
+	pre := append([]float64(nil), n.preActivations(&w, x, rows)...)
+	codes := n.Encode(&w, x, rows)
+	for i, v := range codes {
+		j := i % h
+		want := 0.0
 		if pre[i] > thr[j] && pre[i] > 0 {
 			want = pre[i]
 		}
@@ -220,17 +201,9 @@ func TestJumpReLUTrainSaveLoad(t *testing.T) {
 			t.Fatalf("code %d is %g; pre-activation %g, threshold %g", i, v, pre[i], thr[j])
 		}
 	}
-	dir := filepath.Join(t.TempDir(), "m")
-	if err := m.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	back, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, _ := back.Encode(x)
-	if !slices.Equal(again.Data, codes.Data) || back.Config.L0Coef != m.Config.L0Coef {
-		t.Fatal("the loaded model encodes differently")
+	n.AfterStep(&w, rows, &State{})
+	if thr[3] != 0 || thr[4] != 0 || slices.Min(thr) < 0 {
+		t.Fatalf("thresholds after the step: %v", thr)
 	}
 }
 
@@ -239,8 +212,8 @@ func TestJumpReLUTrainSaveLoad(t *testing.T) {
 func TestWeightedL1Value(t *testing.T) {
 	const rows = 5
 	rng := rand.New(rand.NewPCG(4, 4))
-	n := newNet[float64](netSpec{sizes: []int{6, 4}, act: ReLU, loss: MSE})
-	n.init(rng, nil)
+	n := New[float64](Spec{Sizes: []int{6, 4}, Act: kernels.ReLU, Kind: kind("l1")})
+	n.Init(rng, nil)
 	x := make([]float64, rows*6)
 	for i := range x {
 		x[i] = rng.Float64()
@@ -249,22 +222,21 @@ func TestWeightedL1Value(t *testing.T) {
 		if unit {
 			normalizeRows(n.wDec, 4, 6)
 		}
-		var w workspace[float64]
-		w.ensure(n, rows)
-		w.ensureGrad(n)
-		lp := n.forwardBackward(&w, x, x, rows, 1.0/rows, penalty{sparsity: SparsityL1, l1: 0.3, l1Weighted: true}, nil)
-		plain := n.forwardBackward(&w, x, x, rows, 1.0/rows, penalty{sparsity: SparsityL1, l1: 0.3}, nil)
+		var w Workspace[float64]
+		w.Grad(n)
+		lp := n.ForwardBackward(&w, x, x, rows, 1.0/rows, sparse(Params{L1: 0.3, L1Weight: L1Decoder}), nil)
+		plain := n.ForwardBackward(&w, x, x, rows, 1.0/rows, sparse(Params{L1: 0.3, L1Weight: L1None}), nil)
 		var want float64
-		for i, v := range w.a[:rows*4] {
+		for i, v := range w.Code(n, rows) {
 			j := i % 4
 			want += math.Abs(v) * math.Sqrt(dot(n.wDec[j*6:(j+1)*6], n.wDec[j*6:(j+1)*6]))
 		}
 		want *= 0.3 / rows
-		if math.Abs(lp.sparsity-want) > 1e-12 {
-			t.Fatalf("unit=%v: weighted l1 %g, want %g", unit, lp.sparsity, want)
+		if math.Abs(lp.Sparsity-want) > 1e-12 {
+			t.Fatalf("unit %v: weighted l1 %g, want %g", unit, lp.Sparsity, want)
 		}
-		if unit != (math.Abs(lp.sparsity-plain.sparsity) < 1e-12) {
-			t.Fatalf("unit=%v: weighted %g, plain %g", unit, lp.sparsity, plain.sparsity)
+		if unit != (math.Abs(lp.Sparsity-plain.Sparsity) < 1e-12) {
+			t.Fatalf("unit %v: weighted %g, plain %g", unit, lp.Sparsity, plain.Sparsity)
 		}
 	}
 }
