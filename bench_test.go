@@ -12,7 +12,7 @@ import (
 func BenchmarkScoreRow(b *testing.B) {
 	const d, h = 784, 256
 	rng := rand.New(rand.NewPCG(1, 1))
-	cfg := DefaultConfig().withDefaults(d)
+	cfg := DefaultConfig().Resolve(d, 0)
 	cfg.Hidden = h
 	n := nn.New[float32](cfg.netSpec(d))
 	n.Init(rng, nil)

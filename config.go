@@ -1,309 +1,160 @@
 package sae
 
 import (
-	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
-
-	"github.com/sae-go/sae/internal/kernels"
-	"github.com/sae-go/sae/internal/nn"
 )
 
-// Activation is the hidden layer's nonlinearity.
-type Activation string
-
-// Hidden activations.
-const (
-	ReLU    Activation = "relu"
-	Sigmoid Activation = "sigmoid"
-	Tanh    Activation = "tanh"
-)
-
-// Sparsity names the penalty that keeps codes sparse.
-type Sparsity string
-
-// Sparsity penalties.
-const (
-	SparsityNone Sparsity = "none"
-	// SparsityL1 adds L1 * mean over rows of sum_j |a_j|, each latent
-	// weighted by its decoder row's norm (see Config.L1Weight).
-	SparsityL1 Sparsity = "l1"
-	// SparsityKL adds Beta * sum_j KL(Rho || rho_hat_j), rho_hat_j the mean
-	// activation of latent j over the batch (for tanh, of (a+1)/2).
-	SparsityKL Sparsity = "kl"
-	// SparsityTopK keeps the K largest pre-activations of each row, relu'd,
-	// and zeroes the rest: the code has at most K active latents by
-	// construction, so there is no penalty to tune (see topk.go).
-	SparsityTopK Sparsity = "topk"
-	// SparsityBatchTopK keeps the K*B largest pre-activations of a batch of
-	// B rows (relu'd), so rows share a budget of K on average. At inference
-	// a single threshold learned during training replaces the batch: a
-	// latent is active when its pre-activation exceeds it, so a row's code
-	// does not depend on the rows encoded with it.
-	SparsityBatchTopK Sparsity = "batchtopk"
-	// SparsityJumpReLU gives each latent j a learned threshold θ_j: the
-	// code is a_j = pre_j where pre_j > θ_j, else 0, and the penalty is
-	// L0Coef * mean over rows of the number of active latents. The
-	// thresholds train through a straight-through estimator of bandwidth
-	// Config.Bandwidth (see jumprelu.go); inference uses them as stored.
-	SparsityJumpReLU Sparsity = "jumprelu"
-)
-
-// L1 weightings.
-const (
-	// L1Decoder weighs latent j's |a_j| by the norm of its decoder row
-	// ||W_dec[j,:]||, so the penalty cannot be dodged by shrinking codes
-	// and growing decoder rows. With unit-norm rows it is plain L1.
-	L1Decoder = "decoder"
-	// L1Plain is the textbook L1, sum_j |a_j|.
-	L1Plain = "none"
-)
-
-// DecoderNorm says how the decoder's rows (the dictionary) are constrained.
-type DecoderNorm string
-
-// Decoder constraints.
-const (
-	// DecoderUnit keeps every decoder row at unit norm: the gradient
-	// component parallel to each row is removed before a step and the rows
-	// are renormalised after it.
-	DecoderUnit DecoderNorm = "unit"
-	// DecoderFree leaves the decoder unconstrained.
-	DecoderFree DecoderNorm = "free"
-)
-
-// BiasInit names how the decoder (output) bias starts.
-type BiasInit string
-
-// Decoder-bias initialisations (mse models; bce models start at zero).
-const (
-	// BiasMedian: the geometric median of up to 4096 training rows, a
-	// centre that outlying rows do not drag.
-	BiasMedian BiasInit = "median"
-	// BiasMean: the mean of the training rows.
-	BiasMean BiasInit = "mean"
-)
-
-// Loss is the reconstruction loss; it also fixes the output layer.
-type Loss string
-
-// Reconstruction losses.
-const (
-	// MSE: linear output, loss = mean over rows of 1/2 * ||x̂ - x||^2.
-	MSE Loss = "mse"
-	// BCE: sigmoid output, loss = mean over rows of the summed binary cross
-	// entropy; the (normalised) data must lie in [0, 1].
-	BCE Loss = "bce"
-)
-
-// Optimizer names the training algorithm.
-type Optimizer string
-
-// Optimizers.
-const (
-	Adam  Optimizer = "adam"
-	SGD   Optimizer = "sgd"
-	LBFGS Optimizer = "lbfgs"
-)
-
-// Normalize names the input scaling fitted on the training data.
-type Normalize string
-
-// Input scalings.
-const (
-	NormalizeNone     Normalize = "none"
-	NormalizeStandard Normalize = "standard"
-	NormalizeMinMax   Normalize = "minmax"
-	NormalizeRobust   Normalize = "robust"
-	// NormalizeAuto resolves at training time: none for pixel-like data
-	// (every value in [0, 1] and at least 64 columns, such as images),
-	// robust otherwise (tabular data, whose columns differ in units and
-	// often have heavy tails).
-	NormalizeAuto Normalize = "auto"
-)
-
-// Config holds the architecture and the training hyper-parameters. The zero
-// value is not useful: start from DefaultConfig. Every field documents its
-// default; Validate reports contradictory settings.
+// Config holds the architecture and the training hyper-parameters. Start
+// from DefaultConfig: every field documents its default, and a zero value
+// documented as a default is filled in by Resolve (Train resolves, then
+// Validates). Model.Config is the resolved configuration.
 type Config struct {
 	// Hidden is the number of latents of a one-layer model. Default 0:
-	// chosen from the input width d at training time by ResolveHidden.
+	// from the input width d, d/2 within [32, 1024] for d >= 64, at least 2.
 	Hidden int `json:"hidden"`
-	// Layers, when set, makes a deep autoencoder: the encoder's layer widths
-	// from the input down to the code (the last width is the number of
-	// latents), mirrored by the decoder. The sparsity penalty acts on the
-	// code. Default nil: one hidden layer of Hidden latents.
+	// Layers, when set, makes a deep autoencoder: the encoder's widths down
+	// to the code (the last is the number of latents), mirrored by the
+	// decoder; the sparsity acts on the code. Default nil: one layer.
 	Layers []int `json:"layers,omitempty"`
-	// Activation of the hidden layer. Default sigmoid; topk, batchtopk
-	// and jumprelu always use relu (set by the trainer).
+	// Activation of the hidden layers. Default "": relu with TargetL0 (and
+	// always for topk, batchtopk and jumprelu), sigmoid otherwise.
 	Activation Activation `json:"activation"`
-	// Sparsity penalty. Default kl.
+	// Sparsity is the kind of sparsity (see the constants). Default "": kl,
+	// or none for a variational model.
 	Sparsity Sparsity `json:"sparsity"`
-	// L1 is the coefficient of the L1 penalty. Default 1e-3.
+	// L1 is the l1 penalty's coefficient. Default 0.001.
 	L1 float64 `json:"l1"`
-	// L1Weight weighs each latent's L1 term: "decoder" (by the norm of
-	// its decoder row) or "none". Default "": decoder for an untied
-	// model, none for a tied one (whose decoder is the encoder). The
-	// gradient reaches the decoder rows through their norms.
-	L1Weight string `json:"l1_weight,omitempty"`
+	// L1Weight weighs each latent's l1 term. Default "": decoder for an
+	// untied model, none for a tied one.
+	L1Weight L1Weight `json:"l1_weight,omitempty"`
 	// L0Coef weighs jumprelu's L0 penalty, the mean number of active
-	// latents per row, against the reconstruction loss (mean over rows
-	// of 1/2 ||x̂ - x||^2). Default 0: 1e-3 * the input width d (with
-	// TargetL0, 1e-5 * d, for the controller to raise).
+	// latents per row. Default 0: 0.001*d (0.00001*d with TargetL0).
 	L0Coef float64 `json:"l0_coef,omitempty"`
-	// Bandwidth is ε of jumprelu's straight-through estimator: a
-	// threshold learns from the pre-activations within ε/2 of it (a
-	// rectangle kernel). Default 0: 0.001.
+	// Bandwidth is ε of jumprelu's straight-through estimator (thresholds
+	// learn from the pre-activations within ε/2). Default 0: 0.001.
 	Bandwidth float64 `json:"bandwidth,omitempty"`
-	// TargetL0 > 0 makes the trainer tune the penalty coefficient (L1
-	// for l1, Beta for kl, L0Coef for jumprelu) so that the mean number
-	// of active latents (|a| > 1e-6) per training row approaches it; the
-	// configured coefficient is the starting point and the model stores
-	// the final one (see targetl0.go). Needs relu codes (others are never
-	// exactly zero) and the mini-batch optimisers; the sparse phase then
-	// keeps its last weights (the objective changes with the coefficient,
-	// so epochs are not compared). Default 0: the coefficient is fixed.
+	// TargetL0 > 0 makes the trainer tune the sparsity's coefficient (L1,
+	// Rho or L0Coef, from its value) so that TargetL0 latents per row are
+	// active on average, and store the final value; the sparse phase then
+	// keeps its last weights. Default 0: off.
 	TargetL0 float64 `json:"target_l0,omitempty"`
-	// Rho is the KL penalty's target mean activation. Default 0.05.
+	// Rho is the kl penalty's target mean activation. Default 0.05.
 	Rho float64 `json:"rho"`
-	// Beta weighs the KL penalty. Default 3.
+	// Beta weighs the kl penalty. Default 3.
 	Beta float64 `json:"beta"`
-	// K is the number of active latents per row of topk (for batchtopk,
-	// per row on average over a batch). Default 0: min(32, Hidden/4), at
-	// least 1.
+	// K is the number of active latents per row of topk (batchtopk: on
+	// average). Default 0: min(32, Hidden/4), at least 1.
 	K int `json:"k,omitempty"`
-	// AuxK is k_aux of the AuxK loss (topk, batchtopk): the residual of
-	// each row's reconstruction is reconstructed again from the AuxK
-	// largest pre-activations of the dead latents alone, which gives dead
-	// latents a gradient towards what the live ones miss. Default 0: d/2
-	// (the published recipe), at most Hidden.
+	// AuxK is the number of dead latents per row that reconstruct the
+	// residual in the AuxK loss (topk, batchtopk). Default 0: d/2, at most
+	// Hidden.
 	AuxK int `json:"aux_k,omitempty"`
-	// AuxCoef weighs the AuxK loss, mean over rows of
-	// 1/2 ||residual - aux reconstruction||^2. Default 1/32; 0 turns AuxK off.
+	// AuxCoef weighs the AuxK loss; 0 turns it off. Default 0.03125.
 	AuxCoef float64 `json:"aux_coef"`
 	// DeadWindow is the number of training samples after which a latent
-	// that has not fired counts as dead (for AuxK and the dead_fraction
-	// the trainer records). Default 0: 10,000,000 or the number of
-	// training rows, whichever is smaller.
+	// that has not fired counts as dead. Default 0: min(10,000,000,
+	// training rows), settled when training starts.
 	DeadWindow int `json:"dead_window,omitempty"`
-	// Resample restarts dead latents (topk, batchtopk): every DeadWindow
-	// training samples, until 80% of the sparse phase, each dead latent is
-	// pointed at the residual of a training row the model reconstructs
-	// poorly (drawn in proportion to its squared error), its encoder
-	// column scaled to Resample times the live latents' mean norm (see
-	// resample.go). Default 0.6; 0 turns it off.
+	// Resample restarts dead latents of topk and batchtopk every dead
+	// window until 80% of the sparse phase, at the residuals of poorly
+	// reconstructed rows, encoder columns at Resample times the live
+	// latents' mean norm; 0 turns it off. Default 0.6.
 	Resample float64 `json:"resample"`
 	// DecoderNorm constrains the decoder rows of a one-layer untied model.
 	// Default "": unit for topk, batchtopk and jumprelu, free otherwise.
 	DecoderNorm DecoderNorm `json:"decoder_norm,omitempty"`
-	// DecoderBiasInit is how the decoder bias starts (mse). Default "":
+	// DecoderBiasInit is where the decoder bias starts (mse). Default "":
 	// median for topk, batchtopk and jumprelu, mean otherwise.
 	DecoderBiasInit BiasInit `json:"decoder_bias_init,omitempty"`
-	// WeightDecay is lambda in lambda/2 * ||W||^2 over the weight matrices
-	// (not the biases). Default 1e-4; topk, batchtopk and jumprelu use none (their
-	// decoder rows are unit-norm, and decay on the encoder costs rare
-	// features), so the trainer sets 0 for them.
+	// WeightDecay is lambda of lambda/2 ||W||² on the weight matrices.
+	// Default 0.0001 (topk, batchtopk and jumprelu: 0).
 	WeightDecay float64 `json:"weight_decay"`
-	// Variational makes a variational autoencoder: the code is Gaussian
-	// (the last encoder layer outputs its mean and log-variance), training
-	// samples it with the reparameterisation trick and adds KL(q(z|x) ||
-	// N(0, I)) to the loss (the Gaussian decoder for mse, Bernoulli for
-	// bce); encode returns the mean. Default false.
+	// Variational makes a variational autoencoder: a Gaussian code (the
+	// last encoder layer gives its mean and log-variance), sampled in
+	// training, with KL(q(z|x) || N(0, I)) in the loss; encoding gives the
+	// mean. Default false.
 	Variational bool `json:"variational,omitempty"`
-	// Stacked trains a deep model greedily: each layer first as a one-layer
-	// sparse autoencoder of the previous layer's codes (Epochs each, with
-	// the same penalty, noise and options), then the whole stack jointly on
-	// reconstruction for FinetuneEpochs (default: Epochs). Needs Layers.
-	// Default false.
+	// Stacked trains a deep model greedily, each layer first as a
+	// one-layer autoencoder of the codes below it (Epochs each), then the
+	// stack on reconstruction for FinetuneEpochs. Default false.
 	Stacked bool `json:"stacked,omitempty"`
 	// SupervisedEpochs is the length of the supervised phase of a model
-	// trained with labels: a softmax head on the code, trained with the
-	// whole encoder on cross-entropy. Default 0: 20.
+	// trained with labels (a softmax head on the code, trained with the
+	// encoder). Default 0: 20.
 	SupervisedEpochs int `json:"supervised_epochs,omitempty"`
-	// Contractive is the coefficient of the contractive penalty: the mean
-	// squared Frobenius norm of the encoder's Jacobian (layer by layer in a
-	// deep encoder). Default 0.
+	// Contractive weighs the encoder Jacobian's mean squared Frobenius
+	// norm (layer by layer when deep). Default 0.
 	Contractive float64 `json:"contractive,omitempty"`
-	// Trim leaves out of each mini-batch's loss the fraction Trim of rows
-	// it reconstructs worst, so that anomalies hidden in unlabelled
-	// training data are not learned (robust training for anomaly
-	// detection). Default 0.05; topk, batchtopk and jumprelu train on every row
-	// (the rows a trimmed loss drops are where rare features live), so the
-	// trainer sets 0 for them.
+	// Trim leaves each mini-batch's worst-reconstructed fraction of rows
+	// out of the loss, so that anomalies in the training data are not
+	// learned. Default 0.05 (topk, batchtopk and jumprelu: 0).
 	Trim float64 `json:"trim,omitempty"`
 	// Loss is the reconstruction loss. Default mse.
 	Loss Loss `json:"loss"`
 	// Tied uses W_dec = W_enc^T. Default false.
 	Tied bool `json:"tied"`
-	// Noise makes a denoising autoencoder: each batch's input is corrupted
-	// afresh ("gaussian:S" adds N(0, S²), "mask:P" zeroes values with
-	// probability P, "saltpepper:P" sets values to their column's min or max
-	// with probability P) and the loss compares the reconstruction with the
-	// clean input. Corruption applies to the scaled input. Default "" (none).
+	// Noise makes a denoising autoencoder: each batch is corrupted afresh
+	// ("gaussian:S" adds N(0, S²), "mask:P" zeroes values with probability
+	// P, "saltpepper:P" sets them to their column's min or max) and the
+	// loss compares with the clean rows. Default "": none.
 	Noise string `json:"noise,omitempty"`
 
-	// Optimizer. Default adam.
+	// Optimizer is the training algorithm. Default adam.
 	Optimizer Optimizer `json:"optimizer"`
-	// LR is the peak learning rate. Default 1e-3 (adam; for topk,
-	// batchtopk and jumprelu 3e-3 * min(1, sqrt(1024/Hidden))), 0.1 (sgd); unused by
-	// lbfgs.
+	// LR is the peak learning rate (unused by lbfgs). Default 0: 0.001 for
+	// adam (topk, batchtopk, jumprelu: 0.003*min(1, sqrt(1024/Hidden))),
+	// 0.1 for sgd.
 	LR float64 `json:"lr"`
 	// Momentum of sgd. Default 0.9.
 	Momentum float64 `json:"momentum"`
-	// Batch is the mini-batch size (adam, sgd). Default 256.
+	// Batch is the mini-batch size. Default 256.
 	Batch int `json:"batch"`
-	// Epochs of sparse training (iterations for lbfgs). Default 0: enough
-	// epochs for about 3000 optimiser steps, within [20, 200] (lbfgs: 400
-	// iterations); see ResolveEpochs. -1 skips the phase: with labels, the
-	// network is then trained as a classifier from random initialisation.
+	// Epochs of sparse training (lbfgs: iterations); -1 skips the phase
+	// (with labels: a classifier from random initialisation). Default 0:
+	// about 3000 steps, within [20, 200] (lbfgs: 400).
 	Epochs int `json:"epochs"`
 	// FinetuneEpochs of reconstruction-only training after the sparse
-	// phase: the sparsity penalty is switched off, weight decay stays.
-	// Default 0.
+	// phase (no sparsity or contractive penalty). Default 0 (Stacked:
+	// Epochs).
 	FinetuneEpochs int `json:"finetune_epochs"`
-	// Warmup is the fraction of each phase's steps (sparse training,
-	// fine-tuning, supervised training) over which the learning rate rises
-	// linearly from 0 to LR. Default 0.02.
+	// Warmup is the fraction of each phase's steps over which the learning
+	// rate rises linearly from 0. Default 0.02.
 	Warmup float64 `json:"warmup"`
-	// Decay is the learning-rate schedule after warm-up, to the end of each
-	// phase: "cosine" (to 10% of LR at the last step), "linear" (to 0) or
-	// "none". Default cosine.
-	Decay string `json:"decay"`
-	// ClipNorm rescales the gradient when its global L2 norm exceeds it;
-	// 0 turns clipping off. Default 0.
+	// Decay is the learning-rate schedule after warm-up. Default cosine.
+	Decay Decay `json:"decay"`
+	// ClipNorm rescales a gradient whose global L2 norm exceeds it; 0: off.
+	// Default 0.
 	ClipNorm float64 `json:"clip_norm"`
-	// ValSplit is the fraction of the training rows held out for
-	// validation and early stopping, when no separate validation data is
-	// given. Default 0.1; 0 disables.
+	// ValSplit is the fraction of the rows held out for validation and
+	// early stopping when no validation rows are given; 0: none. Default 0.1.
 	ValSplit float64 `json:"val_split"`
-	// Patience stops training after this many epochs without a better
-	// validation loss and restores the best weights; 0 disables. An epoch
-	// in which dead latents were resampled counts as the best so far (the
-	// loss rises while they settle). Default 5.
+	// Patience stops a phase after this many epochs without a better
+	// validation loss and restores the best weights (an epoch that
+	// resampled latents counts as the best); 0: off. Default 5.
 	Patience int `json:"patience"`
 	// LBFGSMemory is the number of correction pairs lbfgs keeps. Default 10.
 	LBFGSMemory int `json:"lbfgs_memory"`
 	// Normalize is the input scaling, fitted on the training rows and
-	// stored in the model. Default auto (for topk, batchtopk and jumprelu, auto is
-	// none: per-column scaling would bend the dictionary's directions).
+	// stored in the model. Default auto.
 	Normalize Normalize `json:"normalize"`
-	// Seed fixes initialisation, shuffling and the validation split.
-	// Default 1. The same seed and Threads give the same model.
+	// Seed fixes initialisation, shuffling and the validation split: the
+	// same Seed and Threads give the same model. Default 1.
 	Seed uint64 `json:"seed"`
-	// Threads is the number of cores the kernels use; 0 means all. Default 0.
+	// Threads is the number of cores training uses; 0: all. Default 0.
 	Threads int `json:"threads"`
 	// Contamination is the expected fraction of anomalies in the training
-	// data; the anomaly threshold stored with the model is the
-	// (1-Contamination) quantile of the training rows' scores. Default 0.1.
+	// rows: the stored anomaly threshold is the (1-Contamination) quantile
+	// of their scores. Default 0.1.
 	Contamination float64 `json:"contamination"`
 }
 
-// DefaultConfig returns the documented defaults.
+// DefaultConfig returns the documented defaults (those that do not depend
+// on other settings or on the data; Resolve fills in the rest).
 func DefaultConfig() Config {
 	return Config{
-		Activation:    Sigmoid,
-		Sparsity:      SparsityKL,
 		L1:            1e-3,
 		Rho:           0.05,
 		Beta:          3,
@@ -315,7 +166,7 @@ func DefaultConfig() Config {
 		Momentum:      0.9,
 		Batch:         256,
 		Warmup:        0.02,
-		Decay:         "cosine",
+		Decay:         Cosine,
 		ValSplit:      0.1,
 		Patience:      5,
 		LBFGSMemory:   10,
@@ -326,37 +177,35 @@ func DefaultConfig() Config {
 	}
 }
 
-// ResolveHidden is the latent count used for input width d when Hidden is
-// 0: d/2 clamped to [32, 1024] for d >= 64, max(d/2, 2) below.
-func ResolveHidden(d int) int {
-	if d >= 64 {
-		return min(max(d/2, 32), 1024)
-	}
-	return max(d/2, 2)
-}
-
-// ResolveEpochs is the number of epochs used for trainRows rows when
-// Epochs is 0: about 3000 optimiser steps of Batch rows, within [20, 200]
-// (small data sets need many epochs to converge, large ones few); 400
-// iterations for lbfgs.
-func (c Config) ResolveEpochs(trainRows int) int {
-	if c.Optimizer == LBFGS {
-		return 400
-	}
-	perEpoch := max(1, (trainRows+c.Batch-1)/max(c.Batch, 1))
-	return min(max((3000+perEpoch-1)/perEpoch, 20), 200)
-}
-
-// withDefaults fills the fields whose default depends on other fields and
-// on the input width d (the epoch count, which depends on the rows, is
-// resolved by the trainer).
-func (c Config) withDefaults(d int) Config {
-	if len(c.Layers) > 0 {
-		c.Layers = append([]int(nil), c.Layers...)
+// Resolve returns c with the defaults that depend on other settings or on
+// the data filled in: d is the input width and n the number of training
+// rows (0: not known yet; what depends on them stays unset). It keeps
+// every value set, but those a sparsity kind fixes (relu codes, no
+// trimming or weight decay for topk, batchtopk and jumprelu). Normalize
+// auto depends on the data's values and is settled when training reads
+// them; DeadWindow 0 when training starts.
+func (c Config) Resolve(d, n int) Config {
+	c.Layers = slices.Clone(c.Layers)
+	if c.Hidden == 0 && len(c.Layers) > 0 {
 		c.Hidden = c.Layers[len(c.Layers)-1]
 	}
-	if c.Hidden == 0 {
-		c.Hidden = ResolveHidden(d)
+	if c.Hidden == 0 && d > 0 {
+		c.Hidden = max(d/2, 2)
+		if d >= 64 {
+			c.Hidden = min(max(d/2, 32), 1024)
+		}
+	}
+	if c.Sparsity == "" {
+		c.Sparsity = SparsityKL
+		if c.Variational {
+			c.Sparsity = SparsityNone
+		}
+	}
+	if c.Activation == "" {
+		c.Activation = Sigmoid
+		if c.TargetL0 > 0 {
+			c.Activation = ReLU // l0 counts exact zeros: only relu codes have them
+		}
 	}
 	if c.SupervisedEpochs == 0 {
 		c.SupervisedEpochs = 20
@@ -372,247 +221,232 @@ func (c Config) withDefaults(d int) Config {
 	if c.DecoderBiasInit == "" {
 		c.DecoderBiasInit = BiasMean
 	}
-	if c.LR == 0 {
-		switch c.Optimizer {
-		case SGD:
+	if c.LR == 0 && c.Hidden > 0 { // a kind's default may depend on Hidden
+		c.LR = 1e-3
+		if c.Optimizer == SGD {
 			c.LR = 0.1
-		default:
-			c.LR = 1e-3
 		}
+	}
+	if c.Epochs == 0 && n > 0 {
+		c.Epochs = 400
+		if c.Optimizer != LBFGS {
+			perEpoch := max(1, (n+c.Batch-1)/max(c.Batch, 1))
+			c.Epochs = min(max((3000+perEpoch-1)/perEpoch, 20), 200)
+		}
+	}
+	if c.Stacked && c.FinetuneEpochs == 0 && c.Epochs > 0 {
+		c.FinetuneEpochs = c.Epochs
 	}
 	return c
 }
 
-// Validate reports every invalid or contradictory setting, one per line.
+// deadWindow is DeadWindow, or its default for n training rows.
+func (c Config) deadWindow(n int) int64 {
+	if c.DeadWindow > 0 {
+		return int64(c.DeadWindow)
+	}
+	return int64(min(10_000_000, n))
+}
+
+// A FieldError is an invalid setting: the Config field and what is wrong
+// with it. The message may name other fields as Config.Name.
+type FieldError struct {
+	Field, Msg string
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// A ConfigError lists the invalid settings Validate found.
+type ConfigError []FieldError
+
+func (e ConfigError) Error() string {
+	s := make([]string, len(e))
+	for i, f := range e {
+		s[i] = f.Error()
+	}
+	return "invalid config: " + strings.Join(s, "; ")
+}
+
+// Validate reports every invalid or contradictory setting as a
+// ConfigError. A zero value whose default Resolve fills in is valid.
 func (c Config) Validate() error {
-	var errs []string
+	var errs ConfigError
 	bad := func(field, format string, a ...any) {
-		errs = append(errs, field+": "+fmt.Sprintf(format, a...))
+		errs = append(errs, FieldError{field, fmt.Sprintf(format, a...)})
 	}
-	if c.Hidden < 0 {
-		bad("hidden", "must be >= 0, got %d", c.Hidden)
-	}
-	for _, w := range c.Layers {
-		if w < 1 || w > 1<<20 {
-			bad("layers", "widths must be in [1, %d], got %v", 1<<20, c.Layers)
-			break
+	c.validateShape(bad)
+	if c.Sparsity != "" {
+		if k := c.kind(); k == nil {
+			bad("Sparsity", "%q is not one of %s", c.Sparsity, kindNames(nil))
+		} else {
+			p := c.params()
+			k.Validate(&p, bad)
 		}
 	}
-	if len(c.Layers) > 0 && c.Hidden != 0 && c.Hidden != c.Layers[len(c.Layers)-1] {
-		bad("hidden", "%d contradicts --layers %v (whose last width is the number of latents)", c.Hidden, c.Layers)
-	}
-	switch c.Activation {
-	case ReLU, Sigmoid, Tanh:
-	default:
-		bad("activation", "%q is not one of relu, sigmoid, tanh", c.Activation)
-	}
-	if k := c.kind(); k == nil {
-		bad("sparsity", "%q is not one of %s", c.Sparsity, nn.Names(nil))
-	} else {
-		p := c.params()
-		k.Validate(&p, bad)
-	}
-	if c.K < 0 || (c.Hidden > 0 && c.K > c.Hidden) {
-		bad("k", "must be in [1, hidden] (0: the default), got %d", c.K)
-	}
-	if c.AuxK < 0 || (c.Hidden > 0 && c.AuxK > c.Hidden) {
-		bad("aux-k", "must be in [1, hidden] (0: the default), got %d", c.AuxK)
-	}
-	if c.AuxCoef < 0 {
-		bad("aux-coef", "must be >= 0, got %g", c.AuxCoef)
-	}
-	if c.Resample < 0 || math.IsNaN(c.Resample) {
-		bad("resample", "must be >= 0 (0: off), got %g", c.Resample)
-	}
-	if c.DeadWindow < 0 {
-		bad("dead-window", "must be >= 0 (0: the default), got %d", c.DeadWindow)
-	}
-	switch c.DecoderNorm {
-	case "", DecoderFree:
-	case DecoderUnit:
-		if len(c.Layers) > 1 || c.Tied || c.Variational {
-			bad("decoder-norm", "unit needs a one-layer untied model")
-		}
-	default:
-		bad("decoder-norm", "%q is not one of unit, free", c.DecoderNorm)
-	}
-	switch c.DecoderBiasInit {
-	case "", BiasMedian, BiasMean:
-	default:
-		bad("decoder-bias-init", "%q is not one of median, mean", c.DecoderBiasInit)
-	}
-	if c.L1 < 0 {
-		bad("l1", "must be >= 0, got %g", c.L1)
-	}
-	switch c.L1Weight {
-	case "", L1Plain:
-	case L1Decoder:
-		if c.Tied {
-			bad("l1-weight", "decoder needs untied weights (a tied decoder is the encoder)")
-		}
-	default:
-		bad("l1-weight", "%q is not one of decoder, none", c.L1Weight)
-	}
-	if c.L0Coef < 0 {
-		bad("l0-coef", "must be >= 0 (0: the default), got %g", c.L0Coef)
-	}
-	if c.Bandwidth < 0 {
-		bad("bandwidth", "must be >= 0 (0: the default), got %g", c.Bandwidth)
-	}
+	c.validateKinds(bad)
 	c.validateTargetL0(bad)
-	if c.Stacked && len(c.Layers) < 2 {
-		bad("stacked", "needs a deep model: give --layers with two or more widths")
-	}
-	if c.Stacked && c.Optimizer == LBFGS {
-		bad("stacked", "use adam or sgd")
-	}
-	if c.SupervisedEpochs < 0 {
-		bad("supervised-epochs", "must be >= 0, got %d", c.SupervisedEpochs)
-	}
-	if c.Variational {
-		if c.Stacked {
-			bad("variational", "stacked pre-training of a variational model is not supported")
-		}
-		if c.Sparsity != SparsityNone {
-			bad("variational", "the variational code has its own KL term: use --sparsity none (got %s)", c.Sparsity)
-		}
-		if c.Tied {
-			bad("variational", "a variational model cannot have tied weights")
-		}
-		if c.Contractive > 0 {
-			bad("variational", "combining with --contractive is not supported")
-		}
-		if c.Optimizer == LBFGS {
-			bad("variational", "needs fresh samples per batch: use adam or sgd, not lbfgs")
-		}
-	}
-	if c.Contractive < 0 {
-		bad("contractive", "must be >= 0, got %g", c.Contractive)
-	}
-	if c.Trim < 0 || c.Trim >= 0.5 {
-		bad("trim", "must be in [0, 0.5), got %g", c.Trim)
-	}
-	if c.WeightDecay < 0 {
-		bad("weight-decay", "must be >= 0, got %g", c.WeightDecay)
-	}
-	if ns, err := parseNoise(c.Noise); err != nil {
-		bad("noise", "%v", err)
-	} else if ns.kind != "" && c.Optimizer == LBFGS {
-		bad("noise", "denoising needs fresh noise per batch: use adam or sgd, not lbfgs")
-	}
-	switch c.Loss {
-	case MSE, BCE:
-	default:
-		bad("loss", "%q is not one of mse, bce", c.Loss)
-	}
-	switch c.Optimizer {
-	case Adam, SGD, LBFGS:
-	default:
-		bad("optimizer", "%q is not one of adam, sgd, lbfgs", c.Optimizer)
-	}
-	if c.LR < 0 {
-		bad("lr", "must be >= 0 (0: the optimiser's default), got %g", c.LR)
-	}
-	if c.Momentum < 0 || c.Momentum >= 1 {
-		bad("momentum", "must be in [0, 1), got %g", c.Momentum)
-	}
-	if c.Batch < 1 {
-		bad("batch", "must be >= 1, got %d", c.Batch)
-	}
-	if c.Epochs < -1 {
-		bad("epochs", "must be >= -1, got %d", c.Epochs)
-	}
-	if c.Epochs == -1 && c.Stacked {
-		bad("epochs", "-1 (no unsupervised phase) contradicts --stacked")
-	}
-	if c.FinetuneEpochs < 0 {
-		bad("finetune-epochs", "must be >= 0, got %d", c.FinetuneEpochs)
-	}
-	if c.Warmup < 0 || c.Warmup >= 1 {
-		bad("warmup", "must be in [0, 1), got %g", c.Warmup)
-	}
-	switch c.Decay {
-	case "cosine", "linear", "none":
-	default:
-		bad("decay", "%q is not one of cosine, linear, none", c.Decay)
-	}
-	if c.ClipNorm < 0 {
-		bad("clip", "must be >= 0, got %g", c.ClipNorm)
-	}
-	if c.ValSplit < 0 || c.ValSplit >= 1 {
-		bad("val-split", "must be in [0, 1), got %g", c.ValSplit)
-	}
-	if c.Patience < 0 {
-		bad("patience", "must be >= 0, got %d", c.Patience)
-	}
-	if c.LBFGSMemory < 1 {
-		bad("lbfgs-memory", "must be >= 1, got %d", c.LBFGSMemory)
-	}
-	switch c.Normalize {
-	case NormalizeNone, NormalizeStandard, NormalizeMinMax, NormalizeRobust, NormalizeAuto:
-	default:
-		bad("normalize", "%q is not one of auto, none, standard, minmax, robust", c.Normalize)
-	}
-	if c.Threads < 0 {
-		bad("threads", "must be >= 0, got %d", c.Threads)
-	}
-	if c.Contamination < 0 || c.Contamination >= 0.5 {
-		bad("contamination", "must be in [0, 0.5), got %g", c.Contamination)
-	}
+	c.validateTraining(bad)
 	if len(errs) > 0 {
-		return errors.New("invalid config: " + strings.Join(errs, "; "))
+		return errs
 	}
 	return nil
 }
 
-// netSpec is the network shape for input width d (defaults resolved).
-func (c Config) netSpec(d int) nn.Spec {
-	k := c.kind()
-	s := nn.Spec{Sizes: c.sizes(d), Act: c.Activation.act(), Loss: c.Loss.loss(), Tied: c.Tied, VAE: c.Variational, Kind: k,
-		UnitDecoder: c.DecoderNorm == DecoderUnit}
-	if k.Traits().K {
-		s.K = c.K
+type badFunc = func(field, format string, a ...any)
+
+// oneOf reports v through bad unless it is one of allowed ("" is a
+// default when allowed holds it).
+func oneOf[T ~string](bad badFunc, field string, v T, allowed ...T) {
+	if !slices.Contains(allowed, v) {
+		var s []string
+		for _, a := range allowed {
+			if a != "" {
+				s = append(s, string(a))
+			}
+		}
+		bad(field, "%q is not one of %s", v, strings.Join(s, ", "))
 	}
-	return s
 }
 
-// act is a's kernel activation.
-func (a Activation) act() kernels.Act {
-	switch a {
-	case ReLU:
-		return kernels.ReLU
-	case Sigmoid:
-		return kernels.Sigmoid
-	case Tanh:
-		return kernels.Tanh
+// validateShape checks the network's shape and its variants.
+func (c Config) validateShape(bad badFunc) {
+	if c.Hidden < 0 {
+		bad("Hidden", "must be >= 0, got %d", c.Hidden)
 	}
-	panic("sae: unknown activation " + string(a))
+	for _, w := range c.Layers {
+		if w < 1 || w > 1<<20 {
+			bad("Layers", "widths must be in [1, %d], got %v", 1<<20, c.Layers)
+			break
+		}
+	}
+	if len(c.Layers) > 0 && c.Hidden != 0 && c.Hidden != c.Layers[len(c.Layers)-1] {
+		bad("Hidden", "%d contradicts Config.Layers %v (whose last width is the number of latents)", c.Hidden, c.Layers)
+	}
+	oneOf(bad, "Activation", c.Activation, "", ReLU, Sigmoid, Tanh)
+	oneOf(bad, "Loss", c.Loss, MSE, BCE)
+	if c.Stacked && len(c.Layers) < 2 {
+		bad("Stacked", "needs a deep model: set Config.Layers to two or more widths")
+	}
+	if c.Stacked && c.Optimizer == LBFGS {
+		bad("Stacked", "use adam or sgd")
+	}
+	if c.Variational {
+		if c.Stacked {
+			bad("Variational", "stacked pre-training of a variational model is not supported")
+		}
+		if c.Sparsity != "" && c.Sparsity != SparsityNone {
+			bad("Variational", "the variational code has its own KL term: set Config.Sparsity none (got %s)", c.Sparsity)
+		}
+		if c.Tied {
+			bad("Variational", "a variational model cannot have tied weights")
+		}
+		if c.Contractive > 0 {
+			bad("Variational", "combining with Config.Contractive is not supported")
+		}
+		if c.Optimizer == LBFGS {
+			bad("Variational", "needs fresh samples per batch: use adam or sgd, not lbfgs")
+		}
+	}
+	if c.Contractive < 0 {
+		bad("Contractive", "must be >= 0, got %g", c.Contractive)
+	}
+	if ns, err := parseNoise(c.Noise); err != nil {
+		bad("Noise", "%v", err)
+	} else if ns.kind != "" && c.Optimizer == LBFGS {
+		bad("Noise", "denoising needs fresh noise per batch: use adam or sgd, not lbfgs")
+	}
+	oneOf(bad, "DecoderNorm", c.DecoderNorm, "", DecoderUnit, DecoderFree)
+	if c.DecoderNorm == DecoderUnit && (len(c.Layers) > 1 || c.Tied || c.Variational) {
+		bad("DecoderNorm", "unit needs a one-layer untied model")
+	}
+	oneOf(bad, "DecoderBiasInit", c.DecoderBiasInit, "", BiasMedian, BiasMean)
 }
 
-// activation is the Activation of a kernel activation.
-func activation(a kernels.Act) Activation {
-	switch a {
-	case kernels.ReLU:
-		return ReLU
-	case kernels.Sigmoid:
-		return Sigmoid
+// validateKinds checks the ranges of the fields only some kinds use
+// (whatever the kind: the kinds' own rules are theirs).
+func (c Config) validateKinds(bad badFunc) {
+	if c.K < 0 || (c.Hidden > 0 && c.K > c.Hidden) {
+		bad("K", "must be in [1, Config.Hidden] (0: the default), got %d", c.K)
 	}
-	return Tanh
+	if c.AuxK < 0 || (c.Hidden > 0 && c.AuxK > c.Hidden) {
+		bad("AuxK", "must be in [1, Config.Hidden] (0: the default), got %d", c.AuxK)
+	}
+	if c.AuxCoef < 0 {
+		bad("AuxCoef", "must be >= 0, got %g", c.AuxCoef)
+	}
+	if c.Resample < 0 || math.IsNaN(c.Resample) {
+		bad("Resample", "must be >= 0 (0: off), got %g", c.Resample)
+	}
+	if c.DeadWindow < 0 {
+		bad("DeadWindow", "must be >= 0 (0: the default), got %d", c.DeadWindow)
+	}
+	if c.L1 < 0 {
+		bad("L1", "must be >= 0, got %g", c.L1)
+	}
+	oneOf(bad, "L1Weight", c.L1Weight, "", L1Decoder, L1Plain)
+	if c.L1Weight == L1Decoder && c.Tied {
+		bad("L1Weight", "decoder needs untied weights (a tied decoder is the encoder)")
+	}
+	if c.L0Coef < 0 {
+		bad("L0Coef", "must be >= 0 (0: the default), got %g", c.L0Coef)
+	}
+	if c.Bandwidth < 0 {
+		bad("Bandwidth", "must be >= 0 (0: the default), got %g", c.Bandwidth)
+	}
 }
 
-// loss is l's network loss.
-func (l Loss) loss() nn.Loss {
-	if l == BCE {
-		return nn.BCE
+// validateTraining checks the optimiser, the schedule and the data
+// handling.
+func (c Config) validateTraining(bad badFunc) {
+	if c.SupervisedEpochs < 0 {
+		bad("SupervisedEpochs", "must be >= 0, got %d", c.SupervisedEpochs)
 	}
-	return nn.MSE
-}
-
-// sizes returns the network's widths [d, layers...] for input width d
-// (defaults resolved).
-func (c Config) sizes(d int) []int {
-	if len(c.Layers) > 0 {
-		return append([]int{d}, c.Layers...)
+	if c.Trim < 0 || c.Trim >= 0.5 {
+		bad("Trim", "must be in [0, 0.5), got %g", c.Trim)
 	}
-	return []int{d, c.Hidden}
+	if c.WeightDecay < 0 {
+		bad("WeightDecay", "must be >= 0, got %g", c.WeightDecay)
+	}
+	oneOf(bad, "Optimizer", c.Optimizer, Adam, SGD, LBFGS)
+	if c.LR < 0 {
+		bad("LR", "must be >= 0 (0: the optimiser's default), got %g", c.LR)
+	}
+	if c.Momentum < 0 || c.Momentum >= 1 {
+		bad("Momentum", "must be in [0, 1), got %g", c.Momentum)
+	}
+	if c.Batch < 1 {
+		bad("Batch", "must be >= 1, got %d", c.Batch)
+	}
+	if c.Epochs < -1 {
+		bad("Epochs", "must be >= -1, got %d", c.Epochs)
+	}
+	if c.Epochs == -1 && c.Stacked {
+		bad("Epochs", "-1 (no unsupervised phase) contradicts Config.Stacked")
+	}
+	if c.FinetuneEpochs < 0 {
+		bad("FinetuneEpochs", "must be >= 0, got %d", c.FinetuneEpochs)
+	}
+	if c.Warmup < 0 || c.Warmup >= 1 {
+		bad("Warmup", "must be in [0, 1), got %g", c.Warmup)
+	}
+	oneOf(bad, "Decay", c.Decay, Cosine, Linear, NoDecay)
+	if c.ClipNorm < 0 {
+		bad("ClipNorm", "must be >= 0, got %g", c.ClipNorm)
+	}
+	if c.ValSplit < 0 || c.ValSplit >= 1 {
+		bad("ValSplit", "must be in [0, 1), got %g", c.ValSplit)
+	}
+	if c.Patience < 0 {
+		bad("Patience", "must be >= 0, got %d", c.Patience)
+	}
+	if c.LBFGSMemory < 1 {
+		bad("LBFGSMemory", "must be >= 1, got %d", c.LBFGSMemory)
+	}
+	oneOf(bad, "Normalize", c.Normalize, NormalizeAuto, NormalizeNone, NormalizeStandard, NormalizeMinMax, NormalizeRobust)
+	if c.Threads < 0 {
+		bad("Threads", "must be >= 0, got %d", c.Threads)
+	}
+	if c.Contamination < 0 || c.Contamination >= 0.5 {
+		bad("Contamination", "must be in [0, 0.5), got %g", c.Contamination)
+	}
 }

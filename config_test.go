@@ -1,58 +1,143 @@
 package sae
 
 import (
+	"errors"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sae-go/sae/internal/nn"
 )
 
+// Validate names the Config field of every invalid setting, in a
+// ConfigError, and accepts the defaults, resolved or not.
 func TestValidateNamesTheField(t *testing.T) {
 	if err := DefaultConfig().Validate(); err != nil {
 		t.Fatalf("defaults invalid: %v", err)
+	}
+	if err := DefaultConfig().Resolve(100, 1000).Validate(); err != nil {
+		t.Fatalf("resolved defaults invalid: %v", err)
 	}
 	cases := []struct {
 		field string
 		mut   func(*Config)
 	}{
-		{"activation", func(c *Config) { c.Activation = "swish" }},
-		{"sparsity", func(c *Config) { c.Sparsity = "l2" }},
-		{"Rho", func(c *Config) { c.Rho = 1.5 }},
-		{"loss", func(c *Config) { c.Loss = "huber" }},
-		{"optimizer", func(c *Config) { c.Optimizer = "rmsprop" }},
-		{"batch", func(c *Config) { c.Batch = 0 }},
-		{"epochs", func(c *Config) { c.Epochs = -2 }},
-		{"val-split", func(c *Config) { c.ValSplit = 1 }},
-		{"normalize", func(c *Config) { c.Normalize = "zscore" }},
-		{"noise", func(c *Config) { c.Noise = "blur:1" }},
-		{"noise", func(c *Config) { c.Noise = "mask:0.5"; c.Optimizer = LBFGS }},
-		{"trim", func(c *Config) { c.Trim = 0.6 }},
-		{"layers", func(c *Config) { c.Layers = []int{10, 0} }},
-		{"hidden", func(c *Config) { c.Layers = []int{10, 5}; c.Hidden = 7 }},
-		{"stacked", func(c *Config) { c.Stacked = true }},
-		{"variational", func(c *Config) { c.Variational = true }}, // with the default kl sparsity
-		{"contamination", func(c *Config) { c.Contamination = 0.5 }},
+		{"Activation", func(c *Config) { c.Activation = "swish" }},
+		{"Sparsity", func(c *Config) { c.Sparsity = "l2" }},
+		{"Rho", func(c *Config) { c.Sparsity, c.Rho = SparsityKL, 1.5 }},
+		{"Loss", func(c *Config) { c.Loss = "huber" }},
+		{"Optimizer", func(c *Config) { c.Optimizer = "rmsprop" }},
+		{"Batch", func(c *Config) { c.Batch = 0 }},
+		{"Epochs", func(c *Config) { c.Epochs = -2 }},
+		{"ValSplit", func(c *Config) { c.ValSplit = 1 }},
+		{"Normalize", func(c *Config) { c.Normalize = "zscore" }},
+		{"Noise", func(c *Config) { c.Noise = "blur:1" }},
+		{"Noise", func(c *Config) { c.Noise = "mask:0.5"; c.Optimizer = LBFGS }},
+		{"Trim", func(c *Config) { c.Trim = 0.6 }},
+		{"Layers", func(c *Config) { c.Layers = []int{10, 0} }},
+		{"Hidden", func(c *Config) { c.Layers = []int{10, 5}; c.Hidden = 7 }},
+		{"Stacked", func(c *Config) { c.Stacked = true }},
+		{"Variational", func(c *Config) { c.Variational, c.Sparsity = true, SparsityKL }},
+		{"Contamination", func(c *Config) { c.Contamination = 0.5 }},
 		{"Sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Layers = []int{10, 5} }},
 		{"Sparsity", func(c *Config) { c.Sparsity = SparsityBatchTopK; c.Tied = true }},
 		{"Sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Loss = BCE }},
 		{"Sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Optimizer = LBFGS }},
-		{"k", func(c *Config) { c.Sparsity = SparsityTopK; c.Hidden = 8; c.K = 9 }},
-		{"k", func(c *Config) { c.K = -1 }},
-		{"aux-k", func(c *Config) { c.AuxK = -1 }},
-		{"aux-coef", func(c *Config) { c.AuxCoef = -1 }},
-		{"dead-window", func(c *Config) { c.DeadWindow = -5 }},
-		{"decoder-norm", func(c *Config) { c.DecoderNorm = "l2" }},
-		{"decoder-norm", func(c *Config) { c.DecoderNorm = DecoderUnit; c.Tied = true }},
-		{"decoder-bias-init", func(c *Config) { c.DecoderBiasInit = "zero" }},
+		{"K", func(c *Config) { c.Sparsity = SparsityTopK; c.Hidden = 8; c.K = 9 }},
+		{"K", func(c *Config) { c.K = -1 }},
+		{"AuxK", func(c *Config) { c.AuxK = -1 }},
+		{"AuxCoef", func(c *Config) { c.AuxCoef = -1 }},
+		{"DeadWindow", func(c *Config) { c.DeadWindow = -5 }},
+		{"DecoderNorm", func(c *Config) { c.DecoderNorm = "l2" }},
+		{"DecoderNorm", func(c *Config) { c.DecoderNorm = DecoderUnit; c.Tied = true }},
+		{"DecoderBiasInit", func(c *Config) { c.DecoderBiasInit = "zero" }},
+		{"L1Weight", func(c *Config) { c.L1Weight = L1Decoder; c.Tied = true }},
+		{"Decay", func(c *Config) { c.Decay = "step" }},
+		{"LBFGSMemory", func(c *Config) { c.LBFGSMemory = 0 }},
 	}
 	for _, tc := range cases {
 		c := DefaultConfig()
 		tc.mut(&c)
 		err := c.Validate()
-		if err == nil {
-			t.Errorf("%s: invalid config accepted", tc.field)
+		var ce ConfigError
+		if !errors.As(err, &ce) {
+			t.Errorf("%s: invalid config accepted (%v)", tc.field, err)
 			continue
 		}
-		if !strings.Contains(err.Error(), tc.field+":") {
-			t.Errorf("%s: error %q does not name the field", tc.field, err)
+		if ce[0].Field != tc.field || !strings.Contains(err.Error(), tc.field+": ") {
+			t.Errorf("%s: error %q names %s", tc.field, err, ce[0].Field)
 		}
+		// Library errors name Config fields, never the command line's flags.
+		if strings.Contains(err.Error(), "--") {
+			t.Errorf("%s: error %q names a flag", tc.field, err)
+		}
+	}
+}
+
+// Resolve fills the defaults that depend on other settings, keeps what is
+// set, and resolving in steps (the command line resolves before it knows
+// the data) gives what resolving at once does.
+func TestResolve(t *testing.T) {
+	c := DefaultConfig().Resolve(100, 1000)
+	if c.Sparsity != SparsityKL || c.Activation != Sigmoid || c.Hidden != 50 || c.LR != 1e-3 || c.Epochs != 200 ||
+		c.DecoderNorm != DecoderFree || c.DecoderBiasInit != BiasMean || c.SupervisedEpochs != 20 {
+		t.Fatalf("resolved defaults: %+v", c)
+	}
+	v := DefaultConfig()
+	v.Variational = true
+	if v.Resolve(10, 0).Sparsity != SparsityNone {
+		t.Fatal("a variational model's default sparsity is not none")
+	}
+	tl := DefaultConfig()
+	tl.Sparsity, tl.TargetL0 = SparsityL1, 5
+	if r := tl.Resolve(10, 0); r.Activation != ReLU || r.L1Weight != L1Decoder {
+		t.Fatalf("target-l0 l1: %+v", r)
+	}
+	tk := DefaultConfig()
+	tk.Sparsity, tk.Activation, tk.Trim = SparsityTopK, Tanh, 0.2
+	if r := tk.Resolve(64, 0); r.Activation != ReLU || r.Trim != 0 || r.WeightDecay != 0 || r.K != 8 || r.AuxK != 32 || r.LR != 3e-3 || r.DecoderNorm != DecoderUnit || r.Normalize != NormalizeNone {
+		t.Fatalf("topk: %+v", r)
+	}
+	set := DefaultConfig()
+	set.Hidden, set.LR, set.Epochs, set.Sparsity, set.K = 7, 0.5, 3, SparsityBatchTopK, 2
+	if r := set.Resolve(64, 1000); r.Hidden != 7 || r.LR != 0.5 || r.Epochs != 3 || r.K != 2 {
+		t.Fatalf("values set were changed: %+v", r)
+	}
+	for _, base := range []Config{DefaultConfig(), tl, tk, v} {
+		for _, kind := range nn.Kinds() {
+			c := base
+			c.Sparsity = Sparsity(kind.Name())
+			once := c.Resolve(64, 500)
+			steps := c.Resolve(0, 0).Resolve(64, 0).Resolve(64, 500)
+			if !reflect.DeepEqual(once, steps) {
+				t.Fatalf("%s: at once %+v, in steps %+v", kind.Name(), once, steps)
+			}
+		}
+	}
+}
+
+// Every field of nn.Params is the Config field of the same name, and the
+// copies go both ways.
+func TestParamsMirrorConfig(t *testing.T) {
+	ct := reflect.TypeOf(Config{})
+	pt := reflect.TypeOf(nn.Params{})
+	for i := 0; i < pt.NumField(); i++ {
+		f := pt.Field(i)
+		cf, ok := ct.FieldByName(f.Name)
+		if !ok || !cf.Type.ConvertibleTo(f.Type) {
+			t.Fatalf("nn.Params.%s (%s) has no Config field of that name and type", f.Name, f.Type)
+		}
+	}
+	c := DefaultConfig()
+	c.Sparsity, c.K, c.L1Weight, c.Layers, c.Activation = SparsityTopK, 7, L1Plain, []int{4, 2}, Tanh
+	p := c.params()
+	if p.K != 7 || p.L1Weight != "none" || p.Activation != "tanh" || p.Rho != c.Rho || len(p.Layers) != 2 {
+		t.Fatalf("params %+v", p)
+	}
+	p.K, p.Rho, p.Layers[0] = 9, 0.2, 5
+	var back Config
+	back.setParams(p)
+	if back.K != 9 || back.Rho != 0.2 || back.Layers[0] != 5 || c.Layers[0] != 4 {
+		t.Fatalf("copied back %+v (source layers %v)", back, c.Layers)
 	}
 }

@@ -7,11 +7,11 @@ import (
 	"strings"
 )
 
-// Noise kinds for denoising training.
+// Noise kinds for denoising training (Config.Noise).
 const (
-	NoiseGaussian   = "gaussian"   // add N(0, S^2) to every value
-	NoiseMask       = "mask"       // set each value to 0 with probability P
-	NoiseSaltPepper = "saltpepper" // set each value to its column's min or max, each with probability P/2
+	noiseGaussian   = "gaussian"   // add N(0, S^2) to every value
+	noiseMask       = "mask"       // set each value to 0 with probability P
+	noiseSaltPepper = "saltpepper" // set each value to its column's min or max, each with probability P/2
 )
 
 // noiseSpec is a parsed Config.Noise.
@@ -34,11 +34,11 @@ func parseNoise(s string) (noiseSpec, error) {
 		return noiseSpec{}, fmt.Errorf("%q: %q is not a number", s, arg)
 	}
 	switch kind {
-	case NoiseGaussian:
+	case noiseGaussian:
 		if !(v > 0) || v > 100 {
 			return noiseSpec{}, fmt.Errorf("%q: the standard deviation must be in (0, 100]", s)
 		}
-	case NoiseMask, NoiseSaltPepper:
+	case noiseMask, noiseSaltPepper:
 		if !(v > 0 && v < 1) {
 			return noiseSpec{}, fmt.Errorf("%q: the probability must be in (0, 1)", s)
 		}
@@ -58,7 +58,7 @@ type corrupter struct {
 
 func newCorrupter(spec noiseSpec, lo, hi []float32) *corrupter {
 	c := &corrupter{spec: spec}
-	if spec.kind == NoiseSaltPepper {
+	if spec.kind == noiseSaltPepper {
 		c.lo, c.hi = lo, hi
 	}
 	return c
@@ -68,18 +68,18 @@ func newCorrupter(spec noiseSpec, lo, hi []float32) *corrupter {
 func (c *corrupter) corrupt(dst, clean []float32, d int, rng *rand.Rand) {
 	p := c.spec.param
 	switch c.spec.kind {
-	case NoiseGaussian:
+	case noiseGaussian:
 		for i, v := range clean {
 			dst[i] = v + float32(p*rng.NormFloat64())
 		}
-	case NoiseMask:
+	case noiseMask:
 		for i, v := range clean {
 			if rng.Float64() < p {
 				v = 0
 			}
 			dst[i] = v
 		}
-	case NoiseSaltPepper:
+	case noiseSaltPepper:
 		for i, v := range clean {
 			if u := rng.Float64(); u < p/2 {
 				v = c.lo[i%d]

@@ -3,6 +3,7 @@ package sae
 import (
 	"reflect"
 
+	"github.com/sae-go/sae/internal/kernels"
 	"github.com/sae-go/sae/internal/nn"
 )
 
@@ -39,4 +40,49 @@ func copyByName(dst, src reflect.Value) {
 		}
 		dst.Field(i).Set(f.Convert(dst.Field(i).Type()))
 	}
+}
+
+// kindNames lists the kinds' names ("a, b or c"), those keep accepts.
+func kindNames(keep func(nn.Kind) bool) string { return nn.Names(keep) }
+
+// netSpec is the network shape for input width d (defaults resolved).
+func (c Config) netSpec(d int) nn.Spec {
+	k := c.kind()
+	sizes := []int{d, c.Hidden}
+	if len(c.Layers) > 0 {
+		sizes = append([]int{d}, c.Layers...)
+	}
+	s := nn.Spec{Sizes: sizes, Act: c.Activation.act(), Loss: nn.MSE, Tied: c.Tied, VAE: c.Variational, Kind: k,
+		UnitDecoder: c.DecoderNorm == DecoderUnit}
+	if c.Loss == BCE {
+		s.Loss = nn.BCE
+	}
+	if k.Traits().K {
+		s.K = c.K
+	}
+	return s
+}
+
+// act is a's kernel activation.
+func (a Activation) act() kernels.Act {
+	switch a {
+	case ReLU:
+		return kernels.ReLU
+	case Sigmoid:
+		return kernels.Sigmoid
+	case Tanh:
+		return kernels.Tanh
+	}
+	panic("sae: unknown activation " + string(a))
+}
+
+// activation is the Activation of a kernel activation.
+func activation(a kernels.Act) Activation {
+	switch a {
+	case kernels.ReLU:
+		return ReLU
+	case kernels.Sigmoid:
+		return Sigmoid
+	}
+	return Tanh
 }

@@ -164,7 +164,7 @@ func TestJumpReLUTrainSaveLoad(t *testing.T) {
 }
 
 func TestResolveDeadWindow(t *testing.T) {
-	if resolveDeadWindow(0, 500) != 500 || resolveDeadWindow(0, 1<<30) != 10_000_000 || resolveDeadWindow(7, 500) != 7 {
+	if (Config{}).deadWindow(500) != 500 || (Config{}).deadWindow(1<<30) != 10_000_000 || (Config{DeadWindow: 7}).deadWindow(500) != 7 {
 		t.Fatal("dead window defaults")
 	}
 }

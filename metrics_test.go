@@ -102,7 +102,7 @@ func TestEvalScoreOnePass(t *testing.T) {
 		"mse relu standard": func(c *Config) { c.Normalize = NormalizeStandard },
 		"bce sigmoid kl":    func(c *Config) { c.Loss, c.Activation, c.Sparsity = BCE, Sigmoid, SparsityKL },
 		"topk":              func(c *Config) { c.Sparsity, c.K = SparsityTopK, 3 },
-		"deep":              func(c *Config) { c.Layers = []int{10, 6} },
+		"deep":              func(c *Config) { c.Layers, c.Hidden = []int{10, 6}, 0 },
 		"variational":       func(c *Config) { c.Variational, c.Sparsity = true, SparsityNone },
 	}
 	for name, set := range kinds {

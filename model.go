@@ -234,7 +234,7 @@ func FromWeights(cfg Config, d int, weights map[string][]float32, norm *Normaliz
 	if d < 1 {
 		return nil, fmt.Errorf("input width %d must be positive", d)
 	}
-	cfg = cfg.withDefaults(d)
+	cfg = cfg.Resolve(d, 0)
 	cfg.Normalize = NormalizeNone
 	if norm != nil {
 		if len(norm.Shift) != d || len(norm.Scale) != d {

@@ -161,7 +161,7 @@ func TestFromWeightsRebuildsModel(t *testing.T) {
 	}{
 		{"one layer", func(c *Config) { c.Activation = ReLU; c.Sparsity = SparsityL1 }},
 		{"tied", func(c *Config) { c.Tied = true }},
-		{"deep", func(c *Config) { c.Layers = []int{10, 6}; c.Activation = Tanh }},
+		{"deep", func(c *Config) { c.Layers, c.Hidden = []int{10, 6}, 0; c.Activation = Tanh }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m, x := trainSmall(t, c.mutate)

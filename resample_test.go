@@ -49,7 +49,7 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Sparsity, cfg.Hidden, cfg.K, cfg.Epochs, cfg.ValSplit, cfg.Batch = SparsityTopK, h, 2, 2, 0, bs
 	cfg.Resample = 0.5
-	cfg = cfg.withDefaults(d)
+	cfg = cfg.Resolve(d, 300)
 	tr := newTrainer(x, nil, cfg, TrainOptions{})
 	if err := tr.prepare(); err != nil {
 		t.Fatal(err)
@@ -192,7 +192,7 @@ func TestResampleKeepsLatentsAlive(t *testing.T) {
 // epoch resampled stopped after the first with that epoch's weights).
 func TestResampleRestartsEarlyStopping(t *testing.T) {
 	x := sparseData(400, 6, 5, 2, 3)
-	cfg := DefaultConfig().withDefaults(6)
+	cfg := DefaultConfig().Resolve(6, 300)
 	cfg.Hidden, cfg.Activation, cfg.Sparsity, cfg.K = 4, ReLU, SparsityTopK, 2
 	cfg.ValSplit, cfg.Patience = 0.25, 1
 	tr := newTrainer(x, nil, cfg, TrainOptions{})

@@ -51,7 +51,7 @@ func TestTrainSourceMatchesMatrix(t *testing.T) {
 		{"robust+noise", func(c *Config) { c.Normalize = NormalizeRobust; c.Noise = "saltpepper:0.1" }, TrainOptions{}},
 		{"lbfgs", func(c *Config) { c.Optimizer = LBFGS; c.Epochs = 5; c.Normalize = NormalizeStandard }, TrainOptions{}},
 		{"stacked+labels", func(c *Config) {
-			c.Layers, c.Stacked, c.SupervisedEpochs, c.Activation, c.Sparsity = []int{8, 4}, true, 2, ReLU, SparsityL1
+			c.Layers, c.Hidden, c.Stacked, c.SupervisedEpochs, c.Activation, c.Sparsity = []int{8, 4}, 0, true, 2, ReLU, SparsityL1
 		}, TrainOptions{Labels: labels}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -91,10 +91,10 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 				yb[i] = t.trainY[r]
 			}
 			loss, _ := t.net.SupervisedForwardBackward(&t.w, xb[:rows*d], yb[:rows], rows, 1/float32(rows), probs)
-			decay, finite := opt.Step(t.net.Params, grad, optim.LR(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay), cfg.WeightDecay, cfg.ClipNorm)
+			decay, finite := opt.Step(t.net.Params, grad, optim.LR(cfg.LR, phaseStep, phaseSteps, warm, string(cfg.Decay)), cfg.WeightDecay, cfg.ClipNorm)
 			loss += decay
 			if !isFinite(loss) || !finite {
-				return fmt.Errorf("%w in supervised epoch %d: the loss (%g) or the gradient is not finite; lower --lr or set --clip", ErrDiverged, epoch, loss)
+				return fmt.Errorf("%w in supervised epoch %d: the loss (%g) or the gradient is not finite; lower Config.LR or set Config.ClipNorm", ErrDiverged, epoch, loss)
 			}
 			phaseStep++
 			t.step++
@@ -176,7 +176,7 @@ func (m *Model) Classes() int { return m.net.Classes() }
 func (m *Model) Predict(x Matrix) (Matrix, error) {
 	c := m.net.Classes()
 	if c == 0 {
-		return Matrix{}, fmt.Errorf("predict: the model was trained without labels (train with --labels)")
+		return Matrix{}, fmt.Errorf("predict: the model was trained without labels (TrainOptions.Labels)")
 	}
 	if err := x.check("predict input", m.Inputs); err != nil {
 		return Matrix{}, err

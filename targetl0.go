@@ -97,11 +97,11 @@ func withTargetCoef(cfg Config, v float64) Config {
 	return cfg
 }
 
-// validateTargetL0 reports, through bad, settings --target-l0 cannot
-// work with.
-func (c Config) validateTargetL0(bad func(field, format string, a ...any)) {
+// validateTargetL0 reports, through bad, settings TargetL0 cannot work
+// with (the kinds check their coefficients).
+func (c Config) validateTargetL0(bad badFunc) {
 	if c.TargetL0 < 0 || math.IsNaN(c.TargetL0) || math.IsInf(c.TargetL0, 0) {
-		bad("target-l0", "must be >= 0 (0: off), got %g", c.TargetL0)
+		bad("TargetL0", "must be >= 0 (0: off), got %g", c.TargetL0)
 		return
 	}
 	k := c.kind()
@@ -111,19 +111,19 @@ func (c Config) validateTargetL0(bad func(field, format string, a ...any)) {
 	p := c.params()
 	if k.Target(&p).Coef == nil {
 		hasTarget := func(k nn.Kind) bool { return k.Target(&nn.Params{}).Coef != nil }
-		bad("target-l0", "tunes the penalty of --sparsity %s; %s has none", nn.Names(hasTarget), c.Sparsity)
-	} else if !k.Traits().Code && c.Activation != ReLU {
-		bad("target-l0", "needs --activation relu with --sparsity %s: %s codes are never exactly 0, so every latent counts as active", c.Sparsity, c.Activation)
+		bad("TargetL0", "tunes the penalty of Config.Sparsity %s; %s has none", kindNames(hasTarget), c.Sparsity)
+	} else if !k.Traits().Code && c.Activation != "" && c.Activation != ReLU {
+		bad("TargetL0", "needs Config.Activation relu with Config.Sparsity %s: %s codes are never exactly 0, so every latent counts as active", c.Sparsity, c.Activation)
 	}
 	if c.Hidden > 0 && c.TargetL0 >= float64(c.Hidden) {
-		bad("target-l0", "%g is not below the %d latents", c.TargetL0, c.Hidden)
+		bad("TargetL0", "%g is not below the %d latents", c.TargetL0, c.Hidden)
 	}
 	switch {
 	case c.Optimizer == LBFGS:
-		bad("target-l0", "the controller steers mini-batch training: use adam or sgd, not lbfgs")
+		bad("TargetL0", "the controller steers mini-batch training: use adam or sgd, not lbfgs")
 	case c.Stacked:
-		bad("target-l0", "not supported with --stacked")
+		bad("TargetL0", "not supported with Config.Stacked")
 	case c.FinetuneEpochs > 0:
-		bad("target-l0", "--finetune-epochs trains without the penalty, so the L0 would drift from the target: leave it 0")
+		bad("TargetL0", "Config.FinetuneEpochs trains without the penalty, so the L0 would drift from the target: leave it 0")
 	}
 }

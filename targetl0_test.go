@@ -2,6 +2,7 @@ package sae
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func TestTargetL0Reached(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			start := cfg.withDefaults(all.Cols)
+			start := cfg.Resolve(all.Cols, 0)
 			t.Logf("held-out l0 %.2f (running %.2f) fvu %.4f; coefficient %g -> %g", mt.L0, m.History.RunningL0, mt.FVU, targetCoefOf(start), targetCoefOf(m.Config))
 			if math.Abs(mt.L0-target) > 0.1*target {
 				t.Errorf("held-out l0 %.2f, target %d", mt.L0, target)
@@ -106,11 +107,11 @@ func TestTargetL0Validate(t *testing.T) {
 		edit func(*Config)
 		want string
 	}{
-		{"sigmoid l1", func(c *Config) { c.Sparsity, c.Activation = SparsityL1, Sigmoid }, "--activation relu"},
+		{"sigmoid l1", func(c *Config) { c.Sparsity, c.Activation = SparsityL1, Sigmoid }, "Config.Activation relu"},
 		{"topk", func(c *Config) { c.Sparsity = SparsityTopK }, "l1, kl or jumprelu"},
 		{"none", func(c *Config) { c.Sparsity = SparsityNone }, "l1, kl or jumprelu"},
 		{"lbfgs", func(c *Config) { c.Optimizer = LBFGS }, "lbfgs"},
-		{"finetune", func(c *Config) { c.FinetuneEpochs = 2 }, "finetune-epochs"},
+		{"finetune", func(c *Config) { c.FinetuneEpochs = 2 }, "Config.FinetuneEpochs"},
 		{"above hidden", func(c *Config) { c.Hidden = 8 }, "latents"},
 		{"negative", func(c *Config) { c.TargetL0 = -1 }, ">= 0"},
 	} {
@@ -118,7 +119,8 @@ func TestTargetL0Validate(t *testing.T) {
 		cfg.Sparsity, cfg.Activation, cfg.TargetL0 = SparsityL1, ReLU, 10
 		c.edit(&cfg)
 		err := cfg.Validate()
-		if err == nil || !strings.Contains(err.Error(), "target-l0") || !strings.Contains(err.Error(), c.want) {
+		var ce ConfigError
+		if !errors.As(err, &ce) || ce[0].Field != "TargetL0" || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}

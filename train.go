@@ -137,10 +137,6 @@ func TrainSource(ctx context.Context, src Source, cfg Config, opt TrainOptions) 
 	if rows == 0 || cols == 0 {
 		return nil, fmt.Errorf("training data is empty (%d x %d)", rows, cols)
 	}
-	cfg = cfg.withDefaults(cols)
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
 	val := opt.valSrc
 	if val == nil && opt.Val.Rows > 0 {
 		if err := opt.Val.check("validation data", cols); err != nil {
@@ -155,6 +151,10 @@ func TrainSource(ctx context.Context, src Source, cfg Config, opt TrainOptions) 
 		if vc != cols {
 			return nil, fmt.Errorf("validation data: has %d columns, the training data %d", vc, cols)
 		}
+	}
+	cfg = cfg.Resolve(cols, rows-cfg.valRows(rows, val != nil))
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if opt.Labels != nil {
 		if len(opt.Labels) != rows {
@@ -260,13 +260,7 @@ func (t *trainer) prepare() error {
 	// row): the validation rows are its tail.
 	idx := identity(rows)
 	t.rng.Shuffle(rows, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
-	nVal := 0
-	if t.valSrc == nil && cfg.ValSplit > 0 {
-		nVal = int(math.Round(cfg.ValSplit * float64(rows)))
-		if rows-nVal < 1 {
-			nVal = 0
-		}
-	}
+	nVal := cfg.valRows(rows, t.valSrc != nil)
 	trainIdx := idx[:rows-nVal]
 	t.train = subset(t.src, trainIdx, d)
 	switch {
@@ -301,12 +295,6 @@ func (t *trainer) prepare() error {
 	if cfg.Normalize, err = resolveNormalize(cfg.Normalize, t.train, cfg.Loss, t.chunkRows()); err != nil {
 		return err
 	}
-	if cfg.Epochs == 0 {
-		cfg.Epochs = cfg.ResolveEpochs(t.train.len())
-	}
-	if cfg.Stacked && cfg.FinetuneEpochs == 0 {
-		cfg.FinetuneEpochs = cfg.Epochs
-	}
 	t.cfg = cfg
 	if cfg.TargetL0 > 0 {
 		t.target = newL0Controller(cfg)
@@ -330,7 +318,7 @@ func (t *trainer) prepare() error {
 			row := x[i*d : (i+1)*d]
 			for j, v := range row {
 				if cfg.Loss == BCE && (v < 0 || v > 1) {
-					return fmt.Errorf("loss bce needs data in [0, 1] but row %d column %d is %g after normalisation %s; use --normalize minmax or --loss mse", trainIdx[at+i]+1, j+1, v, cfg.Normalize)
+					return fmt.Errorf("loss bce needs data in [0, 1] but row %d column %d is %g after normalisation %s; set Config.Normalize minmax or Config.Loss mse", trainIdx[at+i]+1, j+1, v, cfg.Normalize)
 				}
 				mean[j] += float64(v)
 				lo[j], hi[j] = min(lo[j], v), max(hi[j], v)
@@ -460,7 +448,7 @@ func (t *trainer) run(ctx context.Context) error {
 // reports whether training should stop.
 func (t *trainer) endEpoch(epoch, epochs int, finetune bool, trainLoss float64, patienceUnit int) (bool, error) {
 	if !isFinite(trainLoss) {
-		return false, fmt.Errorf("%w at epoch %d: loss is %g; lower --lr or set --clip", ErrDiverged, t.hist.Epochs+1, trainLoss)
+		return false, fmt.Errorf("%w at epoch %d: loss is %g; lower Config.LR or set Config.ClipNorm", ErrDiverged, t.hist.Epochs+1, trainLoss)
 	}
 	t.hist.Epochs++
 	t.hist.TrainLoss = append(t.hist.TrainLoss, trainLoss)
@@ -559,11 +547,11 @@ func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) e
 			lp := t.net.ForwardBackward(&t.w, in, xb, rows, 1/float32(rows), &pen, nil)
 			t.net.ConstrainGrad(grad)
 			var finite bool
-			lr := optim.LR(cfg.LR, phaseStep, phaseSteps, warm, cfg.Decay)
+			lr := optim.LR(cfg.LR, phaseStep, phaseSteps, warm, string(cfg.Decay))
 			lp.Decay, finite = opt.Step(p, grad, lr, cfg.WeightDecay, cfg.ClipNorm)
 			loss := lp.Total()
 			if !isFinite(loss) || !finite {
-				return fmt.Errorf("%w at epoch %d step %d: the loss (%g) or the gradient is not finite; lower --lr or set --clip", ErrDiverged, t.hist.Epochs+1, t.step+1, loss)
+				return fmt.Errorf("%w at epoch %d step %d: the loss (%g) or the gradient is not finite; lower Config.LR or set Config.ClipNorm", ErrDiverged, t.hist.Epochs+1, t.step+1, loss)
 			}
 			t.afterStep(&pen, rows, lr)
 			if done := int64(epoch-1)*int64(n) + int64(lo); !finetune && t.resampleDue(done, done+int64(rows), int64(epochs)*int64(n)) {
@@ -671,7 +659,7 @@ func (t *trainer) restore(st *trainState) error {
 		if len(st.Dead) != t.net.H {
 			return fmt.Errorf("checkpoint in %s: dead-latent counts for %d latents, the model has %d", t.opt.CheckpointDir, len(st.Dead), t.net.H)
 		}
-		t.dead = nn.NewDeadLatents(t.net.H, resolveDeadWindow(t.cfg.DeadWindow, t.train.len()))
+		t.dead = nn.NewDeadLatents(t.net.H, t.cfg.deadWindow(t.train.len()))
 		t.dead.Restore(st.Dead)
 	}
 	t.resume = st
@@ -802,7 +790,7 @@ func (t *trainer) afterStep(tm *nn.Terms, rows int, lr float64) {
 	n.Constrain()
 	if n.Kind().Traits().Code {
 		if t.dead == nil {
-			t.dead = nn.NewDeadLatents(n.H, resolveDeadWindow(t.cfg.DeadWindow, t.train.len()))
+			t.dead = nn.NewDeadLatents(n.H, t.cfg.deadWindow(t.train.len()))
 		}
 		t.dead.Observe(t.w.Kept(rows), rows)
 	}
@@ -819,10 +807,16 @@ func (t *trainer) setCoef(tm *nn.Terms) {
 	*t.net.Kind().Target(&tm.Params).Coef = t.target.coef()
 }
 
-// resolveDeadWindow is Config.DeadWindow's default for trainRows rows.
-func resolveDeadWindow(window, trainRows int) int64 {
-	if window > 0 {
-		return int64(window)
+// valRows is the number of the rows held out for validation (ValSplit
+// of them, none when separate validation rows are given or none would be
+// left for training).
+func (c Config) valRows(rows int, separate bool) int {
+	if separate || c.ValSplit <= 0 {
+		return 0
 	}
-	return int64(min(10_000_000, trainRows))
+	n := int(math.Round(c.ValSplit * float64(rows)))
+	if rows-n < 1 {
+		return 0
+	}
+	return n
 }

@@ -110,7 +110,7 @@ func TestTrainDeterministic(t *testing.T) {
 // objective of one batch holding every row, and so do the gradients.
 func TestChunkedObjectiveMatchesOneBatch(t *testing.T) {
 	x := sparseData(inferChunk+300, 6, 5, 2, 3)
-	cfg := DefaultConfig().withDefaults(6)
+	cfg := DefaultConfig().Resolve(6, 0)
 	cfg.Hidden = 4
 	cfg.Trim = 0 // trimming is per batch: chunks and one batch would differ
 	tr := newTrainer(x, nil, cfg, TrainOptions{})

@@ -9,7 +9,7 @@ import (
 // model into rows in input units (samples of what the model has learned).
 func (m *Model) Generate(n int, seed uint64) (Matrix, error) {
 	if !m.net.VAE() {
-		return Matrix{}, fmt.Errorf("generate: the model is not variational (train with --variational)")
+		return Matrix{}, fmt.Errorf("generate: the model is not variational (train with Config.Variational)")
 	}
 	if n < 1 || n > 1<<24 {
 		return Matrix{}, fmt.Errorf("generate: %d samples is out of range [1, %d]", n, 1<<24)

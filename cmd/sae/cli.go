@@ -134,7 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		fmt.Fprintf(stderr, "sae %s: interrupted\n", name)
 		return 1
 	}
-	fmt.Fprintf(stderr, "sae: error: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(stderr, "sae: error: %s\n", oneLine(flagNames(err.Error())))
 	return 1
 }
 
@@ -189,17 +189,6 @@ func printHelp(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nRun 'sae <command> --help' for a command's flags and examples.\nStart with 'sae demo' to see the whole pipeline on built-in data.\n")
 }
-
-// textFlag binds a flag to a string-typed field (enums of the config).
-type textFlag[T ~string] struct{ p *T }
-
-func (f textFlag[T]) String() string {
-	if f.p == nil {
-		return ""
-	}
-	return string(*f.p)
-}
-func (f textFlag[T]) Set(s string) error { *f.p = T(s); return nil }
 
 // loadMatrix reads a data file as a model input.
 func loadMatrix(path, key string) (sae.Matrix, error) {

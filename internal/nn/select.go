@@ -497,7 +497,7 @@ func dictionaryDefaults(p *Params) {
 	if p.LR == 0 && p.Optimizer == "adam" && p.Hidden > 0 {
 		p.LR = 3e-3 * math.Min(1, math.Sqrt(1024/float64(p.Hidden)))
 	}
-	if p.DecoderNorm == "" {
+	if p.DecoderNorm == "" && len(p.Layers) <= 1 && !p.Tied && !p.Variational { // else refused: dictionaryValidate
 		p.DecoderNorm = "unit"
 	}
 	if p.DecoderBiasInit == "" {

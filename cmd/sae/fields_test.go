@@ -1,0 +1,130 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sae-go/sae"
+	"github.com/sae-go/sae/internal/nn"
+)
+
+// configDocs returns the doc comment of every field of sae.Config, read
+// from config.go.
+func configDocs(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "../../config.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]string{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		ts, ok := n.(*ast.TypeSpec)
+		if !ok || ts.Name.Name != "Config" {
+			return true
+		}
+		for _, fl := range ts.Type.(*ast.StructType).Fields.List {
+			for _, name := range fl.Names {
+				docs[name.Name] = strings.Join(strings.Fields(fl.Doc.Text()), " ")
+			}
+		}
+		return false
+	})
+	return docs
+}
+
+var defaultRe = regexp.MustCompile(`Default ("[^"]*"|[-0-9.eE+]*[0-9]|[A-Za-z]+)`)
+
+// Every Config field has one row of sae train's flags, in the struct's
+// order; every field's doc states its default, and the default it states is
+// DefaultConfig's (or, for a zero value that stands for a default, the
+// row shows what Resolve makes of it); every field a sparsity kind uses has
+// a flag. A field added without a row, or a default changed in one place
+// and not the other, fails here.
+func TestConfigFlagsMatchConfig(t *testing.T) {
+	ct := reflect.TypeOf(sae.Config{})
+	if len(configFlags) != ct.NumField() {
+		t.Errorf("%d rows for %d Config fields", len(configFlags), ct.NumField())
+	}
+	docs := configDocs(t)
+	def := reflect.ValueOf(sae.DefaultConfig())
+	resolved := reflect.ValueOf(sae.DefaultConfig().Resolve(100, 1000))
+	for i := 0; i < min(len(configFlags), ct.NumField()); i++ {
+		r, field := configFlags[i], ct.Field(i).Name
+		if r.field != field {
+			t.Errorf("row %d is %s, Config's field %d is %s", i, r.field, i, field)
+			continue
+		}
+		m := defaultRe.FindStringSubmatch(docs[field])
+		if m == nil {
+			t.Errorf("%s: the doc %q states no default", field, docs[field])
+			continue
+		}
+		v := def.Field(i)
+		if got, want := m[1], fmt.Sprint(v.Interface()); !sameDefault(got, want, v) {
+			t.Errorf("%s: the doc says Default %s, DefaultConfig has %s", field, got, want)
+		}
+		if r.def != "" {
+			if v.String() != "" {
+				t.Errorf("%s: the row shows the default %s for a field that has one (%v)", field, r.def, v)
+			} else if got := resolved.Field(i).String(); got != r.def {
+				t.Errorf("%s: the row shows the default %s, Resolve gives %s", field, r.def, got)
+			}
+		}
+	}
+	for _, k := range nn.Kinds() {
+		for _, f := range k.Fields() {
+			if flagOf(f) == f {
+				t.Errorf("kind %s: field %s has no flag", k.Name(), f)
+			}
+		}
+	}
+}
+
+// sameDefault reports whether the doc's default got is the value want.
+func sameDefault(got, want string, v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Float64, reflect.Int, reflect.Uint64:
+		g, err1 := strconv.ParseFloat(got, 64)
+		w, err2 := strconv.ParseFloat(want, 64)
+		return err1 == nil && err2 == nil && g == w
+	case reflect.String:
+		return strings.Trim(got, `"`) == want
+	case reflect.Slice:
+		return got == "nil" && v.IsNil()
+	}
+	return got == want
+}
+
+// The flags' defaults are DefaultConfig's, or the rows' shown defaults;
+// every flag sets its field.
+func TestConfigFlagsBind(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var cfg sae.Config
+	bindConfig(fs, &cfg)
+	set := map[string]string{"hidden": "7", "layers": "5,3", "activation": "tanh", "l1": "0.5", "tied": "true",
+		"noise": "mask:0.1", "seed": "9", "decay": "linear", "clip": "2"}
+	var args []string
+	for k, v := range set {
+		args = append(args, "--"+k+"="+v)
+	}
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Hidden != 7 || len(cfg.Layers) != 2 || cfg.Activation != sae.Tanh || cfg.L1 != 0.5 || !cfg.Tied ||
+		cfg.Noise != "mask:0.1" || cfg.Seed != 9 || cfg.Decay != sae.Linear || cfg.ClipNorm != 2 {
+		t.Fatalf("flags did not reach the config: %+v", cfg)
+	}
+	if flagNames("lower Config.LR or set Config.ClipNorm; Config.LBFGSMemory; TrainOptions.Labels") != "lower --lr or set --clip; Config.LBFGSMemory; --labels" {
+		t.Fatal(flagNames("lower Config.LR or set Config.ClipNorm"))
+	}
+}
