@@ -15,6 +15,14 @@ import (
 // search direction lowers it (converged to float32 precision).
 func (t *trainer) runLBFGS(ctx context.Context, finetune bool, iters int) error {
 	tm := t.terms(finetune)
+	ph := &phase{id: phaseSparse, epochs: iters, tol: 1e-7, unit: 10, keepLast: t.target != nil && !finetune}
+	if finetune {
+		ph.id = phaseFinetune
+	}
+	ph.validate = func() (float64, error) {
+		tm := t.terms(finetune)
+		return t.objective(t.val, &tm, false)
+	}
 	f := func(x, g []float32) (float64, error) {
 		v, gr, err := t.objectiveGrad(t.train, &tm)
 		copy(g, gr)
@@ -28,7 +36,7 @@ func (t *trainer) runLBFGS(ctx context.Context, finetune bool, iters int) error 
 		}
 		t.step++
 		t.samples += t.train.len()
-		stop, err := t.endEpoch(it, iters, finetune, f, 10)
+		stop, err := t.endEpoch(ph, it, f)
 		if err != nil || stop {
 			return true, err
 		}

@@ -204,10 +204,11 @@ func TestResampleRestartsEarlyStopping(t *testing.T) {
 			tr.net.Params[i] += 0.5
 		}
 	}
+	ph := tr.autoencoderPhase(false, 10)
 	step := func(resampled bool) bool {
 		t.Helper()
 		tr.resampled = resampled
-		stop, err := tr.endEpoch(tr.hist.Epochs+1, 10, false, 1, 1)
+		stop, err := tr.endEpoch(ph, tr.hist.Epochs+1, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"github.com/sae-go/sae/internal/nn"
-	"github.com/sae-go/sae/internal/optim"
 )
 
 // pretrain trains the layers of a stacked model greedily: layer l as a
@@ -55,82 +54,37 @@ func (t *trainer) pretrain(ctx context.Context) error {
 
 // runSupervised trains the softmax head and the whole encoder on the
 // labelled rows: mini-batch Adam on the cross-entropy plus weight decay,
-// with early stopping on the validation cross-entropy.
+// with early stopping on the validation cross-entropy; then it measures
+// the accuracies.
 func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
-	cfg := t.cfg
-	d, n, c := t.train.cols, t.train.len(), t.classes
-	opt := newAdam(t.net)
-	bs := min(cfg.Batch, n)
-	// Each phase has its own schedule: warm-up, then decay to its end.
-	phaseSteps := epochs * ((n + bs - 1) / bs)
-	warm := int(cfg.Warmup * float64(phaseSteps))
-	phaseStep := 0
-	xb := make([]float32, bs*d)
+	n, c := t.train.len(), t.classes
+	bs := min(t.cfg.Batch, n)
 	yb := make([]int32, bs)
 	probs := make([]float32, max(bs, t.chunkRows())*c)
-	perm := identity(n)
-	grad := t.w.Grad(t.net)
-	clear(grad) // from here on each step leaves it zeroed
-	t.best, t.bestVal = nil, math.Inf(1)
-	first, stopped, err := t.resumePhase(phaseSupervised, opt, perm, &phaseStep)
-	if err != nil {
-		return err
+	ph := &phase{id: phaseSupervised, epochs: epochs, opt: newAdam(t.net), perm: identity(n), unit: 1}
+	ph.validate = func() (float64, error) {
+		val, _, err := t.crossEntropy(t.val, t.valY, probs)
+		return val, err
 	}
-	for epoch := first; epoch <= epochs && !stopped; epoch++ {
-		t.rng.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
-		var sum float64
-		for lo := 0; lo < n; lo += bs {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			rows := min(bs, n-lo)
-			if err := t.train.readAt(xb[:rows*d], perm[lo:lo+rows]); err != nil {
-				return err
-			}
-			for i, r := range perm[lo : lo+rows] {
-				yb[i] = t.trainY[r]
-			}
-			loss, _ := t.net.SupervisedForwardBackward(&t.w, xb[:rows*d], yb[:rows], rows, 1/float32(rows), probs)
-			decay, finite := opt.Step(t.net.Params, grad, optim.LR(cfg.LR, phaseStep, phaseSteps, warm, string(cfg.Decay)), cfg.WeightDecay, cfg.ClipNorm)
-			loss += decay
-			if !isFinite(loss) || !finite {
-				return fmt.Errorf("%w in supervised epoch %d: the loss (%g) or the gradient is not finite; lower Config.LR or set Config.ClipNorm", ErrDiverged, epoch, loss)
-			}
-			phaseStep++
-			t.step++
-			t.samples += rows
-			sum += loss * float64(rows)
-			if t.opt.Progress != nil {
-				t.opt.Progress(Progress{Phase: "supervised", Epoch: epoch, Epochs: epochs, Step: t.step, Steps: t.steps, Loss: loss, ValLoss: math.NaN()})
-			}
+	ph.step = func(b batch) (float64, error) {
+		for i, r := range b.pos {
+			yb[i] = t.trainY[r]
 		}
-		t.hist.Epochs++
-		t.hist.TrainLoss = append(t.hist.TrainLoss, sum/float64(n))
-		val := math.NaN()
-		if t.val.len() > 0 {
-			var err error
-			if val, _, err = t.crossEntropy(t.val, t.valY, probs); err != nil {
-				return err
-			}
-			t.hist.ValLoss = append(t.hist.ValLoss, val)
-			if t.best == nil || val < t.bestVal {
-				t.bestVal, t.best = val, append(t.best[:0], t.net.Params...)
-				t.hist.BestEpoch = t.hist.Epochs
-			} else if cfg.Patience > 0 && t.hist.Epochs-t.hist.BestEpoch >= cfg.Patience {
-				t.hist.StoppedEarly = true
-				stopped = true
-			}
+		loss, _ := t.net.SupervisedForwardBackward(&t.w, b.x, yb[:b.rows], b.rows, 1/float32(b.rows), probs)
+		decay, finite := ph.opt.Step(t.net.Params, t.w.Grad(t.net), b.lr, t.cfg.WeightDecay, t.cfg.ClipNorm)
+		loss += decay
+		if !isFinite(loss) || !finite {
+			return 0, fmt.Errorf("%w in supervised epoch %d: the loss (%g) or the gradient is not finite; lower Config.LR or set Config.ClipNorm", ErrDiverged, b.epoch, loss)
 		}
-		if t.opt.Progress != nil {
-			t.opt.Progress(Progress{Phase: "supervised", Epoch: epoch, Epochs: epochs, Step: t.step, Steps: t.steps, Loss: sum / float64(n), ValLoss: val, EpochCompleted: true})
-		}
-		if err := t.checkpoint(phaseSupervised, epoch, epochs, stopped, phaseStep, opt, perm); err != nil {
-			return err
-		}
+		return loss, nil
+	}
+	if err := t.miniBatches(ctx, ph); err != nil {
+		return err
 	}
 	if t.best != nil {
 		copy(t.net.Params, t.best)
 	}
+	var err error
 	if _, t.hist.Accuracy, err = t.crossEntropy(t.train, t.trainY, probs); err != nil {
 		return err
 	}

@@ -414,7 +414,7 @@ func (t *trainer) run(ctx context.Context) error {
 		if t.cfg.Optimizer == LBFGS {
 			err = t.runLBFGS(ctx, ph.finetune, ph.epochs)
 		} else {
-			err = t.runMiniBatch(ctx, ph.finetune, ph.epochs)
+			err = t.miniBatches(ctx, t.autoencoderPhase(ph.finetune, ph.epochs))
 		}
 		if err != nil {
 			return err
@@ -426,6 +426,7 @@ func (t *trainer) run(ctx context.Context) error {
 	if supervised > 0 {
 		if resumePhase != phaseSupervised {
 			t.hist.SupervisedFrom = t.hist.Epochs
+			t.best, t.bestVal = nil, math.Inf(1)
 		}
 		if err := t.runSupervised(ctx, supervised); err != nil {
 			return err
@@ -442,196 +443,6 @@ func (t *trainer) run(ctx context.Context) error {
 		t.hist.SamplesPerSecond = float64(t.samples) / t.hist.Seconds
 	}
 	return nil
-}
-
-// endEpoch records the epoch, runs validation and early stopping; it
-// reports whether training should stop.
-func (t *trainer) endEpoch(epoch, epochs int, finetune bool, trainLoss float64, patienceUnit int) (bool, error) {
-	if !isFinite(trainLoss) {
-		return false, fmt.Errorf("%w at epoch %d: loss is %g; lower Config.LR or set Config.ClipNorm", ErrDiverged, t.hist.Epochs+1, trainLoss)
-	}
-	t.hist.Epochs++
-	t.hist.TrainLoss = append(t.hist.TrainLoss, trainLoss)
-	val := math.NaN()
-	stop := false
-	if t.val.len() > 0 {
-		var err error
-		tm := t.terms(finetune)
-		if val, err = t.objective(t.val, &tm, false); err != nil {
-			return false, err
-		}
-		t.hist.ValLoss = append(t.hist.ValLoss, val)
-		if t.target != nil && !finetune {
-			// The coefficient moves: keep the last weights.
-			t.hist.BestEpoch = t.hist.Epochs
-		} else if t.best == nil || (t.resampled && isFinite(val)) || val < t.bestVal-1e-7*math.Abs(t.bestVal) {
-			// After a resample the model is a new one: its validation
-			// loss rises for a while, and neither the weights from before
-			// it nor the epochs spent recovering should decide the stop.
-			t.bestVal = val
-			t.best = append(t.best[:0], t.net.Params...)
-			t.hist.BestEpoch = t.hist.Epochs
-		} else if t.cfg.Patience > 0 && t.hist.Epochs-t.hist.BestEpoch >= t.cfg.Patience*patienceUnit {
-			t.hist.StoppedEarly = true
-			stop = true
-		}
-	} else {
-		t.hist.BestEpoch = t.hist.Epochs
-	}
-	t.resampled = false
-	if t.opt.Progress != nil {
-		t.opt.Progress(Progress{Phase: phaseName(finetune), Epoch: epoch, Epochs: epochs, Step: t.step, Steps: t.steps, Loss: trainLoss, ValLoss: val, EpochCompleted: true})
-	}
-	return stop, nil
-}
-
-func phaseName(finetune bool) string {
-	if finetune {
-		return "finetune"
-	}
-	return "sparse"
-}
-
-func (t *trainer) runMiniBatch(ctx context.Context, finetune bool, epochs int) error {
-	cfg := t.cfg
-	d := t.train.cols
-	n := t.train.len()
-	p := t.net.Params
-	opt := newOptimizer(cfg, t.net)
-	pen := t.terms(finetune)
-	bs := min(cfg.Batch, n)
-	// Each phase has its own schedule: warm-up, then decay to its end.
-	phaseSteps := epochs * ((n + bs - 1) / bs)
-	warm := int(cfg.Warmup * float64(phaseSteps))
-	phaseStep := 0
-	// The batch is gathered into the chunk buffer: the full-data passes
-	// between epochs (validation) refill it, and each step reads its rows.
-	batchBuf := t.chunkBuf(d)
-	if len(t.perm) != n {
-		t.perm = identity(n)
-	}
-	phase := phaseSparse
-	if finetune {
-		phase = phaseFinetune
-	}
-	first, stopped, err := t.resumePhase(phase, opt, t.perm, &phaseStep)
-	if err != nil || stopped {
-		return err
-	}
-	grad := t.w.Grad(t.net)
-	clear(grad) // from here on each step leaves it zeroed
-	for epoch := first; epoch <= epochs; epoch++ {
-		t.rng.Shuffle(n, func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
-		var sum float64
-		for lo := 0; lo < n; lo += bs {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			rows := min(bs, n-lo)
-			xb := batchBuf[:rows*d]
-			if err := t.train.readAt(xb, t.perm[lo:lo+rows]); err != nil {
-				return err
-			}
-			in := xb
-			if t.noise != nil {
-				if len(t.xn) < len(xb) {
-					t.xn = make([]float32, bs*d)
-				}
-				in = t.xn[:rows*d]
-				t.noise.corrupt(in, xb, d, t.rng)
-			}
-			if t.net.VAE() {
-				t.net.SampleNoise(&t.w, rows, t.rng)
-			}
-			t.auxTerms(&pen)
-			lp := t.net.ForwardBackward(&t.w, in, xb, rows, 1/float32(rows), &pen, nil)
-			t.net.ConstrainGrad(grad)
-			var finite bool
-			lr := optim.LR(cfg.LR, phaseStep, phaseSteps, warm, string(cfg.Decay))
-			lp.Decay, finite = opt.Step(p, grad, lr, cfg.WeightDecay, cfg.ClipNorm)
-			loss := lp.Total()
-			if !isFinite(loss) || !finite {
-				return fmt.Errorf("%w at epoch %d step %d: the loss (%g) or the gradient is not finite; lower Config.LR or set Config.ClipNorm", ErrDiverged, t.hist.Epochs+1, t.step+1, loss)
-			}
-			t.afterStep(&pen, rows, lr)
-			if done := int64(epoch-1)*int64(n) + int64(lo); !finetune && t.resampleDue(done, done+int64(rows), int64(epochs)*int64(n)) {
-				if err := t.resampleDead(opt, bs); err != nil {
-					return err
-				}
-				t.resampled = true
-			}
-			phaseStep++
-			t.step++
-			t.samples += rows
-			sum += loss * float64(rows)
-			if t.opt.Progress != nil {
-				p := Progress{Phase: phaseName(finetune), Epoch: epoch, Epochs: epochs, Step: t.step, Steps: t.steps, Loss: loss, ValLoss: math.NaN()}
-				if t.target != nil {
-					p.RunningL0, p.Coef = t.target.Running, t.target.coef()
-				}
-				t.opt.Progress(p)
-			}
-		}
-		stop, err := t.endEpoch(epoch, epochs, finetune, sum/float64(n), 1)
-		if err != nil {
-			return err
-		}
-		if err := t.checkpoint(phase, epoch, epochs, stop, phaseStep, opt, t.perm); err != nil || stop {
-			return err
-		}
-	}
-	return nil
-}
-
-// resumePhase, when the run resumes inside this phase, restores the
-// phase's optimiser state, order of rows and schedule position and returns
-// the first epoch left to run, or stopped when the phase had ended.
-func (t *trainer) resumePhase(phase int, opt optim.Optimizer, perm []uint32, phaseStep *int) (first int, stopped bool, err error) {
-	st := t.resume
-	if st == nil || st.Phase != phase {
-		return 1, false, nil
-	}
-	t.resume = nil
-	if len(st.perm) != len(perm) {
-		return 0, false, fmt.Errorf("checkpoint: %d rows in its order, %d in the data", len(st.perm), len(perm))
-	}
-	if err := opt.SetState(optim.State{T: st.OptT, B1t: st.B1t, B2t: st.B2t, M: st.m, V: st.v}); err != nil {
-		return 0, false, err
-	}
-	copy(perm, st.perm)
-	*phaseStep = st.PhaseStep
-	t.best, t.bestVal = nil, st.BestVal
-	if st.HasBest {
-		t.best = st.best
-	}
-	return st.Epoch + 1, st.Stopped, nil
-}
-
-// checkpoint writes the training state after epoch of phase when one is
-// due: every CheckpointEvery epochs in all, and when the phase stops early.
-func (t *trainer) checkpoint(phase, epoch, epochs int, stopped bool, phaseStep int, opt optim.Optimizer, perm []uint32) error {
-	every := t.opt.CheckpointEvery
-	if every <= 0 || (t.hist.Epochs%every != 0 && !stopped) {
-		return nil
-	}
-	rng, err := t.pcg.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	o := opt.State()
-	_, cols := t.src.Dims()
-	st := &trainState{
-		Key: stateKey(t.cfg, t.train.len(), cols, t.val.len(), t.classes), Phase: phase, Epoch: epoch,
-		Stopped: stopped || epoch == epochs, PhaseStep: phaseStep, Step: t.step, Samples: t.samples,
-		Seconds: time.Since(t.start).Seconds(), History: t.hist, BestVal: t.bestVal, HasBest: t.best != nil,
-		RNG: rng, OptT: o.T, B1t: o.B1t, B2t: o.B2t,
-		params: t.net.Params, m: o.M, v: o.V, best: t.best, perm: perm,
-		ThresholdSteps: t.kst.ThresholdSteps, Target: t.target,
-	}
-	if t.dead != nil {
-		st.Dead = t.dead.Since
-	}
-	return writeState(t.opt.CheckpointDir, st)
 }
 
 // restore applies a checkpoint's state to a prepared trainer.

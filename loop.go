@@ -1,0 +1,248 @@
+package sae
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/sae-go/sae/internal/nn"
+	"github.com/sae-go/sae/internal/optim"
+)
+
+// One mini-batch loop runs every mini-batch phase of training (sparse,
+// fine-tuning, supervised): each epoch shuffles the rows, hands each batch
+// to the phase's step, then validates, stops early and writes checkpoints
+// the same way for all of them.
+
+// phase is one phase of training.
+type phase struct {
+	id     int // phaseSparse, phaseFinetune or phaseSupervised
+	epochs int
+	opt    optim.Optimizer
+	perm   []uint32 // the order of the training rows, shuffled every epoch
+	// step trains on one batch and returns its loss (weight decay included).
+	step func(b batch) (float64, error)
+	// validate is the validation loss after an epoch.
+	validate func() (float64, error)
+	tol      float64 // the relative improvement of the validation loss that counts
+	unit     int     // epochs per unit of Config.Patience (lbfgs: 10 iterations)
+	keepLast bool    // the last weights are kept (TargetL0 moves the objective)
+}
+
+// batch is one step's work: the rows x [rows,d] (scaled) of the training
+// rows at positions pos, the learning rate, and where in the phase it is.
+type batch struct {
+	x     []float32
+	pos   []uint32
+	rows  int
+	lr    float64
+	epoch int
+	done  int64 // samples of the phase before this batch
+}
+
+var phaseNames = [...]string{phaseSparse: "sparse", phaseFinetune: "finetune", phaseSupervised: "supervised"}
+
+// miniBatches runs the phase's epochs (from where a resumed run stopped).
+func (t *trainer) miniBatches(ctx context.Context, ph *phase) error {
+	cfg := t.cfg
+	d, n := t.train.cols, t.train.len()
+	bs := min(cfg.Batch, n)
+	// Each phase has its own schedule: warm-up, then decay to its end.
+	phaseSteps := ph.epochs * ((n + bs - 1) / bs)
+	warm := int(cfg.Warmup * float64(phaseSteps))
+	phaseStep := 0
+	// The batch is gathered into the chunk buffer: the full-data passes
+	// between epochs (validation) refill it, and each step reads its rows.
+	batchBuf := t.chunkBuf(d)
+	first, stopped, err := t.resumePhase(ph, &phaseStep)
+	if err != nil || stopped {
+		return err
+	}
+	clear(t.w.Grad(t.net)) // from here on each step leaves it zeroed
+	for epoch := first; epoch <= ph.epochs; epoch++ {
+		t.rng.Shuffle(n, func(i, j int) { ph.perm[i], ph.perm[j] = ph.perm[j], ph.perm[i] })
+		var sum float64
+		for lo := 0; lo < n; lo += bs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			rows := min(bs, n-lo)
+			b := batch{x: batchBuf[:rows*d], pos: ph.perm[lo : lo+rows], rows: rows, epoch: epoch,
+				lr: optim.LR(cfg.LR, phaseStep, phaseSteps, warm, string(cfg.Decay)), done: int64(epoch-1)*int64(n) + int64(lo)}
+			if err := t.train.readAt(b.x, b.pos); err != nil {
+				return err
+			}
+			loss, err := ph.step(b)
+			if err != nil {
+				return err
+			}
+			phaseStep++
+			t.step++
+			t.samples += rows
+			sum += loss * float64(rows)
+			if t.opt.Progress != nil {
+				p := Progress{Phase: phaseNames[ph.id], Epoch: epoch, Epochs: ph.epochs, Step: t.step, Steps: t.steps, Loss: loss, ValLoss: math.NaN()}
+				if t.target != nil && ph.id != phaseSupervised {
+					p.RunningL0, p.Coef = t.target.Running, t.target.coef()
+				}
+				t.opt.Progress(p)
+			}
+		}
+		stop, err := t.endEpoch(ph, epoch, sum/float64(n))
+		if err != nil {
+			return err
+		}
+		if err := t.checkpoint(ph, epoch, stop, phaseStep); err != nil || stop {
+			return err
+		}
+	}
+	return nil
+}
+
+// endEpoch records the epoch, runs validation and early stopping; it
+// reports whether the phase should stop.
+func (t *trainer) endEpoch(ph *phase, epoch int, trainLoss float64) (bool, error) {
+	if !isFinite(trainLoss) {
+		return false, fmt.Errorf("%w at epoch %d: loss is %g; lower Config.LR or set Config.ClipNorm", ErrDiverged, t.hist.Epochs+1, trainLoss)
+	}
+	t.hist.Epochs++
+	t.hist.TrainLoss = append(t.hist.TrainLoss, trainLoss)
+	val := math.NaN()
+	stop := false
+	if t.val.len() > 0 {
+		var err error
+		if val, err = ph.validate(); err != nil {
+			return false, err
+		}
+		t.hist.ValLoss = append(t.hist.ValLoss, val)
+		if ph.keepLast {
+			t.hist.BestEpoch = t.hist.Epochs
+		} else if t.best == nil || (t.resampled && isFinite(val)) || val < t.bestVal-ph.tol*math.Abs(t.bestVal) {
+			// After a resample the model is a new one: its validation
+			// loss rises for a while, and neither the weights from before
+			// it nor the epochs spent recovering should decide the stop.
+			t.bestVal = val
+			t.best = append(t.best[:0], t.net.Params...)
+			t.hist.BestEpoch = t.hist.Epochs
+		} else if t.cfg.Patience > 0 && t.hist.Epochs-t.hist.BestEpoch >= t.cfg.Patience*ph.unit {
+			t.hist.StoppedEarly = true
+			stop = true
+		}
+	} else {
+		t.hist.BestEpoch = t.hist.Epochs
+	}
+	t.resampled = false
+	if t.opt.Progress != nil {
+		t.opt.Progress(Progress{Phase: phaseNames[ph.id], Epoch: epoch, Epochs: ph.epochs, Step: t.step, Steps: t.steps, Loss: trainLoss, ValLoss: val, EpochCompleted: true})
+	}
+	return stop, nil
+}
+
+// autoencoderPhase is the sparse phase or, with finetune, the
+// reconstruction-only fine-tuning, of epochs epochs.
+func (t *trainer) autoencoderPhase(finetune bool, epochs int) *phase {
+	ph := &phase{id: phaseSparse, epochs: epochs, opt: newOptimizer(t.cfg, t.net), tol: 1e-7, unit: 1,
+		keepLast: t.target != nil && !finetune}
+	if finetune {
+		ph.id = phaseFinetune
+	}
+	if n := t.train.len(); len(t.perm) != n {
+		t.perm = identity(n) // the two phases share the order, which goes on
+	}
+	ph.perm = t.perm
+	tm := t.terms(finetune)
+	ph.validate = func() (float64, error) {
+		tm := t.terms(finetune)
+		return t.objective(t.val, &tm, false)
+	}
+	ph.step = func(b batch) (float64, error) { return t.autoencoderStep(ph, &tm, b) }
+	return ph
+}
+
+// autoencoderStep is a step of the sparse or the fine-tuning phase: the
+// batch, corrupted for a denoising model, forward and backward with the
+// phase's terms tm, the optimiser's step, and the bookkeeping after it.
+func (t *trainer) autoencoderStep(ph *phase, tm *nn.Terms, b batch) (float64, error) {
+	cfg, d, n := t.cfg, t.train.cols, t.train.len()
+	in := b.x
+	if t.noise != nil {
+		if len(t.xn) < len(b.x) {
+			t.xn = make([]float32, min(cfg.Batch, n)*d)
+		}
+		in = t.xn[:b.rows*d]
+		t.noise.corrupt(in, b.x, d, t.rng)
+	}
+	if t.net.VAE() {
+		t.net.SampleNoise(&t.w, b.rows, t.rng)
+	}
+	t.auxTerms(tm)
+	lp := t.net.ForwardBackward(&t.w, in, b.x, b.rows, 1/float32(b.rows), tm, nil)
+	grad := t.w.Grad(t.net)
+	t.net.ConstrainGrad(grad)
+	var finite bool
+	lp.Decay, finite = ph.opt.Step(t.net.Params, grad, b.lr, cfg.WeightDecay, cfg.ClipNorm)
+	loss := lp.Total()
+	if !isFinite(loss) || !finite {
+		return 0, fmt.Errorf("%w at epoch %d step %d: the loss (%g) or the gradient is not finite; lower Config.LR or set Config.ClipNorm", ErrDiverged, t.hist.Epochs+1, t.step+1, loss)
+	}
+	t.afterStep(tm, b.rows, b.lr)
+	if ph.id == phaseSparse && t.resampleDue(b.done, b.done+int64(b.rows), int64(ph.epochs)*int64(n)) {
+		if err := t.resampleDead(ph.opt, min(cfg.Batch, n)); err != nil {
+			return 0, err
+		}
+		t.resampled = true
+	}
+	return loss, nil
+}
+
+// resumePhase, when the run resumes inside this phase, restores the
+// phase's optimiser state, order of rows and schedule position and returns
+// the first epoch left to run, or stopped when the phase had ended.
+func (t *trainer) resumePhase(ph *phase, phaseStep *int) (first int, stopped bool, err error) {
+	st := t.resume
+	if st == nil || st.Phase != ph.id {
+		return 1, false, nil
+	}
+	t.resume = nil
+	if len(st.perm) != len(ph.perm) {
+		return 0, false, fmt.Errorf("checkpoint: %d rows in its order, %d in the data", len(st.perm), len(ph.perm))
+	}
+	if err := ph.opt.SetState(optim.State{T: st.OptT, B1t: st.B1t, B2t: st.B2t, M: st.m, V: st.v}); err != nil {
+		return 0, false, err
+	}
+	copy(ph.perm, st.perm)
+	*phaseStep = st.PhaseStep
+	t.best, t.bestVal = nil, st.BestVal
+	if st.HasBest {
+		t.best = st.best
+	}
+	return st.Epoch + 1, st.Stopped, nil
+}
+
+// checkpoint writes the training state after epoch of the phase when one
+// is due: every CheckpointEvery epochs in all, and when the phase stops.
+func (t *trainer) checkpoint(ph *phase, epoch int, stopped bool, phaseStep int) error {
+	every := t.opt.CheckpointEvery
+	if every <= 0 || (t.hist.Epochs%every != 0 && !stopped) {
+		return nil
+	}
+	rng, err := t.pcg.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	o := ph.opt.State()
+	_, cols := t.src.Dims()
+	st := &trainState{
+		Key: stateKey(t.cfg, t.train.len(), cols, t.val.len(), t.classes), Phase: ph.id, Epoch: epoch,
+		Stopped: stopped || epoch == ph.epochs, PhaseStep: phaseStep, Step: t.step, Samples: t.samples,
+		Seconds: time.Since(t.start).Seconds(), History: t.hist, BestVal: t.bestVal, HasBest: t.best != nil,
+		RNG: rng, OptT: o.T, B1t: o.B1t, B2t: o.B2t,
+		params: t.net.Params, m: o.M, v: o.V, best: t.best, perm: ph.perm,
+		ThresholdSteps: t.kst.ThresholdSteps, Target: t.target,
+	}
+	if t.dead != nil {
+		st.Dead = t.dead.Since
+	}
+	return writeState(t.opt.CheckpointDir, st)
+}
