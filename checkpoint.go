@@ -14,9 +14,9 @@ import (
 	"github.com/sae-go/sae/internal/safefile"
 )
 
-// FormatVersion is the version of the model directory layout this build
+// formatVersion is the version of the model directory layout this build
 // writes; Load reads versions up to it.
-const FormatVersion = 1
+const formatVersion = 1
 
 // Version is the version of sae that wrote a model.
 const Version = "0.1.0"
@@ -27,8 +27,8 @@ const (
 	WeightsFile = "model.safetensors"
 )
 
-// Architecture describes the network's shape in config.json.
-type Architecture struct {
+// architecture describes the network's shape in config.json.
+type architecture struct {
 	Kind       string     `json:"kind"` // "sae"
 	Inputs     int        `json:"inputs"`
 	Hidden     int        `json:"hidden"`           // code width
@@ -55,7 +55,7 @@ type modelFile struct {
 	Format        string       `json:"format"`
 	FormatVersion int          `json:"format_version"`
 	SaeVersion    string       `json:"sae_version"`
-	Architecture  Architecture `json:"architecture"`
+	Architecture  architecture `json:"architecture"`
 	Normalize     Normalize    `json:"normalize"`
 	Threshold     float64      `json:"threshold"`
 	Config        Config       `json:"config"`
@@ -78,7 +78,7 @@ func (m *Model) Save(dir string) error {
 	if !isFinite(m.Threshold) {
 		return fmt.Errorf("save %s: anomaly threshold is %g", dir, m.Threshold)
 	}
-	arch := Architecture{Kind: "sae", Inputs: n.D, Hidden: n.H, Activation: activation(sp.Act), Output: out, Tied: sp.Tied, Variational: sp.VAE, Classes: sp.Classes, K: sp.K}
+	arch := architecture{Kind: "sae", Inputs: n.D, Hidden: n.H, Activation: activation(sp.Act), Output: out, Tied: sp.Tied, Variational: sp.VAE, Classes: sp.Classes, K: sp.K}
 	if sp.Kind.Traits().Code {
 		arch.Code = Sparsity(sp.Kind.Name())
 	}
@@ -86,7 +86,7 @@ func (m *Model) Save(dir string) error {
 		arch.Layers = n.Sizes[1:]
 	}
 	mf := modelFile{
-		Format: "sae-model", FormatVersion: FormatVersion, SaeVersion: Version,
+		Format: "sae-model", FormatVersion: formatVersion, SaeVersion: Version,
 		Architecture: arch,
 		Normalize:    norm, Threshold: m.Threshold, Config: m.Config, Training: m.History,
 	}
@@ -103,7 +103,7 @@ func (m *Model) Save(dir string) error {
 		tensors["norm.scale"] = data.Tensor{Shape: []int{n.D}, Data: m.Norm.Scale}
 	}
 	err = safefile.WriteDir(dir, func(tmp string) error {
-		if err := data.WriteSafetensors(filepath.Join(tmp, WeightsFile), tensors, map[string]string{"format": "sae", "format_version": fmt.Sprint(FormatVersion)}); err != nil {
+		if err := data.WriteSafetensors(filepath.Join(tmp, WeightsFile), tensors, map[string]string{"format": "sae", "format_version": fmt.Sprint(formatVersion)}); err != nil {
 			return err
 		}
 		return safefile.WriteFileIn(tmp, ConfigFile, func(w io.Writer) error {
@@ -138,8 +138,8 @@ func Load(dir string) (*Model, error) {
 	if mf.Format != "sae-model" {
 		return nil, fmt.Errorf("%s: format %q is not an sae model", cfgPath, mf.Format)
 	}
-	if mf.FormatVersion < 1 || mf.FormatVersion > FormatVersion {
-		return nil, fmt.Errorf("%s: format version %d is not supported (this build reads 1..%d)", cfgPath, mf.FormatVersion, FormatVersion)
+	if mf.FormatVersion < 1 || mf.FormatVersion > formatVersion {
+		return nil, fmt.Errorf("%s: format version %d is not supported (this build reads 1..%d)", cfgPath, mf.FormatVersion, formatVersion)
 	}
 	a := mf.Architecture
 	if a.Kind != "sae" {
@@ -260,7 +260,7 @@ func sameShape(a, b []int) bool {
 
 // checkCode checks the architecture's code (a kind with its own code,
 // Traits.Code) against the rest of it and the config cfg read with it.
-func (a Architecture) checkCode(cfg Config) error {
+func (a architecture) checkCode(cfg Config) error {
 	k := nn.Lookup(string(a.Code))
 	hasCode := func(k nn.Kind) bool { return k.Traits().Code }
 	switch {

@@ -7,152 +7,67 @@ import (
 	"strings"
 )
 
-// Config holds the architecture and the training hyper-parameters. Start
-// from DefaultConfig: every field documents its default, and a zero value
-// documented as a default is filled in by Resolve (Train resolves, then
-// Validates). Model.Config is the resolved configuration.
+// Config is the architecture and the training settings. Start from
+// DefaultConfig; a zero value that stands for a default is filled in by
+// Resolve (Train resolves and validates); internal/nn/kind_*.go explain
+// the kinds' fields.
 type Config struct {
-	// Hidden is the number of latents of a one-layer model. Default 0:
-	// from the input width d, d/2 within [32, 1024] for d >= 64, at least 2.
-	Hidden int `json:"hidden"`
-	// Layers, when set, makes a deep autoencoder: the encoder's widths down
-	// to the code (the last is the number of latents), mirrored by the
-	// decoder; the sparsity acts on the code. Default nil: one layer.
-	Layers []int `json:"layers,omitempty"`
-	// Activation of the hidden layers. Default "": relu with TargetL0 (and
-	// always for topk, batchtopk and jumprelu), sigmoid otherwise.
-	Activation Activation `json:"activation"`
-	// Sparsity is the kind of sparsity (see the constants). Default "": kl,
-	// or none for a variational model.
-	Sparsity Sparsity `json:"sparsity"`
-	// L1 is the l1 penalty's coefficient. Default 0.001.
-	L1 float64 `json:"l1"`
-	// L1Weight weighs each latent's l1 term. Default "": decoder for an
-	// untied model, none for a tied one.
-	L1Weight L1Weight `json:"l1_weight,omitempty"`
-	// L0Coef weighs jumprelu's L0 penalty, the mean number of active
-	// latents per row. Default 0: 0.001*d (0.00001*d with TargetL0).
-	L0Coef float64 `json:"l0_coef,omitempty"`
-	// Bandwidth is ε of jumprelu's straight-through estimator (thresholds
-	// learn from the pre-activations within ε/2). Default 0: 0.001.
-	Bandwidth float64 `json:"bandwidth,omitempty"`
-	// TargetL0 > 0 makes the trainer tune the sparsity's coefficient (L1,
-	// Rho or L0Coef, from its value) so that TargetL0 latents per row are
-	// active on average, and store the final value; the sparse phase then
-	// keeps its last weights. Default 0: off.
-	TargetL0 float64 `json:"target_l0,omitempty"`
-	// Rho is the kl penalty's target mean activation. Default 0.05.
-	Rho float64 `json:"rho"`
-	// Beta weighs the kl penalty. Default 3.
-	Beta float64 `json:"beta"`
-	// K is the number of active latents per row of topk (batchtopk: on
-	// average). Default 0: min(32, Hidden/4), at least 1.
-	K int `json:"k,omitempty"`
-	// AuxK is the number of dead latents per row that reconstruct the
-	// residual in the AuxK loss (topk, batchtopk). Default 0: d/2, at most
-	// Hidden.
-	AuxK int `json:"aux_k,omitempty"`
-	// AuxCoef weighs the AuxK loss; 0 turns it off. Default 0.03125.
-	AuxCoef float64 `json:"aux_coef"`
-	// DeadWindow is the number of training samples after which a latent
-	// that has not fired counts as dead. Default 0: min(10,000,000,
-	// training rows), settled when training starts.
-	DeadWindow int `json:"dead_window,omitempty"`
-	// Resample restarts dead latents of topk and batchtopk every dead
-	// window until 80% of the sparse phase, at the residuals of poorly
-	// reconstructed rows, encoder columns at Resample times the live
-	// latents' mean norm; 0 turns it off. Default 0.6.
-	Resample float64 `json:"resample"`
-	// DecoderNorm constrains the decoder rows of a one-layer untied model.
-	// Default "": unit for topk, batchtopk and jumprelu, free otherwise.
-	DecoderNorm DecoderNorm `json:"decoder_norm,omitempty"`
-	// DecoderBiasInit is where the decoder bias starts (mse). Default "":
-	// median for topk, batchtopk and jumprelu, mean otherwise.
-	DecoderBiasInit BiasInit `json:"decoder_bias_init,omitempty"`
-	// WeightDecay is lambda of lambda/2 ||W||² on the weight matrices.
-	// Default 0.0001 (topk, batchtopk and jumprelu: 0).
-	WeightDecay float64 `json:"weight_decay"`
-	// Variational makes a variational autoencoder: a Gaussian code (the
-	// last encoder layer gives its mean and log-variance), sampled in
-	// training, with KL(q(z|x) || N(0, I)) in the loss; encoding gives the
-	// mean. Default false.
-	Variational bool `json:"variational,omitempty"`
-	// Stacked trains a deep model greedily, each layer first as a
-	// one-layer autoencoder of the codes below it (Epochs each), then the
-	// stack on reconstruction for FinetuneEpochs. Default false.
-	Stacked bool `json:"stacked,omitempty"`
-	// SupervisedEpochs is the length of the supervised phase of a model
-	// trained with labels (a softmax head on the code, trained with the
-	// encoder). Default 0: 20.
-	SupervisedEpochs int `json:"supervised_epochs,omitempty"`
-	// Contractive weighs the encoder Jacobian's mean squared Frobenius
-	// norm (layer by layer when deep). Default 0.
-	Contractive float64 `json:"contractive,omitempty"`
-	// Trim leaves each mini-batch's worst-reconstructed fraction of rows
-	// out of the loss, so that anomalies in the training data are not
-	// learned. Default 0.05 (topk, batchtopk and jumprelu: 0).
-	Trim float64 `json:"trim,omitempty"`
-	// Loss is the reconstruction loss. Default mse.
-	Loss Loss `json:"loss"`
-	// Tied uses W_dec = W_enc^T. Default false.
-	Tied bool `json:"tied"`
-	// Noise makes a denoising autoencoder: each batch is corrupted afresh
-	// ("gaussian:S" adds N(0, S²), "mask:P" zeroes values with probability
-	// P, "saltpepper:P" sets them to their column's min or max) and the
-	// loss compares with the clean rows. Default "": none.
-	Noise string `json:"noise,omitempty"`
+	Hidden     int        `json:"hidden"`                // latents of a one-layer model. Default 0: d/2 in [32, 1024]
+	Layers     []int      `json:"layers,omitempty"`      // a deep model's widths, down to the code. Default nil: one layer
+	Activation Activation `json:"activation"`            // Default "": relu with TargetL0 or a code kind, else sigmoid
+	Sparsity   Sparsity   `json:"sparsity"`              // Default "": kl (none if Variational)
+	L1         float64    `json:"l1"`                    // l1's coefficient. Default 0.001
+	L1Weight   L1Weight   `json:"l1_weight,omitempty"`   // Default "": decoder (none if Tied)
+	L0Coef     float64    `json:"l0_coef,omitempty"`     // jumprelu's L0 weight. Default 0: 0.001*d (TargetL0: 1e-5*d)
+	Bandwidth  float64    `json:"bandwidth,omitempty"`   // of jumprelu's threshold gradient. Default 0: 0.001
+	TargetL0   float64    `json:"target_l0,omitempty"`   // L1, Rho or L0Coef is tuned for this mean L0. Default 0: off
+	Rho        float64    `json:"rho"`                   // kl's target mean activation. Default 0.05
+	Beta       float64    `json:"beta"`                  // kl's weight. Default 3
+	K          int        `json:"k,omitempty"`           // latents kept per row. Default 0: min(32, Hidden/4), at least 1
+	AuxK       int        `json:"aux_k,omitempty"`       // dead latents per row in AuxK. Default 0: d/2
+	AuxCoef    float64    `json:"aux_coef"`              // AuxK's weight; 0: off. Default 0.03125
+	DeadWindow int        `json:"dead_window,omitempty"` // samples unfired make a latent dead. Default 0: min(10M, n)
+	Resample   float64    `json:"resample"`              // dead latents' restart scale; 0: off. Default 0.6
+	// DecoderNorm and DecoderBiasInit (mse): Default "": unit and median
+	// for topk, batchtopk and jumprelu, else free and mean.
+	DecoderNorm     DecoderNorm `json:"decoder_norm,omitempty"`
+	DecoderBiasInit BiasInit    `json:"decoder_bias_init,omitempty"` // Default "": see DecoderNorm
+	// WeightDecay is λ of λ/2 ||W||²; Trim is each batch's share of
+	// worst-reconstructed rows left out of the loss. Default 0.0001 and
+	// 0.05 (0 and 0 for topk, batchtopk and jumprelu).
+	WeightDecay      float64 `json:"weight_decay"`
+	Variational      bool    `json:"variational,omitempty"`       // a VAE: a Gaussian code. Default false
+	Stacked          bool    `json:"stacked,omitempty"`           // layer by layer pre-training. Default false
+	SupervisedEpochs int     `json:"supervised_epochs,omitempty"` // with labels. Default 0: 20
+	Contractive      float64 `json:"contractive,omitempty"`       // weight of the encoder Jacobian's norm². Default 0
+	Trim             float64 `json:"trim,omitempty"`              // see WeightDecay. Default 0.05
+	Loss             Loss    `json:"loss"`                        // Default mse
+	Tied             bool    `json:"tied"`                        // W_dec = W_enc^T. Default false
+	Noise            string  `json:"noise,omitempty"`             // "gaussian:S", "mask:P", "saltpepper:P". Default "": none
 
-	// Optimizer is the training algorithm. Default adam.
-	Optimizer Optimizer `json:"optimizer"`
-	// LR is the peak learning rate (unused by lbfgs). Default 0: 0.001 for
-	// adam (topk, batchtopk, jumprelu: 0.003*min(1, sqrt(1024/Hidden))),
-	// 0.1 for sgd.
-	LR float64 `json:"lr"`
-	// Momentum of sgd. Default 0.9.
-	Momentum float64 `json:"momentum"`
-	// Batch is the mini-batch size. Default 256.
-	Batch int `json:"batch"`
-	// Epochs of sparse training (lbfgs: iterations); -1 skips the phase
-	// (with labels: a classifier from random initialisation). Default 0:
-	// about 3000 steps, within [20, 200] (lbfgs: 400).
-	Epochs int `json:"epochs"`
-	// FinetuneEpochs of reconstruction-only training after the sparse
-	// phase (no sparsity or contractive penalty). Default 0 (Stacked:
-	// Epochs).
-	FinetuneEpochs int `json:"finetune_epochs"`
-	// Warmup is the fraction of each phase's steps over which the learning
-	// rate rises linearly from 0. Default 0.02.
-	Warmup float64 `json:"warmup"`
-	// Decay is the learning-rate schedule after warm-up. Default cosine.
-	Decay Decay `json:"decay"`
-	// ClipNorm rescales a gradient whose global L2 norm exceeds it; 0: off.
-	// Default 0.
-	ClipNorm float64 `json:"clip_norm"`
-	// ValSplit is the fraction of the rows held out for validation and
-	// early stopping when no validation rows are given; 0: none. Default 0.1.
-	ValSplit float64 `json:"val_split"`
-	// Patience stops a phase after this many epochs without a better
-	// validation loss and restores the best weights (an epoch that
-	// resampled latents counts as the best); 0: off. Default 5.
-	Patience int `json:"patience"`
-	// LBFGSMemory is the number of correction pairs lbfgs keeps. Default 10.
-	LBFGSMemory int `json:"lbfgs_memory"`
-	// Normalize is the input scaling, fitted on the training rows and
-	// stored in the model. Default auto.
-	Normalize Normalize `json:"normalize"`
-	// Seed fixes initialisation, shuffling and the validation split: the
-	// same Seed and Threads give the same model. Default 1.
-	Seed uint64 `json:"seed"`
-	// Threads is the number of cores training uses; 0: all. Default 0.
-	Threads int `json:"threads"`
-	// Contamination is the expected fraction of anomalies in the training
-	// rows: the stored anomaly threshold is the (1-Contamination) quantile
-	// of their scores. Default 0.1.
-	Contamination float64 `json:"contamination"`
+	Optimizer Optimizer `json:"optimizer"` // Default adam
+	// LR is the peak learning rate. Default 0: 0.001 for adam (topk,
+	// batchtopk, jumprelu: 0.003*min(1, sqrt(1024/Hidden))), 0.1 for sgd.
+	LR       float64 `json:"lr"`
+	Momentum float64 `json:"momentum"` // of sgd. Default 0.9
+	Batch    int     `json:"batch"`    // Default 256
+	// Epochs of sparse training (-1: none). Default 0: about 3000 steps,
+	// within [20, 200] (lbfgs: 400 iterations).
+	Epochs         int       `json:"epochs"`
+	FinetuneEpochs int       `json:"finetune_epochs"` // without the penalty. Default 0 (Stacked: Epochs)
+	Warmup         float64   `json:"warmup"`          // share of each phase's steps. Default 0.02
+	Decay          Decay     `json:"decay"`           // Default cosine
+	ClipNorm       float64   `json:"clip_norm"`       // of the gradient; 0: off. Default 0
+	ValSplit       float64   `json:"val_split"`       // share held out (no Val rows). Default 0.1
+	Patience       int       `json:"patience"`        // epochs of early stopping; 0: off. Default 5
+	LBFGSMemory    int       `json:"lbfgs_memory"`    // Default 10
+	Normalize      Normalize `json:"normalize"`       // input scaling. Default auto
+	Seed           uint64    `json:"seed"`            // with Threads, fixes the model. Default 1
+	Threads        int       `json:"threads"`         // cores (nothing process-wide is set); 0: all. Default 0
+	Contamination  float64   `json:"contamination"`   // expected anomalies, which set Model.Threshold. Default 0.1
 }
 
-// DefaultConfig returns the documented defaults (those that do not depend
-// on other settings or on the data; Resolve fills in the rest).
+// DefaultConfig returns the defaults that depend on nothing else.
 func DefaultConfig() Config {
 	return Config{
 		L1:            1e-3,
@@ -177,13 +92,9 @@ func DefaultConfig() Config {
 	}
 }
 
-// Resolve returns c with the defaults that depend on other settings or on
-// the data filled in: d is the input width and n the number of training
-// rows (0: not known yet; what depends on them stays unset). It keeps
-// every value set, but those a sparsity kind fixes (relu codes, no
-// trimming or weight decay for topk, batchtopk and jumprelu). Normalize
-// auto depends on the data's values and is settled when training reads
-// them; DeadWindow 0 when training starts.
+// Resolve fills in the defaults that depend on other settings, the input
+// width d or the training rows n (0: unknown), keeping what is set but what
+// a kind fixes. Training settles Normalize auto and DeadWindow 0.
 func (c Config) Resolve(d, n int) Config {
 	c.Layers = slices.Clone(c.Layers)
 	if c.Hidden == 0 && len(c.Layers) > 0 {
@@ -248,8 +159,7 @@ func (c Config) deadWindow(n int) int64 {
 	return int64(min(10_000_000, n))
 }
 
-// A FieldError is an invalid setting: the Config field and what is wrong
-// with it. The message may name other fields as Config.Name.
+// A FieldError is an invalid setting (naming other fields as Config.Name).
 type FieldError struct {
 	Field, Msg string
 }
@@ -267,8 +177,7 @@ func (e ConfigError) Error() string {
 	return "invalid config: " + strings.Join(s, "; ")
 }
 
-// Validate reports every invalid or contradictory setting as a
-// ConfigError. A zero value whose default Resolve fills in is valid.
+// Validate reports every invalid or contradictory setting (ConfigError).
 func (c Config) Validate() error {
 	var errs ConfigError
 	bad := func(field, format string, a ...any) {

@@ -81,11 +81,19 @@ func ExampleModel_Score() {
 	}
 	fmt.Println("highest score: row", top)
 	fmt.Println("flagged:", m.Flagged(scores)[top])
-	ex, err := m.Explain(test, []int{top}, 1)
+	// Which column is off: the largest error of the reconstruction, in
+	// the model's scaled units (as Score measures it).
+	rec, err := m.Reconstruct(test.Slice(top, top+1))
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("its error is mostly in column", ex[0].Features[0].Feature)
+	col, worst := 0, 0.0
+	for j, v := range rec.Data {
+		if e := float64(v-test.Row(top)[j]) / float64(m.Norm.Scale[j]); e*e > worst {
+			col, worst = j, e*e
+		}
+	}
+	fmt.Println("its error is mostly in column", col)
 	// Output:
 	// highest score: row 17
 	// flagged: true
@@ -138,12 +146,12 @@ func (w waves) ReadRows(dst []float32, idx []int) error {
 	return nil
 }
 
-// TrainSource trains on data that is never held in memory as a whole: it
-// reads one mini-batch of rows per step.
-func ExampleTrainSource() {
+// Train trains on data that is never held in memory as a whole, from a
+// Source: it reads one mini-batch of rows per step.
+func ExampleTrain_source() {
 	cfg := sae.DefaultConfig()
 	cfg.Hidden, cfg.Epochs = 8, 3
-	m, err := sae.TrainSource(context.Background(), waves{n: 5000, d: 20}, cfg, sae.TrainOptions{})
+	m, err := sae.Train(context.Background(), waves{n: 5000, d: 20}, cfg, sae.TrainOptions{})
 	if err != nil {
 		panic(err)
 	}

@@ -41,7 +41,7 @@ type batch struct {
 	done  int64 // samples of the phase before this batch
 }
 
-var phaseNames = [...]string{phaseSparse: "sparse", phaseFinetune: "finetune", phaseSupervised: "supervised"}
+var phaseNames = [...]Phase{phaseSparse: PhaseSparse, phaseFinetune: PhaseFinetune, phaseSupervised: PhaseSupervised}
 
 // miniBatches runs the phase's epochs (from where a resumed run stopped).
 func (t *trainer) miniBatches(ctx context.Context, ph *phase) error {

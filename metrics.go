@@ -2,7 +2,6 @@ package sae
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -12,35 +11,22 @@ import (
 // activeEps is the magnitude above which a latent counts as active.
 const activeEps = nn.ActiveEps
 
-// Metrics are the reconstruction and sparsity figures of a model on data.
+// Metrics are a model's figures on N rows: MSE (input units); FVU, the
+// squared error over the squared deviation from the column means; L0, the
+// latents with |a| > 1e-6 per row; a VAE's ELBO per row; the encoder
+// Jacobian's mean norm (one layer); the loss (scaled units); per latent.
 type Metrics struct {
-	// N is the number of rows evaluated.
-	N int `json:"n"`
-	// MSE is the mean squared reconstruction error over all elements, in
-	// input units.
-	MSE float64 `json:"mse"`
-	// FVU is the fraction of variance unexplained: the summed squared error
-	// over the summed squared deviation from each feature's mean.
-	FVU float64 `json:"fvu"`
-	// L0 is the mean number of latents with |a| > 1e-6 per row.
-	L0 float64 `json:"l0"`
-	// MeanActivation is the mean latent activation over rows and latents.
-	MeanActivation float64 `json:"mean_activation"`
-	// DeadFraction is the fraction of latents never active on the data.
-	DeadFraction float64 `json:"dead_fraction"`
-	// ELBO is the mean one-sample evidence lower bound per row in nats
-	// (variational models; 0 otherwise), in the model's scaled units.
-	ELBO float64 `json:"elbo,omitempty"`
-	// JacobianNorm is the mean over rows of the Frobenius norm of the
-	// encoder's Jacobian (one-layer models; 0 for deep ones).
-	JacobianNorm float64 `json:"jacobian_norm"`
-	// Loss is the mean reconstruction loss per row in the model's scaled
-	// units (1/2 squared error for mse, cross-entropy for bce).
-	Loss float64 `json:"loss"`
-	// FiringRate is each latent's fraction of rows where it is active.
-	FiringRate []float64 `json:"-"`
-	// LatentMean is each latent's mean activation.
-	LatentMean []float64 `json:"-"`
+	N              int       `json:"n"`
+	MSE            float64   `json:"mse"`
+	FVU            float64   `json:"fvu"`
+	L0             float64   `json:"l0"`
+	MeanActivation float64   `json:"mean_activation"`
+	DeadFraction   float64   `json:"dead_fraction"`
+	ELBO           float64   `json:"elbo,omitempty"`
+	JacobianNorm   float64   `json:"jacobian_norm"`
+	Loss           float64   `json:"loss"`
+	FiringRate     []float64 `json:"-"`
+	LatentMean     []float64 `json:"-"`
 }
 
 // metricsJSON is Metrics as stored in a model's history: JSON has no NaN
@@ -58,7 +44,7 @@ type metricsJSON struct {
 	Loss           jsonFloat `json:"loss"`
 }
 
-// MarshalJSON writes the figures, a non-finite one as null.
+// MarshalJSON writes a non-finite figure as null.
 func (m Metrics) MarshalJSON() ([]byte, error) {
 	return json.Marshal(metricsJSON{N: m.N, MSE: jsonFloat(m.MSE), FVU: jsonFloat(m.FVU), L0: jsonFloat(m.L0),
 		MeanActivation: jsonFloat(m.MeanActivation), DeadFraction: jsonFloat(m.DeadFraction), ELBO: jsonFloat(m.ELBO),
@@ -96,21 +82,12 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*float64)(f))
 }
 
-// Eval computes Metrics on the rows of x (input units).
-func (m *Model) Eval(x Matrix) (Metrics, error) {
-	if err := x.check("eval input", m.Inputs); err != nil {
-		return Metrics{}, err
-	}
-	return m.EvalSource(x)
-}
-
-// EvalSource is Eval on the rows of a source, read a chunk at a time in
-// one pass.
-func (m *Model) EvalSource(x Source) (Metrics, error) {
+// Eval computes Metrics on the rows of x (input units) in one pass.
+func (m *Model) Eval(x Source) (Metrics, error) {
 	return m.evalSource(x, nil)
 }
 
-// evalScoreSource is EvalSource and ScoreSource in one pass over x.
+// evalScoreSource is Eval and Score in one pass over x.
 func (m *Model) evalScoreSource(x Source) (Metrics, []float64, error) {
 	n, _ := x.Dims()
 	scores := make([]float64, n)
@@ -122,12 +99,12 @@ func (m *Model) evalScoreSource(x Source) (Metrics, []float64, error) {
 }
 
 // evalSource computes the metrics of x and, if scores is not nil, each
-// row's anomaly score into it, exactly as ScoreSource does.
+// row's anomaly score into it, exactly as Score does.
 func (m *Model) evalSource(x Source, scores []float64) (Metrics, error) {
-	n, d := x.Dims()
-	if d != m.Inputs {
-		return Metrics{}, fmt.Errorf("eval input: has %d columns, the model expects %d", d, m.Inputs)
+	if err := checkSource(x, "eval input", m.Inputs); err != nil {
+		return Metrics{}, err
 	}
+	n, d := x.Dims()
 	h := m.net.H
 	mt := Metrics{N: n, FiringRate: make([]float64, h), LatentMean: make([]float64, h)}
 	if n == 0 {
@@ -247,23 +224,4 @@ func (c *colMoments) add(x []float32, rows int) {
 		c.m2[j] += c.cm2[j] + delta*delta*na*nb/(na+nb)
 	}
 	c.n += rows
-}
-
-// PSNR is the peak signal-to-noise ratio of y against the clean data c, in
-// dB: 10*log10(range^2 / mse), range = max(c) - min(c) (1 for images in
-// [0, 1]). +Inf when y equals c.
-func PSNR(c, y Matrix) float64 {
-	lo, hi := math.Inf(1), math.Inf(-1)
-	var se float64
-	for i, v := range c.Data {
-		lo, hi = math.Min(lo, float64(v)), math.Max(hi, float64(v))
-		e := float64(y.Data[i] - v)
-		se += e * e
-	}
-	mse := se / float64(len(c.Data))
-	r := hi - lo
-	if r == 0 {
-		r = 1
-	}
-	return 10 * math.Log10(r*r/mse)
 }

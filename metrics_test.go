@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+
+	"github.com/sae-go/sae/internal/stats"
 )
 
 // Eval's MSE and FVU, computed in one pass over chunks, equal a direct
@@ -121,11 +123,11 @@ func TestEvalScoreOnePass(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := m.EvalSource(x)
+			want, err := m.Eval(x)
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantScores, err := m.ScoreSource(x)
+			wantScores, err := m.Score(x)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +142,7 @@ func TestEvalScoreOnePass(t *testing.T) {
 					t.Fatalf("score %d = %v, ScoreSource %v", i, scores[i], wantScores[i])
 				}
 			}
-			if q := Quantile(wantScores, 1-m.Config.Contamination); m.Threshold != q {
+			if q := stats.Quantile(wantScores, 1-m.Config.Contamination); m.Threshold != q {
 				t.Errorf("threshold %v, from ScoreSource %v", m.Threshold, q)
 			}
 		})

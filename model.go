@@ -8,22 +8,15 @@ import (
 	"github.com/sae-go/sae/internal/nn"
 )
 
-// Model is a trained sparse autoencoder. Its methods are safe for
-// concurrent use: the weights are read-only after training or loading and
-// per-call scratch comes from a pool.
+// Model is a trained sparse autoencoder: its resolved Config, input width,
+// input scaling (nil: none), anomaly threshold on Score, and History (nil
+// for imported models). Its methods are safe for concurrent use.
 type Model struct {
-	// Config is the configuration the model was trained with, defaults
-	// resolved (Hidden is the real latent count).
-	Config Config
-	// Inputs is the input width d.
-	Inputs int
-	// Norm is the input scaling applied before encoding (nil: none).
-	Norm *Normalizer
-	// Threshold is the anomaly threshold on Score: rows scoring above it
-	// are flagged.
+	Config    Config
+	Inputs    int
+	Norm      *Normalizer
 	Threshold float64
-	// History is what training recorded (nil for imported models).
-	History *History
+	History   *History
 
 	net  *nn.Net[float32]
 	pool sync.Pool // *inferScratch
@@ -113,7 +106,7 @@ func (m *Model) encodeRows(x []float32, rows int, dst []float32) {
 
 // Encode returns the codes [x.Rows, Hidden] of the rows of x (input units).
 func (m *Model) Encode(x Matrix) (Matrix, error) {
-	if err := x.check("encode input", m.Inputs); err != nil {
+	if err := checkSource(x, "encode input", m.Inputs); err != nil {
 		return Matrix{}, err
 	}
 	out := NewMatrix(x.Rows, m.net.H)
@@ -123,7 +116,7 @@ func (m *Model) Encode(x Matrix) (Matrix, error) {
 
 // Decode maps codes [n, Hidden] to reconstructions in input units.
 func (m *Model) Decode(codes Matrix) (Matrix, error) {
-	if err := codes.check("decode input", m.net.H); err != nil {
+	if err := checkSource(codes, "decode input", m.net.H); err != nil {
 		return Matrix{}, err
 	}
 	d, h := m.Inputs, m.net.H
@@ -139,10 +132,10 @@ func (m *Model) Decode(codes Matrix) (Matrix, error) {
 	return out, nil
 }
 
-// Reconstruct returns the reconstructions of the rows of x in input units.
-// For a denoising model this is the denoiser.
+// Reconstruct returns the reconstructions of x (input units): a denoising
+// model's denoised rows.
 func (m *Model) Reconstruct(x Matrix) (Matrix, error) {
-	if err := x.check("reconstruct input", m.Inputs); err != nil {
+	if err := checkSource(x, "reconstruct input", m.Inputs); err != nil {
 		return Matrix{}, err
 	}
 	d := m.Inputs
@@ -154,24 +147,15 @@ func (m *Model) Reconstruct(x Matrix) (Matrix, error) {
 	return out, nil
 }
 
-// Score returns each row's anomaly score: the mean squared reconstruction
-// error over the features, measured in the model's scaled units (so that
-// --normalize standard weighs every feature alike).
-func (m *Model) Score(x Matrix) ([]float64, error) {
-	if err := x.check("score input", m.Inputs); err != nil {
+// Score returns each row's anomaly score: its mean squared reconstruction
+// error over the features, in the model's scaled units.
+func (m *Model) Score(x Source) ([]float64, error) {
+	if err := checkSource(x, "score input", m.Inputs); err != nil {
 		return nil, err
 	}
-	return m.ScoreSource(x)
-}
-
-// ScoreSource is Score on the rows of a source, read a chunk at a time.
-func (m *Model) ScoreSource(src Source) ([]float64, error) {
-	n, d := src.Dims()
-	if d != m.Inputs {
-		return nil, fmt.Errorf("score input: has %d columns, the model expects %d", d, m.Inputs)
-	}
+	n, d := x.Dims()
 	scores := make([]float64, n)
-	err := m.forEachChunk(src, func(s *inferScratch, xs, _ []float32, lo, hi int) {
+	err := m.forEachChunk(x, func(s *inferScratch, xs, _ []float32, lo, hi int) {
 		rows := hi - lo
 		s.rec = grow(s.rec, rows*d)
 		m.net.Reconstruct(&s.w, xs, rows, s.rec)
@@ -205,10 +189,8 @@ func (m *Model) Flagged(scores []float64) []bool {
 	return f
 }
 
-// Weights returns the model's tensors by name: W_enc [d,h], b_enc [h],
-// W_dec [h,d], b_dec [d] for a one-layer model (for a tied one W_dec is
-// W_enc transposed); W_enc.i, b_enc.i, W_dec.i, b_dec.i per layer for a
-// deep one. The slices are copies.
+// Weights returns copies of the tensors: W_enc [d,h], b_enc, W_dec [h,d],
+// b_dec (W_enc.i ... per layer of a deep model), and the kind's own.
 func (m *Model) Weights() map[string][]float32 {
 	n := m.net
 	w := map[string][]float32{}
@@ -221,15 +203,9 @@ func (m *Model) Weights() map[string][]float32 {
 	return w
 }
 
-// FromWeights builds a model for input width d from tensors named as
-// Weights returns them, with the architecture cfg describes (Hidden or
-// Layers, Activation, Tied, Variational, Loss; defaults resolved as for
-// training). norm is the input scaling (nil: none); cfg.Normalize is set
-// from it. This is how models trained elsewhere become sae models: the
-// tensors are copied, and a missing, unexpected, wrongly sized or
-// non-finite tensor is an error naming it. For a tied one-layer model a
-// W_dec is accepted only if it is W_enc transposed. The model's anomaly
-// Threshold is 0 and its History nil.
+// FromWeights builds a model of input width d and architecture cfg from
+// tensors named as Weights names them (copied; a missing, unexpected,
+// misshapen or non-finite one is an error) and the input scaling norm.
 func FromWeights(cfg Config, d int, weights map[string][]float32, norm *Normalizer) (*Model, error) {
 	if d < 1 {
 		return nil, fmt.Errorf("input width %d must be positive", d)
@@ -286,9 +262,8 @@ func FromWeights(cfg Config, d int, weights map[string][]float32, norm *Normaliz
 	return newModel(cfg, d, n, norm), nil
 }
 
-// Features returns the dictionary the model draws its reconstructions
-// from, as rows of input width: the rows of the last decoder layer's
-// weights (for a tied model, the first encoder layer's columns), n x d.
+// Features returns the dictionary, n rows of input width: the last decoder
+// layer's rows (tied: the first encoder layer's columns).
 func (m *Model) Features() (f []float32, n int) { return m.net.Features() }
 
 func (m *Model) String() string {

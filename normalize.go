@@ -4,38 +4,32 @@ import (
 	"errors"
 	"math"
 	"slices"
+
+	"github.com/sae-go/sae/internal/stats"
 )
 
-// Normalizer is the per-feature input scaling fitted on the training rows:
-// x' = (x - Shift) / Scale. Constant columns get Scale 1, so they pass
-// through centred instead of dividing by zero.
-//
-//	standard: Shift = mean, Scale = standard deviation
-//	minmax:   Shift = min,  Scale = max - min
-//	robust:   Shift = median, Scale = max(IQR/1.349, sd/10) (IQR/1.349 is
-//	          the standard deviation for normal data): outliers and heavy
-//	          tails do not set the scale, so they stand out instead of
-//	          squashing the rest of the column, and the floor keeps
-//	          near-constant columns (quartiles equal) from exploding.
+// Normalizer is the per-feature input scaling x' = (x - Shift) / Scale:
+// mean and sd (standard), min and range (minmax), median and max(IQR/1.349,
+// sd/10) (robust); a constant column's Scale is 1.
 type Normalizer struct {
 	Kind  Normalize
 	Shift []float32
 	Scale []float32
 }
 
-// ResolveNormalize turns auto into the scaling it stands for on x under
+// resolveNormalizeOf turns auto into the scaling it stands for on x under
 // the given loss. For bce, whose targets must lie in [0, 1]: none when they
 // do, minmax otherwise. For mse: none when every value lies in [0, 1] and x
 // has at least 64 columns (pixels, signals already scaled), robust
 // otherwise. Other kinds are returned as they are.
-func ResolveNormalize(kind Normalize, x Matrix, loss Loss) Normalize {
+func resolveNormalizeOf(kind Normalize, x Matrix, loss Loss) Normalize {
 	k, _ := resolveNormalize(kind, allRows(x), loss, inferChunk)
 	return k
 }
 
 var errOutOfUnit = errors.New("a value outside [0, 1]")
 
-// resolveNormalize is ResolveNormalize over the rows of rs, read in chunks
+// resolveNormalize is resolveNormalizeOf over the rows of rs, read in chunks
 // (stopping at the first value outside [0, 1]).
 func resolveNormalize(kind Normalize, rs *rowSet, loss Loss, chunk int) (Normalize, error) {
 	if kind != NormalizeAuto {
@@ -64,8 +58,8 @@ func resolveNormalize(kind Normalize, rs *rowSet, loss Loss, chunk int) (Normali
 	return NormalizeRobust, nil
 }
 
-// FitNormalizer fits kind on the rows of x (auto resolves as for mse).
-func FitNormalizer(kind Normalize, x Matrix) *Normalizer {
+// fitNormalizerOf fits kind on the rows of x (auto resolves as for mse).
+func fitNormalizerOf(kind Normalize, x Matrix) *Normalizer {
 	nz, _ := fitNormalizer(kind, allRows(x), inferChunk)
 	return nz
 }
@@ -77,7 +71,7 @@ var (
 	robustRows   = 2000
 )
 
-// fitNormalizer is FitNormalizer over the rows of rs, in passes of chunk
+// fitNormalizer is fitNormalizerOf over the rows of rs, in passes of chunk
 // rows; robust scaling reads an evenly spaced sample of the rows when they
 // exceed robustSample values (rs's order is random in training).
 func fitNormalizer(kind Normalize, rs *rowSet, chunk int) (*Normalizer, error) {
@@ -130,8 +124,8 @@ func fitNormalizer(kind Normalize, rs *rowSet, chunk int) (*Normalizer, error) {
 			}
 			sd := math.Sqrt(m2 / float64(len(col)))
 			slices.Sort(col)
-			med := sortedQuantile(col, 0.5)
-			iqr := sortedQuantile(col, 0.75) - sortedQuantile(col, 0.25)
+			med := stats.SortedQuantile(col, 0.5)
+			iqr := stats.SortedQuantile(col, 0.75) - stats.SortedQuantile(col, 0.25)
 			// Never below a tenth of the standard deviation: a column
 			// that is nearly constant but for rare excursions (IQR 0)
 			// would otherwise blow those excursions up without bound.
@@ -193,13 +187,4 @@ func (nz *Normalizer) invert(x []float32, cols int) {
 			x[i+j] = x[i+j]*nz.Scale[j] + nz.Shift[j]
 		}
 	}
-}
-
-// sortedQuantile is the q-quantile of sorted values by linear interpolation.
-func sortedQuantile(v []float64, q float64) float64 {
-	pos := q * float64(len(v)-1)
-	lo := int(math.Floor(pos))
-	hi := min(lo+1, len(v)-1)
-	f := pos - float64(lo)
-	return v[lo]*(1-f) + v[hi]*f
 }

@@ -16,7 +16,7 @@ func TestNormalizers(t *testing.T) {
 	x.Row(8)[0] = 1000
 	x.Row(4)[2] = 3
 	for _, kind := range []Normalize{NormalizeStandard, NormalizeMinMax, NormalizeRobust} {
-		nz := FitNormalizer(kind, x)
+		nz := fitNormalizerOf(kind, x)
 		for j, s := range nz.Scale {
 			if !(s > 0) || math.IsInf(float64(s), 0) {
 				t.Fatalf("%s: column %d scale %g", kind, j, s)
@@ -35,7 +35,7 @@ func TestNormalizers(t *testing.T) {
 			}
 		}
 	}
-	r := FitNormalizer(NormalizeRobust, x)
+	r := fitNormalizerOf(NormalizeRobust, x)
 	if r.Shift[0] != 4 {
 		t.Errorf("robust shift %g, want the median 4", r.Shift[0])
 	}
@@ -44,7 +44,7 @@ func TestNormalizers(t *testing.T) {
 		t.Errorf("robust scale %g follows the outlier", r.Scale[0])
 	}
 	// ... but the floor (sd/10) keeps the excursion column bounded.
-	if s := FitNormalizer(NormalizeStandard, x).Scale[2]; math.Abs(float64(r.Scale[2])-float64(s)/10) > 1e-6 {
+	if s := fitNormalizerOf(NormalizeStandard, x).Scale[2]; math.Abs(float64(r.Scale[2])-float64(s)/10) > 1e-6 {
 		t.Errorf("robust scale of the excursion column %g, want sd/10 = %g", r.Scale[2], s/10)
 	}
 }
@@ -52,24 +52,24 @@ func TestNormalizers(t *testing.T) {
 func TestResolveNormalize(t *testing.T) {
 	img := NewMatrix(3, 64)
 	img.Data[5] = 1
-	if got := ResolveNormalize(NormalizeAuto, img, MSE); got != NormalizeNone {
+	if got := resolveNormalizeOf(NormalizeAuto, img, MSE); got != NormalizeNone {
 		t.Errorf("pixel-like data: %s, want none", got)
 	}
 	tab := NewMatrix(3, 6)
-	if got := ResolveNormalize(NormalizeAuto, tab, MSE); got != NormalizeRobust {
+	if got := resolveNormalizeOf(NormalizeAuto, tab, MSE); got != NormalizeRobust {
 		t.Errorf("narrow data: %s, want robust", got)
 	}
 	img.Data[7] = 2
-	if got := ResolveNormalize(NormalizeAuto, img, MSE); got != NormalizeRobust {
+	if got := resolveNormalizeOf(NormalizeAuto, img, MSE); got != NormalizeRobust {
 		t.Errorf("values outside [0,1]: %s, want robust", got)
 	}
-	if got := ResolveNormalize(NormalizeAuto, tab, BCE); got != NormalizeNone {
+	if got := resolveNormalizeOf(NormalizeAuto, tab, BCE); got != NormalizeNone {
 		t.Errorf("bce on data in [0,1]: %s, want none", got)
 	}
-	if got := ResolveNormalize(NormalizeAuto, img, BCE); got != NormalizeMinMax {
+	if got := resolveNormalizeOf(NormalizeAuto, img, BCE); got != NormalizeMinMax {
 		t.Errorf("bce on data outside [0,1]: %s, want minmax", got)
 	}
-	if got := ResolveNormalize(NormalizeStandard, img, MSE); got != NormalizeStandard {
+	if got := resolveNormalizeOf(NormalizeStandard, img, MSE); got != NormalizeStandard {
 		t.Errorf("explicit kinds pass through, got %s", got)
 	}
 }

@@ -11,10 +11,14 @@ func newOptimizer(cfg Config, n *nn.Net[float32]) optim.Optimizer {
 	if cfg.Optimizer == SGD {
 		return optim.NewSGD(len(n.Params), cfg.Momentum, weightSpans(n))
 	}
-	return newAdam(n)
+	return newAdam(cfg, n)
 }
 
-func newAdam(n *nn.Net[float32]) *optim.Adam { return optim.NewAdam(len(n.Params), weightSpans(n)) }
+func newAdam(cfg Config, n *nn.Net[float32]) *optim.Adam {
+	o := optim.NewAdam(len(n.Params), weightSpans(n))
+	o.Threads = cfg.Threads
+	return o
+}
 
 // weightSpans are the weight matrices of n's parameter vector: the spans
 // weight decay applies to.

@@ -70,7 +70,7 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 		tr.dead.Since[j] = 100
 	}
 	tr.dead.Restore(tr.dead.Since)
-	opt := newAdam(n)
+	opt := newAdam(cfg, n)
 	st := opt.State()
 	for i := range st.M {
 		st.M[i], st.V[i] = 1, 1

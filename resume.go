@@ -18,15 +18,14 @@ import (
 	"github.com/sae-go/sae/internal/safefile"
 )
 
-// StateFile is the file in a checkpoint directory holding the training
-// state. It is replaced atomically (temporary file, fsync, rename), so a
-// crash leaves the previous checkpoint or the new one.
+// StateFile is the training state in a checkpoint directory, replaced
+// atomically: a crash leaves the previous checkpoint or the new one.
 const StateFile = "state.ckpt"
 
 const stateMagic = "SAESTATE1\n"
 
-// ErrNoCheckpoint is returned (wrapped) when resuming finds no checkpoint.
-var ErrNoCheckpoint = errors.New("no checkpoint")
+// errNoCheckpoint is returned (wrapped) when resuming finds no checkpoint.
+var errNoCheckpoint = errors.New("no checkpoint")
 
 // trainState is what a checkpoint records at the end of an epoch of a
 // mini-batch phase: with the same data and settings, the run that resumes
@@ -121,7 +120,7 @@ func readState(dir string) (*trainState, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w in %s (no %s)", ErrNoCheckpoint, dir, StateFile)
+			return nil, fmt.Errorf("%w in %s (no %s)", errNoCheckpoint, dir, StateFile)
 		}
 		return nil, fmt.Errorf("checkpoint %s: %v", path, err)
 	}
@@ -173,28 +172,4 @@ func readState(dir string) (*trainState, error) {
 		return nil, bad("trailing bytes")
 	}
 	return st, nil
-}
-
-// CheckpointInfo describes a checkpoint: where in training it was written.
-type CheckpointInfo struct {
-	// Phase is "sparse", "finetune" or "supervised".
-	Phase string
-	// Epoch counts the epochs of that phase completed; Epochs counts all
-	// epochs completed.
-	Epoch, Epochs int
-	// Step counts the optimiser steps taken.
-	Step int
-}
-
-// ReadCheckpoint reads and checks the checkpoint in dir.
-func ReadCheckpoint(dir string) (CheckpointInfo, error) {
-	st, err := readState(dir)
-	if err != nil {
-		return CheckpointInfo{}, err
-	}
-	name := [...]string{phaseSparse: "sparse", phaseFinetune: "finetune", phaseSupervised: "supervised"}
-	if st.Phase < 0 || st.Phase >= len(name) {
-		return CheckpointInfo{}, fmt.Errorf("checkpoint %s: unknown phase %d", filepath.Join(dir, StateFile), st.Phase)
-	}
-	return CheckpointInfo{Phase: name[st.Phase], Epoch: st.Epoch, Epochs: st.History.Epochs, Step: st.Step}, nil
 }

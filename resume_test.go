@@ -101,7 +101,7 @@ func TestResumeRefusesOtherRunsAndDamage(t *testing.T) {
 	if _, err := Train(context.Background(), x, cfg, TrainOptions{CheckpointDir: dir, Resume: true}); err == nil {
 		t.Fatal("resumed a damaged checkpoint")
 	}
-	if _, err := Train(context.Background(), x, cfg, TrainOptions{CheckpointDir: t.TempDir(), Resume: true}); !errors.Is(err, ErrNoCheckpoint) {
+	if _, err := Train(context.Background(), x, cfg, TrainOptions{CheckpointDir: t.TempDir(), Resume: true}); !errors.Is(err, errNoCheckpoint) {
 		t.Fatalf("empty directory: %v", err)
 	}
 	cfg.Optimizer = LBFGS

@@ -1,37 +1,15 @@
 package sae
 
 import (
-	"fmt"
 	"math"
 )
 
-// Source is a table of rows read a few at a time, so that training and
-// evaluation need not hold the data in memory: the trainer reads one batch
-// per step. A Matrix is a Source; the command-line tool opens large files
-// as one that reads rows from disk.
+// Source is a table of rows read a few at a time (a Matrix is one; sae
+// train opens large files as one that reads from disk): ReadRows copies
+// rows idx, in that order, into dst[:len(idx)*cols].
 type Source interface {
-	// Dims returns the number of rows and of columns.
 	Dims() (rows, cols int)
-	// ReadRows copies rows idx, in that order, into dst[:len(idx)*cols].
 	ReadRows(dst []float32, idx []int) error
-}
-
-// Dims returns m's rows and columns.
-func (m Matrix) Dims() (rows, cols int) { return m.Rows, m.Cols }
-
-// ReadRows copies rows idx of m into dst.
-func (m Matrix) ReadRows(dst []float32, idx []int) error {
-	d := m.Cols
-	if len(dst) < len(idx)*d {
-		return fmt.Errorf("ReadRows: room for %d values, %d rows of %d asked", len(dst), len(idx), d)
-	}
-	for i, r := range idx {
-		if r < 0 || r >= m.Rows {
-			return fmt.Errorf("ReadRows: row %d of a %d-row matrix", r, m.Rows)
-		}
-		copy(dst[i*d:(i+1)*d], m.Data[r*d:(r+1)*d])
-	}
-	return nil
 }
 
 // rowSet is a subset of a source's rows in a fixed order, read scaled by

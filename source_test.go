@@ -63,7 +63,7 @@ func TestTrainSourceMatchesMatrix(t *testing.T) {
 				t.Fatal(err)
 			}
 			src := &rowReader{m: x}
-			got, err := TrainSource(context.Background(), src, cfg, tc.opt)
+			got, err := Train(context.Background(), src, cfg, tc.opt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +89,7 @@ func TestTrainSourceReadError(t *testing.T) {
 	x := sparseData(500, 10, 6, 2, 6)
 	cfg := DefaultConfig()
 	cfg.Hidden, cfg.Epochs = 6, 4
-	_, err := TrainSource(context.Background(), &rowReader{m: x, failAt: 3 * x.Rows}, cfg, TrainOptions{})
+	_, err := Train(context.Background(), &rowReader{m: x, failAt: 3 * x.Rows}, cfg, TrainOptions{})
 	if !errors.Is(err, errRead) {
 		t.Fatalf("got %v, want the read error", err)
 	}
@@ -111,7 +111,7 @@ func TestTrainSourceTooManyRows(t *testing.T) {
 	var n uint64 = math.MaxUint32 + 1
 	cfg := DefaultConfig()
 	cfg.Hidden, cfg.Epochs = 2, 1
-	_, err := TrainSource(context.Background(), hugeSource{rows: int(n)}, cfg, TrainOptions{})
+	_, err := Train(context.Background(), hugeSource{rows: int(n)}, cfg, TrainOptions{})
 	if err == nil || !strings.Contains(err.Error(), "4294967296 rows") {
 		t.Fatalf("got %v, want the row-count error", err)
 	}
@@ -127,16 +127,16 @@ func TestEvalScoreSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := m.Eval(x)
-	got, err := m.EvalSource(&rowReader{m: x})
+	got, err := m.Eval(&rowReader{m: x})
 	if err != nil || got.MSE != want.MSE || got.FVU != want.FVU || got.L0 != want.L0 || got.DeadFraction != want.DeadFraction {
 		t.Fatalf("EvalSource %+v (%v), Eval %+v", got, err, want)
 	}
 	ws, _ := m.Score(x)
-	gs, err := m.ScoreSource(&rowReader{m: x})
+	gs, err := m.Score(&rowReader{m: x})
 	if err != nil || !slices.Equal(gs, ws) {
 		t.Fatal("ScoreSource differs from Score")
 	}
-	if _, err := m.ScoreSource(&rowReader{m: x, failAt: 100}); !errors.Is(err, errRead) {
+	if _, err := m.Score(&rowReader{m: x, failAt: 100}); !errors.Is(err, errRead) {
 		t.Fatalf("ScoreSource read error: got %v", err)
 	}
 }
@@ -150,7 +150,7 @@ func TestRobustScalingSample(t *testing.T) {
 	for i := range x.Data {
 		x.Data[i] = float32(rng.NormFloat64()*float64(1+i%4) + float64(i%4))
 	}
-	exact := FitNormalizer(NormalizeRobust, x)
+	exact := fitNormalizerOf(NormalizeRobust, x)
 	robustSample, robustRows = 8000, 1000 // 2000 of the 20000 rows
 	src := &rowReader{m: x}
 	approx, err := fitNormalizer(NormalizeRobust, allRows(src), 256)

@@ -29,7 +29,7 @@ func (t *trainer) pretrain(ctx context.Context) error {
 		}
 		offset := t.step
 		if t.opt.Progress != nil {
-			phase := fmt.Sprintf("pretrain %d/%d", l+1, k)
+			phase := Phase(fmt.Sprintf("pretrain %d/%d", l+1, k))
 			opt.Progress = func(p Progress) {
 				if p.Phase == PhaseFinal {
 					return // a layer's end is not the model's
@@ -38,7 +38,7 @@ func (t *trainer) pretrain(ctx context.Context) error {
 				t.opt.Progress(p)
 			}
 		}
-		m, err := TrainSource(ctx, codes, sub, opt)
+		m, err := Train(ctx, codes, sub, opt)
 		if err != nil {
 			return fmt.Errorf("pre-training layer %d: %w", l+1, err)
 		}
@@ -61,7 +61,7 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	bs := min(t.cfg.Batch, n)
 	yb := make([]int32, bs)
 	probs := make([]float32, max(bs, t.chunkRows())*c)
-	ph := &phase{id: phaseSupervised, epochs: epochs, opt: newAdam(t.net), perm: identity(n), unit: 1}
+	ph := &phase{id: phaseSupervised, epochs: epochs, opt: newAdam(t.cfg, t.net), perm: identity(n), unit: 1}
 	ph.validate = func() (float64, error) {
 		val, _, err := t.crossEntropy(t.val, t.valY, probs)
 		return val, err
@@ -132,7 +132,7 @@ func (m *Model) Predict(x Matrix) (Matrix, error) {
 	if c == 0 {
 		return Matrix{}, fmt.Errorf("predict: the model was trained without labels (TrainOptions.Labels)")
 	}
-	if err := x.check("predict input", m.Inputs); err != nil {
+	if err := checkSource(x, "predict input", m.Inputs); err != nil {
 		return Matrix{}, err
 	}
 	out := NewMatrix(x.Rows, c)

@@ -7,139 +7,90 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"runtime/debug"
 	"time"
 
-	"github.com/sae-go/sae/internal/kernels"
 	"github.com/sae-go/sae/internal/nn"
 	"github.com/sae-go/sae/internal/optim"
+	"github.com/sae-go/sae/internal/stats"
 )
 
-// History is what a training run recorded.
+// History is what training recorded; Val and All are the final metrics on
+// the validation rows (nil: none) and on all the training source's rows.
 type History struct {
-	// TrainLoss is the mean mini-batch objective of each epoch (for lbfgs,
-	// the full-batch objective of each iteration), penalties included.
-	TrainLoss []float64 `json:"train_loss"`
-	// ValLoss is the validation objective after each epoch (empty without
-	// validation data).
-	ValLoss []float64 `json:"val_loss,omitempty"`
-	// Epochs is the number of epochs (iterations) run, both phases.
-	Epochs int `json:"epochs"`
-	// FinetuneFrom is the index of the first reconstruction-only epoch, or
-	// -1 without fine-tuning.
-	FinetuneFrom int `json:"finetune_from"`
-	// StoppedEarly is set when early stopping ended a phase.
-	StoppedEarly bool `json:"stopped_early"`
-	// SupervisedFrom is the index of the first supervised epoch (models
-	// trained with labels), or 0.
-	SupervisedFrom int `json:"supervised_from,omitempty"`
-	// Pretrain holds, for a stacked model, each layer's greedy
-	// pre-training history.
-	Pretrain []History `json:"pretrain,omitempty"`
-	// Accuracy and ValAccuracy are the final classification accuracies of
-	// a model trained with labels.
-	Accuracy    float64 `json:"accuracy,omitempty"`
-	ValAccuracy float64 `json:"val_accuracy,omitempty"`
-	// BestEpoch is the epoch whose weights were kept (early stopping).
-	BestEpoch int `json:"best_epoch"`
-	// Seconds of training, SamplesPerSecond the rows processed per second.
-	Seconds          float64 `json:"train_seconds"`
-	SamplesPerSecond float64 `json:"samples_per_second"`
-	// FinalLoss is the objective of the final weights on the training rows.
-	FinalLoss float64 `json:"final_loss"`
-	// Val is the final model's metrics on the validation rows (nil without
-	// validation data).
-	Val *Metrics `json:"val_metrics,omitempty"`
-	// All is the final model's metrics on all the rows of the source
-	// training read (with Config.ValSplit, its validation rows too; not
-	// rows given separately as validation), measured in the pass that sets
-	// the anomaly threshold. It is not saved with the model.
-	All *Metrics `json:"-"`
-	// DeadFraction is, for a selection code (topk, batchtopk), the
-	// fraction of latents dead at the end of training: not fired in the
-	// last Config.DeadWindow training samples.
-	DeadFraction float64 `json:"dead_fraction_train,omitempty"`
-	// RunningL0 is, with Config.TargetL0, the controller's running mean
-	// L0 of the training batches at the end (targetl0.go).
-	RunningL0 float64 `json:"running_l0,omitempty"`
-	// TrainRows and ValRows count the rows used for each.
-	TrainRows int `json:"train_rows"`
-	ValRows   int `json:"val_rows"`
+	TrainLoss        []float64 `json:"train_loss"`         // each epoch's mean (lbfgs: each iteration's)
+	ValLoss          []float64 `json:"val_loss,omitempty"` // each epoch's on the validation rows
+	Epochs           int       `json:"epochs"`             // of all phases
+	FinetuneFrom     int       `json:"finetune_from"`      // its first epoch (-1: none)
+	StoppedEarly     bool      `json:"stopped_early"`
+	SupervisedFrom   int       `json:"supervised_from,omitempty"` // its first epoch (0: none)
+	Pretrain         []History `json:"pretrain,omitempty"`        // a stacked model's layers'
+	Accuracy         float64   `json:"accuracy,omitempty"`        // with labels
+	ValAccuracy      float64   `json:"val_accuracy,omitempty"`    // with labels
+	BestEpoch        int       `json:"best_epoch"`                // whose weights were kept
+	Seconds          float64   `json:"train_seconds"`
+	SamplesPerSecond float64   `json:"samples_per_second"`
+	FinalLoss        float64   `json:"final_loss"` // of the final weights on the training rows
+	Val              *Metrics  `json:"val_metrics,omitempty"`
+	All              *Metrics  `json:"-"`
+	DeadFraction     float64   `json:"dead_fraction_train,omitempty"` // latents unfired in the last DeadWindow
+	RunningL0        float64   `json:"running_l0,omitempty"`          // the TargetL0 controller's at the end
+	TrainRows        int       `json:"train_rows"`
+	ValRows          int       `json:"val_rows"`
 }
 
-// PhaseFinal is the Phase of the one Progress report made when training
-// is over and the final passes over the data begin (the full-data
-// objective, validation metrics, the threshold's scores): on large data
-// they take a while, and a caller may say so.
-const PhaseFinal = "final"
+// Phase is where training is: those below, "pretrain i/k" (a stacked
+// model's layers), or PhaseFinal when the final passes over the data begin.
+type Phase string
 
-// Progress is reported after every step of training.
+const (
+	PhaseSparse     Phase = "sparse"
+	PhaseFinetune   Phase = "finetune"
+	PhaseSupervised Phase = "supervised"
+	PhaseFinal      Phase = "final"
+)
+
+// Progress is reported after every step (RunningL0, Coef: TargetL0's).
 type Progress struct {
-	// Phase is "sparse", "finetune", "supervised" or "pretrain i/k", and
-	// PhaseFinal once at the end.
-	Phase         string
-	Epoch, Epochs int // 1-based epoch, epochs in this phase
-	Step, Steps   int // steps done, total steps of the run
-	Loss          float64
-	ValLoss       float64 // NaN until the first validation
-	// RunningL0 and Coef are, with Config.TargetL0, the controller's
-	// running L0 of the training batches and the coefficient in force
-	// (0 otherwise).
+	Phase           Phase
+	Epoch, Epochs   int     // 1-based epoch, epochs in this phase
+	Step, Steps     int     // steps done, total steps of the run
+	Loss, ValLoss   float64 // ValLoss: NaN until the first validation
 	RunningL0, Coef float64
 	EpochCompleted  bool
 }
 
-// TrainOptions are the inputs of Train that are not hyper-parameters.
+// TrainOptions: validation rows (replacing ValSplit); class labels, which
+// add a softmax head; checkpoints every CheckpointEvery epochs (adam, sgd),
+// resumed exactly; Progress, called after every step.
 type TrainOptions struct {
-	// Val, when non-empty, is the validation data (input units); it
-	// replaces Config.ValSplit.
-	Val Matrix
-	// Labels, when set, are the class labels (0..C-1) of the rows of x:
-	// the model gets a softmax head on its code, trained with the whole
-	// encoder for Config.SupervisedEpochs after the unsupervised phases.
-	Labels []int
-	// ValLabels are the labels of Val (needed with Val and Labels).
-	ValLabels []int
-	// CheckpointDir and CheckpointEvery, when both are set, write the
-	// training state to CheckpointDir/state.ckpt (replaced atomically)
-	// every CheckpointEvery epochs of the mini-batch phases (adam or sgd;
-	// not stacked pre-training).
-	CheckpointDir   string
-	CheckpointEvery int
-	// Resume continues the run whose checkpoint is in CheckpointDir: with
-	// the same data and settings the result is exactly the model the
-	// uninterrupted run gives.
-	Resume bool
+	Val               Matrix
+	Labels, ValLabels []int
+	CheckpointDir     string
+	CheckpointEvery   int
+	Resume            bool
+	Progress          func(Progress)
 	// valSrc replaces Val (greedy pre-training reads the codes of the
 	// validation rows from the layers below).
 	valSrc Source
-	// Progress, when set, is called after every step.
-	Progress func(Progress)
 }
 
 // ErrDiverged is returned (wrapped) when the loss or gradient is not finite.
 var ErrDiverged = errors.New("training diverged")
 
-// Train fits a sparse autoencoder to the rows of x (input units).
-func Train(ctx context.Context, x Matrix, cfg Config, opt TrainOptions) (*Model, error) {
-	if err := x.check("training data", 0); err != nil {
+// Train fits a sparse autoencoder to the rows of src (input units), read a
+// batch at a time: memory holds the model and its training state, not the
+// data.
+func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Model, error) {
+	if err := checkSource(src, "training data", 0); err != nil {
 		return nil, err
 	}
-	return TrainSource(ctx, x, cfg, opt)
-}
-
-// TrainSource is Train on the rows of a source, read one batch at a time:
-// memory holds the model, the optimiser's state and a batch's buffers,
-// not the data. Normalisation statistics are gathered in passes over the
-// source (robust ones on a sample of rows when the data are large).
-func TrainSource(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Model, error) {
 	rows, cols := src.Dims()
 	if rows == 0 || cols == 0 {
 		return nil, fmt.Errorf("training data is empty (%d x %d)", rows, cols)
 	}
 	val := opt.valSrc
 	if val == nil && opt.Val.Rows > 0 {
-		if err := opt.Val.check("validation data", cols); err != nil {
+		if err := checkSource(opt.Val, "validation data", cols); err != nil {
 			return nil, err
 		}
 		val = opt.Val
@@ -185,7 +136,6 @@ func TrainSource(ctx context.Context, src Source, cfg Config, opt TrainOptions) 
 			return nil, err
 		}
 	}
-	kernels.SetThreads(cfg.Threads)
 	t := newTrainer(src, val, cfg, opt)
 	if err := t.prepare(); err != nil {
 		return nil, err
@@ -336,7 +286,7 @@ func (t *trainer) prepare() error {
 		t.noise = newCorrupter(ns, lo, hi)
 	}
 	spec := cfg.netSpec(d)
-	spec.Classes = t.classes
+	spec.Classes, spec.Threads = t.classes, cfg.Threads
 	t.net = nn.New[float32](spec)
 	m32 := make([]float32, d)
 	for j, v := range mean {
@@ -525,11 +475,11 @@ func (t *trainer) objectiveGrad(rs *rowSet, tm *nn.Terms) (float64, []float32, e
 func (t *trainer) finish() (*Model, error) {
 	// The optimiser's state (twice the parameters) is garbage now and the
 	// gradient is no longer needed: collect them, so that the passes below
-	// reuse their memory rather than adding to the peak. When they are
-	// large their pages go back to the system as well (the passes below
-	// and a caller's work after training then start from the model's
-	// memory, not from the peak); for small models the forced scavenge
-	// would cost more than it returns.
+	// reuse their memory rather than adding to the peak. (A caller may
+	// also hand the pages back to the system when PhaseFinal is reported:
+	// sae train does.)
+	t.w.ReleaseGrad()
+	runtime.GC()
 	if t.opt.Progress != nil {
 		p := Progress{Phase: PhaseFinal, Step: t.step, Steps: t.steps, Loss: math.NaN(), ValLoss: math.NaN()}
 		if n := len(t.hist.TrainLoss); n > 0 {
@@ -539,12 +489,6 @@ func (t *trainer) finish() (*Model, error) {
 			p.ValLoss = t.hist.ValLoss[n-1]
 		}
 		t.opt.Progress(p)
-	}
-	t.w.ReleaseGrad()
-	if freed := 3 * 4 * len(t.net.Params); freed >= 8<<20 {
-		debug.FreeOSMemory()
-	} else {
-		runtime.GC()
 	}
 	var err error
 	tm := t.terms(t.cfg.FinetuneEpochs > 0)
@@ -558,7 +502,7 @@ func (t *trainer) finish() (*Model, error) {
 	}
 	m := newModel(cfg, d, t.net, t.nz)
 	if t.valRaw.len() > 0 {
-		mt, err := m.EvalSource(t.valRaw)
+		mt, err := m.Eval(t.valRaw)
 		if err != nil {
 			return nil, err
 		}
@@ -573,7 +517,7 @@ func (t *trainer) finish() (*Model, error) {
 		return nil, err
 	}
 	h.All = &all
-	m.Threshold = Quantile(scores, 1-t.cfg.Contamination)
+	m.Threshold = stats.Quantile(scores, 1-t.cfg.Contamination)
 	return m, nil
 }
 

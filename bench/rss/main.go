@@ -51,7 +51,7 @@ func run(path string, hidden, batch, epochs, threads int) error {
 	cfg.WeightDecay, cfg.LR, cfg.Warmup, cfg.Decay = 1e-4, 1e-3, 0, "none"
 	cfg.ValSplit, cfg.Patience, cfg.Contamination = 0, 0, 0
 	cfg.Normalize, cfg.Trim = sae.NormalizeNone, 0
-	m, err := sae.TrainSource(context.Background(), src, cfg, sae.TrainOptions{})
+	m, err := sae.Train(context.Background(), src, cfg, sae.TrainOptions{})
 	if err != nil {
 		return err
 	}

@@ -199,7 +199,7 @@ func loadMatrix(path, key string) (sae.Matrix, error) {
 	if err != nil {
 		return sae.Matrix{}, err
 	}
-	return sae.Matrix(*m), nil
+	return *m, nil
 }
 
 // streamAbove is the size (as float32 values) above which --stream auto

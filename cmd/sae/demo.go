@@ -14,6 +14,7 @@ import (
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/report"
 	"github.com/sae-go/sae/internal/safefile"
+	"github.com/sae-go/sae/internal/stats"
 	"github.com/sae-go/sae/internal/synth"
 )
 
@@ -124,7 +125,7 @@ func setupDemo(fs *flag.FlagSet, e *env) func(context.Context) error {
 		res.Config, res.Epochs = m.Config, m.History.Epochs
 		res.TrainSeconds, res.SamplesPerS, res.FinalLoss = m.History.Seconds, m.History.SamplesPerSecond, m.History.FinalLoss
 		res.Test = mt
-		res.AUROC, res.AUPRC = sae.AUROC(scores, isAnom), sae.AUPRC(scores, isAnom)
+		res.AUROC, res.AUPRC = stats.AUROC(scores, isAnom), stats.AUPRC(scores, isAnom)
 		res.Threshold = m.Threshold
 		for i, s := range scores {
 			if s > m.Threshold {
@@ -195,7 +196,7 @@ func writeDemoReport(dir string, m *sae.Model, strokes *synth.Strokes, test sae.
 	if err := report.Histogram(filepath.Join(dir, "scores.png"), scores, report.HistOptions{Title: "anomaly scores of the test images", XLabel: "reconstruction error (mean squared, per pixel)", LogX: true, Threshold: &m.Threshold}); err != nil {
 		return err
 	}
-	fpr, tpr := sae.ROC(scores, isAnom)
+	fpr, tpr := stats.ROC(scores, isAnom)
 	if err := report.ROCCurve(filepath.Join(dir, "roc.png"), fpr, tpr, res.AUROC); err != nil {
 		return err
 	}

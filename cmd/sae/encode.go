@@ -88,7 +88,7 @@ func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sa
 				return err
 			}
 		}
-		if err := data.Write(out, (*data.Matrix)(&y)); err != nil {
+		if err := data.Write(out, &y); err != nil {
 			return err
 		}
 		if e.json {

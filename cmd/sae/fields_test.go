@@ -17,8 +17,8 @@ import (
 	"github.com/sae-go/sae/internal/nn"
 )
 
-// configDocs returns the doc comment of every field of sae.Config, read
-// from config.go.
+// configDocs returns the doc comment of every field of sae.Config (the
+// comment above it and the one after it), read from config.go.
 func configDocs(t *testing.T) map[string]string {
 	t.Helper()
 	f, err := parser.ParseFile(token.NewFileSet(), "../../config.go", nil, parser.ParseComments)
@@ -33,7 +33,7 @@ func configDocs(t *testing.T) map[string]string {
 		}
 		for _, fl := range ts.Type.(*ast.StructType).Fields.List {
 			for _, name := range fl.Names {
-				docs[name.Name] = strings.Join(strings.Fields(fl.Doc.Text()), " ")
+				docs[name.Name] = strings.Join(strings.Fields(fl.Doc.Text()+" "+fl.Comment.Text()), " ")
 			}
 		}
 		return false

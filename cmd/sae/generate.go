@@ -56,7 +56,7 @@ func init() {
 				if err != nil {
 					return err
 				}
-				if err := data.Write(out, (*data.Matrix)(&g)); err != nil {
+				if err := data.Write(out, &g); err != nil {
 					return err
 				}
 				o := map[string]any{"n": g.Rows, "cols": g.Cols, "out": out}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/sae-go/sae"
+	"github.com/sae-go/sae/internal/stats"
 	"github.com/sae-go/sae/interop"
 )
 
@@ -102,14 +103,14 @@ func setThreshold(m *sae.Model, path, key string, contamination float64) error {
 	if _, d := x.Dims(); d != m.Inputs {
 		return fmt.Errorf("%s: rows have %d values, the model expects %d", path, d, m.Inputs)
 	}
-	scores, err := m.ScoreSource(x)
+	scores, err := m.Score(x)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if len(scores) == 0 {
 		return fmt.Errorf("%s: no rows to set the anomaly threshold on", path)
 	}
-	m.Threshold = sae.Quantile(scores, 1-contamination)
+	m.Threshold = stats.Quantile(scores, 1-contamination)
 	m.Config.Contamination = contamination
 	return nil
 }

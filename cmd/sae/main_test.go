@@ -203,7 +203,7 @@ func TestCommandsEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, err := m.Decode(sae.Matrix(*c))
+	dec, err := m.Decode(*c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +420,7 @@ func TestVariationalGenerateAndEval(t *testing.T) {
 		x.Data[i] = float32(rng.Float64())
 	}
 	xp := filepath.Join(dir, "x.npy")
-	if err := data.WriteNPY(xp, (*data.Matrix)(&x)); err != nil {
+	if err := data.WriteNPY(xp, &x); err != nil {
 		t.Fatal(err)
 	}
 	model := filepath.Join(dir, "vae")

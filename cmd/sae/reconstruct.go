@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/sae-go/sae"
+	"github.com/sae-go/sae/internal/stats"
 )
 
 func init() {
@@ -32,7 +33,7 @@ func init() {
 				if c.Rows != x.Rows || c.Cols != x.Cols {
 					return fmt.Errorf("%s: %d x %d, the data is %d x %d", clean, c.Rows, c.Cols, x.Rows, x.Cols)
 				}
-				pIn, pOut := sae.PSNR(c, x), sae.PSNR(c, y)
+				pIn, pOut := stats.PSNR(c.Data, x.Data), stats.PSNR(c.Data, y.Data)
 				o["psnr"], o["psnr_input"], o["psnr_gain"] = pOut, pIn, pOut-pIn
 				return nil
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
 	"github.com/sae-go/sae/internal/report"
+	"github.com/sae-go/sae/internal/stats"
 )
 
 func init() {
@@ -187,13 +188,13 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath stri
 		for i, l := range labels {
 			isAnom[i] = l != 0
 		}
-		auc := sae.AUROC(scores, isAnom)
-		fpr, tpr := sae.ROC(scores, isAnom)
+		auc := stats.AUROC(scores, isAnom)
+		fpr, tpr := stats.ROC(scores, isAnom)
 		f = filepath.Join(dir, "roc.png")
 		if err := report.ROCCurve(f, fpr, tpr, auc); err != nil {
 			return nil, nil, err
 		}
-		metrics = append(metrics, [2]string{"anomaly detection", fmt.Sprintf("ROC AUC %.4f, average precision %.4f", auc, sae.AUPRC(scores, isAnom))})
+		metrics = append(metrics, [2]string{"anomaly detection", fmt.Sprintf("ROC AUC %.4f, average precision %.4f", auc, stats.AUPRC(scores, isAnom))})
 		add("ROC curve", "True-positive rate against false-positive rate as the threshold moves, with the labels given (nonzero = anomaly).", f)
 	}
 	if isImage {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
+	"github.com/sae-go/sae/internal/stats"
 )
 
 func init() {
@@ -70,7 +71,7 @@ func init() {
 				}
 				switch {
 				case contamination > 0:
-					thr = sae.Quantile(scores, 1-contamination)
+					thr = stats.Quantile(scores, 1-contamination)
 				case threshold != 0:
 					thr = threshold
 				}
@@ -86,13 +87,13 @@ func init() {
 				if out != "" {
 					var err error
 					if hasSuffixFold(out, ".csv") {
-						err = data.WriteCSV(out, (*data.Matrix)(&res), []string{"score", "anomalous"})
+						err = data.WriteCSV(out, &res, []string{"score", "anomalous"})
 					} else {
 						col := sae.NewMatrix(x.Rows, 1)
 						for i, s := range scores {
 							col.Data[i] = float32(s)
 						}
-						err = data.WriteNPY(out, (*data.Matrix)(&col))
+						err = data.WriteNPY(out, &col)
 					}
 					if err != nil {
 						return err
@@ -104,8 +105,8 @@ func init() {
 					for i, l := range labels {
 						isAnom[i] = l != 0
 					}
-					o["auroc"] = sae.AUROC(scores, isAnom)
-					o["auprc"] = sae.AUPRC(scores, isAnom)
+					o["auroc"] = stats.AUROC(scores, isAnom)
+					o["auprc"] = stats.AUPRC(scores, isAnom)
 				}
 				if out != "" {
 					o["out"] = out
@@ -168,18 +169,47 @@ func explainFlagged(m *sae.Model, x sae.Matrix, scores []float64, thr float64, n
 		}
 	}
 	sort.Slice(rows, func(a, b int) bool { return scores[rows[a]] > scores[rows[b]] })
-	rows = rows[:min(n, len(rows))]
-	ex, err := m.Explain(x, rows, top)
+	return explain(m, x, rows[:min(n, len(rows))], top)
+}
+
+// explain lists, for each of the rows (0-based) of x, the top columns by
+// their share of the row's score (the squared reconstruction error in the
+// model's scaled units, as Score measures it), largest first.
+func explain(m *sae.Model, x sae.Matrix, rows []int, top int) ([]rowExplanation, error) {
+	d := m.Inputs
+	sub := sae.NewMatrix(len(rows), d)
+	for i, r := range rows {
+		copy(sub.Row(i), x.Row(r))
+	}
+	rec, err := m.Reconstruct(sub)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]rowExplanation, len(ex))
-	for i, e := range ex {
-		r := rowExplanation{Row: e.Row + 1, Score: e.Score}
-		for _, c := range e.Features {
-			r.Features = append(r.Features, featureContrib{Column: c.Feature + 1, Share: c.Share, Value: c.Value, Expected: c.Expected})
+	top = min(max(top, 1), d)
+	out := make([]rowExplanation, len(rows))
+	errs := make([]float64, d)
+	order := make([]int, d)
+	for i, r := range rows {
+		var total float64
+		for j := 0; j < d; j++ {
+			e := float64(rec.Data[i*d+j] - sub.Data[i*d+j])
+			if m.Norm != nil {
+				e /= float64(m.Norm.Scale[j])
+			}
+			errs[j] = e * e
+			total += errs[j]
+			order[j] = j
 		}
-		out[i] = r
+		sort.SliceStable(order, func(a, b int) bool { return errs[order[a]] > errs[order[b]] })
+		ex := rowExplanation{Row: r + 1, Score: total / float64(d)}
+		for _, j := range order[:top] {
+			share := 0.0
+			if total > 0 {
+				share = errs[j] / total
+			}
+			ex.Features = append(ex.Features, featureContrib{Column: j + 1, Share: share, Value: sub.Data[i*d+j], Expected: rec.Data[i*d+j]})
+		}
+		out[i] = ex
 	}
 	return out, nil
 }

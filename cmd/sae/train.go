@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
@@ -77,7 +78,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 			return err
 		}
 		finish := a.progress(e, &opt)
-		m, err := sae.TrainSource(ctx, x, a.cfg, opt)
+		m, err := sae.Train(ctx, x, a.cfg, opt)
 		finish()
 		if err != nil {
 			return a.trainError(err, opt)
@@ -165,6 +166,9 @@ func (a *trainArgs) options(x sae.Source) (sae.TrainOptions, error) {
 }
 
 // progress draws training's progress on a terminal; finish ends the line.
+// When training is over, the memory of the optimiser's state goes back to
+// the system before the final passes over the data (peak and resident
+// memory are then the model's, not training's).
 func (a *trainArgs) progress(e *env, opt *sae.TrainOptions) (finish func()) {
 	var bar *progressLine
 	finish = func() {
@@ -172,11 +176,15 @@ func (a *trainArgs) progress(e *env, opt *sae.TrainOptions) (finish func()) {
 			bar.Finish()
 		}
 	}
-	if !e.interactive || a.quiet {
-		return finish
-	}
+	draw := e.interactive && !a.quiet
 	lastVal := math.NaN()
 	opt.Progress = func(p sae.Progress) {
+		if p.Phase == sae.PhaseFinal {
+			debug.FreeOSMemory()
+		}
+		if !draw {
+			return
+		}
 		if bar == nil {
 			bar = newProgressLine(e.stderr, p.Steps)
 		}

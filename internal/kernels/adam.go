@@ -48,6 +48,8 @@ type AdamParams struct {
 	// ZeroGrad sets g to zero once read, saving the caller a pass over
 	// it before accumulating the next gradient.
 	ZeroGrad bool
+	// Threads is the most cores the step uses (0: Threads()).
+	Threads int
 }
 
 // AdamSpan gives the parameters [Lo, Hi) the L2 weight decay Decay: their
@@ -79,7 +81,7 @@ func AdamStep(p, g, m, v []float32, a AdamParams, spans []AdamSpan) float64 {
 	jp := adamJobs.Get().(*adamJob)
 	jp.adamArgs = adamArgs{p: p, g: g, m: m, v: v, spans: spans,
 		step: a.LR / a.BC1, b1: a.Beta1, c1: 1 - a.Beta1, b2: a.Beta2, c2: 1 - a.Beta2, ibc2: 1 / a.BC2, eps: a.Eps, scale: a.Scale, zero: a.ZeroGrad}
-	nt := max(1, min(Threads(), runtime.GOMAXPROCS(0), n/adamPerThread, len(jp.sums)))
+	nt := max(1, min(orThreads(a.Threads), runtime.GOMAXPROCS(0), n/adamPerThread, len(jp.sums)))
 	jp.nt = nt
 	if nt <= 1 {
 		jp.run(0)

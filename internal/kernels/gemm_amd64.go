@@ -116,11 +116,12 @@ func sgemmKernels() []*microKernel {
 
 var sgemmKernel = sgemmKernels()[0]
 
-// sgemm is the float32 GEMM: the packed driver around the best micro-kernel.
-func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// sgemm is the float32 GEMM on threads cores: the packed driver around
+// the best micro-kernel.
+func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if useGemv(transA, transB, m, alpha) {
 		sgemvRows(m, n, k, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	sgemmPacked(sgemmKernel, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmPacked(sgemmKernel, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

@@ -7,9 +7,10 @@ func sgemmKernels() []*microKernel { return []*microKernel{sgemmKernGo} }
 
 var sgemmKernel = sgemmKernGo
 
-// sgemm is the float32 GEMM: the packed driver around the plain-Go kernel.
-func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemmPacked(sgemmKernel, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+// sgemm is the float32 GEMM on threads cores: the packed driver around
+// the plain-Go kernel.
+func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmPacked(sgemmKernel, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // packStridedFast would do a leading part of packStrided; here it does none.

@@ -31,13 +31,19 @@ type Float interface{ ~float32 | ~float64 }
 //
 // Reference: c[i*ldc+j] = alpha*sum_p opA(i,p)*opB(p,j) + beta*c[i*ldc+j].
 func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	GemmN(0, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// GemmN is Gemm on at most threads cores (0: Threads()). The result does
+// not depend on the number of cores.
+func GemmN[T Float](threads int, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
 	}
 	switch a := any(a).(type) {
 	case []float32:
-		sgemm(transA, transB, m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+		sgemm(orThreads(threads), transA, transB, m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
 	default:
 		gemmRef(transA, transB, m, n, k, alpha, a.([]T), lda, b, ldb, beta, c, ldc)
 	}

@@ -17,5 +17,14 @@ func SetThreads(n int) {
 	threads.Store(int32(n))
 }
 
-// Threads reports how many cores the kernels use.
+// Threads reports how many cores the kernels use by default: a call that
+// is given a number of cores (GemmN, AdamParams.Threads) uses that instead.
 func Threads() int { return int(threads.Load()) }
+
+// orThreads is n, or Threads() for n <= 0.
+func orThreads(n int) int {
+	if n > 0 {
+		return n
+	}
+	return Threads()
+}

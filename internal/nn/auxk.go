@@ -98,7 +98,7 @@ func (n *Net[T]) auxForwardBackward(w *Workspace[T], pre, z, target []T, rows in
 			ci[c] = pi[j]
 		}
 	}
-	selectTopK(sw, &sw.aux, cols, rows, nd, ka, dead)
+	selectTopK(n.nt, sw, &sw.aux, cols, rows, nd, ka, dead)
 	sw.eh = grow(sw.eh, rows*d)
 	eh := sw.eh
 	n.decodeSelected(&sw.aux, rows, eh, nil)

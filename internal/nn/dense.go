@@ -12,15 +12,16 @@ type dense[T Float] struct {
 	tw      []T // tied: the mirrored encoder weight [out,in], used transposed
 	b       []T // [out]
 	gw, gb  int // offsets of the weight (the tied encoder weight) and bias in the gradient
+	nt      int // cores of the products (0: kernels.Threads())
 }
 
 // forward computes y = x·W for rows of x (no bias, no activation: the
 // caller fuses those in one pass).
 func (L *dense[T]) forward(x []T, rows int, y []T) {
 	if L.tw != nil {
-		kernels.Gemm(false, true, rows, L.out, L.in, 1, x, L.in, L.tw, L.in, 0, y, L.out)
+		kernels.GemmN(L.nt, false, true, rows, L.out, L.in, 1, x, L.in, L.tw, L.in, 0, y, L.out)
 	} else {
-		kernels.Gemm(false, false, rows, L.out, L.in, 1, x, L.in, L.w, L.out, 0, y, L.out)
+		kernels.GemmN(L.nt, false, false, rows, L.out, L.in, 1, x, L.in, L.w, L.out, 0, y, L.out)
 	}
 }
 
@@ -29,15 +30,15 @@ func (L *dense[T]) forward(x []T, rows int, y []T) {
 func (L *dense[T]) backward(x, dy []T, rows int, g, dx, colTmp []T) {
 	if L.tw != nil {
 		// y = x·tw^T: d(tw) [out,in] += dy^T·x; dx = dy·tw.
-		kernels.Gemm(true, false, L.out, L.in, rows, 1, dy, L.out, x, L.in, 1, g[L.gw:L.gw+L.out*L.in], L.in)
+		kernels.GemmN(L.nt, true, false, L.out, L.in, rows, 1, dy, L.out, x, L.in, 1, g[L.gw:L.gw+L.out*L.in], L.in)
 		if dx != nil {
-			kernels.Gemm(false, false, rows, L.in, L.out, 1, dy, L.out, L.tw, L.in, 0, dx, L.in)
+			kernels.GemmN(L.nt, false, false, rows, L.in, L.out, 1, dy, L.out, L.tw, L.in, 0, dx, L.in)
 		}
 	} else {
 		// dW [in,out] += x^T·dy; dx = dy·W^T.
-		kernels.Gemm(true, false, L.in, L.out, rows, 1, x, L.in, dy, L.out, 1, g[L.gw:L.gw+L.in*L.out], L.out)
+		kernels.GemmN(L.nt, true, false, L.in, L.out, rows, 1, x, L.in, dy, L.out, 1, g[L.gw:L.gw+L.in*L.out], L.out)
 		if dx != nil {
-			kernels.Gemm(false, true, rows, L.in, L.out, 1, dy, L.out, L.w, L.out, 0, dx, L.in)
+			kernels.GemmN(L.nt, false, true, rows, L.in, L.out, 1, dy, L.out, L.w, L.out, 0, dx, L.in)
 		}
 	}
 	kernels.ColSums(colTmp[:L.out], dy, rows)

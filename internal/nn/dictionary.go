@@ -29,7 +29,7 @@ func (n *Net[T]) InitDictionary(rng *rand.Rand, bias []float32) {
 		for i := range n.wDec {
 			n.wDec[i] = T(rng.NormFloat64())
 		}
-		normalizeRows(n.wDec, h, d)
+		normalizeRows(n.nt, n.wDec, h, d)
 		if n.kind.Traits().Code {
 			for j := 0; j < h; j++ {
 				for p := 0; p < d; p++ {
@@ -52,20 +52,20 @@ func (n *Net[T]) ConstrainGrad(g []T) {
 		return
 	}
 	D := &n.dec[0]
-	projectRowGrads(n.wDec, g[D.gw:D.gw+n.H*n.D], n.H, n.D)
+	projectRowGrads(n.nt, n.wDec, g[D.gw:D.gw+n.H*n.D], n.H, n.D)
 }
 
 // Constrain renormalises the decoder rows (after an optimiser step).
 func (n *Net[T]) Constrain() {
 	if n.unit && n.wDec != nil {
-		normalizeRows(n.wDec, n.H, n.D)
+		normalizeRows(n.nt, n.wDec, n.H, n.D)
 	}
 }
 
 // projectRowGrads removes from the gradient g [h,d] of the unit-norm rows
 // W [h,d] each row's component along its row.
-func projectRowGrads[T Float](W, g []T, h, d int) {
-	parallelRange(h, 256, func(lo, hi int) {
+func projectRowGrads[T Float](threads int, W, g []T, h, d int) {
+	parallelRange(threads, h, 256, func(lo, hi int) {
 		for j := lo; j < hi; j++ {
 			wj, gj := W[j*d:(j+1)*d], g[j*d:(j+1)*d]
 			kernels.Axpy(-kernels.Dot(gj, wj), wj, gj)
@@ -75,8 +75,8 @@ func projectRowGrads[T Float](W, g []T, h, d int) {
 
 // normalizeRows scales every row of W [h,d] to unit norm (a zero row is
 // left as it is).
-func normalizeRows[T Float](W []T, h, d int) {
-	parallelRange(h, 256, func(lo, hi int) {
+func normalizeRows[T Float](threads int, W []T, h, d int) {
+	parallelRange(threads, h, 256, func(lo, hi int) {
 		var nrm [1]T
 		for j := lo; j < hi; j++ {
 			wj := W[j*d : (j+1)*d]

@@ -220,7 +220,7 @@ func TestWeightedL1Value(t *testing.T) {
 	}
 	for _, unit := range []bool{false, true} {
 		if unit {
-			normalizeRows(n.wDec, 4, 6)
+			normalizeRows(0, n.wDec, 4, 6)
 		}
 		var w Workspace[float64]
 		w.Grad(n)

@@ -46,7 +46,7 @@ type topKCode[T Float] struct{ selectCode[T] }
 
 func (topKCode[T]) encode(n *Net[T], w *Workspace[T], x []T, rows int) []T {
 	pre := n.preActivations(w, x, rows)
-	selectTopK(&w.sel, &w.sel.main, pre, rows, n.H, n.k, nil)
+	selectTopK(n.nt, &w.sel, &w.sel.main, pre, rows, n.H, n.k, nil)
 	return n.scatter(&w.sel.main, pre, rows)
 }
 

@@ -21,6 +21,7 @@ type Net[T Float] struct {
 	code   code[T]
 	k      int  // latents kept per row (Traits.K)
 	unit   bool // unit-norm decoder rows
+	nt     int  // cores (Spec.Threads)
 	head   *dense[T]
 	segs   []Segment
 	enc    []dense[T]
@@ -40,9 +41,10 @@ func segName(base string, i, k int) string {
 	return fmt.Sprintf("%s.%d", base, i)
 }
 
-// layout places the tensors of a network: the encoder's, the decoder's,
-// the head's, then the kind's.
-func layout(spec Spec) ([]Segment, int) {
+// Layout places the tensors of a network without allocating them: the
+// encoder's, the decoder's, the head's, then the kind's; it returns them
+// and the parameter count.
+func Layout(spec Spec) ([]Segment, int) {
 	sizes, tied := spec.Sizes, spec.Tied
 	k := len(sizes) - 1
 	var segs []Segment
@@ -81,11 +83,11 @@ func layout(spec Spec) ([]Segment, int) {
 // them), but for the kind's tensors, which start at their Init value.
 func New[T Float](spec Spec) *Net[T] {
 	kind := kindOf(spec.Kind)
-	segs, total := layout(spec)
+	segs, total := Layout(spec)
 	sizes, tied := spec.Sizes, spec.Tied
 	k := len(sizes) - 1
 	n := &Net[T]{D: sizes[0], H: sizes[k], Sizes: append([]int(nil), sizes...), act: spec.Act, loss: spec.Loss, tied: tied,
-		vae: spec.VAE, kind: kind, code: codeOf[T](kind), k: spec.K, unit: spec.UnitDecoder, Params: make([]T, total), segs: segs}
+		vae: spec.VAE, kind: kind, code: codeOf[T](kind), k: spec.K, unit: spec.UnitDecoder, nt: spec.Threads, Params: make([]T, total), segs: segs}
 	byName := map[string]Segment{}
 	for _, s := range segs {
 		byName[s.Name] = s
@@ -95,7 +97,7 @@ func New[T Float](spec Spec) *Net[T] {
 		return n.Params[s.Off : s.Off+s.Size()], s.Off
 	}
 	for l := 0; l < k; l++ {
-		L := dense[T]{in: sizes[l], out: sizes[l+1]}
+		L := dense[T]{in: sizes[l], out: sizes[l+1], nt: spec.Threads}
 		if spec.VAE && l == k-1 {
 			L.out *= 2
 		}
@@ -104,7 +106,7 @@ func New[T Float](spec Spec) *Net[T] {
 		n.enc = append(n.enc, L)
 	}
 	for m := 0; m < k; m++ {
-		L := dense[T]{in: sizes[k-m], out: sizes[k-m-1]}
+		L := dense[T]{in: sizes[k-m], out: sizes[k-m-1], nt: spec.Threads}
 		if tied {
 			mirror := n.enc[k-1-m]
 			L.tw, L.gw = mirror.w, mirror.gw
@@ -115,7 +117,7 @@ func New[T Float](spec Spec) *Net[T] {
 		n.dec = append(n.dec, L)
 	}
 	if spec.Classes > 0 {
-		H := dense[T]{in: n.H, out: spec.Classes}
+		H := dense[T]{in: n.H, out: spec.Classes, nt: spec.Threads}
 		H.w, H.gw = view("W_head")
 		H.b, H.gb = view("b_head")
 		n.head = &H
@@ -135,7 +137,7 @@ func New[T Float](spec Spec) *Net[T] {
 
 // Spec is the network's shape.
 func (n *Net[T]) Spec() Spec {
-	return Spec{Sizes: n.Sizes, Act: n.act, Loss: n.loss, Tied: n.tied, VAE: n.vae, Classes: n.Classes(), Kind: n.kind, K: n.k, UnitDecoder: n.unit}
+	return Spec{Sizes: n.Sizes, Act: n.act, Loss: n.loss, Tied: n.tied, VAE: n.vae, Classes: n.Classes(), Kind: n.kind, K: n.k, UnitDecoder: n.unit, Threads: n.nt}
 }
 
 // Segments are the tensors in the parameter vector, in order.

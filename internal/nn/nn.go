@@ -64,6 +64,9 @@ type Spec struct {
 	// UnitDecoder keeps the decoder rows of a one-layer untied model at
 	// unit norm: Net.ConstrainGrad and Net.Constrain.
 	UnitDecoder bool
+	// Threads is the most cores the network's products and loops use (0:
+	// kernels.Threads()); results do not depend on it.
+	Threads int
 }
 
 // Segment describes one tensor inside the flat parameter vector.

@@ -76,9 +76,13 @@ func grow[E any](s []E, n int) []E {
 }
 
 // parallelRange runs fn over [0, n) split into contiguous ranges of at
-// least grain items, one per core in use.
-func parallelRange(n, grain int, fn func(lo, hi int)) {
-	nt := min(kernels.Threads(), (n+grain-1)/max(grain, 1))
+// least grain items, one per core in use, on at most threads cores (0:
+// kernels.Threads()).
+func parallelRange(threads, n, grain int, fn func(lo, hi int)) {
+	if threads <= 0 {
+		threads = kernels.Threads()
+	}
+	nt := min(threads, (n+grain-1)/max(grain, 1))
 	if nt <= 1 {
 		if n > 0 {
 			fn(0, n)
@@ -126,7 +130,7 @@ func (n *Net[T]) preActivations(w *Workspace[T], x []T, rows int) []T {
 // returns.
 func (n *Net[T]) scatter(sel *selection[T], pre []T, rows int) []T {
 	h := n.H
-	parallelRange(rows, 64, func(lo, hi int) {
+	parallelRange(n.nt, rows, 64, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			row := pre[i*h : (i+1)*h]
 			clear(row)
@@ -143,15 +147,15 @@ func (n *Net[T]) scatter(sel *selection[T], pre []T, rows int) []T {
 //
 // Small k (k*8 <= n) goes through the heap kernel kernels.TopK; larger k
 // (AuxK's) through a quickselect per row, whose cost does not grow with k.
-func selectTopK[T Float](sw *selectWork[T], sel *selection[T], a []T, rows, n, k int, cols []int32) {
+func selectTopK[T Float](threads int, sw *selectWork[T], sel *selection[T], a []T, rows, n, k int, cols []int32) {
 	sw.topIdx = grow(sw.topIdx, rows*k)
 	sw.topVal = grow(sw.topVal, rows*k)
 	if k*8 <= n {
-		parallelRange(rows, 16, func(lo, hi int) {
+		parallelRange(threads, rows, 16, func(lo, hi int) {
 			kernels.TopK(a[lo*n:hi*n], hi-lo, n, k, sw.topIdx[lo*k:hi*k], sw.topVal[lo*k:hi*k])
 		})
 	} else {
-		parallelRange(rows, 16, func(lo, hi int) {
+		parallelRange(threads, rows, 16, func(lo, hi int) {
 			scratch := make([]T, n)
 			for i := lo; i < hi; i++ {
 				row := a[i*n : (i+1)*n]
@@ -302,7 +306,7 @@ func kthLargest[T Float](a []T, k int) T {
 // bias nil, without it).
 func (n *Net[T]) decodeSelected(sel *selection[T], rows int, z, bias []T) {
 	d, W := n.D, n.wDec
-	parallelRange(rows, 16, func(lo, hi int) {
+	parallelRange(n.nt, rows, 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			zi := z[i*d : (i+1)*d]
 			if bias != nil {
@@ -324,7 +328,7 @@ func (n *Net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
 	d, W := n.D, n.wDec
 	ne := sel.entries(rows)
 	sel.grad = grow(sel.grad, ne)
-	parallelRange(rows, 16, func(lo, hi int) {
+	parallelRange(n.nt, rows, 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			di := dz[i*d : (i+1)*d]
 			for e := sel.ptr[i]; e < sel.ptr[i+1]; e++ {
@@ -336,7 +340,7 @@ func (n *Net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
 	// dW_dec[j,:] += a_ij dz_i: rows of different samples may share a
 	// latent, so the work is split by columns instead.
 	gw := g[n.dec[0].gw : n.dec[0].gw+n.H*d]
-	parallelRange(d, 64, func(lo, hi int) {
+	parallelRange(n.nt, d, 64, func(lo, hi int) {
 		for i := 0; i < rows; i++ {
 			di := dz[i*d+lo : i*d+hi]
 			for e := sel.ptr[i]; e < sel.ptr[i+1]; e++ {
@@ -369,13 +373,13 @@ func (n *Net[T]) encoderBackSelected(sw *selectWork[T], xc []T, rows int, g []T,
 	kernels.Axpy(1, sw.gsum, g[L.gb:L.gb+h])
 	// db_dec -= W_enc · gsum  [d,h]·[h]
 	D := &n.dec[0]
-	kernels.Gemm(false, false, d, 1, h, -1, n.wEnc, h, sw.gsum, 1, 1, g[D.gb:D.gb+d], 1)
+	kernels.GemmN(n.nt, false, false, d, 1, h, -1, n.wEnc, h, sw.gsum, 1, 1, g[D.gb:D.gb+d], 1)
 	if len(sw.gT) != h*d {
 		sw.gT = make([]T, h*d) // zero between steps: the transpose below clears what it reads
 	}
 	gT := sw.gT
 	// Split by columns: samples may share a latent.
-	parallelRange(d, 64, func(lo, hi int) {
+	parallelRange(n.nt, d, 64, func(lo, hi int) {
 		for _, s := range sels {
 			for i := 0; i < rows; i++ {
 				xi := xc[i*d+lo : i*d+hi]
@@ -390,7 +394,7 @@ func (n *Net[T]) encoderBackSelected(sw *selectWork[T], xc []T, rows int, g []T,
 	if g32, ok := any(gw).([]float32); ok {
 		// dW_enc[p,j] += gT[j,p], 16 latents at a time per core.
 		gT32 := any(gT).([]float32)
-		parallelRange((h+15)/16, 8, func(lo, hi int) {
+		parallelRange(n.nt, (h+15)/16, 8, func(lo, hi int) {
 			j0, j1 := lo*16, min(hi*16, h)
 			kernels.AddTransposed(g32[j0:], h, gT32[j0*d:], d, j1-j0, d, sw.touched[j0:j1])
 		})
@@ -449,7 +453,7 @@ func (n *Net[T]) selectForwardBackward(w *Workspace[T], x, target []T, rows int,
 	if batch {
 		selectBatch(sw, &sw.main, pre, rows, h, n.k)
 	} else {
-		selectTopK(sw, &sw.main, pre, rows, h, n.k, nil)
+		selectTopK(n.nt, sw, &sw.main, pre, rows, h, n.k, nil)
 	}
 	z := w.z[:rows*d]
 	n.decodeSelected(&sw.main, rows, z, n.bDec)

@@ -239,8 +239,8 @@ func TestProjectRowGrads(t *testing.T) {
 	for i := range W {
 		W[i], g[i] = rng.NormFloat64(), rng.NormFloat64()
 	}
-	normalizeRows(W, h, d)
-	projectRowGrads(W, g, h, d)
+	normalizeRows(0, W, h, d)
+	projectRowGrads(0, W, g, h, d)
 	for j := 0; j < h; j++ {
 		var s, n float64
 		for p := 0; p < d; p++ {

@@ -15,6 +15,8 @@ import (
 //
 // s < 1 when clipping. One fused pass over memory does all of it.
 type Adam struct {
+	// Threads is the most cores a step uses (0: all).
+	Threads     int
 	m, v        []float32
 	b1, b2, eps float64
 	t           int
@@ -52,7 +54,7 @@ func (o *Adam) Step(p, g []float32, lr, wd, clip float64) (float64, bool) {
 	o.b2t *= o.b2
 	sq := kernels.AdamStep(p, g, o.m, o.v, kernels.AdamParams{
 		LR: float32(lr), Beta1: float32(o.b1), Beta2: float32(o.b2), Eps: float32(o.eps),
-		BC1: float32(1 - o.b1t), BC2: float32(1 - o.b2t), Scale: float32(scale), ZeroGrad: true}, o.spans)
+		BC1: float32(1 - o.b1t), BC2: float32(1 - o.b2t), Scale: float32(scale), ZeroGrad: true, Threads: o.Threads}, o.spans)
 	return 0.5 * sq, finite
 }
 

@@ -43,7 +43,7 @@ import (
 type Scorer interface {
 	Encode(x sae.Matrix) (sae.Matrix, error)
 	Reconstruct(x sae.Matrix) (sae.Matrix, error)
-	Score(x sae.Matrix) ([]float64, error)
+	Score(x sae.Source) ([]float64, error)
 }
 
 var _ Scorer = (*sae.Model)(nil)

@@ -449,7 +449,7 @@ type blockingScorer struct {
 	release chan struct{}
 }
 
-func (b *blockingScorer) Score(x sae.Matrix) ([]float64, error) {
+func (b *blockingScorer) Score(x sae.Source) ([]float64, error) {
 	if b.armed.Load() {
 		b.entered <- struct{}{}
 		<-b.release
@@ -606,8 +606,9 @@ func (f fakeScorer) Reconstruct(x sae.Matrix) (sae.Matrix, error) {
 	return y, nil
 }
 
-func (f fakeScorer) Score(x sae.Matrix) ([]float64, error) {
-	s := make([]float64, x.Rows)
+func (f fakeScorer) Score(x sae.Source) ([]float64, error) {
+	rows, _ := x.Dims()
+	s := make([]float64, rows)
 	for i := range s {
 		s[i] = float64(f.out)
 	}
