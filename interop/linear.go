@@ -78,6 +78,7 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 	l := &linear{d: d, h: h, latent: latentReLU,
 		wEnc: make([]float32, d*h), bEnc: make([]float32, h), wDec: make([]float32, h*d), bDec: make([]float32, d)}
 	switch c.Sparsity {
+	case sae.SparsityNone, sae.SparsityKL: // relu codes of the plain autoencoder
 	case sae.SparsityL1:
 		l.l1 = c.L1
 	case sae.SparsityTopK:
@@ -93,6 +94,8 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 		} else {
 			l.l0, l.bandwidth = c.L0Coef, c.Bandwidth
 		}
+	default:
+		return nil, no("its sparsity kind %s has no counterpart there", c.Sparsity)
 	}
 	wEnc, bEnc, wDec, bDec := w["W_enc"], w["b_enc"], w["W_dec"], w["b_dec"]
 	shift, scale := make([]float64, d), make([]float64, d)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,5 +127,36 @@ func TestConfigFlagsBind(t *testing.T) {
 	}
 	if flagNames("lower Config.LR or set Config.ClipNorm; Config.LBFGSMemory; TrainOptions.Labels") != "lower --lr or set --clip; Config.LBFGSMemory; --labels" {
 		t.Fatal(flagNames("lower Config.LR or set Config.ClipNorm"))
+	}
+}
+
+// The --sparsity help names every kind, and a flag whose help begins with
+// the kinds it applies to ("topk/batchtopk: ...") names exactly those
+// whose Fields list it (the command refuses the flag for the others).
+func TestSparsityHelpNamesTheKinds(t *testing.T) {
+	usage := map[string]string{}
+	for _, r := range configFlags {
+		usage[r.field] = r.usage
+	}
+	for _, k := range nn.Kinds() {
+		if !regexp.MustCompile(`\b` + k.Name() + `\b`).MatchString(usage["Sparsity"]) {
+			t.Errorf("the --sparsity help does not name %s", k.Name())
+		}
+	}
+	prefix := regexp.MustCompile(`^([a-z]+(/[a-z]+)*): `)
+	for field, u := range usage {
+		m := prefix.FindStringSubmatch(u)
+		if m == nil || slices.ContainsFunc(strings.Split(m[1], "/"), func(s string) bool { return nn.Lookup(s) == nil }) {
+			continue // not a list of kinds ("denoising: ...")
+		}
+		var uses []string
+		for _, k := range nn.Kinds() {
+			if contains(k.Fields(), field) {
+				uses = append(uses, k.Name())
+			}
+		}
+		if got := strings.Join(uses, "/"); got != m[1] {
+			t.Errorf("%s: the help says %s, the kinds that use it are %s", flagOf(field), m[1], got)
+		}
 	}
 }
