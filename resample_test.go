@@ -40,6 +40,35 @@ func TestDrawWeighted(t *testing.T) {
 	}
 }
 
+// tensorOf is the tensor name of n's parameters and its offset.
+func tensorOf(n *nn.Net[float32], name string) ([]float32, int) {
+	for _, s := range n.Segments() {
+		if s.Name == name {
+			return n.Params[s.Off : s.Off+s.Size()], s.Off
+		}
+	}
+	panic("no tensor " + name)
+}
+
+// residualsOf is x - x̂ of each training row of tr.
+func residualsOf(t *testing.T, tr *trainer) [][]float32 {
+	d, rows := tr.train.cols, tr.train.len()
+	resid := make([][]float32, rows)
+	for i := 0; i < rows; i++ {
+		xi := make([]float32, d)
+		if err := tr.train.ReadRows(xi, []int{i}); err != nil {
+			t.Fatal(err)
+		}
+		z := make([]float32, d)
+		tr.net.Reconstruct(&tr.w, xi, 1, z)
+		for p := range z {
+			z[p] = xi[p] - z[p]
+		}
+		resid[i] = z
+	}
+	return resid
+}
+
 // resampleDead points each dead latent at the residual of its own
 // sampled row, scales its encoder column to Resample times the live mean,
 // clears its optimiser state, and leaves every live latent as it was.
@@ -55,13 +84,9 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := tr.net
-	seg := map[string]nn.Segment{}
-	for _, s := range n.Segments() {
-		seg[s.Name] = s
-	}
-	view := func(name string) []float32 { s := seg[name]; return n.Params[s.Off : s.Off+s.Size()] }
-	wEnc, bEnc, wDec := view("W_enc"), view("b_enc"), view("W_dec")
-	oE, oB, oD := seg["W_enc"].Off, seg["b_enc"].Off, seg["W_dec"].Off
+	wEnc, oE := tensorOf(n, "W_enc")
+	bEnc, oB := tensorOf(n, "b_enc")
+	wDec, oD := tensorOf(n, "W_dec")
 	tr.perm = identity(tr.train.len())
 	tr.rng.Shuffle(len(tr.perm), func(i, j int) { tr.perm[i], tr.perm[j] = tr.perm[j], tr.perm[i] })
 	tr.dead = nn.NewDeadLatents(h, 100)
@@ -91,20 +116,7 @@ func TestResampleDeadRestartsOnlyDeadLatents(t *testing.T) {
 		}
 	}
 	live /= float64(h - len(deadSet))
-	rows := tr.train.len()
-	resid := make([][]float32, rows)
-	for i := 0; i < rows; i++ {
-		xi := make([]float32, d)
-		if err := tr.train.ReadRows(xi, []int{i}); err != nil {
-			t.Fatal(err)
-		}
-		z := make([]float32, d)
-		n.Reconstruct(&tr.w, xi, 1, z)
-		for p := range z {
-			z[p] = xi[p] - z[p]
-		}
-		resid[i] = z
-	}
+	resid := residualsOf(t, tr)
 
 	if err := tr.resampleDead(opt, bs); err != nil {
 		t.Fatal(err)

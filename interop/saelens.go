@@ -228,14 +228,27 @@ func readSAELens(dir string) (*linear, error) {
 	if l.bandwidth, err = c.number("jumprelu_bandwidth", 0); err != nil {
 		return nil, err
 	}
-	// The latent: the architecture, and for pre-6.0 files the activation
-	// function (architecture standard with activation_fn topk is TopK).
+	if arch, err = saelensLatent(c, l, arch, act, actKey); err != nil {
+		return nil, err
+	}
+	if err := readSAELensWeights(dir, c, l, arch, finetuning); err != nil {
+		return nil, err
+	}
+	l.centred = applyBDec
+	return l, nil
+}
+
+// saelensLatent sets l's latent from the architecture and, for pre-6.0
+// files, the activation function (architecture standard with activation_fn
+// topk is TopK); it returns the architecture so read.
+func saelensLatent(c *cfgJSON, l *linear, arch, act, actKey string) (string, error) {
+	h := l.h
 	switch arch {
 	case "standard", "topk", "jumprelu", "batchtopk":
 	case "gated":
-		return nil, c.errf("architecture", "gated SAEs (separate gate and magnitude paths) have no sae counterpart")
+		return "", c.errf("architecture", "gated SAEs (separate gate and magnitude paths) have no sae counterpart")
 	default:
-		return nil, c.errf("architecture", "%q is not one of standard, topk, jumprelu", arch)
+		return "", c.errf("architecture", "%q is not one of standard, topk, jumprelu", arch)
 	}
 	switch act {
 	case "relu":
@@ -244,20 +257,20 @@ func readSAELens(dir string) (*linear, error) {
 			arch = "topk"
 		}
 	case "tanh-relu":
-		return nil, c.errf(actKey, "tanh-relu latents have no sae counterpart")
+		return "", c.errf(actKey, "tanh-relu latents have no sae counterpart")
 	default:
-		return nil, c.errf(actKey, "%q is not relu or topk", act)
+		return "", c.errf(actKey, "%q is not relu or topk", act)
 	}
 	switch arch {
 	case "topk":
 		// 6.0 and later: k; before: activation_fn_kwargs.k.
 		k, ok, err := c.nestedInt("activation_fn_kwargs", "k", 1, h)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		if _, top := c.raw("k"); top || !ok {
 			if k, err = c.integer("k", 0, true, 1, h); err != nil {
-				return nil, err
+				return "", err
 			}
 		}
 		l.latent, l.k = latentTopK, k
@@ -269,37 +282,43 @@ func readSAELens(dir string) (*linear, error) {
 		if v, ok := c.raw("k"); ok {
 			var f float64
 			if json.Unmarshal(v, &f) != nil || !(f >= 1 && f <= float64(h)) {
-				return nil, c.errf("k", "want a number in [1, %d], got %s", h, v)
+				return "", c.errf("k", "want a number in [1, %d], got %s", h, v)
 			}
 			l.k = int(math.Round(f))
 		}
 	}
+	return arch, nil
+}
 
+// readSAELensWeights reads the weights of l (architecture arch) from dir's
+// tensor file.
+func readSAELensWeights(dir string, c *cfgJSON, l *linear, arch string, finetuning bool) error {
+	d, h := l.d, l.h
 	f, err := readTensorFile(filepath.Join(dir, SAELensWeightsFile))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if l.wEnc, err = f.get("W_enc", "[d_in, d_sae]", d, h); err != nil {
-		return nil, err
+		return err
 	}
 	if l.bEnc, err = f.get("b_enc", "[d_sae]", h); err != nil {
-		return nil, err
+		return err
 	}
 	if l.wDec, err = f.get("W_dec", "[d_sae, d_in]", h, d); err != nil {
-		return nil, err
+		return err
 	}
 	if l.bDec, err = f.get("b_dec", "[d_in]", d); err != nil {
-		return nil, err
+		return err
 	}
 	switch arch {
 	case "jumprelu":
 		if l.threshold, err = f.get("threshold", "[d_sae]", h); err != nil {
-			return nil, err
+			return err
 		}
 	case "batchtopk":
 		t, err := f.get("topk_threshold", "[] (a scalar)")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		l.threshold = make([]float32, h)
 		for i := range l.threshold {
@@ -309,7 +328,7 @@ func readSAELens(dir string) (*linear, error) {
 	for _, name := range []string{"finetuning_scaling_factor", "scaling_factor"} {
 		s, ok, err := f.optional(name, "[d_sae]", h)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if ok {
 			l.scaleDecoderRows(s)
@@ -317,13 +336,9 @@ func readSAELens(dir string) (*linear, error) {
 		}
 	}
 	if finetuning {
-		return nil, c.errf("finetuning_scaling_factor", "is true but %s has no finetuning_scaling_factor tensor", f.path)
+		return c.errf("finetuning_scaling_factor", "is true but %s has no finetuning_scaling_factor tensor", f.path)
 	}
-	if err := f.unused("its role in the SAE is unknown"); err != nil {
-		return nil, err
-	}
-	l.centred = applyBDec
-	return l, nil
+	return f.unused("its role in the SAE is unknown")
 }
 
 // saelensDtypes are the dtype values of a cfg.json read.

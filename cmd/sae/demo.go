@@ -120,21 +120,8 @@ func setupDemo(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		var res demoResult
+		res := newDemoResult(m, mt, scores, isAnom)
 		res.Data.Side, res.Data.Strokes, res.Data.Train, res.Data.Test, res.Data.Anomalies = side, nStrokes, nTrain, nTest+nAnom, nAnom
-		res.Config, res.Epochs = m.Config, m.History.Epochs
-		res.TrainSeconds, res.SamplesPerS, res.FinalLoss = m.History.Seconds, m.History.SamplesPerSecond, m.History.FinalLoss
-		res.Test = mt
-		res.AUROC, res.AUPRC = stats.AUROC(scores, isAnom), stats.AUPRC(scores, isAnom)
-		res.Threshold = m.Threshold
-		for i, s := range scores {
-			if s > m.Threshold {
-				res.Flagged++
-				if isAnom[i] {
-					res.TruePos++
-				}
-			}
-		}
 		say("test: mse %.4g, fvu %.3f, mean activation %.4f (rho %.2g); anomaly detection: auroc %.3f, %d flagged, %d of them true anomalies (of %d)",
 			mt.MSE, mt.FVU, mt.MeanActivation, cfg.Rho, res.AUROC, res.Flagged, res.TruePos, nAnom)
 
@@ -229,4 +216,24 @@ func demoSummary(m *sae.Model, r *demoResult) string {
 	b.WriteString("Anomaly scores with the stored threshold: ![scores](scores.png)\n\n![roc](roc.png)\n\n")
 	b.WriteString("## Next\n\n```\nsae eval --model model --data your.npy\nsae encode --model model --data your.npy --out codes.npy\nsae score --model model --data your.npy --out scores.csv\n```\n")
 	return b.String()
+}
+
+// newDemoResult gathers the trained model's figures: its metrics mt on the
+// test images and its scores on them (isAnom: the planted anomalies).
+func newDemoResult(m *sae.Model, mt sae.Metrics, scores []float64, isAnom []bool) demoResult {
+	var res demoResult
+	res.Config, res.Epochs = m.Config, m.History.Epochs
+	res.TrainSeconds, res.SamplesPerS, res.FinalLoss = m.History.Seconds, m.History.SamplesPerSecond, m.History.FinalLoss
+	res.Test = mt
+	res.AUROC, res.AUPRC = stats.AUROC(scores, isAnom), stats.AUPRC(scores, isAnom)
+	res.Threshold = m.Threshold
+	for i, s := range scores {
+		if s > m.Threshold {
+			res.Flagged++
+			if isAnom[i] {
+				res.TruePos++
+			}
+		}
+	}
+	return res
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/sae-go/sae"
@@ -62,17 +63,8 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 				return usagef("--%s is required", f[0])
 			}
 		}
-		if l2 < 0 {
-			return usagef("--l2 must be >= 0, got %g", l2)
-		}
-		if valSplit < 0 || valSplit >= 1 {
-			return usagef("--val-split must be in [0, 1), got %g", valSplit)
-		}
-		if tol < 0 || tol >= 1 {
-			return usagef("--tol must be in [0, 1), got %g", tol)
-		}
-		if threads < 0 {
-			return usagef("--threads must be >= 0, got %d", threads)
+		if err := checkProbeSettings(l2, valSplit, tol, threads); err != nil {
+			return err
 		}
 		m, err := loadModel(modelDir)
 		if err != nil {
@@ -87,10 +79,7 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 			return err
 		}
 		classes := 0
-		for _, l := range y {
-			classes = max(classes, l+1)
-		}
-		for _, l := range yt {
+		for _, l := range append(slices.Clone(y), yt...) {
 			classes = max(classes, l+1)
 		}
 
@@ -234,4 +223,19 @@ func (pc probeConfig) run(ctx context.Context, x sae.Matrix, y []int, xt sae.Mat
 		iter:      s.Iter,
 		converged: s.Converged,
 	}, nil
+}
+
+// checkProbeSettings refuses out-of-range probe settings.
+func checkProbeSettings(l2, valSplit, tol float64, threads int) error {
+	switch {
+	case l2 < 0:
+		return usagef("--l2 must be >= 0, got %g", l2)
+	case valSplit < 0 || valSplit >= 1:
+		return usagef("--val-split must be in [0, 1), got %g", valSplit)
+	case tol < 0 || tol >= 1:
+		return usagef("--tol must be in [0, 1), got %g", tol)
+	case threads < 0:
+		return usagef("--threads must be >= 0, got %d", threads)
+	}
+	return nil
 }

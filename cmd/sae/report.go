@@ -144,28 +144,10 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath stri
 		return nil, nil, err
 	}
 	metrics = append(metrics, [2]string{"on " + filepath.Base(dataPath), fmt.Sprintf("%d rows: mse %.5g, fvu %.4f, l0 %.2f, mean activation %.4f, dead %.1f%%", mt.N, mt.MSE, mt.FVU, mt.L0, mt.MeanActivation, 100*mt.DeadFraction)})
-	density, what := mt.FiringRate, "fraction of rows where the latent is active (|a| > 1e-6)"
-	if c.Activation != sae.ReLU {
-		// Sigmoid and tanh latents are never exactly zero: show their mean.
-		density, what = mt.LatentMean, "mean activation of the latent"
-		if c.Activation == sae.Tanh {
-			density = make([]float64, len(mt.LatentMean))
-			for i, v := range mt.LatentMean {
-				density[i] = (v + 1) / 2
-			}
-			what = "mean firing rate (a+1)/2 of the latent"
-		}
-	}
 	f := filepath.Join(dir, "density.png")
-	hopt := report.HistOptions{Title: "latent density", XLabel: what, YLabel: "latents", LogX: true}
-	if c.Sparsity == sae.SparsityKL {
-		rho := c.Rho
-		hopt.Threshold, hopt.ThresholdLabel = &rho, "rho"
-	}
-	if err := report.Histogram(f, density, hopt); err != nil {
+	if err := latentDensity(m, mt, f, filepath.Base(dataPath), add); err != nil {
 		return nil, nil, err
 	}
-	add("Latent density", fmt.Sprintf("For each of the %d latents, the %s on %s, on a log scale. Dead latents (never active) cannot be drawn on it: %.1f%% of them.", m.Hidden(), what, filepath.Base(dataPath), 100*mt.DeadFraction), f)
 
 	scores, err := m.Score(x)
 	if err != nil {
@@ -184,17 +166,12 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath stri
 	}
 	add("Anomaly scores", fmt.Sprintf("Each row's score is its reconstruction error; the line is the threshold stored with the model, above which %d of %d rows (%.1f%%) are flagged.", flagged, x.Rows, 100*float64(flagged)/float64(x.Rows)), f)
 	if labels != nil {
-		isAnom := make([]bool, len(labels))
-		for i, l := range labels {
-			isAnom[i] = l != 0
-		}
-		auc := stats.AUROC(scores, isAnom)
-		fpr, tpr := stats.ROC(scores, isAnom)
 		f = filepath.Join(dir, "roc.png")
-		if err := report.ROCCurve(f, fpr, tpr, auc); err != nil {
+		text, err := rocCurve(scores, labels, f)
+		if err != nil {
 			return nil, nil, err
 		}
-		metrics = append(metrics, [2]string{"anomaly detection", fmt.Sprintf("ROC AUC %.4f, average precision %.4f", auc, stats.AUPRC(scores, isAnom))})
+		metrics = append(metrics, [2]string{"anomaly detection", text})
 		add("ROC curve", "True-positive rate against false-positive rate as the threshold moves, with the labels given (nonzero = anomaly).", f)
 	}
 	if isImage {
@@ -223,4 +200,47 @@ func sparsityText(c sae.Config) string {
 		return fmt.Sprintf("KL, rho %g, beta %g", c.Rho, c.Beta)
 	}
 	return string(c.Sparsity)
+}
+
+// latentDensity draws each latent's firing rate (relu codes) or mean
+// activation on the metrics mt into the file f and adds its section.
+func latentDensity(m *sae.Model, mt sae.Metrics, f, data string, add func(title, text, file string)) error {
+	c := m.Config
+	density, what := mt.FiringRate, "fraction of rows where the latent is active (|a| > 1e-6)"
+	if c.Activation != sae.ReLU {
+		// Sigmoid and tanh latents are never exactly zero: show their mean.
+		density, what = mt.LatentMean, "mean activation of the latent"
+		if c.Activation == sae.Tanh {
+			density = make([]float64, len(mt.LatentMean))
+			for i, v := range mt.LatentMean {
+				density[i] = (v + 1) / 2
+			}
+			what = "mean firing rate (a+1)/2 of the latent"
+		}
+	}
+	hopt := report.HistOptions{Title: "latent density", XLabel: what, YLabel: "latents", LogX: true}
+	if c.Sparsity == sae.SparsityKL {
+		rho := c.Rho
+		hopt.Threshold, hopt.ThresholdLabel = &rho, "rho"
+	}
+	if err := report.Histogram(f, density, hopt); err != nil {
+		return err
+	}
+	add("Latent density", fmt.Sprintf("For each of the %d latents, the %s on %s, on a log scale. Dead latents (never active) cannot be drawn on it: %.1f%% of them.", m.Hidden(), what, data, 100*mt.DeadFraction), f)
+	return nil
+}
+
+// rocCurve draws the ROC curve of the scores against the labels (nonzero:
+// an anomaly) into the file f and returns the areas' line.
+func rocCurve(scores []float64, labels []int, f string) (string, error) {
+	isAnom := make([]bool, len(labels))
+	for i, l := range labels {
+		isAnom[i] = l != 0
+	}
+	auc := stats.AUROC(scores, isAnom)
+	fpr, tpr := stats.ROC(scores, isAnom)
+	if err := report.ROCCurve(f, fpr, tpr, auc); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("ROC AUC %.4f, average precision %.4f", auc, stats.AUPRC(scores, isAnom)), nil
 }

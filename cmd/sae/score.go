@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"sort"
 
 	"github.com/sae-go/sae"
@@ -52,14 +53,9 @@ func init() {
 				if err != nil {
 					return err
 				}
-				var labels []int
-				if labelsPath != "" {
-					if labels, err = data.LoadLabels(labelsPath); err != nil {
-						return err
-					}
-					if len(labels) != x.Rows {
-						return fmt.Errorf("%s: %d labels for %d rows of %s", labelsPath, len(labels), x.Rows, dataPath)
-					}
+				isAnom, err := anomalyLabels(labelsPath, x.Rows, dataPath)
+				if err != nil {
+					return err
 				}
 				scores, err := m.Score(x)
 				if err != nil {
@@ -75,36 +71,12 @@ func init() {
 				case threshold != 0:
 					thr = threshold
 				}
-				flagged := 0
-				res := sae.NewMatrix(x.Rows, 2)
-				for i, s := range scores {
-					res.Data[2*i] = float32(s)
-					if s > thr {
-						flagged++
-						res.Data[2*i+1] = 1
-					}
-				}
-				if out != "" {
-					var err error
-					if hasSuffixFold(out, ".csv") {
-						err = data.WriteCSV(out, &res, []string{"score", "anomalous"})
-					} else {
-						col := sae.NewMatrix(x.Rows, 1)
-						for i, s := range scores {
-							col.Data[i] = float32(s)
-						}
-						err = data.WriteNPY(out, &col)
-					}
-					if err != nil {
-						return err
-					}
+				flagged, err := writeScores(out, scores, thr)
+				if err != nil {
+					return err
 				}
 				o := map[string]any{"n": x.Rows, "threshold": thr, "n_flagged": flagged}
-				if labels != nil {
-					isAnom := make([]bool, len(labels))
-					for i, l := range labels {
-						isAnom[i] = l != 0
-					}
+				if isAnom != nil {
 					o["auroc"] = stats.AUROC(scores, isAnom)
 					o["auprc"] = stats.AUPRC(scores, isAnom)
 				}
@@ -122,20 +94,10 @@ func init() {
 					return printJSON(e.stdout, o)
 				}
 				fmt.Fprintf(e.stdout, "scored %d rows: %d above the threshold %.6g (%.1f%%)\n", x.Rows, flagged, thr, 100*float64(flagged)/float64(max(x.Rows, 1)))
-				if labels != nil {
+				if isAnom != nil {
 					fmt.Fprintf(e.stdout, "auroc %.4f  auprc %.4f\n", o["auroc"], o["auprc"])
 				}
-				for _, r := range explained {
-					fmt.Fprintf(e.stdout, "row %d (score %.4g):", r.Row, r.Score)
-					for i, f := range r.Features {
-						sep := ","
-						if i == 0 {
-							sep = ""
-						}
-						fmt.Fprintf(e.stdout, "%s column %d %.0f%% (value %.4g, expected %.4g)", sep, f.Column, 100*f.Share, f.Value, f.Expected)
-					}
-					fmt.Fprintln(e.stdout)
-				}
+				printExplanations(e.stdout, explained)
 				if out != "" {
 					fmt.Fprintf(e.stdout, "wrote %s\n", out)
 				}
@@ -143,6 +105,66 @@ func init() {
 			}
 		},
 	})
+}
+
+// anomalyLabels reads the labels file path (nonzero: an anomaly) of the
+// rows rows of dataPath; nil without a file.
+func anomalyLabels(path string, rows int, dataPath string) ([]bool, error) {
+	if path == "" {
+		return nil, nil
+	}
+	labels, err := data.LoadLabels(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(labels) != rows {
+		return nil, fmt.Errorf("%s: %d labels for %d rows of %s", path, len(labels), rows, dataPath)
+	}
+	isAnom := make([]bool, len(labels))
+	for i, l := range labels {
+		isAnom[i] = l != 0
+	}
+	return isAnom, nil
+}
+
+// writeScores counts the scores above thr and, when out is set, writes
+// them there: .csv with the columns score and anomalous, .npy as [n, 1].
+func writeScores(out string, scores []float64, thr float64) (flagged int, err error) {
+	res := sae.NewMatrix(len(scores), 2)
+	for i, s := range scores {
+		res.Data[2*i] = float32(s)
+		if s > thr {
+			flagged++
+			res.Data[2*i+1] = 1
+		}
+	}
+	switch {
+	case out == "":
+	case hasSuffixFold(out, ".csv"):
+		err = data.WriteCSV(out, &res, []string{"score", "anomalous"})
+	default:
+		col := sae.NewMatrix(len(scores), 1)
+		for i, s := range scores {
+			col.Data[i] = float32(s)
+		}
+		err = data.WriteNPY(out, &col)
+	}
+	return flagged, err
+}
+
+// printExplanations prints one line per explained row.
+func printExplanations(w io.Writer, explained []rowExplanation) {
+	for _, r := range explained {
+		fmt.Fprintf(w, "row %d (score %.4g):", r.Row, r.Score)
+		for i, f := range r.Features {
+			sep := ","
+			if i == 0 {
+				sep = ""
+			}
+			fmt.Fprintf(w, "%s column %d %.0f%% (value %.4g, expected %.4g)", sep, f.Column, 100*f.Share, f.Value, f.Expected)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // rowExplanation is one explained row in score's output; rows and columns

@@ -191,14 +191,9 @@ func (c denseCode[T]) forwardBackward(n *Net[T], w *Workspace[T], x, target []T,
 		if m > 0 {
 			in = w.decA[m-1][:rows*L.in]
 		}
-		var dx []T
+		dx := w.da[:rows*h]
 		if m > 0 {
-			dx = w.d1[:rows*L.in]
-			if &dcur[0] == &w.d1[0] {
-				dx = w.d2[:rows*L.in]
-			}
-		} else {
-			dx = w.da[:rows*h]
+			dx = w.other(dcur, rows*L.in)
 		}
 		L.backward(in, dcur, rows, g, dx, w.colTmp)
 		if m > 0 {
@@ -243,10 +238,7 @@ func (n *Net[T]) encoderBackward(w *Workspace[T], x, dcode []T, rows int, g []T,
 		}
 		var dx []T
 		if l > 0 {
-			dx = w.d1[:rows*L.in]
-			if &dcur[0] == &w.d1[0] {
-				dx = w.d2[:rows*L.in]
-			}
+			dx = w.other(dcur, rows*L.in)
 		}
 		L.backward(in, dcur, rows, g, dx, w.colTmp)
 		if l > 0 {

@@ -70,6 +70,16 @@ func (w *Workspace[T]) Kept(rows int) []int32 {
 	return s.idx[:s.entries(rows)]
 }
 
+// other is the first n values of the deep model's gradient scratch (d1,
+// d2) that cur is not: a layer's backward reads the gradient at its output
+// from one and writes the one at its input into the other.
+func (w *Workspace[T]) other(cur []T, n int) []T {
+	if &cur[0] == &w.d1[0] {
+		return w.d2[:n]
+	}
+	return w.d1[:n]
+}
+
 // ensureGrad allocates the gradient (zeroed) on first use.
 func (w *Workspace[T]) ensureGrad(n *Net[T]) {
 	if len(w.grad) != len(n.Params) {

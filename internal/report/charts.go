@@ -110,6 +110,38 @@ type HistOptions struct {
 	ThresholdLabel string
 }
 
+// histBins counts vals in nb bins over their range [lo, hi] (one bar a
+// tenth of the axis wide when all are equal: single), on the log10 of the
+// values with logX (they are drawn so, on an axis labelled with the
+// values); top is the largest count.
+func histBins(vals []float64, nb int, logX bool) (counts []float64, lo, hi, top float64, single bool) {
+	if logX {
+		for i, v := range vals {
+			vals[i] = math.Log10(v)
+		}
+	}
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, v := range vals {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	single = lo == hi
+	if single { // one bar, centred, a tenth of the axis wide
+		pad := 0.05
+		if !logX && lo != 0 {
+			pad = math.Abs(lo) * 0.005
+		}
+		lo, hi, nb = lo-pad, hi+pad, 1
+	}
+	counts = make([]float64, nb)
+	for _, v := range vals {
+		// In halves, so that a range wider than float64 holds still bins.
+		i := min(nb-1, max(0, int((v/2-lo/2)/(hi/2-lo/2)*float64(nb))))
+		counts[i]++
+		top = max(top, counts[i])
+	}
+	return counts, lo, hi, top, single
+}
+
 // Histogram writes a histogram of values. NaN and Inf values are skipped, and
 // so are values <= 0 with LogX (the title says how many); if no value is left
 // it is an error.
@@ -145,34 +177,8 @@ func Histogram(path string, values []float64, opt HistOptions) error {
 		nb = min(60, max(10, int(math.Ceil(math.Sqrt(float64(len(vals)))))))
 	}
 
-	// With LogX the values are binned and drawn as their log10, on an
-	// axis labelled with the values.
-	if opt.LogX {
-		for i, v := range vals {
-			vals[i] = math.Log10(v)
-		}
-	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range vals {
-		lo, hi = min(lo, v), max(hi, v)
-	}
-	single := lo == hi
-	if single { // one bar, centred, a tenth of the axis wide
-		pad := 0.05
-		if !opt.LogX && lo != 0 {
-			pad = math.Abs(lo) * 0.005
-		}
-		lo, hi, nb = lo-pad, hi+pad, 1
-	}
-	width := (hi - lo) / float64(nb)
-	counts := make([]float64, nb)
-	top := 0.0
-	for _, v := range vals {
-		// In halves, so that a range wider than float64 holds still bins.
-		i := min(nb-1, max(0, int((v/2-lo/2)/(hi/2-lo/2)*float64(nb))))
-		counts[i]++
-		top = max(top, counts[i])
-	}
+	counts, lo, hi, top, single := histBins(vals, nb, opt.LogX)
+	width := (hi - lo) / float64(len(counts))
 
 	xl := opt.XLabel
 	if xl == "" {

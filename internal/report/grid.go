@@ -171,6 +171,20 @@ func layoutGrid(n, imgH, imgW int, opt GridOptions, labelW int) (gridLayout, err
 	return l, nil
 }
 
+// drawnRange is the range of the rows drawn of vals (rows of d values),
+// [0, 1] when it lies within.
+func drawnRange(vals []float32, drawn []int, d int) (lo, hi float32) {
+	lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
+	for _, r := range drawn {
+		tlo, thi := minMax(vals[r*d : (r+1)*d])
+		lo, hi = min(lo, tlo), max(hi, thi)
+	}
+	if lo >= 0 && hi <= 1 {
+		lo, hi = 0, 1
+	}
+	return lo, hi
+}
+
 func writeGrid(op, path string, vals []float32, n, d, imgH, imgW int, opt GridOptions, features bool) error {
 	fail := func(err error) error { return fmt.Errorf("report: %s %s: %w", op, path, err) }
 	if err := checkExt(path, ".png"); err != nil {
@@ -218,18 +232,8 @@ func writeGrid(op, path string, vals []float32, n, d, imgH, imgW int, opt GridOp
 	}
 
 	// One scale for all tiles unless each tile gets its own.
-	var lo, hi float32
 	global := !features && !opt.PerTile
-	if global {
-		lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
-		for _, r := range drawn {
-			tlo, thi := minMax(vals[r*d : (r+1)*d])
-			lo, hi = min(lo, tlo), max(hi, thi)
-		}
-		if lo >= 0 && hi <= 1 {
-			lo, hi = 0, 1
-		}
-	}
+	lo, hi := drawnRange(vals, drawn, d)
 
 	border := opt.Border
 	if border == nil {

@@ -65,6 +65,35 @@ func strokes(rng *rand.Rand, n, h, w int) []float32 {
 	return out
 }
 
+// sampleScores are 3000 anomaly scores, every 20th an anomaly (label 1).
+func sampleScores(rng *rand.Rand) ([]float64, []int) {
+	var scores []float64
+	var labels []int
+	for i := range 3000 {
+		anom := i%20 == 0
+		s := math.Abs(rng.NormFloat64())*0.01 + 0.02
+		if anom {
+			s += 0.012 * rng.ExpFloat64()
+		}
+		scores = append(scores, s)
+		labels = append(labels, map[bool]int{false: 0, true: 1}[anom])
+	}
+	return scores, labels
+}
+
+// sampleClusters are n points in 10 classes, each a unit normal cloud
+// around centre(class).
+func sampleClusters(rng *rand.Rand, n int, centre func(c int) (float64, float64)) (xs, ys []float64, cls []int) {
+	for i := range n {
+		c := i % 10
+		x, y := centre(c)
+		xs = append(xs, x+rng.NormFloat64())
+		ys = append(ys, y+rng.NormFloat64())
+		cls = append(cls, c)
+	}
+	return xs, ys, cls
+}
+
 func TestSamples(t *testing.T) {
 	if *samplesDir == "" {
 		t.Skip("no -samples directory")
@@ -115,32 +144,17 @@ func TestSamples(t *testing.T) {
 	}
 	must(Histogram(p("firing.png"), rates, HistOptions{Title: "Latent firing rates", XLabel: "fraction of inputs on which the latent fires", YLabel: "latents", LogX: true}))
 
-	var scores []float64
-	var labels []int
-	for i := range 3000 {
-		anom := i%20 == 0
-		s := math.Abs(rng.NormFloat64())*0.01 + 0.02
-		if anom {
-			s += 0.012 * rng.ExpFloat64()
-		}
-		scores = append(scores, s)
-		labels = append(labels, map[bool]int{false: 0, true: 1}[anom])
-	}
+	scores, labels := sampleScores(rng)
 	thr := 0.045
 	must(Histogram(p("scores.png"), scores, HistOptions{Title: "Anomaly scores", XLabel: "reconstruction error", Threshold: &thr}))
 
 	fpr, tpr, auc := roc(scores, labels)
 	must(ROCCurve(p("roc.png"), fpr, tpr, auc))
 
-	var xs, ys []float64
-	var cls []int
-	for i := range 1500 {
-		c := i % 10
+	xs, ys, cls := sampleClusters(rng, 1500, func(c int) (float64, float64) {
 		a := 2 * math.Pi * float64(c) / 10
-		xs = append(xs, 4*math.Cos(a)+rng.NormFloat64())
-		ys = append(ys, 4*math.Sin(a)+rng.NormFloat64())
-		cls = append(cls, c)
-	}
+		return 4 * math.Cos(a), 4 * math.Sin(a)
+	})
 	must(Scatter2D(p("scatter.png"), xs, ys, cls, "Codes projected on two principal components"))
 	must(Scatter2D(p("scatter-plain.png"), xs, ys, nil, "Codes"))
 
@@ -149,14 +163,7 @@ func TestSamples(t *testing.T) {
 	must(LossCurve(p("loss-one.png"), []float64{0.42}, nil, "One epoch"))
 	must(Histogram(p("hist-one.png"), []float64{3, 3, 3}, HistOptions{Title: "One value"}))
 	must(FeatureGrid(p("wide.png"), gaborFeatures(rng, 20, 6, 30), 20, 180, 6, 30, GridOptions{}))
-	var bx, by []float64
-	var bl []int
-	for i := range 60000 {
-		c := i % 10
-		bx = append(bx, float64(c)+rng.NormFloat64())
-		by = append(by, float64(c%3)+rng.NormFloat64())
-		bl = append(bl, c)
-	}
+	bx, by, bl := sampleClusters(rng, 60000, func(c int) (float64, float64) { return float64(c), float64(c % 3) })
 	must(Scatter2D(p("scatter-big.png"), bx, by, bl, "60000 points"))
 
 	must(HTML(p("report.html"), "Sparse autoencoder report",
