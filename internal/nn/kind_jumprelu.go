@@ -30,7 +30,7 @@ package nn
 // θ is trained directly (not its logarithm: the log's relative steps are
 // too slow for runs of a few thousand steps) and kept >= 0 after each step.
 // λ is Config.L0Coef, the coefficient Config.TargetL0 tunes.
-type jumpReLUKind struct{ kindBase }
+type jumpReLUKind struct{}
 
 // jumpInitThreshold is every θ_j's starting value (the paper's).
 const jumpInitThreshold = 0.001
