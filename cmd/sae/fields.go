@@ -13,64 +13,67 @@ import (
 )
 
 // configFlag is sae train's flag for one sae.Config field: its name and
-// help text, and, for a field whose zero value Config.Resolve turns into a
-// default, the default to show. The field's contract is its doc in
-// config.go; fields_test.go keeps the two in step.
+// help text, and whether the help shows, for a field whose zero value
+// Config.Resolve turns into a default, what Resolve makes of it (the
+// default of the other fields is DefaultConfig's). The field's contract is
+// its doc in config.go; fields_test.go keeps the two in step.
 type configFlag struct {
-	field, flag, usage, def string
+	field, flag, usage string
+	resolved           bool
 }
 
 // configFlags is one row per sae.Config field, in the struct's order.
 var configFlags = []configFlag{
-	{"Hidden", "hidden", "`N` latents of a one-layer model (default: from the input width d: d/2, within [32, 1024] for d >= 64)", ""},
-	{"Layers", "layers", "deep model: encoder `widths` down to the code, e.g. 512,128 (the decoder mirrors them)", ""},
-	{"Activation", "activation", "hidden `activation`: relu, sigmoid or tanh", "sigmoid"},
-	{"Sparsity", "sparsity", "`kind` of sparsity: a penalty (none, l1, kl), a selection of --k latents per row (topk; batchtopk: k per row on average over a batch, a learned threshold at inference), or jumprelu (a learned threshold per latent, L0 penalty --l0-coef)", "kl"},
-	{"L1", "l1", "`coef`ficient of the L1 penalty on activations", ""},
-	{"L1Weight", "l1-weight", "weigh each latent's L1 term by its decoder row's norm (`decoder`) or not (none) (default decoder for untied models, none for tied)", ""},
-	{"L0Coef", "l0-coef", "jumprelu: `coef`ficient of the L0 penalty, the mean active latents per row (default 0.001 * input width)", ""},
-	{"Bandwidth", "bandwidth", "jumprelu: bandwidth `eps` of the thresholds' straight-through estimator (default 0.001)", ""},
-	{"TargetL0", "target-l0", "tune the penalty during training so that `N` latents per row are active on average: --l1, kl's --rho or --l0-coef, starting from its value; l1 and kl then default to --activation relu (0: off)", ""},
-	{"Rho", "rho", "KL target mean activation `R`", ""},
-	{"Beta", "beta", "KL penalty weight `B`", ""},
-	{"K", "k", "topk/batchtopk: `N` active latents per row (default min(32, hidden/4))", ""},
-	{"AuxK", "aux-k", "topk/batchtopk: dead latents (`N` per row) that reconstruct the residual in the AuxK loss (default d/2)", ""},
-	{"AuxCoef", "aux-coef", "`coef`ficient of the AuxK loss (0: off)", ""},
-	{"DeadWindow", "dead-window", "a latent is dead after `N` training samples without firing (default min(10M, training rows))", ""},
-	{"Resample", "resample", "topk/batchtopk: restart dead latents every dead window at the residuals of poorly reconstructed rows, encoder columns at `S` times the live latents' mean norm (0: off)", ""},
-	{"DecoderNorm", "decoder-norm", "decoder rows: `unit` norm or free (default unit for topk/batchtopk, free otherwise)", ""},
-	{"DecoderBiasInit", "decoder-bias-init", "decoder bias starts at the geometric `median` of a sample or the mean (default median for topk/batchtopk, mean otherwise)", ""},
-	{"WeightDecay", "weight-decay", "`lambda` of lambda/2*||W||^2 on the weights", ""},
-	{"Variational", "variational", "variational autoencoder: Gaussian code (mean, log-variance), KL to N(0, I); implies --sparsity none", ""},
-	{"Stacked", "stacked", "greedy layer-wise pre-training of a deep model (--layers), then joint fine-tuning (--finetune-epochs, default --epochs)", ""},
-	{"SupervisedEpochs", "supervised-epochs", "`N` epochs of supervised training with --labels (default 20)", ""},
-	{"Contractive", "contractive", "contractive penalty `coef`ficient on the encoder Jacobian's squared Frobenius norm", ""},
-	{"Trim", "trim", "leave the `fraction` of each batch's worst-reconstructed rows out of the loss (robust to anomalies in the training data; 0: off)", ""},
-	{"Loss", "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])", ""},
-	{"Tied", "tied", "tie the decoder to the encoder (W_dec = W_enc^T)", ""},
-	{"Noise", "noise", "denoising: corrupt each batch with gaussian:S, mask:P or saltpepper:P and learn to undo it", ""},
-	{"Optimizer", "optimizer", "`optimizer`: adam, sgd (with momentum) or lbfgs (full batch)", ""},
-	{"LR", "lr", "peak learning `rate` (default 1e-3 adam; with topk/batchtopk 3e-3, times sqrt(1024/hidden) above 1024 latents; 0.1 sgd)", ""},
-	{"Momentum", "momentum", "sgd `momentum`", ""},
-	{"Batch", "batch", "mini-batch `size`", ""},
-	{"Epochs", "epochs", "`N` epochs of sparse training (default: about 3000 steps, within [20, 200]; lbfgs: iterations, default 400; -1: none, e.g. a classifier from random initialisation with --labels)", ""},
-	{"FinetuneEpochs", "finetune-epochs", "`N` reconstruction-only epochs after sparse training", ""},
-	{"Warmup", "warmup", "`fraction` of steps for linear learning-rate warm-up", ""},
-	{"Decay", "decay", "learning-rate `schedule` after warm-up: cosine, linear or none", ""},
-	{"ClipNorm", "clip", "clip the gradient to this global L2 `norm` (0: off)", ""},
-	{"ValSplit", "val-split", "`fraction` of --data held out for validation and early stopping", ""},
-	{"Patience", "patience", "stop after `N` epochs without better validation loss, counted from the last epoch that resampled dead latents (0: off)", ""},
-	{"LBFGSMemory", "", "", ""}, // no flag: the default serves
-	{"Normalize", "normalize", "input `scaling` fitted on the training data: auto (none for pixel-like data in [0,1] with >= 64 columns, robust otherwise), none, standard, minmax or robust (median/IQR)", ""},
-	{"Seed", "seed", "random `seed`: the same seed and --threads give the same model", ""},
-	{"Threads", "threads", "`N` cores to use (default: all)", ""},
-	{"Contamination", "contamination", "expected anomaly `fraction` in the training data; sets the stored score threshold", ""},
+	{"Hidden", "hidden", "`N` latents of a one-layer model (default: from the input width d: d/2, within [32, 1024] for d >= 64)", false},
+	{"Layers", "layers", "deep model: encoder `widths` down to the code, e.g. 512,128 (the decoder mirrors them)", false},
+	{"Activation", "activation", "hidden `activation`: relu, sigmoid or tanh", true},
+	{"Sparsity", "sparsity", "`kind` of sparsity: a penalty (none, l1, kl), a selection of --k latents per row (topk; batchtopk: k per row on average over a batch, a learned threshold at inference), or jumprelu (a learned threshold per latent, L0 penalty --l0-coef)", true},
+	{"L1", "l1", "`coef`ficient of the L1 penalty on activations", false},
+	{"L1Weight", "l1-weight", "weigh each latent's L1 term by its decoder row's norm (`decoder`) or not (none) (default decoder for untied models, none for tied)", false},
+	{"L0Coef", "l0-coef", "jumprelu: `coef`ficient of the L0 penalty, the mean active latents per row (default 0.001 * input width)", false},
+	{"Bandwidth", "bandwidth", "jumprelu: bandwidth `eps` of the thresholds' straight-through estimator (default 0.001)", false},
+	{"TargetL0", "target-l0", "tune the penalty during training so that `N` latents per row are active on average: --l1, kl's --rho or --l0-coef, starting from its value; l1 and kl then default to --activation relu (0: off)", false},
+	{"Rho", "rho", "KL target mean activation `R`", false},
+	{"Beta", "beta", "KL penalty weight `B`", false},
+	{"K", "k", "topk/batchtopk: `N` active latents per row (default min(32, hidden/4))", false},
+	{"AuxK", "aux-k", "topk/batchtopk: dead latents (`N` per row) that reconstruct the residual in the AuxK loss (default d/2)", false},
+	{"AuxCoef", "aux-coef", "`coef`ficient of the AuxK loss (0: off)", false},
+	{"DeadWindow", "dead-window", "a latent is dead after `N` training samples without firing (default min(10M, training rows))", false},
+	{"Resample", "resample", "topk/batchtopk: restart dead latents every dead window at the residuals of poorly reconstructed rows, encoder columns at `S` times the live latents' mean norm (0: off)", false},
+	{"DecoderNorm", "decoder-norm", "decoder rows: `unit` norm or free (default unit for topk/batchtopk, free otherwise)", false},
+	{"DecoderBiasInit", "decoder-bias-init", "decoder bias starts at the geometric `median` of a sample or the mean (default median for topk/batchtopk, mean otherwise)", false},
+	{"WeightDecay", "weight-decay", "`lambda` of lambda/2*||W||^2 on the weights", false},
+	{"Variational", "variational", "variational autoencoder: Gaussian code (mean, log-variance), KL to N(0, I); implies --sparsity none", false},
+	{"Stacked", "stacked", "greedy layer-wise pre-training of a deep model (--layers), then joint fine-tuning (--finetune-epochs, default --epochs)", false},
+	{"SupervisedEpochs", "supervised-epochs", "`N` epochs of supervised training with --labels (default 20)", false},
+	{"Contractive", "contractive", "contractive penalty `coef`ficient on the encoder Jacobian's squared Frobenius norm", false},
+	{"Trim", "trim", "leave the `fraction` of each batch's worst-reconstructed rows out of the loss (robust to anomalies in the training data; 0: off)", false},
+	{"Loss", "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])", false},
+	{"Tied", "tied", "tie the decoder to the encoder (W_dec = W_enc^T)", false},
+	{"Noise", "noise", "denoising: corrupt each batch with gaussian:S, mask:P or saltpepper:P and learn to undo it", false},
+	{"Optimizer", "optimizer", "`optimizer`: adam, sgd (with momentum) or lbfgs (full batch)", false},
+	{"LR", "lr", "peak learning `rate` (default 1e-3 adam; with topk/batchtopk 3e-3, times sqrt(1024/hidden) above 1024 latents; 0.1 sgd)", false},
+	{"Momentum", "momentum", "sgd `momentum`", false},
+	{"Batch", "batch", "mini-batch `size`", false},
+	{"Epochs", "epochs", "`N` epochs of sparse training (default: about 3000 steps, within [20, 200]; lbfgs: iterations, default 400; -1: none, e.g. a classifier from random initialisation with --labels)", false},
+	{"FinetuneEpochs", "finetune-epochs", "`N` reconstruction-only epochs after sparse training", false},
+	{"Warmup", "warmup", "`fraction` of steps for linear learning-rate warm-up", false},
+	{"Decay", "decay", "learning-rate `schedule` after warm-up: cosine, linear or none", false},
+	{"ClipNorm", "clip", "clip the gradient to this global L2 `norm` (0: off)", false},
+	{"ValSplit", "val-split", "`fraction` of --data held out for validation and early stopping", false},
+	{"Patience", "patience", "stop after `N` epochs without better validation loss, counted from the last epoch that resampled dead latents (0: off)", false},
+	{"LBFGSMemory", "", "", false}, // no flag: the default serves
+	{"Normalize", "normalize", "input `scaling` fitted on the training data: auto (none for pixel-like data in [0,1] with >= 64 columns, robust otherwise), none, standard, minmax or robust (median/IQR)", false},
+	{"Seed", "seed", "random `seed`: the same seed and --threads give the same model", false},
+	{"Threads", "threads", "`N` cores to use (default: all)", false},
+	{"Contamination", "contamination", "expected anomaly `fraction` in the training data; sets the stored score threshold", false},
 }
 
 // bindConfig defines a flag on fs for every field of *cfg, bound to it,
 // with *cfg's values as the defaults.
 func bindConfig(fs *flag.FlagSet, cfg *sae.Config) {
 	v := reflect.ValueOf(cfg).Elem()
+	resolved := reflect.ValueOf(cfg.Resolve(0, 0))
 	for _, r := range configFlags {
 		if r.flag == "" {
 			continue
@@ -91,8 +94,8 @@ func bindConfig(fs *flag.FlagSet, cfg *sae.Config) {
 		default: // the enumerations, string types
 			fs.Var(textValue{v.FieldByName(r.field)}, r.flag, r.usage)
 		}
-		if r.def != "" {
-			fs.Lookup(r.flag).DefValue = r.def
+		if r.resolved {
+			fs.Lookup(r.flag).DefValue = fmt.Sprint(resolved.FieldByName(r.field).Interface())
 		}
 	}
 }
