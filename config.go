@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/sae-go/sae/internal/nn"
 )
 
 // Config is the architecture and the training settings. Start from
@@ -186,7 +188,7 @@ func (c Config) Validate() error {
 	c.validateShape(bad)
 	if c.Sparsity != "" {
 		if k := c.kind(); k == nil {
-			bad("Sparsity", "%q is not one of %s", c.Sparsity, kindNames(nil))
+			bad("Sparsity", "%q is not one of %s", c.Sparsity, nn.Names(nil))
 		} else {
 			p := c.params()
 			k.Validate(&p, bad)

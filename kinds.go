@@ -42,9 +42,6 @@ func copyByName(dst, src reflect.Value) {
 	}
 }
 
-// kindNames lists the kinds' names ("a, b or c"), those keep accepts.
-func kindNames(keep func(nn.Kind) bool) string { return nn.Names(keep) }
-
 // netSpec is the network shape for input width d (defaults resolved).
 func (c Config) netSpec(d int) nn.Spec {
 	k := c.kind()

@@ -111,7 +111,7 @@ func (c Config) validateTargetL0(bad badFunc) {
 	p := c.params()
 	if k.Target(&p).Coef == nil {
 		hasTarget := func(k nn.Kind) bool { return k.Target(&nn.Params{}).Coef != nil }
-		bad("TargetL0", "tunes the penalty of Config.Sparsity %s; %s has none", kindNames(hasTarget), c.Sparsity)
+		bad("TargetL0", "tunes the penalty of Config.Sparsity %s; %s has none", nn.Names(hasTarget), c.Sparsity)
 	} else if !k.Traits().Code && c.Activation != "" && c.Activation != ReLU {
 		bad("TargetL0", "needs Config.Activation relu with Config.Sparsity %s: %s codes are never exactly 0, so every latent counts as active", c.Sparsity, c.Activation)
 	}

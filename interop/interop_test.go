@@ -521,7 +521,7 @@ func TestExportSAELensRefuses(t *testing.T) {
 		{"tanh", func(c *sae.Config) { c.Activation = sae.Tanh }, "tanh of the encoder output"},
 		{"deep", func(c *sae.Config) { c.Layers = []int{9, 5} }, "deep model with 2 encoder layers"},
 		{"variational", func(c *sae.Config) { c.Variational = true; c.Sparsity = sae.SparsityNone }, "variational"},
-		{"bce", func(c *sae.Config) { c.Loss = sae.BCE }, "sigmoid (--loss bce)"},
+		{"bce", func(c *sae.Config) { c.Loss = sae.BCE }, "sigmoid (Config.Loss bce)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := randModel(t, 11, 5, sae.NormalizeStandard, c.mutate)

@@ -69,9 +69,9 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 	case len(c.Layers) > 1:
 		return nil, no("it is a deep model with %d encoder layers; %s has one encoder and one decoder layer", len(c.Layers), format)
 	case c.Activation != sae.ReLU:
-		return nil, no("its latents are %s of the encoder output, %s's are relu of it (train with --activation relu)", c.Activation, format)
+		return nil, no("its latents are %s of the encoder output, %s's are relu of it (train with Config.Activation relu)", c.Activation, format)
 	case c.Loss != sae.MSE:
-		return nil, no("its decoder ends in a sigmoid (--loss %s), %s's decoder is linear (train with --loss mse)", c.Loss, format)
+		return nil, no("its decoder ends in a sigmoid (Config.Loss %s), %s's decoder is linear (train with Config.Loss mse)", c.Loss, format)
 	}
 	w := m.Weights()
 	d, h := m.Inputs, m.Hidden()
