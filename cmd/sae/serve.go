@@ -25,36 +25,68 @@ func init() {
 		examples: []string{
 			"sae serve --model fm --addr 127.0.0.1:8080",
 			`curl -s -H 'Content-Type: application/json' -d '{"inputs": [[0.1, 0.2, ...]]}' localhost:8080/v1/score`,
-			"kill -HUP $(pidof sae)    # reload the model directory; a broken one is refused and the old model keeps serving",
-			"kill -TERM $(pidof sae)   # stop taking connections, finish the requests in flight, exit",
+			"kill -HUP $(pidof sae)    # reload the model directory, tokens and certificate; a broken one is refused and the old one keeps serving",
+			"kill -TERM $(pidof sae)   # drain keep-alive clients, finish the requests in flight, exit",
+			"sae serve --model fm --addr :8443 --auth-tokens tokens.txt --tls-cert cert.pem --tls-key key.pem   # facing clients you do not control",
 		},
 		setup: func(fs *flag.FlagSet, e *env) func(context.Context) error {
-			var modelDir, addr, logFormat, logLevel string
+			var modelDir, addr, logFormat, logLevel, exempt string
 			var threads int
 			var opt server.Options
 			fs.StringVar(&modelDir, "model", "", "model `dir`ectory (reloaded from the same path on SIGHUP)")
-			fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0: any free port, logged)")
+			fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0: any free port, logged; an empty host is every interface, logged as a warning)")
 			fs.IntVar(&opt.MaxBatch, "max-batch", 1024, "most `rows` in one request (413 beyond)")
 			fs.Int64Var(&opt.MaxBody, "max-body", 16<<20, "largest request body in `bytes` (413 beyond)")
-			fs.IntVar(&opt.MaxInFlight, "max-inflight", 256, "most model `requests` answered at once; more get 503 with Retry-After")
+			fs.IntVar(&opt.MaxInFlight, "max-inflight", 256, "most model `requests` computed at once, counted once their body is read; more get 503 with Retry-After")
+			fs.Int64Var(&opt.MaxMemory, "max-memory", 256<<20, "memory budget in `bytes` for all requests in flight: bodies as they arrive, parsed rows, the model's work, answers (503 beyond; at least --max-body)")
+			fs.IntVar(&opt.MaxConns, "max-conns", 1024, "most `connections` open at once; more get 503 and are closed")
+			fs.IntVar(&opt.MaxConnsPerClient, "max-conns-per-client", 0, "most `connections` from one IP address (0: no limit; leave it 0 behind a proxy, where every client has the proxy's address)")
 			fs.DurationVar(&opt.ReadHeaderTimeout, "read-header-timeout", 5*time.Second, "time to read a request's headers")
-			fs.DurationVar(&opt.ReadTimeout, "read-timeout", 30*time.Second, "time to read a whole request")
+			fs.DurationVar(&opt.ReadTimeout, "read-timeout", 30*time.Second, "time to read a whole request, body included (408 beyond)")
 			fs.DurationVar(&opt.WriteTimeout, "write-timeout", 30*time.Second, "time from a request's headers to the end of its answer")
 			fs.DurationVar(&opt.IdleTimeout, "idle-timeout", 2*time.Minute, "idle keep-alive connections are closed after this")
-			fs.DurationVar(&opt.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGTERM or SIGINT, the wait for requests in flight")
+			fs.DurationVar(&opt.DrainTimeout, "drain-timeout", 5*time.Second, "on SIGTERM or SIGINT, the longest time answers say Connection: close (so keep-alive clients move away) before idle connections are closed; shorter once none is open")
+			fs.DurationVar(&opt.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "after the drain, the wait for requests in flight")
+			fs.StringVar(&opt.AuthTokensFile, "auth-tokens", "", "`file` of bearer tokens, one per line (at least 16 characters; # comments): requests must carry Authorization: Bearer <token> (401 otherwise); reloaded on SIGHUP")
+			fs.StringVar(&exempt, "auth-exempt", "/healthz,/readyz,/metrics", "comma-separated `routes` answered without a token (empty: none)")
+			fs.StringVar(&opt.TLSCertFile, "tls-cert", "", "PEM certificate chain `file`: serve HTTPS (with --tls-key); reloaded on SIGHUP")
+			fs.StringVar(&opt.TLSKeyFile, "tls-key", "", "PEM private key `file` of --tls-cert")
+			fs.BoolVar(&opt.ModelDetails, "model-details", false, "show the model directory's path and training configuration on /v1/model and /metrics")
 			fs.IntVar(&threads, "threads", 1, "cores one request's arithmetic may use (requests run in parallel anyway)")
 			fs.StringVar(&logFormat, "log-format", "json", "log line `format` on stderr: json or text")
-			fs.StringVar(&logLevel, "log-level", "info", "`level` of logs: debug (every request), info, warn or error")
+			fs.StringVar(&logLevel, "log-level", "info", "`level` of logs: debug, info (one access line per request), warn or error")
+			fs.Float64Var(&opt.LogSample, "log-sample", 1, "`fraction` of requests answered below 500 that get an access log line (5xx always do)")
 			return func(ctx context.Context) error {
 				if modelDir == "" {
 					return usagef("--model is required")
 				}
-				if opt.MaxBatch < 1 || opt.MaxBody < 1 || opt.MaxInFlight < 1 || threads < 1 {
-					return usagef("--max-batch, --max-body, --max-inflight and --threads must be positive")
+				if opt.MaxBatch < 1 || opt.MaxBody < 1 || opt.MaxInFlight < 1 || opt.MaxMemory < 1 || opt.MaxConns < 1 || threads < 1 {
+					return usagef("--max-batch, --max-body, --max-inflight, --max-memory, --max-conns and --threads must be positive")
 				}
-				for _, d := range []time.Duration{opt.ReadHeaderTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.IdleTimeout, opt.ShutdownTimeout} {
+				if opt.MaxMemory < opt.MaxBody {
+					return usagef("--max-memory %d is smaller than --max-body %d", opt.MaxMemory, opt.MaxBody)
+				}
+				if opt.MaxConnsPerClient < 0 {
+					return usagef("--max-conns-per-client must be >= 0")
+				}
+				for _, d := range []time.Duration{opt.ReadHeaderTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.IdleTimeout, opt.DrainTimeout, opt.ShutdownTimeout} {
 					if d <= 0 {
 						return usagef("timeouts must be positive, got %v", d)
+					}
+				}
+				if (opt.TLSCertFile == "") != (opt.TLSKeyFile == "") {
+					return usagef("--tls-cert and --tls-key go together")
+				}
+				if !(opt.LogSample >= 0 && opt.LogSample <= 1) {
+					return usagef("--log-sample %g: want a fraction in [0, 1]", opt.LogSample)
+				}
+				if opt.LogSample == 0 {
+					opt.LogSample = -1 // none (0 in Options means the default, all)
+				}
+				opt.AuthExempt = []string{}
+				for _, r := range strings.Split(exempt, ",") {
+					if r = strings.TrimSpace(r); r != "" {
+						opt.AuthExempt = append(opt.AuthExempt, r)
 					}
 				}
 				log, err := newLogger(e.stderr, logFormat, logLevel)
@@ -76,7 +108,11 @@ func init() {
 				if err != nil {
 					return fmt.Errorf("--addr %s: %v", addr, err)
 				}
-				fmt.Fprintf(e.stdout, "serving %s on http://%s (SIGHUP reloads %s, SIGTERM stops)\n", s.Model().Description, ln.Addr(), modelDir)
+				scheme := "http"
+				if opt.TLSCertFile != "" {
+					scheme = "https"
+				}
+				fmt.Fprintf(e.stdout, "serving %s on %s://%s (SIGHUP reloads %s, SIGTERM stops)\n", s.Model().Description, scheme, ln.Addr(), modelDir)
 				return s.Serve(ctx, ln, hup)
 			}
 		},
