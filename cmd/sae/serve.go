@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -38,12 +39,12 @@ func init() {
 			fs.IntVar(&opt.MaxBatch, "max-batch", 1024, "most `rows` in one request (413 beyond)")
 			fs.Int64Var(&opt.MaxBody, "max-body", 16<<20, "largest request body in `bytes` (413 beyond)")
 			fs.IntVar(&opt.MaxInFlight, "max-inflight", 256, "most model `requests` computed at once, counted once their body is read; more get 503 with Retry-After")
-			fs.Int64Var(&opt.MaxMemory, "max-memory", 256<<20, "memory budget in `bytes` for all requests in flight: bodies as they arrive, parsed rows, the model's work, answers (503 beyond; at least --max-body)")
+			fs.Int64Var(&opt.ProcessMemory, "max-memory", 0, "memory budget of the process in `bytes`: the model, --max-conns connections at 48 KiB each, and what is left for the buffers of requests in flight (bodies as they arrive, parsed rows, the model's work, answers; 503 beyond); the Go runtime is held to it. 0: the model, the connections and 256 MiB for requests")
 			fs.IntVar(&opt.MaxConns, "max-conns", 1024, "most `connections` open at once; more get 503 and are closed")
 			fs.IntVar(&opt.MaxConnsPerClient, "max-conns-per-client", 0, "most `connections` from one IP address (0: no limit; leave it 0 behind a proxy, where every client has the proxy's address)")
 			fs.DurationVar(&opt.ReadHeaderTimeout, "read-header-timeout", 5*time.Second, "time to read a request's headers")
 			fs.DurationVar(&opt.ReadTimeout, "read-timeout", 30*time.Second, "time to read a whole request, body included (408 beyond)")
-			fs.DurationVar(&opt.WriteTimeout, "write-timeout", 30*time.Second, "time from a request's headers to the end of its answer")
+			fs.DurationVar(&opt.WriteTimeout, "write-timeout", 30*time.Second, "time from the end of a request's body to the end of its answer")
 			fs.DurationVar(&opt.IdleTimeout, "idle-timeout", 2*time.Minute, "idle keep-alive connections are closed after this")
 			fs.DurationVar(&opt.DrainTimeout, "drain-timeout", 5*time.Second, "on SIGTERM or SIGINT, the longest time answers say Connection: close (so keep-alive clients move away) before idle connections are closed; shorter once none is open")
 			fs.DurationVar(&opt.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "after the drain, the wait for requests in flight")
@@ -60,11 +61,11 @@ func init() {
 				if modelDir == "" {
 					return usagef("--model is required")
 				}
-				if opt.MaxBatch < 1 || opt.MaxBody < 1 || opt.MaxInFlight < 1 || opt.MaxMemory < 1 || opt.MaxConns < 1 || threads < 1 {
-					return usagef("--max-batch, --max-body, --max-inflight, --max-memory, --max-conns and --threads must be positive")
+				if opt.MaxBatch < 1 || opt.MaxBody < 1 || opt.MaxInFlight < 1 || opt.MaxConns < 1 || threads < 1 {
+					return usagef("--max-batch, --max-body, --max-inflight, --max-conns and --threads must be positive")
 				}
-				if opt.MaxMemory < opt.MaxBody {
-					return usagef("--max-memory %d is smaller than --max-body %d", opt.MaxMemory, opt.MaxBody)
+				if opt.ProcessMemory < 0 {
+					return usagef("--max-memory must be >= 0")
 				}
 				if opt.MaxConnsPerClient < 0 {
 					return usagef("--max-conns-per-client must be >= 0")
@@ -104,6 +105,7 @@ func init() {
 				if err != nil {
 					return err
 				}
+				setMemoryLimit(s)
 				ln, err := net.Listen("tcp", addr)
 				if err != nil {
 					return fmt.Errorf("--addr %s: %v", addr, err)
@@ -117,6 +119,16 @@ func init() {
 			}
 		},
 	})
+}
+
+// setMemoryLimit holds the Go runtime to the server's memory budget
+// (debug.SetMemoryLimit), unless GOMEMLIMIT sets a limit of its own:
+// requests reserve from the budget before they allocate, and this keeps
+// the garbage they leave from growing the process beyond it.
+func setMemoryLimit(s *server.Server) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(s.MemoryLimit())
+	}
 }
 
 // newLogger is a slog logger writing to w in the format and from the

@@ -33,7 +33,7 @@ func TestServeUsage(t *testing.T) {
 		{"serve", "--model", dir, "--read-timeout", "0s"},
 		{"serve", "--model", dir, "--tls-cert", "cert.pem"},
 		{"serve", "--model", dir, "--log-sample", "1.5"},
-		{"serve", "--model", dir, "--max-body", "2000", "--max-memory", "1000"},
+		{"serve", "--model", dir, "--max-memory", "-1"},
 		{"serve", "--model", dir, "--max-conns-per-client", "-1"},
 	} {
 		if _, stderr, code := saeRun(t, args...); code != 2 {

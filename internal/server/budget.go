@@ -9,9 +9,60 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"runtime/metrics"
 	"strconv"
 	"sync/atomic"
 )
+
+// ConnMemory is what one open connection may hold besides its requests'
+// buffers: a goroutine, read and write buffers, and headers of up to
+// 16 KiB being read (measured: about 38 KiB for each of 1000 connections
+// sending 15 KB of headers).
+const ConnMemory = 48 << 10
+
+// budgetSlack is left over in a process budget twice: between the
+// runtime's soft limit and the budget, and for the runtime's own growth.
+const budgetSlack = 8 << 20
+
+// splitBudget gives requests what the process budget leaves once the
+// model is loaded (see Options.ProcessMemory).
+func (s *Server) splitBudget() error {
+	goMem := goRuntimeMemory()
+	rss, ok := residentBytes()
+	if !ok || rss < goMem {
+		rss = goMem + 16<<20 // the binary's own pages, roughly
+	}
+	s.nonGo = rss - goMem
+	conns := int64(s.opt.MaxConns) * ConnMemory
+	if s.opt.ProcessMemory <= 0 {
+		s.limit = goMem + conns + s.opt.MaxMemory + budgetSlack
+		return nil
+	}
+	// The runtime's limit is soft: keep a margin below the budget.
+	s.limit = s.opt.ProcessMemory - s.nonGo - budgetSlack
+	left := s.limit - goMem - conns - budgetSlack
+	if left < s.opt.MaxBody {
+		return fmt.Errorf("a memory budget of %d bytes is too small: the process takes %d with the model loaded, %d connections %d, and the largest body needs %d", s.opt.ProcessMemory, rss, s.opt.MaxConns, conns, s.opt.MaxBody)
+	}
+	s.opt.MaxMemory = left
+	return nil
+}
+
+// MemoryLimit is the limit for the Go runtime's memory
+// (debug.SetMemoryLimit) that keeps the process within its budget, the
+// model's memory and the requests' one, or within ProcessMemory.
+func (s *Server) MemoryLimit() int64 { return s.limit }
+
+// goRuntimeMemory is the memory the Go runtime holds from the system.
+func goRuntimeMemory() int64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 || sample[1].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(sample[0].Value.Uint64() - sample[1].Value.Uint64())
+}
 
 // budget counts reserved bytes against max.
 type budget struct {

@@ -436,7 +436,7 @@ func TestLibraryErrorsAreJSON(t *testing.T) {
 		status    int
 		msg       string
 	}{
-		{"headers too large", "GET /healthz HTTP/1.1\r\nHost: test\r\nX-Big: " + strings.Repeat("a", 70<<10) + "\r\n\r\n", 431, "request headers: larger than the limit of 65536 bytes"},
+		{"headers too large", "GET /healthz HTTP/1.1\r\nHost: test\r\nX-Big: " + strings.Repeat("a", 70<<10) + "\r\n\r\n", 431, "request headers: larger than the limit of 16384 bytes"},
 		{"HTTP version", "GET /healthz HTTP/3.0\r\nHost: test\r\n\r\n", 505, "HTTP version: not supported"},
 		{"two lengths", "POST /v1/score HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400, "malformed HTTP request"},
 		{"transfer encoding", "POST /v1/score HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "Transfer-Encoding: not supported"},
@@ -484,10 +484,12 @@ func TestAllInterfacesWarning(t *testing.T) {
 	}
 }
 
-// A body that does not arrive within ReadTimeout is a 408 in JSON.
+// A body that does not arrive within ReadTimeout is a 408 in JSON, even
+// when WriteTimeout, counted from the end of the headers, would have run
+// out as well (the answer was lost, and the connection closed silently).
 func TestBodyTimeout(t *testing.T) {
 	m := trainModel(t, 1)
-	s := newTestServer(t, m, Options{ReadTimeout: 300 * time.Millisecond})
+	s := newTestServer(t, m, Options{ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
 	sv := serve(t, s)
 	c := dial(t, sv.addr, 10*time.Second)
 	io.WriteString(c, "POST /v1/score HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"inp")
@@ -647,5 +649,26 @@ func TestAccessLog(t *testing.T) {
 	do(t, s.Handler(), "POST", "/v1/encode", "application/json", []byte(`{"inputs":[[1,2]]}`))
 	if n := strings.Count(quiet.String(), `"msg":"request"`); n != 1 || !strings.Contains(quiet.String(), `"status":500`) {
 		t.Errorf("with LogSample -1, want only the 500 logged:\n%s", quiet.String())
+	}
+}
+
+// With a process budget, requests get what the model, the runtime and
+// the connections leave; a budget that leaves less than a body is refused
+// at the start.
+func TestProcessMemory(t *testing.T) {
+	m := trainModel(t, 1)
+	s := newTestServer(t, m, Options{ProcessMemory: 512 << 20, MaxConns: 100})
+	rss, _ := residentBytes()
+	left := int64(512<<20) - rss - 100*ConnMemory - budgetSlack
+	if d := s.mem.max - left; d < -16<<20 || d > 16<<20 || s.MemoryLimit() > 512<<20 || s.MemoryLimit() < 400<<20 {
+		t.Errorf("requests get %d of 512 MiB (about %d expected), the runtime limit is %d", s.mem.max, left, s.MemoryLimit())
+	}
+	_, err := New(func() (*Model, error) { return FromSAE(m, "m"), nil }, Options{ProcessMemory: rss + 1<<20})
+	if err == nil || !strings.Contains(err.Error(), "is too small") {
+		t.Errorf("a budget below the process's size: %v", err)
+	}
+	s = newTestServer(t, m, Options{})
+	if s.mem.max != 256<<20 || s.MemoryLimit() < 256<<20+1024*ConnMemory {
+		t.Errorf("default: requests %d, limit %d", s.mem.max, s.MemoryLimit())
 	}
 }

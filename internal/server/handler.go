@@ -264,6 +264,9 @@ func (s *Server) compute(rt route, st *reqState, r *http.Request) {
 	s.metrics.reading.Add(1)
 	body, err := s.readBody(r, st, sc.body[:0])
 	s.metrics.reading.Add(-1)
+	// WriteTimeout counts from here: a slow body must not eat the time of
+	// its answer (a 408 included). Not every ResponseWriter can.
+	http.NewResponseController(st).SetWriteDeadline(time.Now().Add(s.opt.WriteTimeout))
 	sc.body = body
 	st.bytesIn = len(body)
 	if err != nil {

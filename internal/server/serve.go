@@ -22,7 +22,7 @@ import (
 )
 
 // maxHeaderBytes bounds a request's headers (431 beyond).
-const maxHeaderBytes = 64 << 10
+const maxHeaderBytes = 16 << 10
 
 // Serve answers on ln until ctx is done, then drains and stops (see the
 // package documentation). Each value received on reload reloads the
@@ -47,7 +47,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, reload <-chan os.Si
 	}
 	m := s.model.Load()
 	s.log.Info("serving", "addr", ln.Addr().String(), "scheme", scheme, "model", m.Description, "source", m.Source,
-		"max_batch", s.opt.MaxBatch, "max_body_bytes", s.opt.MaxBody, "max_inflight", s.opt.MaxInFlight, "max_memory_bytes", s.opt.MaxMemory,
+		"max_batch", s.opt.MaxBatch, "max_body_bytes", s.opt.MaxBody, "max_inflight", s.opt.MaxInFlight, "request_memory_bytes", s.opt.MaxMemory, "process_memory_bytes", s.opt.ProcessMemory,
 		"max_conns", s.opt.MaxConns, "max_conns_per_client", s.opt.MaxConnsPerClient, "auth", s.tokens.Load() != nil)
 	if ta, ok := ln.Addr().(*net.TCPAddr); ok && (ta.IP == nil || ta.IP.IsUnspecified()) {
 		s.log.Warn("listening on every network interface: any host that reaches this port can use the service",
@@ -260,6 +260,19 @@ func (c *conn) ConnectionState() tls.ConnectionState {
 		return tls.ConnectionState{}
 	}
 	return c.tls.ConnectionState()
+}
+
+// CloseWrite half-closes the connection, as net/http does before closing
+// one whose request body it did not read, so that the client reads the
+// answer before the close.
+func (c *conn) CloseWrite() error {
+	if c.tls != nil {
+		return c.tls.CloseWrite()
+	}
+	if cw, ok := c.raw.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }
 
 func (c *conn) Close() error {

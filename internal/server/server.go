@@ -135,13 +135,21 @@ type Options struct {
 	MaxBatch    int   // most rows in one request (1024)
 	MaxInFlight int   // model requests computed at once, bodies read; more get 503 (256)
 	MaxMemory   int64 // bytes for the buffers of all requests in flight (256 MiB; at least MaxBody)
+	// ProcessMemory is a memory budget for the whole process (0: none).
+	// With one, MemoryLimit is the limit for the Go runtime that keeps the
+	// process under it (the budget less what is not the runtime's, such as
+	// the binary's pages, and an 8 MiB margin), and New sets MaxMemory to
+	// what that limit leaves once the model is loaded: less the runtime's
+	// memory then, MaxConns connections at ConnMemory bytes each, and 8
+	// MiB of slack.
+	ProcessMemory int64
 
 	MaxConns          int // connections open at once (Serve; 1024)
 	MaxConnsPerClient int // connections from one IP address (Serve; 0: no limit)
 
 	ReadHeaderTimeout time.Duration // to read a request's headers (5s)
 	ReadTimeout       time.Duration // to read a whole request, body included (30s)
-	WriteTimeout      time.Duration // from the end of the headers to the end of the answer (30s)
+	WriteTimeout      time.Duration // from the end of the body (of the headers, for a route without one) to the end of the answer (30s)
 	IdleTimeout       time.Duration // keep-alive connections idle this long are closed (120s)
 	DrainTimeout      time.Duration // at shutdown, the longest time answers say Connection: close before idle connections are closed (5s)
 	ShutdownTimeout   time.Duration // then the wait for requests in flight (30s)
@@ -182,14 +190,14 @@ func (o *Options) defaults() error {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 256
 	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 1024
+	}
 	if o.MaxMemory <= 0 {
 		o.MaxMemory = max(256<<20, o.MaxBody)
 	}
 	if o.MaxMemory < o.MaxBody {
-		return fmt.Errorf("the memory budget (%d bytes) is smaller than the largest body (%d bytes)", o.MaxMemory, o.MaxBody)
-	}
-	if o.MaxConns <= 0 {
-		o.MaxConns = 1024
+		return fmt.Errorf("the memory budget for requests (%d bytes) is smaller than the largest body (%d bytes)", o.MaxMemory, o.MaxBody)
 	}
 	def(&o.ReadHeaderTimeout, 5*time.Second)
 	def(&o.ReadTimeout, 30*time.Second)
@@ -227,6 +235,8 @@ type Server struct {
 	cert    atomic.Pointer[certificate]
 	exempt  [nRoutes]bool
 	mem     budget
+	limit   int64 // MemoryLimit
+	nonGo   int64 // resident bytes not the Go runtime's (the binary) at the start
 	metrics serverMetrics
 	ids     idSource
 
@@ -242,7 +252,6 @@ func New(load Loader, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{load: load, opt: opt, log: opt.Logger}
-	s.mem.max = opt.MaxMemory
 	s.ids = newIDSource()
 	for _, p := range opt.AuthExempt {
 		s.exempt[routeOf(p)] = true
@@ -252,6 +261,9 @@ func New(load Loader, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.model.Store(m)
+	if err := s.splitBudget(); err != nil {
+		return nil, err
+	}
 	if opt.AuthTokensFile != "" {
 		ts, err := loadTokens(opt.AuthTokensFile, s.log)
 		if err != nil {
@@ -266,6 +278,7 @@ func New(load Loader, opt Options) (*Server, error) {
 		}
 		s.cert.Store(c)
 	}
+	s.mem.max = s.opt.MaxMemory
 	s.handler = s.routes()
 	return s, nil
 }
