@@ -204,15 +204,9 @@ func Load(dir string) (*Model, error) {
 			return nil, fmt.Errorf("%s: parameter %d is %g", wPath, i, v)
 		}
 	}
-	var nz *Normalizer
-	if mf.Normalize != NormalizeNone && mf.Normalize != "" {
-		sh, sc := tensors["norm.shift"], tensors["norm.scale"]
-		for _, v := range sc.Data {
-			if !(v > 0) || !isFinite(float64(v)) {
-				return nil, fmt.Errorf("%s: norm.scale holds %g; scales must be positive", wPath, v)
-			}
-		}
-		nz = &Normalizer{Kind: mf.Normalize, Shift: sh.Data, Scale: sc.Data}
+	nz, err := modelNormalizer(wPath, mf.Normalize, tensors)
+	if err != nil {
+		return nil, err
 	}
 	cfg.Normalize = mf.Normalize
 	m := newModel(cfg, a.Inputs, n, nz)

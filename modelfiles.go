@@ -207,3 +207,18 @@ func readModelWeights(wPath string, want map[string][]int, values int64, tied bo
 	}
 	return tensors, nil
 }
+
+// modelNormalizer is the input scaling of kind from the tensors
+// norm.shift and norm.scale (nil for none).
+func modelNormalizer(wPath string, kind Normalize, tensors map[string]data.Tensor) (*Normalizer, error) {
+	if kind == NormalizeNone || kind == "" {
+		return nil, nil
+	}
+	sh, sc := tensors["norm.shift"], tensors["norm.scale"]
+	for _, v := range sc.Data {
+		if !(v > 0) || !isFinite(float64(v)) {
+			return nil, fmt.Errorf("%s: norm.scale holds %g; scales must be positive", wPath, v)
+		}
+	}
+	return &Normalizer{Kind: kind, Shift: sh.Data, Scale: sc.Data}, nil
+}

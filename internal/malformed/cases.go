@@ -13,27 +13,48 @@ const (
 
 // Cases is the table: 64 directories, each wrong in one way.
 func Cases() []Case {
-	var cs []Case
-	add := func(name, file, want string, build func(dir string, m *model) error) {
-		cs = append(cs, Case{Name: name, File: file, Want: want, build: build})
-	}
-	cfg := func(edit func(cfg, arch, train map[string]any)) func(string, *model) error {
-		return func(_ string, m *model) error { return m.config(edit) }
-	}
-	arch := func(key string, v any) func(string, *model) error { // architecture and config agree
-		return cfg(func(_, a, t map[string]any) { a[key] = v; t[key] = v })
-	}
-	weights := func(edit func(ts []tensor) []tensor) func(string, *model) error {
-		return func(_ string, m *model) error { return m.weights(edit) }
-	}
-	raw := func(edit func(w []byte) []byte) func(string, *model) error {
-		return func(_ string, m *model) error { return m.raw(edit) }
-	}
-	replace := func(name string, mk func(string) error) func(string, *model) error {
-		return func(_ string, m *model) error { return m.replace(name, mk) }
-	}
+	var t table
+	t.files()
+	t.sizes()
+	t.types()
+	t.contradictions()
+	return t.cs
+}
 
-	// Files that are not regular files, or not there.
+type table struct{ cs []Case }
+
+type buildFunc func(dir string, m *model) error
+
+func (t *table) add(name, file, want string, build buildFunc) {
+	t.cs = append(t.cs, Case{Name: name, File: file, Want: want, build: build})
+}
+
+// cfg writes config.json as edit leaves it (cfg is the whole file, arch
+// its architecture, train its config) and the good weights.
+func cfg(edit func(cfg, arch, train map[string]any)) buildFunc {
+	return func(_ string, m *model) error { return m.config(edit) }
+}
+
+// arch sets key to v in the architecture and the config alike.
+func arch(key string, v any) buildFunc {
+	return cfg(func(_, a, t map[string]any) { a[key] = v; t[key] = v })
+}
+
+func weights(edit func(ts []tensor) []tensor) buildFunc {
+	return func(_ string, m *model) error { return m.weights(edit) }
+}
+
+func raw(edit func(w []byte) []byte) buildFunc {
+	return func(_ string, m *model) error { return m.raw(edit) }
+}
+
+func replace(name string, mk func(string) error) buildFunc {
+	return func(_ string, m *model) error { return m.replace(name, mk) }
+}
+
+// files: files that are not regular files, or not there.
+func (t *table) files() {
+	add := t.add
 	add("config.json is a symlink to dev-zero", cfgFile, "not a regular file (a character device)", replace(cfgFile, symlinkTo("/dev/zero")))
 	add("model.safetensors is a symlink to dev-zero", wFile, "not a regular file (a character device)", replace(wFile, symlinkTo("/dev/zero")))
 	add("config.json is a symlink to dev-null", cfgFile, "not a regular file (a character device)", replace(cfgFile, symlinkTo("/dev/null")))
@@ -52,8 +73,11 @@ func Cases() []Case {
 	})
 	add("config.json is a dangling symlink", cfgFile, "cannot open: no such file or directory", replace(cfgFile, symlinkTo("nowhere.json")))
 	add("model.safetensors is a symlink loop", wFile, "too many levels of symbolic links", replace(wFile, symlinkTo(wFile)))
+}
 
-	// Sizes.
+// sizes: declared sizes against the files' real ones.
+func (t *table) sizes() {
+	add := t.add
 	add("config.json is 1 GiB (sparse)", cfgFile, "too large: 1073741824 bytes", replace(cfgFile, sparse(1<<30)))
 	add("model.safetensors is 64 GiB (sparse)", wFile, "too large: 68719476736 bytes", replace(wFile, sparse(64<<30)))
 	add("model.safetensors is empty", wFile, "0 bytes, too small", replace(wFile, sparse(0)))
@@ -103,8 +127,11 @@ func Cases() []Case {
 		t.shape = []int64{1, t.shape[0]}
 		return ts
 	}))
+}
 
-	// Types.
+// types: JSON types, enumerations, dtypes and values.
+func (t *table) types() {
+	add := t.add
 	add("config.json is not JSON", cfgFile, "invalid character", replace(cfgFile, func(p string) error { return os.WriteFile(p, []byte("hidden = 5\n"), 0o644) }))
 	add("hidden is a string", cfgFile, "cannot unmarshal string", cfg(func(_, a, _ map[string]any) { a["hidden"] = "5" }))
 	add("tied is a string", cfgFile, "cannot unmarshal string", cfg(func(_, a, _ map[string]any) { a["tied"] = "no" }))
@@ -140,8 +167,11 @@ func Cases() []Case {
 		w[8] = '['
 		return w
 	}))
+}
 
-	// Contradictions.
+// contradictions: config.json against itself and the tensors.
+func (t *table) contradictions() {
+	add := t.add
 	add("tied: true over an untied model's decoder", wFile, "tensor W_dec is not part of the model config.json describes (it says tied: true", cfg(func(_, a, t map[string]any) {
 		a["tied"], t["tied"] = true, true
 		delete(t, "l1_weight") // an untied model's default (decoder) would contradict tied
@@ -162,7 +192,6 @@ func Cases() []Case {
 		return append(ts, tensor{"W_extra", "F32", []int64{1}, make([]byte, 4)})
 	}))
 	add("a misspelt architecture field", cfgFile, `unknown field "tide"`, cfg(func(_, a, _ map[string]any) { a["tide"] = true }))
-	return cs
 }
 
 func drop(ts []tensor, name string) []tensor {
