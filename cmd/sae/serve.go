@@ -68,7 +68,7 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.IntVar(&f.threads, "threads", 1, "cores one request's arithmetic may use (requests run in parallel anyway)")
 	fs.StringVar(&f.logFormat, "log-format", "json", "log line `format` on stderr: json or text")
 	fs.StringVar(&f.logLevel, "log-level", "info", "`level` of logs: debug, info (one access line per request), warn or error")
-	fs.Float64Var(&f.opt.LogSample, "log-sample", 1, "`fraction` of requests answered below 500 that get an access log line (5xx always do)")
+	fs.Float64Var(&f.opt.LogSample, "log-sample", 1, "`fraction` of requests that get an access log line (the 5xx other than 503 always do)")
 }
 
 func (f *serveFlags) run(ctx context.Context, e *env) error {

@@ -33,14 +33,14 @@ func (s *Server) splitBudget() error {
 	if !ok || rss < goMem {
 		rss = goMem + 16<<20 // the binary's own pages, roughly
 	}
-	s.nonGo = rss - goMem
+	nonGo := rss - goMem
 	conns := int64(s.opt.MaxConns) * ConnMemory
 	if s.opt.ProcessMemory <= 0 {
 		s.limit = goMem + conns + s.opt.MaxMemory + budgetSlack
 		return nil
 	}
 	// The runtime's limit is soft: keep a margin below the budget.
-	s.limit = s.opt.ProcessMemory - s.nonGo - budgetSlack
+	s.limit = s.opt.ProcessMemory - nonGo - budgetSlack
 	left := s.limit - goMem - conns - budgetSlack
 	if left < s.opt.MaxBody {
 		return fmt.Errorf("a memory budget of %d bytes is too small: the process takes %d with the model loaded, %d connections %d, and the largest body needs %d", s.opt.ProcessMemory, rss, s.opt.MaxConns, conns, s.opt.MaxBody)

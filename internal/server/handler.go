@@ -116,14 +116,18 @@ func (s *Server) finish(st *reqState, r *http.Request) {
 	}
 }
 
-// logRequest writes the access log line of one request: every 5xx, and
-// LogSample of the others.
+// logRequest writes the access log line of one request: every 5xx but
+// the 503s of load shedding (at error level), and LogSample of the others
+// (at info level; a 503 at warn level).
 func (s *Server) logRequest(ctx context.Context, method, path, remote, id string, rt route, code, rows, bytesIn int, why reason, d time.Duration) {
 	level := slog.LevelInfo
-	if code >= 500 {
+	switch {
+	case code >= 500 && code != http.StatusServiceUnavailable:
 		level = slog.LevelError
-	} else if s.opt.LogSample < 1 && (s.opt.LogSample <= 0 || randFloat() >= s.opt.LogSample) {
+	case s.opt.LogSample < 1 && (s.opt.LogSample <= 0 || randFloat() >= s.opt.LogSample):
 		return
+	case code == http.StatusServiceUnavailable:
+		level = slog.LevelWarn
 	}
 	if !s.log.Enabled(ctx, level) {
 		return

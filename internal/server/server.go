@@ -20,7 +20,8 @@
 // that names the field at fault, including the ones net/http itself writes
 // for a request it cannot parse (431 headers too large, 505, malformed
 // framing), which are rewritten as JSON on the connection. Each request is
-// logged as one structured line (Options.LogSample of them; every 5xx).
+// logged as one structured line (Options.LogSample of them; every 5xx but
+// the 503s of load shedding).
 //
 // # Admission and memory
 //
@@ -39,7 +40,7 @@
 //
 // Serve adds what only a listener can: at most MaxConns connections, and
 // MaxConnsPerClient from one address (beyond, a 503 and the connection
-// closed); TLS from TLSCertFile and TLSKeyFile; reload on a signal (the
+// closed; over TLS, only closed); TLS from TLSCertFile and TLSKeyFile; reload on a signal (the
 // model, the tokens and the certificate, each kept when its new version is
 // refused; a reload that hangs on a file does not stop the server from
 // answering or from shutting down); and on shutdown a drain: for up to
@@ -169,9 +170,9 @@ type Options struct {
 	ModelDetails bool
 
 	Logger *slog.Logger // nil: no logs
-	// LogSample is the fraction of requests answered below 500 that get an
-	// access log line (info level); 5xx answers always do. 0 means 1; a
-	// negative value, none.
+	// LogSample is the fraction of requests that get an access log line
+	// (info level; warn for a 503), but for the 5xx other than 503, which
+	// always do (error level). 0 means 1; a negative value, none.
 	LogSample float64
 }
 
@@ -236,7 +237,6 @@ type Server struct {
 	exempt  [nRoutes]bool
 	mem     budget
 	limit   int64 // MemoryLimit
-	nonGo   int64 // resident bytes not the Go runtime's (the binary) at the start
 	metrics serverMetrics
 	ids     idSource
 
