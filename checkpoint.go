@@ -2,11 +2,9 @@ package sae
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 
 	"github.com/sae-go/sae/internal/data"
@@ -120,20 +118,9 @@ func (m *Model) Save(dir string) error {
 // Load reads a model directory written by Save. Every inconsistency
 // (missing tensor, wrong shape, bad config) is an error naming the file.
 func Load(dir string) (*Model, error) {
-	cfgPath := filepath.Join(dir, ConfigFile)
-	raw, err := os.ReadFile(cfgPath)
+	mf, cfgPath, err := readModelConfig(dir)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			if st, e := os.Stat(dir); e != nil || !st.IsDir() {
-				return nil, fmt.Errorf("%s: no such model directory", dir)
-			}
-			return nil, fmt.Errorf("%s: not a model directory (no %s)", dir, ConfigFile)
-		}
 		return nil, err
-	}
-	var mf modelFile
-	if err := json.Unmarshal(raw, &mf); err != nil {
-		return nil, fmt.Errorf("%s: %v", cfgPath, err)
 	}
 	if mf.Format != "sae-model" {
 		return nil, fmt.Errorf("%s: format %q is not an sae model", cfgPath, mf.Format)
@@ -152,17 +139,16 @@ func Load(dir string) (*Model, error) {
 			return nil, fmt.Errorf("%s: layers %v do not end with hidden %d", cfgPath, a.Layers, a.Hidden)
 		}
 	}
-	var total int64 // weights, counted in 64 bits on every platform
-	for i, s := range sizes {
+	for _, s := range sizes {
 		if s < 1 || s > 1<<24 {
 			return nil, fmt.Errorf("%s: architecture widths %v are out of range", cfgPath, sizes)
 		}
-		if i > 0 {
-			total += int64(sizes[i-1]) * int64(s)
-		}
 	}
-	if total > 1<<31 || len(sizes) > 64 {
-		return nil, fmt.Errorf("%s: architecture %v is too large", cfgPath, sizes)
+	if len(sizes) > 64 {
+		return nil, fmt.Errorf("%s: architecture %v is too deep", cfgPath, sizes)
+	}
+	if a.Classes < 0 || a.Classes > 1<<16 {
+		return nil, fmt.Errorf("%s: %d classes is out of range", cfgPath, a.Classes)
 	}
 	cfg := mf.Config
 	cfg.Hidden, cfg.Activation, cfg.Tied, cfg.Variational = a.Hidden, a.Activation, a.Tied, a.Variational
@@ -190,54 +176,32 @@ func Load(dir string) (*Model, error) {
 	if math.IsNaN(mf.Threshold) {
 		return nil, fmt.Errorf("%s: threshold is not a number", cfgPath)
 	}
-	wPath := filepath.Join(dir, WeightsFile)
-	tensors, _, err := data.ReadSafetensors(wPath)
+	// Every size is checked against config.json and the weights file's
+	// size before the network is allocated.
+	spec := cfg.netSpec(a.Inputs)
+	spec.Classes = a.Classes
+	normalized := mf.Normalize != NormalizeNone && mf.Normalize != ""
+	want, values, err := modelTensors(cfgPath, spec, normalized)
 	if err != nil {
 		return nil, err
 	}
-	if a.Classes < 0 || a.Classes > 1<<16 {
-		return nil, fmt.Errorf("%s: %d classes is out of range", cfgPath, a.Classes)
+	wPath := filepath.Join(dir, WeightsFile)
+	tensors, err := readModelWeights(wPath, want, values, a.Tied)
+	if err != nil {
+		return nil, err
 	}
-	// The encoder's weights alone need total values: refuse a config that
-	// asks for more than the weights file holds before allocating for it.
-	var have int64
-	for _, t := range tensors {
-		have += int64(len(t.Data))
-	}
-	if have < total {
-		return nil, fmt.Errorf("%s: holds %d values; the architecture %v in %s needs more than %d", wPath, have, sizes, ConfigFile, total)
-	}
-	spec := cfg.netSpec(a.Inputs)
-	spec.Classes = a.Classes
 	n := nn.New[float32](spec)
 	for _, s := range n.Segments() {
-		t, ok := tensors[s.Name]
-		if !ok {
-			return nil, fmt.Errorf("%s: missing tensor %s", wPath, s.Name)
-		}
-		if !sameShape(t.Shape, s.Shape) {
-			return nil, fmt.Errorf("%s: tensor %s has shape %v, config.json says %v", wPath, s.Name, t.Shape, s.Shape)
-		}
-		copy(n.Params[s.Off:], t.Data)
+		copy(n.Params[s.Off:], tensors[s.Name].Data)
 	}
 	for i, v := range n.Params {
 		if !isFinite(float64(v)) {
 			return nil, fmt.Errorf("%s: parameter %d is %g", wPath, i, v)
 		}
 	}
-	var nz *Normalizer
-	if mf.Normalize != NormalizeNone && mf.Normalize != "" {
-		sh, ok1 := tensors["norm.shift"]
-		sc, ok2 := tensors["norm.scale"]
-		if !ok1 || !ok2 || !sameShape(sh.Shape, []int{a.Inputs}) || !sameShape(sc.Shape, []int{a.Inputs}) {
-			return nil, fmt.Errorf("%s: normalisation %s needs tensors norm.shift and norm.scale of shape [%d]", wPath, mf.Normalize, a.Inputs)
-		}
-		for _, v := range sc.Data {
-			if !(v > 0) || !isFinite(float64(v)) {
-				return nil, fmt.Errorf("%s: norm.scale holds %g; scales must be positive", wPath, v)
-			}
-		}
-		nz = &Normalizer{Kind: mf.Normalize, Shift: sh.Data, Scale: sc.Data}
+	nz, err := modelNormalizer(wPath, mf.Normalize, tensors)
+	if err != nil {
+		return nil, err
 	}
 	cfg.Normalize = mf.Normalize
 	m := newModel(cfg, a.Inputs, n, nz)

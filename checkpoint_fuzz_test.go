@@ -72,9 +72,9 @@ func FuzzLoad(f *testing.F) {
 	})
 }
 
-// TestLoadHugeArchitecture: a config.json asking for a network of 2^31
-// weights beside a small weights file is refused before anything that
-// size is allocated.
+// TestLoadHugeArchitecture: a config.json asking for a network of 2^28
+// weights beside a small weights file, or of more than 2^31, is refused
+// before anything that size is allocated.
 func TestLoadHugeArchitecture(t *testing.T) {
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -92,14 +92,19 @@ func TestLoadHugeArchitecture(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, ConfigFile)
-	c, _ := os.ReadFile(path)
-	huge := strings.Replace(strings.Replace(string(c), `"inputs": 5`, `"inputs": 16777216`, 1), `"hidden": 3`, `"hidden": 128`, 1)
-	if huge == string(c) {
-		t.Fatal("config.json has no inputs/hidden to change")
-	}
-	os.WriteFile(path, []byte(huge), 0o644)
-	_, err = Load(dir)
-	if err == nil || !strings.Contains(err.Error(), WeightsFile+": holds ") {
-		t.Fatalf("Load: %v", err)
+	orig, _ := os.ReadFile(path)
+	for _, c := range []struct{ inputs, hidden, want string }{
+		{"1048576", "128", WeightsFile + ": 632 bytes, too small for the 271581312 values"}, // 2^28 weights
+		{"16777216", "128", ConfigFile + ": architecture [16777216 128] with 0 classes has 4311744640 parameters"},
+	} {
+		huge := strings.Replace(strings.ReplaceAll(string(orig), `"hidden": 3`, `"hidden": `+c.hidden), `"inputs": 5`, `"inputs": `+c.inputs, 1)
+		if !strings.Contains(huge, c.inputs) || !strings.Contains(huge, c.hidden) {
+			t.Fatal("config.json has no inputs/hidden to change")
+		}
+		os.WriteFile(path, []byte(huge), 0o644)
+		_, err = Load(dir)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "too small for the") && !strings.Contains(err.Error(), "parameters, more than") {
+			t.Fatalf("Load: %v, want %q", err, c.want)
+		}
 	}
 }

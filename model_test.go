@@ -130,7 +130,8 @@ func TestLoadRejectsBadModels(t *testing.T) {
 		{"bad json", []byte("{"), wRaw, "config.json"},
 		{"wrong format", []byte(`{"format":"x"}`), wRaw, "not an sae model"},
 		{"truncated weights", cfgRaw, wRaw[:len(wRaw)/2], "model.safetensors"},
-		{"hidden mismatch", []byte(strings.Replace(string(cfgRaw), `"hidden": 12`, `"hidden": 13`, 1)), wRaw, "shape"},
+		{"hidden mismatch", []byte(strings.Replace(string(cfgRaw), `"hidden": 12`, `"hidden": 13`, 1)), wRaw, "config.hidden 12 contradicts architecture.hidden 13"},
+		{"hidden changed everywhere", []byte(strings.ReplaceAll(string(cfgRaw), `"hidden": 12`, `"hidden": 13`)), wRaw, "shape"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -31,6 +31,10 @@ func TestServeUsage(t *testing.T) {
 		{"serve", "--model", dir, "--log-level", "loud"},
 		{"serve", "--model", dir, "--max-batch", "0"},
 		{"serve", "--model", dir, "--read-timeout", "0s"},
+		{"serve", "--model", dir, "--tls-cert", "cert.pem"},
+		{"serve", "--model", dir, "--log-sample", "1.5"},
+		{"serve", "--model", dir, "--max-memory", "-1"},
+		{"serve", "--model", dir, "--max-conns-per-client", "-1"},
 	} {
 		if _, stderr, code := saeRun(t, args...); code != 2 {
 			t.Errorf("sae %s: exit %d, want 2 (%s)", strings.Join(args, " "), code, stderr)
@@ -43,8 +47,9 @@ func TestServeUsage(t *testing.T) {
 }
 
 // TestServeProcess runs sae serve as a process and drives it with
-// signals: SIGHUP with a corrupt model keeps the old one serving (logged
-// and counted), SIGTERM stops it cleanly.
+// signals: SIGHUP with a weights file that is a named pipe (whose open
+// used to hang the reload, and SIGTERM with it) keeps the old model
+// serving (logged and counted), SIGTERM stops it cleanly.
 func TestServeProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a process")
@@ -55,7 +60,7 @@ func TestServeProcess(t *testing.T) {
 	if _, stderr, code := saeRun(t, "train", "--data", x, "--out", model, "--hidden", "4", "--epochs", "5"); code != 0 {
 		t.Fatalf("train: %s", stderr)
 	}
-	cmd := exec.Command(os.Args[0], "serve", "--model", model, "--addr", "127.0.0.1:0", "--log-level", "debug")
+	cmd := exec.Command(os.Args[0], "serve", "--model", model, "--addr", "127.0.0.1:0", "--drain-timeout", "1s")
 	cmd.Env = append(os.Environ(), "SAE_TEST_MAIN=1")
 	var logs bytes.Buffer
 	cmd.Stderr = &logs
@@ -101,7 +106,9 @@ func TestServeProcess(t *testing.T) {
 	}
 	before := score()
 
-	if err := os.WriteFile(filepath.Join(model, "model.safetensors"), []byte("garbage"), 0o644); err != nil {
+	weights := filepath.Join(model, "model.safetensors")
+	os.Remove(weights)
+	if err := syscall.Mkfifo(weights, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Process.Signal(syscall.SIGHUP)
@@ -117,11 +124,19 @@ func TestServeProcess(t *testing.T) {
 	}
 
 	cmd.Process.Signal(syscall.SIGTERM)
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("exit after SIGTERM: %v; logs:\n%s", err, logs.String())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v; logs:\n%s", err, logs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no exit 20 s after SIGTERM; logs:\n%s", logs.String())
 	}
 	out := logs.String()
-	for _, want := range []string{`"msg":"serving"`, `"msg":"model reload failed; the old model keeps serving"`, "model.safetensors", `"msg":"request"`, `"msg":"stopped"`} {
+	for _, want := range []string{`"msg":"serving"`, `"msg":"model reload failed; the old model keeps serving"`, "model.safetensors: not a regular file (a named pipe)",
+		`"msg":"request"`, `"route":"/v1/score","status":200,"rows":2`, `"msg":"draining`, `"msg":"stopped"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("logs lack %s:\n%s", want, out)
 		}

@@ -247,11 +247,25 @@ func safetensorsArray(b []byte, key string) (*array, error) {
 // float32 (F64, F32, F16, BF16, I/U 8 to 64 bits and BOOL), and its metadata
 // (nil when the file has none). Tensors holding NaN or ±Inf are rejected,
 // with the row and column (rank 2) or the element number in C order (other
-// ranks), 1-based.
+// ranks), 1-based. The file must be a regular file (not a named pipe or a
+// device): safetensors files are model weights, read whole.
 func ReadSafetensors(path string) (tensors map[string]Tensor, metadata map[string]string, err error) {
-	b, err := readFile(path)
+	return ReadSafetensorsLimit(path, math.MaxInt64)
+}
+
+// ReadSafetensorsLimit is ReadSafetensors for a file of at most max bytes:
+// a larger one is refused before anything is read.
+func ReadSafetensorsLimit(path string, max int64) (tensors map[string]Tensor, metadata map[string]string, err error) {
+	b, err := safefile.ReadRegular(path, max)
 	if err != nil {
-		return nil, nil, err
+		var se *safefile.Error
+		if errors.As(err, &se) {
+			return nil, nil, &Error{Path: se.Path, Err: se.Err}
+		}
+		return nil, nil, fail(path, err)
+	}
+	if len(b) == 0 {
+		return nil, nil, failf(path, "empty file")
 	}
 	ts, meta, err := decodeSafetensors(b)
 	if err != nil {

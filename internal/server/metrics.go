@@ -26,13 +26,58 @@ const (
 	routeReconstruct
 	routeScore
 	routeHealthz
+	routeReadyz
 	routeModel
 	routeMetrics
 	routeOther // anything else: 404
 	nRoutes
 )
 
-var routeNames = [nRoutes]string{"/v1/encode", "/v1/reconstruct", "/v1/score", "/healthz", "/v1/model", "/metrics", "other"}
+var routeNames = [nRoutes]string{"/v1/encode", "/v1/reconstruct", "/v1/score", "/healthz", "/readyz", "/v1/model", "/metrics", "other"}
+
+// routeOf is the route of a path, or routeOther.
+func routeOf(path string) route {
+	for rt, p := range routeNames[:routeOther] {
+		if p == path {
+			return route(rt)
+		}
+	}
+	return routeOther
+}
+
+// reason is why a request or connection was refused, as the metrics
+// label it.
+type reason int
+
+const (
+	reasonNone reason = iota
+	reasonOverloaded
+	reasonMemory
+	reasonUnauthorized
+	reasonBodyTooLarge
+	reasonBatchTooLarge
+	reasonBodyTimeout
+	reasonBadRequest
+	reasonContentType
+	reasonUnprocessable
+	reasonNotFound
+	reasonMethod
+	reasonConnections
+	reasonClientConnections
+	reasonMalformedHTTP
+	reasonTLSHandshake
+	nReasons
+)
+
+var reasonNames = [nReasons]string{"", "overloaded", "memory", "unauthorized", "body_too_large", "batch_too_large", "body_timeout",
+	"bad_request", "content_type", "unprocessable", "not_found", "method", "connections", "client_connections", "malformed_http", "tls_handshake"}
+
+// Credentials reloaded besides the model.
+const (
+	credTokens = iota
+	credTLS
+	nCreds
+)
 
 // latencyBuckets are the upper bounds of the latency histogram, seconds.
 var latencyBuckets = [...]float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
@@ -72,14 +117,17 @@ func (r *routeStats) observe(code int, d time.Duration) {
 
 // serverMetrics is everything /metrics reports besides the model.
 type serverMetrics struct {
-	routes        [nRoutes]routeStats
-	inFlight      atomic.Int64
-	flagged       atomic.Uint64 // rows scored above the threshold
-	rejected      atomic.Uint64 // requests refused for load (503)
-	panics        atomic.Uint64
-	reloadsOK     atomic.Uint64
-	reloadsFailed atomic.Uint64
-	lastReloadErr atomic.Int64 // unix seconds of the last failed reload
+	routes            [nRoutes]routeStats
+	inFlight          atomic.Int64  // model requests admitted (body read) and not finished
+	reading           atomic.Int64  // model requests reading their body
+	conns             atomic.Int64  // connections open (Serve)
+	flagged           atomic.Uint64 // rows scored above the threshold
+	rejected          [nReasons]atomic.Uint64
+	panics            atomic.Uint64
+	reloadsOK         atomic.Uint64
+	reloadsFailed     atomic.Uint64
+	lastReloadErr     atomic.Int64             // unix seconds of the last failed reload
+	credentialReloads [nCreds][2]atomic.Uint64 // [what][error, ok]
 }
 
 // writeMetrics writes the page for the current model m.
@@ -119,10 +167,24 @@ func (s *Server) writeMetrics(w io.Writer) error {
 		fmt.Fprintf(bw, "sae_http_request_duration_seconds_sum{route=%q} %g\n", routeNames[ri], float64(r.sumNs.Load())/1e9)
 		fmt.Fprintf(bw, "sae_http_request_duration_seconds_count{route=%q} %d\n", routeNames[ri], cum)
 	}
-	help("sae_http_requests_in_flight", "gauge", "Requests being answered now.")
+	help("sae_http_requests_in_flight", "gauge", "Model requests admitted (their body read) and not yet answered.")
 	fmt.Fprintf(bw, "sae_http_requests_in_flight %d\n", sm.inFlight.Load())
-	help("sae_http_requests_rejected_total", "counter", "Requests refused with 503 because --max-inflight were being answered.")
-	fmt.Fprintf(bw, "sae_http_requests_rejected_total %d\n", sm.rejected.Load())
+	help("sae_http_requests_reading", "gauge", "Model requests reading their body (not yet admitted).")
+	fmt.Fprintf(bw, "sae_http_requests_reading %d\n", sm.reading.Load())
+	help("sae_http_connections_open", "gauge", "Connections open.")
+	fmt.Fprintf(bw, "sae_http_connections_open %d\n", sm.conns.Load())
+	help("sae_http_requests_rejected_total", "counter", "Requests and connections refused, by reason: overloaded (503, --max-inflight), memory (503, --max-memory), unauthorized (401), body_too_large and batch_too_large (413), body_timeout (408), bad_request (400), content_type (415), unprocessable (422), not_found (404), method (405), connections and client_connections (503 at connect, --max-conns, --max-conns-per-client), malformed_http (requests net/http cannot parse), tls_handshake.")
+	for r := reasonNone + 1; r < nReasons; r++ {
+		fmt.Fprintf(bw, "sae_http_requests_rejected_total{reason=%q} %d\n", reasonNames[r], sm.rejected[r].Load())
+	}
+	help("sae_memory_reserved_bytes", "gauge", "Bytes of the memory budget (--max-memory) reserved by requests in flight.")
+	fmt.Fprintf(bw, "sae_memory_reserved_bytes %d\n", s.mem.used.Load())
+	help("sae_memory_reserved_max_bytes", "gauge", "The most bytes of the memory budget reserved at once since the start.")
+	fmt.Fprintf(bw, "sae_memory_reserved_max_bytes %d\n", s.mem.peak.Load())
+	help("sae_memory_budget_bytes", "gauge", "The memory budget for requests in flight (--max-memory).")
+	fmt.Fprintf(bw, "sae_memory_budget_bytes %d\n", s.mem.max)
+	help("sae_ready", "gauge", "1 when /readyz answers 200.")
+	fmt.Fprintf(bw, "sae_ready %d\n", boolIndex(s.readiness().Status == "ready"))
 	help("sae_http_panics_total", "counter", "Handler panics turned into 500 answers.")
 	fmt.Fprintf(bw, "sae_http_panics_total %d\n", sm.panics.Load())
 	help("sae_rows_total", "counter", "Rows encoded, reconstructed or scored, by route.")
@@ -132,9 +194,13 @@ func (s *Server) writeMetrics(w io.Writer) error {
 	help("sae_rows_anomalous_total", "counter", "Scored rows above the model's threshold.")
 	fmt.Fprintf(bw, "sae_rows_anomalous_total %d\n", sm.flagged.Load())
 
-	help("sae_model_info", "gauge", "The model being served (value 1).")
-	fmt.Fprintf(bw, "sae_model_info{source=%s,description=%s,inputs=\"%d\",hidden=\"%d\"} 1\n",
-		label(m.Source), label(m.Description), m.Inputs, m.Hidden)
+	help("sae_model_info", "gauge", "The model being served (value 1); its path as source with --model-details.")
+	source := ""
+	if s.opt.ModelDetails {
+		source = "source=" + label(m.Source) + ","
+	}
+	fmt.Fprintf(bw, "sae_model_info{%sdescription=%s,inputs=\"%d\",hidden=\"%d\"} 1\n",
+		source, label(m.Description), m.Inputs, m.Hidden)
 	help("sae_model_threshold", "gauge", "The served model's anomaly threshold on scores.")
 	fmt.Fprintf(bw, "sae_model_threshold %s\n", promFloat(m.Threshold))
 	help("sae_model_loaded_timestamp_seconds", "gauge", "When the served model was loaded (unix time).")
@@ -144,6 +210,11 @@ func (s *Server) writeMetrics(w io.Writer) error {
 	fmt.Fprintf(bw, "sae_model_reloads_total{result=\"error\"} %d\n", sm.reloadsFailed.Load())
 	help("sae_model_reload_error_timestamp_seconds", "gauge", "When a reload last failed (unix time; 0: never).")
 	fmt.Fprintf(bw, "sae_model_reload_error_timestamp_seconds %d\n", sm.lastReloadErr.Load())
+	help("sae_credentials_reloads_total", "counter", "Reloads (SIGHUP) of the auth tokens file and the TLS certificate by result; on error the old ones stay.")
+	for c, name := range [nCreds]string{"auth_tokens", "tls"} {
+		fmt.Fprintf(bw, "sae_credentials_reloads_total{file=%q,result=\"ok\"} %d\n", name, sm.credentialReloads[c][1].Load())
+		fmt.Fprintf(bw, "sae_credentials_reloads_total{file=%q,result=\"error\"} %d\n", name, sm.credentialReloads[c][0].Load())
+	}
 
 	writeProcessMetrics(bw, help)
 	return bw.Flush()

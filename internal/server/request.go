@@ -23,13 +23,14 @@ import (
 // names the field.
 type requestError struct {
 	status int
+	reason reason // for the metrics
 	msg    string
 }
 
 func (e *requestError) Error() string { return e.msg }
 
 func badRequest(format string, a ...any) *requestError {
-	return &requestError{http.StatusBadRequest, fmt.Sprintf(format, a...)}
+	return &requestError{http.StatusBadRequest, reasonBadRequest, fmt.Sprintf(format, a...)}
 }
 
 // inputParser holds the state of one parse.
@@ -122,7 +123,7 @@ func (p *inputParser) inputs(dst []float32) ([]float32, int, error) {
 	rows := 0
 	for {
 		if rows == p.maxRows {
-			return nil, 0, &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("inputs: more than %d rows; send smaller batches", p.maxRows)}
+			return nil, 0, &requestError{http.StatusRequestEntityTooLarge, reasonBatchTooLarge, fmt.Sprintf("inputs: more than %d rows; send smaller batches", p.maxRows)}
 		}
 		var err error
 		if dst, err = p.row(dst, rows); err != nil {

@@ -1,36 +1,63 @@
 // Package server is sae's HTTP service: JSON encode, reconstruct and score
-// endpoints over a Scorer, health and model information, Prometheus
-// metrics, model reload with an atomic swap, graceful shutdown.
+// endpoints over a Scorer, health, readiness and model information,
+// Prometheus metrics, model reload with an atomic swap, graceful drain.
 //
 // Routes:
 //
 //	POST /v1/encode       {"inputs": [[...], ...]} -> {"codes": [[...], ...]}
 //	POST /v1/reconstruct  {"inputs": [[...], ...]} -> {"reconstructions": [[...], ...]}
 //	POST /v1/score        {"inputs": [[...], ...]} -> {"scores": [...], "anomalous": [...], "threshold": t}
-//	GET  /healthz         {"status": "ok"}
-//	GET  /v1/model        the served model: widths, threshold, configuration, limits
+//	GET  /healthz         {"status": "ok"} while the process runs (liveness)
+//	GET  /readyz          {"status": "ready", ...}; 503 "saturated" or "draining" (readiness)
+//	GET  /v1/model        the served model: widths, threshold, limits (path and configuration with ModelDetails)
 //	GET  /metrics         Prometheus text format
 //
-// Every refusal is a 4xx with a JSON body {"error": "..."} that names the
-// field at fault. The model is shared read-only by all requests; each
-// request takes its buffers from a pool and the model pointer from an
-// atomic load, so the request path takes no lock.
+// # Requests
+//
+// Every answer carries an X-Request-Id: the client's, when it sends a
+// sane one (1 to 128 characters of letters, digits and ._:/+=@-), or one
+// generated. Every refusal is a 4xx or 503 with a JSON body {"error": "..."}
+// that names the field at fault, including the ones net/http itself writes
+// for a request it cannot parse (431 headers too large, 505, malformed
+// framing), which are rewritten as JSON on the connection. Each request is
+// logged as one structured line (Options.LogSample of them; every 5xx but
+// the 503s of load shedding).
+//
+// # Admission and memory
+//
+// A model request is admitted in three steps: with AuthTokensFile, a valid
+// bearer token (401 otherwise); its body, read into a buffer that grows
+// with the bytes that really arrive (never from the declared
+// Content-Length), under MaxBody (413) and ReadTimeout (408); then a slot
+// among MaxInFlight requests being computed (503 beyond). A slow body holds
+// a connection, not a slot. The buffers of every request in flight (bodies,
+// parsed rows, the model's working memory, answers) are reserved from one
+// budget of MaxMemory bytes: a request that would exceed it gets a 503 (or
+// a 413 when its batch alone is larger). /readyz answers 503 while no
+// model request could be admitted.
+//
+// # Serving
+//
+// Serve adds what only a listener can: at most MaxConns connections, and
+// MaxConnsPerClient from one address (beyond, a 503 and the connection
+// closed; over TLS, only closed); TLS from TLSCertFile and TLSKeyFile; reload on a signal (the
+// model, the tokens and the certificate, each kept when its new version is
+// refused; a reload that hangs on a file does not stop the server from
+// answering or from shutting down); and on shutdown a drain: for up to
+// DrainTimeout, answers carry Connection: close so that keep-alive clients
+// move away between requests, then idle connections are closed and the
+// requests in flight get ShutdownTimeout to finish.
+//
+// The model is shared read-only by all requests; each request takes its
+// buffers from a pool and the model pointer from an atomic load, so the
+// request path takes no lock.
 package server
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
-	"mime"
-	"net"
-	"net/http"
-	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,19 +81,38 @@ type Model struct {
 	Inputs      int     // values per input row
 	Hidden      int     // values per code
 	Threshold   float64 // rows scoring above it are anomalous
-	Source      string  // where it was loaded from
+	Source      string  // where it was loaded from (shown with Options.ModelDetails)
 	Description string  // one line
-	Config      any     // training configuration, shown by /v1/model
+	Config      any     // training configuration (shown with Options.ModelDetails)
 	NoThreshold bool    // imported without a threshold: it is 0, every row with an error is anomalous
+	// WorkWidth is the float32 values per row of the Scorer's working
+	// memory, and WorkRows the most rows it works on at once; the memory
+	// budget reserves WorkWidth*min(rows, WorkRows)*4 bytes for a
+	// request. Zero: 3*(Inputs+Hidden) values, 1024 rows.
+	WorkWidth, WorkRows int
 
 	loadedAt time.Time
 }
 
 // FromSAE describes m, loaded from dir.
 func FromSAE(m *sae.Model, dir string) *Model {
+	// sae.Model works on chunks of rows, each with about three values per
+	// input and per unit of every layer (two for a variational code).
+	widths := m.Config.Layers
+	if len(widths) == 0 {
+		widths = []int{m.Hidden()}
+	}
+	work := 3 * m.Inputs
+	for _, w := range widths {
+		work += 3 * w
+	}
+	if m.Config.Variational {
+		work += 3 * m.Hidden()
+	}
 	return &Model{Scorer: m, Inputs: m.Inputs, Hidden: m.Hidden(), Threshold: m.Threshold,
 		Source: dir, Description: m.String(), Config: m.Config,
-		NoThreshold: m.History == nil && m.Threshold == 0}
+		NoThreshold: m.History == nil && m.Threshold == 0,
+		WorkWidth:   work, WorkRows: max(16, min(1024, (1<<20)/work))}
 }
 
 // Loader loads the model to serve; Reload calls it again.
@@ -83,23 +129,54 @@ func LoadDir(dir string) Loader {
 	}
 }
 
-// Options are the service's limits and timeouts; zero fields take the
-// defaults named.
+// Options are the service's limits, timeouts and credentials; zero fields
+// take the defaults named.
 type Options struct {
 	MaxBody     int64 // largest request body in bytes (16 MiB)
 	MaxBatch    int   // most rows in one request (1024)
-	MaxInFlight int   // model requests answered at once; more get 503 (256)
+	MaxInFlight int   // model requests computed at once, bodies read; more get 503 (256)
+	MaxMemory   int64 // bytes for the buffers of all requests in flight (256 MiB; at least MaxBody)
+	// ProcessMemory is a memory budget for the whole process (0: none).
+	// With one, MemoryLimit is the limit for the Go runtime that keeps the
+	// process under it (the budget less what is not the runtime's, such as
+	// the binary's pages, and an 8 MiB margin), and New sets MaxMemory to
+	// what that limit leaves once the model is loaded: less the runtime's
+	// memory then, MaxConns connections at ConnMemory bytes each, and 8
+	// MiB of slack.
+	ProcessMemory int64
+
+	MaxConns          int // connections open at once (Serve; 1024)
+	MaxConnsPerClient int // connections from one IP address (Serve; 0: no limit)
 
 	ReadHeaderTimeout time.Duration // to read a request's headers (5s)
-	ReadTimeout       time.Duration // to read a whole request (30s)
-	WriteTimeout      time.Duration // from the end of the headers to the end of the answer (30s)
+	ReadTimeout       time.Duration // to read a whole request, body included (30s)
+	WriteTimeout      time.Duration // from the end of the body (of the headers, for a route without one) to the end of the answer (30s)
 	IdleTimeout       time.Duration // keep-alive connections idle this long are closed (120s)
-	ShutdownTimeout   time.Duration // the wait for requests in flight at shutdown (30s)
+	DrainTimeout      time.Duration // at shutdown, the longest time answers say Connection: close before idle connections are closed (5s)
+	ShutdownTimeout   time.Duration // then the wait for requests in flight (30s)
+
+	// AuthTokensFile holds the bearer tokens that model requests must
+	// carry, one per line (see tokens.go); empty: no authentication.
+	AuthTokensFile string
+	// AuthExempt are the routes answered without a token (nil: /healthz,
+	// /readyz and /metrics; empty: none).
+	AuthExempt []string
+	// TLSCertFile and TLSKeyFile are a PEM certificate chain and its key:
+	// Serve answers HTTPS (HTTP/1.1) instead of HTTP. Both or neither.
+	TLSCertFile, TLSKeyFile string
+
+	// ModelDetails shows the model's path and training configuration on
+	// /v1/model and /metrics; off, they stay in the server's log.
+	ModelDetails bool
 
 	Logger *slog.Logger // nil: no logs
+	// LogSample is the fraction of requests that get an access log line
+	// (info level; warn for a 503), but for the 5xx other than 503, which
+	// always do (error level). 0 means 1; a negative value, none.
+	LogSample float64
 }
 
-func (o *Options) defaults() {
+func (o *Options) defaults() error {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
@@ -114,14 +191,39 @@ func (o *Options) defaults() {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = 256
 	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 1024
+	}
+	if o.MaxMemory <= 0 {
+		o.MaxMemory = max(256<<20, o.MaxBody)
+	}
+	if o.MaxMemory < o.MaxBody {
+		return fmt.Errorf("the memory budget for requests (%d bytes) is smaller than the largest body (%d bytes)", o.MaxMemory, o.MaxBody)
+	}
 	def(&o.ReadHeaderTimeout, 5*time.Second)
 	def(&o.ReadTimeout, 30*time.Second)
 	def(&o.WriteTimeout, 30*time.Second)
 	def(&o.IdleTimeout, 120*time.Second)
+	def(&o.DrainTimeout, 5*time.Second)
 	def(&o.ShutdownTimeout, 30*time.Second)
+	if o.AuthExempt == nil {
+		o.AuthExempt = []string{"/healthz", "/readyz", "/metrics"}
+	}
+	for _, p := range o.AuthExempt {
+		if routeOf(p) == routeOther {
+			return fmt.Errorf("auth exemption %q is not a route (want some of /healthz, /readyz, /metrics, /v1/model, /v1/encode, /v1/reconstruct, /v1/score)", p)
+		}
+	}
+	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
+		return errors.New("TLS needs both a certificate and a key file")
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.LogSample == 0 {
+		o.LogSample = 1
+	}
+	return nil
 }
 
 // Server answers requests with the model it holds.
@@ -130,20 +232,53 @@ type Server struct {
 	opt     Options
 	log     *slog.Logger
 	model   atomic.Pointer[Model]
+	tokens  atomic.Pointer[tokenSet] // nil: no authentication
+	cert    atomic.Pointer[certificate]
+	exempt  [nRoutes]bool
+	mem     budget
+	limit   int64 // MemoryLimit
 	metrics serverMetrics
-	reload  sync.Mutex // one reload at a time
-	handler http.Handler
+	ids     idSource
+
+	draining atomic.Bool
+	reload   sync.Mutex // one reload at a time
+	handler  *handler
 }
 
-// New loads the model and returns a server for it.
+// New loads the model (and the tokens and certificate the options name)
+// and returns a server for it.
 func New(load Loader, opt Options) (*Server, error) {
-	opt.defaults()
+	if err := opt.defaults(); err != nil {
+		return nil, err
+	}
 	s := &Server{load: load, opt: opt, log: opt.Logger}
+	s.ids = newIDSource()
+	for _, p := range opt.AuthExempt {
+		s.exempt[routeOf(p)] = true
+	}
 	m, err := s.loadChecked()
 	if err != nil {
 		return nil, err
 	}
 	s.model.Store(m)
+	if err := s.splitBudget(); err != nil {
+		return nil, err
+	}
+	if opt.AuthTokensFile != "" {
+		ts, err := loadTokens(opt.AuthTokensFile, s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.tokens.Store(ts)
+	}
+	if opt.TLSCertFile != "" {
+		c, err := loadCertificate(opt.TLSCertFile, opt.TLSKeyFile, s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.cert.Store(c)
+	}
+	s.mem.max = s.opt.MaxMemory
 	s.handler = s.routes()
 	return s, nil
 }
@@ -165,6 +300,12 @@ func (s *Server) loadChecked() (*Model, error) {
 	}
 	if m.NoThreshold {
 		s.log.Warn("the model has no anomaly threshold (imported without --data): /v1/score marks every row with an error anomalous", "source", m.Source)
+	}
+	if m.WorkWidth <= 0 {
+		m.WorkWidth = 3 * (m.Inputs + m.Hidden)
+	}
+	if m.WorkRows <= 0 {
+		m.WorkRows = 1024
 	}
 	m.loadedAt = time.Now()
 	return m, nil
@@ -195,12 +336,18 @@ func tryModel(m *Model) (err error) {
 	return nil
 }
 
-// Reload loads the model again and swaps it in. On any error the model
-// being served stays; the error is logged, counted in /metrics and
-// returned. Requests in flight finish with the model they started with.
+// Reload loads the model again and swaps it in, and reloads the tokens
+// and the certificate the options name. Each that fails is logged and
+// counted in /metrics, and what was serving stays; the errors are
+// returned joined. Requests in flight finish with the model they started
+// with.
 func (s *Server) Reload() error {
 	s.reload.Lock()
 	defer s.reload.Unlock()
+	return errors.Join(s.reloadModel(), s.reloadTokens(), s.reloadCertificate())
+}
+
+func (s *Server) reloadModel() error {
 	old := s.model.Load()
 	m, err := s.loadChecked()
 	if err != nil {
@@ -218,371 +365,39 @@ func (s *Server) Reload() error {
 	return nil
 }
 
-// Handler is the route table.
-func (s *Server) Handler() http.Handler { return s.handler }
-
-func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
-	post := func(path string, rt route) {
-		mux.Handle("POST "+path, s.wrap(rt, func(w http.ResponseWriter, r *http.Request) int { return s.compute(rt, w, r) }))
-		mux.Handle(path, s.wrap(rt, notAllowed("POST")))
-	}
-	get := func(path string, rt route, h func(w http.ResponseWriter, r *http.Request) int) {
-		mux.Handle("GET "+path, s.wrap(rt, h))
-		mux.Handle(path, s.wrap(rt, notAllowed("GET, HEAD")))
-	}
-	post("/v1/encode", routeEncode)
-	post("/v1/reconstruct", routeReconstruct)
-	post("/v1/score", routeScore)
-	get("/healthz", routeHealthz, s.healthz)
-	get("/v1/model", routeModel, s.modelInfo)
-	get("/metrics", routeMetrics, s.metricsPage)
-	mux.Handle("/", s.wrap(routeOther, func(w http.ResponseWriter, r *http.Request) int {
-		return writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s; the service answers POST /v1/encode, /v1/reconstruct, /v1/score and GET /healthz, /v1/model, /metrics", r.Method, r.URL.Path))
-	}))
-	return mux
-}
-
-// wrap counts, times and logs a handler that returns the status it wrote,
-// and turns a panic into a 500.
-func (s *Server) wrap(rt route, h func(w http.ResponseWriter, r *http.Request) int) http.Handler {
-	stats := &s.metrics.routes[rt]
-	model := rt <= routeScore
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		code := http.StatusInternalServerError
-		n := s.metrics.inFlight.Add(1)
-		defer func() {
-			s.metrics.inFlight.Add(-1)
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				s.metrics.panics.Add(1)
-				s.log.Error("handler panic", "route", routeNames[rt], "panic", fmt.Sprint(p))
-				code = writeError(w, http.StatusInternalServerError, "internal error")
-			}
-			d := time.Since(start)
-			stats.observe(code, d)
-			level := slog.LevelDebug
-			if code >= 500 {
-				level = slog.LevelError
-			}
-			if s.log.Enabled(r.Context(), level) {
-				s.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
-					slog.Int("status", code), slog.Duration("duration", d), slog.String("remote", r.RemoteAddr))
-			}
-		}()
-		if model && n > int64(s.opt.MaxInFlight) {
-			s.metrics.rejected.Add(1)
-			w.Header().Set("Retry-After", "1")
-			code = writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("overloaded: %d requests in flight; retry later", s.opt.MaxInFlight))
-			return
-		}
-		code = h(w, r)
-	})
-}
-
-func notAllowed(allow string) func(w http.ResponseWriter, r *http.Request) int {
-	return func(w http.ResponseWriter, r *http.Request) int {
-		w.Header().Set("Allow", allow)
-		return writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: method not allowed; use %s", r.Method, r.URL.Path, allow))
-	}
-}
-
-// scratch is one request's buffers.
-type scratch struct {
-	body []byte
-	x    []float32
-	out  []byte
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
-
-// Buffers above these sizes are dropped instead of pooled, so that one
-// large batch does not keep its memory for good.
-const (
-	poolMaxBytes  = 1 << 20
-	poolMaxFloats = 1 << 18
-)
-
-func putScratch(sc *scratch) {
-	if cap(sc.body) > poolMaxBytes {
-		sc.body = nil
-	}
-	if cap(sc.x) > poolMaxFloats {
-		sc.x = nil
-	}
-	if cap(sc.out) > poolMaxBytes {
-		sc.out = nil
-	}
-	scratchPool.Put(sc)
-}
-
-var jsonContentType = []string{"application/json"}
-
-// compute answers the three model routes.
-func (s *Server) compute(rt route, w http.ResponseWriter, r *http.Request) int {
-	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
-		return writeRequestError(w, err)
-	}
-	sc := scratchPool.Get().(*scratch)
-	defer putScratch(sc)
-	body, err := readBody(r, s.opt.MaxBody, sc.body[:0])
-	if body != nil {
-		sc.body = body
-	}
-	if err != nil {
-		return writeRequestError(w, err)
-	}
-	m := s.model.Load()
-	x, rows, err := parseInputs(body, m.Inputs, s.opt.MaxBatch, sc.x)
-	if err != nil {
-		return writeRequestError(w, err)
-	}
-	sc.x = x
-	in := sae.Matrix{Rows: rows, Cols: m.Inputs, Data: x}
-	out := sc.out[:0]
-	switch rt {
-	case routeScore:
-		scores, err := m.Scorer.Score(in)
-		if err != nil {
-			return writeError(w, http.StatusInternalServerError, "score: "+err.Error())
-		}
-		for i, v := range scores {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("inputs[%d]: the score is not finite; are the values far outside the model's range?", i))
-			}
-		}
-		out = append(out, `{"scores":[`...)
-		for i, v := range scores {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = strconv.AppendFloat(out, v, 'g', -1, 64)
-		}
-		out = append(out, `],"anomalous":[`...)
-		flagged := 0
-		for i, v := range scores {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			if v > m.Threshold {
-				out = append(out, "true"...)
-				flagged++
-			} else {
-				out = append(out, "false"...)
-			}
-		}
-		out = append(out, `],"threshold":`...)
-		out = appendJSONFloat(out, m.Threshold)
-		out = append(out, '}')
-		s.metrics.flagged.Add(uint64(flagged))
-	case routeEncode, routeReconstruct:
-		f, key := m.Scorer.Encode, `{"codes":[`
-		if rt == routeReconstruct {
-			f, key = m.Scorer.Reconstruct, `{"reconstructions":[`
-		}
-		y, err := f(in)
-		if err != nil {
-			return writeError(w, http.StatusInternalServerError, routeNames[rt][4:]+": "+err.Error())
-		}
-		out = append(out, key...)
-		for i := 0; i < y.Rows; i++ {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = append(out, '[')
-			for j, v := range y.Row(i) {
-				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-					return writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("inputs[%d]: the model's output is not finite; are the values far outside the model's range?", i))
-				}
-				if j > 0 {
-					out = append(out, ',')
-				}
-				out = strconv.AppendFloat(out, float64(v), 'g', -1, 32)
-			}
-			out = append(out, ']')
-		}
-		out = append(out, "]}"...)
-	}
-	sc.out = out
-	s.metrics.routes[rt].rows.Add(uint64(rows))
-	h := w.Header()
-	h["Content-Type"] = jsonContentType
-	h["Content-Length"] = []string{strconv.Itoa(len(out))}
-	w.WriteHeader(http.StatusOK)
-	w.Write(out)
-	return http.StatusOK
-}
-
-// appendJSONFloat appends v, or null when JSON cannot hold it.
-func appendJSONFloat(b []byte, v float64) []byte {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return append(b, "null"...)
-	}
-	return strconv.AppendFloat(b, v, 'g', -1, 64)
-}
-
-// checkContentType accepts application/json, with parameters or not.
-func checkContentType(ct string) error {
-	if ct == "application/json" {
+func (s *Server) reloadTokens() error {
+	if s.opt.AuthTokensFile == "" {
 		return nil
 	}
-	if ct == "" {
-		return &requestError{http.StatusUnsupportedMediaType, "Content-Type: missing; send the body as application/json"}
+	ts, err := loadTokens(s.opt.AuthTokensFile, s.log)
+	s.metrics.credentialReloads[credTokens][boolIndex(err == nil)].Add(1)
+	if err != nil {
+		s.log.Error("auth tokens reload failed; the old tokens stay valid", "error", err.Error())
+		return err
 	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil || mt != "application/json" {
-		return &requestError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type: %q is not application/json", ct)}
-	}
+	s.tokens.Store(ts)
+	s.log.Info("auth tokens reloaded", "file", s.opt.AuthTokensFile, "tokens", ts.n)
 	return nil
 }
 
-// readBody reads the request body into buf, up to limit bytes. It returns
-// the buffer it used (grown or not) even with an error.
-func readBody(r *http.Request, limit int64, buf []byte) ([]byte, error) {
-	tooLarge := func() error {
-		return &requestError{http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than the limit of %d bytes; send smaller batches", limit)}
+func (s *Server) reloadCertificate() error {
+	if s.opt.TLSCertFile == "" {
+		return nil
 	}
-	if r.ContentLength > limit {
-		return buf, tooLarge()
+	c, err := loadCertificate(s.opt.TLSCertFile, s.opt.TLSKeyFile, s.log)
+	s.metrics.credentialReloads[credTLS][boolIndex(err == nil)].Add(1)
+	if err != nil {
+		s.log.Error("TLS certificate reload failed; the old certificate stays", "error", err.Error())
+		return err
 	}
-	if r.ContentLength > 0 && int64(cap(buf)) < r.ContentLength+1 {
-		buf = make([]byte, 0, r.ContentLength+1)
-	}
-	rd := io.LimitReader(r.Body, limit+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := rd.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > limit {
-			return buf, tooLarge()
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, badRequest("body: %v", err)
-		}
-	}
+	s.cert.Store(c)
+	s.log.Info("TLS certificate reloaded", "cert", s.opt.TLSCertFile, "subject", c.subject, "not_after", c.notAfter)
+	return nil
 }
 
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) int {
-	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// ModelInfo is the answer of GET /v1/model.
-type ModelInfo struct {
-	Source      string    `json:"source"`
-	Description string    `json:"description"`
-	Inputs      int       `json:"inputs"`
-	Hidden      int       `json:"hidden"`
-	Threshold   *float64  `json:"threshold"` // null if not finite
-	LoadedAt    time.Time `json:"loaded_at"`
-	Config      any       `json:"config,omitempty"`
-	MaxBatch    int       `json:"max_batch"`
-	MaxBody     int64     `json:"max_body_bytes"`
-}
-
-func (s *Server) modelInfo(w http.ResponseWriter, r *http.Request) int {
-	m := s.model.Load()
-	info := ModelInfo{Source: m.Source, Description: m.Description, Inputs: m.Inputs, Hidden: m.Hidden,
-		LoadedAt: m.loadedAt.UTC().Truncate(time.Millisecond), Config: m.Config, MaxBatch: s.opt.MaxBatch, MaxBody: s.opt.MaxBody}
-	if t := m.Threshold; !math.IsNaN(t) && !math.IsInf(t, 0) {
-		info.Threshold = &t
+func boolIndex(ok bool) int {
+	if ok {
+		return 1
 	}
-	return writeJSON(w, http.StatusOK, info)
-}
-
-func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request) int {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	if err := s.writeMetrics(w); err != nil {
-		s.log.Debug("writing /metrics", "error", err.Error())
-	}
-	return http.StatusOK
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) int {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // "784 -> 256", not "784 -\u003e 256"
-	if err := enc.Encode(v); err != nil {
-		return writeError(w, http.StatusInternalServerError, "encoding the answer: "+err.Error())
-	}
-	b := buf.Bytes()
-	h := w.Header()
-	h["Content-Type"] = jsonContentType
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
-	w.WriteHeader(code)
-	w.Write(b)
-	return code
-}
-
-// writeError answers {"error": msg} with the status code.
-func writeError(w http.ResponseWriter, code int, msg string) int {
-	b, _ := json.Marshal(struct {
-		Error string `json:"error"`
-	}{msg})
-	b = append(b, '\n')
-	h := w.Header()
-	h["Content-Type"] = jsonContentType
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
-	h["X-Content-Type-Options"] = []string{"nosniff"}
-	w.WriteHeader(code)
-	w.Write(b)
-	return code
-}
-
-func writeRequestError(w http.ResponseWriter, err error) int {
-	var re *requestError
-	if errors.As(err, &re) {
-		return writeError(w, re.status, re.msg)
-	}
-	return writeError(w, http.StatusBadRequest, err.Error())
-}
-
-// Serve answers on ln until ctx is done, then stops accepting connections
-// and waits up to ShutdownTimeout for the requests in flight to finish.
-// Each value received on reload reloads the model (see Reload). It returns
-// nil after a clean shutdown.
-func (s *Server) Serve(ctx context.Context, ln net.Listener, reload <-chan os.Signal) error {
-	hs := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: s.opt.ReadHeaderTimeout,
-		ReadTimeout:       s.opt.ReadTimeout,
-		WriteTimeout:      s.opt.WriteTimeout,
-		IdleTimeout:       s.opt.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	m := s.model.Load()
-	s.log.Info("serving", "addr", ln.Addr().String(), "model", m.Description, "source", m.Source,
-		"max_batch", s.opt.MaxBatch, "max_body_bytes", s.opt.MaxBody, "max_inflight", s.opt.MaxInFlight)
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	for {
-		select {
-		case <-reload:
-			s.log.Info("reloading the model", "source", s.model.Load().Source)
-			s.Reload()
-		case err := <-errc:
-			return fmt.Errorf("serve %s: %w", ln.Addr(), err)
-		case <-ctx.Done():
-			s.log.Info("shutting down: no new connections, waiting for requests in flight", "timeout", s.opt.ShutdownTimeout.String())
-			sctx, cancel := context.WithTimeout(context.Background(), s.opt.ShutdownTimeout)
-			defer cancel()
-			err := hs.Shutdown(sctx)
-			<-errc
-			if err != nil {
-				hs.Close()
-				return fmt.Errorf("shutdown: requests still running after %v were cut off", s.opt.ShutdownTimeout)
-			}
-			s.log.Info("stopped")
-			return nil
-		}
-	}
+	return 0
 }

@@ -206,11 +206,23 @@ func TestRoutes(t *testing.T) {
 		t.Fatalf("model: %d %s", code, b)
 	}
 	if info["inputs"] != float64(testWidth) || info["hidden"] != float64(5) || info["description"] != m.String() ||
-		info["source"] != "test-model" || info["threshold"] != m.Threshold || info["max_batch"] != float64(1024) {
+		info["threshold"] != m.Threshold || info["max_batch"] != float64(1024) {
 		t.Errorf("model info %v", info)
 	}
-	if cfg, ok := info["config"].(map[string]any); !ok || cfg["activation"] != "relu" {
-		t.Errorf("model info config %v", info["config"])
+	// The model's path and training configuration are private unless
+	// asked for.
+	if _, ok := info["source"]; ok {
+		t.Errorf("model info shows the source: %v", info)
+	}
+	if _, ok := info["config"]; ok {
+		t.Errorf("model info shows the training configuration: %v", info)
+	}
+	s = newTestServer(t, m, Options{ModelDetails: true})
+	_, b = do(t, s.Handler(), "GET", "/v1/model", "", nil)
+	info = nil
+	json.Unmarshal(b, &info)
+	if cfg, ok := info["config"].(map[string]any); !ok || cfg["activation"] != "relu" || info["source"] != "test-model" {
+		t.Errorf("model info with details: %v", info)
 	}
 }
 
@@ -679,7 +691,7 @@ func TestOverload(t *testing.T) {
 	if code := <-first; code != 200 {
 		t.Errorf("first request: %d", code)
 	}
-	if got := metricValue(t, s.Handler(), "sae_http_requests_rejected_total"); got != 1 {
+	if got := metricValue(t, s.Handler(), `sae_http_requests_rejected_total{reason="overloaded"}`); got != 1 {
 		t.Errorf("rejections counted %g", got)
 	}
 }
@@ -723,7 +735,10 @@ func TestMetricsPage(t *testing.T) {
 		{`sae_http_request_duration_seconds_bucket{route="/v1/score",le="+Inf"}`, 4},
 		{`sae_rows_total{route="/v1/score"}`, 6},
 		{`sae_rows_total{route="/v1/encode"}`, 1},
-		{`sae_model_info{source="test-model",description="` + m.String() + `",inputs="8",hidden="5"}`, 1},
+		{`sae_model_info{description="` + m.String() + `",inputs="8",hidden="5"}`, 1},
+		{`sae_http_requests_rejected_total{reason="content_type"}`, 1},
+		{`sae_http_requests_rejected_total{reason="not_found"}`, 1},
+		{`sae_http_requests_rejected_total{reason="overloaded"}`, 0},
 		{`sae_model_threshold`, m.Threshold},
 		{`sae_model_reloads_total{result="error"}`, 0},
 	} {
