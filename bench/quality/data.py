@@ -1,0 +1,96 @@
+"""Data for bench/quality: the ADBench protocol split, Fashion-MNIST subsets and
+scikit-learn's small sets, each written once as float32 .npy under a work directory."""
+
+import glob
+import gzip
+import os
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+PROTOCOL_SEED = 1
+MIN_ROWS, MAX_ROWS = 1000, 10000
+FM = "/usr/share/datasets/fashion-mnist"
+SKLEARN = "/usr/lib/python3/dist-packages/sklearn/datasets/data"
+
+
+def protocol_split(path):
+    """ADBench's unsupervised protocol (../shared/data/README.md): seed 1; fewer
+    than 1000 rows: 1000 drawn with replacement; more than 10000: 10000 drawn
+    without; stratified 70/30 split. Returns Xtr, Xte, ytr, yte, info."""
+    with np.load(path) as z:
+        X = np.asarray(z["X"], dtype=np.float64)
+        y = np.asarray(z["y"]).astype(np.int64).ravel()
+    n, d = X.shape
+    info = {"rows": int(n), "features": int(d), "anomaly_pct": 100.0 * float(y.mean())}
+    np.random.seed(PROTOCOL_SEED)
+    if n < MIN_ROWS:
+        idx = np.random.choice(np.arange(n), MIN_ROWS, replace=True)
+        X, y = X[idx], y[idx]
+    elif n > MAX_ROWS:
+        idx = np.random.choice(np.arange(n), MAX_ROWS, replace=False)
+        X, y = X[idx], y[idx]
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=PROTOCOL_SEED)
+    return Xtr, Xte, ytr, yte, info
+
+
+def dev_folds(Xtr, ytr, folds=3):
+    """Development folds inside the protocol's training part (its labels, never
+    the test part's): stratified 70/30 splits with seeds 101, 102, ..."""
+    for s in range(101, 101 + folds):
+        a, b, ya, yb = train_test_split(Xtr, ytr, test_size=0.3, stratify=ytr, random_state=s)
+        yield a, b, ya, yb
+
+
+def anomaly_sets(root):
+    """(group, name, path) of every .npz under root/adbench and root/embeddings."""
+    out = []
+    for g in ("adbench", "embeddings"):
+        for p in sorted(glob.glob(os.path.join(root, g, "*.npz"))):
+            out.append((g, os.path.splitext(os.path.basename(p))[0], p))
+    return out
+
+
+def _idx(path):
+    with gzip.open(path) as f:
+        b = f.read()
+    nd = b[3]
+    dims = [int.from_bytes(b[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
+    return np.frombuffer(b, np.uint8, offset=4 + 4 * nd).reshape(dims)
+
+
+def fashion():
+    """Fashion-MNIST as float pixels in [0, 1]: Xtr [60000,784], ytr, Xte, yte."""
+    if not os.path.exists(os.path.join(FM, "train-images-idx3-ubyte.gz")):
+        raise SystemExit("Fashion-MNIST is missing: apt-get install dataset-fashion-mnist")
+    Xtr = _idx(os.path.join(FM, "train-images-idx3-ubyte.gz")).reshape(-1, 784) / 255.0
+    Xte = _idx(os.path.join(FM, "t10k-images-idx3-ubyte.gz")).reshape(-1, 784) / 255.0
+    ytr = _idx(os.path.join(FM, "train-labels-idx1-ubyte.gz")).astype(np.int64)
+    yte = _idx(os.path.join(FM, "t10k-labels-idx1-ubyte.gz")).astype(np.int64)
+    return Xtr, ytr, Xte, yte
+
+
+def small_sets():
+    """scikit-learn's small sets, each as (name, X, y, image): iris, wine,
+    breast cancer (tabular) and digits (8x8 images, pixels / 16)."""
+    out = []
+    for name, fn in (("iris", "iris.csv"), ("wine", "wine_data.csv"), ("breast_cancer", "breast_cancer.csv")):
+        a = np.loadtxt(os.path.join(SKLEARN, fn), delimiter=",", skiprows=1)
+        out.append((name, a[:, :-1], a[:, -1].astype(np.int64), False))
+    a = np.loadtxt(os.path.join(SKLEARN, "digits.csv.gz"), delimiter=",")
+    out.append(("digits", a[:, :-1] / 16.0, a[:, -1].astype(np.int64), True))
+    return out
+
+
+def supervised_sets(sizes):
+    """The feature-learning tables: Fashion-MNIST subsets of the given training
+    sizes (drawn with seed 1; the 10,000 test images as test) and the small sets
+    (stratified 70/30 split, seed 1). Yields (name, Xtr, ytr, Xte, yte, image)."""
+    Xtr, ytr, Xte, yte = fashion()
+    rng = np.random.default_rng(PROTOCOL_SEED)
+    for n in sizes:
+        idx = np.sort(rng.permutation(len(Xtr))[:n]) if n < len(Xtr) else np.arange(len(Xtr))
+        yield ("fm%dk" % (n // 1000), Xtr[idx], ytr[idx], Xte, yte, True)
+    for name, X, y, image in small_sets():
+        a, b, ya, yb = train_test_split(X, y, test_size=0.3, stratify=y, random_state=PROTOCOL_SEED)
+        yield (name, a, ya, b, yb, image)
