@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/sae-go/sae/internal/data"
 	"github.com/sae-go/sae/internal/nn"
@@ -23,6 +25,9 @@ const Version = "0.1.0"
 const (
 	ConfigFile  = "config.json"
 	WeightsFile = "model.safetensors"
+	// DetectorDir holds the anomaly detector's members, each a model
+	// directory named by its number from 1 (detector.go).
+	DetectorDir = "detector"
 )
 
 // architecture describes the network's shape in config.json.
@@ -58,11 +63,45 @@ type modelFile struct {
 	Threshold     float64      `json:"threshold"`
 	Config        Config       `json:"config"`
 	Training      *History     `json:"training,omitempty"`
+	// DetectorMembers is the number of the anomaly detector's extra
+	// members, model directories detector/1, detector/2, ... (detector.go).
+	DetectorMembers int `json:"detector_members,omitempty"`
 }
 
-// Save writes the model directory dir (config.json + model.safetensors)
-// atomically: a crash mid-save leaves the previous directory intact.
+// detectorDir is the directory of member i (1-based) of the detector of
+// the model in dir.
+func detectorDir(dir string, i int) string {
+	return filepath.Join(dir, DetectorDir, strconv.Itoa(i))
+}
+
+// Save writes the model directory dir (config.json + model.safetensors,
+// and the anomaly detector's members under detector/) atomically: a crash
+// mid-save leaves the previous directory intact.
 func (m *Model) Save(dir string) error {
+	err := safefile.WriteDir(dir, func(tmp string) error {
+		if err := m.writeFiles(tmp); err != nil {
+			return err
+		}
+		for i, mem := range m.detector {
+			sub := detectorDir(tmp, i+1)
+			if err := os.MkdirAll(sub, 0o755); err != nil {
+				return err
+			}
+			if err := mem.writeFiles(sub); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save %s: %w", dir, err)
+	}
+	return nil
+}
+
+// writeFiles writes the model's config.json and model.safetensors into the
+// existing directory dir.
+func (m *Model) writeFiles(dir string) error {
 	n := m.net
 	sp := n.Spec()
 	out := "linear"
@@ -74,7 +113,7 @@ func (m *Model) Save(dir string) error {
 		norm = m.Norm.Kind
 	}
 	if !isFinite(m.Threshold) {
-		return fmt.Errorf("save %s: anomaly threshold is %g", dir, m.Threshold)
+		return fmt.Errorf("anomaly threshold is %g", m.Threshold)
 	}
 	arch := architecture{Kind: "sae", Inputs: n.D, Hidden: n.H, Activation: activation(sp.Act), Output: out, Tied: sp.Tied, Variational: sp.VAE, Classes: sp.Classes, K: sp.K}
 	if sp.Kind.Traits().Code {
@@ -87,10 +126,11 @@ func (m *Model) Save(dir string) error {
 		Format: "sae-model", FormatVersion: formatVersion, SaeVersion: Version,
 		Architecture: arch,
 		Normalize:    norm, Threshold: m.Threshold, Config: m.Config, Training: m.History,
+		DetectorMembers: len(m.detector),
 	}
 	cfgJSON, err := json.MarshalIndent(mf, "", "  ")
 	if err != nil {
-		return fmt.Errorf("save %s: %w", dir, err)
+		return err
 	}
 	tensors := map[string]data.Tensor{}
 	for _, s := range n.Segments() {
@@ -100,55 +140,72 @@ func (m *Model) Save(dir string) error {
 		tensors["norm.shift"] = data.Tensor{Shape: []int{n.D}, Data: m.Norm.Shift}
 		tensors["norm.scale"] = data.Tensor{Shape: []int{n.D}, Data: m.Norm.Scale}
 	}
-	err = safefile.WriteDir(dir, func(tmp string) error {
-		if err := data.WriteSafetensors(filepath.Join(tmp, WeightsFile), tensors, map[string]string{"format": "sae", "format_version": fmt.Sprint(formatVersion)}); err != nil {
-			return err
-		}
-		return safefile.WriteFileIn(tmp, ConfigFile, func(w io.Writer) error {
-			_, err := w.Write(append(cfgJSON, '\n'))
-			return err
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("save %s: %w", dir, err)
+	if err := data.WriteSafetensors(filepath.Join(dir, WeightsFile), tensors, map[string]string{"format": "sae", "format_version": fmt.Sprint(formatVersion)}); err != nil {
+		return err
 	}
-	return nil
+	return safefile.WriteFileIn(dir, ConfigFile, func(w io.Writer) error {
+		_, err := w.Write(append(cfgJSON, '\n'))
+		return err
+	})
 }
 
 // Load reads a model directory written by Save. Every inconsistency
 // (missing tensor, wrong shape, bad config) is an error naming the file.
 func Load(dir string) (*Model, error) {
-	mf, cfgPath, err := readModelConfig(dir)
+	m, members, err := loadOne(dir)
 	if err != nil {
 		return nil, err
 	}
+	if members < 0 || members > maxEnsemble {
+		return nil, fmt.Errorf("%s: detector_members %d is out of range [0, %d]", filepath.Join(dir, ConfigFile), members, maxEnsemble)
+	}
+	for i := 1; i <= members; i++ {
+		sub := detectorDir(dir, i)
+		mem, more, err := loadOne(sub)
+		if err != nil {
+			return nil, err
+		}
+		if more != 0 || mem.Inputs != m.Inputs {
+			return nil, fmt.Errorf("%s: a detector member must have no members of its own and the model's %d inputs", filepath.Join(sub, ConfigFile), m.Inputs)
+		}
+		m.detector = append(m.detector, mem)
+	}
+	return m, nil
+}
+
+// loadOne reads the model in dir, and the number of its detector's members.
+func loadOne(dir string) (*Model, int, error) {
+	mf, cfgPath, err := readModelConfig(dir)
+	if err != nil {
+		return nil, 0, err
+	}
 	if mf.Format != "sae-model" {
-		return nil, fmt.Errorf("%s: format %q is not an sae model", cfgPath, mf.Format)
+		return nil, 0, fmt.Errorf("%s: format %q is not an sae model", cfgPath, mf.Format)
 	}
 	if mf.FormatVersion < 1 || mf.FormatVersion > formatVersion {
-		return nil, fmt.Errorf("%s: format version %d is not supported (this build reads 1..%d)", cfgPath, mf.FormatVersion, formatVersion)
+		return nil, 0, fmt.Errorf("%s: format version %d is not supported (this build reads 1..%d)", cfgPath, mf.FormatVersion, formatVersion)
 	}
 	a := mf.Architecture
 	if a.Kind != "sae" {
-		return nil, fmt.Errorf("%s: architecture kind %q is not supported", cfgPath, a.Kind)
+		return nil, 0, fmt.Errorf("%s: architecture kind %q is not supported", cfgPath, a.Kind)
 	}
 	sizes := []int{a.Inputs, a.Hidden}
 	if len(a.Layers) > 0 {
 		sizes = append([]int{a.Inputs}, a.Layers...)
 		if a.Layers[len(a.Layers)-1] != a.Hidden {
-			return nil, fmt.Errorf("%s: layers %v do not end with hidden %d", cfgPath, a.Layers, a.Hidden)
+			return nil, 0, fmt.Errorf("%s: layers %v do not end with hidden %d", cfgPath, a.Layers, a.Hidden)
 		}
 	}
 	for _, s := range sizes {
 		if s < 1 || s > 1<<24 {
-			return nil, fmt.Errorf("%s: architecture widths %v are out of range", cfgPath, sizes)
+			return nil, 0, fmt.Errorf("%s: architecture widths %v are out of range", cfgPath, sizes)
 		}
 	}
 	if len(sizes) > 64 {
-		return nil, fmt.Errorf("%s: architecture %v is too deep", cfgPath, sizes)
+		return nil, 0, fmt.Errorf("%s: architecture %v is too deep", cfgPath, sizes)
 	}
 	if a.Classes < 0 || a.Classes > 1<<16 {
-		return nil, fmt.Errorf("%s: %d classes is out of range", cfgPath, a.Classes)
+		return nil, 0, fmt.Errorf("%s: %d classes is out of range", cfgPath, a.Classes)
 	}
 	cfg := mf.Config
 	cfg.Hidden, cfg.Activation, cfg.Tied, cfg.Variational = a.Hidden, a.Activation, a.Tied, a.Variational
@@ -162,19 +219,19 @@ func Load(dir string) (*Model, error) {
 	case "sigmoid":
 		cfg.Loss = BCE
 	default:
-		return nil, fmt.Errorf("%s: output %q is not linear or sigmoid", cfgPath, a.Output)
+		return nil, 0, fmt.Errorf("%s: output %q is not linear or sigmoid", cfgPath, a.Output)
 	}
 	if a.Code != "" || cfg.kind() != nil && cfg.kind().Traits().Code {
 		if err := a.checkCode(cfg); err != nil {
-			return nil, fmt.Errorf("%s: %v", cfgPath, err)
+			return nil, 0, fmt.Errorf("%s: %v", cfgPath, err)
 		}
 		cfg.Sparsity, cfg.K = a.Code, a.K
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %v", cfgPath, err)
+		return nil, 0, fmt.Errorf("%s: %v", cfgPath, err)
 	}
 	if math.IsNaN(mf.Threshold) {
-		return nil, fmt.Errorf("%s: threshold is not a number", cfgPath)
+		return nil, 0, fmt.Errorf("%s: threshold is not a number", cfgPath)
 	}
 	// Every size is checked against config.json and the weights file's
 	// size before the network is allocated.
@@ -183,12 +240,12 @@ func Load(dir string) (*Model, error) {
 	normalized := mf.Normalize != NormalizeNone && mf.Normalize != ""
 	want, values, err := modelTensors(cfgPath, spec, normalized)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	wPath := filepath.Join(dir, WeightsFile)
 	tensors, err := readModelWeights(wPath, want, values, a.Tied)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	n := nn.New[float32](spec)
 	for _, s := range n.Segments() {
@@ -196,18 +253,18 @@ func Load(dir string) (*Model, error) {
 	}
 	for i, v := range n.Params {
 		if !isFinite(float64(v)) {
-			return nil, fmt.Errorf("%s: parameter %d is %g", wPath, i, v)
+			return nil, 0, fmt.Errorf("%s: parameter %d is %g", wPath, i, v)
 		}
 	}
 	nz, err := modelNormalizer(wPath, mf.Normalize, tensors)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	cfg.Normalize = mf.Normalize
 	m := newModel(cfg, a.Inputs, n, nz)
 	m.Threshold = mf.Threshold
 	m.History = mf.Training
-	return m, nil
+	return m, mf.DetectorMembers, nil
 }
 
 func sameShape(a, b []int) bool {

@@ -15,9 +15,9 @@ import (
 // the kinds' fields.
 type Config struct {
 	Hidden     int        `json:"hidden"`                // latents of a one-layer model. Default 0: d/2 in [32, 1024]
-	Layers     []int      `json:"layers,omitempty"`      // a deep model's widths, down to the code. Default nil: one layer
+	Layers     []int      `json:"layers,omitempty"`      // a deep model's widths, down to the code. Default nil: one layer (Stacked: d/2-ish, then half)
 	Activation Activation `json:"activation"`            // Default "": relu with TargetL0 or a code kind, else sigmoid
-	Sparsity   Sparsity   `json:"sparsity"`              // Default "": kl (none if Variational)
+	Sparsity   Sparsity   `json:"sparsity"`              // Default "": topk for a one-layer relu mse model, else kl (defaultSparsity)
 	L1         float64    `json:"l1"`                    // l1's coefficient. Default 0.001
 	L1Weight   L1Weight   `json:"l1_weight,omitempty"`   // Default "": decoder (none if Tied)
 	L0Coef     float64    `json:"l0_coef,omitempty"`     // jumprelu's L0 weight. Default 0: 0.001*d (TargetL0: 1e-5*d)
@@ -53,12 +53,13 @@ type Config struct {
 	LR       float64 `json:"lr"`
 	Momentum float64 `json:"momentum"` // of sgd. Default 0.9
 	Batch    int     `json:"batch"`    // Default 256
-	// Epochs of sparse training (-1: none). Default 0: about 3000 steps,
-	// within [20, 200] (lbfgs: 400 iterations).
+	// Epochs of sparse training (-1: none). Default 0: until the plateau
+	// schedule converges, within about 30000 steps (Decay set: about 3000
+	// steps within [20, 200]; lbfgs: 400 iterations).
 	Epochs         int       `json:"epochs"`
 	FinetuneEpochs int       `json:"finetune_epochs"` // without the penalty. Default 0 (Stacked: Epochs)
 	Warmup         float64   `json:"warmup"`          // share of each phase's steps. Default 0.02
-	Decay          Decay     `json:"decay"`           // Default cosine
+	Decay          Decay     `json:"decay"`           // Default "": plateau, or cosine when Epochs is set
 	ClipNorm       float64   `json:"clip_norm"`       // of the gradient; 0: off. Default 0
 	ValSplit       float64   `json:"val_split"`       // share held out (no Val rows). Default 0.1
 	Patience       int       `json:"patience"`        // epochs of early stopping; 0: off. Default 5
@@ -67,7 +68,15 @@ type Config struct {
 	Seed           uint64    `json:"seed"`            // with Threads, fixes the model. Default 1
 	Threads        int       `json:"threads"`         // cores (nothing process-wide is set); 0: all. Default 0
 	Contamination  float64   `json:"contamination"`   // expected anomalies, which set Model.Threshold. Default 0.1
+	// Ensemble is the number of autoencoders whose reconstruction errors
+	// Model.Score averages (detector.go): the model and Ensemble-1 more
+	// like it, or, for a dictionary (topk, batchtopk, jumprelu), Ensemble
+	// dense autoencoders trained beside it. Default 0: 3.
+	Ensemble int `json:"ensemble,omitempty"`
 }
+
+// maxEnsemble bounds Config.Ensemble.
+const maxEnsemble = 16
 
 // DefaultConfig returns the defaults that depend on nothing else.
 func DefaultConfig() Config {
@@ -83,7 +92,6 @@ func DefaultConfig() Config {
 		Momentum:      0.9,
 		Batch:         256,
 		Warmup:        0.02,
-		Decay:         Cosine,
 		ValSplit:      0.1,
 		Patience:      5,
 		LBFGSMemory:   10,
@@ -99,20 +107,19 @@ func DefaultConfig() Config {
 // a kind fixes. Training settles Normalize auto and DeadWindow 0.
 func (c Config) Resolve(d, n int) Config {
 	c.Layers = slices.Clone(c.Layers)
+	if c.Stacked && len(c.Layers) == 0 && c.Hidden == 0 && d > 0 {
+		// Two layers: the one-layer default width, then half of it.
+		w := defaultHidden(d)
+		c.Layers = []int{w, max(w/2, 2)}
+	}
 	if c.Hidden == 0 && len(c.Layers) > 0 {
 		c.Hidden = c.Layers[len(c.Layers)-1]
 	}
 	if c.Hidden == 0 && d > 0 {
-		c.Hidden = max(d/2, 2)
-		if d >= 64 {
-			c.Hidden = min(max(d/2, 32), 1024)
-		}
+		c.Hidden = defaultHidden(d)
 	}
 	if c.Sparsity == "" {
-		c.Sparsity = SparsityKL
-		if c.Variational {
-			c.Sparsity = SparsityNone
-		}
+		c.Sparsity = c.defaultSparsity()
 	}
 	if c.Activation == "" {
 		c.Activation = Sigmoid
@@ -120,8 +127,14 @@ func (c Config) Resolve(d, n int) Config {
 			c.Activation = ReLU // l0 counts exact zeros: only relu codes have them
 		}
 	}
-	if c.SupervisedEpochs == 0 {
-		c.SupervisedEpochs = 20
+	if c.Ensemble == 0 {
+		c.Ensemble = 3
+	}
+	if c.Decay == "" {
+		c.Decay = Cosine
+		if c.Epochs == 0 && c.Optimizer != LBFGS {
+			c.Decay = Plateau
+		}
 	}
 	if k := c.kind(); k != nil {
 		p := c.params()
@@ -140,17 +153,55 @@ func (c Config) Resolve(d, n int) Config {
 			c.LR = 0.1
 		}
 	}
-	if c.Epochs == 0 && n > 0 {
-		c.Epochs = 400
-		if c.Optimizer != LBFGS {
-			perEpoch := max(1, (n+c.Batch-1)/max(c.Batch, 1))
+	if n > 0 {
+		perEpoch := max(1, (n+c.Batch-1)/max(c.Batch, 1))
+		budget := max(1, (plateauBudgetSteps+perEpoch-1)/perEpoch)
+		switch {
+		case c.Epochs != 0:
+		case c.Optimizer == LBFGS:
+			c.Epochs = 400
+		case c.Decay == Plateau:
+			c.Epochs = budget
+		default:
 			c.Epochs = min(max((3000+perEpoch-1)/perEpoch, 20), 200)
+		}
+		if c.SupervisedEpochs == 0 {
+			c.SupervisedEpochs = 20
+			if c.Decay == Plateau {
+				c.SupervisedEpochs = budget
+			}
 		}
 	}
 	if c.Stacked && c.FinetuneEpochs == 0 && c.Epochs > 0 {
 		c.FinetuneEpochs = c.Epochs
 	}
 	return c
+}
+
+// defaultHidden is the latents of a one-layer model of input width d: d/2,
+// within [32, 1024] for d >= 64, at least 2.
+func defaultHidden(d int) int {
+	if d >= 64 {
+		return min(max(d/2, 32), 1024)
+	}
+	return max(d/2, 2)
+}
+
+// defaultSparsity is the kind a model of these settings gets when none is
+// asked for: a topk dictionary for a one-layer untied relu model trained
+// end to end on mini-batches with the mse loss; the textbook KL penalty
+// for the others (deep, stacked, tied, bce, lbfgs, contractive, other
+// activations, TargetL0), which a dictionary cannot train; none for a
+// variational model, whose code has its own KL term.
+func (c Config) defaultSparsity() Sparsity {
+	switch {
+	case c.Variational:
+		return SparsityNone
+	case len(c.Layers) > 1, c.Stacked, c.Tied, c.Loss == BCE, c.Optimizer == LBFGS, c.Contractive > 0,
+		c.Activation != "" && c.Activation != ReLU, c.TargetL0 > 0:
+		return SparsityKL
+	}
+	return SparsityTopK
 }
 
 // deadWindow is DeadWindow, or its default for n training rows.
@@ -340,7 +391,7 @@ func (c Config) validateTraining(bad badFunc) {
 	if c.Warmup < 0 || c.Warmup >= 1 {
 		bad("Warmup", "must be in [0, 1), got %g", c.Warmup)
 	}
-	oneOf(bad, "Decay", c.Decay, Cosine, Linear, NoDecay)
+	oneOf(bad, "Decay", c.Decay, "", Cosine, Linear, NoDecay, Plateau)
 	if c.ClipNorm < 0 {
 		bad("ClipNorm", "must be >= 0, got %g", c.ClipNorm)
 	}
@@ -353,7 +404,10 @@ func (c Config) validateTraining(bad badFunc) {
 	if c.LBFGSMemory < 1 {
 		bad("LBFGSMemory", "must be >= 1, got %d", c.LBFGSMemory)
 	}
-	oneOf(bad, "Normalize", c.Normalize, NormalizeAuto, NormalizeNone, NormalizeStandard, NormalizeMinMax, NormalizeRobust)
+	oneOf(bad, "Normalize", c.Normalize, NormalizeAuto, NormalizeNone, NormalizeStandard, NormalizeMinMax, NormalizeRobust, NormalizeGlobal)
+	if c.Ensemble < 0 || c.Ensemble > maxEnsemble {
+		bad("Ensemble", "must be in [1, %d] (0: the default), got %d", maxEnsemble, c.Ensemble)
+	}
 	if c.Threads < 0 {
 		bad("Threads", "must be >= 0, got %d", c.Threads)
 	}

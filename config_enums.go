@@ -66,17 +66,27 @@ const (
 	LBFGS Optimizer = "lbfgs"
 )
 
-// Decay is the learning rate's schedule: cosine (to 10%), linear or none.
+// Decay is the learning rate's schedule after warm-up: plateau (divided by
+// ten on each plateau of the validation loss, stopping at the third),
+// cosine (to 10%), linear (to 0) or none.
 type Decay string
 
 const (
 	Cosine  Decay = "cosine"
 	Linear  Decay = "linear"
 	NoDecay Decay = "none"
+	// Plateau holds the learning rate until the watched loss (validation,
+	// or training without validation rows) has not improved by 0.1% for
+	// a patience (Config.Patience epochs, at least 250 steps), then divides
+	// it by ten; the third plateau ends the phase, which the epoch count
+	// then only bounds.
+	Plateau Decay = "plateau"
 )
 
-// Normalize is the input scaling. Auto is none for pixel-like data and
-// topk, batchtopk, jumprelu, else robust (bce: minmax if needed).
+// Normalize is the input scaling. Auto is global for data of 64 columns or
+// more (pixels, embeddings, activations: columns in one unit) and robust
+// below (measurements in units of their own); for bce, none when the data
+// lie in [0, 1] and minmax otherwise.
 type Normalize string
 
 const (
@@ -85,4 +95,10 @@ const (
 	NormalizeStandard Normalize = "standard"
 	NormalizeMinMax   Normalize = "minmax"
 	NormalizeRobust   Normalize = "robust"
+	// NormalizeGlobal centres every column on its mean and divides all of
+	// them by one scale, the root mean square of the columns' standard
+	// deviations: directions and the columns' relative sizes are kept (a
+	// near-constant column is not blown up), and the data's overall size
+	// is one.
+	NormalizeGlobal Normalize = "global"
 )

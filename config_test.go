@@ -78,10 +78,34 @@ func TestValidateNamesTheField(t *testing.T) {
 // set, and resolving in steps (the command line resolves before it knows
 // the data) gives what resolving at once does.
 func TestResolve(t *testing.T) {
+	// A one-layer model: a topk dictionary on the plateau schedule, its
+	// epochs a bound of about plateauBudgetSteps steps (4 a epoch here).
 	c := DefaultConfig().Resolve(100, 1000)
-	if c.Sparsity != SparsityKL || c.Activation != Sigmoid || c.Hidden != 50 || c.LR != 1e-3 || c.Epochs != 200 ||
-		c.DecoderNorm != DecoderFree || c.DecoderBiasInit != BiasMean || c.SupervisedEpochs != 20 {
+	if c.Sparsity != SparsityTopK || c.Activation != ReLU || c.Hidden != 50 || c.K != 12 || c.Decay != Plateau ||
+		c.Epochs != plateauBudgetSteps/4 || c.SupervisedEpochs != c.Epochs || c.DecoderNorm != DecoderUnit || c.Ensemble != 3 {
 		t.Fatalf("resolved defaults: %+v", c)
+	}
+	// The textbook model for what a dictionary cannot train (here deep);
+	// epochs given: the cosine schedule.
+	deep := DefaultConfig()
+	deep.Layers, deep.Epochs = []int{20, 10}, 7
+	if r := deep.Resolve(100, 1000); r.Sparsity != SparsityKL || r.Activation != Sigmoid || r.LR != 1e-3 ||
+		r.Decay != Cosine || r.Epochs != 7 || r.SupervisedEpochs != 20 || r.DecoderNorm != DecoderFree || r.DecoderBiasInit != BiasMean {
+		t.Fatalf("resolved deep defaults: %+v", r)
+	}
+	for _, set := range []func(*Config){
+		func(c *Config) { c.Tied = true },
+		func(c *Config) { c.Activation = Sigmoid },
+		func(c *Config) { c.Loss = BCE },
+		func(c *Config) { c.Optimizer = LBFGS },
+		func(c *Config) { c.Contractive = 0.1 },
+		func(c *Config) { c.TargetL0 = 5 },
+	} {
+		c := DefaultConfig()
+		set(&c)
+		if r := c.Resolve(100, 1000); r.Sparsity != SparsityKL {
+			t.Errorf("%+v: sparsity %s, want kl", c, r.Sparsity)
+		}
 	}
 	v := DefaultConfig()
 	v.Variational = true

@@ -38,7 +38,7 @@ func Example() {
 	fmt.Println("reconstructions:", rec.Rows, "x", rec.Cols)
 	fmt.Println("scores:", len(scores))
 	// Output:
-	// sae 10 -> 6 (sigmoid, kl sparsity, mse loss)
+	// sae 10 -> 6 (relu, topk k=1, mse loss)
 	// codes: 500 x 6
 	// reconstructions: 500 x 10
 	// scores: 500
@@ -81,15 +81,17 @@ func ExampleModel_Score() {
 	}
 	fmt.Println("highest score: row", top)
 	fmt.Println("flagged:", m.Flagged(scores)[top])
-	// Which column is off: the largest error of the reconstruction, in
-	// the model's scaled units (as Score measures it).
-	rec, err := m.Reconstruct(test.Slice(top, top+1))
+	// Which column is off: the largest error of a scorer's reconstruction
+	// (here a dense autoencoder trained beside the topk dictionary), in
+	// its scaled units, as Score measures it.
+	sc := m.Scorers()[0]
+	rec, err := sc.Reconstruct(test.Slice(top, top+1))
 	if err != nil {
 		panic(err)
 	}
 	col, worst := 0, 0.0
 	for j, v := range rec.Data {
-		if e := float64(v-test.Row(top)[j]) / float64(m.Norm.Scale[j]); e*e > worst {
+		if e := float64(v-test.Row(top)[j]) / float64(sc.Norm.Scale[j]); e*e > worst {
 			col, worst = j, e*e
 		}
 	}
@@ -158,7 +160,7 @@ func ExampleTrain_source() {
 	fmt.Println(m)
 	fmt.Println("epochs:", m.History.Epochs)
 	// Output:
-	// sae 20 -> 8 (sigmoid, kl sparsity, mse loss)
+	// sae 20 -> 8 (relu, topk k=2, mse loss)
 	// epochs: 3
 }
 
@@ -185,9 +187,13 @@ func ExampleLoad() {
 	}
 	a, _ := m.Encode(x)
 	b, _ := loaded.Encode(x)
+	sa, _ := m.Score(x)
+	sb, _ := loaded.Score(x)
 	fmt.Println(loaded)
 	fmt.Println("same codes:", slices.Equal(a.Data, b.Data))
+	fmt.Println("same scores:", slices.Equal(sa, sb), "from", len(loaded.Scorers()), "autoencoders")
 	// Output:
-	// sae 10 -> 6 (sigmoid, kl sparsity, mse loss)
+	// sae 10 -> 6 (relu, topk k=1, mse loss)
 	// same codes: true
+	// same scores: true from 3 autoencoders
 }

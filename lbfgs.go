@@ -36,18 +36,27 @@ func (t *trainer) runLBFGS(ctx context.Context, finetune bool, iters int) error 
 		}
 		t.step++
 		t.samples += t.train.len()
-		stop, err := t.endEpoch(ph, it, f)
+		stop, err := t.endEpoch(ph, it, it, f)
 		if err != nil || stop {
 			return true, err
 		}
 		small := math.Abs(prev-f) <= 1e-9*math.Max(1, math.Abs(f))
+		if small {
+			ph.stop = StopConverged
+		}
 		prev = f
 		return small, nil
 	}
 	lb := optim.LBFGS[float32]{Memory: t.cfg.LBFGSMemory, MinCurvature: 1e-10}
+	first := t.hist.Epochs
+	ph.stop = StopEpochs
 	res, err := lb.Minimize(ctx, f, t.net.Params, iters, done)
 	if res.Stall {
 		t.step = t.steps
+		ph.stop = StopConverged
+	}
+	if err == nil {
+		t.recordStop(ph, t.hist.Epochs-first)
 	}
 	return err
 }

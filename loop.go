@@ -2,6 +2,7 @@ package sae
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -28,6 +29,59 @@ type phase struct {
 	tol      float64 // the relative improvement of the validation loss that counts
 	unit     int     // epochs per unit of Config.Patience (lbfgs: 10 iterations)
 	keepLast bool    // the last weights are kept (TargetL0 moves the objective)
+	// plateau is the plateau schedule's state (Config.Decay plateau on a
+	// mini-batch phase), nil otherwise; patience is its patience in steps.
+	plateau  *plateau
+	patience int
+	stop     StopReason // why the phase ended
+}
+
+// plateau is the state of the plateau schedule (Config.Decay plateau): the
+// learning rate is divided by ten each time the watched loss (validation,
+// or the training loss without validation rows) has not improved by
+// plateauTol of itself for the phase's patience, and the plateau after
+// plateauDrops drops ends the phase.
+type plateau struct {
+	Drops int     `json:"drops"`
+	Best  float64 `json:"best"`  // the watched loss at the last improvement
+	Since int     `json:"since"` // the phase step of the last improvement or drop
+}
+
+const (
+	plateauTol    = 1e-3
+	plateauDrops  = 2
+	plateauFactor = 0.1
+	// plateauPatienceSteps is the least patience, in steps, of the
+	// plateau schedule: on small data an epoch is a step or two.
+	plateauPatienceSteps = 250
+	// plateauBudgetSteps bounds a phase of the plateau schedule (its
+	// epochs resolve to about this many steps).
+	plateauBudgetSteps = 30000
+)
+
+// lrScale is the factor the plateau schedule's drops put on the rate.
+func (p *plateau) lrScale() float64 {
+	if p == nil {
+		return 1
+	}
+	return math.Pow(plateauFactor, float64(p.Drops))
+}
+
+// observe takes the watched loss after an epoch ending at phase step step
+// and reports whether the phase has converged.
+func (p *plateau) observe(loss float64, step, patience int) bool {
+	switch {
+	case loss < p.Best-plateauTol*math.Abs(p.Best):
+		p.Best, p.Since = loss, step
+	case step-p.Since < patience:
+	case p.Drops < plateauDrops:
+		p.Drops++
+		p.Since = step
+		p.Best = math.Min(p.Best, loss)
+	default:
+		return true
+	}
+	return false
 }
 
 // batch is one step's work: the rows x [rows,d] (scaled) of the training
@@ -48,9 +102,17 @@ func (t *trainer) miniBatches(ctx context.Context, ph *phase) error {
 	cfg := t.cfg
 	d, n := t.train.cols, t.train.len()
 	bs := min(cfg.Batch, n)
-	// Each phase has its own schedule: warm-up, then decay to its end.
-	phaseSteps := ph.epochs * ((n + bs - 1) / bs)
+	// Each phase has its own schedule: warm-up, then decay to its end (or
+	// the plateau schedule's drops).
+	per := (n + bs - 1) / bs
+	phaseSteps := ph.epochs * per
 	warm := int(cfg.Warmup * float64(phaseSteps))
+	if cfg.Decay == Plateau {
+		ph.plateau = &plateau{Best: math.MaxFloat64} // finite: checkpoints are JSON
+		ph.patience = max(cfg.Patience*per, plateauPatienceSteps)
+		warm = int(cfg.Warmup * float64(min(phaseSteps, 10000)))
+	}
+	ph.stop = StopEpochs
 	phaseStep := 0
 	// The batch is gathered into the chunk buffer: the full-data passes
 	// between epochs (validation) refill it, and each step reads its rows.
@@ -69,7 +131,8 @@ func (t *trainer) miniBatches(ctx context.Context, ph *phase) error {
 			}
 			rows := min(bs, n-lo)
 			b := batch{x: batchBuf[:rows*d], pos: ph.perm[lo : lo+rows], rows: rows, epoch: epoch,
-				lr: optim.LR(cfg.LR, phaseStep, phaseSteps, warm, string(cfg.Decay)), done: int64(epoch-1)*int64(n) + int64(lo)}
+				lr:   optim.LR(cfg.LR, phaseStep, phaseSteps, warm, string(cfg.Decay)) * ph.plateau.lrScale(),
+				done: int64(epoch-1)*int64(n) + int64(lo)}
 			if err := t.train.readAt(b.x, b.pos); err != nil {
 				return err
 			}
@@ -83,15 +146,21 @@ func (t *trainer) miniBatches(ctx context.Context, ph *phase) error {
 			sum += loss * float64(rows)
 			if t.opt.Progress != nil {
 				p := Progress{Phase: phaseNames[ph.id], Epoch: epoch, Epochs: ph.epochs, Step: t.step, Steps: t.steps, Loss: loss, ValLoss: math.NaN()}
+				if ph.plateau != nil {
+					p.Bound, p.Drops = true, ph.plateau.Drops
+				}
 				if t.target != nil && ph.id != phaseSupervised {
 					p.RunningL0, p.Coef = t.target.Running, t.target.coef()
 				}
 				t.opt.Progress(p)
 			}
 		}
-		stop, err := t.endEpoch(ph, epoch, sum/float64(n))
+		stop, err := t.endEpoch(ph, epoch, phaseStep, sum/float64(n))
 		if err != nil {
 			return err
+		}
+		if stop || epoch == ph.epochs {
+			t.recordStop(ph, epoch)
 		}
 		if err := t.checkpoint(ph, epoch, stop, phaseStep); err != nil || stop {
 			return err
@@ -100,9 +169,18 @@ func (t *trainer) miniBatches(ctx context.Context, ph *phase) error {
 	return nil
 }
 
-// endEpoch records the epoch, runs validation and early stopping; it
-// reports whether the phase should stop.
-func (t *trainer) endEpoch(ph *phase, epoch int, trainLoss float64) (bool, error) {
+// recordStop records why the phase ended, after epochs of its epochs.
+func (t *trainer) recordStop(ph *phase, epochs int) {
+	if ph.plateau != nil && ph.stop == StopEpochs {
+		ph.stop = StopBudget
+	}
+	t.hist.Stops = append(t.hist.Stops, PhaseStop{Phase: phaseNames[ph.id], Reason: ph.stop, Epochs: epochs})
+}
+
+// endEpoch records the epoch ending at phase step phaseStep, runs
+// validation, early stopping and the plateau schedule; it reports whether
+// the phase should stop.
+func (t *trainer) endEpoch(ph *phase, epoch, phaseStep int, trainLoss float64) (bool, error) {
 	if !isFinite(trainLoss) {
 		return false, fmt.Errorf("%w at epoch %d: loss is %g; lower Config.LR or set Config.ClipNorm", ErrDiverged, t.hist.Epochs+1, trainLoss)
 	}
@@ -125,16 +203,34 @@ func (t *trainer) endEpoch(ph *phase, epoch int, trainLoss float64) (bool, error
 			t.bestVal = val
 			t.best = append(t.best[:0], t.net.Params...)
 			t.hist.BestEpoch = t.hist.Epochs
-		} else if t.cfg.Patience > 0 && t.hist.Epochs-t.hist.BestEpoch >= t.cfg.Patience*ph.unit {
+		} else if ph.plateau == nil && t.cfg.Patience > 0 && t.hist.Epochs-t.hist.BestEpoch >= t.cfg.Patience*ph.unit {
 			t.hist.StoppedEarly = true
+			ph.stop = StopEarly
 			stop = true
 		}
 	} else {
 		t.hist.BestEpoch = t.hist.Epochs
 	}
+	if p := ph.plateau; p != nil && t.cfg.Patience > 0 {
+		watched := val
+		if math.IsNaN(val) {
+			watched = trainLoss
+		}
+		// (Restarted latents do not reset it: they are restarted until
+		// the first drop, which would otherwise never come.)
+		if p.observe(watched, phaseStep, ph.patience) {
+			t.hist.StoppedEarly = true
+			ph.stop = StopConverged
+			stop = true
+		}
+	}
 	t.resampled = false
 	if t.opt.Progress != nil {
-		t.opt.Progress(Progress{Phase: phaseNames[ph.id], Epoch: epoch, Epochs: ph.epochs, Step: t.step, Steps: t.steps, Loss: trainLoss, ValLoss: val, EpochCompleted: true})
+		p := Progress{Phase: phaseNames[ph.id], Epoch: epoch, Epochs: ph.epochs, Step: t.step, Steps: t.steps, Loss: trainLoss, ValLoss: val, EpochCompleted: true}
+		if ph.plateau != nil {
+			p.Bound, p.Drops = true, ph.plateau.Drops
+		}
+		t.opt.Progress(p)
 	}
 	return stop, nil
 }
@@ -187,7 +283,16 @@ func (t *trainer) autoencoderStep(ph *phase, tm *nn.Terms, b batch) (float64, er
 		return 0, fmt.Errorf("%w at epoch %d step %d: the loss (%g) or the gradient is not finite; lower Config.LR or set Config.ClipNorm", ErrDiverged, t.hist.Epochs+1, t.step+1, loss)
 	}
 	t.afterStep(tm, b.rows, b.lr)
-	if ph.id == phaseSparse && t.resampleDue(b.done, b.done+int64(b.rows), int64(ph.epochs)*int64(n)) {
+	total := int64(ph.epochs) * int64(n)
+	if ph.plateau != nil {
+		// The plateau schedule's end is not known: restart dead
+		// latents until the first drop of the learning rate.
+		total = math.MaxInt64
+		if ph.plateau.Drops > 0 {
+			total = 0
+		}
+	}
+	if ph.id == phaseSparse && t.resampleDue(b.done, b.done+int64(b.rows), total) {
 		if err := t.resampleDead(ph.opt, min(cfg.Batch, n)); err != nil {
 			return 0, err
 		}
@@ -213,6 +318,12 @@ func (t *trainer) resumePhase(ph *phase, phaseStep *int) (first int, stopped boo
 	}
 	copy(ph.perm, st.perm)
 	*phaseStep = st.PhaseStep
+	if (st.Plateau != nil) != (ph.plateau != nil) {
+		return 0, false, errors.New("checkpoint: the plateau schedule's state does not match the settings")
+	}
+	if st.Plateau != nil {
+		*ph.plateau = *st.Plateau
+	}
 	t.best, t.bestVal = nil, st.BestVal
 	if st.HasBest {
 		t.best = st.best
@@ -239,7 +350,7 @@ func (t *trainer) checkpoint(ph *phase, epoch int, stopped bool, phaseStep int) 
 		Seconds: time.Since(t.start).Seconds(), History: t.hist, BestVal: t.bestVal, HasBest: t.best != nil,
 		RNG: rng, OptT: o.T, B1t: o.B1t, B2t: o.B2t,
 		params: t.net.Params, m: o.M, v: o.V, best: t.best, perm: ph.perm,
-		ThresholdSteps: t.kst.ThresholdSteps, Target: t.target,
+		ThresholdSteps: t.kst.ThresholdSteps, Target: t.target, Plateau: ph.plateau,
 	}
 	if t.dead != nil {
 		st.Dead = t.dead.Since

@@ -18,8 +18,9 @@ type Model struct {
 	Threshold float64
 	History   *History
 
-	net  *nn.Net[float32]
-	pool sync.Pool // *inferScratch
+	net      *nn.Net[float32]
+	detector []*Model // the anomaly detector's extra members (detector.go)
+	pool     sync.Pool // *inferScratch
 }
 
 // inferChunk bounds the rows processed at once, so that inference memory
@@ -147,12 +148,27 @@ func (m *Model) Reconstruct(x Matrix) (Matrix, error) {
 	return out, nil
 }
 
-// Score returns each row's anomaly score: its mean squared reconstruction
-// error over the features, in the model's scaled units.
+// Score returns each row's anomaly score: the geometric mean over the
+// scorers (Scorers: the model, for a dense code, and its detector's
+// members) of the row's mean squared reconstruction error over the
+// features, each in its model's scaled units.
 func (m *Model) Score(x Source) ([]float64, error) {
 	if err := checkSource(x, "score input", m.Inputs); err != nil {
 		return nil, err
 	}
+	var own []float64
+	if m.Config.selfScored() || len(m.detector) == 0 {
+		var err error
+		if own, err = m.ownScores(x); err != nil {
+			return nil, err
+		}
+	}
+	return m.detectorScores(x, own)
+}
+
+// ownScores is each row's mean squared reconstruction error over the
+// features under m alone, in its scaled units.
+func (m *Model) ownScores(x Source) ([]float64, error) {
 	n, d := x.Dims()
 	scores := make([]float64, n)
 	err := m.forEachChunk(x, func(s *inferScratch, xs, _ []float32, lo, hi int) {

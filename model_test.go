@@ -16,6 +16,7 @@ func trainSmall(t *testing.T, mutate func(*Config)) (*Model, Matrix) {
 	cfg := DefaultConfig()
 	cfg.Hidden = 12
 	cfg.Epochs = 5
+	cfg.Sparsity = SparsityKL
 	cfg.Normalize = NormalizeStandard
 	if mutate != nil {
 		mutate(&cfg)

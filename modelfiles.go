@@ -117,9 +117,9 @@ func checkModelConfig(raw []byte, mf *modelFile) error {
 		}
 	}
 	switch mf.Normalize {
-	case "", NormalizeNone, NormalizeStandard, NormalizeMinMax, NormalizeRobust:
+	case "", NormalizeNone, NormalizeStandard, NormalizeMinMax, NormalizeRobust, NormalizeGlobal:
 	default:
-		return fmt.Errorf("normalize %q is not none, standard, minmax or robust", mf.Normalize)
+		return fmt.Errorf("normalize %q is not none, standard, minmax, robust or global", mf.Normalize)
 	}
 	if n := c.Normalize; stated("normalize") && n != "" && n != NormalizeAuto && n != mf.Normalize &&
 		!(n == NormalizeNone && mf.Normalize == "") && !(n == "" && mf.Normalize == NormalizeNone) {

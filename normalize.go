@@ -10,7 +10,8 @@ import (
 
 // Normalizer is the per-feature input scaling x' = (x - Shift) / Scale:
 // mean and sd (standard), min and range (minmax), median and max(IQR/1.349,
-// sd/10) (robust); a constant column's Scale is 1.
+// sd/10) (robust), mean and the root mean square of all the columns' sds
+// (global); a constant column's Scale is 1 (global: unless others vary).
 type Normalizer struct {
 	Kind  Normalize
 	Shift []float32
@@ -19,9 +20,11 @@ type Normalizer struct {
 
 // resolveNormalizeOf turns auto into the scaling it stands for on x under
 // the given loss. For bce, whose targets must lie in [0, 1]: none when they
-// do, minmax otherwise. For mse: none when every value lies in [0, 1] and x
-// has at least 64 columns (pixels, signals already scaled), robust
-// otherwise. Other kinds are returned as they are.
+// do, minmax otherwise. For mse: global when x has at least 64 columns
+// (pixels, embeddings, activations, spectra: columns in one unit, where
+// scaling each column would blow up the many near-constant ones), robust
+// otherwise (a table of measurements, each in its own unit). Other kinds
+// are returned as they are.
 func resolveNormalizeOf(kind Normalize, x Matrix, loss Loss) Normalize {
 	k, _ := resolveNormalize(kind, allRows(x), loss, inferChunk)
 	return k
@@ -35,6 +38,12 @@ func resolveNormalize(kind Normalize, rs *rowSet, loss Loss, chunk int) (Normali
 	if kind != NormalizeAuto {
 		return kind, nil
 	}
+	if loss != BCE {
+		if rs.cols >= 64 {
+			return NormalizeGlobal, nil
+		}
+		return NormalizeRobust, nil
+	}
 	err := rs.scan(nil, chunk, func(x []float32, _, _ int) error {
 		for _, v := range x {
 			if v < 0 || v > 1 {
@@ -47,15 +56,10 @@ func resolveNormalize(kind Normalize, rs *rowSet, loss Loss, chunk int) (Normali
 	if err != nil && err != errOutOfUnit {
 		return kind, err
 	}
-	switch {
-	case loss == BCE && inUnit:
-		return NormalizeNone, nil
-	case loss == BCE:
-		return NormalizeMinMax, nil
-	case inUnit && rs.cols >= 64:
+	if inUnit {
 		return NormalizeNone, nil
 	}
-	return NormalizeRobust, nil
+	return NormalizeMinMax, nil
 }
 
 // fitNormalizerOf fits kind on the rows of x (auto resolves as for mse).
@@ -83,7 +87,7 @@ func fitNormalizer(kind Normalize, rs *rowSet, chunk int) (*Normalizer, error) {
 	nz := &Normalizer{Kind: kind, Shift: make([]float32, d), Scale: make([]float32, d)}
 	var buf []float32
 	switch kind {
-	case NormalizeStandard:
+	case NormalizeStandard, NormalizeGlobal:
 		mom := newColMoments(d)
 		err := rs.scan(buf, chunk, func(x []float32, _, rows int) error {
 			mom.add(x, rows)
@@ -92,10 +96,19 @@ func fitNormalizer(kind Normalize, rs *rowSet, chunk int) (*Normalizer, error) {
 		if err != nil {
 			return nil, err
 		}
+		var meanVar, meanSq float64
 		for j, mu := range mom.mean {
 			sd := math.Sqrt(mom.m2[j] / float64(n))
 			nz.Shift[j] = float32(mu)
 			nz.Scale[j] = scaleOrOne(sd, mu)
+			meanVar += mom.m2[j] / float64(n) / float64(d)
+			meanSq += mu * mu / float64(d)
+		}
+		if kind == NormalizeGlobal {
+			s := scaleOrOne(math.Sqrt(meanVar), math.Sqrt(meanSq))
+			for j := range nz.Scale {
+				nz.Scale[j] = s
+			}
 		}
 	case NormalizeRobust:
 		rows := n

@@ -52,17 +52,14 @@ func TestNormalizers(t *testing.T) {
 func TestResolveNormalize(t *testing.T) {
 	img := NewMatrix(3, 64)
 	img.Data[5] = 1
-	if got := resolveNormalizeOf(NormalizeAuto, img, MSE); got != NormalizeNone {
-		t.Errorf("pixel-like data: %s, want none", got)
+	if got := resolveNormalizeOf(NormalizeAuto, img, MSE); got != NormalizeGlobal {
+		t.Errorf("wide data: %s, want global", got)
 	}
 	tab := NewMatrix(3, 6)
 	if got := resolveNormalizeOf(NormalizeAuto, tab, MSE); got != NormalizeRobust {
 		t.Errorf("narrow data: %s, want robust", got)
 	}
 	img.Data[7] = 2
-	if got := resolveNormalizeOf(NormalizeAuto, img, MSE); got != NormalizeRobust {
-		t.Errorf("values outside [0,1]: %s, want robust", got)
-	}
 	if got := resolveNormalizeOf(NormalizeAuto, tab, BCE); got != NormalizeNone {
 		t.Errorf("bce on data in [0,1]: %s, want none", got)
 	}
@@ -71,5 +68,37 @@ func TestResolveNormalize(t *testing.T) {
 	}
 	if got := resolveNormalizeOf(NormalizeStandard, img, MSE); got != NormalizeStandard {
 		t.Errorf("explicit kinds pass through, got %s", got)
+	}
+}
+
+// Global scaling centres every column and divides all by one scale, the
+// root mean square of the columns' standard deviations: a near-constant
+// column stays near constant instead of being blown up to unit spread.
+func TestGlobalScaling(t *testing.T) {
+	x := NewMatrix(4, 3)
+	copy(x.Data, []float32{
+		0, 10, 5,
+		2, 10, 5,
+		4, 10, 5.001,
+		6, 10, 5,
+	})
+	nz := fitNormalizerOf(NormalizeGlobal, x)
+	sd := []float64{math.Sqrt(5), 0, 0.001 * math.Sqrt(3) / 4}
+	want := math.Sqrt((sd[0]*sd[0] + sd[1]*sd[1] + sd[2]*sd[2]) / 3)
+	for j, s := range nz.Scale {
+		if math.Abs(float64(s)-want) > 1e-5*want {
+			t.Errorf("column %d scale %g, want the shared %g", j, s, want)
+		}
+	}
+	for j, mu := range []float32{3, 10, 5.00025} {
+		if math.Abs(float64(nz.Shift[j]-mu)) > 1e-5 {
+			t.Errorf("column %d shift %g, want the mean %g", j, nz.Shift[j], mu)
+		}
+	}
+	// Constant data keep scale 1 rather than dividing by zero.
+	c := NewMatrix(2, 2)
+	copy(c.Data, []float32{3, 3, 3, 3})
+	if s := fitNormalizerOf(NormalizeGlobal, c).Scale[0]; s != 1 {
+		t.Errorf("constant data: scale %g, want 1", s)
 	}
 }

@@ -220,7 +220,7 @@ func TestResampleRestartsEarlyStopping(t *testing.T) {
 	step := func(resampled bool) bool {
 		t.Helper()
 		tr.resampled = resampled
-		stop, err := tr.endEpoch(ph, tr.hist.Epochs+1, 1)
+		stop, err := tr.endEpoch(ph, tr.hist.Epochs+1, 0, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

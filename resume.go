@@ -52,6 +52,8 @@ type trainState struct {
 	ThresholdSteps int     `json:"threshold_steps,omitempty"`
 	// Target is the target-L0 controller's state (Config.TargetL0).
 	Target *l0Controller `json:"target_l0,omitempty"`
+	// Plateau is the plateau schedule's state (Config.Decay plateau).
+	Plateau *plateau `json:"plateau,omitempty"`
 
 	params, m, v, best []float32
 	perm               []uint32

@@ -22,6 +22,8 @@ type History struct {
 	Epochs           int       `json:"epochs"`             // of all phases
 	FinetuneFrom     int       `json:"finetune_from"`      // its first epoch (-1: none)
 	StoppedEarly     bool      `json:"stopped_early"`
+	// Stops says why each phase ended, in the order they ran.
+	Stops []PhaseStop `json:"stops,omitempty"`
 	SupervisedFrom   int       `json:"supervised_from,omitempty"` // its first epoch (0: none)
 	Pretrain         []History `json:"pretrain,omitempty"`        // a stacked model's layers'
 	Accuracy         float64   `json:"accuracy,omitempty"`        // with labels
@@ -38,6 +40,30 @@ type History struct {
 	ValRows          int       `json:"val_rows"`
 }
 
+// PhaseStop is why a phase of training ended.
+type PhaseStop struct {
+	Phase  Phase      `json:"phase"`
+	Reason StopReason `json:"reason"`
+	Epochs int        `json:"epochs"` // the phase's epochs (lbfgs: iterations)
+}
+
+// StopReason is why a phase of training ended.
+type StopReason string
+
+const (
+	// StopConverged: the plateau schedule's last plateau (lbfgs: the
+	// objective stopped changing).
+	StopConverged StopReason = "converged"
+	// StopBudget: the plateau schedule ran out of epochs while the
+	// watched loss was still improving; more epochs would help.
+	StopBudget StopReason = "budget"
+	// StopEarly: early stopping (Config.Patience epochs without a better
+	// validation loss) under a fixed schedule.
+	StopEarly StopReason = "early stopping"
+	// StopEpochs: the fixed schedule's epochs ran out.
+	StopEpochs StopReason = "epochs"
+)
+
 // Phase is where training is: those below, "pretrain i/k" (a stacked
 // model's layers), or PhaseFinal when the final passes over the data begin.
 type Phase string
@@ -52,7 +78,11 @@ const (
 // Progress is reported after every step (RunningL0, Coef: TargetL0's).
 type Progress struct {
 	Phase           Phase
-	Epoch, Epochs   int     // 1-based epoch, epochs in this phase
+	Epoch, Epochs   int     // 1-based epoch, epochs in this phase (Bound: at most)
+	// Bound says Epochs only bounds the phase: the plateau schedule ends
+	// it when it converges; Drops counts its learning-rate drops so far.
+	Bound bool
+	Drops int
 	Step, Steps     int     // steps done, total steps of the run
 	Loss, ValLoss   float64 // ValLoss: NaN until the first validation
 	RunningL0, Coef float64
@@ -103,6 +133,7 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 			return nil, fmt.Errorf("validation data: has %d columns, the training data %d", vc, cols)
 		}
 	}
+	epochs := cfg.Epochs // as asked: the detector's members follow it (detector.go)
 	cfg = cfg.Resolve(cols, rows-cfg.valRows(rows, val != nil))
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -148,6 +179,12 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 	if err := t.run(ctx); err != nil {
 		return nil, err
 	}
+	// The anomaly detector's other members (detector.go), before the
+	// final passes, which score with them.
+	var err error
+	if t.detector, err = trainDetector(ctx, t.cfg, epochs, t.src, t.opt); err != nil {
+		return nil, err
+	}
 	return t.finish()
 }
 
@@ -185,6 +222,7 @@ type trainer struct {
 	// training state (batchtopk's threshold updates).
 	dead *nn.DeadLatents
 	kst  nn.State
+	detector []*Model // the anomaly detector's extra members
 	// target tunes the penalty coefficient (Config.TargetL0), or nil.
 	target *l0Controller
 }
@@ -517,6 +555,13 @@ func (t *trainer) finish() (*Model, error) {
 		return nil, err
 	}
 	h.All = &all
+	m.detector = t.detector
+	if !m.Config.selfScored() && len(m.detector) > 0 {
+		scores = nil
+	}
+	if scores, err = m.detectorScores(t.src, scores); err != nil {
+		return nil, err
+	}
 	m.Threshold = stats.Quantile(scores, 1-t.cfg.Contamination)
 	return m, nil
 }

@@ -110,7 +110,9 @@ func TestTrainDeterministic(t *testing.T) {
 // objective of one batch holding every row, and so do the gradients.
 func TestChunkedObjectiveMatchesOneBatch(t *testing.T) {
 	x := sparseData(inferChunk+300, 6, 5, 2, 3)
-	cfg := DefaultConfig().Resolve(6, 0)
+	cfg := DefaultConfig()
+	cfg.Sparsity = SparsityKL
+	cfg = cfg.Resolve(6, 0)
 	cfg.Hidden = 4
 	cfg.Trim = 0 // trimming is per batch: chunks and one batch would differ
 	tr := newTrainer(x, nil, cfg, TrainOptions{})
@@ -156,7 +158,7 @@ func TestKLSparsityReachesRho(t *testing.T) {
 	cfg.Hidden = 40
 	cfg.Epochs = 40
 	cfg.LR = 0.01
-	cfg.Rho, cfg.Beta = 0.05, 3
+	cfg.Sparsity, cfg.Rho, cfg.Beta = SparsityKL, 0.05, 3
 	cfg.Normalize, cfg.Trim = NormalizeNone, 0 // the textbook model
 	m, err := Train(context.Background(), x, cfg, TrainOptions{})
 	if err != nil {

@@ -65,7 +65,7 @@ func init() {
 						return err
 					}
 				}
-				if err := replaceableDir(out, sae.ConfigFile, sae.WeightsFile); err != nil {
+				if err := replaceableDir(out, sae.ConfigFile, sae.WeightsFile, sae.DetectorDir); err != nil {
 					return err
 				}
 				if err := m.Save(out); err != nil {

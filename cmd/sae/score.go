@@ -195,15 +195,34 @@ func explainFlagged(m *sae.Model, x sae.Matrix, scores []float64, thr float64, n
 }
 
 // explain lists, for each of the rows (0-based) of x, the top columns by
-// their share of the row's score (the squared reconstruction error in the
-// model's scaled units, as Score measures it), largest first.
+// their share of the row's error: the squared reconstruction errors, in
+// each scorer's scaled units as Score measures them, averaged over the
+// model's scorers (Model.Scorers), largest first. The expected value is
+// the scorers' mean reconstruction.
 func explain(m *sae.Model, x sae.Matrix, rows []int, top int) ([]rowExplanation, error) {
 	d := m.Inputs
 	sub := sae.NewMatrix(len(rows), d)
 	for i, r := range rows {
 		copy(sub.Row(i), x.Row(r))
 	}
-	rec, err := m.Reconstruct(sub)
+	scorers := m.Scorers()
+	sq := make([]float64, len(rows)*d) // mean squared error per value
+	rec := sae.NewMatrix(len(rows), d) // mean reconstruction
+	for _, sc := range scorers {
+		r, err := sc.Reconstruct(sub)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range r.Data {
+			e := float64(v - sub.Data[i])
+			if sc.Norm != nil {
+				e /= float64(sc.Norm.Scale[i%d])
+			}
+			sq[i] += e * e / float64(len(scorers))
+			rec.Data[i] += v / float32(len(scorers))
+		}
+	}
+	scores, err := m.Score(sub)
 	if err != nil {
 		return nil, err
 	}
@@ -214,16 +233,12 @@ func explain(m *sae.Model, x sae.Matrix, rows []int, top int) ([]rowExplanation,
 	for i, r := range rows {
 		var total float64
 		for j := 0; j < d; j++ {
-			e := float64(rec.Data[i*d+j] - sub.Data[i*d+j])
-			if m.Norm != nil {
-				e /= float64(m.Norm.Scale[j])
-			}
-			errs[j] = e * e
+			errs[j] = sq[i*d+j]
 			total += errs[j]
 			order[j] = j
 		}
 		sort.SliceStable(order, func(a, b int) bool { return errs[order[a]] > errs[order[b]] })
-		ex := rowExplanation{Row: r + 1, Score: total / float64(d)}
+		ex := rowExplanation{Row: r + 1, Score: scores[i]}
 		for _, j := range order[:top] {
 			share := 0.0
 			if total > 0 {

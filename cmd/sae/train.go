@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"runtime/debug"
 
 	"github.com/sae-go/sae"
@@ -105,7 +106,7 @@ func (a *trainArgs) check(fs *flag.FlagSet) error {
 		return fmt.Errorf("%s: %v", a.out, err)
 	}
 	// Saving replaces the directory: only an earlier model may be there.
-	if err := replaceableDir(a.out, sae.ConfigFile, sae.WeightsFile); err != nil {
+	if err := replaceableDir(a.out, sae.ConfigFile, sae.WeightsFile, sae.DetectorDir); err != nil {
 		return err
 	}
 	if err := checkConfig(fs, a.cfg); err != nil {
@@ -193,6 +194,11 @@ func (a *trainArgs) progress(e *env, opt *sae.TrainOptions) (finish func()) {
 			return
 		}
 		desc := fmt.Sprintf("%s epoch %d/%d loss %.4g", p.Phase, p.Epoch, p.Epochs, p.Loss)
+		if p.Bound {
+			// The plateau schedule: the epochs are a bound, and the
+			// rate drops tenfold on each plateau until it converges.
+			desc = fmt.Sprintf("%s epoch %d (at most %d, lr/%d) loss %.4g", p.Phase, p.Epoch, p.Epochs, int(math.Pow(10, float64(p.Drops))), p.Loss)
+		}
 		if !math.IsNaN(p.ValLoss) {
 			lastVal = p.ValLoss
 		}
@@ -233,6 +239,7 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 	} else {
 		mt, evalOn = *h.All, "train" // without validation, all rows are training rows
 	}
+	rhoOff := warnQuality(e, m, mt, evalOn)
 	if e.json {
 		o := metricsMap(mt)
 		o["epochs"] = h.Epochs
@@ -240,6 +247,7 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 		o["samples_per_second"] = h.SamplesPerSecond
 		o["final_loss"] = h.FinalLoss
 		o["stopped_early"] = h.StoppedEarly
+		o["stop_reason"] = stopReason(h)
 		o["hidden"] = m.Hidden()
 		o["threshold"] = m.Threshold
 		o["eval_on"] = evalOn
@@ -254,13 +262,16 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 			o["penalty_coef"] = fieldValue(m.Config, target)
 			o["running_l0"] = h.RunningL0
 		}
+		if !math.IsNaN(rhoOff) {
+			o["rho_off"] = rhoOff
+		}
 		if k := nn.Lookup(string(m.Config.Sparsity)); k != nil && k.Traits().Code {
 			// Latents that did not fire in the last --dead-window training samples.
 			o["dead_fraction_train"] = h.DeadFraction
 		}
 		return printJSON(e.stdout, o)
 	}
-	fmt.Fprintf(e.stdout, "trained %s on %d rows in %.1fs (%d epochs%s, %.0f samples/s)\n", m, h.TrainRows, h.Seconds, h.Epochs, map[bool]string{true: ", stopped early", false: ""}[h.StoppedEarly], h.SamplesPerSecond)
+	fmt.Fprintf(e.stdout, "trained %s on %d rows in %.1fs (%d epochs, %.0f samples/s); %s\n", m, h.TrainRows, h.Seconds, h.Epochs, h.SamplesPerSecond, stopSummary(h))
 	fmt.Fprintf(e.stdout, "final loss %.5g; on %s data: mse %.5g  fvu %.4f  l0 %.2f  mean activation %.4f  dead %.1f%%\n", h.FinalLoss, evalOn, mt.MSE, mt.FVU, mt.L0, mt.MeanActivation, 100*mt.DeadFraction)
 	if m.Config.TargetL0 > 0 && hasTarget {
 		fmt.Fprintf(e.stdout, "target l0 %g: running l0 of the training batches %.2f, final %s %.4g\n", m.Config.TargetL0, h.RunningL0, flagOf(target), fieldValue(m.Config, target))
@@ -270,6 +281,52 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 	}
 	fmt.Fprintf(e.stdout, "wrote %s\n", a.out)
 	return nil
+}
+
+// warnQuality warns on stderr about a model whose results a user should
+// not take at face value: one that reconstructs worse than each column's
+// mean (fvu above 1), or a KL model whose mean activation misses --rho by
+// more than 20%. It returns that miss as a fraction (NaN: not a KL model).
+func warnQuality(e *env, m *sae.Model, mt sae.Metrics, on string) float64 {
+	if mt.FVU > 1 {
+		fmt.Fprintf(e.stderr, "sae: warning: the model reconstructs the %s data worse than predicting each column's mean (fvu %.3f): do not use its scores or reconstructions; train longer, or with a lower --lr\n", on, mt.FVU)
+	}
+	c := m.Config
+	if c.Sparsity != sae.SparsityKL || c.Activation == sae.Tanh || c.Beta == 0 || m.Classes() > 0 {
+		return math.NaN()
+	}
+	off := mt.MeanActivation/c.Rho - 1
+	if math.Abs(off) > 0.2 {
+		fmt.Fprintf(e.stderr, "sae: warning: the mean activation on the %s data is %.3g, %+.0f%% from --rho %g: the KL penalty (--beta %g) lost to reconstruction; raise --beta to come closer\n", on, mt.MeanActivation, 100*off, c.Rho, c.Beta)
+	}
+	return off
+}
+
+// stopReason is why the run's last phase ended ("" for a run of no phase).
+func stopReason(h *sae.History) sae.StopReason {
+	if len(h.Stops) == 0 {
+		return ""
+	}
+	return h.Stops[len(h.Stops)-1].Reason
+}
+
+// stopSummary says why each phase of the run ended, e.g. "sparse phase
+// converged after 31 epochs".
+func stopSummary(h *sae.History) string {
+	var parts []string
+	for _, s := range h.Stops {
+		why := map[sae.StopReason]string{
+			sae.StopConverged: "converged",
+			sae.StopBudget:    "ran out of epochs while still improving (raise --epochs)",
+			sae.StopEarly:     "stopped early (no better validation loss for --patience epochs)",
+			sae.StopEpochs:    "ran its --epochs",
+		}[s.Reason]
+		parts = append(parts, fmt.Sprintf("%s phase %s after %d epochs", s.Phase, why, s.Epochs))
+	}
+	if len(parts) == 0 {
+		return "no training phase ran"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // targetOf is the Config field the sparsity kind's TargetL0 tunes.

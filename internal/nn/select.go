@@ -508,7 +508,7 @@ func dictionaryDefaults(p *Params) {
 		p.DecoderBiasInit = "median"
 	}
 	if p.Normalize == "auto" {
-		p.Normalize = "none"
+		p.Normalize = "none" // per-column scaling would bend the dictionary
 	}
 }
 
