@@ -102,10 +102,10 @@ func TestEvalScoreOnePass(t *testing.T) {
 	x := sparseData(300, 12, 8, 2, 3)
 	kinds := map[string]func(c *Config){
 		"mse sigmoid standard": func(c *Config) { c.Sparsity, c.Normalize = SparsityKL, NormalizeStandard },
-		"bce sigmoid kl":    func(c *Config) { c.Loss, c.Activation, c.Sparsity = BCE, Sigmoid, SparsityKL },
-		"topk":              func(c *Config) { c.Sparsity, c.K = SparsityTopK, 3 },
-		"deep":              func(c *Config) { c.Layers, c.Hidden = []int{10, 6}, 0 },
-		"variational":       func(c *Config) { c.Variational, c.Sparsity = true, SparsityNone },
+		"bce sigmoid kl":       func(c *Config) { c.Loss, c.Activation, c.Sparsity = BCE, Sigmoid, SparsityKL },
+		"topk":                 func(c *Config) { c.Sparsity, c.K = SparsityTopK, 3 },
+		"deep":                 func(c *Config) { c.Layers, c.Hidden = []int{10, 6}, 0 },
+		"variational":          func(c *Config) { c.Variational, c.Sparsity = true, SparsityNone },
 	}
 	for name, set := range kinds {
 		t.Run(name, func(t *testing.T) {

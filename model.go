@@ -19,7 +19,7 @@ type Model struct {
 	History   *History
 
 	net      *nn.Net[float32]
-	detector []*Model // the anomaly detector's extra members (detector.go)
+	detector []*Model  // the anomaly detector's extra members (detector.go)
 	pool     sync.Pool // *inferScratch
 }
 

@@ -17,27 +17,27 @@ import (
 // History is what training recorded; Val and All are the final metrics on
 // the validation rows (nil: none) and on all the training source's rows.
 type History struct {
-	TrainLoss        []float64 `json:"train_loss"`         // each epoch's mean (lbfgs: each iteration's)
-	ValLoss          []float64 `json:"val_loss,omitempty"` // each epoch's on the validation rows
-	Epochs           int       `json:"epochs"`             // of all phases
-	FinetuneFrom     int       `json:"finetune_from"`      // its first epoch (-1: none)
-	StoppedEarly     bool      `json:"stopped_early"`
+	TrainLoss    []float64 `json:"train_loss"`         // each epoch's mean (lbfgs: each iteration's)
+	ValLoss      []float64 `json:"val_loss,omitempty"` // each epoch's on the validation rows
+	Epochs       int       `json:"epochs"`             // of all phases
+	FinetuneFrom int       `json:"finetune_from"`      // its first epoch (-1: none)
+	StoppedEarly bool      `json:"stopped_early"`
 	// Stops says why each phase ended, in the order they ran.
-	Stops []PhaseStop `json:"stops,omitempty"`
-	SupervisedFrom   int       `json:"supervised_from,omitempty"` // its first epoch (0: none)
-	Pretrain         []History `json:"pretrain,omitempty"`        // a stacked model's layers'
-	Accuracy         float64   `json:"accuracy,omitempty"`        // with labels
-	ValAccuracy      float64   `json:"val_accuracy,omitempty"`    // with labels
-	BestEpoch        int       `json:"best_epoch"`                // whose weights were kept
-	Seconds          float64   `json:"train_seconds"`
-	SamplesPerSecond float64   `json:"samples_per_second"`
-	FinalLoss        float64   `json:"final_loss"` // of the final weights on the training rows
-	Val              *Metrics  `json:"val_metrics,omitempty"`
-	All              *Metrics  `json:"-"`
-	DeadFraction     float64   `json:"dead_fraction_train,omitempty"` // latents unfired in the last DeadWindow
-	RunningL0        float64   `json:"running_l0,omitempty"`          // the TargetL0 controller's at the end
-	TrainRows        int       `json:"train_rows"`
-	ValRows          int       `json:"val_rows"`
+	Stops            []PhaseStop `json:"stops,omitempty"`
+	SupervisedFrom   int         `json:"supervised_from,omitempty"` // its first epoch (0: none)
+	Pretrain         []History   `json:"pretrain,omitempty"`        // a stacked model's layers'
+	Accuracy         float64     `json:"accuracy,omitempty"`        // with labels
+	ValAccuracy      float64     `json:"val_accuracy,omitempty"`    // with labels
+	BestEpoch        int         `json:"best_epoch"`                // whose weights were kept
+	Seconds          float64     `json:"train_seconds"`
+	SamplesPerSecond float64     `json:"samples_per_second"`
+	FinalLoss        float64     `json:"final_loss"` // of the final weights on the training rows
+	Val              *Metrics    `json:"val_metrics,omitempty"`
+	All              *Metrics    `json:"-"`
+	DeadFraction     float64     `json:"dead_fraction_train,omitempty"` // latents unfired in the last DeadWindow
+	RunningL0        float64     `json:"running_l0,omitempty"`          // the TargetL0 controller's at the end
+	TrainRows        int         `json:"train_rows"`
+	ValRows          int         `json:"val_rows"`
 }
 
 // PhaseStop is why a phase of training ended.
@@ -77,12 +77,12 @@ const (
 
 // Progress is reported after every step (RunningL0, Coef: TargetL0's).
 type Progress struct {
-	Phase           Phase
-	Epoch, Epochs   int     // 1-based epoch, epochs in this phase (Bound: at most)
+	Phase         Phase
+	Epoch, Epochs int // 1-based epoch, epochs in this phase (Bound: at most)
 	// Bound says Epochs only bounds the phase: the plateau schedule ends
 	// it when it converges; Drops counts its learning-rate drops so far.
-	Bound bool
-	Drops int
+	Bound           bool
+	Drops           int
 	Step, Steps     int     // steps done, total steps of the run
 	Loss, ValLoss   float64 // ValLoss: NaN until the first validation
 	RunningL0, Coef float64
@@ -220,8 +220,8 @@ type trainer struct {
 	start      time.Time
 	// Kinds with their own code: the dead-latent counts, and the kind's
 	// training state (batchtopk's threshold updates).
-	dead *nn.DeadLatents
-	kst  nn.State
+	dead     *nn.DeadLatents
+	kst      nn.State
 	detector []*Model // the anomaly detector's extra members
 	// target tunes the penalty coefficient (Config.TargetL0), or nil.
 	target *l0Controller

@@ -8,8 +8,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"runtime/debug"
+	"strings"
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
