@@ -44,16 +44,16 @@ func (c Config) selfScored() bool {
 // detectorConfig is the configuration of the extra members of cfg's
 // detector, of seed Seed+i (i >= 1): cfg itself for a dense code, else the
 // detector's recipe with cfg's training settings that do not shape the
-// model, and the epochs the caller asked for (0: the recipe's). The recipe is the textbook sparse autoencoder (sigmoid code, KL
+// model. The recipe is the textbook sparse autoencoder (sigmoid code, KL
 // penalty, the defaults' scaling and trimmed loss) trained for a fixed
 // budget of about 3000 steps (Decay cosine): on bench/quality's development
 // folds, training such a detector to convergence made it learn the
 // anomalies in its training rows too.
-func (c Config) detectorConfig(i, epochs int) Config {
+func (c Config) detectorConfig(i int) Config {
 	m := c
 	if !c.selfScored() {
 		m = DefaultConfig()
-		m.Sparsity, m.Decay, m.Epochs = SparsityKL, Cosine, max(epochs, 0)
+		m.Sparsity, m.Decay = SparsityKL, Cosine
 		m.Optimizer, m.Momentum, m.Batch, m.ValSplit, m.Patience = c.Optimizer, c.Momentum, c.Batch, c.ValSplit, c.Patience
 		m.Threads, m.Contamination, m.Loss = c.Threads, c.Contamination, c.Loss
 		if m.Optimizer == LBFGS {
@@ -77,7 +77,8 @@ func (m *Model) Scorers() []*Model {
 
 // trainDetector trains the extra members of the detector of a model of
 // settings cfg on src (the training source); epochs is Config.Epochs as
-// the caller set it (0: each member's default).
+// the caller set it (0: not set), which a dictionary's members train no
+// longer than.
 func trainDetector(ctx context.Context, cfg Config, epochs int, src Source, opt TrainOptions) ([]*Model, error) {
 	extra := cfg.Ensemble
 	if cfg.selfScored() {
@@ -86,10 +87,15 @@ func trainDetector(ctx context.Context, cfg Config, epochs int, src Source, opt 
 	var members []*Model
 	rows, _ := src.Dims()
 	for i := 1; i <= extra; i++ {
-		mc := cfg.detectorConfig(i, epochs)
+		mc := cfg.detectorConfig(i)
 		member := src
 		if rows > detectorRows {
 			member = sampleRows(src, detectorRows, mc.Seed)
+		}
+		if epochs > 0 && !cfg.selfScored() {
+			// A short run asked for: the recipe's members no longer.
+			n, d := member.Dims()
+			mc.Epochs = min(epochs, mc.Resolve(d, n-mc.valRows(n, false)).Epochs)
 		}
 		mo := TrainOptions{}
 		if opt.Progress != nil {
