@@ -39,7 +39,7 @@ func main() {
 }
 
 func run(path string, hidden, batch, epochs, threads int) error {
-	src, err := data.OpenRows(path)
+	src, err := data.OpenRows(path, data.Options{})
 	if err != nil {
 		return err
 	}

@@ -144,6 +144,10 @@ func newFlagSet(c *command, e *env) (*flag.FlagSet, func(context.Context) error)
 	fs := flag.NewFlagSet("sae "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	do := c.setup(fs, e)
+	if k := fs.Lookup("key"); k != nil {
+		// Tables name columns, not arrays: --column is --key's other name.
+		fs.Var(k.Value, "column", "the `name` of a Parquet or Arrow table's list column, or its numeric columns separated by commas (default: the only list column, else every numeric column); the same as --key")
+	}
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "sae %s: %s\n\nUsage:\n  sae %s %s\n\nFlags:\n", c.name, c.summary, c.name, c.usage)
@@ -214,7 +218,7 @@ func openSource(path, key, mode string) (src sae.Source, close func(), err error
 		return nil, nil, usagef("--data is required")
 	}
 	if mode != "off" {
-		r, err := data.OpenRows(path)
+		r, err := data.OpenRows(path, data.Options{Key: key})
 		switch {
 		case err == nil:
 			rows, cols := r.Dims()
@@ -224,7 +228,7 @@ func openSource(path, key, mode string) (src sae.Source, close func(), err error
 			r.Close()
 		case errors.Is(err, data.ErrNotStreamable):
 			if mode == "on" {
-				return nil, nil, fmt.Errorf("%s: --stream on reads .npy (C order) and IDX files only; convert it to .npy or use --stream off", path)
+				return nil, nil, fmt.Errorf("%s: --stream on reads .npy (C order), IDX, Parquet and Arrow files and shard directories only; convert it to .npy or use --stream off", path)
 			}
 		default:
 			return nil, nil, err

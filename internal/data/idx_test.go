@@ -163,7 +163,7 @@ func BenchmarkReadRowsIDXBatch(b *testing.B) {
 	if err := os.WriteFile(path, files[0].b, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	r, err := OpenRows(path)
+	r, err := OpenRows(path, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

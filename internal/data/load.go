@@ -1,5 +1,8 @@
 // Package data reads and writes the numeric files sae works with: .npy, .npz,
-// .csv, MNIST-style IDX (raw or gzipped) and .safetensors.
+// .csv, MNIST-style IDX (raw or gzipped) and .safetensors; and the tables
+// and directories activation caches come in: Parquet (parquet.go), Arrow
+// IPC files and streams and Hugging Face datasets cache directories
+// (arrow.go), and directories of safetensors shards (shards.go).
 //
 // # Shapes
 //
@@ -10,6 +13,13 @@
 // empty matrices (0 rows or 0 columns). No array may hold more than 1<<31
 // elements, and every shape read from a header is checked against the bytes
 // the file actually holds before anything is allocated.
+//
+// A table's rows are a list column of numbers (every list of one length:
+// the row width) or numeric columns, one per matrix column (Options.Key
+// chooses). A directory's files are concatenated: a datasets cache's in the
+// order of its state.json, shards in the order of the number in their
+// names. OpenRows reads these row by row (up to 2^32-1 rows): Arrow and
+// shards in place, Parquet from a float32 copy in an unnamed temporary file.
 //
 // # Values
 //
@@ -29,6 +39,9 @@
 //	x.npy: row 3 column 2: NaN
 //	x.csv: line 12 column 3: "abc" is not a number
 //	x.csv: line 7 has 5 fields, expected 4
+//	acts.parquet: row 2: 767 values in column "emb", earlier rows have 768 (every row must have the same number)
+//	cache: data-00001-of-00002.arrow: rows 1001 to 2000: column "emb": 3 null rows
+//	shards: chunk-7.safetensors: rows of 512 values, chunk-0.safetensors has 768
 //
 // Positions are 1-based. In a CSV file the row is the line number in the
 // file (the header, when there is one, is line 1) and the column is the field
@@ -47,7 +60,16 @@ import (
 
 // Options select what Load reads.
 type Options struct {
-	Key string // array name for .npz (default "X") and .safetensors (default: the only tensor); ignored by other formats
+	// Key is the array name for .npz (default "X"), .safetensors and
+	// shard directories (default: the only tensor), and the column of a
+	// Parquet or Arrow table: a list column, or numeric columns separated
+	// by commas (default: the only list column, or else every numeric
+	// column but IDColumn). Other formats ignore it.
+	Key string
+	// IDColumn names a column of a Parquet or Arrow table that identifies
+	// rows (text or numbers): it is not part of the matrix, and Rows.IDs
+	// reads it. Other formats refuse it.
+	IDColumn string
 }
 
 // Error is the error every function of this package returns: the file and
@@ -123,6 +145,8 @@ const (
 	formatCSV
 	formatIDX
 	formatSafetensors
+	formatParquet
+	formatArrow
 )
 
 // isIDXName reports whether a (lower-case) file name ends as IDX files are
@@ -163,6 +187,10 @@ func formatOf(path string) int {
 		return formatCSV
 	case ".safetensors":
 		return formatSafetensors
+	case ".parquet", ".pq":
+		return formatParquet
+	case ".arrow", ".arrows", ".feather", ".ipc":
+		return formatArrow
 	}
 	if isIDXName(name) {
 		return formatIDX
@@ -189,8 +217,14 @@ func formatOf(path string) int {
 // documentation for this and for the error conventions.
 func Load(path string, opt Options) (*Matrix, error) {
 	f := formatOf(path)
+	if st, err := os.Stat(path); err == nil && st.IsDir() || f == formatArrow || f == formatParquet {
+		return loadTableFile(path, opt)
+	}
+	if opt.IDColumn != "" {
+		return nil, failf(path, "an id column is read from Parquet and Arrow tables only")
+	}
 	if f == formatUnknown {
-		return nil, failf(path, "unknown format (want .npy, .npz, .csv, .idx[.gz], .safetensors)")
+		return nil, failf(path, "unknown format (want .npy, .npz, .csv, .idx[.gz], .safetensors, .parquet, .arrow, or a directory of .arrow or .safetensors files)")
 	}
 	b, err := readFile(path)
 	if err != nil {
@@ -220,6 +254,38 @@ func Load(path string, opt Options) (*Matrix, error) {
 			m, err = a.matrix()
 		}
 	}
+	if err != nil {
+		return nil, fail(path, err)
+	}
+	return m, nil
+}
+
+// loadTableFile loads a Parquet or Arrow file or a directory into memory.
+func loadTableFile(path string, opt Options) (*Matrix, error) {
+	if formatOf(path) == formatParquet {
+		fh, err := os.Open(path)
+		if err != nil {
+			return nil, fail(path, openErr(err))
+		}
+		defer fh.Close()
+		st, err := fh.Stat()
+		if err != nil {
+			return nil, fail(path, err)
+		}
+		if !st.Mode().IsRegular() || st.Size() == 0 {
+			return nil, failf(path, "empty file or not a regular file")
+		}
+		m, err := loadParquet(fh, st.Size(), opt.Key, opt.IDColumn)
+		if err != nil {
+			return nil, fail(path, err)
+		}
+		return m, nil
+	}
+	r, err := OpenRows(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	m, err := loadTable(r.tab)
 	if err != nil {
 		return nil, fail(path, err)
 	}

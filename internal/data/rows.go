@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 )
 
 // ErrNotStreamable is wrapped by OpenRows for files it cannot read row by
@@ -29,15 +30,35 @@ type Rows struct {
 	divisor    float32       // unsigned bytes (IDX images) are divided by it
 	scaled     *[256]float32 // byte data with a divisor: the value of each byte, divided
 	buf        []byte
+	tab        *tableRows                         // Arrow files and shard directories: rows read in place
+	ids        func(rows []int) ([]string, error) // the id column, when one was asked for
+	extra      func() error                       // releases what ids reads
 }
 
 // OpenRows opens path for reading rows on demand. It reads .npy files in C
 // order and IDX files (raw or gzipped), with the conversions of Load; other
 // formats give an error wrapping ErrNotStreamable. Errors, including those
 // of ReadRows, are *Error values naming the file.
-func OpenRows(path string) (*Rows, error) {
+func OpenRows(path string, opt Options) (*Rows, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		r, err := openDirRows(path, opt)
+		if err != nil {
+			return nil, fail(path, err)
+		}
+		return r, nil
+	}
 	f := formatOf(path)
-	if f != formatNPY && f != formatIDX {
+	if f == formatArrow {
+		a, err := openArrowTable(path, []string{path}, opt.Key, opt.IDColumn)
+		if err != nil {
+			return nil, fail(path, err)
+		}
+		return a.rows(), nil
+	}
+	if opt.IDColumn != "" && f != formatParquet {
+		return nil, failf(path, "an id column is read from Parquet and Arrow tables only")
+	}
+	if f != formatNPY && f != formatIDX && f != formatParquet {
 		return nil, &Error{Path: path, Err: ErrNotStreamable}
 	}
 	fh, err := os.Open(path)
@@ -48,7 +69,12 @@ func OpenRows(path string) (*Rows, error) {
 		}
 		return nil, fail(path, err)
 	}
-	r, err := openRows(path, fh, f)
+	var r *Rows
+	if f == formatParquet {
+		r, err = openParquetRows(path, fh, opt)
+	} else {
+		r, err = openRows(path, fh, f)
+	}
 	if err != nil {
 		fh.Close()
 		var de *Error
@@ -175,15 +201,47 @@ func spillIDXGzip(path string, fh *os.File, size int64) (*Rows, error) {
 }
 
 // Dims returns the rows and columns (after flattening).
-func (r *Rows) Dims() (rows, cols int) { return r.rows, r.cols }
+func (r *Rows) Dims() (rows, cols int) {
+	if r.tab != nil {
+		return r.tab.dims()
+	}
+	return r.rows, r.cols
+}
 
-// Close releases the file (and removes the temporary copy, if any).
-func (r *Rows) Close() error { return r.f.Close() }
+// Close releases the files (and removes the temporary copies, if any).
+func (r *Rows) Close() error {
+	var err error
+	if r.tab != nil {
+		err = r.tab.close()
+	} else {
+		err = r.f.Close()
+	}
+	if r.extra != nil {
+		r.extra()
+	}
+	return err
+}
+
+// IDs returns the values of the id column (Options.IDColumn) of rows
+// (0-based): text as it is, numbers formatted, null as "".
+func (r *Rows) IDs(rows []int) ([]string, error) {
+	if r.ids == nil {
+		return nil, failf(r.path, "no id column was opened")
+	}
+	ids, err := r.ids(rows)
+	if err != nil {
+		return nil, fail(r.path, err)
+	}
+	return ids, nil
+}
 
 // ReadRows reads rows idx (0-based), in that order, into dst, converting
 // them to float32; consecutive rows are read at once. A row with NaN or
 // ±Inf is an error naming its row and column.
 func (r *Rows) ReadRows(dst []float32, idx []int) error {
+	if r.tab != nil {
+		return r.tab.readRows(dst, idx)
+	}
 	d, sz := r.cols, r.dt.size
 	if len(dst) < len(idx)*d {
 		return failf(r.path, "ReadRows: room for %d values, %d rows of %d asked", len(dst), len(idx), d)
@@ -238,4 +296,77 @@ func (r *Rows) ReadRows(dst []float32, idx []int) error {
 		i += run
 	}
 	return nil
+}
+
+// openParquetRows decodes a Parquet file into temporary files.
+func openParquetRows(path string, fh *os.File, opt Options) (*Rows, error) {
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() == 0 {
+		return nil, errors.New("empty file")
+	}
+	return spillParquet(path, fh, st.Size(), opt.Key, opt.IDColumn)
+}
+
+// rows returns the table as Rows.
+func (a *arrowTable) rows() *Rows {
+	r := &Rows{path: a.t.path, tab: a.t}
+	if a.idColumn != "" {
+		r.ids = a.readIDs
+	}
+	return r
+}
+
+// openDirRows opens a directory: a datasets cache (state.json or .arrow
+// files) or safetensors shards.
+func openDirRows(dir string, opt Options) (*Rows, error) {
+	kind, err := dirKind(dir)
+	if err != nil {
+		return nil, err
+	}
+	if kind == formatSafetensors {
+		if opt.IDColumn != "" {
+			return nil, errors.New("an id column is read from Parquet and Arrow tables only")
+		}
+		t, err := openShards(dir, opt.Key)
+		if err != nil {
+			return nil, err
+		}
+		return &Rows{path: dir, tab: t}, nil
+	}
+	files, err := datasetFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	a, err := openArrowTable(dir, files, opt.Key, opt.IDColumn)
+	if err != nil {
+		return nil, err
+	}
+	return a.rows(), nil
+}
+
+// dirKind tells a datasets cache (formatArrow) from a shard directory
+// (formatSafetensors).
+func dirKind(dir string) (int, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, openErr(err)
+	}
+	shards := false
+	for _, e := range ents {
+		name := strings.ToLower(e.Name())
+		switch {
+		case name == "state.json" || strings.HasSuffix(name, ".arrow"):
+			return formatArrow, nil
+		case strings.HasSuffix(name, ".safetensors"):
+			shards = true
+		}
+	}
+	if shards {
+		return formatSafetensors, nil
+	}
+	return 0, errors.New("a directory, and neither a datasets cache (state.json, .arrow files) nor safetensors shards")
 }

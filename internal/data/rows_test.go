@@ -13,8 +13,13 @@ import (
 // when Load fails, opening or reading must fail with a one-line *Error.
 func checkRowsLikeLoad(t *testing.T, path string) {
 	t.Helper()
-	m, lerr := Load(path, Options{})
-	r, err := OpenRows(path)
+	checkRowsLikeLoadOpt(t, path, Options{})
+}
+
+func checkRowsLikeLoadOpt(t *testing.T, path string, opt Options) {
+	t.Helper()
+	m, lerr := Load(path, opt)
+	r, err := OpenRows(path, opt)
 	if err != nil {
 		checkFuzzErr(t, err, path)
 		if errors.Is(err, ErrNotStreamable) {
@@ -90,13 +95,13 @@ func TestRowsMatchLoad(t *testing.T) {
 	}
 	// Formats read whole by Load are refused with ErrNotStreamable.
 	p := fuzzFile(t, dir, "x.csv", []byte("1,2\n3,4\n"))
-	if _, err := OpenRows(p); !errors.Is(err, ErrNotStreamable) {
+	if _, err := OpenRows(p, Options{}); !errors.Is(err, ErrNotStreamable) {
 		t.Fatalf("csv: %v", err)
 	}
-	if _, err := OpenRows(fuzzFile(t, dir, "fo.npy", npyRaw(npyDict("<f4", "True", "(2, 2)"), f32le(1, 2, 3, 4)))); !errors.Is(err, ErrNotStreamable) {
+	if _, err := OpenRows(fuzzFile(t, dir, "fo.npy", npyRaw(npyDict("<f4", "True", "(2, 2)"), f32le(1, 2, 3, 4))), Options{}); !errors.Is(err, ErrNotStreamable) {
 		t.Fatalf("Fortran order: %v", err)
 	}
-	r, err := OpenRows(fuzzFile(t, dir, "r.npy", npyRaw(npyDict("<f4", "False", "(2, 2)"), f32le(1, 2, 3, 4))))
+	r, err := OpenRows(fuzzFile(t, dir, "r.npy", npyRaw(npyDict("<f4", "False", "(2, 2)"), f32le(1, 2, 3, 4))), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

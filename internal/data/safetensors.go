@@ -67,8 +67,22 @@ func decodeSafetensors(b []byte) ([]stTensor, map[string]string, error) {
 	if hlen > uint64(len(b)-8) {
 		return nil, nil, fmt.Errorf("truncated: header length %d but %d bytes follow (want a safetensors file)", hlen, len(b)-8)
 	}
-	header := b[8 : 8+hlen]
 	buf := b[8+hlen:]
+	tensors, meta, err := parseSTHeader(b[8:8+hlen], len(buf))
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range tensors {
+		t := &tensors[i]
+		t.array.data = buf[t.begin:t.end]
+	}
+	return tensors, meta, nil
+}
+
+// parseSTHeader parses and validates a safetensors header for a data buffer
+// of n bytes: the tensors (sorted by name, their data not yet set) and the
+// metadata.
+func parseSTHeader(header []byte, n int) ([]stTensor, map[string]string, error) {
 	if len(bytes.TrimSpace(header)) == 0 || bytes.TrimSpace(header)[0] != '{' {
 		return nil, nil, errors.New("bad header: not a JSON object (want a safetensors file)")
 	}
@@ -85,11 +99,10 @@ func decodeSafetensors(b []byte) ([]stTensor, map[string]string, error) {
 			}
 			continue
 		}
-		t, err := parseSTEntry(kv.key, kv.value, len(buf))
+		t, err := parseSTEntry(kv.key, kv.value, n)
 		if err != nil {
 			return nil, nil, fmt.Errorf("tensor %q: %v", kv.key, err)
 		}
-		t.array.data = buf[t.begin:t.end]
 		tensors = append(tensors, t)
 	}
 	// The tensors must tile the buffer.
@@ -111,8 +124,8 @@ func decodeSafetensors(b []byte) ([]stTensor, map[string]string, error) {
 		}
 		pos, prev = t.end, t.name
 	}
-	if pos != len(buf) {
-		return nil, nil, fmt.Errorf("%d bytes after the last tensor's data", len(buf)-pos)
+	if pos != n {
+		return nil, nil, fmt.Errorf("%d bytes after the last tensor's data", n-pos)
 	}
 	sort.Slice(tensors, func(i, j int) bool { return tensors[i].name < tensors[j].name })
 	return tensors, meta, nil
@@ -225,22 +238,11 @@ func safetensorsArray(b []byte, key string) (*array, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(tensors))
-	for i, t := range tensors {
-		if key != "" && t.name == key {
-			return &t.array, nil
-		}
-		names[i] = t.name
+	t, err := pickTensor(tensors, key)
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case len(tensors) == 0:
-		return nil, errors.New("no tensors in the file")
-	case key != "":
-		return nil, fmt.Errorf("no tensor %q (tensors: %s)", key, nameList(names))
-	case len(tensors) > 1:
-		return nil, fmt.Errorf("%d tensors (%s): name the one to read as the key", len(tensors), nameList(names))
-	}
-	return &tensors[0].array, nil
+	return &t.array, nil
 }
 
 // ReadSafetensors reads every tensor of a safetensors file, converted to
