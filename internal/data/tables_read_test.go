@@ -28,14 +28,14 @@ func TestTablesReadBack(t *testing.T) {
 		}
 	}
 	ds, shards := filepath.Join(dir, "ds"), filepath.Join(dir, "shards")
-	tabletest.WriteDataset(t, ds, tm, ids, 2)
+	tabletest.WriteDataset(t, ds, tm, ids, 2, 5)
 	tabletest.WriteShards(t, shards, tm, 6)
 	cases := []struct {
 		path string
 		ids  bool
 	}{
-		{write("emb.parquet", tabletest.ParquetList(t, tm, ids)), true},
-		{write("snappy.parquet", tabletest.ParquetList(t, tm, ids, parquet.Compression(&parquet.Snappy))), true},
+		{write("emb.parquet", tabletest.ParquetList(t, tm, ids, 9)), true},
+		{write("snappy.parquet", tabletest.ParquetList(t, tm, ids, 9, parquet.Compression(&parquet.Snappy))), true},
 		{write("rep.parquet", tabletest.ParquetBytes(t, rep, 4)), false},
 		{write("list.arrows", tabletest.ArrowBytes(t, tm, ids, tabletest.ArrowSpec{List: "list"})), true},
 		{write("large.arrow", tabletest.ArrowBytes(t, tm, ids, tabletest.ArrowSpec{List: "large_list", File: true, Batch: 23})), true},
@@ -124,14 +124,14 @@ func TestTableErrors(t *testing.T) {
 	nan := m.Row(4)[2]
 	m.Row(4)[2] = float32(math.NaN())
 	nanArrow := write("nan.arrow", tabletest.ArrowBytes(t, tm, nil, tabletest.ArrowSpec{List: "list"}))
-	nanParquet := write("nan.parquet", tabletest.ParquetList(t, tm, ids))
+	nanParquet := write("nan.parquet", tabletest.ParquetList(t, tm, ids, 9))
 	m.Row(4)[2] = nan
 	good := tabletest.ArrowBytes(t, tm, ids, tabletest.ArrowSpec{List: "list"})
 	badShards := filepath.Join(dir, "badshards")
 	tabletest.WriteShards(t, badShards, tm, 5)
 	WriteSafetensors(filepath.Join(badShards, "chunk-2.safetensors"), map[string]Tensor{"x": {Shape: []int{1, 3}, Data: []float32{1, 2, 3}}}, nil)
 	escape := filepath.Join(dir, "escape")
-	tabletest.WriteDataset(t, escape, tm, nil, 1)
+	tabletest.WriteDataset(t, escape, tm, nil, 1, 5)
 	os.WriteFile(filepath.Join(escape, "state.json"), []byte(`{"_data_files":[{"filename":"../nan.arrow"}]}`), 0o644)
 	for _, c := range []struct {
 		path string
@@ -200,8 +200,8 @@ func fuzzTable(t *testing.T, dir, name string, b []byte) {
 
 func FuzzLoadParquet(f *testing.F) {
 	tm, ids := tabletest.Table(6, 3, 5)
-	f.Add(tabletest.ParquetList(f, tm, ids))
-	f.Add(tabletest.ParquetList(f, tm, ids, parquet.Compression(&parquet.Snappy)))
+	f.Add(tabletest.ParquetList(f, tm, ids, 9))
+	f.Add(tabletest.ParquetList(f, tm, ids, 9, parquet.Compression(&parquet.Snappy)))
 	f.Add(tabletest.ParquetBytes(f, []tabletest.ColumnsRow{{ID: 1, A: 2, B: 3, C: 4}}, 1))
 	f.Add(tabletest.ParquetBytes(f, []tabletest.RepeatedRow{{Emb: []float64{1, 2}}, {Emb: []float64{3}}}, 1))
 	dir := f.TempDir()

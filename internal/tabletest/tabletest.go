@@ -15,7 +15,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	arrowarray "github.com/apache/arrow-go/v18/arrow/array"
@@ -24,6 +23,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
 )
+
+// Fataler stops a test (testing.TB) or a program on an error.
+type Fataler interface{ Fatal(args ...any) }
 
 // Matrix is a dense row-major float32 matrix.
 type Matrix struct {
@@ -84,7 +86,7 @@ func appendValue(b arrowarray.Builder, v float32) {
 
 // ArrowBytes writes the rows of m (and ids, when not nil, as a first
 // "text" column) as Arrow IPC.
-func ArrowBytes(t testing.TB, m *Matrix, ids []string, spec ArrowSpec) []byte {
+func ArrowBytes(t Fataler, m *Matrix, ids []string, spec ArrowSpec) []byte {
 	mem := memory.NewGoAllocator()
 	var fields []arrow.Field
 	if ids != nil {
@@ -161,8 +163,9 @@ func ArrowBytes(t testing.TB, m *Matrix, ids []string, spec ArrowSpec) []byte {
 }
 
 // WriteDataset writes m as a datasets cache: state.json and nfiles Arrow
-// stream files.
-func WriteDataset(t testing.TB, dir string, m *Matrix, ids []string, nfiles int) {
+// stream files of record batches of batch rows (the datasets library
+// writes 1000).
+func WriteDataset(t Fataler, dir string, m *Matrix, ids []string, nfiles, batch int) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +186,7 @@ func WriteDataset(t testing.TB, dir string, m *Matrix, ids []string, nfiles int)
 		}
 		name := fmt.Sprintf("data-%05d-of-%05d.arrow", i, nfiles)
 		state.DataFiles = append(state.DataFiles, file{name})
-		if err := os.WriteFile(filepath.Join(dir, name), ArrowBytes(t, sub, sid, ArrowSpec{List: "list", Batch: 5}), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), ArrowBytes(t, sub, sid, ArrowSpec{List: "list", Batch: batch}), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -195,7 +198,7 @@ func WriteDataset(t testing.TB, dir string, m *Matrix, ids []string, nfiles int)
 
 // WriteShards writes m as chunk-N.safetensors files of per rows each, the
 // tensor "activations" in F32.
-func WriteShards(t testing.TB, dir string, m *Matrix, per int) {
+func WriteShards(t Fataler, dir string, m *Matrix, per int) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +209,7 @@ func WriteShards(t testing.TB, dir string, m *Matrix, per int) {
 }
 
 // WriteSafetensors writes one F32 tensor as a safetensors file.
-func WriteSafetensors(t testing.TB, path, name string, shape []int, data []float32) {
+func WriteSafetensors(t Fataler, path, name string, shape []int, data []float32) {
 	sh, _ := json.Marshal(shape)
 	h := fmt.Sprintf(`{%q:{"dtype":"F32","shape":%s,"data_offsets":[0,%d]}}`, name, sh, 4*len(data))
 	for len(h)%8 != 0 {
@@ -240,7 +243,7 @@ type ColumnsRow struct {
 }
 
 // ParquetBytes writes rows with parquet-go, rowGroup rows per row group.
-func ParquetBytes[T any](t testing.TB, rows []T, rowGroup int64, opts ...parquet.WriterOption) []byte {
+func ParquetBytes[T any](t Fataler, rows []T, rowGroup int64, opts ...parquet.WriterOption) []byte {
 	var buf bytes.Buffer
 	opts = append(opts, parquet.MaxRowsPerRowGroup(rowGroup), parquet.PageBufferSize(256))
 	w := parquet.NewGenericWriter[T](&buf, opts...)
@@ -253,11 +256,12 @@ func ParquetBytes[T any](t testing.TB, rows []T, rowGroup int64, opts ...parquet
 	return buf.Bytes()
 }
 
-// ParquetList is m with ids as a Parquet file with a LIST column.
-func ParquetList(t testing.TB, m *Matrix, ids []string, opts ...parquet.WriterOption) []byte {
+// ParquetList is m with ids as a Parquet file with a LIST column, in row
+// groups of rowGroup rows.
+func ParquetList(t Fataler, m *Matrix, ids []string, rowGroup int64, opts ...parquet.WriterOption) []byte {
 	rows := make([]ListRow, m.Rows)
 	for i := range rows {
 		rows[i] = ListRow{Text: ids[i], Emb: m.Row(i)}
 	}
-	return ParquetBytes(t, rows, 9, opts...)
+	return ParquetBytes(t, rows, rowGroup, opts...)
 }
