@@ -374,14 +374,14 @@ func TestReportWritesOnePage(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("report exit %d: %s", code, stderr)
 	}
-	if n := lastJSON(t, out)["sections"].(float64); n != 4 { // loss, density, scores, roc (not an image)
-		t.Errorf("%g sections, want 4", n)
+	if n := lastJSON(t, out)["sections"].(float64); n != 5 { // loss, density, scores, roc, latents (not an image)
+		t.Errorf("%g sections, want 5", n)
 	}
 	html, err := os.ReadFile(page)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"ROC AUC", "Latent density", "Anomaly scores", "data:image/png;base64,"} {
+	for _, want := range []string{"ROC AUC", "Latent density", "Anomaly scores", "data:image/png;base64,", "<h2>Latents</h2>"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
 	"github.com/sae-go/sae/internal/report"
+	"github.com/sae-go/sae/internal/saebench"
 	"github.com/sae-go/sae/internal/stats"
 )
 
@@ -35,6 +36,8 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
 	fs.StringVar(&labelsPath, "labels", "", "labels `file` (nonzero = anomaly): adds the ROC curve")
 	fs.StringVar(&shape, "image-shape", "", "input images are `HxW` (default: inferred for square input sizes)")
+	var idColumn string
+	fs.StringVar(&idColumn, "id-column", "", "`column` of a Parquet or Arrow --data identifying rows, shown beside the latents' top rows")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 	return func(ctx context.Context) error {
 		if err := checkOut(out, ".html", ".htm"); err != nil {
@@ -80,6 +83,15 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 		metrics, sections, err := buildReport(m, modelDir, tmp, x, dataPath, labels, imgH, imgW, isImage)
 		if err != nil {
 			return err
+		}
+		if dataPath != "" {
+			sec, err := reportLatents(ctx, m, dataPath, key, idColumn, tmp)
+			if err != nil {
+				return err
+			}
+			sections = append(sections, sec...)
+		} else if idColumn != "" {
+			return usagef("--id-column needs --data")
 		}
 		if err := report.HTML(out, "sae model "+filepath.Base(filepath.Clean(modelDir)), metrics, sections); err != nil {
 			return err
@@ -243,4 +255,25 @@ func rocCurve(scores []float64, labels []int, f string) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("ROC AUC %.4f, average precision %.4f", auc, stats.AUPRC(scores, isAnom)), nil
+}
+
+// reportLatents is the report's table of latents (as sae inspect shows
+// them) for a one-layer model; none for other models.
+func reportLatents(ctx context.Context, m *sae.Model, dataPath, key, idColumn, dir string) ([]report.Section, error) {
+	if _, _, err := saebench.FoldedWeights(m); err != nil {
+		if idColumn != "" {
+			return nil, usagef("--id-column: the table of latents needs a one-layer model")
+		}
+		return nil, nil
+	}
+	opt := inspectOptions{idColumn: idColumn, top: 5, neighbours: 3, show: 20}
+	in, err := inspectData(ctx, m, dataPath, key, opt, false)
+	if err != nil {
+		return nil, err
+	}
+	secs, _, err := latentSections(in, shownLatents(in, opt), true, dir, filepath.Base(dataPath))
+	if err != nil || len(secs) == 0 || secs[len(secs)-1].Table == nil {
+		return nil, err
+	}
+	return secs[len(secs)-1:], nil // the density histogram is the report's own
 }

@@ -45,7 +45,7 @@ type tableRows struct {
 
 // maxTableRows bounds the rows of a table read row by row: the trainer
 // indexes rows with uint32.
-const maxTableRows = math.MaxUint32
+const maxTableRows = min(math.MaxUint32, math.MaxInt)
 
 // maxOpenFiles bounds the files a tableRows keeps open at once.
 const maxOpenFiles = 32

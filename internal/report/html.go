@@ -23,6 +23,9 @@ type Section struct {
 	// Image is the path of a .png, .svg, .jpg or .gif file to embed, or
 	// empty for a section without image.
 	Image string
+	// Table, when not empty, is drawn after the image: its first row is
+	// the header. Cells are plain text; a newline in one breaks the line.
+	Table [][]string
 }
 
 // HTML writes a single-file HTML page: the title, the metrics as a two-column
@@ -36,7 +39,7 @@ func HTML(path string, title string, metrics [][2]string, sections []Section) er
 	}
 	secs := make([]pageSection, 0, len(sections))
 	for _, s := range sections {
-		out := pageSection{Title: s.Title, Paras: paragraphs(s.Text)}
+		out := pageSection{Title: s.Title, Paras: paragraphs(s.Text), Table: s.Table}
 		if s.Image != "" {
 			uri, err := dataURI(s.Image)
 			if err != nil {
@@ -92,6 +95,7 @@ type pageSection struct {
 	Title string
 	Paras []string // paragraphs, trimmed, none empty
 	Src   string   // the image's data URI, or empty
+	Table [][]string
 }
 
 // htmlEscaper escapes text for an element's content or a quoted attribute
@@ -169,10 +173,39 @@ func writePage(w io.Writer, title string, metrics [][2]string, secs []pageSectio
 			p.text(s.Title)
 			p.raw(`"></figure>`)
 		}
+		if len(s.Table) > 0 {
+			p.table(s.Table)
+		}
 		p.raw("\n</section>")
 	}
 	p.raw(pageFoot)
 	return p.err
+}
+
+// table writes a data table: the header row, then the rows. Its look is
+// set on the elements, so that the page's style sheet (and the pages
+// without tables) stay as they were.
+func (p *pageWriter) table(rows [][]string) {
+	p.raw("\n<div style=\"overflow-x:auto;margin-top:12px\"><table style=\"font-size:0.88em\">")
+	for i, row := range rows {
+		p.raw("\n<tr>")
+		for _, cell := range row {
+			if i == 0 {
+				p.raw(`<td style="font-family:inherit;font-weight:600;color:#555">`)
+			} else {
+				p.raw("<td>")
+			}
+			for k, line := range strings.Split(cell, "\n") {
+				if k > 0 {
+					p.raw("<br>")
+				}
+				p.text(line)
+			}
+			p.raw("</td>")
+		}
+		p.raw("</tr>")
+	}
+	p.raw("\n</table></div>")
 }
 
 // pageHead runs up to the title's text, pageStyle from there to the

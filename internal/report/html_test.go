@@ -92,3 +92,29 @@ func TestHTMLErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A section's table lists every cell in order, escaped, after its text.
+func TestHTMLTable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.html")
+	rows := [][]string{{"latent", "top rows"}, {"3", `<script>alert("x")</script> & more`}, {"7", "plain\nsecond line"}}
+	if err := HTML(path, "t", nil, []Section{{Title: "Latents", Text: "intro", Table: rows}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	want := []string{"intro", ">latent</td>", ">top rows</td>", "<td>3</td>", "<td>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more</td>", "<td>7</td><td>plain<br>second line</td>"}
+	at := 0
+	for _, w := range want {
+		i := strings.Index(page[at:], w)
+		if i < 0 {
+			t.Fatalf("page lacks %q after byte %d", w, at)
+		}
+		at += i
+	}
+	if strings.Contains(page, "<script>") {
+		t.Fatal("a cell was not escaped")
+	}
+}
