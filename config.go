@@ -286,8 +286,8 @@ func (c Config) validateShape(bad badFunc) {
 	}
 	oneOf(bad, "Activation", c.Activation, "", ReLU, Sigmoid, Tanh)
 	oneOf(bad, "Loss", c.Loss, MSE, BCE)
-	if c.Stacked && len(c.Layers) < 2 {
-		bad("Stacked", "needs a deep model: set Config.Layers to two or more widths")
+	if c.Stacked && (len(c.Layers) == 1 || len(c.Layers) == 0 && c.Hidden != 0) {
+		bad("Stacked", "needs a deep model: set Config.Layers to two or more widths (or leave Config.Layers and Config.Hidden to their defaults)")
 	}
 	if c.Stacked && c.Optimizer == LBFGS {
 		bad("Stacked", "use adam or sgd")
