@@ -286,8 +286,9 @@ func (t *trainer) autoencoderStep(ph *phase, tm *nn.Terms, b batch) (float64, er
 	total := int64(ph.epochs) * int64(n)
 	if ph.plateau != nil {
 		// The plateau schedule's end is not known: restart dead
-		// latents until the first drop of the learning rate.
-		total = math.MaxInt64
+		// latents until the first drop of the learning rate, and in
+		// the first quarter of the budget at most.
+		total = int64(float64(total) / 4 / resampleEnd)
 		if ph.plateau.Drops > 0 {
 			total = 0
 		}

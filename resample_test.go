@@ -180,7 +180,7 @@ func TestResampleKeepsLatentsAlive(t *testing.T) {
 	dead := func(resample float64) float64 {
 		cfg := DefaultConfig()
 		cfg.Sparsity, cfg.Hidden, cfg.K, cfg.Epochs, cfg.ValSplit = SparsityTopK, 96, 2, 10, 0
-		cfg.Resample, cfg.AuxCoef, cfg.Seed = resample, 0, 3
+		cfg.Resample, cfg.AuxCoef, cfg.Seed, cfg.DeadWindow = resample, 0, 3, 2000
 		m, err := Train(context.Background(), x, cfg, TrainOptions{})
 		if err != nil {
 			t.Fatal(err)
