@@ -14,7 +14,7 @@ import (
 // Resolve (Train resolves and validates); internal/nn/kind_*.go explain
 // the kinds' fields.
 type Config struct {
-	Hidden     int        `json:"hidden"`                // latents of a one-layer model. Default 0: d/2 in [32, 1024]
+	Hidden     int        `json:"hidden"`                // latents of a one-layer model. Default 0: d/2 in [32, 1024] (topk, batchtopk, jumprelu below 64 columns: 2d)
 	Layers     []int      `json:"layers,omitempty"`      // a deep model's widths, down to the code. Default nil: one layer (Stacked: d/2-ish, then half)
 	Activation Activation `json:"activation"`            // Default "": relu with TargetL0 or a code kind, else sigmoid
 	Sparsity   Sparsity   `json:"sparsity"`              // Default "": topk for a one-layer relu mse model, else kl (defaultSparsity)
@@ -115,11 +115,17 @@ func (c Config) Resolve(d, n int) Config {
 	if c.Hidden == 0 && len(c.Layers) > 0 {
 		c.Hidden = c.Layers[len(c.Layers)-1]
 	}
-	if c.Hidden == 0 && d > 0 {
-		c.Hidden = defaultHidden(d)
-	}
 	if c.Sparsity == "" {
 		c.Sparsity = c.defaultSparsity()
+	}
+	if c.Hidden == 0 && d > 0 {
+		c.Hidden = defaultHidden(d)
+		if k := c.kind(); k != nil && k.Traits().Code && d < 64 {
+			// A dictionary of a narrow table is overcomplete: d/2
+			// latents with a quarter of them active would be a
+			// vector quantiser.
+			c.Hidden = 2 * d
+		}
 	}
 	if c.Activation == "" {
 		c.Activation = Sigmoid

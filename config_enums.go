@@ -86,7 +86,9 @@ const (
 // Normalize is the input scaling. Auto is global for data of 64 columns or
 // more (pixels, embeddings, activations: columns in one unit) and robust
 // below (measurements in units of their own); for bce, none when the data
-// lie in [0, 1] and minmax otherwise.
+// lie in [0, 1] and minmax otherwise; for topk and batchtopk, global at
+// any width (per-column scaling would bend the dictionary); for jumprelu,
+// none (its bandwidth is absolute).
 type Normalize string
 
 const (

@@ -115,7 +115,7 @@ def anomaly_task(task):
 
 
 def anomaly(report):
-    sets = data.anomaly_sets(A.data_root)
+    sets = [s for s in data.anomaly_sets(A.data_root) if s[0] in A.groups.split(",")]
     if not sets:
         report.skip("anomaly", "no .npz files under %s/{adbench,embeddings}" % A.data_root)
         return
@@ -371,6 +371,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="parallel sae runs in the anomaly and kl sections (default 2)")
     ap.add_argument("--threads", type=int, default=1, help="sae --threads of each parallel run (default 1)")
     ap.add_argument("--threads-big", type=int, default=0, help="sae --threads of the other sections (default: all)")
+    ap.add_argument("--groups", default="adbench,embeddings",
+                    help="anomaly: the groups of sets (folders under --data-root), comma-separated")
     ap.add_argument("--data-root", default="../shared/data", help="holds adbench/ and embeddings/ (default ../shared/data)")
     ap.add_argument("--sae-flags", default="", help="extra flags for every sae train (to try a candidate default)")
     ap.add_argument("--json-out", help="write every figure as JSON to this file")

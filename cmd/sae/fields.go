@@ -24,7 +24,7 @@ type configFlag struct {
 
 // configFlags is one row per sae.Config field, in the struct's order.
 var configFlags = []configFlag{
-	{"Hidden", "hidden", "`N` latents of a one-layer model (default: from the input width d: d/2, within [32, 1024] for d >= 64)", false},
+	{"Hidden", "hidden", "`N` latents of a one-layer model (default: from the input width d: d/2, within [32, 1024] for d >= 64; 2d for a topk, batchtopk or jumprelu dictionary of fewer than 64 columns)", false},
 	{"Layers", "layers", "deep model: encoder `widths` down to the code, e.g. 512,128 (the decoder mirrors them; default with --stacked: the --hidden default, then half of it)", false},
 	{"Activation", "activation", "hidden `activation`: relu, sigmoid or tanh (default relu; sigmoid with kl, l1 or none, unless --target-l0)", false},
 	{"Sparsity", "sparsity", "`kind` of sparsity: a penalty (none, l1, kl), a selection of --k latents per row (topk; batchtopk: k per row on average over a batch, a learned threshold at inference), or jumprelu (a learned threshold per latent, L0 penalty --l0-coef) (default topk; kl for what topk cannot train: --layers, --stacked, --tied, --loss bce, --optimizer lbfgs, --contractive, --activation sigmoid or tanh, --target-l0; none with --variational)", false},
@@ -63,7 +63,7 @@ var configFlags = []configFlag{
 	{"ValSplit", "val-split", "`fraction` of --data held out for validation and early stopping", false},
 	{"Patience", "patience", "`N` epochs without a better validation loss make a plateau (at least 250 steps) or, on a fixed schedule, stop training, counted from the last epoch that resampled dead latents (0: off)", false},
 	{"LBFGSMemory", "", "", false}, // no flag: the default serves
-	{"Normalize", "normalize", "input `scaling` fitted on the training data: auto (global for data of >= 64 columns, robust below), none, standard, minmax, robust (median/IQR) or global (mean-centred, one scale for all columns)", false},
+	{"Normalize", "normalize", "input `scaling` fitted on the training data: auto (global for data of >= 64 columns, robust below; topk, batchtopk: global; jumprelu: none), none, standard, minmax, robust (median/IQR) or global (mean-centred, one scale for all columns)", false},
 	{"Seed", "seed", "random `seed`: the same seed and --threads give the same model", false},
 	{"Threads", "threads", "`N` cores to use (default: all)", false},
 	{"Contamination", "contamination", "expected anomaly `fraction` in the training data; sets the stored score threshold", false},

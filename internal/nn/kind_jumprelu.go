@@ -45,9 +45,17 @@ func (jumpReLUKind) Fields() []string {
 
 // Resolve: L0Coef = 1e-3 * d (with TargetL0, 1e-5 * d for the controller
 // to raise: thresholds rise quickly and come down slowly, so L0 is best
-// approached from above); Bandwidth 0.001; the dictionary's defaults.
+// approached from above); Bandwidth 0.001; the dictionary's defaults; auto
+// scaling is none.
 func (jumpReLUKind) Resolve(p *Params, d int) {
 	dictionaryDefaults(p)
+	if p.Normalize == "auto" {
+		// Unscaled: the bandwidth and the thresholds' start are
+		// absolute, set for data of Fashion-MNIST's scale (pixels in
+		// [0, 1]); one scale for all columns (global) trebles that
+		// scale and the target-L0 controller overshot.
+		p.Normalize = "none"
+	}
 	if p.L0Coef == 0 && d > 0 {
 		p.L0Coef = 1e-3 * float64(d)
 		if p.TargetL0 > 0 {

@@ -32,6 +32,12 @@ var kFields = []string{"K", "AuxK", "AuxCoef", "DeadWindow", "Resample"}
 // Hidden; and the dictionary's (dictionaryDefaults).
 func resolveK(p *Params, d int) {
 	dictionaryDefaults(p)
+	if p.Normalize == "auto" {
+		// One scale for all columns, at any width: per-column scaling
+		// would bend the dictionary's directions, and none would leave
+		// a table's largest unit to set the learning rate's scale.
+		p.Normalize = "global"
+	}
 	if p.K == 0 && p.Hidden > 0 {
 		p.K = max(1, min(32, p.Hidden/4))
 	}

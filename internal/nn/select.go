@@ -507,9 +507,6 @@ func dictionaryDefaults(p *Params) {
 	if p.DecoderBiasInit == "" {
 		p.DecoderBiasInit = "median"
 	}
-	if p.Normalize == "auto" {
-		p.Normalize = "none" // per-column scaling would bend the dictionary
-	}
 }
 
 // dictionaryValidate reports the settings a selection kind cannot train
