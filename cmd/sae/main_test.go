@@ -574,3 +574,28 @@ func TestTrainConstantRows(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainSaysWhatScores checks the summary line that says which models'
+// errors sae score will combine: a dictionary's dense members, a dense
+// model with its copies, or the model alone.
+func TestTrainSaysWhatScores(t *testing.T) {
+	dir := t.TempDir()
+	x, _ := writeData(t, dir)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--ensemble", "2"}, "of 2 dense sigmoid/kl autoencoders trained beside the dictionary"},
+		{[]string{"--sparsity", "kl", "--ensemble", "3"}, "of this model and 2 more like it"},
+		{[]string{"--sparsity", "l1", "--ensemble", "1"}, "anomaly scores: this model's reconstruction error;"},
+	} {
+		args := append([]string{"train", "--data", x, "--out", filepath.Join(dir, strings.Join(tc.args, "")), "--epochs", "3"}, tc.args...)
+		out, stderr, code := saeRun(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, stderr)
+		}
+		if !strings.Contains(out, tc.want) {
+			t.Errorf("%v: output lacks %q:\n%s", tc.args, tc.want, out)
+		}
+	}
+}

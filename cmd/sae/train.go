@@ -276,6 +276,9 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 	if m.Config.TargetL0 > 0 && hasTarget {
 		fmt.Fprintf(e.stdout, "target l0 %g: running l0 of the training batches %.2f, final %s %.4g\n", m.Config.TargetL0, h.RunningL0, flagOf(target), fieldValue(m.Config, target))
 	}
+	if sc := m.Scorers(); len(sc) > 0 {
+		fmt.Fprintf(e.stdout, "anomaly scores: %s; threshold %.5g\n", detectorSummary(m, sc), m.Threshold)
+	}
 	if m.Classes() > 0 {
 		fmt.Fprintf(e.stdout, "classifier: accuracy %.4f on the training rows, %.4f on the validation rows\n", h.Accuracy, h.ValAccuracy)
 	}
@@ -316,12 +319,12 @@ func stopSummary(h *sae.History) string {
 	var parts []string
 	for _, s := range h.Stops {
 		why := map[sae.StopReason]string{
-			sae.StopConverged: "converged",
-			sae.StopBudget:    "ran out of epochs while still improving (raise --epochs)",
-			sae.StopEarly:     "stopped early (no better validation loss for --patience epochs)",
-			sae.StopEpochs:    "ran its --epochs",
+			sae.StopConverged: "converged after %d epochs",
+			sae.StopBudget:    "ran out of its %d epochs while still improving (raise --epochs)",
+			sae.StopEarly:     "stopped early after %d epochs (no better validation loss for --patience epochs)",
+			sae.StopEpochs:    "ran its %d epochs (--epochs)",
 		}[s.Reason]
-		parts = append(parts, fmt.Sprintf("%s phase %s after %d epochs", s.Phase, why, s.Epochs))
+		parts = append(parts, string(s.Phase)+" phase "+fmt.Sprintf(why, s.Epochs))
 	}
 	if len(parts) == 0 {
 		return "no training phase ran"
@@ -337,4 +340,20 @@ func targetOf(c sae.Config) (string, bool) {
 	}
 	t := k.Target(&nn.Params{})
 	return t.Field, t.Field != ""
+}
+
+// detectorSummary says in words what sae score will measure: which models'
+// reconstruction errors make up a row's score.
+func detectorSummary(m *sae.Model, scorers []*sae.Model) string {
+	if scorers[0] == m {
+		switch len(scorers) {
+		case 1:
+			return "this model's reconstruction error"
+		case 2:
+			return "the geometric mean of the reconstruction errors of this model and one more like it (--ensemble)"
+		}
+		return fmt.Sprintf("the geometric mean of the reconstruction errors of this model and %d more like it (--ensemble)", len(scorers)-1)
+	}
+	c := scorers[0].Config
+	return fmt.Sprintf("the geometric mean of the reconstruction errors of %d dense %s/%s autoencoders trained beside the dictionary (--ensemble)", len(scorers), c.Activation, c.Sparsity)
 }
