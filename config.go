@@ -59,7 +59,7 @@ type Config struct {
 	Epochs         int       `json:"epochs"`
 	FinetuneEpochs int       `json:"finetune_epochs"` // without the penalty. Default 0 (Stacked: Epochs)
 	Warmup         float64   `json:"warmup"`          // share of each phase's steps. Default 0.02
-	Decay          Decay     `json:"decay"`           // Default "": plateau, or cosine when Epochs is set
+	Decay          Decay     `json:"decay"`           // Default "": plateau, or cosine when Epochs, LBFGS or TargetL0 is set
 	ClipNorm       float64   `json:"clip_norm"`       // of the gradient; 0: off. Default 0
 	ValSplit       float64   `json:"val_split"`       // share held out (no Val rows). Default 0.1
 	Patience       int       `json:"patience"`        // epochs of early stopping; 0: off. Default 5
@@ -138,7 +138,11 @@ func (c Config) Resolve(d, n int) Config {
 	}
 	if c.Decay == "" {
 		c.Decay = Cosine
-		if c.Epochs == 0 && c.Optimizer != LBFGS {
+		// The target-L0 controller moves the penalty while the model
+		// follows it: a schedule that drops the rate on plateaus of an
+		// objective whose coefficient moves left its l0 20% off the
+		// target, so TargetL0 keeps the cosine schedule.
+		if c.Epochs == 0 && c.Optimizer != LBFGS && c.TargetL0 == 0 {
 			c.Decay = Plateau
 		}
 	}

@@ -114,7 +114,7 @@ func TestResolve(t *testing.T) {
 	}
 	tl := DefaultConfig()
 	tl.Sparsity, tl.TargetL0 = SparsityL1, 5
-	if r := tl.Resolve(10, 0); r.Activation != ReLU || r.L1Weight != L1Decoder {
+	if r := tl.Resolve(10, 0); r.Activation != ReLU || r.L1Weight != L1Decoder || r.Decay != Cosine {
 		t.Fatalf("target-l0 l1: %+v", r)
 	}
 	tk := DefaultConfig()
