@@ -41,19 +41,7 @@ func TestInspectTextTable(t *testing.T) {
 		if _, stderr, code := saeRun(t, "inspect", "--model", model, "--data", path, "--id-column", "text", "--top", "3", "--out", out); code != 0 {
 			t.Fatalf("%s: %s", path, stderr)
 		}
-		var doc struct {
-			Rows    int `json:"rows"`
-			Latents []struct {
-				Latent  int     `json:"latent"`
-				Density float64 `json:"density"`
-				Top     []struct {
-					Row        int     `json:"row"`
-					ID         string  `json:"id"`
-					Activation float64 `json:"activation"`
-				} `json:"top"`
-				Neighbours []struct{ Latent int } `json:"neighbours"`
-			} `json:"latents"`
-		}
+		var doc inspectDoc
 		b, _ := os.ReadFile(out)
 		if err := json.Unmarshal(b, &doc); err != nil {
 			t.Fatal(err)
@@ -61,35 +49,7 @@ func TestInspectTextTable(t *testing.T) {
 		if doc.Rows != x.Rows || len(doc.Latents) != m.Hidden() {
 			t.Fatalf("%s: %d rows, %d latents", path, doc.Rows, len(doc.Latents))
 		}
-		for j, l := range doc.Latents {
-			// The largest activation of latent j over all rows, and how
-			// many rows it fires on.
-			best, fired := 0.0, 0
-			for r := range x.Rows {
-				v := float64(codes.Data[r*m.Hidden()+j])
-				best = max(best, v)
-				if v > 0 {
-					fired++
-				}
-			}
-			if l.Density != float64(fired)/float64(x.Rows) || len(l.Neighbours) != 5 {
-				t.Fatalf("latent %d: density %g (want %g), %d neighbours", j, l.Density, float64(fired)/float64(x.Rows), len(l.Neighbours))
-			}
-			if fired == 0 {
-				continue
-			}
-			if len(l.Top) != min(3, fired) || l.Top[0].Activation != float64(float32(best)) {
-				t.Fatalf("latent %d: top %+v, largest activation %g", j, l.Top, best)
-			}
-			for k, tr := range l.Top {
-				if tr.ID != texts[tr.Row] || (k > 0 && tr.Activation > l.Top[k-1].Activation) {
-					t.Fatalf("latent %d: top row %+v (text of that row %q)", j, tr, texts[tr.Row])
-				}
-			}
-			if j == 0 || j == 5 {
-				topText[j/5] = l.Top[0].ID
-			}
-		}
+		checkLatents(t, doc, codes.Data, m.Hidden(), texts, &topText)
 	}
 	page := filepath.Join(dir, "latents.html")
 	if _, stderr, code := saeRun(t, "inspect", "--model", model, "--data", ds, "--id-column", "text", "--out", page, "--latents", "0,5"); code != 0 {
@@ -126,5 +86,57 @@ func TestInspectTextTable(t *testing.T) {
 	}
 	if _, _, code := saeRun(t, "inspect", "--model", model, "--data", npy, "--out", page, "--latents", "24"); code != 2 {
 		t.Fatalf("--latents 24 of 24: exit %d", code)
+	}
+}
+
+// inspectDoc is the part of sae inspect's JSON the tests read.
+type inspectDoc struct {
+	Rows    int `json:"rows"`
+	Latents []struct {
+		Latent  int     `json:"latent"`
+		Density float64 `json:"density"`
+		Top     []struct {
+			Row        int     `json:"row"`
+			ID         string  `json:"id"`
+			Activation float64 `json:"activation"`
+		} `json:"top"`
+		Neighbours []struct{ Latent int } `json:"neighbours"`
+	} `json:"latents"`
+}
+
+// checkLatents checks each latent of doc against the codes of its rows:
+// its density, its top rows (the largest activations, with their rows'
+// texts as ids) and its neighbours; it keeps the top texts of latents 0
+// and 5 in topText.
+func checkLatents(t *testing.T, doc inspectDoc, codes []float32, hidden int, texts []string, topText *[2]string) {
+	t.Helper()
+	for j, l := range doc.Latents {
+		// The largest activation of latent j over all rows, and how
+		// many rows it fires on.
+		best, fired := 0.0, 0
+		for r := range doc.Rows {
+			v := float64(codes[r*hidden+j])
+			best = max(best, v)
+			if v > 0 {
+				fired++
+			}
+		}
+		if l.Density != float64(fired)/float64(doc.Rows) || len(l.Neighbours) != 5 {
+			t.Fatalf("latent %d: density %g (want %g), %d neighbours", j, l.Density, float64(fired)/float64(doc.Rows), len(l.Neighbours))
+		}
+		if fired == 0 {
+			continue
+		}
+		if len(l.Top) != min(3, fired) || l.Top[0].Activation != float64(float32(best)) {
+			t.Fatalf("latent %d: top %+v, largest activation %g", j, l.Top, best)
+		}
+		for k, tr := range l.Top {
+			if tr.ID != texts[tr.Row] || (k > 0 && tr.Activation > l.Top[k-1].Activation) {
+				t.Fatalf("latent %d: top row %+v (text of that row %q)", j, tr, texts[tr.Row])
+			}
+		}
+		if j == 0 || j == 5 {
+			topText[j/5] = l.Top[0].ID
+		}
 	}
 }

@@ -442,33 +442,7 @@ func genBiasAct() {
 			}
 			p("\tVMOVUPS (DI), %sZ0", k)
 			p("\tVADDPS (SI), Z0, %sZ0", k)
-			switch a {
-			case "relu":
-				p("\tVMAXPS Z0, Z31, Z0") // NaN passes through
-			case "sigmoid":
-				p("\tVSUBPS Z0, Z31, Z1") // u = -x
-				reduce()
-				poly()
-				p("\tVADDPS Z19, Z4, Z4")   // P = 1 + Q
-				p("\tVSCALEFPS Z2, Z4, Z4") // exp(-x)
-				p("\tVADDPS Z19, Z4, Z4")   // 1 + exp(-x)
-				p("\tVDIVPS Z4, Z19, Z0")   // 1 / (1 + exp(-x))
-			case "tanh":
-				p("\tVANDPS Z29, Z0, Z5")  // |x|
-				p("\tVANDNPS Z0, Z29, Z6") // sign bit of x
-				p("\tVADDPS Z5, Z5, Z1")
-				p("\tVSUBPS Z1, Z31, Z1") // u = -2|x|
-				reduce()
-				poly()
-				p("\tVSCALEFPS Z2, Z4, Z4")  // 2^n * Q
-				p("\tVSCALEFPS Z2, Z19, Z7") // 2^n
-				p("\tVSUBPS Z19, Z7, Z7")    // 2^n - 1
-				p("\tVADDPS Z7, Z4, Z4")     // em1
-				p("\tVADDPS Z30, Z4, Z7")    // 2 + em1
-				p("\tVSUBPS Z4, Z31, Z4")    // -em1
-				p("\tVDIVPS Z7, Z4, Z0")     // tanh|x|
-				p("\tVORPS Z6, Z0, Z0")
-			}
+			genActBody(a, reduce, poly)
 			p("\tVMOVUPS Z0, %s(DI)", k)
 			if masked {
 				p("\tJMP biasAct_done")
@@ -485,6 +459,38 @@ func genBiasAct() {
 	p("\tVZEROUPPER")
 	p("\tRET")
 	p("")
+}
+
+// genActBody emits act a on Z0 in place (a of genBiasAct's acts), with
+// reduce and poly the exp helpers genBiasAct defines on its constants.
+func genActBody(a string, reduce, poly func()) {
+	switch a {
+	case "relu":
+		p("\tVMAXPS Z0, Z31, Z0") // NaN passes through
+	case "sigmoid":
+		p("\tVSUBPS Z0, Z31, Z1") // u = -x
+		reduce()
+		poly()
+		p("\tVADDPS Z19, Z4, Z4")   // P = 1 + Q
+		p("\tVSCALEFPS Z2, Z4, Z4") // exp(-x)
+		p("\tVADDPS Z19, Z4, Z4")   // 1 + exp(-x)
+		p("\tVDIVPS Z4, Z19, Z0")   // 1 / (1 + exp(-x))
+	case "tanh":
+		p("\tVANDPS Z29, Z0, Z5")  // |x|
+		p("\tVANDNPS Z0, Z29, Z6") // sign bit of x
+		p("\tVADDPS Z5, Z5, Z1")
+		p("\tVSUBPS Z1, Z31, Z1") // u = -2|x|
+		reduce()
+		poly()
+		p("\tVSCALEFPS Z2, Z4, Z4")  // 2^n * Q
+		p("\tVSCALEFPS Z2, Z19, Z7") // 2^n
+		p("\tVSUBPS Z19, Z7, Z7")    // 2^n - 1
+		p("\tVADDPS Z7, Z4, Z4")     // em1
+		p("\tVADDPS Z30, Z4, Z7")    // 2 + em1
+		p("\tVSUBPS Z4, Z31, Z4")    // -em1
+		p("\tVDIVPS Z7, Z4, Z0")     // tanh|x|
+		p("\tVORPS Z6, Z0, Z0")
+	}
 }
 
 // genActGrad emits actGradAVX512, the activation derivative applied to a
