@@ -106,8 +106,11 @@ def anomaly_task(task):
         secs = time.perf_counter() - t0
         sc = sae("score", "--model", model, "--data", te, "--labels", lab, "--out", scores)
         s = np.load(scores)[:, 0].astype(np.float64)
-    auc = roc_auc_score(yte, s)
-    assert abs(auc - sc["auroc"]) < 1e-6, (name, auc, sc["auroc"])
+    # sae score's own ROC AUC (on its float64 scores), checked against
+    # scikit-learn's on the float32 scores it wrote: rounding to float32 can
+    # tie a few scores, which moves the AUC in the sixth digit.
+    auc = sc["auroc"]
+    assert abs(auc - roc_auc_score(yte, s)) < 1e-4, (name, auc, roc_auc_score(yte, s))
     forest = IsolationForest(n_estimators=100, random_state=seed).fit(Xtr)
     if_auc = roc_auc_score(yte, -forest.score_samples(Xte))
     return {"group": group, "name": name, "fold": fold, "seed": seed, "sae": 100 * auc,
