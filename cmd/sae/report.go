@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/sae-go/sae"
-	"github.com/sae-go/sae/internal/data"
 	"github.com/sae-go/sae/internal/report"
 	"github.com/sae-go/sae/internal/saebench"
 	"github.com/sae-go/sae/internal/stats"
@@ -34,7 +33,7 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.StringVar(&out, "out", "", "HTML `file` to write (one self-contained page)")
 	fs.StringVar(&dataPath, "data", "", "data `file` for the data-dependent plots (latent density, scores, reconstructions)")
 	fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
-	fs.StringVar(&labelsPath, "labels", "", "labels `file` (nonzero = anomaly): adds the ROC curve")
+	fs.StringVar(&labelsPath, "labels", "", "labels `file` (0 normal and nonzero an anomaly, or +1 normal and -1 an anomaly): adds the ROC curve")
 	fs.StringVar(&shape, "image-shape", "", "input images are `HxW` (default: inferred for square input sizes)")
 	var idColumn string
 	fs.StringVar(&idColumn, "id-column", "", "`column` of a Parquet or Arrow --data identifying rows, shown beside the latents' top rows")
@@ -63,17 +62,15 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 				return err
 			}
 		}
-		var labels []int
-		if labelsPath != "" {
-			if dataPath == "" {
-				return usagef("--labels needs --data")
-			}
-			if labels, err = data.LoadLabels(labelsPath); err != nil {
-				return err
-			}
-			if len(labels) != x.Rows {
-				return fmt.Errorf("%s: %d labels for %d rows of %s", labelsPath, len(labels), x.Rows, dataPath)
-			}
+		if labelsPath != "" && dataPath == "" {
+			return usagef("--labels needs --data")
+		}
+		labels, note, err := anomalyLabels(labelsPath, x.Rows, dataPath)
+		if err != nil {
+			return err
+		}
+		if note != "" {
+			fmt.Fprintf(e.stderr, "sae: note: %s\n", note)
 		}
 		tmp, err := os.MkdirTemp("", "sae-report-*")
 		if err != nil {
@@ -106,7 +103,7 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 
 // buildReport draws every plot that the model (and the data, when given)
 // allows into dir and returns the metrics table and the page's sections.
-func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath string, labels []int, imgH, imgW int, isImage bool) ([][2]string, []report.Section, error) {
+func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath string, labels []bool, imgH, imgW int, isImage bool) ([][2]string, []report.Section, error) {
 	c := m.Config
 	metrics := [][2]string{
 		{"model", m.String()},
@@ -184,7 +181,7 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath stri
 			return nil, nil, err
 		}
 		metrics = append(metrics, [2]string{"anomaly detection", text})
-		add("ROC curve", "True-positive rate against false-positive rate as the threshold moves, with the labels given (nonzero = anomaly).", f)
+		add("ROC curve", "True-positive rate against false-positive rate as the threshold moves, with the labels given.", f)
 	}
 	if isImage {
 		const show = 12
@@ -242,13 +239,9 @@ func latentDensity(m *sae.Model, mt sae.Metrics, f, data string, add func(title,
 	return nil
 }
 
-// rocCurve draws the ROC curve of the scores against the labels (nonzero:
-// an anomaly) into the file f and returns the areas' line.
-func rocCurve(scores []float64, labels []int, f string) (string, error) {
-	isAnom := make([]bool, len(labels))
-	for i, l := range labels {
-		isAnom[i] = l != 0
-	}
+// rocCurve draws the ROC curve of the scores against the anomaly flags
+// into the file f and returns the areas' line.
+func rocCurve(scores []float64, isAnom []bool, f string) (string, error) {
 	auc := stats.AUROC(scores, isAnom)
 	fpr, tpr := stats.ROC(scores, isAnom)
 	if err := report.ROCCurve(f, fpr, tpr, auc); err != nil {

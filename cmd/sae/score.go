@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
@@ -31,7 +32,7 @@ func init() {
 			fs.StringVar(&dataPath, "data", "", "input data `file`")
 			fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
 			fs.StringVar(&out, "out", "", "scores `file`: .npy (float32 [n,1]) or .csv (columns score, anomalous)")
-			fs.StringVar(&labelsPath, "labels", "", "labels `file` (nonzero = anomaly): adds auroc and auprc")
+			fs.StringVar(&labelsPath, "labels", "", "labels `file` (0 normal and nonzero an anomaly, or +1 normal and -1 an anomaly): adds auroc and auprc")
 			fs.Float64Var(&contamination, "contamination", 0, "flag this `fraction` of these rows instead of using the model's threshold")
 			fs.Float64Var(&threshold, "threshold", 0, "flag rows scoring above this `value` instead of the model's threshold")
 			fs.IntVar(&explain, "explain", 0, "explain the `N` highest-scoring flagged rows: which features make up their error")
@@ -53,9 +54,12 @@ func init() {
 				if err != nil {
 					return err
 				}
-				isAnom, err := anomalyLabels(labelsPath, x.Rows, dataPath)
+				isAnom, note, err := anomalyLabels(labelsPath, x.Rows, dataPath)
 				if err != nil {
 					return err
+				}
+				if note != "" {
+					fmt.Fprintf(e.stderr, "sae: note: %s\n", note)
 				}
 				scores, err := m.Score(x)
 				if err != nil {
@@ -107,24 +111,58 @@ func init() {
 	})
 }
 
-// anomalyLabels reads the labels file path (nonzero: an anomaly) of the
-// rows rows of dataPath; nil without a file.
-func anomalyLabels(path string, rows int, dataPath string) ([]bool, error) {
+// anomalyLabels reads the labels file path of the rows rows of dataPath
+// as anomaly flags (anomalyFlags); nil without a file. A note states an
+// interpretation the user may not expect.
+func anomalyLabels(path string, rows int, dataPath string) (isAnom []bool, note string, err error) {
 	if path == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	labels, err := data.LoadLabels(path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if len(labels) != rows {
-		return nil, fmt.Errorf("%s: %d labels for %d rows of %s", path, len(labels), rows, dataPath)
+		return nil, "", fmt.Errorf("%s: %d labels for %d rows of %s", path, len(labels), rows, dataPath)
 	}
-	isAnom := make([]bool, len(labels))
+	return anomalyFlags(path, labels)
+}
+
+// anomalyFlags reads class labels as anomaly flags, in one of two codings:
+// 0 normal and nonzero an anomaly (ADBench, ODDS), or +1 normal and -1 an
+// anomaly (scikit-learn's and PyOD's predict), which the note then says.
+// Labels of one class, where no area under a curve exists, and any other
+// coding are errors naming the file.
+func anomalyFlags(path string, labels []int) (isAnom []bool, note string, err error) {
+	seen := map[int]bool{}
+	for _, l := range labels {
+		seen[l] = true
+	}
+	values := make([]int, 0, len(seen))
+	for v := range seen {
+		values = append(values, v)
+	}
+	sort.Ints(values)
+	anomaly := func(l int) bool { return l != 0 }
+	switch {
+	case len(values) == 1:
+		return nil, "", fmt.Errorf("%s: every label is %d: auroc and auprc need normal and anomalous rows (0 normal, nonzero an anomaly; or +1 normal, -1 an anomaly)", path, values[0])
+	case len(values) == 2 && values[0] == -1 && values[1] == 1:
+		anomaly = func(l int) bool { return l == -1 }
+		note = fmt.Sprintf("%s: labels are +1 and -1: -1 read as an anomaly (outlier) and +1 as normal, as scikit-learn and PyOD write them", path)
+	case !seen[0]:
+		shown := values[:min(len(values), 5)]
+		more := ""
+		if len(values) > 5 {
+			more = ", ..."
+		}
+		return nil, "", fmt.Errorf("%s: labels %s%s have no 0: anomaly labels are 0 (normal) and nonzero (an anomaly), or +1 (normal) and -1 (an anomaly)", path, strings.Trim(fmt.Sprint(shown), "[]"), more)
+	}
+	isAnom = make([]bool, len(labels))
 	for i, l := range labels {
-		isAnom[i] = l != 0
+		isAnom[i] = anomaly(l)
 	}
-	return isAnom, nil
+	return isAnom, note, nil
 }
 
 // writeScores counts the scores above thr and, when out is set, writes

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// fixture is a small table (36 columns with a header, the last 20 of 400
+// rows anomalies), label files in several codings and a model trained on
+// the table, shared by the tests of the command line's conventions.
+type fixture struct {
+	dir, x, model string
+}
+
+var (
+	fixtureOnce sync.Once
+	fixtureDir  string
+	fixtureErr  string
+)
+
+const fixtureRows, fixtureCols, fixtureAnomalies = 400, 36, 20
+
+func getFixture(t *testing.T) fixture {
+	t.Helper()
+	fixtureOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "sae-fixture-*")
+		if err != nil {
+			fixtureErr = err.Error()
+			return
+		}
+		fixtureDir = dir
+		rng := rand.New(rand.NewPCG(21, 21))
+		var b strings.Builder
+		for j := 0; j < fixtureCols; j++ {
+			fmt.Fprintf(&b, "%sf%d", map[bool]string{true: ",", false: ""}[j > 0], j)
+		}
+		b.WriteString("\n")
+		codings := map[string][2]string{"y01.csv": {"0", "1"}, "ypm.csv": {"1", "-1"}, "y12.csv": {"1", "2"}, "y00.csv": {"0", "0"}}
+		labels := map[string]*strings.Builder{}
+		for name := range codings {
+			labels[name] = &strings.Builder{}
+			labels[name].WriteString("label\n")
+		}
+		for i := 0; i < fixtureRows; i++ {
+			anom := i >= fixtureRows-fixtureAnomalies
+			z1, z2 := rng.NormFloat64(), rng.NormFloat64()
+			for j := 0; j < fixtureCols; j++ {
+				v := z1*float64(j%5+1)/5 + z2*float64(j%3) + 0.05*rng.NormFloat64()
+				if anom {
+					v = 3 * rng.NormFloat64()
+				}
+				fmt.Fprintf(&b, "%s%.4f", map[bool]string{true: ",", false: ""}[j > 0], v)
+			}
+			b.WriteString("\n")
+			for name, c := range codings {
+				labels[name].WriteString(c[map[bool]int{false: 0, true: 1}[anom]] + "\n")
+			}
+		}
+		os.WriteFile(filepath.Join(dir, "x.csv"), []byte(b.String()), 0o644)
+		for name, l := range labels {
+			os.WriteFile(filepath.Join(dir, name), []byte(l.String()), 0o644)
+		}
+		_, stderr, code := saeRun(t, "train", "--data", filepath.Join(dir, "x.csv"), "--out", filepath.Join(dir, "m"),
+			"--hidden", "8", "--epochs", "20", "--quiet")
+		if code != 0 {
+			fixtureErr = stderr
+		}
+	})
+	if fixtureErr != "" {
+		t.Fatalf("fixture: %s", fixtureErr)
+	}
+	return fixture{dir: fixtureDir, x: filepath.Join(fixtureDir, "x.csv"), model: filepath.Join(fixtureDir, "m")}
+}
+
+func removeFixture() {
+	if fixtureDir != "" {
+		os.RemoveAll(fixtureDir)
+	}
+}
+
+// TestConventionsGolden runs wrong or surprising invocations and compares
+// each one's exit code and first line of stderr with
+// testdata/conventions.golden ($DIR is the fixture's directory).
+func TestConventionsGolden(t *testing.T) {
+	f := getFixture(t)
+	D := f.dir
+	cases := [][]string{
+		// Labels: one class, an unknown coding, scikit-learn's coding.
+		{"score", "--model", f.model, "--data", f.x, "--labels", D + "/y00.csv"},
+		{"score", "--model", f.model, "--data", f.x, "--labels", D + "/y12.csv"},
+		{"score", "--model", f.model, "--data", f.x, "--labels", D + "/ypm.csv"},
+		{"report", "--model", f.model, "--data", f.x, "--labels", D + "/y00.csv", "--out", D + "/r.html"},
+	}
+	var got strings.Builder
+	for _, args := range cases {
+		_, stderr, code := saeRun(t, args...)
+		first, _, _ := strings.Cut(stderr, "\n")
+		line := fmt.Sprintf("sae %s\n  exit %d: %s\n", strings.Join(args, " "), code, first)
+		got.WriteString(strings.ReplaceAll(line, D, "$DIR"))
+	}
+	golden := filepath.Join("testdata", "conventions.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/sae -run Conventions -update to create it)", err)
+	}
+	if got.String() != string(want) {
+		t.Errorf("conventions differ from %s (run go test ./cmd/sae -run Conventions -update if intended):\n%s", golden, got.String())
+	}
+}
+
+// Labels coded +1 normal and -1 anomaly (scikit-learn, PyOD) score as
+// well as 0/1 labels of the same rows, where they gave auroc NaN.
+func TestScoreLabelCodings(t *testing.T) {
+	f := getFixture(t)
+	var auc [2]float64
+	for i, name := range []string{"y01.csv", "ypm.csv"} {
+		out, stderr, code := saeRun(t, "score", "--model", f.model, "--data", f.x, "--labels", filepath.Join(f.dir, name), "--json")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		a, ok := lastJSON(t, out)["auroc"].(float64)
+		if !ok || a < 0.9 {
+			t.Errorf("%s: auroc %v on planted anomalies", name, lastJSON(t, out)["auroc"])
+		}
+		auc[i] = a
+	}
+	if auc[0] != auc[1] {
+		t.Errorf("auroc %g with 0/1 labels, %g with +1/-1", auc[0], auc[1])
+	}
+}
