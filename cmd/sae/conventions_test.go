@@ -95,6 +95,15 @@ func TestConventionsGolden(t *testing.T) {
 		{"score", "--model", f.model, "--data", f.x, "--labels", D + "/y12.csv"},
 		{"score", "--model", f.model, "--data", f.x, "--labels", D + "/ypm.csv"},
 		{"report", "--model", f.model, "--data", f.x, "--labels", D + "/y00.csv", "--out", D + "/r.html"},
+		// 0 where 0 would silently stand for the default.
+		{"train", "--data", f.x, "--out", D + "/new", "--lr", "0"},
+		{"train", "--data", f.x, "--out", D + "/new", "--epochs", "0"},
+		{"train", "--data", f.x, "--out", D + "/new", "--hidden", "0"},
+		{"train", "--data", f.x, "--out", D + "/new", "--k", "0"},
+		{"score", "--model", f.model, "--data", f.x, "--contamination", "0"},
+		{"score", "--model", f.model, "--data", f.x, "--explain", "-1"},
+		{"score", "--model", f.model, "--data", f.x, "--explain", "2", "--explain-features", "0"},
+		{"score", "--model", f.model, "--data", f.x, "--contamination", "0.1", "--threshold", "0"},
 	}
 	var got strings.Builder
 	for _, args := range cases {
@@ -136,5 +145,19 @@ func TestScoreLabelCodings(t *testing.T) {
 	}
 	if auc[0] != auc[1] {
 		t.Errorf("auroc %g with 0/1 labels, %g with +1/-1", auc[0], auc[1])
+	}
+}
+
+// score --threshold 0 flags every row scoring above 0, where it meant the
+// model's threshold.
+func TestScoreThresholdZero(t *testing.T) {
+	f := getFixture(t)
+	out, stderr, code := saeRun(t, "score", "--model", f.model, "--data", f.x, "--threshold", "0", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	o := lastJSON(t, out)
+	if o["threshold"] != 0.0 || o["n_flagged"] != float64(fixtureRows) {
+		t.Errorf("--threshold 0: threshold %v, %v of %d rows flagged", o["threshold"], o["n_flagged"], fixtureRows)
 	}
 }

@@ -140,8 +140,14 @@ func flagNames(msg string) string {
 	})
 }
 
+// zeroIsDefault are the Config fields whose zero value stands for a
+// default (Config.Resolve fills it in). Given as 0 on the command line,
+// the flag would silently mean its default, so it is refused.
+var zeroIsDefault = []string{"Hidden", "L0Coef", "Bandwidth", "K", "AuxK", "DeadWindow", "SupervisedEpochs", "LR", "Epochs", "Ensemble"}
+
 // checkConfig refuses, naming the flags, what the flags set on fs make of
-// cfg: a flag that the sparsity kind does not use, a value the kind fixes
+// cfg: a flag given as 0 where 0 stands for its default, a flag that the
+// sparsity kind does not use, a value the kind fixes
 // otherwise, and every setting Config.Validate refuses.
 func checkConfig(fs *flag.FlagSet, cfg sae.Config) error {
 	r := cfg.Resolve(0, 0)
@@ -156,6 +162,9 @@ func checkConfig(fs *flag.FlagSet, cfg sae.Config) error {
 	for _, row := range configFlags {
 		if row.flag == "" || !flagSet(fs, row.flag) {
 			continue
+		}
+		if contains(zeroIsDefault, row.field) && vc.FieldByName(row.field).IsZero() {
+			return usagef("--%s 0 would silently mean the default: leave --%s out for the default, or give another value", row.flag, row.flag)
 		}
 		if nn.Names(uses(row.field)) != "" && !uses(row.field)(kind) {
 			return usagef("--%s applies to --sparsity %s", row.flag, nn.Names(uses(row.field)))

@@ -36,7 +36,7 @@ func init() {
 			fs.Float64Var(&contamination, "contamination", 0, "flag this `fraction` of these rows instead of using the model's threshold")
 			fs.Float64Var(&threshold, "threshold", 0, "flag rows scoring above this `value` instead of the model's threshold")
 			fs.IntVar(&explain, "explain", 0, "explain the `N` highest-scoring flagged rows: which features make up their error")
-			fs.IntVar(&explainTop, "explain-features", 3, "features listed per explained row")
+			fs.IntVar(&explainTop, "explain-features", 3, "`N` features listed per explained row")
 			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 			return func(ctx context.Context) error {
 				if out != "" {
@@ -44,11 +44,15 @@ func init() {
 						return err
 					}
 				}
-				if contamination < 0 || contamination >= 0.5 {
-					return usagef("--contamination must be in [0, 0.5), got %g", contamination)
+				byContamination, byThreshold := flagSet(fs, "contamination"), flagSet(fs, "threshold")
+				if byContamination && (contamination <= 0 || contamination >= 0.5) {
+					return usagef("--contamination must be in (0, 0.5), got %g", contamination)
 				}
-				if contamination > 0 && threshold != 0 {
+				if byContamination && byThreshold {
 					return usagef("--contamination and --threshold exclude each other")
+				}
+				if explain < 0 || explainTop < 1 {
+					return usagef("--explain wants 0 or more rows, --explain-features 1 or more, got %d and %d", explain, explainTop)
 				}
 				m, x, err := loadModelData(modelDir, dataPath, key)
 				if err != nil {
@@ -66,13 +70,13 @@ func init() {
 					return err
 				}
 				thr := m.Threshold
-				if m.History == nil && thr == 0 && contamination == 0 && threshold == 0 {
+				if m.History == nil && thr == 0 && !byContamination && !byThreshold {
 					fmt.Fprintf(e.stderr, "sae: warning: %s has no anomaly threshold (imported without --data), so every row scoring above 0 is flagged: give --contamination or --threshold\n", modelDir)
 				}
 				switch {
-				case contamination > 0:
+				case byContamination:
 					thr = stats.Quantile(scores, 1-contamination)
-				case threshold != 0:
+				case byThreshold:
 					thr = threshold
 				}
 				flagged, err := writeScores(out, scores, thr)
