@@ -319,13 +319,14 @@ func TestDemoWritesReport(t *testing.T) {
 func TestScoreExplainNamesPlantedColumn(t *testing.T) {
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(3, 3))
-	const n, d, planted = 800, 6, 4 // planted is 1-based
+	const n, d, planted = 800, 6, 3 // rows and columns count from 0
 	var b strings.Builder
+	b.WriteString("c0,c1,c2,c3,c4,c5\n")
 	for i := 0; i <= n; i++ {
 		z := rng.NormFloat64()
 		for j := 0; j < d; j++ {
 			v := z*float64(j+1) + 0.05*rng.NormFloat64()
-			if i == n && j == planted-1 {
+			if i == n && j == planted {
 				v += 8 // the last row: an outlier in one column
 			}
 			if j > 0 {
@@ -357,8 +358,12 @@ func TestScoreExplainNamesPlantedColumn(t *testing.T) {
 		t.Fatalf("want one explanation, got %+v", res.Explanations)
 	}
 	ex := res.Explanations[0]
-	if ex.Row != n+1 || ex.Features[0].Column != planted {
-		t.Errorf("explanation names row %d column %d first, want row %d column %d: %+v", ex.Row, ex.Features[0].Column, n+1, planted, ex)
+	if ex.Row != n || ex.Features[0].Column != planted || ex.Features[0].Name != "c3" {
+		t.Errorf("explanation names row %d column %d (%q) first, want row %d column %d (c3): %+v", ex.Row, ex.Features[0].Column, ex.Features[0].Name, n, planted, ex)
+	}
+	out, _, _ = saeRun(t, "score", "--model", model, "--data", x, "--explain", "1")
+	if want := fmt.Sprintf("row %d (score", n); !strings.Contains(out, want) || !strings.Contains(out, "): c3 (column 3) ") {
+		t.Errorf("text output lacks %q and c3 (column 3):\n%s", want, out)
 	}
 }
 

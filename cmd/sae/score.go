@@ -35,7 +35,7 @@ func init() {
 			fs.StringVar(&labelsPath, "labels", "", "labels `file` (0 normal and nonzero an anomaly, or +1 normal and -1 an anomaly): adds auroc and auprc")
 			fs.Float64Var(&contamination, "contamination", 0, "flag this `fraction` of these rows instead of using the model's threshold")
 			fs.Float64Var(&threshold, "threshold", 0, "flag rows scoring above this `value` instead of the model's threshold")
-			fs.IntVar(&explain, "explain", 0, "explain the `N` highest-scoring flagged rows: which features make up their error")
+			fs.IntVar(&explain, "explain", 0, "explain the `N` highest-scoring flagged rows: which columns make up their error (rows and columns numbered from 0, as NumPy and pandas count; a CSV header's names shown)")
 			fs.IntVar(&explainTop, "explain-features", 3, "`N` features listed per explained row")
 			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 			return func(ctx context.Context) error {
@@ -94,6 +94,9 @@ func init() {
 				var explained []rowExplanation
 				if explain > 0 {
 					if explained, err = explainFlagged(m, x, scores, thr, explain, explainTop); err != nil {
+						return err
+					}
+					if err := nameColumns(explained, dataPath); err != nil {
 						return err
 					}
 					o["explanations"] = explained
@@ -203,14 +206,19 @@ func printExplanations(w io.Writer, explained []rowExplanation) {
 			if i == 0 {
 				sep = ""
 			}
-			fmt.Fprintf(w, "%s column %d %.0f%% (value %.4g, expected %.4g)", sep, f.Column, 100*f.Share, f.Value, f.Expected)
+			col := fmt.Sprintf("column %d", f.Column)
+			if f.Name != "" {
+				col = fmt.Sprintf("%s (column %d)", f.Name, f.Column)
+			}
+			fmt.Fprintf(w, "%s %s %.0f%% (value %.4g, expected %.4g)", sep, col, 100*f.Share, f.Value, f.Expected)
 		}
 		fmt.Fprintln(w)
 	}
 }
 
 // rowExplanation is one explained row in score's output; rows and columns
-// count from 1, as in every error message.
+// count from 0, as the rows of the scores file and NumPy and pandas count
+// them. A column's name is the CSV header's, when the data has one.
 type rowExplanation struct {
 	Row      int              `json:"row"`
 	Score    float64          `json:"score"`
@@ -219,9 +227,30 @@ type rowExplanation struct {
 
 type featureContrib struct {
 	Column   int     `json:"column"`
+	Name     string  `json:"name,omitempty"`
 	Share    float64 `json:"share"`
 	Value    float32 `json:"value"`
 	Expected float32 `json:"expected"`
+}
+
+// nameColumns gives the explained columns the names of dataPath's CSV
+// header, when it has one.
+func nameColumns(explained []rowExplanation, dataPath string) error {
+	if !hasSuffixFold(dataPath, ".csv") {
+		return nil
+	}
+	names, err := data.CSVHeader(dataPath)
+	if err != nil || names == nil {
+		return err
+	}
+	for i := range explained {
+		for j := range explained[i].Features {
+			if c := explained[i].Features[j].Column; c < len(names) {
+				explained[i].Features[j].Name = names[c]
+			}
+		}
+	}
+	return nil
 }
 
 // explainFlagged explains up to n rows above thr, highest score first.
@@ -280,13 +309,13 @@ func explain(m *sae.Model, x sae.Matrix, rows []int, top int) ([]rowExplanation,
 			order[j] = j
 		}
 		sort.SliceStable(order, func(a, b int) bool { return errs[order[a]] > errs[order[b]] })
-		ex := rowExplanation{Row: r + 1, Score: scores[i]}
+		ex := rowExplanation{Row: r, Score: scores[i]}
 		for _, j := range order[:top] {
 			share := 0.0
 			if total > 0 {
 				share = errs[j] / total
 			}
-			ex.Features = append(ex.Features, featureContrib{Column: j + 1, Share: share, Value: sub.Data[i*d+j], Expected: rec.Data[i*d+j]})
+			ex.Features = append(ex.Features, featureContrib{Column: j, Share: share, Value: sub.Data[i*d+j], Expected: rec.Data[i*d+j]})
 		}
 		out[i] = ex
 	}
