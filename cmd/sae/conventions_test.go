@@ -1,13 +1,17 @@
 package main
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sae-go/sae/internal/data"
 )
 
 // fixture is a small table (36 columns with a header, the last 20 of 400
@@ -104,6 +108,10 @@ func TestConventionsGolden(t *testing.T) {
 		{"score", "--model", f.model, "--data", f.x, "--explain", "-1"},
 		{"score", "--model", f.model, "--data", f.x, "--explain", "2", "--explain-features", "0"},
 		{"score", "--model", f.model, "--data", f.x, "--contamination", "0.1", "--threshold", "0"},
+		// A table is not drawn as images.
+		{"report", "--model", f.model, "--out", D + "/r.html"},
+		{"report", "--model", f.model, "--out", D + "/r.html", "--image-shape", "none"},
+		{"report", "--model", f.model, "--out", D + "/r.html", "--image-shape", "5x5"},
 	}
 	var got strings.Builder
 	for _, args := range cases {
@@ -159,5 +167,62 @@ func TestScoreThresholdZero(t *testing.T) {
 	o := lastJSON(t, out)
 	if o["threshold"] != 0.0 || o["n_flagged"] != float64(fixtureRows) {
 		t.Errorf("--threshold 0: threshold %v, %v of %d rows flagged", o["threshold"], o["n_flagged"], fixtureRows)
+	}
+}
+
+// writeNPY3 writes x's rows as a float32 .npy array of shape [n, h, w].
+func writeNPY3(t *testing.T, path string, x []float32, n, h, w int) {
+	t.Helper()
+	hdr := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d, %d), }", n, h, w)
+	for (10+len(hdr)+1)%64 != 0 {
+		hdr += " "
+	}
+	hdr += "\n"
+	b := append([]byte("\x93NUMPY\x01\x00"), byte(len(hdr)), byte(len(hdr)>>8))
+	b = append(b, hdr...)
+	for _, v := range x {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The report draws the inputs as images only for data of images: a table
+// of 36 columns is not 6x6 pictures, the same values as an array
+// [n, 6, 6] are, and --image-shape none turns them off.
+func TestReportImagesOnlyForImages(t *testing.T) {
+	f := getFixture(t)
+	x, err := data.Load(f.x, data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := filepath.Join(t.TempDir(), "x.npy")
+	writeNPY3(t, images, x.Data, x.Rows, 6, 6)
+	for _, c := range []struct {
+		args  []string
+		image bool
+	}{
+		{[]string{"--data", f.x}, false},
+		{nil, false},
+		{[]string{"--data", images}, true},
+		{[]string{"--data", images, "--image-shape", "none"}, false},
+		{[]string{"--image-shape", "6x6"}, true},
+	} {
+		page := filepath.Join(t.TempDir(), "r.html")
+		_, stderr, code := saeRun(t, append([]string{"report", "--model", f.model, "--out", page}, c.args...)...)
+		if code != 0 {
+			t.Fatalf("report %v: exit %d: %s", c.args, code, stderr)
+		}
+		html, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(html), "Learned features"); got != c.image {
+			t.Errorf("report %v: features drawn as images: %v, want %v", c.args, got, c.image)
+		}
+		if strings.Contains(string(html), "first 100 of") {
+			t.Errorf("report %v: says the first 100 of fewer features", c.args)
+		}
 	}
 }

@@ -291,3 +291,41 @@ func loadTableFile(path string, opt Options) (*Matrix, error) {
 	}
 	return m, nil
 }
+
+// Shape returns the shape of the array Load reads from path before arrays
+// of rank 3 or more are flattened: an IDX file of 28x28 images is
+// [n, 28, 28], a .npy array of images [n, h, w]. Formats without a shape
+// of their own (CSV, Parquet, Arrow, directories) give nil. It reads the
+// whole file, as Load does; errors are *Error as Load's.
+func Shape(path string, opt Options) ([]int, error) {
+	f := formatOf(path)
+	if f != formatNPY && f != formatNPZ && f != formatIDX && f != formatSafetensors {
+		return nil, nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, nil
+	}
+	b, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var a *array
+	switch f {
+	case formatNPY:
+		a, err = decodeNPY(b)
+	case formatNPZ:
+		key := opt.Key
+		if key == "" {
+			key = "X"
+		}
+		a, err = decodeNPZ(b, key)
+	case formatIDX:
+		a, err = decodeIDX(b, true)
+	case formatSafetensors:
+		a, err = safetensorsArray(b, opt.Key)
+	}
+	if err != nil {
+		return nil, fail(path, err)
+	}
+	return append([]int(nil), a.shape...), nil
+}
