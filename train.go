@@ -161,13 +161,24 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 		return nil, errors.New("checkpoints: supported for the adam and sgd optimisers without stacked pre-training")
 	}
 	var resume *trainState
+	var dp *dataPrint
+	if opt.CheckpointEvery > 0 || opt.Resume {
+		var err error
+		if dp, err = fingerprint(src, val, opt.Labels, opt.ValLabels); err != nil {
+			return nil, err
+		}
+	}
 	if opt.Resume {
 		var err error
 		if resume, err = readState(opt.CheckpointDir); err != nil {
 			return nil, err
 		}
+		if err := resume.checkData(opt.CheckpointDir, dp); err != nil {
+			return nil, err
+		}
 	}
 	t := newTrainer(src, val, cfg, opt)
+	t.print = dp
 	if err := t.prepare(); err != nil {
 		return nil, err
 	}
@@ -225,6 +236,8 @@ type trainer struct {
 	detector []*Model // the anomaly detector's extra members
 	// target tunes the penalty coefficient (Config.TargetL0), or nil.
 	target *l0Controller
+	// print identifies the data in checkpoints (with checkpoints only).
+	print *dataPrint
 }
 
 func newTrainer(src, val Source, cfg Config, opt TrainOptions) *trainer {
@@ -437,6 +450,9 @@ func (t *trainer) run(ctx context.Context) error {
 func (t *trainer) restore(st *trainState) error {
 	_, cols := t.src.Dims()
 	if st.Key != stateKey(t.cfg, t.train.len(), cols, t.val.len(), t.classes) {
+		if d := st.settingsDiff(t.cfg); d != "" {
+			return fmt.Errorf("checkpoint in %s: written by a run with other settings (%s); resume with the same settings", t.opt.CheckpointDir, d)
+		}
 		return fmt.Errorf("checkpoint in %s: written by a run with other settings or data; resume with the same flags and files", t.opt.CheckpointDir)
 	}
 	if len(st.params) != len(t.net.Params) {
