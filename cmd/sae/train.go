@@ -74,6 +74,10 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 			return err
 		}
 		defer closeData()
+		rows, cols := x.Dims()
+		if err := checkSpace(a.out, a.cfg, rows, cols, a.ckptEvery > 0); err != nil {
+			return err
+		}
 		opt, err := a.options(x)
 		if err != nil {
 			return err
@@ -107,6 +111,9 @@ func (a *trainArgs) check(fs *flag.FlagSet) error {
 	}
 	// Saving replaces the directory: only an earlier model may be there.
 	if err := replaceableDir(a.out, sae.ConfigFile, sae.WeightsFile, sae.DetectorDir); err != nil {
+		return err
+	}
+	if err := writableDir(a.out); err != nil {
 		return err
 	}
 	if err := checkConfig(fs, a.cfg); err != nil {
