@@ -248,6 +248,30 @@ func loadModel(dir string) (*sae.Model, error) {
 	return sae.Load(dir)
 }
 
+// warnPoorFit warns that the model in dir reconstructed its validation
+// rows (all rows without any) worse than each column's mean at training,
+// as sae train warned: its scores, reconstructions and samples mean
+// little. A stacked model trained with --labels can be such a model (its
+// decoder is left behind by the supervised phase).
+func warnPoorFit(e *env, dir string, m *sae.Model) {
+	h := m.History
+	if h == nil {
+		return
+	}
+	mt, on := h.Val, "validation"
+	if mt == nil {
+		mt, on = h.All, "training"
+	}
+	if mt == nil || !(mt.FVU > 1) {
+		return
+	}
+	why := ""
+	if m.Classes() > 0 {
+		why = " (the supervised phase with --labels moved the encoder away from its decoder)"
+	}
+	fmt.Fprintf(e.stderr, "sae: warning: %s reconstructed its %s rows worse than predicting each column's mean at training (fvu %.3f)%s: its scores and reconstructions mean little\n", dir, on, mt.FVU, why)
+}
+
 // loadModelData reads the model directory and a data file whose rows the
 // model takes.
 func loadModelData(modelDir, dataPath, key string) (*sae.Model, sae.Matrix, error) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -223,6 +224,49 @@ func TestReportImagesOnlyForImages(t *testing.T) {
 		}
 		if strings.Contains(string(html), "first 100 of") {
 			t.Errorf("report %v: says the first 100 of fewer features", c.args)
+		}
+	}
+}
+
+// A model that reconstructed its validation rows worse than each column's
+// mean at training is used with a warning by score, reconstruct and
+// report; a good one without.
+func TestPoorFitWarned(t *testing.T) {
+	f := getFixture(t)
+	poor := filepath.Join(t.TempDir(), "poor")
+	os.MkdirAll(poor, 0o755)
+	for _, name := range []string{"config.json", "model.safetensors"} {
+		b, err := os.ReadFile(filepath.Join(f.model, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "config.json" {
+			var cfg map[string]any
+			if err := json.Unmarshal(b, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			cfg["training"].(map[string]any)["val_metrics"].(map[string]any)["fvu"] = 1.03
+			b, _ = json.Marshal(cfg)
+		}
+		os.WriteFile(filepath.Join(poor, name), b, 0o644)
+	}
+	if _, err := os.Stat(filepath.Join(f.model, "detector")); err == nil {
+		os.Symlink(filepath.Join(f.model, "detector"), filepath.Join(poor, "detector"))
+	}
+	out := t.TempDir()
+	for _, model := range []string{f.model, poor} {
+		for _, args := range [][]string{
+			{"score", "--data", f.x},
+			{"reconstruct", "--data", f.x, "--out", out + "/r.npy"},
+			{"report", "--data", f.x, "--out", out + "/r.html"},
+		} {
+			_, stderr, code := saeRun(t, append(args, "--model", model)...)
+			if code != 0 {
+				t.Fatalf("%v: exit %d: %s", args, code, stderr)
+			}
+			if got, want := strings.Contains(stderr, "worse than predicting each column's mean at training (fvu 1.030)"), model == poor; got != want {
+				t.Errorf("%s %v: warned %v, want %v: %q", model, args, got, want, stderr)
+			}
 		}
 	}
 }

@@ -49,6 +49,7 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err != nil {
 			return err
 		}
+		warnPoorFit(e, modelDir, m)
 		imgH, imgW, isImage, err := reportImageShape(m.Inputs, shape, dataPath, key)
 		if err != nil {
 			return err

@@ -58,6 +58,7 @@ func init() {
 				if err != nil {
 					return err
 				}
+				warnPoorFit(e, modelDir, m)
 				isAnom, note, err := anomalyLabels(labelsPath, x.Rows, dataPath)
 				if err != nil {
 					return err
