@@ -60,7 +60,7 @@ func lookup(name string) *command {
 }
 
 // run is the whole program: it returns the exit status (0 ok, 1 error,
-// 2 usage error) and never lets a panic escape.
+// 2 usage error, 130 interrupted) and never lets a panic escape.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -131,8 +131,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return 2
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stderr, "sae %s: interrupted\n", name)
-		return 1
+		// 130: as a shell reports a command ended by Ctrl-C (SIGINT).
+		hint := strings.TrimSuffix(strings.TrimSuffix(err.Error(), context.Canceled.Error()), ": ")
+		if hint != "" {
+			hint = " (" + hint + ")"
+		}
+		fmt.Fprintf(stderr, "sae %s: interrupted%s\n", name, flagNames(hint))
+		return 130
 	}
 	fmt.Fprintf(stderr, "sae: error: %s\n", oneLine(flagNames(err.Error())))
 	return 1

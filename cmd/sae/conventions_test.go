@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -268,5 +270,23 @@ func TestPoorFitWarned(t *testing.T) {
 				t.Errorf("%s %v: warned %v, want %v: %q", model, args, got, want, stderr)
 			}
 		}
+	}
+}
+
+// An interrupted command exits 130, as a shell reports Ctrl-C, and an
+// interrupted training says how not to lose the next one.
+func TestInterruptExits130(t *testing.T) {
+	f := getFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	dir := t.TempDir()
+	code := run(ctx, []string{"train", "--data", f.x, "--out", dir + "/m", "--epochs", "5"}, &out, &errb)
+	want := "sae train: interrupted (nothing was written to " + dir + "/m; with --checkpoint-every N a rerun with --resume continues where a run stopped)\n"
+	if code != 130 || errb.String() != want {
+		t.Errorf("exit %d, stderr %q; want 130, %q", code, errb.String(), want)
+	}
+	if _, err := os.Stat(dir + "/m"); err == nil {
+		t.Errorf("an interrupted run wrote its model")
 	}
 }

@@ -222,6 +222,12 @@ func (a *trainArgs) progress(e *env, opt *sae.TrainOptions) (finish func()) {
 
 // trainError says where the last good state is when training diverged.
 func (a *trainArgs) trainError(err error, opt sae.TrainOptions) error {
+	if errors.Is(err, context.Canceled) {
+		if _, e := os.Stat(filepath.Join(opt.CheckpointDir, sae.StateFile)); opt.CheckpointDir != "" && e == nil {
+			return fmt.Errorf("nothing was written to %s; the same command with --resume %s continues from the last checkpoint: %w", a.out, opt.CheckpointDir, err)
+		}
+		return fmt.Errorf("nothing was written to %s; with --checkpoint-every N a rerun with --resume continues where a run stopped: %w", a.out, err)
+	}
 	if !errors.Is(err, sae.ErrDiverged) {
 		return err
 	}
