@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
+	"github.com/sae-go/sae/interop"
 )
 
 // command is one subcommand: its flags are defined by setup, its work done
@@ -204,6 +206,9 @@ func loadMatrix(path, key string) (sae.Matrix, error) {
 	if path == "" {
 		return sae.Matrix{}, usagef("--data is required")
 	}
+	if err := notModelDir(path); err != nil {
+		return sae.Matrix{}, err
+	}
 	m, err := data.Load(path, data.Options{Key: key})
 	if err != nil {
 		return sae.Matrix{}, err
@@ -221,6 +226,9 @@ const streamAbove = 64 << 20
 func openSource(path, key, mode string) (src sae.Source, close func(), err error) {
 	if path == "" {
 		return nil, nil, usagef("--data is required")
+	}
+	if err := notModelDir(path); err != nil {
+		return nil, nil, err
 	}
 	if mode != "off" {
 		r, err := data.OpenRows(path, data.Options{Key: key})
@@ -250,7 +258,29 @@ func loadModel(dir string) (*sae.Model, error) {
 	if dir == "" {
 		return nil, usagef("--model is required")
 	}
-	return sae.Load(dir)
+	m, err := sae.Load(dir)
+	if err != nil {
+		if _, serr := os.Stat(filepath.Join(dir, sae.ConfigFile)); errors.Is(serr, os.ErrNotExist) {
+			if f, derr := interop.Detect(dir); derr == nil {
+				name := map[interop.Format]string{interop.SAELens: "SAELens", interop.Sparsify: "sparsify"}[f]
+				return nil, fmt.Errorf("%s: these look like %s files, not an sae model: convert them first with 'sae import --in %s --out DIR'", dir, name, dir)
+			}
+		}
+	}
+	return m, err
+}
+
+// notModelDir refuses a model directory given as data.
+func notModelDir(path string) error {
+	if st, err := os.Stat(path); err != nil || !st.IsDir() {
+		return nil
+	}
+	for _, f := range []string{sae.ConfigFile, sae.WeightsFile} {
+		if _, err := os.Stat(filepath.Join(path, f)); err != nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s is a model directory, not data: give it as --model", path)
 }
 
 // warnPoorFit warns that the model in dir reconstructed its validation

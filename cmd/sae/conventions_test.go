@@ -96,7 +96,17 @@ func removeFixture() {
 func TestConventionsGolden(t *testing.T) {
 	f := getFixture(t)
 	D := f.dir
+	os.MkdirAll(D+"/saelens", 0o755)
+	os.WriteFile(D+"/saelens/cfg.json", []byte("{}"), 0o644)
+	os.WriteFile(D+"/saelens/sae_weights.safetensors", []byte("x"), 0o644)
 	cases := [][]string{
+		// A file for a directory and the other way round, other formats.
+		{"score", "--model", f.x, "--data", f.x},
+		{"score", "--model", f.model, "--data", f.model},
+		{"train", "--data", f.model, "--out", D + "/new"},
+		{"score", "--model", D + "/saelens", "--data", f.x},
+		{"score", "--model", D + "/none", "--data", f.x},
+		{"score", "--model", f.model, "--data", D + "/none.csv"},
 		// Labels: one class, an unknown coding, scikit-learn's coding.
 		{"score", "--model", f.model, "--data", f.x, "--labels", D + "/y00.csv"},
 		{"score", "--model", f.model, "--data", f.x, "--labels", D + "/y12.csv"},
