@@ -37,12 +37,18 @@ func setupBench(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.IntVar(&mopt.Threads, "threads", 0, "`N` cores for the meta-SAE's training (default: all)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout: core, sparse_probing, meta_structure, each as SAEBench's eval_result_metrics")
 	return func(ctx context.Context) error {
+		if mopt.Steps < 0 {
+			return usagef("--meta-steps %d: want 0 or more", mopt.Steps)
+		}
+		if labelsPath == "" && (flagSet(fs, "test-fraction") || flagSet(fs, "seed")) {
+			return usagef("--test-fraction and --seed apply to sparse probing, with --labels")
+		}
+		if popt.TestFraction <= 0 || popt.TestFraction >= 1 {
+			return usagef("--test-fraction %g: want a fraction in (0, 1)", popt.TestFraction)
+		}
 		m, err := loadModel(modelDir)
 		if err != nil {
 			return err
-		}
-		if mopt.Steps < 0 {
-			return usagef("--meta-steps %d: want 0 or more", mopt.Steps)
 		}
 		src, closeData, err := openSource(dataPath, key, "auto")
 		if err != nil {

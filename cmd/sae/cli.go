@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -113,7 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			fs.Usage()
 			return 0
 		}
-		fmt.Fprintf(stderr, "sae %s: error: %v\nRun 'sae %s --help' for usage.\n", name, err, name)
+		fmt.Fprintf(stderr, "sae %s: error: %v\nRun 'sae %s --help' for usage.\n", name, parseError(err), name)
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -143,6 +144,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	fmt.Fprintf(stderr, "sae: error: %s\n", oneLine(flagNames(err.Error())))
 	return 1
+}
+
+// The flag package's messages, which spell flags with one dash.
+var (
+	flagValueErr = regexp.MustCompile(`^invalid (boolean )?value "(.*)" for (?:flag )?-([^:]+): (?:parse error$)?`)
+	flagOtherErr = regexp.MustCompile(`^(flag provided but not defined|flag needs an argument): -(.*)$`)
+)
+
+// parseError says what the flag package found wrong as the rest of the
+// command line's errors do: --flag as the help spells it, then its value.
+func parseError(err error) string {
+	msg := err.Error()
+	if m := flagValueErr.FindStringSubmatch(msg); m != nil {
+		rest := msg[len(m[0]):]
+		switch {
+		case rest != "":
+		case m[1] != "":
+			rest = "want true or false"
+		default:
+			rest = "not a valid value"
+		}
+		return fmt.Sprintf("--%s %q: %s", m[3], m[2], rest)
+	}
+	if m := flagOtherErr.FindStringSubmatch(msg); m != nil {
+		if m[1] == "flag needs an argument" {
+			return fmt.Sprintf("--%s needs a value", m[2])
+		}
+		return fmt.Sprintf("unknown flag --%s", m[2])
+	}
+	return msg
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }

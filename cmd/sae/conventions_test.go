@@ -121,6 +121,18 @@ func TestConventionsGolden(t *testing.T) {
 		{"score", "--model", f.model, "--data", f.x, "--explain", "-1"},
 		{"score", "--model", f.model, "--data", f.x, "--explain", "2", "--explain-features", "0"},
 		{"score", "--model", f.model, "--data", f.x, "--contamination", "0.1", "--threshold", "0"},
+		// The flag package's errors, spelled as the help spells flags.
+		{"train", "--data", f.x, "--out", D + "/new", "--layers", "0,3"},
+		{"train", "--data", f.x, "--out", D + "/new", "--epochs", "x"},
+		{"train", "--data", f.x, "--out", D + "/new", "--tied=maybe"},
+		{"train", "--data", f.x, "--out", D + "/new", "--no-such-flag"},
+		{"train", "--data", f.x, "--out"},
+		// Flags that would be ignored.
+		{"train", "--data", f.x, "--out", D + "/new", "--val", f.x, "--val-split", "0.2"},
+		{"train", "--data", f.x, "--out", D + "/new", "--val-labels", D + "/y01.csv"},
+		{"eval", "--model", f.model, "--data", f.x, "--key", "y"},
+		{"bench", "--model", f.model, "--data", f.x, "--test-fraction", "0.3"},
+		{"bench", "--model", f.model, "--data", f.x, "--labels", D + "/y01.csv", "--test-fraction", "2"},
 		// A table is not drawn as images.
 		{"report", "--model", f.model, "--out", D + "/r.html"},
 		{"report", "--model", f.model, "--out", D + "/r.html", "--image-shape", "none"},

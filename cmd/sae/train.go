@@ -125,6 +125,12 @@ func (a *trainArgs) check(fs *flag.FlagSet) error {
 	if a.ckptEvery < 0 {
 		return usagef("--checkpoint-every %d: want a positive number of epochs", a.ckptEvery)
 	}
+	if a.val != "" && flagSet(fs, "val-split") {
+		return usagef("--val-split applies without --val: --val gives the validation rows")
+	}
+	if a.valLabels != "" && a.val == "" {
+		return usagef("--val-labels applies with --val")
+	}
 	return nil
 }
 

@@ -93,3 +93,15 @@ func TestCSVHeader(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// A key names an array of a .npz or .safetensors file or a table's
+// columns; on a file of one unnamed array it is refused, not ignored.
+func TestKeyOnKeylessFormat(t *testing.T) {
+	p := writeTemp(t, "x.csv", []byte("1,2\n3,4\n"))
+	if _, err := Load(p, Options{Key: "y"}); err == nil || !strings.Contains(err.Error(), `key "y": this file holds one unnamed array`) {
+		t.Errorf("Load with a key of a .csv: %v", err)
+	}
+	if _, err := OpenRows(p, Options{Key: "y"}); err == nil || !strings.Contains(err.Error(), `key "y": this file holds one unnamed array`) {
+		t.Errorf("OpenRows with a key of a .csv: %v", err)
+	}
+}

@@ -226,6 +226,9 @@ func Load(path string, opt Options) (*Matrix, error) {
 	if f == formatUnknown {
 		return nil, failf(path, "unknown format (want .npy, .npz, .csv, .idx[.gz], .safetensors, .parquet, .arrow, or a directory of .arrow or .safetensors files)")
 	}
+	if err := keyless(path, f, opt.Key); err != nil {
+		return nil, err
+	}
 	b, err := readFile(path)
 	if err != nil {
 		return nil, err
@@ -258,6 +261,15 @@ func Load(path string, opt Options) (*Matrix, error) {
 		return nil, fail(path, err)
 	}
 	return m, nil
+}
+
+// keyless refuses a key for a format of one unnamed array, where it would
+// be ignored.
+func keyless(path string, f int, key string) error {
+	if key != "" && (f == formatNPY || f == formatCSV || f == formatIDX) {
+		return failf(path, "key %q: this file holds one unnamed array (a key names an array of a .npz or .safetensors file, or columns of a table)", key)
+	}
+	return nil
 }
 
 // loadTableFile loads a Parquet or Arrow file or a directory into memory.
