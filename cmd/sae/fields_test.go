@@ -159,3 +159,27 @@ func TestSparsityHelpNamesTheKinds(t *testing.T) {
 		}
 	}
 }
+
+// The help of the flags whose default depends on the kind names every kind
+// that gets the dictionary's default (a unit-norm decoder, the geometric
+// median, Adam's step 3e-3): it named topk and batchtopk, not jumprelu.
+func TestDictionaryDefaultsHelp(t *testing.T) {
+	usage := map[string]string{}
+	for _, r := range configFlags {
+		usage[r.flag] = r.usage
+	}
+	for _, kind := range []sae.Sparsity{sae.SparsityTopK, sae.SparsityBatchTopK, sae.SparsityJumpReLU, sae.SparsityL1} {
+		c := sae.DefaultConfig()
+		c.Sparsity = kind
+		r := c.Resolve(100, 1000)
+		dict := r.DecoderNorm == sae.DecoderUnit
+		if dict != (r.DecoderBiasInit == sae.BiasMedian) || dict != (r.LR == 3e-3) {
+			t.Fatalf("%s: decoder %s, bias %s, lr %g: not all the dictionary's defaults or none", kind, r.DecoderNorm, r.DecoderBiasInit, r.LR)
+		}
+		for _, f := range []string{"decoder-norm", "decoder-bias-init", "lr"} {
+			if got := strings.Contains(usage[f], string(kind)); got != dict {
+				t.Errorf("--%s's help names %s: %v, but %s gets the dictionary's defaults: %v", f, kind, got, kind, dict)
+			}
+		}
+	}
+}

@@ -437,6 +437,9 @@ func TestVariationalGenerateAndEval(t *testing.T) {
 		t.Fatalf("eval: %s", stderr)
 	}
 	requireKeys(t, "eval (variational)", lastJSON(t, out), "elbo", "mse", "fvu")
+	if out, _, _ := saeRun(t, "eval", "--model", model, "--data", xp); !strings.Contains(out, "  elbo ") {
+		t.Errorf("eval's text output of a variational model lacks elbo:\n%s", out)
+	}
 	samples := filepath.Join(dir, "s.npy")
 	out, stderr, code = saeRun(t, "generate", "--model", model, "--n", "10", "--out", samples, "--json")
 	if code != 0 {
