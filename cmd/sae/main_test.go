@@ -304,7 +304,13 @@ func TestDemoWritesReport(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s", code, stderr)
 	}
-	requireKeys(t, "demo", lastJSON(t, stdout), "fvu", "auroc", "mean_activation")
+	res := lastJSON(t, stdout)
+	requireKeys(t, "demo", res, "fvu", "auroc", "mean_activation", "n_flagged", "true_positives")
+	// The stored threshold sits below the anomalies and above all but a
+	// few normal images (at contamination 0.05 it flagged 5% of them).
+	if tp, fp := res["true_positives"].(float64), res["n_flagged"].(float64)-res["true_positives"].(float64); tp < 95 || fp > 19 {
+		t.Errorf("the demo's threshold flags %g of 100 anomalies and %g of 1900 normal images", tp, fp)
+	}
 	for _, f := range []string{"README.md", "features.png", "reconstructions.png", "loss.png", "scores.png", "roc.png", "metrics.json", "model/config.json", "model/model.safetensors"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
 			t.Errorf("demo report lacks %s: %v", f, err)
