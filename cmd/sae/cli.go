@@ -94,7 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		printHelp(stdout)
 		return 0
 	case "version", "--version":
-		fmt.Fprintf(stdout, "sae %s\n", sae.Version)
+		info, _ := debug.ReadBuildInfo()
+		fmt.Fprintln(stdout, versionLine(info))
 		return 0
 	}
 	c := lookup(name)
@@ -229,7 +230,48 @@ func printHelp(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 'sae <command> --help' for a command's flags and examples.\nStart with 'sae demo' to see the whole pipeline on built-in data.\n")
+	fmt.Fprintf(w, "  %-12s %s\n", "version", "the version, and the commit it was built from")
+	fmt.Fprintf(w, "\nRun 'sae help <command>' or 'sae <command> --help' for a command's flags and examples.\nStart with 'sae demo' to see the whole pipeline on built-in data.\n")
+}
+
+// versionLine is sae version's output: the version, then the commit the
+// binary was built from, its time and whether the tree had changes (when
+// the build recorded them: go build in a git checkout does), and Go's
+// version.
+func versionLine(info *debug.BuildInfo) string {
+	line := "sae " + sae.Version
+	if info == nil {
+		return line
+	}
+	var rev, when string
+	modified := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	var parts []string
+	if rev != "" {
+		parts = append(parts, "commit "+rev[:min(12, len(rev))])
+		if when != "" {
+			parts = append(parts, when)
+		}
+		if modified {
+			parts = append(parts, "with uncommitted changes")
+		}
+	}
+	if info.GoVersion != "" {
+		parts = append(parts, info.GoVersion)
+	}
+	if len(parts) > 0 {
+		line += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return line
 }
 
 // loadMatrix reads a data file as a model input.

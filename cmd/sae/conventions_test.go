@@ -10,10 +10,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
 )
 
@@ -310,5 +312,26 @@ func TestInterruptExits130(t *testing.T) {
 	}
 	if _, err := os.Stat(dir + "/m"); err == nil {
 		t.Errorf("an interrupted run wrote its model")
+	}
+}
+
+// sae version names the commit the binary was built from, when the build
+// recorded it.
+func TestVersionLine(t *testing.T) {
+	info := &debug.BuildInfo{GoVersion: "go1.26.0", Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.time", Value: "2026-12-06T06:00:00Z"}, {Key: "vcs.modified", Value: "true"},
+	}}
+	if got, want := versionLine(info), "sae "+sae.Version+" (commit 0123456789ab, 2026-12-06T06:00:00Z, with uncommitted changes, go1.26.0)"; got != want {
+		t.Errorf("versionLine = %q, want %q", got, want)
+	}
+	if got, want := versionLine(&debug.BuildInfo{GoVersion: "go1.26.0"}), "sae "+sae.Version+" (go1.26.0)"; got != want {
+		t.Errorf("without VCS: %q, want %q", got, want)
+	}
+	out, _, code := saeRun(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "sae "+sae.Version) {
+		t.Errorf("sae version: exit %d, %q", code, out)
+	}
+	if out, _, _ := saeRun(t, "help"); !strings.Contains(out, "\n  version ") {
+		t.Errorf("sae help does not list version:\n%s", out)
 	}
 }
