@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,6 +32,15 @@ type command struct {
 	usage    string // argument synopsis
 	examples []string
 	setup    func(fs *flag.FlagSet, env *env) func(ctx context.Context) error
+	// groups, when set, lists the flags under headings by concern, in
+	// this order; a flag in no group is listed under "Other flags".
+	groups []flagGroup
+}
+
+// flagGroup is a heading of a command's help and its flags.
+type flagGroup struct {
+	title string
+	flags []string
 }
 
 // env is what a command may touch besides its flags.
@@ -189,8 +199,15 @@ func newFlagSet(c *command, e *env) (*flag.FlagSet, func(context.Context) error)
 	}
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintf(w, "sae %s: %s\n\nUsage:\n  sae %s %s\n\nFlags:\n", c.name, c.summary, c.name, c.usage)
-		printFlags(w, fs)
+		fmt.Fprintf(w, "sae %s: %s\n\nUsage:\n  sae %s %s\n", c.name, c.summary, c.name, c.usage)
+		if len(c.groups) == 0 {
+			fmt.Fprintf(w, "\nFlags:\n")
+			printFlags(w, fs, nil)
+		}
+		for _, g := range groupFlags(fs, c.groups) {
+			fmt.Fprintf(w, "\n%s:\n", g.title)
+			printFlags(w, fs, g.flags)
+		}
 		if len(c.examples) > 0 {
 			fmt.Fprintf(w, "\nExamples:\n")
 			for _, ex := range c.examples {
@@ -201,10 +218,38 @@ func newFlagSet(c *command, e *env) (*flag.FlagSet, func(context.Context) error)
 	return fs, do
 }
 
-// printFlags lists flags as --name TYPE, sorted, with defaults.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
+// groupFlags is groups with the flags of fs in no group added under
+// "Other flags"; none without groups.
+func groupFlags(fs *flag.FlagSet, groups []flagGroup) []flagGroup {
+	if len(groups) == 0 {
+		return nil
+	}
+	grouped := map[string]bool{}
+	for _, g := range groups {
+		for _, f := range g.flags {
+			grouped[f] = true
+		}
+	}
+	other := flagGroup{title: "Other flags"}
+	fs.VisitAll(func(f *flag.Flag) {
+		if !grouped[f.Name] {
+			other.flags = append(other.flags, f.Name)
+		}
+	})
+	if len(other.flags) > 0 {
+		groups = append(groups[:len(groups):len(groups)], other)
+	}
+	return groups
+}
+
+// printFlags lists flags as --name TYPE, sorted, with defaults: those
+// named in only (all when nil).
+func printFlags(w io.Writer, fs *flag.FlagSet, only []string) {
 	var lines [][2]string
 	fs.VisitAll(func(f *flag.Flag) {
+		if only != nil && !slices.Contains(only, f.Name) {
+			return
+		}
 		typ, usage := flag.UnquoteUsage(f)
 		left := "--" + f.Name
 		if typ != "" {

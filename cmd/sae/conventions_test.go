@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -334,4 +335,23 @@ func TestVersionLine(t *testing.T) {
 	if out, _, _ := saeRun(t, "help"); !strings.Contains(out, "\n  version ") {
 		t.Errorf("sae help does not list version:\n%s", out)
 	}
+}
+
+// Every flag of sae train is in exactly one group of its help.
+func TestTrainFlagsGrouped(t *testing.T) {
+	fs, _ := newFlagSet(lookup("train"), &env{})
+	seen := map[string]int{}
+	for _, g := range trainGroups {
+		for _, f := range g.flags {
+			seen[f]++
+			if fs.Lookup(f) == nil {
+				t.Errorf("group %s lists --%s, which sae train lacks", g.title, f)
+			}
+		}
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		if seen[f.Name] != 1 {
+			t.Errorf("--%s is in %d groups of sae train's help, want 1", f.Name, seen[f.Name])
+		}
+	})
 }

@@ -50,7 +50,7 @@ var configFlags = []configFlag{
 	{"Trim", "trim", "leave the `fraction` of each batch's worst-reconstructed rows out of the loss (robust to anomalies in the training data; 0: off)", false},
 	{"Loss", "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])", false},
 	{"Tied", "tied", "tie the decoder to the encoder (W_dec = W_enc^T)", false},
-	{"Noise", "noise", "denoising: corrupt each batch with gaussian:S, mask:P or saltpepper:P and learn to undo it", false},
+	{"Noise", "noise", "denoising: corrupt each batch with `noise` gaussian:S, mask:P or saltpepper:P and learn to undo it", false},
 	{"Optimizer", "optimizer", "`optimizer`: adam, sgd (with momentum) or lbfgs (full batch)", false},
 	{"LR", "lr", "peak learning `rate` (default 1e-3 adam; with topk, batchtopk and jumprelu 3e-3, times sqrt(1024/hidden) above 1024 latents; 0.1 sgd)", false},
 	{"Momentum", "momentum", "sgd `momentum`", false},

@@ -38,8 +38,19 @@ func init() {
 			"sae train --data fashion/train-images-idx3-ubyte.gz --out fm --sparsity jumprelu --hidden 256 --target-l0 20",
 			"sae train --data table.csv --out m --sparsity l1 --target-l0 10   # the trainer tunes --l1 (relu codes)",
 		},
-		setup: setupTrain,
+		setup:  setupTrain,
+		groups: trainGroups,
 	})
+}
+
+// trainGroups are sae train's flags by concern, as its help lists them.
+var trainGroups = []flagGroup{
+	{"Data", []string{"data", "key", "column", "val", "val-split", "labels", "val-labels", "stream"}},
+	{"Output", []string{"out", "json", "quiet", "checkpoint-every", "resume"}},
+	{"Model", []string{"hidden", "layers", "activation", "tied", "variational", "stacked", "loss", "normalize", "noise", "contractive", "decoder-norm", "decoder-bias-init"}},
+	{"Sparsity", []string{"sparsity", "k", "aux-k", "aux-coef", "l1", "l1-weight", "rho", "beta", "l0-coef", "bandwidth", "target-l0", "dead-window", "resample"}},
+	{"Training", []string{"optimizer", "lr", "momentum", "batch", "epochs", "finetune-epochs", "supervised-epochs", "warmup", "decay", "patience", "clip", "weight-decay", "trim", "seed", "threads"}},
+	{"Anomaly scores", []string{"contamination", "ensemble"}},
 }
 
 // trainArgs are sae train's flags: the model's (cfg, one per Config field:
