@@ -63,6 +63,7 @@ func setupBench(fs *flag.FlagSet, e *env) func(context.Context) error {
 			return fmt.Errorf("%s: %v", modelDir, err)
 		}
 		out := map[string]any{"model": modelDir, "data": dataPath, "n": n}
+		e.step("core metrics over %d rows", n)
 		core, _, err := saebench.CoreMetrics(ctx, m, src)
 		if err != nil {
 			return err
@@ -77,6 +78,7 @@ func setupBench(fs *flag.FlagSet, e *env) func(context.Context) error {
 			if len(labels) != n {
 				return fmt.Errorf("%s: %d labels for %d rows of %s", labelsPath, len(labels), n, dataPath)
 			}
+			e.step("sparse probing (k = 1, 2, 5)")
 			p, err := saebench.SparseProbing(ctx, m, src, labels, popt)
 			if err != nil {
 				return fmt.Errorf("%s: %v", labelsPath, err)
@@ -85,6 +87,7 @@ func setupBench(fs *flag.FlagSet, e *env) func(context.Context) error {
 		}
 		var meta *saebench.Meta
 		if mopt.Steps > 0 {
+			e.step("training the meta-SAE on the decoder rows (%d steps)", mopt.Steps)
 			mt, err := saebench.MetaSAE(ctx, m, mopt)
 			if err != nil {
 				return fmt.Errorf("meta-SAE: %v", err)

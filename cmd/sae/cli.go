@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -50,6 +51,17 @@ type env struct {
 	// terminal (and --json is off): progress lines show.
 	interactive bool
 	json        bool
+	// name is the command's, and started when it began (for step).
+	name    string
+	started time.Time
+}
+
+// step tells a person at a terminal which long step the command is on,
+// one line each, with the time since it began; nothing otherwise.
+func (e *env) step(format string, a ...any) {
+	if e.interactive {
+		fmt.Fprintf(e.stderr, "sae %s: [%s] %s\n", e.name, time.Since(e.started).Round(time.Second), fmt.Sprintf(format, a...))
+	}
 }
 
 // usageError marks errors that exit with status 2.
@@ -114,7 +126,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		printHelp(stderr)
 		return 2
 	}
-	e := &env{stdout: stdout, stderr: stderr}
+	e := &env{stdout: stdout, stderr: stderr, name: name, started: time.Now()}
 	if f, ok := stderr.(*os.File); ok {
 		e.interactive = term.IsTerminal(int(f.Fd()))
 	}

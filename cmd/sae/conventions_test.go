@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
@@ -354,4 +355,18 @@ func TestTrainFlagsGrouped(t *testing.T) {
 			t.Errorf("--%s is in %d groups of sae train's help, want 1", f.Name, seen[f.Name])
 		}
 	})
+}
+
+// saeRunInteractive runs a command as at a terminal (progress shown).
+func saeRunInteractive(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	c := lookup(args[0])
+	e := &env{stdout: &out, stderr: &errb, interactive: true, name: c.name, started: time.Now()}
+	fs, do := newFlagSet(c, e)
+	if err := fs.Parse(args[1:]); err != nil {
+		t.Fatal(err)
+	}
+	err := do(context.Background())
+	return out.String(), errb.String(), err
 }
