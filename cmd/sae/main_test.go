@@ -613,3 +613,30 @@ func TestTrainSaysWhatScores(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainWarnsOfMissedRho: a KL target the penalty lost to reconstruction
+// is said on stderr and in --json's rho_off; with --target-l0 the rho is
+// the controller's knob, and its distance from the mean activation is not
+// a miss.
+func TestTrainWarnsOfMissedRho(t *testing.T) {
+	dir := t.TempDir()
+	x, _ := writeData(t, dir)
+	out, stderr, code := saeRun(t, "train", "--data", x, "--out", filepath.Join(dir, "weak"), "--sparsity", "kl",
+		"--activation", "sigmoid", "--beta", "1e-4", "--epochs", "20", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	res := lastJSON(t, out)
+	off, ok := res["rho_off"].(float64)
+	if !ok || math.Abs(off) <= 0.2 || !strings.Contains(stderr, "from --rho 0.05") {
+		t.Fatalf("--beta 1e-4: rho_off %v, stderr %q", res["rho_off"], stderr)
+	}
+	out, stderr, code = saeRun(t, "train", "--data", x, "--out", filepath.Join(dir, "tl"), "--sparsity", "kl",
+		"--target-l0", "2", "--epochs", "20", "--json")
+	if code != 0 {
+		t.Fatalf("--target-l0: exit %d: %s", code, stderr)
+	}
+	if res := lastJSON(t, out); res["rho_off"] != nil || strings.Contains(stderr, "from --rho") {
+		t.Fatalf("--target-l0: rho_off %v, stderr %q", res["rho_off"], stderr)
+	}
+}

@@ -325,7 +325,9 @@ func warnQuality(e *env, m *sae.Model, mt sae.Metrics, on string) float64 {
 		fmt.Fprintf(e.stderr, "sae: warning: the model reconstructs the %s data worse than predicting each column's mean (fvu %.3f): do not use its scores or reconstructions; train longer, or with a lower --lr\n", on, mt.FVU)
 	}
 	c := m.Config
-	if c.Sparsity != sae.SparsityKL || c.Activation == sae.Tanh || c.Beta == 0 || m.Classes() > 0 {
+	// With --target-l0, rho is the controller's knob, not a target: the
+	// l0's own warning speaks for the run.
+	if c.Sparsity != sae.SparsityKL || c.Activation == sae.Tanh || c.Beta == 0 || m.Classes() > 0 || c.TargetL0 > 0 {
 		return math.NaN()
 	}
 	off := mt.MeanActivation/c.Rho - 1
