@@ -38,7 +38,7 @@ var configFlags = []configFlag{
 	{"K", "k", "topk/batchtopk: `N` active latents per row (default min(32, hidden/4))", false},
 	{"AuxK", "aux-k", "topk/batchtopk: dead latents (`N` per row) that reconstruct the residual in the AuxK loss (default d/2)", false},
 	{"AuxCoef", "aux-coef", "`coef`ficient of the AuxK loss (0: off)", false},
-	{"DeadWindow", "dead-window", "a latent is dead after `N` training samples without firing (default min(10M, max(training rows, 64 batches)))", false},
+	{"DeadWindow", "dead-window", "a latent is dead after `N` training samples without firing (default min(10M, max(training rows, 16 batches)))", false},
 	{"Resample", "resample", "topk/batchtopk: restart dead latents every dead window at the residuals of poorly reconstructed rows, encoder columns at `S` times the live latents' mean norm (0: off)", false},
 	{"DecoderNorm", "decoder-norm", "decoder rows: `unit` norm or free (default unit for topk, batchtopk and jumprelu, free otherwise)", false},
 	{"DecoderBiasInit", "decoder-bias-init", "decoder bias starts at the geometric `median` of a sample or the mean (default median for topk, batchtopk and jumprelu, mean otherwise)", false},
