@@ -38,7 +38,9 @@ func Pareto(path string, x, y []float64, names []string, front []int, opt Pareto
 		}
 		on[i] = true
 	}
-	ok := func(i int) bool { return !math.IsNaN(x[i]) && !math.IsInf(x[i], 0) && !math.IsNaN(y[i]) && !math.IsInf(y[i], 0) }
+	ok := func(i int) bool {
+		return !math.IsNaN(x[i]) && !math.IsInf(x[i], 0) && !math.IsNaN(y[i]) && !math.IsInf(y[i], 0)
+	}
 	xr, yr := axis{Min: math.Inf(1), Max: math.Inf(-1)}, axis{Min: math.Inf(1), Max: math.Inf(-1)}
 	var shown, stairs []int
 	for i := range x {
