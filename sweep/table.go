@@ -81,6 +81,22 @@ func (p Plot) Check() error {
 	return nil
 }
 
+// figures are the results' X and Y figures.
+func (p Plot) figures(results []Result) (xs, ys []float64) {
+	xs, ys = make([]float64, len(results)), make([]float64, len(results))
+	for i, r := range results {
+		xs[i], _ = r.Figure(p.X)
+		ys[i], _ = r.Figure(p.Y)
+	}
+	return xs, ys
+}
+
+// Front returns the positions in results of the trials on the Pareto front
+// of plot's figures (no other trial is lower on both), in increasing X.
+func (p Plot) Front(results []Result) []int {
+	return report.ParetoFront(p.figures(results))
+}
+
 // tableRow is a result as the table holds it: on the Pareto front or not.
 type tableRow struct {
 	Result
@@ -105,11 +121,7 @@ func WriteTable(dir string, s Spec, results []Result, plot Plot) error {
 	if err := plot.Check(); err != nil {
 		return err
 	}
-	xs, ys := make([]float64, len(results)), make([]float64, len(results))
-	for i, r := range results {
-		xs[i], _ = r.Figure(plot.X)
-		ys[i], _ = r.Figure(plot.Y)
-	}
+	xs, ys := plot.figures(results)
 	front := report.ParetoFront(xs, ys)
 	t := table{Data: s.Data, Base: s.Base, Pareto: plot, Front: []int{}, Trials: make([]tableRow, len(results))}
 	for i, r := range results {

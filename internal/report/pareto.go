@@ -83,7 +83,12 @@ func Pareto(path string, x, y []float64, names []string, front []int, opt Pareto
 			px, py := f.px(x[i]), f.py(y[i])
 			c.fillCircle(px, py, r, col)
 			if names != nil && names[i] != "" {
-				c.text(px+r+2*pt1, py-r-pt1, names[i], tickSize, inkGray, anchorStart, false)
+				// Names run away from the nearer side edge.
+				if px < (f.left+f.right)/2 {
+					c.text(px+r+2*pt1, py-r-pt1, names[i], tickSize, inkGray, anchorStart, false)
+				} else {
+					c.text(px-r-2*pt1, py-r-pt1, names[i], tickSize, inkGray, anchorEnd, false)
+				}
 			}
 		}
 	})
