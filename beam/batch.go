@@ -165,10 +165,14 @@ func (f *workFn) Teardown() {
 // chunkBytes bounds the rows a worker holds at once: input and output.
 const chunkBytes = 8 << 20
 
-// failHook, when set (by the tests), is called after each chunk a part
-// has written, with the part and its rows so far: an error fails the
-// bundle there, mid-way through the part.
-var failHook func(part, rows int) error
+// For the tests: failHook, when set, is called after each chunk a part has
+// written, with the part and its rows so far, and with rows -1 once the
+// part is in place: an error fails the bundle there. testChunkRows > 0
+// sets the rows of a chunk.
+var (
+	failHook      func(part, rows int) error
+	testChunkRows int
+)
 
 func (f *workFn) ProcessElement(ctx context.Context, sh Shard, emit func(Part)) error {
 	if f.in == nil || f.in.path != sh.File {
@@ -197,6 +201,9 @@ func (f *workFn) ProcessElement(ctx context.Context, sh Shard, emit func(Part)) 
 	}
 	p := Part{Part: sh.Part, Name: sh.Name(), File: sh.File, Lo: lo, Rows: hi - lo, Cols: outCols, Threshold: f.model.Threshold}
 	chunk := max(1, chunkBytes/(4*max(cols, outCols)))
+	if testChunkRows > 0 {
+		chunk = testChunkRows
+	}
 	err := writeFile(ctx, f.Out, p.Name, func(w io.Writer) error {
 		nw, err := sae.NewNPYWriter(w, hi-lo, outCols)
 		if err != nil {
@@ -229,6 +236,11 @@ func (f *workFn) ProcessElement(ctx context.Context, sh Shard, emit func(Part)) 
 	})
 	if err != nil {
 		return err
+	}
+	if failHook != nil {
+		if err := failHook(sh.Part, -1); err != nil {
+			return err
+		}
 	}
 	emit(p)
 	return nil

@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,8 +30,15 @@ import (
 const childEnv = "SAEBEAM_TEST_CHILD"
 
 func TestMain(m *testing.M) {
+	// Prism logs each job at info level, and the failures the tests
+	// inject at error level: SAEBEAM_TEST_LOG=1 shows them.
+	if os.Getenv("SAEBEAM_TEST_LOG") == "" {
+		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 1})))
+	}
 	if job := os.Getenv(childEnv); job != "" {
-		ptest.MainRet(&testing.M{}) // flags and beam.Init
+		flag.Parse()
+		beam.Init()
+		testChunkRows, _ = strconv.Atoi(os.Getenv("SAEBEAM_TEST_CHUNK"))
 		var b Batch
 		if err := json.Unmarshal([]byte(job), &b); err != nil {
 			panic(err)
