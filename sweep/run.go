@@ -59,7 +59,7 @@ func Run(ctx context.Context, s Spec, dir string, plot Plot, opt Options) ([]Res
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
-	if err := claim(dir, s); err != nil {
+	if err := Claim(dir, s); err != nil {
 		return nil, err
 	}
 	jobs, threads := Plan(len(s.Trials), runtime.NumCPU(), opt.Jobs, opt.Threads)
@@ -119,9 +119,9 @@ feed:
 	return results, WriteTable(dir, s, results, plot)
 }
 
-// claim makes dir a sweep directory of s: a new one, or one whose
+// Claim makes dir a sweep directory of s: a new one, or one whose
 // sweep.json is s (a resumed sweep).
-func claim(dir string, s Spec) error {
+func Claim(dir string, s Spec) error {
 	path := filepath.Join(dir, SpecFile)
 	b, err := os.ReadFile(path)
 	if err == nil {
