@@ -25,6 +25,10 @@ type Options struct {
 	// Done, when set, is called after each trial, finished now or in an
 	// earlier run (Result.Resumed), one call at a time.
 	Done func(r Result)
+	// Progress, when set, is called after every training step of trial
+	// (its index in the Spec), from the goroutine training it: calls for
+	// different trials may come at once.
+	Progress func(trial int, p sae.Progress)
 }
 
 // Plan returns the jobs and each trial's threads for n trials on cores
@@ -89,7 +93,11 @@ func Run(ctx context.Context, s Spec, dir string, plot Plot, opt Options) ([]Res
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i], errs[i] = RunTrial(ctx, s, i, dir, topt)
+				t := topt
+				if opt.Progress != nil {
+					t.Progress = func(p sae.Progress) { opt.Progress(i, p) }
+				}
+				results[i], errs[i] = RunTrial(ctx, s, i, dir, t)
 				if errs[i] == nil && opt.Done != nil {
 					mu.Lock()
 					opt.Done(results[i])

@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sae-go/sae"
@@ -23,13 +26,39 @@ func init() {
 		usage:   "--data F --out DIR --grid grid.json | --set KEY=V1,V2,... [sae train flags]",
 		examples: []string{
 			"sae sweep --data acts.npy --out l0sweep --set k=20,40,80,160 --hidden 4096 --epochs 5",
-			"sae sweep --data x.npy --out lr --set lr=1e-4,3e-4,1e-3 --set hidden=256,512",
+			"sae sweep --data x.npy --out lr --set lr=1e-4,3e-4,1e-3 --set hidden=256,512   (6 trials)",
 			"sae sweep --data x.npy --out s --grid grid.json --jobs 2 --threads 4",
 			"sae sweep --data x.npy --out s --set sparsity=topk,batchtopk --set k=16,32 --pareto l0,mse",
 			`grid.json: {"k": [20, 40, 80], "lr": [0.001, 0.003]} (every combination) or [{"k": 20}, {"k": 40, "lr": 0.003}] (one trial each)`,
+			"stopped (Ctrl-C, a kill, a reboot)? the same command again trains only the trials not yet finished",
 		},
-		setup: setupSweep,
+		groups: sweepGroups(),
+		setup:  setupSweep,
 	})
+}
+
+// sweepGroups are sae sweep's flags as its help lists them: its own, then
+// sae train's model flags by concern, which every trial shares.
+func sweepGroups() []flagGroup {
+	own := []string{"data", "key", "column", "val", "val-split", "out", "grid", "set", "jobs", "threads", "pareto", "quiet", "json"}
+	groups := []flagGroup{{"Sweep", own}}
+	for _, g := range trainGroups {
+		if g.title == "Data" || g.title == "Output" {
+			continue
+		}
+		var flags []string
+		for _, f := range g.flags {
+			if !slices.Contains(own, f) {
+				flags = append(flags, f)
+			}
+		}
+		title := g.title
+		if len(groups) == 1 {
+			title += " (sae train's flags, every trial's: --set and --grid give a trial's own values)"
+		}
+		groups = append(groups, flagGroup{title, flags})
+	}
+	return groups
 }
 
 // sweepArgs are sae sweep's flags: the trials' shared model flags (cfg,
@@ -49,13 +78,13 @@ func setupSweep(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.StringVar(&a.val, "val", "", "validation data `file` (default: each trial holds out --val-split of --data)")
 	fs.StringVar(&a.out, "out", "", "sweep `dir`ectory: a model directory and a result per trial, results.json, results.csv, report.html; the same command again resumes it")
 	fs.StringVar(&a.grid, "grid", "", "grid `file` (JSON): an object of settings and the values to try, every combination, or a list of objects, one trial each; keys as in a model's config.json (target_l0, clip_norm)")
-	fs.Func("set", "try these values of a sae train flag: `KEY=V1,V2,...` (repeat for every combination; with --grid, the product of both; commas inside brackets stay: layers=[512,128],[256])", func(s string) error {
+	fs.Func("set", "a trial for each value of the model flag KEY: `KEY=V1,V2,...` (repeat for every combination; with --grid, the product of both; commas inside brackets stay: layers=[512,128],[256])", func(s string) error {
 		a.sets = append(a.sets, s)
 		return nil
 	})
 	fs.IntVar(&a.jobs, "jobs", 0, "`N` trials trained at once (default: one per core, or as many as --threads leaves cores for)")
 	fs.StringVar(&a.p, "pareto", "l0,fvu", "the Pareto chart's two `figures`, both minimised: "+strings.Join(sweep.Figures, ", "))
-	fs.BoolVar(&a.quiet, "quiet", false, "no line per trial on stderr")
+	fs.BoolVar(&a.quiet, "quiet", false, "no lines on stderr (by default: a line per trial as it finishes, and a status line of the trials training when a minute passes without one)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object with the results on stdout")
 	bindConfig(fs, &a.cfg)
 	fs.Lookup("threads").Usage = "each trial's `N` cores (default: the cores shared out among the --jobs, at least one each)"
@@ -69,16 +98,19 @@ func setupSweep(fs *flag.FlagSet, e *env) func(context.Context) error {
 			opt.Threads = a.cfg.Threads
 		}
 		total, ran := len(spec.Trials), 0
+		st := newSweepStatus(e.stderr, spec, !a.quiet && !e.json)
+		opt.Progress = st.progress
 		opt.Done = func(r sweep.Result) {
 			if !r.Resumed {
 				ran++
 			}
-			if !a.quiet && !e.json {
-				printTrial(e, spec, r)
-			}
+			st.finished(r)
 		}
+		stop := st.watch()
+		defer stop()
 		start := time.Now()
 		res, err := sweep.Run(ctx, spec, a.out, plot, opt)
+		stop()
 		if err != nil {
 			if ctx.Err() != nil {
 				fmt.Fprintf(e.stderr, "sae sweep: the finished trials are kept in %s: the same command resumes the sweep\n", a.out)
@@ -178,17 +210,108 @@ func baseSettings(fs *flag.FlagSet, cfg sae.Config) (sweep.Settings, error) {
 	return base, nil
 }
 
-// printTrial prints a trial's line on stderr as it finishes.
-func printTrial(e *env, s sweep.Spec, r sweep.Result) {
-	what := fmt.Sprintf("%s %s:", r.Model, r.Settings)
+// statusEvery is the longest sae sweep stays silent on stderr while
+// trials train: after that long without a line, a status line names the
+// trials running and how far each has got.
+var statusEvery = time.Minute
+
+// sweepStatus prints a sweep's lines on stderr: one per trial as it
+// finishes, "[3/8]" trials done, and a status line when none has
+// finished for statusEvery.
+type sweepStatus struct {
+	w     io.Writer
+	spec  sweep.Spec
+	print bool // false: --quiet or --json
+
+	mu      sync.Mutex
+	done    int
+	start   time.Time
+	said    time.Time            // when the last line was printed
+	running map[int]sae.Progress // trial: its last step's progress
+}
+
+func newSweepStatus(w io.Writer, s sweep.Spec, print bool) *sweepStatus {
+	now := time.Now()
+	return &sweepStatus{w: w, spec: s, print: print, start: now, said: now, running: map[int]sae.Progress{}}
+}
+
+// progress records trial i's progress (called after every training step).
+func (st *sweepStatus) progress(i int, p sae.Progress) {
+	st.mu.Lock()
+	st.running[i] = p
+	st.mu.Unlock()
+}
+
+// finished prints trial r's line.
+func (st *sweepStatus) finished(r sweep.Result) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	delete(st.running, r.Trial)
+	st.done++
+	if !st.print {
+		return
+	}
+	st.said = time.Now()
+	what := fmt.Sprintf("[%d/%d] %s %s:", st.done, len(st.spec.Trials), r.Model, r.Settings)
 	switch {
 	case r.Error != "":
-		fmt.Fprintf(e.stderr, "%s failed: %s\n", what, oneLine(flagNames(r.Error)))
+		fmt.Fprintf(st.w, "%s failed: %s\n", what, oneLine(flagNames(r.Error)))
 	case r.Resumed:
-		fmt.Fprintf(e.stderr, "%s l0 %.2f  fvu %.4f (finished earlier)\n", what, r.Metrics.L0, r.Metrics.FVU)
+		fmt.Fprintf(st.w, "%s l0 %.2f  fvu %.4f (finished earlier)\n", what, r.Metrics.L0, r.Metrics.FVU)
 	default:
-		fmt.Fprintf(e.stderr, "%s l0 %.2f  fvu %.4f  mse %.5g  dead %.1f%% (%d epochs, %.1fs, %d threads)\n", what, r.Metrics.L0, r.Metrics.FVU, r.Metrics.MSE, 100*r.Metrics.DeadFraction, r.Epochs, r.Seconds, r.Threads)
+		fmt.Fprintf(st.w, "%s l0 %.2f  fvu %.4f  mse %.5g  dead %.1f%% (%d epochs, %.1fs, %d threads)\n", what, r.Metrics.L0, r.Metrics.FVU, r.Metrics.MSE, 100*r.Metrics.DeadFraction, r.Epochs, r.Seconds, r.Threads)
 	}
+}
+
+// watch prints a status line whenever statusEvery passes without a line,
+// until stop is called (more than once is fine).
+func (st *sweepStatus) watch() (stop func()) {
+	if !st.print {
+		return func() {}
+	}
+	quit, over := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(over)
+		t := time.NewTicker(max(statusEvery/4, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case now := <-t.C:
+				st.status(now)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(quit); <-over }) }
+}
+
+// status prints "sweep: 3/8 trials done in 12m0s; training trial-003 k=80
+// (sparse: epoch 2 of 5, step 412 of 1170), ..." when nothing was printed
+// for statusEvery.
+func (st *sweepStatus) status(now time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if now.Sub(st.said) < statusEvery || len(st.running) == 0 {
+		return
+	}
+	st.said = now
+	trials := make([]int, 0, len(st.running))
+	for i := range st.running {
+		trials = append(trials, i)
+	}
+	slices.Sort(trials)
+	parts := make([]string, len(trials))
+	for j, i := range trials {
+		p := st.running[i]
+		of := ""
+		if p.Bound {
+			of = "at most "
+		}
+		parts[j] = fmt.Sprintf("%s %s (%s: epoch %d of %s%d, step %d of %s%d)", st.spec.Name(i), st.spec.Trials[i], p.Phase, p.Epoch, of, p.Epochs, p.Step, of, p.Steps)
+	}
+	fmt.Fprintf(st.w, "sweep: %d/%d trials done in %s; training %s\n", st.done, len(st.spec.Trials), now.Sub(st.start).Round(time.Second), strings.Join(parts, ", "))
 }
 
 // report prints the sweep's summary: the files, the trials on the front.

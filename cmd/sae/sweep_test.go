@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -167,5 +169,36 @@ func TestSweepKillResume(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(out, ".*")); len(left) > 0 {
 		t.Fatalf("left behind: %v", left)
+	}
+}
+
+// A sweep's stderr has a line per trial as it finishes, counted, and a
+// status line naming the trials training and how far each has got when
+// statusEvery passes without a line.
+func TestSweepProgressLines(t *testing.T) {
+	defer func(d time.Duration) { statusEvery = d }(statusEvery)
+	statusEvery = 10 * time.Millisecond
+	dir := t.TempDir()
+	x := sweepData(t, dir, 1000)
+	_, stderr, code := saeRun(t, "sweep", "--data", x, "--out", filepath.Join(dir, "s"), "--set", "k=2,4", "--hidden", "32",
+		"--epochs", "30", "--jobs", "1", "--threads", "1")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, want := range []string{"[1/2] trial-000 k=2: l0 ", "[2/2] trial-001 k=4: l0 "} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("no line %q:\n%s", want, stderr)
+		}
+	}
+	status := regexp.MustCompile(`(?m)^sweep: 0/2 trials done in \S+; training trial-000 k=2 \(sparse: epoch (\d+) of 30, step (\d+) of 120\)$`)
+	m := status.FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("no status line of trial-000 training:\n%s", stderr)
+	}
+	if e, _ := strconv.Atoi(m[1]); e < 1 || e > 30 {
+		t.Errorf("status line's epoch %s", m[1])
+	}
+	if !regexp.MustCompile(`(?m)^sweep: 1/2 trials done in \S+; training trial-001 k=4 \(`).MatchString(stderr) {
+		t.Errorf("no status line of trial-001 training after trial-000 finished:\n%s", stderr)
 	}
 }
