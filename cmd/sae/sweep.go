@@ -309,7 +309,11 @@ func (st *sweepStatus) status(now time.Time) {
 		if p.Bound {
 			of = "at most "
 		}
-		parts[j] = fmt.Sprintf("%s %s (%s: epoch %d of %s%d, step %d of %s%d)", st.spec.Name(i), st.spec.Trials[i], p.Phase, p.Epoch, of, p.Epochs, p.Step, of, p.Steps)
+		how := fmt.Sprintf("%s: epoch %d of %s%d, step %d of %s%d", p.Phase, p.Epoch, of, p.Epochs, p.Step, of, p.Steps)
+		if p.Phase == sae.PhaseFinal {
+			how = "trained: the final passes over the data"
+		}
+		parts[j] = fmt.Sprintf("%s %s (%s)", st.spec.Name(i), st.spec.Trials[i], how)
 	}
 	fmt.Fprintf(st.w, "sweep: %d/%d trials done in %s; training %s\n", st.done, len(st.spec.Trials), now.Sub(st.start).Round(time.Second), strings.Join(parts, ", "))
 }
