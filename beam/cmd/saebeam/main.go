@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -65,10 +66,40 @@ Usage:
   saebeam encode --model DIR --input PATTERN [--input PATTERN...] --out DIR [--column C] [--shard-rows N] [Beam flags]
   saebeam sweep  --data F --out DIR --grid grid.json | --set KEY=V1,V2,... [--pareto X,Y] [--trial-threads N] [Beam flags]
 
-Beam flags: --runner prism (default), flink, spark, universal or dataflow, with
---endpoint, --environment_type, --environment_config, --project, --region,
---staging_location, ... (saebeam --help lists every flag). See beam/README.md.
+Beam flags choose the runner: --runner prism (the default: this machine, in
+process), flink or spark (with --endpoint, the job server), dataflow (with
+--project, --region, --staging_location), and their options. For a cluster,
+give the workers a linux/amd64 build of saebeam with --worker_binary. The
+README's section "Past one machine: Apache Beam" has whole command lines.
 `
+
+// own are saebeam's flags; the others are Beam's.
+var own = []string{"model", "input", "column", "out", "shard-rows", "data", "val", "grid", "set", "pareto", "trial-threads"}
+
+// printUsage prints the usage, saebeam's flags, then Beam's.
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, usage)
+	for _, mine := range []bool{true, false} {
+		if mine {
+			fmt.Fprint(w, "\nFlags:\n")
+		} else {
+			fmt.Fprint(w, "\nBeam's flags (every runner's):\n")
+		}
+		flag.VisitAll(func(f *flag.Flag) {
+			if slices.Contains(own, f.Name) != mine {
+				return
+			}
+			name, text := flag.UnquoteUsage(f)
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+				text += " (default " + f.DefValue + ")"
+			}
+			if name != "" {
+				name = " " + name
+			}
+			fmt.Fprintf(w, "  --%s%s\n    \t%s\n", f.Name, name, strings.ReplaceAll(text, "\n", "\n    \t"))
+		})
+	}
+}
 
 func main() {
 	// The job comes first; Beam starts the workers with flags only.
@@ -77,7 +108,7 @@ func main() {
 		job = os.Args[1]
 		os.Args = append(os.Args[:1], os.Args[2:]...)
 	}
-	flag.Usage = func() { fmt.Fprint(os.Stderr, usage) }
+	flag.Usage = func() { printUsage(os.Stderr) }
 	flag.Parse()
 	beam.Init() // a worker runs here and does not return
 	code, err := run(context.Background(), job, os.Stdout)

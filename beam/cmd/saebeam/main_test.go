@@ -7,6 +7,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,5 +84,38 @@ func TestUsage(t *testing.T) {
 				t.Errorf("exit %d, %v; want 2 and %q", code, err, c.want)
 			}
 		})
+	}
+}
+
+// --help lists saebeam's flags, every one of them, before Beam's, where
+// the runner's flags are.
+func TestHelp(t *testing.T) {
+	var b bytes.Buffer
+	printUsage(&b)
+	mine, beams, ok := strings.Cut(b.String(), "\nBeam's flags")
+	if !ok {
+		t.Fatalf("no section of Beam's flags:\n%s", b.String())
+	}
+	flag.VisitAll(func(f *flag.Flag) {
+		in := strings.Contains(mine, "\n  --"+f.Name+" ") || strings.Contains(mine, "\n  --"+f.Name+"\n")
+		if slices.Contains(own, f.Name) != in {
+			t.Errorf("--%s listed among saebeam's flags: %v", f.Name, in)
+		}
+	})
+	synopsis, _, _ := strings.Cut(usage, "\nBeam flags")
+	for _, m := range regexp.MustCompile(`--([a-z-]+)`).FindAllStringSubmatch(synopsis, -1) {
+		if !slices.Contains(own, m[1]) {
+			t.Errorf("--%s, in the synopsis, is not among saebeam's flags", m[1])
+		}
+	}
+	for _, name := range own {
+		if flag.Lookup(name) == nil {
+			t.Errorf("own names --%s, which is no flag", name)
+		}
+	}
+	for _, name := range []string{"runner", "endpoint", "environment_type", "worker_binary", "project", "staging_location"} {
+		if !strings.Contains(beams, "\n  --"+name+" ") {
+			t.Errorf("Beam's --%s is not listed", name)
+		}
 	}
 }
