@@ -209,10 +209,15 @@ func (f *workFn) ProcessElement(ctx context.Context, sh Shard, emit func(Part)) 
 		if err != nil {
 			return err
 		}
-		x := sae.NewMatrix(min(chunk, hi-lo), cols)
-		idx := make([]int, 0, chunk)
-		for r := lo; r < hi; r += chunk {
-			rows := min(chunk, hi-r)
+		// Chunks of more than sae.SmallBatch rows: each row's result is
+		// then the one sae score and sae encode give on the whole file.
+		x := sae.NewMatrix(min(chunk+sae.SmallBatch, hi-lo), cols)
+		idx := make([]int, 0, chunk+sae.SmallBatch)
+		for r, rows := lo, 0; r < hi; r += rows {
+			rows = min(chunk, hi-r)
+			if hi-r-rows <= sae.SmallBatch {
+				rows = hi - r
+			}
 			idx = idx[:0]
 			for i := r; i < r+rows; i++ {
 				idx = append(idx, i)

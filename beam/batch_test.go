@@ -76,9 +76,11 @@ var (
 	fixErr      error
 )
 
-// getFixture trains a topk model (with its anomaly detector) on 48
-// columns and writes 4000 rows: whole.npy, and pieces of 1500, 37, 1200
-// (.npy) and 1263 rows (.csv, read whole by one worker).
+// getFixture trains a topk model (with its anomaly detector) on 600
+// columns (more than a GEMM block: products of a few rows, multiplied row
+// by row, sum in another order) and writes 4000 rows: whole.npy, and
+// pieces of 1500, 37, 1203 (.npy) and 1260 rows (.csv, read whole by one
+// worker).
 func getFixture(t *testing.T) fixture {
 	t.Helper()
 	fixtureOnce.Do(func() {
@@ -89,9 +91,9 @@ func getFixture(t *testing.T) fixture {
 		}
 		fix = fixture{dir: dir, rows: 4000}
 		rng := rand.New(rand.NewPCG(1, 1))
-		x := sae.NewMatrix(fix.rows, 48)
+		x := sae.NewMatrix(fix.rows, 600)
 		for i := range x.Data {
-			x.Data[i] = float32(rng.NormFloat64()) * float32(1+i%48%5)
+			x.Data[i] = float32(rng.NormFloat64()) * float32(1+i%600%5)
 		}
 		cfg := sae.DefaultConfig()
 		cfg.Hidden, cfg.K, cfg.Epochs, cfg.Threads = 32, 4, 2, 1
@@ -106,7 +108,7 @@ func getFixture(t *testing.T) fixture {
 			return
 		}
 		lo := 0
-		for i, n := range []int{1500, 37, 1200, 1263} {
+		for i, n := range []int{1500, 37, 1203, 1260} {
 			ext := ".npy"
 			if i == 3 {
 				ext = ".csv"
@@ -199,10 +201,13 @@ func checkParts(t *testing.T, out, want string, rows int) Manifest {
 }
 
 // Scoring and encoding files of different sizes and formats, split into
-// shards of 400 rows: the parts, in order, are sae score's and sae
-// encode's output on the whole data, bit for bit; the model is loaded once.
+// shards of 400 rows, read in chunks of 397: the parts, in order, are sae
+// score's and sae encode's output on the whole data, bit for bit (a shard
+// of 3 rows, or a chunk of 3, fails it); the model is loaded once.
 func TestScoreEncodeEqualCommand(t *testing.T) {
 	f := getFixture(t)
+	testChunkRows = 397
+	defer func() { testChunkRows = 0 }()
 	for _, mode := range []string{Score, Encode} {
 		ref := filepath.Join(f.dir, mode+"-ref.npy")
 		saeCommand(t, mode, "--model", f.model, "--data", f.whole, "--out", ref)
@@ -215,7 +220,7 @@ func TestScoreEncodeEqualCommand(t *testing.T) {
 		}
 		m := checkParts(t, out, ref, f.rows)
 		if len(m.Parts) != 4+1+3+1 {
-			t.Errorf("%d parts, want 9 (1500, 37, 1200 rows by 400, and the CSV)", len(m.Parts))
+			t.Errorf("%d parts, want 9 (1500, 37, 1203 rows by 400, the last shard of 1203 taking its 3 rows, and the CSV)", len(m.Parts))
 		}
 		if n := modelLoads.Load(); n != 1 {
 			t.Errorf("the model was loaded %d times", n)

@@ -31,8 +31,10 @@ func (s Shard) Name() string {
 const DefaultShardRows = 1 << 16
 
 // Plan expands the file patterns (in order; each pattern's files sorted by
-// name; a file named twice is read once) into shards of at most shardRows
-// rows. A local file that sae reads in place (.npy, raw IDX, Arrow files,
+// name; a file named twice is read once) into shards of shardRows rows
+// (a file's last shard takes up to sae.SmallBatch more rather than leave
+// a shard of a few rows, which sae would multiply row by row, in another
+// order of sums than sae score on the whole file). A local file that sae reads in place (.npy, raw IDX, Arrow files,
 // datasets caches, shard directories) is split into row ranges; the others
 // are one shard each: Parquet and gzipped IDX, which are decoded whole
 // before a row can be read, CSV, .npz and .safetensors, which are read
@@ -56,8 +58,12 @@ func Plan(ctx context.Context, patterns []string, key string, shardRows int) ([]
 			shards = append(shards, Shard{File: f, Hi: -1})
 			continue
 		}
-		for lo := 0; lo < n; lo += shardRows {
-			shards = append(shards, Shard{File: f, Lo: lo, Hi: min(n, lo+shardRows)})
+		for lo, hi := 0, 0; lo < n; lo = hi {
+			// No shard of a few rows after a longer one (sae.SmallBatch).
+			if hi = lo + shardRows; n-hi <= sae.SmallBatch {
+				hi = n
+			}
+			shards = append(shards, Shard{File: f, Lo: lo, Hi: hi})
 		}
 	}
 	for i := range shards {
