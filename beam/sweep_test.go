@@ -20,7 +20,8 @@ import (
 
 // The Beam sweep gives sae sweep's table (sweep.Run, its engine, with
 // two jobs), trial for trial, but the seconds, and the same models bit for
-// bit; run again, it trains nothing.
+// bit; run again, or in the directory of sae sweep's run, it trains
+// nothing.
 func TestSweepSameTable(t *testing.T) {
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(5, 5))
@@ -42,17 +43,17 @@ func TestSweepSameTable(t *testing.T) {
 	if _, err := sweep.Run(context.Background(), spec, local, sweep.DefaultPlot, sweep.Options{Jobs: 2}); err != nil {
 		t.Fatal(err)
 	}
-	runSweep := func() {
+	runSweep := func(out string) {
 		t.Helper()
 		p, s := beam.NewPipelineWithRoot()
-		if err := (Sweep{Spec: spec, Plot: sweep.DefaultPlot, Out: distributed}).Build(s); err != nil {
+		if err := (Sweep{Spec: spec, Plot: sweep.DefaultPlot, Out: out}).Build(s); err != nil {
 			t.Fatal(err)
 		}
 		if err := ptest.Run(p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	runSweep()
+	runSweep(distributed)
 	want, got := tableWithoutTimes(t, local), tableWithoutTimes(t, distributed)
 	if len(got) != 7 || !slices.EqualFunc(got, want, slices.Equal) {
 		t.Fatalf("the Beam sweep's table:\n%v\nsae sweep's:\n%v", got, want)
@@ -69,10 +70,10 @@ func TestSweepSameTable(t *testing.T) {
 			}
 		}
 	}
-	stamp := func() []time.Time {
+	stamp := func(dir string) []time.Time {
 		var ts []time.Time
 		for i := range spec.Trials {
-			st, err := os.Stat(filepath.Join(distributed, spec.Name(i)+".json"))
+			st, err := os.Stat(filepath.Join(dir, spec.Name(i)+".json"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,10 +81,12 @@ func TestSweepSameTable(t *testing.T) {
 		}
 		return ts
 	}
-	before := stamp()
-	runSweep()
-	if !slices.Equal(stamp(), before) {
-		t.Fatal("a trial finished earlier was run again")
+	for _, dir := range []string{distributed, local} {
+		before := stamp(dir)
+		runSweep(dir)
+		if !slices.Equal(stamp(dir), before) {
+			t.Fatalf("%s: a trial finished earlier was run again", filepath.Base(dir))
+		}
 	}
 }
 
