@@ -122,7 +122,13 @@ func TestSweepKillResume(t *testing.T) {
 		m, _ := filepath.Glob(filepath.Join(out, "trial-*.json"))
 		return m
 	}
-	for deadline := time.Now().Add(time.Minute); len(done()) < 2 && time.Now().Before(deadline); {
+	// Wait as long as the test may (a loaded machine trains slowly): the
+	// kill comes as soon as two trials are done.
+	deadline := time.Now().Add(8 * time.Minute)
+	if d, ok := t.Deadline(); ok {
+		deadline = d.Add(-time.Minute)
+	}
+	for len(done()) < 2 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	cmd.Process.Kill()
