@@ -59,7 +59,7 @@ type Config struct {
 	Epochs         int       `json:"epochs"`
 	FinetuneEpochs int       `json:"finetune_epochs"` // without the penalty. Default 0 (Stacked: Epochs)
 	Warmup         float64   `json:"warmup"`          // share of each phase's steps. Default 0.02
-	Decay          Decay     `json:"decay"`           // Default "": plateau, or cosine when Epochs, LBFGS or TargetL0 is set
+	Decay          Decay     `json:"decay"`           // Default "": plateau, or cosine when Epochs (but -1), LBFGS or TargetL0 is set
 	ClipNorm       float64   `json:"clip_norm"`       // of the gradient; 0: off. Default 0
 	ValSplit       float64   `json:"val_split"`       // share held out (no Val rows). Default 0.1
 	Patience       int       `json:"patience"`        // epochs of early stopping; 0: off. Default 5
@@ -142,7 +142,10 @@ func (c Config) Resolve(d, n int) Config {
 		// follows it: a schedule that drops the rate on plateaus of an
 		// objective whose coefficient moves left its l0 20% off the
 		// target, so TargetL0 keeps the cosine schedule.
-		if c.Epochs == 0 && c.Optimizer != LBFGS && c.TargetL0 == 0 {
+		// Epochs -1 (no sparse phase) leaves the supervised phase to the
+		// schedule: with cosine it ran 20 epochs, a handful of steps on
+		// small data.
+		if (c.Epochs == 0 || c.Epochs == -1) && c.Optimizer != LBFGS && c.TargetL0 == 0 {
 			c.Decay = Plateau
 		}
 	}
