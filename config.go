@@ -67,7 +67,11 @@ type Config struct {
 	Normalize      Normalize `json:"normalize"`       // input scaling. Default auto
 	Seed           uint64    `json:"seed"`            // with Threads, fixes the model. Default 1
 	Threads        int       `json:"threads"`         // cores (nothing process-wide is set); 0: all. Default 0
-	Contamination  float64   `json:"contamination"`   // expected anomalies, which set Model.Threshold. Default 0.1
+	// Precision of the training products: fp32, bf16 or auto, which
+	// training settles (precision.go). Models are float32 whatever it is,
+	// and inference multiplies in fp32. Default fp32 ("" reads as fp32).
+	Precision     Precision `json:"precision,omitempty"`
+	Contamination float64   `json:"contamination"` // expected anomalies, which set Model.Threshold. Default 0.1
 	// Ensemble is the number of autoencoders whose reconstruction errors
 	// Model.Score averages (detector.go): the model and Ensemble-1 more
 	// like it, or, for a dictionary (topk, batchtopk, jumprelu), Ensemble
@@ -99,12 +103,14 @@ func DefaultConfig() Config {
 		Trim:          0.05,
 		Seed:          1,
 		Contamination: 0.1,
+		Precision:     FP32,
 	}
 }
 
 // Resolve fills in the defaults that depend on other settings, the input
 // width d or the training rows n (0: unknown), keeping what is set but what
-// a kind fixes. Training settles Normalize auto and DeadWindow 0.
+// a kind fixes. Training settles Normalize auto, Precision auto and
+// DeadWindow 0.
 func (c Config) Resolve(d, n int) Config {
 	c.Layers = slices.Clone(c.Layers)
 	if c.Stacked && len(c.Layers) == 0 && c.Hidden == 0 && d > 0 {
@@ -135,6 +141,9 @@ func (c Config) Resolve(d, n int) Config {
 	}
 	if c.Ensemble == 0 {
 		c.Ensemble = 3
+	}
+	if c.Precision == "" {
+		c.Precision = FP32
 	}
 	if c.Decay == "" {
 		c.Decay = Cosine
@@ -427,6 +436,10 @@ func (c Config) validateTraining(bad badFunc) {
 	}
 	if c.Threads < 0 {
 		bad("Threads", "must be >= 0, got %d", c.Threads)
+	}
+	oneOf(bad, "Precision", c.Precision, "", FP32, BF16, PrecisionAuto)
+	if c.Precision == BF16 && c.Optimizer == LBFGS {
+		bad("Precision", "bf16 needs a mini-batch optimiser (adam or sgd): lbfgs's line search compares objectives that bf16 products perturb")
 	}
 	if c.Contamination < 0 || c.Contamination >= 0.5 {
 		bad("Contamination", "must be in [0, 0.5), got %g", c.Contamination)

@@ -296,6 +296,7 @@ func (t *trainer) prepare() error {
 	if cfg.Normalize, err = resolveNormalize(cfg.Normalize, t.train, cfg.Loss, t.chunkRows()); err != nil {
 		return err
 	}
+	cfg.Precision = cfg.settlePrecision()
 	t.cfg = cfg
 	if cfg.TargetL0 > 0 {
 		t.target = newL0Controller(cfg)
@@ -337,7 +338,7 @@ func (t *trainer) prepare() error {
 		t.noise = newCorrupter(ns, lo, hi)
 	}
 	spec := cfg.netSpec(d)
-	spec.Classes, spec.Threads = t.classes, cfg.Threads
+	spec.Classes, spec.Threads, spec.BF16 = t.classes, cfg.Threads, cfg.Precision == BF16
 	t.net = nn.New[float32](spec)
 	m32 := make([]float32, d)
 	for j, v := range mean {
@@ -533,6 +534,7 @@ func (t *trainer) finish() (*Model, error) {
 	// also hand the pages back to the system when PhaseFinal is reported:
 	// sae train does.)
 	t.w.ReleaseGrad()
+	t.net.SetBF16(false) // the model is evaluated and used in float32
 	runtime.GC()
 	if t.opt.Progress != nil {
 		p := Progress{Phase: PhaseFinal, Step: t.step, Steps: t.steps, Loss: math.NaN(), ValLoss: math.NaN()}

@@ -66,6 +66,7 @@ var configFlags = []configFlag{
 	{"Normalize", "normalize", "input `scaling` fitted on the training data: auto (global for data of >= 64 columns, robust below; topk, batchtopk: global; jumprelu: none), none, standard, minmax, robust (median/IQR) or global (mean-centred, one scale for all columns)", false},
 	{"Seed", "seed", "random `seed`: the same seed and --threads give the same model", false},
 	{"Threads", "threads", "`N` cores to use (default: all)", false},
+	{"Precision", "precision", "`format` of the training products: fp32, bf16 (bfloat16 operands, float32 sums; weights, gradients and optimiser state stay float32) or auto (bf16 where this CPU multiplies bf16 at least 1.2x faster than fp32, measured at start; else fp32); the model is float32 either way", false},
 	{"Contamination", "contamination", "expected anomaly `fraction` in the training data; sets the stored score threshold", false},
 	{"Ensemble", "ensemble", "anomaly scores: the geometric mean of the reconstruction errors of `K` autoencoders, the model and K-1 more like it (a topk, batchtopk or jumprelu dictionary: K dense autoencoders trained beside it) (default 3)", false},
 }

@@ -42,7 +42,7 @@ func configDocs(t *testing.T) map[string]string {
 	return docs
 }
 
-var defaultRe = regexp.MustCompile(`Default ("[^"]*"|[-0-9.eE+]*[0-9]|[A-Za-z]+)`)
+var defaultRe = regexp.MustCompile(`Default ("[^"]*"|[-0-9.eE+]*[0-9]|[A-Za-z][A-Za-z0-9]*)`)
 
 // Every Config field has one row of sae train's flags, in the struct's
 // order; every field's doc states its default, and the default it states is

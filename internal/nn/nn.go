@@ -67,6 +67,11 @@ type Spec struct {
 	// Threads is the most cores the network's products and loops use (0:
 	// kernels.Threads()); results do not depend on it.
 	Threads int
+	// BF16 multiplies the dense layers' products (forward and backward)
+	// with bfloat16 operands and float32 sums (kernels.GemmBF16N) in a
+	// float32 network; weights, gradients and everything else stay
+	// float32. A float64 network ignores it.
+	BF16 bool
 }
 
 // Segment describes one tensor inside the flat parameter vector.
