@@ -73,6 +73,15 @@ func BenchmarkTopKStep(b *testing.B) {
 				if cpu >= 0 {
 					b.ReportMetric((cpuSeconds()-cpu)*1e3/float64(b.N), "cpu-ms/op")
 				}
+				// The share of latents with a gradient in the last step:
+				// the most a lazy (sparse) Adam could skip is the rest.
+				touched := 0
+				for _, t := range w.sel.touched {
+					if t {
+						touched++
+					}
+				}
+				b.ReportMetric(100*float64(touched)/float64(tc.h), "%touched")
 			})
 		}
 	}
