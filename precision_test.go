@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,6 +29,9 @@ func trainPrecision(t *testing.T, x Matrix, cfg Config, p Precision) *Model {
 // a topk selection flips on a rounding), that the model records bf16, and
 // that the trained model, in memory, is the float32 model its files hold.
 func checkBF16(t *testing.T, cfg Config) {
+	if strconv.IntSize == 32 {
+		t.Skip("32-bit: six trainings on the plain-Go kernels take minutes; -tags noasm runs the same bf16 emulation")
+	}
 	var lf, lb float64
 	for _, seed := range []uint64{5, 6, 8} {
 		x := sparseData(1200, 96, 40, 3, seed)
