@@ -127,7 +127,7 @@ func TestResolve(t *testing.T) {
 	}
 	tk := DefaultConfig()
 	tk.Sparsity, tk.Activation, tk.Trim = SparsityTopK, Tanh, 0.2
-	if r := tk.Resolve(64, 0); r.Activation != ReLU || r.Trim != 0 || r.WeightDecay != 0 || r.K != 8 || r.AuxK != 32 || r.LR != 3e-3 || r.DecoderNorm != DecoderUnit || r.Normalize != NormalizeAuto {
+	if r := tk.Resolve(64, 0); r.Activation != ReLU || r.Trim != 0 || r.WeightDecay != 0 || r.K != 8 || r.AuxK != 32 || r.LR != 3e-3 || r.DecoderNorm != DecoderUnit || r.Normalize != NormalizeGlobal {
 		t.Fatalf("topk: %+v", r)
 	}
 	set := DefaultConfig()

@@ -1,9 +1,7 @@
 package sae
 
 import (
-	"context"
 	"math"
-	"math/rand/v2"
 	"testing"
 )
 
@@ -102,31 +100,5 @@ func TestGlobalScaling(t *testing.T) {
 	copy(c.Data, []float32{3, 3, 3, 3})
 	if s := fitNormalizerOf(NormalizeGlobal, c).Scale[0]; s != 1 {
 		t.Errorf("constant data: scale %g, want 1", s)
-	}
-}
-
-// A topk dictionary takes the scaling auto gives a dense model: robust
-// scaling of each column of a narrow table (columns in their own units;
-// one scale let the largest unit take the whole dictionary: sklearn's wine
-// probe fell 28 points below the raw input), one scale for wide data.
-func TestTopKScalesLikeDenseModels(t *testing.T) {
-	for _, tc := range []struct {
-		cols int
-		want Normalize
-	}{{6, NormalizeRobust}, {64, NormalizeGlobal}} {
-		x := NewMatrix(200, tc.cols)
-		rng := rand.New(rand.NewPCG(3, 4))
-		for i := range x.Data {
-			x.Data[i] = float32(rng.NormFloat64()) * float32(1+i%tc.cols*100)
-		}
-		cfg := DefaultConfig()
-		cfg.Epochs = 1
-		m, err := Train(context.Background(), x, cfg, TrainOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if m.Config.Sparsity != SparsityTopK || m.Config.Normalize != tc.want {
-			t.Errorf("%d columns: %s scaled %s, want topk scaled %s", tc.cols, m.Config.Sparsity, m.Config.Normalize, tc.want)
-		}
 	}
 }
