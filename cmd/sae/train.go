@@ -387,5 +387,8 @@ func detectorSummary(m *sae.Model, scorers []*sae.Model) string {
 		return fmt.Sprintf("the geometric mean of the reconstruction errors of this model and %d more like it (--ensemble)", len(scorers)-1)
 	}
 	c := scorers[0].Config
+	if len(scorers) == 1 {
+		return fmt.Sprintf("the reconstruction error of a dense %s/%s autoencoder trained beside the dictionary (--ensemble)", c.Activation, c.Sparsity)
+	}
 	return fmt.Sprintf("the geometric mean of the reconstruction errors of %d dense %s/%s autoencoders trained beside the dictionary (--ensemble)", len(scorers), c.Activation, c.Sparsity)
 }
