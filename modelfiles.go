@@ -102,7 +102,7 @@ func checkModelConfig(raw []byte, mf *modelFile) error {
 		return contradicts("tied", c.Tied, a.Tied)
 	case stated("variational") && c.Variational != a.Variational:
 		return contradicts("variational", c.Variational, a.Variational)
-	case stated("k") && a.Code != "" && a.Code != SparsityJumpReLU && c.K != a.K:
+	case stated("k") && keepsK(a.Code) && c.K != a.K:
 		return contradicts("k", c.K, a.K)
 	}
 	if stated("loss") && c.Loss != "" {
@@ -111,7 +111,8 @@ func checkModelConfig(raw []byte, mf *modelFile) error {
 		}
 	}
 	if stated("sparsity") && c.Sparsity != "" {
-		selection := c.Sparsity == SparsityTopK || c.Sparsity == SparsityBatchTopK || c.Sparsity == SparsityJumpReLU
+		k := nn.Lookup(string(c.Sparsity))
+		selection := k != nil && k.Traits().Code
 		if (a.Code != "" || selection) && c.Sparsity != a.Code {
 			return fmt.Errorf("config.sparsity %s contradicts architecture.code %q", c.Sparsity, a.Code)
 		}
@@ -129,6 +130,13 @@ func checkModelConfig(raw []byte, mf *modelFile) error {
 		return fmt.Errorf("threshold %g is negative: scores are mean squared errors, so every row would be flagged", mf.Threshold)
 	}
 	return nil
+}
+
+// keepsK reports whether the kind code keeps K latents per row
+// (nn.Traits.K), which the architecture records.
+func keepsK(code Sparsity) bool {
+	k := nn.Lookup(string(code))
+	return k != nil && k.Traits().K
 }
 
 // modelTensors lists the tensors that the network spec and normalisation

@@ -2,6 +2,7 @@ package interop
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -60,7 +61,7 @@ func randModel(t testing.TB, d, h int, kind sae.Normalize, mutate func(*sae.Conf
 		}
 		fill(name("b_dec", m), sizes[k-m-1], 0.5)
 	}
-	if cfg.Sparsity == sae.SparsityBatchTopK || cfg.Sparsity == sae.SparsityJumpReLU {
+	if cfg.Sparsity == sae.SparsityBatchTopK || cfg.Sparsity == sae.SparsityJumpReLU || cfg.Sparsity == sae.SparsityMatryoshka {
 		fill("threshold", h, 0.3)
 	}
 	var nz *sae.Normalizer
@@ -186,6 +187,7 @@ func TestExportSAELensFoldsNormalization(t *testing.T) {
 		{"topk standard", sae.NormalizeStandard, false, sae.SparsityTopK, "topk"},
 		{"batchtopk minmax", sae.NormalizeMinMax, false, sae.SparsityBatchTopK, "jumprelu"},
 		{"jumprelu standard", sae.NormalizeStandard, false, sae.SparsityJumpReLU, "jumprelu"},
+		{"matryoshka robust", sae.NormalizeRobust, false, sae.SparsityMatryoshka, "jumprelu"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := randModel(t, 23, 17, c.kind, func(cfg *sae.Config) { cfg.Tied, cfg.Sparsity, cfg.K = c.tied, c.sparsity, 5 })
@@ -231,10 +233,13 @@ func TestSAELensRoundTrip(t *testing.T) {
 	for _, c := range []struct {
 		sparsity sae.Sparsity
 		k        int
-	}{{sae.SparsityL1, 0}, {sae.SparsityTopK, 6}, {sae.SparsityBatchTopK, 7}, {sae.SparsityJumpReLU, 0}} {
+	}{{sae.SparsityL1, 0}, {sae.SparsityTopK, 6}, {sae.SparsityBatchTopK, 7}, {sae.SparsityJumpReLU, 0}, {sae.SparsityMatryoshka, 5}} {
 		t.Run(string(c.sparsity), func(t *testing.T) {
 			m := randModel(t, 31, 20, sae.NormalizeStandard, func(cfg *sae.Config) {
 				cfg.Sparsity, cfg.L1, cfg.K, cfg.L0Coef, cfg.Bandwidth = c.sparsity, 0.02, c.k, 0.3, 0.01
+				if c.sparsity == sae.SparsityMatryoshka {
+					cfg.Groups = []int{5, 12}
+				}
 			})
 			dir := filepath.Join(t.TempDir(), "saelens")
 			if err := ExportSAELens(m, dir); err != nil {
@@ -249,6 +254,9 @@ func TestSAELensRoundTrip(t *testing.T) {
 			}
 			if m2.Config.Sparsity != c.sparsity || (c.k > 0 && m2.Config.K != c.k) || (c.sparsity == sae.SparsityL1 && m2.Config.L1 != 0.02) {
 				t.Errorf("imported sparsity %s k %d l1 %g", m2.Config.Sparsity, m2.Config.K, m2.Config.L1)
+			}
+			if c.sparsity == sae.SparsityMatryoshka && fmt.Sprint(m2.Config.Groups) != "[5 12 20]" {
+				t.Errorf("imported groups %v, want [5 12 20]", m2.Config.Groups)
 			}
 			if c.sparsity == sae.SparsityJumpReLU && (m2.Config.L0Coef != 0.3 || m2.Config.Bandwidth != 0.01) {
 				t.Errorf("imported l0 coefficient %g, bandwidth %g", m2.Config.L0Coef, m2.Config.Bandwidth)

@@ -40,6 +40,7 @@ type linear struct {
 	latent                 latent
 	k                      int       // topk: latents kept per row; jumprelu: BatchTopK's k if known (0: not)
 	threshold              []float32 // jumprelu: [h]
+	groups                 []int     // jumprelu: the Matryoshka widths it was trained with (nil: not Matryoshka)
 	l1                     float64   // the L1 coefficient it was trained with (0: unknown)
 	l0, bandwidth          float64   // jumprelu: the L0 coefficient and bandwidth it was trained with (0: unknown)
 }
@@ -83,16 +84,19 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 		l.l1 = c.L1
 	case sae.SparsityTopK:
 		l.latent, l.k, l.centred = latentTopK, c.K, true
-	case sae.SparsityBatchTopK, sae.SparsityJumpReLU:
-		// At inference a BatchTopK code is JumpReLU at the learned
-		// per-latent threshold; the pre-activations the threshold applies
-		// to are unchanged by the folding below.
+	case sae.SparsityBatchTopK, sae.SparsityMatryoshka, sae.SparsityJumpReLU:
+		// At inference a BatchTopK code (Matryoshka's too) is JumpReLU at
+		// the learned per-latent threshold; the pre-activations the
+		// threshold applies to are unchanged by the folding below.
 		l.latent, l.centred = latentJumpReLU, true
 		l.threshold = w["threshold"]
-		if c.Sparsity == sae.SparsityBatchTopK {
-			l.k = c.K
-		} else {
+		switch c.Sparsity {
+		case sae.SparsityJumpReLU:
 			l.l0, l.bandwidth = c.L0Coef, c.Bandwidth
+		case sae.SparsityMatryoshka:
+			l.k, l.groups = c.K, c.Groups
+		default:
+			l.k = c.K
 		}
 	default:
 		return nil, no("its sparsity kind %s has no counterpart there", c.Sparsity)
@@ -166,7 +170,7 @@ func (l *linear) scaleDecoderRows(f []float32) {
 // model builds the native model of l (no input normalisation, anomaly
 // threshold 0): relu latents as an l1 model, topk as topk, jumprelu as
 // jumprelu, or as batchtopk (whose inference rule it is) when l knows a
-// BatchTopK k.
+// BatchTopK k, matryoshka when it knows Matryoshka widths too.
 func (l *linear) model() (*sae.Model, error) {
 	cfg := sae.DefaultConfig()
 	cfg.Hidden = l.h
@@ -186,9 +190,12 @@ func (l *linear) model() (*sae.Model, error) {
 		// where its pre-activation exceeds threshold_j (and 0). A k says
 		// the SAE was trained as BatchTopK (an sae export).
 		cfg.Sparsity = sae.SparsityJumpReLU
-		if l.k > 0 {
+		switch {
+		case l.k > 0 && len(l.groups) > 0:
+			cfg.Sparsity, cfg.K, cfg.Groups = sae.SparsityMatryoshka, l.k, l.groups
+		case l.k > 0:
 			cfg.Sparsity, cfg.K = sae.SparsityBatchTopK, l.k
-		} else {
+		default:
 			cfg.L0Coef, cfg.Bandwidth = l.l0, l.bandwidth
 		}
 	default:

@@ -71,6 +71,9 @@ type saelensCfg struct {
 	// training keys).
 	L0Coefficient     float64 `json:"l0_coefficient,omitempty"`
 	JumpReLUBandwidth float64 `json:"jumprelu_bandwidth,omitempty"`
+	// MatryoshkaWidths are a matryoshka model's nested widths (SAELens's
+	// Matryoshka training key; SAELens saves those SAEs as jumprelu too).
+	MatryoshkaWidths []int `json:"matryoshka_widths,omitempty"`
 	// Provenance, ignored by SAELens.
 	ExportedBy          string `json:"exported_by"`
 	FoldedNormalization string `json:"folded_normalization"`
@@ -132,6 +135,7 @@ func ExportSAELens(m *sae.Model, dir string) error {
 		cfg.ActivationFnKwargs = map[string]any{"k": l.k}
 	case latentJumpReLU:
 		cfg.K = l.k // BatchTopK's k, for an import to know; SAELens ignores it
+		cfg.MatryoshkaWidths = l.groups
 		tensors["threshold"] = data.Tensor{Shape: []int{l.h}, Data: l.threshold}
 	}
 	js, err := json.MarshalIndent(cfg, "", "  ")
@@ -286,8 +290,25 @@ func saelensLatent(c *cfgJSON, l *linear, arch, act, actKey string) (string, err
 			}
 			l.k = int(math.Round(f))
 		}
+		if v, ok := c.raw("matryoshka_widths"); ok && l.k > 0 {
+			if err := json.Unmarshal(v, &l.groups); err != nil || !increasing(l.groups, h) {
+				return "", c.errf("matryoshka_widths", "want increasing widths in [1, %d], got %s", h, v)
+			}
+		}
 	}
 	return arch, nil
+}
+
+// increasing reports whether v is a strictly increasing list in [1, h].
+func increasing(v []int, h int) bool {
+	prev := 0
+	for _, w := range v {
+		if w <= prev || w > h {
+			return false
+		}
+		prev = w
+	}
+	return len(v) > 0
 }
 
 // readSAELensWeights reads the weights of l (architecture arch) from dir's

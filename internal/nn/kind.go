@@ -37,6 +37,9 @@ type Kind interface {
 	Tensors(h int) []Tensor
 	// Describe names the kind in a model's one-line description.
 	Describe(p *Params) string
+	// Summary says in a few words what the kind does (the command
+	// line's help), naming the Config fields it uses as Config.Name.
+	Summary() string
 
 	code32() code[float32]
 	code64() code[float64]
@@ -100,6 +103,7 @@ type Params struct {
 	L1Weight        string
 	Rho, Beta       float64
 	K, AuxK         int
+	Groups          []int
 	AuxCoef         float64
 	DeadWindow      int
 	Resample        float64
@@ -136,6 +140,7 @@ var kinds = []Kind{
 	topKKind{},
 	batchTopKKind{},
 	jumpReLUKind{},
+	matryoshkaKind{},
 }
 
 // Kinds lists the sparsity kinds in the table's order.

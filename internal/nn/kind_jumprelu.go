@@ -37,6 +37,10 @@ const jumpInitThreshold = 0.001
 
 func (jumpReLUKind) Name() string { return "jumprelu" }
 
+func (jumpReLUKind) Summary() string {
+	return "a learned threshold per latent, an L0 penalty Config.L0Coef"
+}
+
 func (jumpReLUKind) Traits() Traits { return Traits{Code: true} }
 
 func (jumpReLUKind) Fields() []string {

@@ -10,6 +10,8 @@ type topKKind struct{ kindBase }
 
 func (topKKind) Name() string { return "topk" }
 
+func (topKKind) Summary() string { return "the Config.K largest latents of each row" }
+
 func (topKKind) Traits() Traits { return Traits{Code: true, K: true, Resample: true} }
 
 func (topKKind) Fields() []string { return kFields }

@@ -302,17 +302,22 @@ func kthLargest[T Float](a []T, k int) T {
 	return a[target]
 }
 
-// decodeSelected sets z [rows,d] to b_dec + Σ_kept a_ij W_dec[j,:] (with
-// bias nil, without it).
-func (n *Net[T]) decodeSelected(sel *selection[T], rows int, z, bias []T) {
+// decodeSelected sets z [rows,d] to base + Σ_kept a_ij W_dec[j,:]: base
+// nil is zero, base [d] is added to every row (b_dec), base [rows,d] row
+// by row (base may be z itself: the kept latents are then added to it).
+func (n *Net[T]) decodeSelected(sel *selection[T], rows int, z, base []T) {
 	d, W := n.D, n.wDec
+	perRow := len(base) != d
 	parallelRange(n.nt, rows, 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			zi := z[i*d : (i+1)*d]
-			if bias != nil {
-				copy(zi, bias)
-			} else {
+			switch {
+			case base == nil:
 				clear(zi)
+			case perRow:
+				copy(zi, base[i*d:(i+1)*d])
+			default:
+				copy(zi, base)
 			}
 			for e := sel.ptr[i]; e < sel.ptr[i+1]; e++ {
 				j := int(sel.idx[e])
@@ -354,12 +359,17 @@ func (n *Net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
 // encoderBackSelected accumulates db_enc, dW_enc and the centring's part
 // of db_dec for the gradients sel.grad at the kept entries of each
 // selection in sels (xc [rows,d] the centred input): only the kept
-// latents are touched. dW_enc[:,j] is a column of
-// the [d,h] matrix, so the rows dW_enc^T[j,:] += da_ij x_i are gathered in
-// sw.gT [h,d] (vector axpys) and added to the gradient transposed.
+// latents are touched.
 func (n *Net[T]) encoderBackSelected(sw *selectWork[T], xc []T, rows int, g []T, sels ...*selection[T]) {
-	d, h := n.D, n.H
-	L := &n.enc[0]
+	n.gradSums(sw, rows, sels...)
+	n.encoderBiasBack(g, sw.gsum, sw.gsum)
+	n.encoderWeightBack(sw, xc, rows, g, sels...)
+}
+
+// gradSums sets sw.gsum [h] to each latent's summed gradient over the kept
+// entries of sels, and sw.touched to the latents with an entry.
+func (n *Net[T]) gradSums(sw *selectWork[T], rows int, sels ...*selection[T]) {
+	h := n.H
 	sw.touched = grow(sw.touched, h)
 	sw.gsum = grow(sw.gsum, h)
 	clear(sw.touched)
@@ -370,10 +380,25 @@ func (n *Net[T]) encoderBackSelected(sw *selectWork[T], xc []T, rows int, g []T,
 			sw.touched[j] = true
 		}
 	}
-	kernels.Axpy(1, sw.gsum, g[L.gb:L.gb+h])
-	// db_dec -= W_enc · gsum  [d,h]·[h]
+}
+
+// encoderBiasBack adds bias [h] to db_enc and the centring's part for the
+// gradient centre [h] at the pre-activations, db_dec -= W_enc · centre.
+func (n *Net[T]) encoderBiasBack(g, bias, centre []T) {
+	d, h := n.D, n.H
+	L := &n.enc[0]
+	kernels.Axpy(1, bias, g[L.gb:L.gb+h])
 	D := &n.dec[0]
-	kernels.GemmN(n.nt, false, false, d, 1, h, -1, n.wEnc, h, sw.gsum, 1, 1, g[D.gb:D.gb+d], 1)
+	kernels.GemmN(n.nt, false, false, d, 1, h, -1, n.wEnc, h, centre, 1, 1, g[D.gb:D.gb+d], 1)
+}
+
+// encoderWeightBack accumulates dW_enc[:,j] += Σ_i xc_i da_ij over the kept
+// entries of sels (the latents sw.touched marks). dW_enc[:,j] is a column
+// of the [d,h] matrix, so the rows dW_enc^T[j,:] are gathered in sw.gT
+// [h,d] (vector axpys) and added to the gradient transposed.
+func (n *Net[T]) encoderWeightBack(sw *selectWork[T], xc []T, rows int, g []T, sels ...*selection[T]) {
+	d, h := n.D, n.H
+	L := &n.enc[0]
 	if len(sw.gT) != h*d {
 		sw.gT = make([]T, h*d) // zero between steps: the transpose below clears what it reads
 	}
