@@ -4,6 +4,7 @@ package interop
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/sae-go/sae"
 )
@@ -20,6 +21,9 @@ const (
 	// latentJumpReLU: codes = pre where pre > threshold (per latent) and
 	// pre > 0, else 0.
 	latentJumpReLU latent = "jumprelu"
+	// latentGated: codes = relu(pre·exp(rMag) - bEnc·exp(rMag) + bMag)
+	// where pre > 0 (the gate; bEnc is its bias), else 0.
+	latentGated latent = "gated"
 )
 
 // linear is a one-layer sparse autoencoder in raw input units, the form
@@ -41,6 +45,7 @@ type linear struct {
 	k                      int       // topk: latents kept per row; jumprelu: BatchTopK's k if known (0: not)
 	threshold              []float32 // jumprelu: [h]
 	groups                 []int     // jumprelu: the Matryoshka widths it was trained with (nil: not Matryoshka)
+	rMag, bMag             []float32 // gated: the magnitude path's log scales and biases [h]
 	l1                     float64   // the L1 coefficient it was trained with (0: unknown)
 	l0, bandwidth          float64   // jumprelu: the L0 coefficient and bandwidth it was trained with (0: unknown)
 }
@@ -98,6 +103,11 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 		default:
 			l.k = c.K
 		}
+	case sae.SparsityGated:
+		// The magnitude path reads the gate's pre-activations without its
+		// bias, scaled: unchanged by the folding below.
+		l.latent, l.centred, l.l1 = latentGated, true, c.L1
+		l.rMag, l.bMag = w["r_mag"], w["b_mag"]
 	default:
 		return nil, no("its sparsity kind %s has no counterpart there", c.Sparsity)
 	}
@@ -138,7 +148,8 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 
 // setCentred rewrites l so that its encoder reads x - bDec (c true) or x
 // (c false) with the same pre-activations: (x - bDec)·wEnc + bEnc' =
-// x·wEnc + bEnc for bEnc' = bEnc + bDec·wEnc.
+// x·wEnc + bEnc for bEnc' = bEnc + bDec·wEnc (and a gated model's
+// magnitude bias likewise, its column scaled by exp(rMag)).
 func (l *linear) setCentred(c bool) {
 	if l.centred == c {
 		return
@@ -149,10 +160,14 @@ func (l *linear) setCentred(c bool) {
 	}
 	for k := 0; k < l.h; k++ {
 		s := float64(l.bEnc[k])
+		var dot float64
 		for j := 0; j < l.d; j++ {
-			s += sign * float64(l.bDec[j]) * float64(l.wEnc[j*l.h+k])
+			dot += float64(l.bDec[j]) * float64(l.wEnc[j*l.h+k])
 		}
-		l.bEnc[k] = float32(s)
+		l.bEnc[k] = float32(s + sign*dot)
+		if l.latent == latentGated {
+			l.bMag[k] = float32(float64(l.bMag[k]) + sign*math.Exp(float64(l.rMag[k]))*dot)
+		}
 	}
 	l.centred = c
 }
@@ -170,7 +185,8 @@ func (l *linear) scaleDecoderRows(f []float32) {
 // model builds the native model of l (no input normalisation, anomaly
 // threshold 0): relu latents as an l1 model, topk as topk, jumprelu as
 // jumprelu, or as batchtopk (whose inference rule it is) when l knows a
-// BatchTopK k, matryoshka when it knows Matryoshka widths too.
+// BatchTopK k, matryoshka when it knows Matryoshka widths too; gated as
+// gated.
 func (l *linear) model() (*sae.Model, error) {
 	cfg := sae.DefaultConfig()
 	cfg.Hidden = l.h
@@ -198,6 +214,11 @@ func (l *linear) model() (*sae.Model, error) {
 		default:
 			cfg.L0Coef, cfg.Bandwidth = l.l0, l.bandwidth
 		}
+	case latentGated:
+		cfg.Sparsity = sae.SparsityGated
+		if l.l1 > 0 {
+			cfg.L1 = l.l1
+		}
 	default:
 		return nil, fmt.Errorf("its latents are %s, which sae does not have", l.latent)
 	}
@@ -207,8 +228,11 @@ func (l *linear) model() (*sae.Model, error) {
 	// models as it is.
 	l.setCentred(l.latent != latentReLU)
 	w := map[string][]float32{"W_enc": l.wEnc, "b_enc": l.bEnc, "W_dec": l.wDec, "b_dec": l.bDec}
-	if l.latent == latentJumpReLU {
+	switch l.latent {
+	case latentJumpReLU:
 		w["threshold"] = l.threshold
+	case latentGated:
+		w["r_mag"], w["b_mag"] = l.rMag, l.bMag
 	}
 	return sae.FromWeights(cfg, l.d, w, nil)
 }

@@ -9,6 +9,8 @@ package interop
 //	standard: codes = relu(pre)
 //	topk:     the k largest entries of pre, through relu; the rest 0
 //	jumprelu: codes = relu(pre) where pre > threshold, else 0
+//	gated:    pre = x'·W_enc + b_gate (no b_enc), and codes =
+//	          relu(x'·(W_enc·exp(r_mag)) + b_mag) where pre > 0, else 0
 //	x̂ = codes·W_dec + b_dec
 //
 // cfg.json keys written: architecture, d_in, d_sae, dtype, device,
@@ -81,7 +83,8 @@ type saelensCfg struct {
 
 // SAELensArchitecture is the SAELens architecture m exports as
 // ("standard" for a one-layer relu model, "topk" for topk, "jumprelu" for
-// jumprelu and for batchtopk, whose inference rule it is), or an error saying why SAELens
+// jumprelu and for batchtopk and matryoshka, whose inference rule it is,
+// "gated" for gated), or an error saying why SAELens
 // cannot express m (sigmoid or tanh latents, deep, variational, a sigmoid
 // output).
 func SAELensArchitecture(m *sae.Model) (string, error) {
@@ -103,9 +106,10 @@ func saelensArch(l *linear) string {
 // sae_weights.safetensors, float32), replacing dir atomically. m's input
 // normalisation is folded into the weights (see fromModel), so that
 // SAELens's encode of raw input gives m's codes and its decode gives
-// reconstructions in input units. apply_b_dec_to_input is true for topk
-// and batchtopk models, whose encoder reads the input centred by b_dec as
-// SAELens's does, false for the others, whose encoder reads it as it is.
+// reconstructions in input units. apply_b_dec_to_input is true for the
+// dictionaries (topk, batchtopk, jumprelu, matryoshka, gated), whose
+// encoder reads the input centred by b_dec as SAELens's does, false for
+// the others, whose encoder reads it as it is.
 // A classification head, if m has one, is not exported.
 func ExportSAELens(m *sae.Model, dir string) error {
 	l, err := fromModel(m, "SAELens")
@@ -137,6 +141,12 @@ func ExportSAELens(m *sae.Model, dir string) error {
 		cfg.K = l.k // BatchTopK's k, for an import to know; SAELens ignores it
 		cfg.MatryoshkaWidths = l.groups
 		tensors["threshold"] = data.Tensor{Shape: []int{l.h}, Data: l.threshold}
+	case latentGated:
+		// SAELens's gated SAE has b_gate where the others have b_enc.
+		tensors["b_gate"] = tensors["b_enc"]
+		delete(tensors, "b_enc")
+		tensors["r_mag"] = data.Tensor{Shape: []int{l.h}, Data: l.rMag}
+		tensors["b_mag"] = data.Tensor{Shape: []int{l.h}, Data: l.bMag}
 	}
 	js, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -160,7 +170,8 @@ func ExportSAELens(m *sae.Model, dir string) error {
 // ImportSAELens reads the SAELens SAE directory dir as an sae model
 // (architecture standard as relu latents with l1 sparsity, topk as topk,
 // jumprelu as jumprelu, or as batchtopk, whose inference rule is
-// JumpReLU's, when cfg.json has a k (an sae export of one); no input
+// JumpReLU's, when cfg.json has a k (an sae export of one), as matryoshka
+// when it has matryoshka_widths too, gated as gated; no input
 // normalisation; anomaly threshold 0). apply_b_dec_to_input is folded
 // into b_enc where the model's encoder reads the input as it is (relu
 // models) or unfolded where it reads it centred (topk, batchtopk), and a
@@ -250,9 +261,13 @@ func saelensLatent(c *cfgJSON, l *linear, arch, act, actKey string) (string, err
 	switch arch {
 	case "standard", "topk", "jumprelu", "batchtopk":
 	case "gated":
-		return "", c.errf("architecture", "gated SAEs (separate gate and magnitude paths) have no sae counterpart")
+		if act != "relu" {
+			return "", c.errf(actKey, "%q: a gated SAE's magnitudes are relu'd", act)
+		}
+		l.latent = latentGated
+		return arch, nil
 	default:
-		return "", c.errf("architecture", "%q is not one of standard, topk, jumprelu", arch)
+		return "", c.errf("architecture", "%q is not one of standard, topk, jumprelu, gated", arch)
 	}
 	switch act {
 	case "relu":
@@ -322,7 +337,11 @@ func readSAELensWeights(dir string, c *cfgJSON, l *linear, arch string, finetuni
 	if l.wEnc, err = f.get("W_enc", "[d_in, d_sae]", d, h); err != nil {
 		return err
 	}
-	if l.bEnc, err = f.get("b_enc", "[d_sae]", h); err != nil {
+	bias := "b_enc"
+	if arch == "gated" {
+		bias = "b_gate"
+	}
+	if l.bEnc, err = f.get(bias, "[d_sae]", h); err != nil {
 		return err
 	}
 	if l.wDec, err = f.get("W_dec", "[d_sae, d_in]", h, d); err != nil {
@@ -332,6 +351,13 @@ func readSAELensWeights(dir string, c *cfgJSON, l *linear, arch string, finetuni
 		return err
 	}
 	switch arch {
+	case "gated":
+		if l.rMag, err = f.get("r_mag", "[d_sae]", h); err != nil {
+			return err
+		}
+		if l.bMag, err = f.get("b_mag", "[d_sae]", h); err != nil {
+			return err
+		}
 	case "jumprelu":
 		if l.threshold, err = f.get("threshold", "[d_sae]", h); err != nil {
 			return err

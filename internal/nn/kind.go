@@ -124,6 +124,10 @@ type Terms struct {
 	// reconstructs instead of target - x̂: the term treats the residual as
 	// a constant, and a finite-difference check must hold it fixed.
 	auxResidual []float64
+	// frozenDecoder, when set (gradient checks), is the frozen copy of
+	// the decoder gated's sparsity and auxiliary terms read (W_dec, then
+	// b_dec): a finite-difference check must hold it fixed.
+	frozenDecoder []float64
 }
 
 // State is a kind's training state that checkpoints save: the number of
@@ -141,6 +145,7 @@ var kinds = []Kind{
 	batchTopKKind{},
 	jumpReLUKind{},
 	matryoshkaKind{},
+	gatedKind{},
 }
 
 // Kinds lists the sparsity kinds in the table's order.

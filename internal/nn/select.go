@@ -306,7 +306,12 @@ func kthLargest[T Float](a []T, k int) T {
 // nil is zero, base [d] is added to every row (b_dec), base [rows,d] row
 // by row (base may be z itself: the kept latents are then added to it).
 func (n *Net[T]) decodeSelected(sel *selection[T], rows int, z, base []T) {
-	d, W := n.D, n.wDec
+	n.decodeSelectedW(sel, rows, z, base, n.wDec)
+}
+
+// decodeSelectedW is decodeSelected with the decoder W [h,d].
+func (n *Net[T]) decodeSelectedW(sel *selection[T], rows int, z, base, W []T) {
+	d := n.D
 	perRow := len(base) != d
 	parallelRange(n.nt, rows, 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -517,8 +522,7 @@ func (n *Net[T]) selectOutputGrad(w *Workspace[T], z, target []T, rows int, norm
 // kinds, trained as dictionaries of unit-norm directions: relu codes, every
 // row in the loss (the rows a trimmed loss drops are where rare features
 // live), no weight decay (decay on the encoder costs rare features), a
-// unit-norm decoder, the decoder bias at the geometric median, no input
-// scaling (per-column scaling would bend the dictionary's directions), and
+// unit-norm decoder, the decoder bias at the geometric median, and
 // Adam's step 3e-3 * min(1, sqrt(1024/Hidden)) (larger dictionaries need
 // smaller steps: the published 1/sqrt(latents) scaling).
 func dictionaryDefaults(p *Params) {
@@ -531,6 +535,16 @@ func dictionaryDefaults(p *Params) {
 	}
 	if p.DecoderBiasInit == "" {
 		p.DecoderBiasInit = "median"
+	}
+}
+
+// globalScaling makes auto input scaling one scale for all columns, at
+// any width: per-column scaling would bend the dictionary's directions,
+// and none would leave a table's largest unit to set the learning rate's
+// scale.
+func globalScaling(p *Params) {
+	if p.Normalize == "auto" {
+		p.Normalize = "global"
 	}
 }
 
