@@ -161,9 +161,10 @@ func (n *Net[T]) DecoderNorm(j int) float64 {
 }
 
 // Restart points latent j of a dictionary at the direction dir [d]:
-// W_dec[j,:] = dec·dir/||dir||, W_enc[:,j] = enc·dir/||dir||, b_enc[j] = 0;
-// forget is called with the index of every parameter changed (an
-// optimiser's state of them is stale).
+// W_dec[j,:] = dec·dir/||dir||, W_enc[:,j] = enc·dir/||dir||, b_enc[j] = 0,
+// and the kind's per-latent tensors (Tensor.Latent) at their start; forget
+// is called with the index of every parameter changed (an optimiser's
+// state of them is stale).
 func (n *Net[T]) Restart(j int, dir []T, enc, dec T, forget func(i int)) {
 	d, h := n.D, n.H
 	oE, oB, oD := n.enc[0].gw, n.enc[0].gb, n.dec[0].gw
@@ -177,4 +178,10 @@ func (n *Net[T]) Restart(j int, dir []T, enc, dec T, forget func(i int)) {
 	}
 	n.bEnc[j] = 0
 	forget(oB + j)
+	for i, t := range n.kind.Tensors(h) {
+		if t.Latent {
+			n.kt[i][j] = T(t.Init)
+			forget(n.ktOff[i] + j)
+		}
+	}
 }

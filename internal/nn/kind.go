@@ -70,12 +70,14 @@ type Target struct {
 }
 
 // Tensor is one of a kind's tensors: a name, a shape, whether weight decay
-// applies, and every value's starting value.
+// applies, every value's starting value, and whether it holds one value
+// per latent that starts again when its latent is restarted (Net.Restart).
 type Tensor struct {
 	Name   string
 	Shape  []int
 	Weight bool
 	Init   float64
+	Latent bool
 }
 
 // Params are the settings the kinds read, resolve or fix: each field is

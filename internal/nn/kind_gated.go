@@ -48,9 +48,9 @@ func (gatedKind) Summary() string {
 	return "gate and magnitude paths sharing the encoder, an L1 penalty Config.L1 on the gate"
 }
 
-func (gatedKind) Traits() Traits { return Traits{Code: true} }
+func (gatedKind) Traits() Traits { return Traits{Code: true, Resample: true} }
 
-func (gatedKind) Fields() []string { return []string{"L1", "TargetL0", "DeadWindow"} }
+func (gatedKind) Fields() []string { return []string{"L1", "TargetL0", "DeadWindow", "Resample"} }
 
 // Resolve: the dictionary's defaults (dictionaryDefaults) and global
 // scaling.
@@ -69,7 +69,7 @@ func (k gatedKind) Validate(p *Params, bad func(field, format string, args ...an
 func (gatedKind) Target(p *Params) Target { return Target{Field: "L1", Coef: &p.L1, Sign: 1} }
 
 func (gatedKind) Tensors(h int) []Tensor {
-	return []Tensor{{Name: "r_mag", Shape: []int{h}}, {Name: "b_mag", Shape: []int{h}}}
+	return []Tensor{{Name: "r_mag", Shape: []int{h}, Latent: true}, {Name: "b_mag", Shape: []int{h}, Latent: true}}
 }
 
 func (k gatedKind) Describe(*Params) string { return k.Name() }
