@@ -129,7 +129,7 @@ func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 		copy(dirs[lo*d:(lo+c)*d], res[:c*d])
 	}
 	for q, j := range dead[:m] {
-		n.Restart(j, dirs[q*d:(q+1)*d], encScale, float32(decNorm), opt.Forget)
+		n.Restart(j, dirs[q*d:(q+1)*d], dirs[q*d:(q+1)*d], encScale, float32(decNorm), opt.Forget)
 		dl.Revive(j)
 	}
 	return nil

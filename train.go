@@ -483,8 +483,8 @@ func (t *trainer) objective(rs *rowSet, tm *nn.Terms, decay bool) (float64, erro
 // chunk buffer.
 func (t *trainer) chunks(rs *rowSet) nn.Scan[float32] {
 	chunk := min(rs.len(), t.chunkRows())
-	return func(fn func(x []float32, rows int) error) error {
-		return rs.scan(t.chunkBuf(rs.cols), chunk, func(x []float32, _, rows int) error { return fn(x, rows) })
+	return func(fn func(x, target []float32, rows int) error) error {
+		return rs.scan(t.chunkBuf(rs.cols), chunk, func(x []float32, _, rows int) error { return fn(x, x, rows) })
 	}
 }
 

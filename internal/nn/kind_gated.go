@@ -129,7 +129,7 @@ func (gatedCode[T]) encode(n *Net[T], w *Workspace[T], x []T, rows int) []T {
 func frozenDecoder[T Float](n *Net[T], t *Terms) (W, b []T) {
 	if t.frozenDecoder != nil {
 		f := any(t.frozenDecoder).([]T)
-		return f[:n.H*n.D], f[n.H*n.D:]
+		return f[:n.H*n.O], f[n.H*n.O:]
 	}
 	return n.wDec, n.bDec
 }
@@ -137,7 +137,7 @@ func frozenDecoder[T Float](n *Net[T], t *Terms) (W, b []T) {
 // forwardBackward: the objective above, its gradient accumulated into
 // w.grad. Without t.Sparse (fine-tuning) λ is 0; the auxiliary term stays.
 func (gatedCode[T]) forwardBackward(n *Net[T], w *Workspace[T], x, target []T, rows int, norm T, t *Terms, _ []T) Parts {
-	d, h := n.D, n.H
+	d, h := n.O, n.H
 	sw := &w.sel
 	gw := kindScratch(w, func() *gatedWork[T] { return &gatedWork[T]{} })
 	pre := n.preActivations(w, x, rows)
@@ -195,6 +195,12 @@ func (gatedCode[T]) forwardBackward(n *Net[T], w *Workspace[T], x, target []T, r
 		}
 	}
 
+	if n.wSkip != nil {
+		// A transcoder's skip takes part in both reconstructions
+		// (transcoder.go): its gradient is x^T·(dz + de).
+		kernels.Axpy(1, dz, gw.eh)
+		w.outGrad = gw.eh
+	}
 	n.gradSums(sw, rows, &sw.main, gate)
 	n.encoderBiasBack(g, gw.bias, gw.centre)
 	n.encoderWeightBack(sw, sw.xc, rows, g, &sw.main, gate)

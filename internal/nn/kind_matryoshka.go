@@ -120,7 +120,7 @@ func levels(t *Terms, h int) []int {
 // forwardBackward: the objective above, its gradient accumulated into
 // w.grad.
 func (matryoshkaCode[T]) forwardBackward(n *Net[T], w *Workspace[T], x, target []T, rows int, norm T, t *Terms, _ []T) Parts {
-	d, h := n.D, n.H
+	d, h := n.O, n.H
 	sw := &w.sel
 	pre := n.preActivations(w, x, rows)
 	selectBatch(sw, &sw.main, pre, rows, h, n.k)
@@ -153,6 +153,7 @@ func (matryoshkaCode[T]) forwardBackward(n *Net[T], w *Workspace[T], x, target [
 	for g := L - 2; g >= 0; g-- { // D_g = dz_g + D_(g+1)
 		kernels.Axpy(1, mw.dz[g+1], mw.dz[g])
 	}
+	w.outGrad = mw.dz[0] // every level's: a transcoder's skip takes part in each
 	D := &n.dec[0]
 	kernels.ColSums(w.colTmp[:d], mw.dz[0], rows)
 	kernels.Axpy(1, w.colTmp[:d], w.grad[D.gb:D.gb+d])

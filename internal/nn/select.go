@@ -56,7 +56,8 @@ type selectWork[T Float] struct {
 	topIdx    []int32 // [B*k] per-row TopK output
 	topVal    []T
 	buf       []T     // scratch: batch values (batchtopk), dead columns (AuxK)
-	xc        []T     // [B,d] the input centred by the decoder bias
+	xc        []T     // [B,d] the input centred by the decoder bias (a transcoder's: the input)
+	xcBuf     []T     // xc's buffer
 	gsum      []T     // [h] this step's dL/db_enc
 	eh        []T     // [B,d] AuxK reconstruction of the residual
 	deadIdx   []int32 // the dead latents (AuxK)
@@ -106,14 +107,18 @@ func parallelRange(threads, n, grain int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// preActivations sets w.sel.xc to x - b_dec and w.encA[0] to
-// xc·W_enc + b_enc [rows,h], and returns the latter.
+// preActivations sets w.sel.xc to x - b_dec (a transcoder's: x) and
+// w.encA[0] to xc·W_enc + b_enc [rows,h], and returns the latter.
 func (n *Net[T]) preActivations(w *Workspace[T], x []T, rows int) []T {
 	L := &n.enc[0]
 	d := n.D
-	w.sel.xc = grow(w.sel.xc, rows*d)
-	xc := w.sel.xc
-	for i := 0; i < rows; i++ {
+	w.sel.xcBuf = grow(w.sel.xcBuf, rows*d)
+	xc := w.sel.xcBuf
+	if n.trans {
+		xc = x[:rows*d]
+	}
+	w.sel.xc = xc
+	for i := 0; i < rows && !n.trans; i++ {
 		xi, ci := x[i*d:(i+1)*d], xc[i*d:(i+1)*d]
 		for p, v := range n.bDec {
 			ci[p] = xi[p] - v
@@ -311,7 +316,7 @@ func (n *Net[T]) decodeSelected(sel *selection[T], rows int, z, base []T) {
 
 // decodeSelectedW is decodeSelected with the decoder W [h,d].
 func (n *Net[T]) decodeSelectedW(sel *selection[T], rows int, z, base, W []T) {
-	d := n.D
+	d := n.O
 	perRow := len(base) != d
 	parallelRange(n.nt, rows, 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -335,7 +340,7 @@ func (n *Net[T]) decodeSelectedW(sel *selection[T], rows int, z, base, W []T) {
 // backSelected takes dz [rows,d], the gradient at a reconstruction drawn
 // from sel, and accumulates dW_dec into g and sets sel.grad to dL/da.
 func (n *Net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
-	d, W := n.D, n.wDec
+	d, W := n.O, n.wDec
 	ne := sel.entries(rows)
 	sel.grad = grow(sel.grad, ne)
 	parallelRange(n.nt, rows, 16, func(lo, hi int) {
@@ -388,11 +393,15 @@ func (n *Net[T]) gradSums(sw *selectWork[T], rows int, sels ...*selection[T]) {
 }
 
 // encoderBiasBack adds bias [h] to db_enc and the centring's part for the
-// gradient centre [h] at the pre-activations, db_dec -= W_enc · centre.
+// gradient centre [h] at the pre-activations, db_dec -= W_enc · centre (a
+// transcoder's encoder reads x uncentred: no such part).
 func (n *Net[T]) encoderBiasBack(g, bias, centre []T) {
 	d, h := n.D, n.H
 	L := &n.enc[0]
 	kernels.Axpy(1, bias, g[L.gb:L.gb+h])
+	if n.trans {
+		return
+	}
 	D := &n.dec[0]
 	kernels.GemmN(n.nt, false, false, d, 1, h, -1, n.wEnc, h, centre, 1, 1, g[D.gb:D.gb+d], 1)
 }
@@ -477,7 +486,7 @@ func (selectCode[T]) afterStep(*Net[T], *Workspace[T], int, *State) {}
 // batch, batchtopk (per batch) codes: the objective is norm * Σ_rows 1/2
 // ||x̂ - target||² plus, with dead latents, the AuxK term (auxk.go).
 func (n *Net[T]) selectForwardBackward(w *Workspace[T], x, target []T, rows int, norm T, t *Terms, batch bool) Parts {
-	d, h := n.D, n.H
+	d, h := n.O, n.H
 	sw := &w.sel
 	pre := n.preActivations(w, x, rows)
 	if batch {
@@ -504,7 +513,7 @@ func (n *Net[T]) selectForwardBackward(w *Workspace[T], x, target []T, rows int,
 // step: the loss of z against target (trimmed), dL/dz, and the decoder
 // bias's gradient.
 func (n *Net[T]) selectOutputGrad(w *Workspace[T], z, target []T, rows int, norm T, t *Terms) (Parts, []T) {
-	d := n.D
+	d := n.O
 	var lp Parts
 	dz := w.dz[:rows*d]
 	rec := mseOutputGrad(z, target[:rows*d], dz, norm)
