@@ -50,6 +50,13 @@ type Config struct {
 	Loss             Loss    `json:"loss"`                        // Default mse
 	Tied             bool    `json:"tied"`                        // W_dec = W_enc^T. Default false
 	Noise            string  `json:"noise,omitempty"`             // "gaussian:S", "mask:P", "saltpepper:P". Default "": none
+	// Out > 0 makes a transcoder: the code predicts Out other columns,
+	// the rows of TrainOptions.Target, instead of reconstructing the
+	// input (a one-layer mse model of any kind; Train sets Out from the
+	// target). Skip adds a linear skip from the input to the target.
+	// Default 0 and false: an autoencoder.
+	Out  int  `json:"out,omitempty"`
+	Skip bool `json:"skip,omitempty"`
 
 	Optimizer Optimizer `json:"optimizer"` // Default adam
 	// LR is the peak learning rate. Default 0: 0.001 for adam (topk,
@@ -139,6 +146,9 @@ func (c Config) Resolve(d, n int) Config {
 	}
 	if c.Ensemble == 0 {
 		c.Ensemble = 3
+	}
+	if c.Out > 0 {
+		c.Ensemble = 1 // no anomaly detector: a transcoder's error needs the target
 	}
 	if c.Decay == "" {
 		c.Decay = Cosine
@@ -338,6 +348,35 @@ func (c Config) validateShape(bad badFunc) {
 		bad("DecoderNorm", "unit needs a one-layer untied model")
 	}
 	oneOf(bad, "DecoderBiasInit", c.DecoderBiasInit, "", BiasMedian, BiasMean)
+	c.validateTranscoder(bad)
+}
+
+// validateTranscoder checks what a transcoder (Out > 0) cannot train with.
+func (c Config) validateTranscoder(bad badFunc) {
+	if c.Out < 0 {
+		bad("Out", "must be >= 0 (0: an autoencoder), got %d", c.Out)
+	}
+	if c.Out == 0 {
+		if c.Skip {
+			bad("Skip", "needs a transcoder: a target to predict (TrainOptions.Target)")
+		}
+		return
+	}
+	const tc = "a transcoder (a target to predict)"
+	switch {
+	case len(c.Layers) > 1 || c.Stacked:
+		bad("Layers", "%s is a one-layer model: set Config.Hidden", tc)
+	case c.Tied:
+		bad("Tied", "%s decodes into the target's space, not the input's: it cannot be tied", tc)
+	case c.Variational:
+		bad("Variational", "%s is not variational", tc)
+	case c.Loss == BCE:
+		bad("Loss", "%s trains with mse", tc)
+	case c.Optimizer == LBFGS:
+		bad("Optimizer", "%s trains with adam or sgd", tc)
+	case c.Noise != "":
+		bad("Noise", "%s predicts its target from the input as it is: no denoising", tc)
+	}
 }
 
 // validateKinds checks the ranges of the fields only some kinds use

@@ -81,6 +81,9 @@ func (m *Model) Scorers() []*Model {
 // longer than.
 func trainDetector(ctx context.Context, cfg Config, epochs int, src Source, opt TrainOptions) ([]*Model, error) {
 	extra := cfg.Ensemble
+	if cfg.Out > 0 {
+		return nil, nil // a transcoder scores nothing (transcoder.go)
+	}
 	if cfg.selfScored() {
 		extra--
 	}

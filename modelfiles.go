@@ -163,6 +163,11 @@ func modelTensors(cfgPath string, spec nn.Spec, normalized bool) (map[string][]i
 		want["norm.shift"] = []int{spec.Sizes[0]}
 		want["norm.scale"] = []int{spec.Sizes[0]}
 		values += 2 * int64(spec.Sizes[0])
+		if spec.Out > 0 {
+			want["target_norm.shift"] = []int{spec.Out}
+			want["target_norm.scale"] = []int{spec.Out}
+			values += 2 * int64(spec.Out)
+		}
 	}
 	return want, values, nil
 }
@@ -217,16 +222,17 @@ func readModelWeights(wPath string, want map[string][]int, values int64, tied bo
 	return tensors, nil
 }
 
-// modelNormalizer is the input scaling of kind from the tensors
-// norm.shift and norm.scale (nil for none).
-func modelNormalizer(wPath string, kind Normalize, tensors map[string]data.Tensor) (*Normalizer, error) {
+// modelNormalizer is the scaling of kind from the tensors prefix.shift
+// and prefix.scale (nil for none): the input's (norm), a transcoder's
+// target's (target_norm).
+func modelNormalizer(wPath string, kind Normalize, tensors map[string]data.Tensor, prefix string) (*Normalizer, error) {
 	if kind == NormalizeNone || kind == "" {
 		return nil, nil
 	}
-	sh, sc := tensors["norm.shift"], tensors["norm.scale"]
+	sh, sc := tensors[prefix+".shift"], tensors[prefix+".scale"]
 	for _, v := range sc.Data {
 		if !(v > 0) || !isFinite(float64(v)) {
-			return nil, fmt.Errorf("%s: norm.scale holds %g; scales must be positive", wPath, v)
+			return nil, fmt.Errorf("%s: %s.scale holds %g; scales must be positive", wPath, prefix, v)
 		}
 	}
 	return &Normalizer{Kind: kind, Shift: sh.Data, Scale: sc.Data}, nil
