@@ -52,6 +52,8 @@ var configFlags = []configFlag{
 	{"Loss", "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])", false},
 	{"Tied", "tied", "tie the decoder to the encoder (W_dec = W_enc^T)", false},
 	{"Noise", "noise", "denoising: corrupt each batch with gaussian:S, mask:P or saltpepper:P and learn to undo it", false},
+	{"Out", "", "", false}, // set from --target's width
+	{"Skip", "skip", "transcoder (--target): add a linear skip from the input to the target, trained with the code", false},
 	{"Optimizer", "optimizer", "`optimizer`: adam, sgd (with momentum) or lbfgs (full batch)", false},
 	{"LR", "lr", "peak learning `rate` (default 1e-3 adam; with {dictionaries} 3e-3, times sqrt(1024/hidden) above 1024 latents; 0.1 sgd)", false},
 	{"Momentum", "momentum", "sgd `momentum`", false},
