@@ -53,10 +53,9 @@ type Config struct {
 	// Out > 0 makes a transcoder: the code predicts Out other columns,
 	// the rows of TrainOptions.Target, instead of reconstructing the
 	// input (a one-layer mse model of any kind; Train sets Out from the
-	// target). Skip adds a linear skip from the input to the target.
-	// Default 0 and false: an autoencoder.
+	// target). Default 0: an autoencoder.
 	Out  int  `json:"out,omitempty"`
-	Skip bool `json:"skip,omitempty"`
+	Skip bool `json:"skip,omitempty"` // a transcoder's linear skip from the input to the target. Default false
 
 	Optimizer Optimizer `json:"optimizer"` // Default adam
 	// LR is the peak learning rate. Default 0: 0.001 for adam (topk,

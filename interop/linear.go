@@ -31,15 +31,21 @@ const (
 //
 //	pre   = (x - bDec·centred)·wEnc + bEnc    x [n,d], wEnc [d,h], bEnc [h]
 //	codes = latent(pre)                       [n,h]
-//	x̂     = codes·wDec + bDec                 wDec [h,d], bDec [d]
+//	x̂     = codes·wDec + bDec (+ x·wSkip)     wDec [h,o], bDec [o], wSkip [d,o]
+//
+// o is d but for a transcoder (transcoder set), whose decoder predicts a
+// target of o columns in the target's raw units, whose encoder reads x
+// as it is (never centred) and which may have the linear skip wSkip.
 //
 // centred says whether the encoder reads the input centred by the decoder
 // bias (SAELens's apply_b_dec_to_input, sparsify's encoder, sae's topk and
 // batchtopk models) or as it is (sae's penalty models); setCentred moves
 // between the two without changing pre.
 type linear struct {
-	d, h                   int
+	d, h, o                int
+	transcoder             bool
 	wEnc, bEnc, wDec, bDec []float32
+	wSkip                  []float32 // a transcoder's skip [d,o], or nil
 	centred                bool
 	latent                 latent
 	k                      int       // topk: latents kept per row; jumprelu: BatchTopK's k if known (0: not)
@@ -61,7 +67,15 @@ type linear struct {
 //
 // so that the pre-activations of raw x are the model's of the scaled x
 // (for a centred encoder x_n - b_dec = (x - b_dec')/scale) and the
-// decoder's output is in input units. Sums run in float64. Models
+// decoder's output is in input units. A transcoder's decoder folds the
+// target's scaling (shift_q, scale_q of its column q) instead, and its
+// skip both:
+//
+//	W_skip'[j,q] = W_skip[j,q] * scale_q / scale_j
+//	b_dec'[q]    = b_dec[q] * scale_q + shift_q - sum_j shift_j W_skip'[j,q]
+//
+// (and a gated transcoder's magnitude bias b_mag'[k] = b_mag[k] -
+// exp(r_mag[k]) sum_j shift_j W_enc'[j,k], its path reading x_n·W_enc). Sums run in float64. Models
 // a one-layer relu autoencoder with a linear decoder cannot describe are
 // refused with the reason; format names the target in the message.
 func fromModel(m *sae.Model, format string) (*linear, error) {
@@ -80,9 +94,9 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 		return nil, no("its decoder ends in a sigmoid (Config.Loss %s), %s's decoder is linear (train with Config.Loss mse)", c.Loss, format)
 	}
 	w := m.Weights()
-	d, h := m.Inputs, m.Hidden()
-	l := &linear{d: d, h: h, latent: latentReLU,
-		wEnc: make([]float32, d*h), bEnc: make([]float32, h), wDec: make([]float32, h*d), bDec: make([]float32, d)}
+	d, h, o := m.Inputs, m.Hidden(), m.Outputs()
+	l := &linear{d: d, h: h, o: o, transcoder: m.Transcoder(), latent: latentReLU,
+		wEnc: make([]float32, d*h), bEnc: make([]float32, h), wDec: make([]float32, h*o), bDec: make([]float32, o)}
 	switch c.Sparsity {
 	case sae.SparsityNone, sae.SparsityKL: // relu codes of the plain autoencoder
 	case sae.SparsityL1:
@@ -111,13 +125,14 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 	default:
 		return nil, no("its sparsity kind %s has no counterpart there", c.Sparsity)
 	}
+	if l.transcoder {
+		l.centred = false // its encoder reads x as it is
+	}
 	wEnc, bEnc, wDec, bDec := w["W_enc"], w["b_enc"], w["W_dec"], w["b_dec"]
-	shift, scale := make([]float64, d), make([]float64, d)
-	for j := range scale {
-		scale[j] = 1
-		if m.Norm != nil {
-			shift[j], scale[j] = float64(m.Norm.Shift[j]), float64(m.Norm.Scale[j])
-		}
+	shift, scale := scaling(m.Norm, d)
+	yShift, yScale := shift, scale
+	if l.transcoder {
+		yShift, yScale = scaling(m.TargetNorm, o)
 	}
 	bias := make([]float64, h)
 	for k := range bias {
@@ -133,17 +148,48 @@ func fromModel(m *sae.Model, format string) (*linear, error) {
 		}
 	}
 	for k := range bias {
+		if l.latent == latentGated && !l.centred {
+			e := math.Exp(float64(l.rMag[k])) // l.rMag, l.bMag are copies (Model.Weights)
+			l.bMag[k] = float32(float64(l.bMag[k]) + e*(bias[k]-float64(bEnc[k])))
+		}
 		l.bEnc[k] = float32(bias[k])
 	}
 	for k := 0; k < h; k++ {
-		for j := 0; j < d; j++ {
-			l.wDec[k*d+j] = float32(float64(wDec[k*d+j]) * scale[j])
+		for q := 0; q < o; q++ {
+			l.wDec[k*o+q] = float32(float64(wDec[k*o+q]) * yScale[q])
 		}
 	}
-	for j := 0; j < d; j++ {
-		l.bDec[j] = float32(float64(bDec[j])*scale[j] + shift[j])
+	outBias := make([]float64, o)
+	for q := range outBias {
+		outBias[q] = float64(bDec[q])*yScale[q] + yShift[q]
+	}
+	if skip := w["W_skip"]; skip != nil {
+		l.wSkip = make([]float32, d*o)
+		for j := 0; j < d; j++ {
+			for q := 0; q < o; q++ {
+				v := float64(skip[j*o+q]) * yScale[q] / scale[j]
+				l.wSkip[j*o+q] = float32(v)
+				outBias[q] -= shift[j] * v
+			}
+		}
+	}
+	for q, v := range outBias {
+		l.bDec[q] = float32(v)
 	}
 	return l, nil
+}
+
+// scaling is nz's shift and scale of each of d columns in float64 (0 and
+// 1 for nil).
+func scaling(nz *sae.Normalizer, d int) (shift, scale []float64) {
+	shift, scale = make([]float64, d), make([]float64, d)
+	for j := range scale {
+		scale[j] = 1
+		if nz != nil {
+			shift[j], scale[j] = float64(nz.Shift[j]), float64(nz.Scale[j])
+		}
+	}
+	return shift, scale
 }
 
 // setCentred rewrites l so that its encoder reads x - bDec (c true) or x
@@ -176,8 +222,8 @@ func (l *linear) setCentred(c bool) {
 // decoding into the rows of W_dec; the codes themselves are unchanged.
 func (l *linear) scaleDecoderRows(f []float32) {
 	for k := 0; k < l.h; k++ {
-		for j := 0; j < l.d; j++ {
-			l.wDec[k*l.d+j] *= f[k]
+		for j := 0; j < l.o; j++ {
+			l.wDec[k*l.o+j] *= f[k]
 		}
 	}
 }
@@ -225,9 +271,15 @@ func (l *linear) model() (*sae.Model, error) {
 	// The weights come as they are: no unit-norm decoder rows to claim.
 	cfg.DecoderNorm = sae.DecoderFree
 	// sae's selection codes read the input centred by b_dec, its penalty
-	// models as it is.
-	l.setCentred(l.latent != latentReLU)
+	// models as it is; a transcoder's encoder reads it as it is.
+	l.setCentred(l.latent != latentReLU && !l.transcoder)
 	w := map[string][]float32{"W_enc": l.wEnc, "b_enc": l.bEnc, "W_dec": l.wDec, "b_dec": l.bDec}
+	if l.transcoder {
+		cfg.Out, cfg.Skip = l.o, l.wSkip != nil
+		if l.wSkip != nil {
+			w["W_skip"] = l.wSkip
+		}
+	}
 	switch l.latent {
 	case latentJumpReLU:
 		w["threshold"] = l.threshold
