@@ -59,6 +59,9 @@ func (m *Model) scratch() *inferScratch {
 // wide models so that a chunk's scratch stays near 4 MiB.
 func (m *Model) chunkRows() int {
 	width := 3 * m.Inputs
+	if m.Transcoder() {
+		width += 3 * m.Outputs()
+	}
 	for _, s := range m.net.Sizes[1:] {
 		width += 3 * s
 	}

@@ -517,6 +517,17 @@ func TestImportSAELensRejects(t *testing.T) {
 			delete(ts, "b_enc")
 		}, nil, []string{"sae_weights.safetensors", `"r_mag"`, "missing"}},
 		{"unknown architecture", func(c map[string]any, _ map[string]data.Tensor) { c["architecture"] = "matryoshka" }, nil, []string{"cfg.json", `"architecture"`, "matryoshka"}},
+		{"transcoder without d_out", func(c map[string]any, _ map[string]data.Tensor) { c["architecture"] = "transcoder" }, nil, []string{"cfg.json", `"d_out" is missing`}},
+		{"transcoder of other width", func(c map[string]any, _ map[string]data.Tensor) {
+			c["architecture"], c["d_out"] = "transcoder", 3
+		}, nil, []string{"sae_weights.safetensors", `"W_dec"`, "[d_sae, d_out] = [4 3]"}},
+		{"skip transcoder without W_skip", func(c map[string]any, _ map[string]data.Tensor) {
+			c["architecture"], c["d_out"] = "skip_transcoder", d
+		}, nil, []string{"sae_weights.safetensors", `"W_skip"`, "missing"}},
+		{"skip transcoder's W_skip transposed", func(c map[string]any, ts map[string]data.Tensor) {
+			c["architecture"], c["d_out"] = "skip_transcoder", 3
+			ts["W_dec"], ts["b_dec"], ts["W_skip"] = randTensor(rng, h, 3), randTensor(rng, 3), randTensor(rng, d, 3)
+		}, nil, []string{"sae_weights.safetensors", `"W_skip" has shape [6 3]`}},
 		{"tanh-relu", func(c map[string]any, _ map[string]data.Tensor) { c["activation_fn"] = "tanh-relu" }, nil, []string{"cfg.json", `"activation_fn"`, "tanh-relu"}},
 		{"layer norm", func(c map[string]any, _ map[string]data.Tensor) { c["normalize_activations"] = "layer_norm" }, nil, []string{"cfg.json", `"normalize_activations"`, "own norm"}},
 		{"expected average", func(c map[string]any, _ map[string]data.Tensor) {
