@@ -294,22 +294,13 @@ func (t *trainer) prepare() error {
 		t.classes = max(t.classes, 2)
 	}
 	t.valRaw = &rowSet{src: t.val.src, idx: t.val.idx, n: t.val.n, cols: d}
-	var err error
-	rowsNz := t.nz
-	if cfg.Out > 0 {
-		cfg.Normalize, rowsNz, err = t.fitPairNormalizer(cfg.Normalize)
-	} else if cfg.Normalize, err = resolveNormalize(cfg.Normalize, t.train, cfg.Loss, t.chunkRows()); err == nil {
-		t.nz, err = fitNormalizer(cfg.Normalize, t.train, t.chunkRows())
-		rowsNz = t.nz
-	}
-	if err != nil {
+	if err := t.fitScaling(&cfg); err != nil {
 		return err
 	}
 	t.cfg = cfg
 	if cfg.TargetL0 > 0 {
 		t.target = newL0Controller(cfg)
 	}
-	t.train.nz, t.val.nz = rowsNz, rowsNz
 
 	// One pass over the scaled training rows: the range bce needs, the
 	// mean (the decoder bias starts there) and each column's range (salt
@@ -320,7 +311,7 @@ func (t *trainer) prepare() error {
 	for j := range lo {
 		lo[j], hi[j] = float32(math.Inf(1)), float32(math.Inf(-1))
 	}
-	err = t.train.scan(t.chunkBuf(d), t.chunkRows(), func(x []float32, at, n int) error {
+	err := t.train.scan(t.chunkBuf(d), t.chunkRows(), func(x []float32, at, n int) error {
 		for i := 0; i < n; i++ {
 			row := x[i*d : (i+1)*d]
 			for j, v := range row {
@@ -354,6 +345,22 @@ func (t *trainer) prepare() error {
 		return err
 	}
 	return nil
+}
+
+// fitScaling settles cfg.Normalize (auto) on the training rows, fits the
+// scaling (a transcoder's input and target apart: fitPairNormalizer) and
+// sets it on the training and validation rows.
+func (t *trainer) fitScaling(cfg *Config) error {
+	var err error
+	rowsNz := t.nz
+	if cfg.Out > 0 {
+		cfg.Normalize, rowsNz, err = t.fitPairNormalizer(cfg.Normalize)
+	} else if cfg.Normalize, err = resolveNormalize(cfg.Normalize, t.train, cfg.Loss, t.chunkRows()); err == nil {
+		t.nz, err = fitNormalizer(cfg.Normalize, t.train, t.chunkRows())
+		rowsNz = t.nz
+	}
+	t.train.nz, t.val.nz = rowsNz, rowsNz
+	return err
 }
 
 // terms are the objective's terms of the sparse phase or, with finetune,
