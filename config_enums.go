@@ -108,3 +108,15 @@ const (
 	// is one.
 	NormalizeGlobal Normalize = "global"
 )
+
+// Precision is the number format of the training products (precision.go):
+// fp32, bf16 (bfloat16 operands, float32 sums; weights, gradients and
+// optimiser state float32) or auto (bf16 where this CPU multiplies bf16
+// measurably faster than fp32, else fp32).
+type Precision string
+
+const (
+	FP32          Precision = "fp32"
+	BF16          Precision = "bf16"
+	PrecisionAuto Precision = "auto"
+)

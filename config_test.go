@@ -117,6 +117,14 @@ func TestResolve(t *testing.T) {
 	if r := tl.Resolve(10, 0); r.Activation != ReLU || r.L1Weight != L1Decoder || r.Decay != Cosine {
 		t.Fatalf("target-l0 l1: %+v", r)
 	}
+	// No sparse phase (Epochs -1): the supervised phase keeps the plateau
+	// schedule and its budget (on cosine it ran 20 epochs: 20 steps on
+	// scikit-learn's wine, a classifier at chance).
+	sup := DefaultConfig()
+	sup.Epochs, sup.Layers = -1, []int{8, 4}
+	if r := sup.Resolve(16, 100); r.Decay != Plateau || r.SupervisedEpochs != plateauBudgetSteps || r.Epochs != -1 {
+		t.Fatalf("epochs -1: %+v", r)
+	}
 	tk := DefaultConfig()
 	tk.Sparsity, tk.Activation, tk.Trim = SparsityTopK, Tanh, 0.2
 	if r := tk.Resolve(64, 0); r.Activation != ReLU || r.Trim != 0 || r.WeightDecay != 0 || r.K != 8 || r.AuxK != 32 || r.LR != 3e-3 || r.DecoderNorm != DecoderUnit || r.Normalize != NormalizeGlobal {

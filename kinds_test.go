@@ -167,4 +167,12 @@ func TestResolveDeadWindow(t *testing.T) {
 	if (Config{}).deadWindow(500) != 500 || (Config{}).deadWindow(1<<30) != 10_000_000 || (Config{DeadWindow: 7}).deadWindow(500) != 7 {
 		t.Fatal("dead window defaults")
 	}
+	// At least 16 batches; an epoch of 20,000 rows in batches of 512 is
+	// the window (64 batches left bench/modern's latents dead).
+	if w := (Config{Batch: 512}).deadWindow(20000); w != 20000 {
+		t.Fatalf("20000 rows, batch 512: window %d", w)
+	}
+	if w := (Config{Batch: 256}).deadWindow(490); w != 16*256 {
+		t.Fatalf("490 rows, batch 256: window %d", w)
+	}
 }

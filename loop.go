@@ -356,6 +356,7 @@ func (t *trainer) checkpoint(ph *phase, epoch int, stopped bool, phaseStep int) 
 		RNG: rng, OptT: o.T, B1t: o.B1t, B2t: o.B2t,
 		params: t.net.Params, m: o.M, v: o.V, best: t.best, perm: ph.perm,
 		ThresholdSteps: t.kst.ThresholdSteps, Target: t.target, Plateau: ph.plateau,
+		Config: &t.cfg, Data: t.print,
 	}
 	if t.dead != nil {
 		st.Dead = t.dead.Since

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/sae-go/sae/internal/kernels"
 	"github.com/sae-go/sae/internal/nn"
 )
 
@@ -29,6 +30,26 @@ type Model struct {
 // inferChunk bounds the rows processed at once, so that inference memory
 // does not grow with the data; chunkRows lowers it for wide models.
 const inferChunk = 1024
+
+// SmallBatch is the most rows that Encode, Score, Reconstruct and Decode
+// may multiply row by row, summing in another order than for more rows
+// (faster for a single row): a row's result is the same bit for bit in
+// every call of more than SmallBatch rows, whatever the other rows and its
+// place among them, and may differ in its last bits in a call of
+// SmallBatch rows or fewer. Cut a long run of rows into calls of more than
+// SmallBatch rows to get the results of one call on the whole run.
+const SmallBatch = kernels.SmallM
+
+// chunkEnd is the end of the chunk of rows [lo, n) that starts at lo, of
+// at most chunk rows, taking the rest of the rows when at most SmallBatch
+// would be left: no chunk of a few rows follows a longer one (see
+// SmallBatch).
+func chunkEnd(lo, n, chunk int) int {
+	if n-lo-chunk <= SmallBatch {
+		return n
+	}
+	return lo + chunk
+}
 
 type inferScratch struct {
 	w   nn.Workspace[float32]
@@ -76,8 +97,8 @@ func (m *Model) forEachChunk(src Source, fn func(s *inferScratch, xs, raw []floa
 	n, d := src.Dims()
 	mat, isMat := src.(Matrix)
 	chunk := m.chunkRows()
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
+	for lo, hi := 0, 0; lo < n; lo = hi {
+		hi = chunkEnd(lo, n, chunk)
 		rows := hi - lo
 		var raw []float32
 		if isMat {
@@ -139,8 +160,8 @@ func (m *Model) Decode(codes Matrix) (Matrix, error) {
 	s := m.scratch()
 	defer m.pool.Put(s)
 	chunk := m.chunkRows()
-	for lo := 0; lo < codes.Rows; lo += chunk {
-		hi := min(lo+chunk, codes.Rows)
+	for lo, hi := 0, 0; lo < codes.Rows; lo = hi {
+		hi = chunkEnd(lo, codes.Rows, chunk)
 		m.net.Decode(&s.w, codes.Data[lo*h:hi*h], hi-lo, out.Data[lo*d:hi*d])
 	}
 	m.outNorm().invert(out.Data, d)

@@ -3,9 +3,11 @@ package sae
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -208,5 +210,53 @@ func TestFromWeightsRebuildsModel(t *testing.T) {
 	}
 	if _, err := FromWeights(m.Config, m.Inputs, m.Weights(), &Normalizer{Kind: NormalizeStandard, Shift: m.Norm.Shift, Scale: make([]float32, m.Inputs)}); err == nil || !strings.Contains(err.Error(), "scale 0") {
 		t.Errorf("zero scale: %v", err)
+	}
+}
+
+// A row's code, score and reconstruction are the same bit for bit however
+// a run of rows is cut into calls of more than SmallBatch rows, with the
+// calls' last chunks of every size: a few rows (which the kernels would
+// multiply row by row, summing in another order, were they a product of
+// their own) included. A run cut in pieces, as sae's Beam jobs cut a file,
+// gives the whole run's results.
+func TestInferenceCutsAlike(t *testing.T) {
+	const d = 600 // deeper than a GEMM block: the row-by-row sums differ
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := NewMatrix(700, d)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	cfg := DefaultConfig()
+	cfg.Hidden, cfg.K, cfg.Epochs, cfg.Ensemble, cfg.Threads = 48, 8, 1, 2, 1
+	m, err := Train(context.Background(), x, cfg, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCodes, _ := m.Encode(x)
+	wantRec, _ := m.Reconstruct(x)
+	wantScores, _ := m.Score(x)
+	for _, sc := range m.Scorers() {
+		c := sc.chunkRows()
+		for _, n := range []int{c + 1, c + SmallBatch, c + SmallBatch + 1, 2*c + 3, SmallBatch + 1} {
+			for _, lo := range []int{0, 3, 17} {
+				if lo+n > x.Rows {
+					continue
+				}
+				part := Matrix{Rows: n, Cols: d, Data: x.Data[lo*d : (lo+n)*d]}
+				codes, _ := m.Encode(part)
+				rec, _ := m.Reconstruct(part)
+				scores, _ := m.Score(part)
+				h := m.Hidden()
+				if !slices.Equal(codes.Data, wantCodes.Data[lo*h:(lo+n)*h]) {
+					t.Errorf("codes of rows %d to %d differ from the whole run's", lo, lo+n)
+				}
+				if !slices.Equal(rec.Data, wantRec.Data[lo*d:(lo+n)*d]) {
+					t.Errorf("reconstructions of rows %d to %d differ from the whole run's", lo, lo+n)
+				}
+				if !slices.Equal(scores, wantScores[lo:lo+n]) {
+					t.Errorf("scores of rows %d to %d differ from the whole run's", lo, lo+n)
+				}
+			}
+		}
 	}
 }

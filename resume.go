@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 
 	"github.com/sae-go/sae/internal/safefile"
 )
@@ -54,6 +55,11 @@ type trainState struct {
 	Target *l0Controller `json:"target_l0,omitempty"`
 	// Plateau is the plateau schedule's state (Config.Decay plateau).
 	Plateau *plateau `json:"plateau,omitempty"`
+	// Config and Data are what Key digests, kept to say what differs when
+	// a run resumes with other settings or data (absent in checkpoints of
+	// earlier versions).
+	Config *Config    `json:"config,omitempty"`
+	Data   *dataPrint `json:"data,omitempty"`
 
 	params, m, v, best []float32
 	perm               []uint32
@@ -74,6 +80,88 @@ func stateKey(cfg Config, rows, cols, valRows, classes int) string {
 	}{cfg, rows, cols, valRows, classes})
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:12])
+}
+
+// dataPrint identifies the data of a run: its shape and a hash of a sample
+// of its rows and of its labels. Rows of other data of the same shape
+// almost surely differ in the sample: a checkpoint is not resumed on them.
+type dataPrint struct {
+	Rows    int    `json:"rows"`
+	Cols    int    `json:"cols"`
+	ValRows int    `json:"val_rows"`
+	Sample  string `json:"sample"` // sha256 of the sampled rows' float32 bits and the labels, 24 hex digits
+}
+
+// printRows is how many rows of the training data (a quarter as many of
+// the validation data) dataPrint's hash reads, spread evenly over them.
+const printRows = 64
+
+// fingerprint reads the dataPrint of the training rows src, the validation
+// rows val (or nil) and the labels.
+func fingerprint(src, val Source, labels, valLabels []int) (*dataPrint, error) {
+	rows, cols := src.Dims()
+	p := &dataPrint{Rows: rows, Cols: cols}
+	h := sha256.New()
+	sample := func(s Source, n int) error {
+		rows, cols := s.Dims()
+		var idx []int
+		for i := 0; i < min(n, rows); i++ {
+			idx = append(idx, int(int64(i)*int64(rows)/int64(min(n, rows))))
+		}
+		buf := make([]float32, len(idx)*cols)
+		if err := s.ReadRows(buf, idx); err != nil {
+			return err
+		}
+		return binary.Write(h, binary.LittleEndian, buf)
+	}
+	if err := sample(src, printRows); err != nil {
+		return nil, err
+	}
+	if val != nil {
+		p.ValRows, _ = val.Dims()
+		if err := sample(val, printRows/4); err != nil {
+			return nil, err
+		}
+	}
+	for _, y := range [][]int{labels, valLabels} {
+		binary.Write(h, binary.LittleEndian, int64(len(y)))
+		for _, l := range y {
+			binary.Write(h, binary.LittleEndian, int32(l))
+		}
+	}
+	p.Sample = hex.EncodeToString(h.Sum(nil)[:12])
+	return p, nil
+}
+
+// checkData refuses to resume the checkpoint st on data other than its
+// run's, saying how they differ.
+func (st *trainState) checkData(dir string, now *dataPrint) error {
+	was := st.Data
+	switch {
+	case was == nil || *was == *now:
+		return nil
+	case was.Rows != now.Rows || was.Cols != now.Cols:
+		return fmt.Errorf("checkpoint in %s: written from training data of %d rows of %d values, this run has %d of %d; resume with the same data", dir, was.Rows, was.Cols, now.Rows, now.Cols)
+	case was.ValRows != now.ValRows:
+		return fmt.Errorf("checkpoint in %s: written with %d validation rows, this run has %d; resume with the same validation data", dir, was.ValRows, now.ValRows)
+	}
+	return fmt.Errorf("checkpoint in %s: written from other data of the same shape (%d rows of %d values: a sample of the rows or the labels differs); resume with the same data", dir, now.Rows, now.Cols)
+}
+
+// settingsDiff names the first setting in which the checkpoint's run and
+// this one differ, as "Config.Hidden 256, this run 64"; empty when none is
+// known.
+func (st *trainState) settingsDiff(now Config) string {
+	if st.Config == nil {
+		return ""
+	}
+	a, b := reflect.ValueOf(*st.Config), reflect.ValueOf(now)
+	for i := 0; i < a.NumField(); i++ {
+		if !reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {
+			return fmt.Sprintf("Config.%s %v, this run %v", a.Type().Field(i).Name, a.Field(i).Interface(), b.Field(i).Interface())
+		}
+	}
+	return ""
 }
 
 // writeState writes st to dir/StateFile atomically.

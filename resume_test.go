@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -121,5 +122,38 @@ func TestResumeEarlyStopCaseStops(t *testing.T) {
 	}
 	if !m.History.StoppedEarly {
 		t.Fatal("the early-stopping case of TestResumeIsExact does not stop early")
+	}
+}
+
+// A checkpoint is not resumed on other data of the same shape, nor with
+// other settings, and the refusal says what differs.
+func TestResumeRefusesOtherDataOfSameShape(t *testing.T) {
+	x := sparseData(200, 8, 5, 2, 12)
+	cfg := DefaultConfig()
+	cfg.Hidden, cfg.Epochs = 4, 2
+	dir := filepath.Join(t.TempDir(), "ckpt")
+	if _, err := Train(context.Background(), x, cfg, TrainOptions{CheckpointDir: dir, CheckpointEvery: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// The same shape, one value changed in a row the sample reads.
+	y := NewMatrix(x.Rows, x.Cols)
+	copy(y.Data, x.Data)
+	y.Row(x.Rows / 2)[3] += 1
+	_, err := Train(context.Background(), y, cfg, TrainOptions{CheckpointDir: dir, Resume: true})
+	if err == nil || !strings.Contains(err.Error(), "other data of the same shape") {
+		t.Errorf("resume on other data of the same shape: %v", err)
+	}
+	_, err = Train(context.Background(), x.Slice(0, 150), cfg, TrainOptions{CheckpointDir: dir, Resume: true})
+	if err == nil || !strings.Contains(err.Error(), "200 rows of 8 values, this run has 150 of 8") {
+		t.Errorf("resume on fewer rows: %v", err)
+	}
+	other := cfg
+	other.Hidden = 6
+	_, err = Train(context.Background(), x, other, TrainOptions{CheckpointDir: dir, Resume: true})
+	if err == nil || !strings.Contains(err.Error(), "Config.Hidden 4, this run 6") {
+		t.Errorf("resume with other settings: %v", err)
+	}
+	if _, err := Train(context.Background(), x, cfg, TrainOptions{CheckpointDir: dir, Resume: true}); err != nil {
+		t.Errorf("resume on the same data: %v", err)
 	}
 }

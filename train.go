@@ -170,12 +170,23 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 		return nil, errors.New("checkpoints: supported for the adam and sgd optimisers without stacked pre-training")
 	}
 	var resume *trainState
+	var dp *dataPrint
+	if opt.CheckpointEvery > 0 || opt.Resume {
+		var err error
+		if dp, err = fingerprint(src, val, opt.Labels, opt.ValLabels); err != nil {
+			return nil, err
+		}
+	}
 	if opt.Resume {
 		if resume, err = readState(opt.CheckpointDir); err != nil {
 			return nil, err
 		}
+		if err := resume.checkData(opt.CheckpointDir, dp); err != nil {
+			return nil, err
+		}
 	}
 	t := newTrainer(src, val, cfg, opt)
+	t.print = dp
 	if err := t.prepare(); err != nil {
 		return nil, err
 	}
@@ -236,6 +247,8 @@ type trainer struct {
 	detector []*Model // the anomaly detector's extra members
 	// target tunes the penalty coefficient (Config.TargetL0), or nil.
 	target *l0Controller
+	// print identifies the data in checkpoints (with checkpoints only).
+	print *dataPrint
 }
 
 func newTrainer(src, val Source, cfg Config, opt TrainOptions) *trainer {
@@ -297,6 +310,7 @@ func (t *trainer) prepare() error {
 	if err := t.fitScaling(&cfg); err != nil {
 		return err
 	}
+	cfg.Precision = cfg.settlePrecision()
 	t.cfg = cfg
 	if cfg.TargetL0 > 0 {
 		t.target = newL0Controller(cfg)
@@ -334,7 +348,7 @@ func (t *trainer) prepare() error {
 		t.noise = newCorrupter(ns, lo, hi)
 	}
 	spec := cfg.netSpec(t.dIn)
-	spec.Classes, spec.Threads = t.classes, cfg.Threads
+	spec.Classes, spec.Threads, spec.BF16 = t.classes, cfg.Threads, cfg.Precision == BF16
 	t.net = nn.New[float32](spec)
 	m32 := make([]float32, t.net.O) // the decoder bias starts at the target's mean
 	for j := range m32 {
@@ -463,6 +477,9 @@ func (t *trainer) run(ctx context.Context) error {
 func (t *trainer) restore(st *trainState) error {
 	_, cols := t.src.Dims()
 	if st.Key != stateKey(t.cfg, t.train.len(), cols, t.val.len(), t.classes) {
+		if d := st.settingsDiff(t.cfg); d != "" {
+			return fmt.Errorf("checkpoint in %s: written by a run with other settings (%s); resume with the same settings", t.opt.CheckpointDir, d)
+		}
 		return fmt.Errorf("checkpoint in %s: written by a run with other settings or data; resume with the same flags and files", t.opt.CheckpointDir)
 	}
 	if len(st.params) != len(t.net.Params) {
@@ -546,6 +563,7 @@ func (t *trainer) finish() (*Model, error) {
 	// also hand the pages back to the system when PhaseFinal is reported:
 	// sae train does.)
 	t.w.ReleaseGrad()
+	t.net.SetBF16(false) // the model is evaluated and used in float32
 	runtime.GC()
 	if t.opt.Progress != nil {
 		p := Progress{Phase: PhaseFinal, Step: t.step, Steps: t.steps, Loss: math.NaN(), ValLoss: math.NaN()}

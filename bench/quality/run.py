@@ -174,6 +174,8 @@ def prepared(work):
     sizes = [1000, 5000] if A.quick else [1000, 5000, 60000]
     out = {}
     for name, Xtr, ytr, Xte, yte, image in data.supervised_sets(sizes):
+        if A.sets and name not in A.sets.split(","):
+            continue
         d = os.path.join(work, name)
         os.makedirs(d, exist_ok=True)
         out[name] = {
@@ -371,6 +373,7 @@ def main():
     ap.add_argument("--seeds", type=int, default=3, help="anomaly: model seeds 1..N (default 3)")
     ap.add_argument("--dev", action="store_true", help="anomaly: development folds of the training parts, not the test parts")
     ap.add_argument("--quick", action="store_true", help="Fashion-MNIST at 1k and 5k rows only")
+    ap.add_argument("--sets", default="", help="supervised sections: only these sets, comma-separated (e.g. iris,wine)")
     ap.add_argument("--jobs", type=int, default=2, help="parallel sae runs in the anomaly and kl sections (default 2)")
     ap.add_argument("--threads", type=int, default=1, help="sae --threads of each parallel run (default 1)")
     ap.add_argument("--threads-big", type=int, default=0, help="sae --threads of the other sections (default: all)")

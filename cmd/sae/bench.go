@@ -37,12 +37,18 @@ func setupBench(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.IntVar(&mopt.Threads, "threads", 0, "`N` cores for the meta-SAE's training (default: all)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout: core, sparse_probing, meta_structure, each as SAEBench's eval_result_metrics")
 	return func(ctx context.Context) error {
+		if mopt.Steps < 0 {
+			return usagef("--meta-steps %d: want 0 or more", mopt.Steps)
+		}
+		if labelsPath == "" && (flagSet(fs, "test-fraction") || flagSet(fs, "seed")) {
+			return usagef("--test-fraction and --seed apply to sparse probing, with --labels")
+		}
+		if popt.TestFraction <= 0 || popt.TestFraction >= 1 {
+			return usagef("--test-fraction %g: want a fraction in (0, 1)", popt.TestFraction)
+		}
 		m, err := loadModel(modelDir)
 		if err != nil {
 			return err
-		}
-		if mopt.Steps < 0 {
-			return usagef("--meta-steps %d: want 0 or more", mopt.Steps)
 		}
 		src, closeData, err := openSource(dataPath, key, "auto")
 		if err != nil {
@@ -57,6 +63,7 @@ func setupBench(fs *flag.FlagSet, e *env) func(context.Context) error {
 			return fmt.Errorf("%s: %v", modelDir, err)
 		}
 		out := map[string]any{"model": modelDir, "data": dataPath, "n": n}
+		e.step("core metrics over %d rows", n)
 		core, _, err := saebench.CoreMetrics(ctx, m, src)
 		if err != nil {
 			return err
@@ -71,6 +78,7 @@ func setupBench(fs *flag.FlagSet, e *env) func(context.Context) error {
 			if len(labels) != n {
 				return fmt.Errorf("%s: %d labels for %d rows of %s", labelsPath, len(labels), n, dataPath)
 			}
+			e.step("sparse probing (k = 1, 2, 5)")
 			p, err := saebench.SparseProbing(ctx, m, src, labels, popt)
 			if err != nil {
 				return fmt.Errorf("%s: %v", labelsPath, err)
@@ -79,6 +87,7 @@ func setupBench(fs *flag.FlagSet, e *env) func(context.Context) error {
 		}
 		var meta *saebench.Meta
 		if mopt.Steps > 0 {
+			e.step("training the meta-SAE on the decoder rows (%d steps)", mopt.Steps)
 			mt, err := saebench.MetaSAE(ctx, m, mopt)
 			if err != nil {
 				return fmt.Errorf("meta-SAE: %v", err)

@@ -9,15 +9,20 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
+	"regexp"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
+	"github.com/sae-go/sae/interop"
 )
 
 // command is one subcommand: its flags are defined by setup, its work done
@@ -28,6 +33,15 @@ type command struct {
 	usage    string // argument synopsis
 	examples []string
 	setup    func(fs *flag.FlagSet, env *env) func(ctx context.Context) error
+	// groups, when set, lists the flags under headings by concern, in
+	// this order; a flag in no group is listed under "Other flags".
+	groups []flagGroup
+}
+
+// flagGroup is a heading of a command's help and its flags.
+type flagGroup struct {
+	title string
+	flags []string
 }
 
 // env is what a command may touch besides its flags.
@@ -37,6 +51,17 @@ type env struct {
 	// terminal (and --json is off): progress lines show.
 	interactive bool
 	json        bool
+	// name is the command's, and started when it began (for step).
+	name    string
+	started time.Time
+}
+
+// step tells a person at a terminal which long step the command is on,
+// one line each, with the time since it began; nothing otherwise.
+func (e *env) step(format string, a ...any) {
+	if e.interactive {
+		fmt.Fprintf(e.stderr, "sae %s: [%s] %s\n", e.name, time.Since(e.started).Round(time.Second), fmt.Sprintf(format, a...))
+	}
 }
 
 // usageError marks errors that exit with status 2.
@@ -60,7 +85,7 @@ func lookup(name string) *command {
 }
 
 // run is the whole program: it returns the exit status (0 ok, 1 error,
-// 2 usage error) and never lets a panic escape.
+// 2 usage error, 130 interrupted) and never lets a panic escape.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -91,7 +116,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		printHelp(stdout)
 		return 0
 	case "version", "--version":
-		fmt.Fprintf(stdout, "sae %s\n", sae.Version)
+		info, _ := debug.ReadBuildInfo()
+		fmt.Fprintln(stdout, versionLine(info))
 		return 0
 	}
 	c := lookup(name)
@@ -100,7 +126,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		printHelp(stderr)
 		return 2
 	}
-	e := &env{stdout: stdout, stderr: stderr}
+	e := &env{stdout: stdout, stderr: stderr, name: name, started: time.Now()}
 	if f, ok := stderr.(*os.File); ok {
 		e.interactive = term.IsTerminal(int(f.Fd()))
 	}
@@ -111,7 +137,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			fs.Usage()
 			return 0
 		}
-		fmt.Fprintf(stderr, "sae %s: error: %v\nRun 'sae %s --help' for usage.\n", name, err, name)
+		fmt.Fprintf(stderr, "sae %s: error: %v\nRun 'sae %s --help' for usage.\n", name, parseError(err), name)
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -131,11 +157,46 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return 2
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stderr, "sae %s: interrupted\n", name)
-		return 1
+		// 130: as a shell reports a command ended by Ctrl-C (SIGINT).
+		hint := strings.TrimSuffix(strings.TrimSuffix(err.Error(), context.Canceled.Error()), ": ")
+		if hint != "" {
+			hint = " (" + hint + ")"
+		}
+		fmt.Fprintf(stderr, "sae %s: interrupted%s\n", name, flagNames(hint))
+		return 130
 	}
 	fmt.Fprintf(stderr, "sae: error: %s\n", oneLine(flagNames(err.Error())))
 	return 1
+}
+
+// The flag package's messages, which spell flags with one dash.
+var (
+	flagValueErr = regexp.MustCompile(`^invalid (boolean )?value "(.*)" for (?:flag )?-([^:]+): (?:parse error$)?`)
+	flagOtherErr = regexp.MustCompile(`^(flag provided but not defined|flag needs an argument): -(.*)$`)
+)
+
+// parseError says what the flag package found wrong as the rest of the
+// command line's errors do: --flag as the help spells it, then its value.
+func parseError(err error) string {
+	msg := err.Error()
+	if m := flagValueErr.FindStringSubmatch(msg); m != nil {
+		rest := msg[len(m[0]):]
+		switch {
+		case rest != "":
+		case m[1] != "":
+			rest = "want true or false"
+		default:
+			rest = "not a valid value"
+		}
+		return fmt.Sprintf("--%s %q: %s", m[3], m[2], rest)
+	}
+	if m := flagOtherErr.FindStringSubmatch(msg); m != nil {
+		if m[1] == "flag needs an argument" {
+			return fmt.Sprintf("--%s needs a value", m[2])
+		}
+		return fmt.Sprintf("unknown flag --%s", m[2])
+	}
+	return msg
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
@@ -150,8 +211,15 @@ func newFlagSet(c *command, e *env) (*flag.FlagSet, func(context.Context) error)
 	}
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintf(w, "sae %s: %s\n\nUsage:\n  sae %s %s\n\nFlags:\n", c.name, c.summary, c.name, c.usage)
-		printFlags(w, fs)
+		fmt.Fprintf(w, "sae %s: %s\n\nUsage:\n  sae %s %s\n", c.name, c.summary, c.name, c.usage)
+		if len(c.groups) == 0 {
+			fmt.Fprintf(w, "\nFlags:\n")
+			printFlags(w, fs, nil)
+		}
+		for _, g := range groupFlags(fs, c.groups) {
+			fmt.Fprintf(w, "\n%s:\n", g.title)
+			printFlags(w, fs, g.flags)
+		}
 		if len(c.examples) > 0 {
 			fmt.Fprintf(w, "\nExamples:\n")
 			for _, ex := range c.examples {
@@ -162,10 +230,38 @@ func newFlagSet(c *command, e *env) (*flag.FlagSet, func(context.Context) error)
 	return fs, do
 }
 
-// printFlags lists flags as --name TYPE, sorted, with defaults.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
+// groupFlags is groups with the flags of fs in no group added under
+// "Other flags"; none without groups.
+func groupFlags(fs *flag.FlagSet, groups []flagGroup) []flagGroup {
+	if len(groups) == 0 {
+		return nil
+	}
+	grouped := map[string]bool{}
+	for _, g := range groups {
+		for _, f := range g.flags {
+			grouped[f] = true
+		}
+	}
+	other := flagGroup{title: "Other flags"}
+	fs.VisitAll(func(f *flag.Flag) {
+		if !grouped[f.Name] {
+			other.flags = append(other.flags, f.Name)
+		}
+	})
+	if len(other.flags) > 0 {
+		groups = append(groups[:len(groups):len(groups)], other)
+	}
+	return groups
+}
+
+// printFlags lists flags as --name TYPE, sorted, with defaults: those
+// named in only (all when nil).
+func printFlags(w io.Writer, fs *flag.FlagSet, only []string) {
 	var lines [][2]string
 	fs.VisitAll(func(f *flag.Flag) {
+		if only != nil && !slices.Contains(only, f.Name) {
+			return
+		}
 		typ, usage := flag.UnquoteUsage(f)
 		left := "--" + f.Name
 		if typ != "" {
@@ -191,13 +287,57 @@ func printHelp(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 'sae <command> --help' for a command's flags and examples.\nStart with 'sae demo' to see the whole pipeline on built-in data.\n")
+	fmt.Fprintf(w, "  %-12s %s\n", "version", "the version, and the commit it was built from")
+	fmt.Fprintf(w, "\nRun 'sae help <command>' or 'sae <command> --help' for a command's flags and examples.\nStart with 'sae demo' to see the whole pipeline on built-in data.\n")
+}
+
+// versionLine is sae version's output: the version, then the commit the
+// binary was built from, its time and whether the tree had changes (when
+// the build recorded them: go build in a git checkout does), and Go's
+// version.
+func versionLine(info *debug.BuildInfo) string {
+	line := "sae " + sae.Version
+	if info == nil {
+		return line
+	}
+	var rev, when string
+	modified := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	var parts []string
+	if rev != "" {
+		parts = append(parts, "commit "+rev[:min(12, len(rev))])
+		if when != "" {
+			parts = append(parts, when)
+		}
+		if modified {
+			parts = append(parts, "with uncommitted changes")
+		}
+	}
+	if info.GoVersion != "" {
+		parts = append(parts, info.GoVersion)
+	}
+	if len(parts) > 0 {
+		line += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return line
 }
 
 // loadMatrix reads a data file as a model input.
 func loadMatrix(path, key string) (sae.Matrix, error) {
 	if path == "" {
 		return sae.Matrix{}, usagef("--data is required")
+	}
+	if err := notModelDir(path); err != nil {
+		return sae.Matrix{}, err
 	}
 	m, err := data.Load(path, data.Options{Key: key})
 	if err != nil {
@@ -216,6 +356,9 @@ const streamAbove = 64 << 20
 func openSource(path, key, mode string) (src sae.Source, close func(), err error) {
 	if path == "" {
 		return nil, nil, usagef("--data is required")
+	}
+	if err := notModelDir(path); err != nil {
+		return nil, nil, err
 	}
 	if mode != "off" {
 		r, err := data.OpenRows(path, data.Options{Key: key})
@@ -245,7 +388,53 @@ func loadModel(dir string) (*sae.Model, error) {
 	if dir == "" {
 		return nil, usagef("--model is required")
 	}
-	return sae.Load(dir)
+	m, err := sae.Load(dir)
+	if err != nil {
+		if _, serr := os.Stat(filepath.Join(dir, sae.ConfigFile)); errors.Is(serr, os.ErrNotExist) {
+			if f, derr := interop.Detect(dir); derr == nil {
+				name := map[interop.Format]string{interop.SAELens: "SAELens", interop.Sparsify: "sparsify"}[f]
+				return nil, fmt.Errorf("%s: these look like %s files, not an sae model: convert them first with 'sae import --in %s --out DIR'", dir, name, dir)
+			}
+		}
+	}
+	return m, err
+}
+
+// notModelDir refuses a model directory given as data.
+func notModelDir(path string) error {
+	if st, err := os.Stat(path); err != nil || !st.IsDir() {
+		return nil
+	}
+	for _, f := range []string{sae.ConfigFile, sae.WeightsFile} {
+		if _, err := os.Stat(filepath.Join(path, f)); err != nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s is a model directory, not data: give it as --model", path)
+}
+
+// warnPoorFit warns that the model in dir reconstructed its validation
+// rows (all rows without any) worse than each column's mean at training,
+// as sae train warned: its scores, reconstructions and samples mean
+// little. A stacked model trained with --labels can be such a model (its
+// decoder is left behind by the supervised phase).
+func warnPoorFit(e *env, dir string, m *sae.Model) {
+	h := m.History
+	if h == nil {
+		return
+	}
+	mt, on := h.Val, "validation"
+	if mt == nil {
+		mt, on = h.All, "training"
+	}
+	if mt == nil || !(mt.FVU > 1) {
+		return
+	}
+	why := ""
+	if m.Classes() > 0 {
+		why = " (the supervised phase with --labels moved the encoder away from its decoder)"
+	}
+	fmt.Fprintf(e.stderr, "sae: warning: %s reconstructed its %s rows worse than predicting each column's mean at training (fvu %.3f)%s: its scores and reconstructions mean little\n", dir, on, mt.FVU, why)
 }
 
 // loadModelData reads the model directory and a data file whose rows the

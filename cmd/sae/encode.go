@@ -78,6 +78,9 @@ func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sa
 		if err != nil {
 			return err
 		}
+		if what == "reconstructions" {
+			warnPoorFit(e, modelDir, m)
+		}
 		y, err := f(m, x)
 		if err != nil {
 			return err

@@ -59,6 +59,9 @@ func init() {
 				fmt.Fprintf(e.stdout, "  l0               %.2f of %d latents active per row\n", mt.L0, m.Hidden())
 				fmt.Fprintf(e.stdout, "  mean_activation  %.4f\n", mt.MeanActivation)
 				fmt.Fprintf(e.stdout, "  dead_fraction    %.4f (latents never active)\n", mt.DeadFraction)
+				if m.Config.Variational {
+					fmt.Fprintf(e.stdout, "  elbo             %.6g (evidence lower bound, nats per row: higher is better)\n", mt.ELBO)
+				}
 				return nil
 			}
 		},

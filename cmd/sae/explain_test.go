@@ -40,7 +40,7 @@ func TestExplainNamesPlantedColumn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := ex[0].Features[0].Column - 1; got != col {
+		if got := ex[0].Features[0].Column; got != col {
 			t.Errorf("planted column %d, explanation names %d first: %+v", col, got, ex[0].Features)
 		}
 		var sum float64

@@ -39,7 +39,7 @@ var configFlags = []configFlag{
 	{"Groups", "groups", "nested dictionary `widths`, e.g. 64,256,1024: each prefix of the latents is trained to reconstruct alone (--hidden is appended; default hidden/64, hidden/16, hidden/4 where >= --k, then hidden)", false},
 	{"AuxK", "aux-k", "dead latents (`N` per row) that reconstruct the residual in the AuxK loss (default d/2)", false},
 	{"AuxCoef", "aux-coef", "`coef`ficient of the AuxK loss (0: off)", false},
-	{"DeadWindow", "dead-window", "a latent is dead after `N` training samples without firing (default min(10M, max(training rows, 64 batches)))", false},
+	{"DeadWindow", "dead-window", "a latent is dead after `N` training samples without firing (default min(10M, max(training rows, 16 batches)))", false},
 	{"Resample", "resample", "restart dead latents every dead window at the residuals of poorly reconstructed rows, encoder columns at `S` times the live latents' mean norm (0: off)", false},
 	{"DecoderNorm", "decoder-norm", "decoder rows: `unit` norm or free (default unit for {dictionaries}, free otherwise)", false},
 	{"DecoderBiasInit", "decoder-bias-init", "decoder bias starts at the geometric `median` of a sample or the mean (default median for {dictionaries}, mean otherwise)", false},
@@ -51,7 +51,7 @@ var configFlags = []configFlag{
 	{"Trim", "trim", "leave the `fraction` of each batch's worst-reconstructed rows out of the loss (robust to anomalies in the training data; 0: off)", false},
 	{"Loss", "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])", false},
 	{"Tied", "tied", "tie the decoder to the encoder (W_dec = W_enc^T)", false},
-	{"Noise", "noise", "denoising: corrupt each batch with gaussian:S, mask:P or saltpepper:P and learn to undo it", false},
+	{"Noise", "noise", "denoising: corrupt each batch with `noise` gaussian:S, mask:P or saltpepper:P and learn to undo it", false},
 	{"Out", "", "", false}, // set from --target's width
 	{"Skip", "skip", "transcoder (--target): add a linear skip from the input to the target, trained with the code", false},
 	{"Optimizer", "optimizer", "`optimizer`: adam, sgd (with momentum) or lbfgs (full batch)", false},
@@ -61,7 +61,7 @@ var configFlags = []configFlag{
 	{"Epochs", "epochs", "`N` epochs of sparse training, on the cosine schedule (default: until the validation loss converges, within about 30000 steps: see --decay; lbfgs: iterations, default 400; -1: none, e.g. a classifier from random initialisation with --labels)", false},
 	{"FinetuneEpochs", "finetune-epochs", "`N` reconstruction-only epochs after sparse training", false},
 	{"Warmup", "warmup", "`fraction` of steps for linear learning-rate warm-up", false},
-	{"Decay", "decay", "learning-rate `schedule` after warm-up: plateau (divided by 10 on each plateau of the validation loss; the third ends training), cosine, linear or none (default plateau; cosine when --epochs, --optimizer lbfgs or --target-l0 is given)", false},
+	{"Decay", "decay", "learning-rate `schedule` after warm-up: plateau (divided by 10 on each plateau of the validation loss; the third ends training), cosine, linear or none (default plateau; cosine when --epochs (but -1), --optimizer lbfgs or --target-l0 is given)", false},
 	{"ClipNorm", "clip", "clip the gradient to this global L2 `norm` (0: off)", false},
 	{"ValSplit", "val-split", "`fraction` of --data held out for validation and early stopping", false},
 	{"Patience", "patience", "`N` epochs without a better validation loss make a plateau (at least 250 steps) or, on a fixed schedule, stop training, counted from the last epoch that resampled dead latents (0: off)", false},
@@ -69,6 +69,7 @@ var configFlags = []configFlag{
 	{"Normalize", "normalize", "input `scaling` fitted on the training data: auto (global for data of >= 64 columns, robust below; topk, batchtopk, matryoshka, gated: global; jumprelu: none), none, standard, minmax, robust (median/IQR) or global (mean-centred, one scale for all columns)", false},
 	{"Seed", "seed", "random `seed`: the same seed and --threads give the same model", false},
 	{"Threads", "threads", "`N` cores to use (default: all)", false},
+	{"Precision", "precision", "`format` of the training products: fp32, bf16 (bfloat16 operands, float32 sums; weights, gradients and optimiser state stay float32) or auto (bf16 where this CPU multiplies bf16 at least 1.2x faster than fp32, measured at start; else fp32); the model is float32 either way", false},
 	{"Contamination", "contamination", "expected anomaly `fraction` in the training data; sets the stored score threshold", false},
 	{"Ensemble", "ensemble", "anomaly scores: the geometric mean of the reconstruction errors of `K` autoencoders, the model and K-1 more like it (a {dictionaries} dictionary: K dense autoencoders trained beside it) (default 3)", false},
 }
@@ -178,8 +179,14 @@ func flagNames(msg string) string {
 	})
 }
 
+// zeroIsDefault are the Config fields whose zero value stands for a
+// default (Config.Resolve fills it in). Given as 0 on the command line,
+// the flag would silently mean its default, so it is refused.
+var zeroIsDefault = []string{"Hidden", "L0Coef", "Bandwidth", "K", "AuxK", "DeadWindow", "SupervisedEpochs", "LR", "Epochs", "Ensemble"}
+
 // checkConfig refuses, naming the flags, what the flags set on fs make of
-// cfg: a flag that the sparsity kind does not use, a value the kind fixes
+// cfg: a flag given as 0 where 0 stands for its default, a flag that the
+// sparsity kind does not use, a value the kind fixes
 // otherwise, and every setting Config.Validate refuses.
 func checkConfig(fs *flag.FlagSet, cfg sae.Config) error {
 	r := cfg.Resolve(0, 0)
@@ -194,6 +201,9 @@ func checkConfig(fs *flag.FlagSet, cfg sae.Config) error {
 	for _, row := range configFlags {
 		if row.flag == "" || !flagSet(fs, row.flag) {
 			continue
+		}
+		if contains(zeroIsDefault, row.field) && vc.FieldByName(row.field).IsZero() {
+			return usagef("--%s 0 would silently mean the default: leave --%s out for the default, or give another value", row.flag, row.flag)
 		}
 		if nn.Names(uses(row.field)) != "" && !uses(row.field)(kind) {
 			return usagef("--%s applies to --sparsity %s", row.flag, nn.Names(uses(row.field)))

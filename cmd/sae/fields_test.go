@@ -41,7 +41,7 @@ func configDocs(t *testing.T) map[string]string {
 	return docs
 }
 
-var defaultRe = regexp.MustCompile(`Default ("[^"]*"|[-0-9.eE+]*[0-9]|[A-Za-z]+)`)
+var defaultRe = regexp.MustCompile(`Default ("[^"]*"|[-0-9.eE+]*[0-9]|[A-Za-z][A-Za-z0-9]*)`)
 
 // Every Config field has one row of sae train's flags, in the struct's
 // order; every field's doc states its default, and the default it states is
@@ -164,6 +164,30 @@ func TestSparsityHelpNamesTheKinds(t *testing.T) {
 			}
 		case m == nil || m[1] != strings.Join(uses, "/"):
 			t.Errorf("%s: the help %q does not begin with the kinds that use it, %s", flagOf(field), usageOf(r), strings.Join(uses, "/"))
+		}
+	}
+}
+
+// The help of the flags whose default depends on the kind names every kind
+// that gets the dictionary's default (a unit-norm decoder, the geometric
+// median, Adam's step 3e-3): it named topk and batchtopk, not jumprelu.
+func TestDictionaryDefaultsHelp(t *testing.T) {
+	usage := map[string]string{}
+	for _, r := range configFlags {
+		usage[r.flag] = usageOf(r)
+	}
+	for _, kind := range []sae.Sparsity{sae.SparsityTopK, sae.SparsityBatchTopK, sae.SparsityMatryoshka, sae.SparsityGated, sae.SparsityJumpReLU, sae.SparsityL1} {
+		c := sae.DefaultConfig()
+		c.Sparsity = kind
+		r := c.Resolve(100, 1000)
+		dict := r.DecoderNorm == sae.DecoderUnit
+		if dict != (r.DecoderBiasInit == sae.BiasMedian) || dict != (r.LR == 3e-3) {
+			t.Fatalf("%s: decoder %s, bias %s, lr %g: not all the dictionary's defaults or none", kind, r.DecoderNorm, r.DecoderBiasInit, r.LR)
+		}
+		for _, f := range []string{"decoder-norm", "decoder-bias-init", "lr"} {
+			if got := strings.Contains(usage[f], string(kind)); got != dict {
+				t.Errorf("--%s's help names %s: %v, but %s gets the dictionary's defaults: %v", f, kind, got, kind, dict)
+			}
 		}
 	}
 }

@@ -42,6 +42,7 @@ func init() {
 				if err != nil {
 					return err
 				}
+				warnPoorFit(e, modelDir, m)
 				imgH, imgW, isImage, err := report.InferImageShape(m.Inputs, shape)
 				if err != nil {
 					return usagef("--image-shape: %v", err)

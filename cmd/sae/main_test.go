@@ -311,7 +311,13 @@ func TestDemoWritesReport(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s", code, stderr)
 	}
-	requireKeys(t, "demo", lastJSON(t, stdout), "fvu", "auroc", "mean_activation")
+	res := lastJSON(t, stdout)
+	requireKeys(t, "demo", res, "fvu", "auroc", "mean_activation", "n_flagged", "true_positives")
+	// The stored threshold sits below the anomalies and above all but a
+	// few normal images (at contamination 0.05 it flagged 5% of them).
+	if tp, fp := res["true_positives"].(float64), res["n_flagged"].(float64)-res["true_positives"].(float64); tp < 95 || fp > 19 {
+		t.Errorf("the demo's threshold flags %g of 100 anomalies and %g of 1900 normal images", tp, fp)
+	}
 	for _, f := range []string{"README.md", "features.png", "reconstructions.png", "loss.png", "scores.png", "roc.png", "metrics.json", "model/config.json", "model/model.safetensors"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
 			t.Errorf("demo report lacks %s: %v", f, err)
@@ -326,13 +332,14 @@ func TestDemoWritesReport(t *testing.T) {
 func TestScoreExplainNamesPlantedColumn(t *testing.T) {
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(3, 3))
-	const n, d, planted = 800, 6, 4 // planted is 1-based
+	const n, d, planted = 800, 6, 3 // rows and columns count from 0
 	var b strings.Builder
+	b.WriteString("c0,c1,c2,c3,c4,c5\n")
 	for i := 0; i <= n; i++ {
 		z := rng.NormFloat64()
 		for j := 0; j < d; j++ {
 			v := z*float64(j+1) + 0.05*rng.NormFloat64()
-			if i == n && j == planted-1 {
+			if i == n && j == planted {
 				v += 8 // the last row: an outlier in one column
 			}
 			if j > 0 {
@@ -364,8 +371,12 @@ func TestScoreExplainNamesPlantedColumn(t *testing.T) {
 		t.Fatalf("want one explanation, got %+v", res.Explanations)
 	}
 	ex := res.Explanations[0]
-	if ex.Row != n+1 || ex.Features[0].Column != planted {
-		t.Errorf("explanation names row %d column %d first, want row %d column %d: %+v", ex.Row, ex.Features[0].Column, n+1, planted, ex)
+	if ex.Row != n || ex.Features[0].Column != planted || ex.Features[0].Name != "c3" {
+		t.Errorf("explanation names row %d column %d (%q) first, want row %d column %d (c3): %+v", ex.Row, ex.Features[0].Column, ex.Features[0].Name, n, planted, ex)
+	}
+	out, _, _ = saeRun(t, "score", "--model", model, "--data", x, "--explain", "1")
+	if want := fmt.Sprintf("row %d (score", n); !strings.Contains(out, want) || !strings.Contains(out, "): c3 (column 3) ") {
+		t.Errorf("text output lacks %q and c3 (column 3):\n%s", want, out)
 	}
 }
 
@@ -439,6 +450,9 @@ func TestVariationalGenerateAndEval(t *testing.T) {
 		t.Fatalf("eval: %s", stderr)
 	}
 	requireKeys(t, "eval (variational)", lastJSON(t, out), "elbo", "mse", "fvu")
+	if out, _, _ := saeRun(t, "eval", "--model", model, "--data", xp); !strings.Contains(out, "  elbo ") {
+		t.Errorf("eval's text output of a variational model lacks elbo:\n%s", out)
+	}
 	samples := filepath.Join(dir, "s.npy")
 	out, stderr, code = saeRun(t, "generate", "--model", model, "--n", "10", "--out", samples, "--json")
 	if code != 0 {
@@ -595,6 +609,7 @@ func TestTrainSaysWhatScores(t *testing.T) {
 		{[]string{"--ensemble", "2"}, "of 2 dense sigmoid/kl autoencoders trained beside the dictionary"},
 		{[]string{"--sparsity", "kl", "--ensemble", "3"}, "of this model and 2 more like it"},
 		{[]string{"--sparsity", "l1", "--ensemble", "1"}, "anomaly scores: this model's reconstruction error;"},
+		{[]string{"--ensemble", "1"}, "anomaly scores: the reconstruction error of a dense sigmoid/kl autoencoder trained beside the dictionary"},
 	} {
 		args := append([]string{"train", "--data", x, "--out", filepath.Join(dir, strings.Join(tc.args, "")), "--epochs", "3"}, tc.args...)
 		out, stderr, code := saeRun(t, args...)
@@ -604,5 +619,32 @@ func TestTrainSaysWhatScores(t *testing.T) {
 		if !strings.Contains(out, tc.want) {
 			t.Errorf("%v: output lacks %q:\n%s", tc.args, tc.want, out)
 		}
+	}
+}
+
+// TestTrainWarnsOfMissedRho: a KL target the penalty lost to reconstruction
+// is said on stderr and in --json's rho_off; with --target-l0 the rho is
+// the controller's knob, and its distance from the mean activation is not
+// a miss.
+func TestTrainWarnsOfMissedRho(t *testing.T) {
+	dir := t.TempDir()
+	x, _ := writeData(t, dir)
+	out, stderr, code := saeRun(t, "train", "--data", x, "--out", filepath.Join(dir, "weak"), "--sparsity", "kl",
+		"--activation", "sigmoid", "--beta", "1e-4", "--epochs", "20", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	res := lastJSON(t, out)
+	off, ok := res["rho_off"].(float64)
+	if !ok || math.Abs(off) <= 0.2 || !strings.Contains(stderr, "from --rho 0.05") {
+		t.Fatalf("--beta 1e-4: rho_off %v, stderr %q", res["rho_off"], stderr)
+	}
+	out, stderr, code = saeRun(t, "train", "--data", x, "--out", filepath.Join(dir, "tl"), "--sparsity", "kl",
+		"--target-l0", "2", "--epochs", "20", "--json")
+	if code != 0 {
+		t.Fatalf("--target-l0: exit %d: %s", code, stderr)
+	}
+	if res := lastJSON(t, out); res["rho_off"] != nil || strings.Contains(stderr, "from --rho") {
+		t.Fatalf("--target-l0: rho_off %v, stderr %q", res["rho_off"], stderr)
 	}
 }

@@ -83,6 +83,7 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 			classes = max(classes, l+1)
 		}
 
+		e.step("encoding %d training and %d test rows", x.Rows, xt.Rows)
 		codes, err := m.Encode(x)
 		if err != nil {
 			return err
@@ -92,6 +93,7 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 			return err
 		}
 		pc := probeConfig{l2: l2, valSplit: valSplit, tol: tol, seed: seed, threads: threads, classes: classes}
+		e.step("fitting the probe on the codes (%d features, %d classes)%s", codes.Cols, classes, pc.selecting())
 		code, err := pc.run(ctx, codes, y, codesTest, yt)
 		if err != nil {
 			return fmt.Errorf("probe on the codes: %w", err)
@@ -103,6 +105,7 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 			// not needed any more.
 			scaleRows(m.Norm, x)
 			scaleRows(m.Norm, xt)
+			e.step("fitting the probe on the raw input (%d features, %d classes)%s", x.Cols, classes, pc.selecting())
 			if raw, err = pc.run(ctx, x, y, xt, yt); err != nil {
 				return fmt.Errorf("probe on the raw input: %w", err)
 			}
@@ -198,6 +201,14 @@ type probeResult struct {
 	accuracy, l2, seconds float64
 	iter                  int
 	converged             bool
+}
+
+// selecting says how the L2 is chosen, for a progress line.
+func (pc probeConfig) selecting() string {
+	if pc.l2 == 0 && pc.valSplit > 0 {
+		return ": the L2 picked on held-out rows, then a fit on all rows"
+	}
+	return ""
 }
 
 // run picks the L2 on held-out training rows (unless fixed), fits on all

@@ -4,8 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
@@ -20,7 +22,7 @@ func init() {
 		summary: "one HTML page with every plot of a model",
 		usage:   "--model DIR --out F.html [--data F [--labels F]] [--image-shape HxW]",
 		examples: []string{
-			"sae report --model fm --out fm.html",
+			"sae report --model fm --out fm.html --image-shape 28x28",
 			"sae report --model fm --data $FM/t10k-images-idx3-ubyte.gz --out fm.html",
 			"sae report --model det --data test.csv --labels test-labels.csv --out det.html",
 		},
@@ -34,8 +36,8 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.StringVar(&out, "out", "", "HTML `file` to write (one self-contained page)")
 	fs.StringVar(&dataPath, "data", "", "data `file` for the data-dependent plots (latent density, scores, reconstructions)")
 	fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
-	fs.StringVar(&labelsPath, "labels", "", "labels `file` (nonzero = anomaly): adds the ROC curve")
-	fs.StringVar(&shape, "image-shape", "", "input images are `HxW` (default: inferred for square input sizes)")
+	fs.StringVar(&labelsPath, "labels", "", "labels `file` (0 normal and nonzero an anomaly, or +1 normal and -1 an anomaly): adds the ROC curve")
+	fs.StringVar(&shape, "image-shape", "", "input images are `HxW`, or none: no images (default: the shape of --data's images, an IDX file or an array [n, h, w]; else none)")
 	var idColumn string
 	fs.StringVar(&idColumn, "id-column", "", "`column` of a Parquet or Arrow --data identifying rows, shown beside the latents' top rows")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
@@ -47,12 +49,13 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		imgH, imgW, isImage, err := report.InferImageShape(m.Inputs, shape)
+		warnPoorFit(e, modelDir, m)
+		imgH, imgW, isImage, err := reportImageShape(m.Inputs, shape, dataPath, key)
 		if err != nil {
-			return usagef("--image-shape: %v", err)
+			return err
 		}
-		if shape != "" && imgH*imgW != m.Inputs {
-			return usagef("--image-shape %s has %d pixels, the model has %d inputs", shape, imgH*imgW, m.Inputs)
+		if s := int(math.Sqrt(float64(m.Inputs))); !isImage && shape == "" && s*s == m.Inputs && s > 1 {
+			fmt.Fprintf(e.stderr, "sae: note: no plots of the inputs as images: the report draws them for --data of images (IDX, or an array [n, h, w]) or with --image-shape HxW\n")
 		}
 		var x sae.Matrix
 		if dataPath != "" {
@@ -63,17 +66,15 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 				return err
 			}
 		}
-		var labels []int
-		if labelsPath != "" {
-			if dataPath == "" {
-				return usagef("--labels needs --data")
-			}
-			if labels, err = data.LoadLabels(labelsPath); err != nil {
-				return err
-			}
-			if len(labels) != x.Rows {
-				return fmt.Errorf("%s: %d labels for %d rows of %s", labelsPath, len(labels), x.Rows, dataPath)
-			}
+		if labelsPath != "" && dataPath == "" {
+			return usagef("--labels needs --data")
+		}
+		labels, note, err := anomalyLabels(labelsPath, x.Rows, dataPath)
+		if err != nil {
+			return err
+		}
+		if note != "" {
+			fmt.Fprintf(e.stderr, "sae: note: %s\n", note)
 		}
 		tmp, err := os.MkdirTemp("", "sae-report-*")
 		if err != nil {
@@ -106,7 +107,7 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 
 // buildReport draws every plot that the model (and the data, when given)
 // allows into dir and returns the metrics table and the page's sections.
-func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath string, labels []int, imgH, imgW int, isImage bool) ([][2]string, []report.Section, error) {
+func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath string, labels []bool, imgH, imgW int, isImage bool) ([][2]string, []report.Section, error) {
 	c := m.Config
 	metrics := [][2]string{
 		{"model", m.String()},
@@ -146,7 +147,7 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath stri
 		if err := report.FeatureGrid(f, feats, nf, m.Inputs, imgH, imgW, report.GridOptions{}); err != nil {
 			return nil, nil, err
 		}
-		add("Learned features", fmt.Sprintf("The rows of the decoder's last layer drawn as %dx%d images (the first 100 of %d), each scaled to its own range: grey is 0, light positive, dark negative.", imgH, imgW, nf), f)
+		add("Learned features", fmt.Sprintf("The rows of the decoder's last layer drawn as %dx%d images (the first %d of %d), each scaled to its own range: grey is 0, light positive, dark negative.", imgH, imgW, min(nf, 100), nf), f)
 	}
 	if x.Rows == 0 {
 		return metrics, sections, nil
@@ -184,7 +185,7 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath stri
 			return nil, nil, err
 		}
 		metrics = append(metrics, [2]string{"anomaly detection", text})
-		add("ROC curve", "True-positive rate against false-positive rate as the threshold moves, with the labels given (nonzero = anomaly).", f)
+		add("ROC curve", "True-positive rate against false-positive rate as the threshold moves, with the labels given.", f)
 	}
 	if isImage {
 		const show = 12
@@ -202,6 +203,31 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath stri
 		add("Reconstructions", fmt.Sprintf("The first %d rows of %s above their reconstructions.", n, filepath.Base(dataPath)), f)
 	}
 	return metrics, sections, nil
+}
+
+// reportImageShape is the shape of the inputs as images, ok = false when
+// they are not images: the --image-shape spec (none: not images), else the
+// shape of dataPath's array when it is [n, h, w] (IDX images, a .npy of
+// images). The width of a row alone does not make it an image: a table of
+// 36 columns or 1024-wide embeddings are not 6x6 or 32x32 pictures.
+func reportImageShape(inputs int, spec, dataPath, key string) (h, w int, ok bool, err error) {
+	switch {
+	case spec == "none":
+		return 0, 0, false, nil
+	case spec != "":
+		h, w, ok, err = report.InferImageShape(inputs, spec)
+		if err != nil {
+			return 0, 0, false, usagef("--image-shape: %v (or none)", strings.TrimPrefix(err.Error(), "report: "))
+		}
+		return h, w, ok, nil
+	case dataPath == "":
+		return 0, 0, false, nil
+	}
+	shape, err := data.Shape(dataPath, data.Options{Key: key})
+	if err != nil || len(shape) != 3 || shape[1]*shape[2] != inputs {
+		return 0, 0, false, err
+	}
+	return shape[1], shape[2], true, nil
 }
 
 func sparsityText(c sae.Config) string {
@@ -242,13 +268,9 @@ func latentDensity(m *sae.Model, mt sae.Metrics, f, data string, add func(title,
 	return nil
 }
 
-// rocCurve draws the ROC curve of the scores against the labels (nonzero:
-// an anomaly) into the file f and returns the areas' line.
-func rocCurve(scores []float64, labels []int, f string) (string, error) {
-	isAnom := make([]bool, len(labels))
-	for i, l := range labels {
-		isAnom[i] = l != 0
-	}
+// rocCurve draws the ROC curve of the scores against the anomaly flags
+// into the file f and returns the areas' line.
+func rocCurve(scores []float64, isAnom []bool, f string) (string, error) {
 	auc := stats.AUROC(scores, isAnom)
 	fpr, tpr := stats.ROC(scores, isAnom)
 	if err := report.ROCCurve(f, fpr, tpr, auc); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
@@ -31,11 +32,11 @@ func init() {
 			fs.StringVar(&dataPath, "data", "", "input data `file`")
 			fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
 			fs.StringVar(&out, "out", "", "scores `file`: .npy (float32 [n,1]) or .csv (columns score, anomalous)")
-			fs.StringVar(&labelsPath, "labels", "", "labels `file` (nonzero = anomaly): adds auroc and auprc")
+			fs.StringVar(&labelsPath, "labels", "", "labels `file` (0 normal and nonzero an anomaly, or +1 normal and -1 an anomaly): adds auroc and auprc")
 			fs.Float64Var(&contamination, "contamination", 0, "flag this `fraction` of these rows instead of using the model's threshold")
 			fs.Float64Var(&threshold, "threshold", 0, "flag rows scoring above this `value` instead of the model's threshold")
-			fs.IntVar(&explain, "explain", 0, "explain the `N` highest-scoring flagged rows: which features make up their error")
-			fs.IntVar(&explainTop, "explain-features", 3, "features listed per explained row")
+			fs.IntVar(&explain, "explain", 0, "explain the `N` highest-scoring flagged rows: which columns make up their error (rows and columns numbered from 0, as NumPy and pandas count; a CSV header's names shown)")
+			fs.IntVar(&explainTop, "explain-features", 3, "`N` features listed per explained row")
 			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 			return func(ctx context.Context) error {
 				if out != "" {
@@ -43,32 +44,40 @@ func init() {
 						return err
 					}
 				}
-				if contamination < 0 || contamination >= 0.5 {
-					return usagef("--contamination must be in [0, 0.5), got %g", contamination)
+				byContamination, byThreshold := flagSet(fs, "contamination"), flagSet(fs, "threshold")
+				if byContamination && (contamination <= 0 || contamination >= 0.5) {
+					return usagef("--contamination must be in (0, 0.5), got %g", contamination)
 				}
-				if contamination > 0 && threshold != 0 {
+				if byContamination && byThreshold {
 					return usagef("--contamination and --threshold exclude each other")
+				}
+				if explain < 0 || explainTop < 1 {
+					return usagef("--explain wants 0 or more rows, --explain-features 1 or more, got %d and %d", explain, explainTop)
 				}
 				m, x, err := loadModelData(modelDir, dataPath, key)
 				if err != nil {
 					return err
 				}
-				isAnom, err := anomalyLabels(labelsPath, x.Rows, dataPath)
+				warnPoorFit(e, modelDir, m)
+				isAnom, note, err := anomalyLabels(labelsPath, x.Rows, dataPath)
 				if err != nil {
 					return err
+				}
+				if note != "" {
+					fmt.Fprintf(e.stderr, "sae: note: %s\n", note)
 				}
 				scores, err := m.Score(x)
 				if err != nil {
 					return err
 				}
 				thr := m.Threshold
-				if m.History == nil && thr == 0 && contamination == 0 && threshold == 0 {
+				if m.History == nil && thr == 0 && !byContamination && !byThreshold {
 					fmt.Fprintf(e.stderr, "sae: warning: %s has no anomaly threshold (imported without --data), so every row scoring above 0 is flagged: give --contamination or --threshold\n", modelDir)
 				}
 				switch {
-				case contamination > 0:
+				case byContamination:
 					thr = stats.Quantile(scores, 1-contamination)
-				case threshold != 0:
+				case byThreshold:
 					thr = threshold
 				}
 				flagged, err := writeScores(out, scores, thr)
@@ -86,6 +95,9 @@ func init() {
 				var explained []rowExplanation
 				if explain > 0 {
 					if explained, err = explainFlagged(m, x, scores, thr, explain, explainTop); err != nil {
+						return err
+					}
+					if err := nameColumns(explained, dataPath); err != nil {
 						return err
 					}
 					o["explanations"] = explained
@@ -107,24 +119,58 @@ func init() {
 	})
 }
 
-// anomalyLabels reads the labels file path (nonzero: an anomaly) of the
-// rows rows of dataPath; nil without a file.
-func anomalyLabels(path string, rows int, dataPath string) ([]bool, error) {
+// anomalyLabels reads the labels file path of the rows rows of dataPath
+// as anomaly flags (anomalyFlags); nil without a file. A note states an
+// interpretation the user may not expect.
+func anomalyLabels(path string, rows int, dataPath string) (isAnom []bool, note string, err error) {
 	if path == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	labels, err := data.LoadLabels(path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if len(labels) != rows {
-		return nil, fmt.Errorf("%s: %d labels for %d rows of %s", path, len(labels), rows, dataPath)
+		return nil, "", fmt.Errorf("%s: %d labels for %d rows of %s", path, len(labels), rows, dataPath)
 	}
-	isAnom := make([]bool, len(labels))
+	return anomalyFlags(path, labels)
+}
+
+// anomalyFlags reads class labels as anomaly flags, in one of two codings:
+// 0 normal and nonzero an anomaly (ADBench, ODDS), or +1 normal and -1 an
+// anomaly (scikit-learn's and PyOD's predict), which the note then says.
+// Labels of one class, where no area under a curve exists, and any other
+// coding are errors naming the file.
+func anomalyFlags(path string, labels []int) (isAnom []bool, note string, err error) {
+	seen := map[int]bool{}
+	for _, l := range labels {
+		seen[l] = true
+	}
+	values := make([]int, 0, len(seen))
+	for v := range seen {
+		values = append(values, v)
+	}
+	sort.Ints(values)
+	anomaly := func(l int) bool { return l != 0 }
+	switch {
+	case len(values) == 1:
+		return nil, "", fmt.Errorf("%s: every label is %d: auroc and auprc need normal and anomalous rows (0 normal, nonzero an anomaly; or +1 normal, -1 an anomaly)", path, values[0])
+	case len(values) == 2 && values[0] == -1 && values[1] == 1:
+		anomaly = func(l int) bool { return l == -1 }
+		note = fmt.Sprintf("%s: labels are +1 and -1: -1 read as an anomaly (outlier) and +1 as normal, as scikit-learn and PyOD write them", path)
+	case !seen[0]:
+		shown := values[:min(len(values), 5)]
+		more := ""
+		if len(values) > 5 {
+			more = ", ..."
+		}
+		return nil, "", fmt.Errorf("%s: labels %s%s have no 0: anomaly labels are 0 (normal) and nonzero (an anomaly), or +1 (normal) and -1 (an anomaly)", path, strings.Trim(fmt.Sprint(shown), "[]"), more)
+	}
+	isAnom = make([]bool, len(labels))
 	for i, l := range labels {
-		isAnom[i] = l != 0
+		isAnom[i] = anomaly(l)
 	}
-	return isAnom, nil
+	return isAnom, note, nil
 }
 
 // writeScores counts the scores above thr and, when out is set, writes
@@ -161,14 +207,19 @@ func printExplanations(w io.Writer, explained []rowExplanation) {
 			if i == 0 {
 				sep = ""
 			}
-			fmt.Fprintf(w, "%s column %d %.0f%% (value %.4g, expected %.4g)", sep, f.Column, 100*f.Share, f.Value, f.Expected)
+			col := fmt.Sprintf("column %d", f.Column)
+			if f.Name != "" {
+				col = fmt.Sprintf("%s (column %d)", f.Name, f.Column)
+			}
+			fmt.Fprintf(w, "%s %s %.0f%% (value %.4g, expected %.4g)", sep, col, 100*f.Share, f.Value, f.Expected)
 		}
 		fmt.Fprintln(w)
 	}
 }
 
 // rowExplanation is one explained row in score's output; rows and columns
-// count from 1, as in every error message.
+// count from 0, as the rows of the scores file and NumPy and pandas count
+// them. A column's name is the CSV header's, when the data has one.
 type rowExplanation struct {
 	Row      int              `json:"row"`
 	Score    float64          `json:"score"`
@@ -177,9 +228,30 @@ type rowExplanation struct {
 
 type featureContrib struct {
 	Column   int     `json:"column"`
+	Name     string  `json:"name,omitempty"`
 	Share    float64 `json:"share"`
 	Value    float32 `json:"value"`
 	Expected float32 `json:"expected"`
+}
+
+// nameColumns gives the explained columns the names of dataPath's CSV
+// header, when it has one.
+func nameColumns(explained []rowExplanation, dataPath string) error {
+	if !hasSuffixFold(dataPath, ".csv") {
+		return nil
+	}
+	names, err := data.CSVHeader(dataPath)
+	if err != nil || names == nil {
+		return err
+	}
+	for i := range explained {
+		for j := range explained[i].Features {
+			if c := explained[i].Features[j].Column; c < len(names) {
+				explained[i].Features[j].Name = names[c]
+			}
+		}
+	}
+	return nil
 }
 
 // explainFlagged explains up to n rows above thr, highest score first.
@@ -238,13 +310,13 @@ func explain(m *sae.Model, x sae.Matrix, rows []int, top int) ([]rowExplanation,
 			order[j] = j
 		}
 		sort.SliceStable(order, func(a, b int) bool { return errs[order[a]] > errs[order[b]] })
-		ex := rowExplanation{Row: r + 1, Score: scores[i]}
+		ex := rowExplanation{Row: r, Score: scores[i]}
 		for _, j := range order[:top] {
 			share := 0.0
 			if total > 0 {
 				share = errs[j] / total
 			}
-			ex.Features = append(ex.Features, featureContrib{Column: j + 1, Share: share, Value: sub.Data[i*d+j], Expected: rec.Data[i*d+j]})
+			ex.Features = append(ex.Features, featureContrib{Column: j, Share: share, Value: sub.Data[i*d+j], Expected: rec.Data[i*d+j]})
 		}
 		out[i] = ex
 	}

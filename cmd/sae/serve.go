@@ -65,7 +65,7 @@ func (f *serveFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.opt.TLSCertFile, "tls-cert", "", "PEM certificate chain `file`: serve HTTPS (with --tls-key); reloaded on SIGHUP")
 	fs.StringVar(&f.opt.TLSKeyFile, "tls-key", "", "PEM private key `file` of --tls-cert")
 	fs.BoolVar(&f.opt.ModelDetails, "model-details", false, "show the model directory's path and training configuration on /v1/model and /metrics")
-	fs.IntVar(&f.threads, "threads", 1, "cores one request's arithmetic may use (requests run in parallel anyway)")
+	fs.IntVar(&f.threads, "threads", 1, "`N` cores one request's arithmetic may use (requests run in parallel anyway)")
 	fs.StringVar(&f.logFormat, "log-format", "json", "log line `format` on stderr: json or text")
 	fs.StringVar(&f.logLevel, "log-level", "info", "`level` of logs: debug, info (one access line per request), warn or error")
 	fs.Float64Var(&f.opt.LogSample, "log-sample", 1, "`fraction` of requests that get an access log line (the 5xx other than 503 always do)")

@@ -15,12 +15,15 @@ import (
 	"time"
 )
 
-// TestMain lets the serve test run this test binary as the sae command.
+// TestMain lets the serve test run this test binary as the sae command,
+// and removes the shared fixture (conventions_test.go) after the tests.
 func TestMain(m *testing.M) {
 	if os.Getenv("SAE_TEST_MAIN") == "1" {
 		main()
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeFixture()
+	os.Exit(code)
 }
 
 func TestServeUsage(t *testing.T) {

@@ -39,8 +39,19 @@ func init() {
 			"sae train --data fashion/train-images-idx3-ubyte.gz --out fm --sparsity jumprelu --hidden 256 --target-l0 20",
 			"sae train --data table.csv --out m --sparsity l1 --target-l0 10   # the trainer tunes --l1 (relu codes)",
 		},
-		setup: setupTrain,
+		setup:  setupTrain,
+		groups: trainGroups,
 	})
+}
+
+// trainGroups are sae train's flags by concern, as its help lists them.
+var trainGroups = []flagGroup{
+	{"Data", []string{"data", "key", "column", "val", "val-split", "target", "val-target", "labels", "val-labels", "stream"}},
+	{"Output", []string{"out", "json", "quiet", "checkpoint-every", "resume"}},
+	{"Model", []string{"hidden", "layers", "activation", "tied", "variational", "stacked", "loss", "normalize", "noise", "contractive", "decoder-norm", "decoder-bias-init", "skip"}},
+	{"Sparsity", []string{"sparsity", "k", "groups", "aux-k", "aux-coef", "l1", "l1-weight", "rho", "beta", "l0-coef", "bandwidth", "target-l0", "dead-window", "resample"}},
+	{"Training", []string{"optimizer", "lr", "momentum", "batch", "epochs", "finetune-epochs", "supervised-epochs", "warmup", "decay", "patience", "clip", "weight-decay", "trim", "precision", "seed", "threads"}},
+	{"Anomaly scores", []string{"contamination", "ensemble"}},
 }
 
 // trainArgs are sae train's flags: the model's (cfg, one per Config field:
@@ -78,6 +89,10 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 			return err
 		}
 		defer closeData()
+		rows, cols := x.Dims()
+		if err := checkSpace(a.out, a.cfg, rows, cols, a.ckptEvery > 0); err != nil {
+			return err
+		}
 		opt, err := a.options(x)
 		if err != nil {
 			return err
@@ -124,6 +139,9 @@ func (a *trainArgs) check(fs *flag.FlagSet) error {
 	if err := replaceableDir(a.out, sae.ConfigFile, sae.WeightsFile, sae.DetectorDir); err != nil {
 		return err
 	}
+	if err := writableDir(a.out); err != nil {
+		return err
+	}
 	cfg := a.cfg
 	if a.target != "" {
 		cfg.Out = 1 // a transcoder, of a width the target will give
@@ -136,6 +154,12 @@ func (a *trainArgs) check(fs *flag.FlagSet) error {
 	}
 	if a.ckptEvery < 0 {
 		return usagef("--checkpoint-every %d: want a positive number of epochs", a.ckptEvery)
+	}
+	if a.val != "" && flagSet(fs, "val-split") {
+		return usagef("--val-split applies without --val: --val gives the validation rows")
+	}
+	if a.valLabels != "" && a.val == "" {
+		return usagef("--val-labels applies with --val")
 	}
 	if a.valTarget != "" && (a.target == "" || a.val == "") {
 		return usagef("--val-target needs --target and --val")
@@ -251,6 +275,12 @@ func (a *trainArgs) progress(e *env, opt *sae.TrainOptions) (finish func()) {
 
 // trainError says where the last good state is when training diverged.
 func (a *trainArgs) trainError(err error, opt sae.TrainOptions) error {
+	if errors.Is(err, context.Canceled) {
+		if _, e := os.Stat(filepath.Join(opt.CheckpointDir, sae.StateFile)); opt.CheckpointDir != "" && e == nil {
+			return fmt.Errorf("nothing was written to %s; the same command with --resume %s continues from the last checkpoint: %w", a.out, opt.CheckpointDir, err)
+		}
+		return fmt.Errorf("nothing was written to %s; with --checkpoint-every N a rerun with --resume continues where a run stopped: %w", a.out, err)
+	}
 	if !errors.Is(err, sae.ErrDiverged) {
 		return err
 	}
@@ -331,7 +361,9 @@ func warnQuality(e *env, m *sae.Model, mt sae.Metrics, on string) float64 {
 		fmt.Fprintf(e.stderr, "sae: warning: the model reconstructs the %s data worse than predicting each column's mean (fvu %.3f): do not use its scores or reconstructions; train longer, or with a lower --lr\n", on, mt.FVU)
 	}
 	c := m.Config
-	if c.Sparsity != sae.SparsityKL || c.Activation == sae.Tanh || c.Beta == 0 || m.Classes() > 0 {
+	// With --target-l0, rho is the controller's knob, not a target: the
+	// l0's own warning speaks for the run.
+	if c.Sparsity != sae.SparsityKL || c.Activation == sae.Tanh || c.Beta == 0 || m.Classes() > 0 || c.TargetL0 > 0 {
 		return math.NaN()
 	}
 	off := mt.MeanActivation/c.Rho - 1
@@ -391,6 +423,9 @@ func detectorSummary(m *sae.Model, scorers []*sae.Model) string {
 		return fmt.Sprintf("the geometric mean of the reconstruction errors of this model and %d more like it (--ensemble)", len(scorers)-1)
 	}
 	c := scorers[0].Config
+	if len(scorers) == 1 {
+		return fmt.Sprintf("the reconstruction error of a dense %s/%s autoencoder trained beside the dictionary (--ensemble)", c.Activation, c.Sparsity)
+	}
 	return fmt.Sprintf("the geometric mean of the reconstruction errors of %d dense %s/%s autoencoders trained beside the dictionary (--ensemble)", len(scorers), c.Activation, c.Sparsity)
 }
 

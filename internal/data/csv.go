@@ -163,3 +163,25 @@ func decodeCSV(b []byte) (*Matrix, error) {
 	}
 	return &Matrix{Rows: rows, Cols: cols, Data: data}, nil
 }
+
+// CSVHeader returns the column names of the CSV file path: its first row
+// when Load reads that row as a header (a field of it is not a number),
+// else nil. Errors are *Error as Load's.
+func CSVHeader(path string) ([]string, error) {
+	b, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := csvRecord(csvReader(b))
+	if err != nil {
+		return nil, fail(path, err)
+	}
+	if rec == nil || !isHeader(rec) {
+		return nil, nil
+	}
+	names := make([]string, len(rec))
+	for i, f := range rec {
+		names[i] = strings.TrimSpace(f)
+	}
+	return names, nil
+}

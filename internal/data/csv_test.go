@@ -1,6 +1,7 @@
 package data
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -68,5 +69,39 @@ func TestLoadCSVLarge(t *testing.T) {
 	}
 	if m.Rows != 2000 || m.Cols != 8 || m.Data[8] != 0.5 {
 		t.Fatalf("got %dx%d, first of row 1 %v", m.Rows, m.Cols, m.Data[8])
+	}
+}
+
+func TestCSVHeader(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ text, want string }{
+		{"a, b ,c\n1,2,3\n", "a|b|c"},
+		{"\xef\xbb\xbfx;y\n\n1;2\n", "x|y"},
+		{",a,b\n0,1,2\n", "|a|b"},
+		{"1,2,3\n4,5,6\n", ""},
+	} {
+		p := dir + "/h.csv"
+		if err := os.WriteFile(p, []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := CSVHeader(p)
+		if err != nil || strings.Join(got, "|") != c.want || (c.want == "") != (got == nil) {
+			t.Errorf("CSVHeader(%q) = %q, %v; want %q", c.text, got, err, c.want)
+		}
+	}
+	if _, err := CSVHeader(dir + "/missing.csv"); err == nil || !strings.Contains(err.Error(), "missing.csv") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+// A key names an array of a .npz or .safetensors file or a table's
+// columns; on a file of one unnamed array it is refused, not ignored.
+func TestKeyOnKeylessFormat(t *testing.T) {
+	p := writeTemp(t, "x.csv", []byte("1,2\n3,4\n"))
+	if _, err := Load(p, Options{Key: "y"}); err == nil || !strings.Contains(err.Error(), `key "y": this file holds one unnamed array`) {
+		t.Errorf("Load with a key of a .csv: %v", err)
+	}
+	if _, err := OpenRows(p, Options{Key: "y"}); err == nil || !strings.Contains(err.Error(), `key "y": this file holds one unnamed array`) {
+		t.Errorf("OpenRows with a key of a .csv: %v", err)
 	}
 }

@@ -226,6 +226,9 @@ func Load(path string, opt Options) (*Matrix, error) {
 	if f == formatUnknown {
 		return nil, failf(path, "unknown format (want .npy, .npz, .csv, .idx[.gz], .safetensors, .parquet, .arrow, or a directory of .arrow or .safetensors files)")
 	}
+	if err := keyless(path, f, opt.Key); err != nil {
+		return nil, err
+	}
 	b, err := readFile(path)
 	if err != nil {
 		return nil, err
@@ -260,6 +263,15 @@ func Load(path string, opt Options) (*Matrix, error) {
 	return m, nil
 }
 
+// keyless refuses a key for a format of one unnamed array, where it would
+// be ignored.
+func keyless(path string, f int, key string) error {
+	if key != "" && (f == formatNPY || f == formatCSV || f == formatIDX) {
+		return failf(path, "key %q: this file holds one unnamed array (a key names an array of a .npz or .safetensors file, or columns of a table)", key)
+	}
+	return nil
+}
+
 // loadTableFile loads a Parquet or Arrow file or a directory into memory.
 func loadTableFile(path string, opt Options) (*Matrix, error) {
 	if formatOf(path) == formatParquet {
@@ -290,4 +302,42 @@ func loadTableFile(path string, opt Options) (*Matrix, error) {
 		return nil, fail(path, err)
 	}
 	return m, nil
+}
+
+// Shape returns the shape of the array Load reads from path before arrays
+// of rank 3 or more are flattened: an IDX file of 28x28 images is
+// [n, 28, 28], a .npy array of images [n, h, w]. Formats without a shape
+// of their own (CSV, Parquet, Arrow, directories) give nil. It reads the
+// whole file, as Load does; errors are *Error as Load's.
+func Shape(path string, opt Options) ([]int, error) {
+	f := formatOf(path)
+	if f != formatNPY && f != formatNPZ && f != formatIDX && f != formatSafetensors {
+		return nil, nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, nil
+	}
+	b, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var a *array
+	switch f {
+	case formatNPY:
+		a, err = decodeNPY(b)
+	case formatNPZ:
+		key := opt.Key
+		if key == "" {
+			key = "X"
+		}
+		a, err = decodeNPZ(b, key)
+	case formatIDX:
+		a, err = decodeIDX(b, true)
+	case formatSafetensors:
+		a, err = safetensorsArray(b, opt.Key)
+	}
+	if err != nil {
+		return nil, fail(path, err)
+	}
+	return append([]int(nil), a.shape...), nil
 }

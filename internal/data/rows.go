@@ -58,6 +58,9 @@ func OpenRows(path string, opt Options) (*Rows, error) {
 	if opt.IDColumn != "" && f != formatParquet {
 		return nil, failf(path, "an id column is read from Parquet and Arrow tables only")
 	}
+	if err := keyless(path, f, opt.Key); err != nil {
+		return nil, err
+	}
 	if f != formatNPY && f != formatIDX && f != formatParquet {
 		return nil, &Error{Path: path, Err: ErrNotStreamable}
 	}

@@ -27,11 +27,17 @@ import (
 //
 // Reference: c[i*ldc+j] = alpha*sum_p RoundBF16(opA(i,p))*RoundBF16(opB(p,j)) + beta*c[i*ldc+j].
 func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	GemmBF16N(0, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// GemmBF16N is GemmBF16 on at most threads cores (0: Threads()); the
+// result does not depend on threads.
+func GemmBF16N(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
 	}
-	sgemmPacked(bf16Kernel, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmPacked(bf16Kernel, orThreads(threads), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // BF16Native reports whether GemmBF16 runs on bfloat16 instructions

@@ -388,3 +388,13 @@ func TestBF16Encodings(t *testing.T) {
 	}
 	t.Logf("%d instructions encoded as the GNU assembler does", len(insts))
 }
+
+func TestGemmBF16N(t *testing.T) {
+	for _, th := range []int{1, 2, 3} {
+		t.Run(fmt.Sprintf("threads%d", th), func(t *testing.T) {
+			testGemmIn(t, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+				GemmBF16N(th, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			}, true)
+		})
+	}
+}

@@ -14,7 +14,7 @@ func sgemvAVX512(k int, a, b *float32, ldb int, c *float32, nv int, tail uint16)
 // gemvRows is the most rows of A that Gemm multiplies row by row, B
 // streamed once per row and never packed: for one or a few rows (a
 // server's single-row requests) packing B costs more than the product.
-const gemvRows = 4
+const gemvRows = SmallM
 
 // useGemv reports whether sgemm takes the row-by-row path.
 func useGemv(transA, transB bool, m int, alpha float32) bool {

@@ -21,6 +21,15 @@
 // (topk.go). None of them allocates once its buffers exist.
 package kernels
 
+// SmallM is the most rows of op(A) that Gemm may multiply row by row (the
+// AVX-512 GEMV), which sums over k in another order than the blocked
+// product: a row of C is the same bit for bit in every product of more
+// than SmallM rows, whatever the others, and may differ in its last bits
+// in a product of SmallM rows or fewer. Code that cuts a run of rows into
+// products keeps every product above SmallM rows to give the same results
+// however it cuts.
+const SmallM = 4
+
 // Float is the element type of every kernel.
 type Float interface{ ~float32 | ~float64 }
 

@@ -482,7 +482,7 @@ func (j *sgemmJob) packAs(dst, src []float32, ld int, alongI bool, i0, cnt, pc, 
 		packPanels(dst, src, ld, alongI, i0, cnt, pc, kc, w)
 	case panelBF16:
 		packPanels(dst, src, ld, alongI, i0, cnt, pc, kc, w)
-		roundBF16(dst)
+		roundBF16(dst[:ceilDiv(cnt, w)*kc*w]) // the panels written, not the whole buffer
 	case panelBF16Pairs:
 		packPanelsBF16(dst, src, ld, alongI, i0, cnt, pc, kc, w)
 	}

@@ -118,3 +118,51 @@ sdot_reduce:
 	MOVSS X0, ret+32(FP)
 	VZEROUPPER
 	RET
+
+// func atLeastAVX512(x *float32, n int, thr float32) int
+// The index of the first x[i] >= thr among the first n&^15 floats, or n&^15
+// when there is none (NaNs are never >= thr). 64 floats a step while it
+// can, then 16. VCMPPS's predicate 0x12 (LE_OQ) on (thr, x) is thr <= x.
+TEXT ·atLeastAVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	ANDQ $-16, CX
+	VBROADCASTSS thr+16(FP), Z0
+	XORQ AX, AX
+
+atleast_loop4:
+	LEAQ 64(AX), DX
+	CMPQ DX, CX
+	JGT atleast_loop1
+	VCMPPS $0x12, (SI)(AX*4), Z0, K1
+	VCMPPS $0x12, 64(SI)(AX*4), Z0, K2
+	VCMPPS $0x12, 128(SI)(AX*4), Z0, K3
+	VCMPPS $0x12, 192(SI)(AX*4), Z0, K4
+	KORW K1, K2, K5
+	KORW K3, K4, K6
+	KORTESTW K5, K6
+	JNZ atleast_loop1
+	MOVQ DX, AX
+	JMP atleast_loop4
+
+atleast_loop1:
+	CMPQ AX, CX
+	JGE atleast_none
+	VCMPPS $0x12, (SI)(AX*4), Z0, K1
+	KORTESTW K1, K1
+	JNZ atleast_found
+	ADDQ $16, AX
+	JMP atleast_loop1
+
+atleast_found:
+	KMOVW K1, DX
+	BSFL DX, DX
+	ADDQ DX, AX
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+atleast_none:
+	MOVQ CX, ret+24(FP)
+	VZEROUPPER
+	RET

@@ -60,3 +60,26 @@ func BenchmarkTopK(b *testing.B) {
 		TopK(a, benchRows, benchCols, k, idx, val)
 	}
 }
+
+// BenchmarkTopKSkip times topK32 with and without the AVX-512 skip on
+// rows of an SAE's width (12288 latents, k 32, normal pre-activations).
+func BenchmarkTopKSkip(b *testing.B) {
+	const rows, n, k = 64, 12288, 32
+	rng := rand.New(rand.NewPCG(3, 4))
+	a := make([]float32, rows*n)
+	for i := range a {
+		a[i] = float32(rng.NormFloat64())
+	}
+	idx := make([]int32, rows*k)
+	val := make([]float32, rows*k)
+	for _, fast := range []bool{false, true} {
+		if fast && !hasAVX512 {
+			continue
+		}
+		b.Run(map[bool]string{false: "plain", true: "skip"}[fast], func(b *testing.B) {
+			for b.Loop() {
+				topK32With(fast, a, rows, n, k, idx, val)
+			}
+		})
+	}
+}

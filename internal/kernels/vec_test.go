@@ -400,3 +400,44 @@ func TestAdamStep(t *testing.T) {
 		}
 	}
 }
+
+// TestTopKSkip checks that the AVX-512 skip over entries below the heap's
+// smallest selects exactly what the plain loop does, on rows with many
+// ties, both zeros, negatives and infinities, at widths around the
+// skip's 16- and 64-float steps and at an SAE's 12288.
+func TestTopKSkip(t *testing.T) {
+	if !hasAVX512 {
+		t.Skip("no AVX-512: topK32 runs the plain loop only")
+	}
+	rng := rand.New(rand.NewPCG(17, 18))
+	levels := []float32{float32(math.Inf(-1)), -3, -1, float32(math.Copysign(0, -1)), 0, 0.5, 1, 2, 7, float32(math.Inf(1))}
+	for _, n := range []int{16, 17, 31, 63, 64, 65, 127, 200, 1000, 12288} {
+		for _, k := range []int{1, 2, 5, 16, 32, 64} {
+			if k > n {
+				continue
+			}
+			const rows = 3
+			a := make([]float32, rows*n)
+			for i := range a {
+				switch i % 3 {
+				case 0:
+					a[i] = levels[rng.IntN(len(levels))]
+				default:
+					a[i] = float32(rng.NormFloat64())
+				}
+			}
+			if n > 64 {
+				a[n-1] = 100 // the largest last: the skip must reach the end
+			}
+			wantI, gotI := make([]int32, rows*k), make([]int32, rows*k)
+			wantV, gotV := make([]float32, rows*k), make([]float32, rows*k)
+			topK32With(false, a, rows, n, k, wantI, wantV)
+			topK32With(true, a, rows, n, k, gotI, gotV)
+			for e := range wantI {
+				if wantI[e] != gotI[e] || math.Float32bits(wantV[e]) != math.Float32bits(gotV[e]) {
+					t.Fatalf("n=%d k=%d entry %d: skip gave %d (%g), plain %d (%g)", n, k, e, gotI[e], gotV[e], wantI[e], wantV[e])
+				}
+			}
+		}
+	}
+}

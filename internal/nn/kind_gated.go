@@ -201,6 +201,7 @@ func (gatedCode[T]) forwardBackward(n *Net[T], w *Workspace[T], x, target []T, r
 		kernels.Axpy(1, dz, gw.eh)
 		w.outGrad = gw.eh
 	}
+	gate.byLatent(rows, h) // sw.main is grouped by backSelected
 	n.gradSums(sw, rows, &sw.main, gate)
 	n.encoderBiasBack(g, gw.bias, gw.centre)
 	n.encoderWeightBack(sw, sw.xc, rows, g, &sw.main, gate)

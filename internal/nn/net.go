@@ -24,6 +24,7 @@ type Net[T Float] struct {
 	k      int  // latents kept per row (Traits.K)
 	unit   bool // unit-norm decoder rows
 	nt     int  // cores (Spec.Threads)
+	bf16   bool // Spec.BF16
 	head   *dense[T]
 	segs   []Segment
 	enc    []dense[T]
@@ -97,7 +98,7 @@ func New[T Float](spec Spec) *Net[T] {
 	sizes, tied := spec.Sizes, spec.Tied
 	k := len(sizes) - 1
 	n := &Net[T]{D: sizes[0], H: sizes[k], O: sizes[0], trans: spec.Out > 0, Sizes: append([]int(nil), sizes...), act: spec.Act, loss: spec.Loss, tied: tied,
-		vae: spec.VAE, kind: kind, code: codeOf[T](kind), k: spec.K, unit: spec.UnitDecoder, nt: spec.Threads, Params: make([]T, total), segs: segs}
+		vae: spec.VAE, kind: kind, code: codeOf[T](kind), k: spec.K, unit: spec.UnitDecoder, nt: spec.Threads, bf16: spec.BF16, Params: make([]T, total), segs: segs}
 	byName := map[string]Segment{}
 	for _, s := range segs {
 		byName[s.Name] = s
@@ -107,7 +108,7 @@ func New[T Float](spec Spec) *Net[T] {
 		return n.Params[s.Off : s.Off+s.Size()], s.Off
 	}
 	for l := 0; l < k; l++ {
-		L := dense[T]{in: sizes[l], out: sizes[l+1], nt: spec.Threads}
+		L := dense[T]{in: sizes[l], out: sizes[l+1], nt: spec.Threads, bf16: spec.BF16}
 		if spec.VAE && l == k-1 {
 			L.out *= 2
 		}
@@ -116,7 +117,7 @@ func New[T Float](spec Spec) *Net[T] {
 		n.enc = append(n.enc, L)
 	}
 	for m := 0; m < k; m++ {
-		L := dense[T]{in: sizes[k-m], out: sizes[k-m-1], nt: spec.Threads}
+		L := dense[T]{in: sizes[k-m], out: sizes[k-m-1], nt: spec.Threads, bf16: spec.BF16}
 		if m == k-1 && spec.Out > 0 {
 			L.out, n.O = spec.Out, spec.Out
 		}
@@ -133,7 +134,7 @@ func New[T Float](spec Spec) *Net[T] {
 		n.wSkip, n.skipAt = view("W_skip")
 	}
 	if spec.Classes > 0 {
-		H := dense[T]{in: n.H, out: spec.Classes, nt: spec.Threads}
+		H := dense[T]{in: n.H, out: spec.Classes, nt: spec.Threads, bf16: spec.BF16}
 		H.w, H.gw = view("W_head")
 		H.b, H.gb = view("b_head")
 		n.head = &H
@@ -151,9 +152,24 @@ func New[T Float](spec Spec) *Net[T] {
 	return n
 }
 
+// SetBF16 sets Spec.BF16: whether the dense layers multiply with bfloat16
+// operands.
+func (n *Net[T]) SetBF16(on bool) {
+	n.bf16 = on
+	for l := range n.enc {
+		n.enc[l].bf16 = on
+	}
+	for m := range n.dec {
+		n.dec[m].bf16 = on
+	}
+	if n.head != nil {
+		n.head.bf16 = on
+	}
+}
+
 // Spec is the network's shape.
 func (n *Net[T]) Spec() Spec {
-	s := Spec{Sizes: n.Sizes, Act: n.act, Loss: n.loss, Tied: n.tied, VAE: n.vae, Classes: n.Classes(), Kind: n.kind, K: n.k, UnitDecoder: n.unit, Threads: n.nt, Skip: n.wSkip != nil}
+	s := Spec{Sizes: n.Sizes, Act: n.act, Loss: n.loss, Tied: n.tied, VAE: n.vae, Classes: n.Classes(), Kind: n.kind, K: n.k, UnitDecoder: n.unit, Threads: n.nt, Skip: n.wSkip != nil, BF16: n.bf16}
 	if n.trans {
 		s.Out = n.O
 	}

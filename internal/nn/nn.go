@@ -75,6 +75,11 @@ type Spec struct {
 	// Skip adds a transcoder's linear skip W_skip [d, Out]: the
 	// prediction gains x·W_skip.
 	Skip bool
+	// BF16 multiplies the dense layers' products (forward and backward)
+	// with bfloat16 operands and float32 sums (kernels.GemmBF16N) in a
+	// float32 network; weights, gradients and everything else stay
+	// float32. A float64 network ignores it.
+	BF16 bool
 }
 
 // Segment describes one tensor inside the flat parameter vector.

@@ -23,6 +23,7 @@ package nn
 
 import (
 	"math"
+	"sort"
 	"sync"
 
 	"github.com/sae-go/sae/internal/kernels"
@@ -35,6 +36,9 @@ type selection[T Float] struct {
 	idx  []int32 // latent of each entry
 	val  []T     // its activation a_ij > 0
 	grad []T     // dL/da_ij (= dL/dpre_ij) after backward
+	// The entries by latent (byLatent, in backSelected): latent j's are
+	// ent[lptr[j]:lptr[j+1]] in entry order; row[e] is entry e's row.
+	lptr, ent, row, next []int32
 }
 
 // reset prepares s for rows rows and returns it.
@@ -50,6 +54,76 @@ func (s *selection[T]) reset(rows int) {
 // entries is the number of kept entries of the first rows rows.
 func (s *selection[T]) entries(rows int) int { return int(s.ptr[rows]) }
 
+// byLatent groups the entries of the first rows rows by latent (of h), a
+// counting sort that keeps each latent's entries in entry order.
+func (s *selection[T]) byLatent(rows, h int) {
+	ne := s.entries(rows)
+	s.lptr = grow(s.lptr, h+1)
+	s.next = grow(s.next, h)
+	s.ent, s.row = grow(s.ent, ne), grow(s.row, ne)
+	clear(s.lptr)
+	for i := 0; i < rows; i++ {
+		for e := s.ptr[i]; e < s.ptr[i+1]; e++ {
+			s.row[e] = int32(i)
+			s.lptr[s.idx[e]+1]++
+		}
+	}
+	for j := 0; j < h; j++ {
+		s.lptr[j+1] += s.lptr[j]
+	}
+	copy(s.next, s.lptr[:h])
+	for e, j := range s.idx[:ne] {
+		s.ent[s.next[j]] = int32(e)
+		s.next[j]++
+	}
+}
+
+// parallelLatents runs fn(t, lo, hi) over [0, h) split into at most
+// threads (0: kernels.Threads()) ranges of whole blocks of 16 latents, t
+// numbering the ranges, balanced by the entries of sels (grouped by
+// latent) plus one per latent.
+func parallelLatents[T Float](threads, h int, sels []*selection[T], fn func(t, lo, hi int)) {
+	if threads <= 0 {
+		threads = kernels.Threads()
+	}
+	cost := func(j int) int {
+		c := j
+		for _, s := range sels {
+			c += int(s.lptr[j])
+		}
+		return c
+	}
+	blocks := (h + 15) / 16
+	total := cost(h)
+	nt := min(threads, blocks, max(1, total/1024))
+	if nt <= 1 {
+		fn(0, 0, h)
+		return
+	}
+	bound := make([]int, nt+1)
+	bound[nt] = h
+	for t := 1; t < nt; t++ {
+		target := t * total / nt
+		b := sort.Search(blocks, func(b int) bool { return cost(min(16*b, h)) >= target })
+		bound[t] = max(bound[t-1], min(16*b, h))
+	}
+	var wg sync.WaitGroup
+	for t := 1; t < nt; t++ {
+		if bound[t] >= bound[t+1] {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(t, bound[t], bound[t+1])
+		}()
+	}
+	if bound[1] > 0 {
+		fn(0, 0, bound[1])
+	}
+	wg.Wait()
+}
+
 // selectWork holds a selection-code net's per-batch buffers.
 type selectWork[T Float] struct {
 	main, aux selection[T]
@@ -61,7 +135,7 @@ type selectWork[T Float] struct {
 	gsum      []T     // [h] this step's dL/db_enc
 	eh        []T     // [B,d] AuxK reconstruction of the residual
 	deadIdx   []int32 // the dead latents (AuxK)
-	gT        []T     // [h,d] dW_enc transposed, zero between steps
+	blk       []T     // [cores,16,d] blocks of dW_enc transposed, zero between steps
 	touched   []bool  // [h] latents with a gradient this step
 	// minKept is the smallest activation batchtopk kept in the last
 	// training batch (0 when it kept none): the trainer's threshold
@@ -338,29 +412,24 @@ func (n *Net[T]) decodeSelectedW(sel *selection[T], rows int, z, base, W []T) {
 }
 
 // backSelected takes dz [rows,d], the gradient at a reconstruction drawn
-// from sel, and accumulates dW_dec into g and sets sel.grad to dL/da.
+// from sel, and accumulates dW_dec into g and sets sel.grad to dL/da. It
+// groups sel by latent (byLatent): latent j's decoder row and its
+// gradient are read once and stay in cache while the rows that kept j
+// take their turn, and the latents split over the cores without sharing a
+// row. Each element of the gradient takes its terms in row order, as a
+// loop over the rows would give it.
 func (n *Net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
 	d, W := n.O, n.wDec
-	ne := sel.entries(rows)
-	sel.grad = grow(sel.grad, ne)
-	parallelRange(n.nt, rows, 16, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			di := dz[i*d : (i+1)*d]
-			for e := sel.ptr[i]; e < sel.ptr[i+1]; e++ {
-				j := int(sel.idx[e])
-				sel.grad[e] = dot(di, W[j*d:(j+1)*d])
-			}
-		}
-	})
-	// dW_dec[j,:] += a_ij dz_i: rows of different samples may share a
-	// latent, so the work is split by columns instead.
+	sel.grad = grow(sel.grad, sel.entries(rows))
+	sel.byLatent(rows, n.H)
 	gw := g[n.dec[0].gw : n.dec[0].gw+n.H*d]
-	parallelRange(n.nt, d, 64, func(lo, hi int) {
-		for i := 0; i < rows; i++ {
-			di := dz[i*d+lo : i*d+hi]
-			for e := sel.ptr[i]; e < sel.ptr[i+1]; e++ {
-				j := int(sel.idx[e])
-				axpy(sel.val[e], di, gw[j*d+lo:j*d+hi])
+	parallelLatents(n.nt, n.H, []*selection[T]{sel}, func(_, lo, hi int) {
+		for j := lo; j < hi; j++ {
+			wj, gj := W[j*d:(j+1)*d], gw[j*d:(j+1)*d]
+			for _, e := range sel.ent[sel.lptr[j]:sel.lptr[j+1]] {
+				di := dz[int(sel.row[e])*d:][:d]
+				sel.grad[e] = dot(di, wj)
+				axpy(sel.val[e], di, gj) // dW_dec[j,:] += a_ij dz_i
 			}
 		}
 	})
@@ -368,8 +437,8 @@ func (n *Net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
 
 // encoderBackSelected accumulates db_enc, dW_enc and the centring's part
 // of db_dec for the gradients sel.grad at the kept entries of each
-// selection in sels (xc [rows,d] the centred input): only the kept
-// latents are touched.
+// selection in sels (xc [rows,d] the centred input; each selection grouped
+// by latent by backSelected): only the kept latents are touched.
 func (n *Net[T]) encoderBackSelected(sw *selectWork[T], xc []T, rows int, g []T, sels ...*selection[T]) {
 	n.gradSums(sw, rows, sels...)
 	n.encoderBiasBack(g, sw.gsum, sw.gsum)
@@ -407,43 +476,52 @@ func (n *Net[T]) encoderBiasBack(g, bias, centre []T) {
 }
 
 // encoderWeightBack accumulates dW_enc[:,j] += Σ_i xc_i da_ij over the kept
-// entries of sels (the latents sw.touched marks). dW_enc[:,j] is a column
-// of the [d,h] matrix, so the rows dW_enc^T[j,:] are gathered in sw.gT
-// [h,d] (vector axpys) and added to the gradient transposed.
+// entries of sels (the latents sw.touched marks; each selection grouped by
+// latent). dW_enc[:,j] is a column of the [d,h] matrix, so for a block of
+// 16 latents the rows dW_enc^T[j,:] += da_ij xc_i are gathered (vector
+// axpys, the selections in order and each in row order) in a [16,d]
+// buffer of the core's own and added to the gradient transposed.
 func (n *Net[T]) encoderWeightBack(sw *selectWork[T], xc []T, rows int, g []T, sels ...*selection[T]) {
 	d, h := n.D, n.H
 	L := &n.enc[0]
-	if len(sw.gT) != h*d {
-		sw.gT = make([]T, h*d) // zero between steps: the transpose below clears what it reads
+	nt := n.nt
+	if nt <= 0 {
+		nt = kernels.Threads()
 	}
-	gT := sw.gT
-	// Split by columns: samples may share a latent.
-	parallelRange(n.nt, d, 64, func(lo, hi int) {
-		for _, s := range sels {
-			for i := 0; i < rows; i++ {
-				xi := xc[i*d+lo : i*d+hi]
-				for e := s.ptr[i]; e < s.ptr[i+1]; e++ {
-					j := int(s.idx[e])
-					axpy(s.grad[e], xi, gT[j*d+lo:j*d+hi])
+	if len(sw.blk) < nt*16*d {
+		sw.blk = make([]T, nt*16*d) // zero between steps: the transposed add clears what it reads
+	}
+	gw := g[L.gw : L.gw+d*h]
+	parallelLatents(nt, h, sels, func(t, lo, hi int) {
+		buf := sw.blk[t*16*d : (t+1)*16*d]
+		for j0 := lo; j0 < hi; j0 += 16 {
+			j1 := min(j0+16, hi)
+			for j := j0; j < j1; j++ {
+				bj := buf[(j-j0)*d : (j-j0+1)*d]
+				for _, s := range sels {
+					for _, e := range s.ent[s.lptr[j]:s.lptr[j+1]] {
+						axpy(s.grad[e], xc[int(s.row[e])*d:][:d], bj)
+					}
 				}
 			}
+			addTransposed(gw[j0:], h, buf, d, j1-j0, sw.touched[j0:j1])
 		}
 	})
-	gw := g[L.gw : L.gw+d*h]
-	if g32, ok := any(gw).([]float32); ok {
-		// dW_enc[p,j] += gT[j,p], 16 latents at a time per core.
-		gT32 := any(gT).([]float32)
-		parallelRange(n.nt, (h+15)/16, 8, func(lo, hi int) {
-			j0, j1 := lo*16, min(hi*16, h)
-			kernels.AddTransposed(g32[j0:], h, gT32[j0*d:], d, j1-j0, d, sw.touched[j0:j1])
-		})
+}
+
+// addTransposed is dst[p*ldd+r] += src[r*d+p] for the rows r < rows with
+// use[r], p < d, and zeroes those rows of src: through
+// kernels.AddTransposed when T is float32.
+func addTransposed[T Float](dst []T, ldd int, src []T, d, rows int, use []bool) {
+	if d32, ok := any(dst).([]float32); ok {
+		kernels.AddTransposed(d32, ldd, any(src).([]float32), d, rows, d, use)
 		return
 	}
-	for j := 0; j < h; j++ {
-		if sw.touched[j] {
+	for r := 0; r < rows; r++ {
+		if use[r] {
 			for p := 0; p < d; p++ {
-				gw[p*h+j] += gT[j*d+p]
-				gT[j*d+p] = 0
+				dst[p*ldd+r] += src[r*d+p]
+				src[r*d+p] = 0
 			}
 		}
 	}

@@ -12,11 +12,16 @@ import (
 	"strconv"
 )
 
+// logLoss says whether losses from lo to hi are drawn on a log axis: when
+// the largest is 5 times the smallest, on a linear axis the first epochs'
+// fall would flatten every later epoch into one line.
+func logLoss(lo, hi float64) bool { return lo > 0 && hi >= 5*lo }
+
 // LossCurve writes a line plot of the training loss per epoch (epoch 1 is the
 // first value) and, if val is not empty, of the validation loss. Non-finite
 // losses (a diverged epoch) are left out of the line. The y axis is
-// logarithmic when every loss is positive and the largest is at least 100
-// times the smallest. At least one finite training loss is required.
+// logarithmic when every loss is positive and the largest is at least 5
+// times the smallest (logLoss). At least one finite training loss is required.
 func LossCurve(path string, train, val []float64, title string) error {
 	const op = "loss curve"
 	series := []struct {
@@ -40,7 +45,7 @@ func LossCurve(path string, train, val []float64, title string) error {
 		pts = append(pts, xy)
 	}
 	ch := newChart(title, "epoch", "loss")
-	if lo > 0 && hi >= 100*lo {
+	if logLoss(lo, hi) {
 		for _, xy := range pts {
 			for i := range xy {
 				xy[i].Y = math.Log10(xy[i].Y)

@@ -346,3 +346,17 @@ func TestNiceTicks(t *testing.T) {
 		t.Errorf("log10Ticks(0.051..0.059) labels %q, want at least two", labels(got))
 	}
 }
+
+// The demo's objective falls from 169 to 17.8 over 60 epochs: on a linear
+// axis every epoch after the first few lay on one flat line. Such a range
+// is drawn on a log axis; a loss that varies by less than 5x is not.
+func TestLossCurveLogAxis(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi float64
+		log    bool
+	}{{17.8, 169, true}, {0.5, 100, true}, {1, 4.9, false}, {0, 100, false}, {-1, 1, false}} {
+		if got := logLoss(c.lo, c.hi); got != c.log {
+			t.Errorf("logLoss(%g, %g) = %v, want %v", c.lo, c.hi, got, c.log)
+		}
+	}
+}

@@ -7,6 +7,7 @@
 //
 //   - grid.go: FeatureGrid and ImageGrid, PNG tile grids of weights or data rows
 //   - charts.go: LossCurve, Histogram, ROCCurve and Scatter2D (PNG or SVG)
+//   - pareto.go: Pareto, a sweep's trials on two figures with their front
 //   - plot.go: the common look of the charts and their rendering
 //   - html.go: HTML, the report page with embedded images
 //

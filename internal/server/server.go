@@ -87,6 +87,10 @@ type Model struct {
 	Description string  // one line
 	Config      any     // training configuration (shown with Options.ModelDetails)
 	NoThreshold bool    // imported without a threshold: it is 0, every row with an error is anomalous
+	// PoorFit is the fraction of variance unexplained on the held-out rows
+	// at training when it is above 1 (a reconstruction worse than each
+	// column's mean: its scores mean little), else 0.
+	PoorFit float64
 	// WorkWidth is the float32 values per row of the Scorer's working
 	// memory, and WorkRows the most rows it works on at once; the memory
 	// budget reserves WorkWidth*min(rows, WorkRows)*4 bytes for a
@@ -116,8 +120,25 @@ func FromSAE(m *sae.Model, dir string) *Model {
 	}
 	return &Model{Scorer: m, Inputs: m.Inputs, Outputs: m.Outputs(), NoScore: m.Transcoder(), Hidden: m.Hidden(), Threshold: m.Threshold,
 		Source: dir, Description: m.String(), Config: m.Config,
-		NoThreshold: m.History == nil && m.Threshold == 0,
-		WorkWidth:   work, WorkRows: max(16, min(1024, (1<<20)/work))}
+		NoThreshold: m.History == nil && m.Threshold == 0, PoorFit: poorFit(m),
+		WorkWidth: work, WorkRows: max(16, min(1024, (1<<20)/work))}
+}
+
+// poorFit is m's fraction of variance unexplained at training, on the
+// validation rows (all rows without any), when it is above 1; else 0.
+func poorFit(m *sae.Model) float64 {
+	h := m.History
+	if h == nil {
+		return 0
+	}
+	mt := h.Val
+	if mt == nil {
+		mt = h.All
+	}
+	if mt == nil || !(mt.FVU > 1) {
+		return 0
+	}
+	return mt.FVU
 }
 
 // Loader loads the model to serve; Reload calls it again.
@@ -305,6 +326,9 @@ func (s *Server) loadChecked() (*Model, error) {
 	}
 	if m.NoThreshold && !m.NoScore {
 		s.log.Warn("the model has no anomaly threshold (imported without --data): /v1/score marks every row with an error anomalous", "source", m.Source)
+	}
+	if m.PoorFit > 0 {
+		s.log.Warn("the model reconstructed its held-out rows worse than each column's mean at training: its scores and reconstructions mean little", "source", m.Source, "fvu", m.PoorFit)
 	}
 	if m.WorkWidth <= 0 {
 		m.WorkWidth = 3 * (m.Inputs + m.Hidden)

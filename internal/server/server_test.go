@@ -770,3 +770,24 @@ func TestNoThresholdWarning(t *testing.T) {
 		}
 	}
 }
+
+// A model that reconstructed its held-out rows worse than each column's
+// mean at training (a stacked model trained with labels can) is served
+// with a warning in the log.
+func TestPoorFitWarning(t *testing.T) {
+	withFVU := func(fvu float64) *sae.Model {
+		m := trainModel(t, 1)
+		m.History.Val.FVU = fvu
+		return m
+	}
+	for _, c := range []struct {
+		m    *sae.Model
+		warn bool
+	}{{withFVU(0.97), false}, {withFVU(1.03), true}} {
+		var logs syncBuffer
+		newTestServer(t, c.m, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+		if got := strings.Contains(logs.String(), "worse than each column's mean"); got != c.warn {
+			t.Errorf("validation fvu %g: warning logged %v, want %v (logs %q)", c.m.History.Val.FVU, got, c.warn, logs.String())
+		}
+	}
+}
