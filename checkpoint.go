@@ -51,6 +51,12 @@ type architecture struct {
 	// pre-activations (x - b_dec)·W_enc + b_enc.
 	Code Sparsity `json:"code,omitempty"`
 	K    int      `json:"k,omitempty"`
+	// Outputs > 0: a transcoder's target width (the decoder's output;
+	// its encoder reads the input uncentred); Skip: its linear skip
+	// W_skip [inputs, outputs]. Its target scaling is the tensors
+	// target_norm.shift and target_norm.scale, of the kind normalize.
+	Outputs int  `json:"outputs,omitempty"`
+	Skip    bool `json:"skip,omitempty"`
 }
 
 // modelFile is config.json.
@@ -115,7 +121,8 @@ func (m *Model) writeFiles(dir string) error {
 	if !isFinite(m.Threshold) {
 		return fmt.Errorf("anomaly threshold is %g", m.Threshold)
 	}
-	arch := architecture{Kind: "sae", Inputs: n.D, Hidden: n.H, Activation: activation(sp.Act), Output: out, Tied: sp.Tied, Variational: sp.VAE, Classes: sp.Classes, K: sp.K}
+	arch := architecture{Kind: "sae", Inputs: n.D, Hidden: n.H, Activation: activation(sp.Act), Output: out, Tied: sp.Tied, Variational: sp.VAE, Classes: sp.Classes, K: sp.K,
+		Outputs: sp.Out, Skip: sp.Skip}
 	if sp.Kind.Traits().Code {
 		arch.Code = Sparsity(sp.Kind.Name())
 	}
@@ -139,6 +146,10 @@ func (m *Model) writeFiles(dir string) error {
 	if m.Norm != nil {
 		tensors["norm.shift"] = data.Tensor{Shape: []int{n.D}, Data: m.Norm.Shift}
 		tensors["norm.scale"] = data.Tensor{Shape: []int{n.D}, Data: m.Norm.Scale}
+	}
+	if m.TargetNorm != nil {
+		tensors["target_norm.shift"] = data.Tensor{Shape: []int{n.O}, Data: m.TargetNorm.Shift}
+		tensors["target_norm.scale"] = data.Tensor{Shape: []int{n.O}, Data: m.TargetNorm.Scale}
 	}
 	if err := data.WriteSafetensors(filepath.Join(dir, WeightsFile), tensors, map[string]string{"format": "sae", "format_version": fmt.Sprint(formatVersion)}); err != nil {
 		return err
@@ -209,6 +220,10 @@ func loadOne(dir string) (*Model, int, error) {
 	}
 	cfg := mf.Config
 	cfg.Hidden, cfg.Activation, cfg.Tied, cfg.Variational = a.Hidden, a.Activation, a.Tied, a.Variational
+	if a.Outputs < 0 || a.Outputs > 1<<24 {
+		return nil, 0, fmt.Errorf("%s: outputs %d is out of range", cfgPath, a.Outputs)
+	}
+	cfg.Out, cfg.Skip = a.Outputs, a.Skip
 	cfg.Layers = nil
 	if len(a.Layers) > 0 {
 		cfg.Layers = append([]int(nil), a.Layers...)
@@ -256,12 +271,17 @@ func loadOne(dir string) (*Model, int, error) {
 			return nil, 0, fmt.Errorf("%s: parameter %d is %g", wPath, i, v)
 		}
 	}
-	nz, err := modelNormalizer(wPath, mf.Normalize, tensors)
+	nz, err := modelNormalizer(wPath, mf.Normalize, tensors, "norm")
 	if err != nil {
 		return nil, 0, err
 	}
 	cfg.Normalize = mf.Normalize
 	m := newModel(cfg, a.Inputs, n, nz)
+	if a.Outputs > 0 {
+		if m.TargetNorm, err = modelNormalizer(wPath, mf.Normalize, tensors, "target_norm"); err != nil {
+			return nil, 0, err
+		}
+	}
 	m.Threshold = mf.Threshold
 	m.History = mf.Training
 	return m, mf.DetectorMembers, nil

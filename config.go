@@ -14,22 +14,26 @@ import (
 // Resolve (Train resolves and validates); internal/nn/kind_*.go explain
 // the kinds' fields.
 type Config struct {
-	Hidden     int        `json:"hidden"`                // latents of a one-layer model. Default 0: d/2 in [32, 1024] (topk, batchtopk, jumprelu below 64 columns: 2d)
-	Layers     []int      `json:"layers,omitempty"`      // a deep model's widths, down to the code. Default nil: one layer (Stacked: d/2-ish, then half)
-	Activation Activation `json:"activation"`            // Default "": relu with TargetL0 or a code kind, else sigmoid
-	Sparsity   Sparsity   `json:"sparsity"`              // Default "": topk for a one-layer relu mse model, else kl (defaultSparsity)
-	L1         float64    `json:"l1"`                    // l1's coefficient. Default 0.001
-	L1Weight   L1Weight   `json:"l1_weight,omitempty"`   // Default "": decoder (none if Tied)
-	L0Coef     float64    `json:"l0_coef,omitempty"`     // jumprelu's L0 weight. Default 0: 0.001*d (TargetL0: 1e-5*d)
-	Bandwidth  float64    `json:"bandwidth,omitempty"`   // of jumprelu's threshold gradient. Default 0: 0.001
-	TargetL0   float64    `json:"target_l0,omitempty"`   // L1, Rho or L0Coef is tuned for this mean L0. Default 0: off
-	Rho        float64    `json:"rho"`                   // kl's target mean activation. Default 0.05
-	Beta       float64    `json:"beta"`                  // kl's weight. Default 3
-	K          int        `json:"k,omitempty"`           // latents kept per row. Default 0: min(32, Hidden/4), at least 1
-	AuxK       int        `json:"aux_k,omitempty"`       // dead latents per row in AuxK. Default 0: d/2
-	AuxCoef    float64    `json:"aux_coef"`              // AuxK's weight; 0: off. Default 0.03125
-	DeadWindow int        `json:"dead_window,omitempty"` // samples unfired make a latent dead. Default 0: min(10M, max(n, 16 batches))
-	Resample   float64    `json:"resample"`              // dead latents' restart scale; 0: off. Default 0.6
+	Hidden     int        `json:"hidden"`              // latents of a one-layer model. Default 0: d/2 in [32, 1024] (a dictionary kind's below 64 columns: 2d)
+	Layers     []int      `json:"layers,omitempty"`    // a deep model's widths, down to the code. Default nil: one layer (Stacked: d/2-ish, then half)
+	Activation Activation `json:"activation"`          // Default "": relu with TargetL0 or a code kind, else sigmoid
+	Sparsity   Sparsity   `json:"sparsity"`            // Default "": topk for a one-layer relu mse model, else kl (defaultSparsity)
+	L1         float64    `json:"l1"`                  // l1's coefficient. Default 0.001
+	L1Weight   L1Weight   `json:"l1_weight,omitempty"` // Default "": decoder (none if Tied)
+	L0Coef     float64    `json:"l0_coef,omitempty"`   // jumprelu's L0 weight. Default 0: 0.001*d (TargetL0: 1e-5*d)
+	Bandwidth  float64    `json:"bandwidth,omitempty"` // of jumprelu's threshold gradient. Default 0: 0.001
+	TargetL0   float64    `json:"target_l0,omitempty"` // L1, Rho or L0Coef is tuned for this mean L0. Default 0: off
+	Rho        float64    `json:"rho"`                 // kl's target mean activation. Default 0.05
+	Beta       float64    `json:"beta"`                // kl's weight. Default 3
+	K          int        `json:"k,omitempty"`         // latents kept per row. Default 0: min(32, Hidden/4), at least 1
+	// Groups are matryoshka's nested dictionary widths, increasing, the
+	// last Hidden (appended when missing). Default nil: Hidden/64,
+	// Hidden/16, Hidden/4 (those >= K) and Hidden.
+	Groups     []int   `json:"groups,omitempty"`
+	AuxK       int     `json:"aux_k,omitempty"`       // dead latents per row in AuxK. Default 0: d/2
+	AuxCoef    float64 `json:"aux_coef"`              // AuxK's weight; 0: off. Default 0.03125
+	DeadWindow int     `json:"dead_window,omitempty"` // samples unfired make a latent dead. Default 0: min(10M, max(n, 16 batches))
+	Resample   float64 `json:"resample"`              // dead latents' restart scale; 0: off. Default 0.6
 	// DecoderNorm and DecoderBiasInit (mse): Default "": unit and median
 	// for topk, batchtopk and jumprelu, else free and mean.
 	DecoderNorm     DecoderNorm `json:"decoder_norm,omitempty"`
@@ -46,6 +50,12 @@ type Config struct {
 	Loss             Loss    `json:"loss"`                        // Default mse
 	Tied             bool    `json:"tied"`                        // W_dec = W_enc^T. Default false
 	Noise            string  `json:"noise,omitempty"`             // "gaussian:S", "mask:P", "saltpepper:P". Default "": none
+	// Out > 0 makes a transcoder: the code predicts Out other columns,
+	// the rows of TrainOptions.Target, instead of reconstructing the
+	// input (a one-layer mse model of any kind; Train sets Out from the
+	// target). Default 0: an autoencoder.
+	Out  int  `json:"out,omitempty"`
+	Skip bool `json:"skip,omitempty"` // a transcoder's linear skip from the input to the target. Default false
 
 	Optimizer Optimizer `json:"optimizer"` // Default adam
 	// LR is the peak learning rate. Default 0: 0.001 for adam (topk,
@@ -141,6 +151,9 @@ func (c Config) Resolve(d, n int) Config {
 	}
 	if c.Ensemble == 0 {
 		c.Ensemble = 3
+	}
+	if c.Out > 0 {
+		c.Ensemble = 1 // no anomaly detector: a transcoder's error needs the target
 	}
 	if c.Precision == "" {
 		c.Precision = FP32
@@ -348,6 +361,35 @@ func (c Config) validateShape(bad badFunc) {
 		bad("DecoderNorm", "unit needs a one-layer untied model")
 	}
 	oneOf(bad, "DecoderBiasInit", c.DecoderBiasInit, "", BiasMedian, BiasMean)
+	c.validateTranscoder(bad)
+}
+
+// validateTranscoder checks what a transcoder (Out > 0) cannot train with.
+func (c Config) validateTranscoder(bad badFunc) {
+	if c.Out < 0 {
+		bad("Out", "must be >= 0 (0: an autoencoder), got %d", c.Out)
+	}
+	if c.Out == 0 {
+		if c.Skip {
+			bad("Skip", "needs a transcoder: a target to predict (TrainOptions.Target)")
+		}
+		return
+	}
+	const tc = "a transcoder (a target to predict)"
+	switch {
+	case len(c.Layers) > 1 || c.Stacked:
+		bad("Layers", "%s is a one-layer model: set Config.Hidden", tc)
+	case c.Tied:
+		bad("Tied", "%s decodes into the target's space, not the input's: it cannot be tied", tc)
+	case c.Variational:
+		bad("Variational", "%s is not variational", tc)
+	case c.Loss == BCE:
+		bad("Loss", "%s trains with mse", tc)
+	case c.Optimizer == LBFGS:
+		bad("Optimizer", "%s trains with adam or sgd", tc)
+	case c.Noise != "":
+		bad("Noise", "%s predicts its target from the input as it is: no denoising", tc)
+	}
 }
 
 // validateKinds checks the ranges of the fields only some kinds use

@@ -11,18 +11,22 @@ const (
 	Tanh    Activation = "tanh"
 )
 
-// Sparsity is a kind of sparsity (internal/nn/kind_*.go): penalties l1 and
-// kl, or codes that keep K latents per row (topk; batchtopk: on average) or
-// those above a learned threshold per latent (jumprelu).
+// Sparsity is a kind of sparsity (internal/nn/kind_*.go, one file each;
+// the constants below name them for Go programs): penalties l1 and kl, or
+// codes that keep K latents per row (topk; batchtopk: on average;
+// matryoshka: batchtopk with nested prefixes) or those above a learned
+// threshold per latent (jumprelu), or gate and magnitude paths (gated).
 type Sparsity string
 
 const (
-	SparsityNone      Sparsity = "none"
-	SparsityL1        Sparsity = "l1"
-	SparsityKL        Sparsity = "kl"
-	SparsityTopK      Sparsity = "topk"
-	SparsityBatchTopK Sparsity = "batchtopk"
-	SparsityJumpReLU  Sparsity = "jumprelu"
+	SparsityNone       Sparsity = "none"
+	SparsityL1         Sparsity = "l1"
+	SparsityKL         Sparsity = "kl"
+	SparsityTopK       Sparsity = "topk"
+	SparsityBatchTopK  Sparsity = "batchtopk"
+	SparsityJumpReLU   Sparsity = "jumprelu"
+	SparsityMatryoshka Sparsity = "matryoshka"
+	SparsityGated      Sparsity = "gated"
 )
 
 // L1Weight weighs latent j's l1 term by its decoder row's norm or by 1.
@@ -86,9 +90,9 @@ const (
 // Normalize is the input scaling. Auto is global for data of 64 columns or
 // more (pixels, embeddings, activations: columns in one unit) and robust
 // below (measurements in units of their own); for bce, none when the data
-// lie in [0, 1] and minmax otherwise; for topk and batchtopk, global at
-// any width (per-column scaling would bend the dictionary); for jumprelu,
-// none (its bandwidth is absolute).
+// lie in [0, 1] and minmax otherwise; for topk, batchtopk, matryoshka and
+// gated, global at any width (per-column scaling would bend the
+// dictionary); for jumprelu, none (its bandwidth is absolute).
 type Normalize string
 
 const (

@@ -66,8 +66,12 @@ func (c Config) detectorConfig(i int) Config {
 }
 
 // Scorers are the models whose reconstruction errors make up Score: the
-// model itself (a dense code) and its detector's members.
+// model itself (a dense code) and its detector's members; none for a
+// transcoder.
 func (m *Model) Scorers() []*Model {
+	if m.Transcoder() {
+		return nil // no anomaly score (transcoder.go)
+	}
 	var s []*Model
 	if m.Config.selfScored() {
 		s = append(s, m)
@@ -81,6 +85,9 @@ func (m *Model) Scorers() []*Model {
 // longer than.
 func trainDetector(ctx context.Context, cfg Config, epochs int, src Source, opt TrainOptions) ([]*Model, error) {
 	extra := cfg.Ensemble
+	if cfg.Out > 0 {
+		return nil, nil // a transcoder scores nothing (transcoder.go)
+	}
 	if cfg.selfScored() {
 		extra--
 	}

@@ -18,7 +18,8 @@ func (t *trainer) initDictionary() error {
 		if err := t.train.readRange(sample, 0, rows); err != nil {
 			return err
 		}
-		bias = nn.GeometricMedian(sample, rows, d)
+		_, y := t.split(sample, rows, &t.bx, &t.by) // a transcoder's: the targets'
+		bias = nn.GeometricMedian(y, rows, n.O)
 	}
 	n.InitDictionary(t.rng, bias)
 	return nil

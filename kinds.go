@@ -50,7 +50,7 @@ func (c Config) netSpec(d int) nn.Spec {
 		sizes = append([]int{d}, c.Layers...)
 	}
 	s := nn.Spec{Sizes: sizes, Act: c.Activation.act(), Loss: nn.MSE, Tied: c.Tied, VAE: c.Variational, Kind: k,
-		UnitDecoder: c.DecoderNorm == DecoderUnit}
+		UnitDecoder: c.DecoderNorm == DecoderUnit, Out: c.Out, Skip: c.Skip}
 	if c.Loss == BCE {
 		s.Loss = nn.BCE
 	}

@@ -273,7 +273,11 @@ func (t *trainer) autoencoderStep(ph *phase, tm *nn.Terms, b batch) (float64, er
 		t.net.SampleNoise(&t.w, b.rows, t.rng)
 	}
 	t.auxTerms(tm)
-	lp := t.net.ForwardBackward(&t.w, in, b.x, b.rows, 1/float32(b.rows), tm, nil)
+	target := b.x
+	if t.cfg.Out > 0 {
+		in, target = t.split(b.x, b.rows, &t.bx, &t.by)
+	}
+	lp := t.net.ForwardBackward(&t.w, in, target, b.rows, 1/float32(b.rows), tm, nil)
 	grad := t.w.Grad(t.net)
 	t.net.ConstrainGrad(grad)
 	var finite bool

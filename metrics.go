@@ -84,27 +84,32 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 
 // Eval computes Metrics on the rows of x (input units) in one pass.
 func (m *Model) Eval(x Source) (Metrics, error) {
-	return m.evalSource(x, nil)
+	if m.Transcoder() {
+		return Metrics{}, errTranscoder
+	}
+	return m.evalSource(x, nil, nil)
 }
 
 // evalScoreSource is Eval and Score in one pass over x.
 func (m *Model) evalScoreSource(x Source) (Metrics, []float64, error) {
 	n, _ := x.Dims()
 	scores := make([]float64, n)
-	mt, err := m.evalSource(x, scores)
+	mt, err := m.evalSource(x, nil, scores)
 	if err != nil {
 		return Metrics{}, nil, err
 	}
 	return mt, scores, nil
 }
 
-// evalSource computes the metrics of x and, if scores is not nil, each
-// row's anomaly score into it, exactly as Score does.
-func (m *Model) evalSource(x Source, scores []float64) (Metrics, error) {
+// evalSource computes the metrics of x (a transcoder's: of its
+// predictions of the targets y; nil for an autoencoder) and, if scores is
+// not nil, each row's anomaly score into it, exactly as Score does.
+func (m *Model) evalSource(x, y Source, scores []float64) (Metrics, error) {
 	if err := checkSource(x, "eval input", m.Inputs); err != nil {
 		return Metrics{}, err
 	}
-	n, d := x.Dims()
+	n, _ := x.Dims()
+	d := m.Outputs()
 	h := m.net.H
 	mt := Metrics{N: n, FiringRate: make([]float64, h), LatentMean: make([]float64, h)}
 	if n == 0 {
@@ -116,13 +121,22 @@ func (m *Model) evalSource(x Source, scores []float64) (Metrics, error) {
 	var sse, sumAct, active, loss, jac, elbo float64
 	elboRng := rand.New(rand.NewPCG(1, 0xe1b0)) // fixed draws: the same ELBO every run
 	colSq := m.net.EncoderColumnSquares()
+	var readErr error
 	err := m.forEachChunk(x, func(s *inferScratch, xs, raw []float32, lo, hi int) {
 		rows := hi - lo
 		if m.net.VAE() {
 			elbo += m.net.ELBOSum(&s.w, xs, rows, elboRng)
 		}
+		ys := xs
+		if y != nil {
+			var err error
+			if raw, ys, err = m.readTargets(s, y, lo, hi); err != nil {
+				readErr = err
+				return
+			}
+		}
 		// The mean path: leaves the code and the reconstruction in s.w.
-		loss += m.net.ReconLoss(&s.w, xs, xs, rows)
+		loss += m.net.ReconLoss(&s.w, xs, ys, rows)
 		a := s.w.Code(m.net, rows)
 		if colSq != nil {
 			jac += nn.JacobianNorm(m.net.Act(), colSq, h, a, rows) * float64(rows)
@@ -134,7 +148,7 @@ func (m *Model) evalSource(x Source, scores []float64) (Metrics, error) {
 		if scores != nil {
 			rowScores(scores[lo:hi], rec, xs, d)
 		}
-		m.Norm.invert(rec, d)
+		m.outNorm().invert(rec, d)
 		for i := 0; i < rows; i++ {
 			xr := raw[i*d : (i+1)*d]
 			for j, v := range rec[i*d : i*d+d] {
@@ -151,6 +165,9 @@ func (m *Model) evalSource(x Source, scores []float64) (Metrics, error) {
 			}
 		}
 	})
+	if err == nil {
+		err = readErr
+	}
 	if err != nil {
 		return Metrics{}, err
 	}

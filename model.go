@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -18,6 +19,8 @@ type Model struct {
 	Norm      *Normalizer
 	Threshold float64
 	History   *History
+	// TargetNorm is a transcoder's target scaling (nil: none).
+	TargetNorm *Normalizer
 
 	net      *nn.Net[float32]
 	detector []*Model  // the anomaly detector's extra members (detector.go)
@@ -54,6 +57,9 @@ type inferScratch struct {
 	raw []float32 // rows read from a source
 	rec []float32 // scaled reconstructions
 	idx []int
+	// A transcoder's target rows, as read and scaled (EvalTarget).
+	yraw, ys []float32
+	yidx     []int
 }
 
 func newModel(cfg Config, d int, n *nn.Net[float32], nz *Normalizer) *Model {
@@ -74,6 +80,9 @@ func (m *Model) scratch() *inferScratch {
 // wide models so that a chunk's scratch stays near 4 MiB.
 func (m *Model) chunkRows() int {
 	width := 3 * m.Inputs
+	if m.Transcoder() {
+		width += 3 * m.Outputs()
+	}
 	for _, s := range m.net.Sizes[1:] {
 		width += 3 * s
 	}
@@ -136,12 +145,17 @@ func (m *Model) Encode(x Matrix) (Matrix, error) {
 	return out, nil
 }
 
-// Decode maps codes [n, Hidden] to reconstructions in input units.
+// Decode maps codes [n, Hidden] to reconstructions in input units (a
+// transcoder's: predictions in the target's units; one with a skip needs
+// the input too, and refuses).
 func (m *Model) Decode(codes Matrix) (Matrix, error) {
 	if err := checkSource(codes, "decode input", m.net.H); err != nil {
 		return Matrix{}, err
 	}
-	d, h := m.Inputs, m.net.H
+	if m.Config.Skip {
+		return Matrix{}, errors.New("decode: a skip transcoder's prediction needs the input (x·W_skip): use Reconstruct")
+	}
+	d, h := m.Outputs(), m.net.H
 	out := NewMatrix(codes.Rows, d)
 	s := m.scratch()
 	defer m.pool.Put(s)
@@ -150,22 +164,23 @@ func (m *Model) Decode(codes Matrix) (Matrix, error) {
 		hi = chunkEnd(lo, codes.Rows, chunk)
 		m.net.Decode(&s.w, codes.Data[lo*h:hi*h], hi-lo, out.Data[lo*d:hi*d])
 	}
-	m.Norm.invert(out.Data, d)
+	m.outNorm().invert(out.Data, d)
 	return out, nil
 }
 
 // Reconstruct returns the reconstructions of x (input units): a denoising
-// model's denoised rows.
+// model's denoised rows, a transcoder's predictions of its target
+// [x.Rows, Outputs] (target units).
 func (m *Model) Reconstruct(x Matrix) (Matrix, error) {
 	if err := checkSource(x, "reconstruct input", m.Inputs); err != nil {
 		return Matrix{}, err
 	}
-	d := m.Inputs
+	d := m.Outputs()
 	out := NewMatrix(x.Rows, d)
 	m.forEachChunk(x, func(s *inferScratch, xs, _ []float32, lo, hi int) {
 		m.net.Reconstruct(&s.w, xs, hi-lo, out.Data[lo*d:hi*d])
 	})
-	m.Norm.invert(out.Data, d)
+	m.outNorm().invert(out.Data, d)
 	return out, nil
 }
 
@@ -176,6 +191,9 @@ func (m *Model) Reconstruct(x Matrix) (Matrix, error) {
 func (m *Model) Score(x Source) ([]float64, error) {
 	if err := checkSource(x, "score input", m.Inputs); err != nil {
 		return nil, err
+	}
+	if m.Transcoder() {
+		return nil, errTranscoder
 	}
 	var own []float64
 	if m.Config.selfScored() || len(m.detector) == 0 {
@@ -314,7 +332,14 @@ func (m *Model) String() string {
 	if m.net.VAE() {
 		kind = "variational"
 	}
-	s := fmt.Sprintf("sae %s (%s, %s, %s loss", widths, c.Activation, kind, c.Loss)
+	name := "sae"
+	if c.Out > 0 {
+		name, widths = "transcoder", widths+fmt.Sprintf(" -> %d", c.Out)
+		if c.Skip {
+			kind += ", skip"
+		}
+	}
+	s := fmt.Sprintf("%s %s (%s, %s, %s loss", name, widths, c.Activation, kind, c.Loss)
 	if c.Tied {
 		s += ", tied"
 	}

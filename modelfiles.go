@@ -102,7 +102,7 @@ func checkModelConfig(raw []byte, mf *modelFile) error {
 		return contradicts("tied", c.Tied, a.Tied)
 	case stated("variational") && c.Variational != a.Variational:
 		return contradicts("variational", c.Variational, a.Variational)
-	case stated("k") && a.Code != "" && a.Code != SparsityJumpReLU && c.K != a.K:
+	case stated("k") && keepsK(a.Code) && c.K != a.K:
 		return contradicts("k", c.K, a.K)
 	}
 	if stated("loss") && c.Loss != "" {
@@ -111,7 +111,8 @@ func checkModelConfig(raw []byte, mf *modelFile) error {
 		}
 	}
 	if stated("sparsity") && c.Sparsity != "" {
-		selection := c.Sparsity == SparsityTopK || c.Sparsity == SparsityBatchTopK || c.Sparsity == SparsityJumpReLU
+		k := nn.Lookup(string(c.Sparsity))
+		selection := k != nil && k.Traits().Code
 		if (a.Code != "" || selection) && c.Sparsity != a.Code {
 			return fmt.Errorf("config.sparsity %s contradicts architecture.code %q", c.Sparsity, a.Code)
 		}
@@ -129,6 +130,13 @@ func checkModelConfig(raw []byte, mf *modelFile) error {
 		return fmt.Errorf("threshold %g is negative: scores are mean squared errors, so every row would be flagged", mf.Threshold)
 	}
 	return nil
+}
+
+// keepsK reports whether the kind code keeps K latents per row
+// (nn.Traits.K), which the architecture records.
+func keepsK(code Sparsity) bool {
+	k := nn.Lookup(string(code))
+	return k != nil && k.Traits().K
 }
 
 // modelTensors lists the tensors that the network spec and normalisation
@@ -155,6 +163,11 @@ func modelTensors(cfgPath string, spec nn.Spec, normalized bool) (map[string][]i
 		want["norm.shift"] = []int{spec.Sizes[0]}
 		want["norm.scale"] = []int{spec.Sizes[0]}
 		values += 2 * int64(spec.Sizes[0])
+		if spec.Out > 0 {
+			want["target_norm.shift"] = []int{spec.Out}
+			want["target_norm.scale"] = []int{spec.Out}
+			values += 2 * int64(spec.Out)
+		}
 	}
 	return want, values, nil
 }
@@ -209,16 +222,17 @@ func readModelWeights(wPath string, want map[string][]int, values int64, tied bo
 	return tensors, nil
 }
 
-// modelNormalizer is the input scaling of kind from the tensors
-// norm.shift and norm.scale (nil for none).
-func modelNormalizer(wPath string, kind Normalize, tensors map[string]data.Tensor) (*Normalizer, error) {
+// modelNormalizer is the scaling of kind from the tensors prefix.shift
+// and prefix.scale (nil for none): the input's (norm), a transcoder's
+// target's (target_norm).
+func modelNormalizer(wPath string, kind Normalize, tensors map[string]data.Tensor, prefix string) (*Normalizer, error) {
 	if kind == NormalizeNone || kind == "" {
 		return nil, nil
 	}
-	sh, sc := tensors["norm.shift"], tensors["norm.scale"]
+	sh, sc := tensors[prefix+".shift"], tensors[prefix+".scale"]
 	for _, v := range sc.Data {
 		if !(v > 0) || !isFinite(float64(v)) {
-			return nil, fmt.Errorf("%s: norm.scale holds %g; scales must be positive", wPath, v)
+			return nil, fmt.Errorf("%s: %s.scale holds %g; scales must be positive", wPath, prefix, v)
 		}
 	}
 	return &Normalizer{Kind: kind, Shift: sh.Data, Scale: sc.Data}, nil

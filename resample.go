@@ -18,7 +18,8 @@ package sae
 // so the latent starts out reading and writing a direction the live
 // latents miss, at a scale where it competes for the top k. (The scheme
 // follows the neuron resampling of Bricken et al. 2023, "Towards
-// Monosemanticity", with a selection code's scale.)
+// Monosemanticity", with a selection code's scale.) A transcoder's latent
+// writes the residual of the target, y - ŷ, and reads the row's input x.
 
 import (
 	"math"
@@ -52,7 +53,7 @@ func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 	if dl.N == 0 || !n.Kind().Traits().Code {
 		return nil
 	}
-	d, h := n.D, n.H
+	d, o, h, width := n.D, n.O, n.H, t.train.cols
 	dead := make([]int, 0, dl.N)
 	for j, isDead := range dl.Dead {
 		if isDead {
@@ -63,19 +64,22 @@ func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 	// quarter of a window (so the pass costs a few percent of the
 	// window's training).
 	S := min(t.train.len(), max(4096, 2*len(dead)), max(4096, int(dl.Window/4)))
-	idx := t.perm[:S]         // this epoch's random order
-	x := t.chunkBuf(d)[:bs*d] // the batch buffer: the step that used it is done
-	res := make([]float32, bs*d)
-	// residuals sets res to x - x̂ for the training rows rs (at most bs).
+	idx := t.perm[:S]                    // this epoch's random order
+	rows := t.chunkBuf(width)[:bs*width] // the batch buffer: the step that used it is done
+	res := make([]float32, bs*o)
+	var xb []float32
+	// residuals sets res to y - ŷ (x - x̂) for the training rows rs (at
+	// most bs), and xb to their inputs.
 	residuals := func(rs []uint32) error {
 		m := len(rs)
-		xb := x[:m*d]
-		if err := t.train.readAt(xb, rs); err != nil {
+		if err := t.train.readAt(rows[:m*width], rs); err != nil {
 			return err
 		}
-		n.Reconstruct(&t.w, xb, m, res[:m*d])
-		for i := range xb {
-			res[i] = xb[i] - res[i]
+		var y []float32
+		xb, y = t.split(rows[:m*width], m, &t.bx, &t.by)
+		n.Reconstruct(&t.w, xb, m, res[:m*o])
+		for i := range res[:m*o] {
+			res[i] = y[i] - res[i]
 		}
 		return nil
 	}
@@ -86,7 +90,7 @@ func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 			return err
 		}
 		for i := 0; i < m; i++ {
-			r := res[i*d : (i+1)*d]
+			r := res[i*o : (i+1)*o]
 			w2[lo+i] = float64(kernels.Sdot(r, r))
 		}
 	}
@@ -115,7 +119,7 @@ func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 	encScale := float32(t.cfg.Resample * encNorm)
 	// The drawn rows' residuals, all measured before any latent changes.
 	m := len(keys)
-	dirs := make([]float32, m*d)
+	dirs, enc := make([]float32, m*o), make([]float32, m*d)
 	rs := make([]uint32, 0, bs)
 	for lo := 0; lo < m; lo += bs {
 		c := min(bs, m-lo)
@@ -126,10 +130,15 @@ func (t *trainer) resampleDead(opt optim.Optimizer, bs int) error {
 		if err := residuals(rs); err != nil {
 			return err
 		}
-		copy(dirs[lo*d:(lo+c)*d], res[:c*d])
+		copy(dirs[lo*o:(lo+c)*o], res[:c*o])
+		if n.Transcoder() {
+			copy(enc[lo*d:(lo+c)*d], xb[:c*d])
+		} else {
+			copy(enc[lo*d:(lo+c)*d], res[:c*d])
+		}
 	}
 	for q, j := range dead[:m] {
-		n.Restart(j, dirs[q*d:(q+1)*d], encScale, float32(decNorm), opt.Forget)
+		n.Restart(j, enc[q*d:(q+1)*d], dirs[q*o:(q+1)*o], encScale, float32(decNorm), opt.Forget)
 		dl.Revive(j)
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/sae-go/sae/internal/nn"
 )
 
 // With --target-l0 the trained model's L0 on held-out rows lands near the
@@ -102,14 +104,15 @@ func TestL0ControllerDirection(t *testing.T) {
 
 // Settings --target-l0 cannot work with are refused, naming the field.
 func TestTargetL0Validate(t *testing.T) {
+	tuned := nn.Names(func(k nn.Kind) bool { return k.Target(&nn.Params{}).Field != "" }) // "l1, kl, ... or gated"
 	for _, c := range []struct {
 		name string
 		edit func(*Config)
 		want string
 	}{
 		{"sigmoid l1", func(c *Config) { c.Sparsity, c.Activation = SparsityL1, Sigmoid }, "Config.Activation relu"},
-		{"topk", func(c *Config) { c.Sparsity = SparsityTopK }, "l1, kl or jumprelu"},
-		{"none", func(c *Config) { c.Sparsity = SparsityNone }, "l1, kl or jumprelu"},
+		{"topk", func(c *Config) { c.Sparsity = SparsityTopK }, tuned},
+		{"none", func(c *Config) { c.Sparsity = SparsityNone }, tuned},
 		{"lbfgs", func(c *Config) { c.Optimizer = LBFGS }, "lbfgs"},
 		{"finetune", func(c *Config) { c.FinetuneEpochs = 2 }, "Config.FinetuneEpochs"},
 		{"above hidden", func(c *Config) { c.Hidden = 8 }, "latents"},

@@ -93,7 +93,12 @@ type Progress struct {
 // add a softmax head; checkpoints every CheckpointEvery epochs (adam, sgd),
 // resumed exactly; Progress, called after every step.
 type TrainOptions struct {
-	Val               Matrix
+	Val Matrix
+	// Target makes a transcoder (Config.Out): the code of each row of
+	// the training data predicts the same row of Target; ValTarget is
+	// Val's.
+	Target            Source
+	ValTarget         Matrix
 	Labels, ValLabels []int
 	CheckpointDir     string
 	CheckpointEvery   int
@@ -133,6 +138,10 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 			return nil, fmt.Errorf("validation data: has %d columns, the training data %d", vc, cols)
 		}
 	}
+	src, val, err := pairData(src, val, &cfg, opt)
+	if err != nil {
+		return nil, err
+	}
 	epochs := cfg.Epochs // as asked: the detector's members follow it (detector.go)
 	cfg = cfg.Resolve(cols, rows-cfg.valRows(rows, val != nil))
 	if err := cfg.Validate(); err != nil {
@@ -169,7 +178,6 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 		}
 	}
 	if opt.Resume {
-		var err error
 		if resume, err = readState(opt.CheckpointDir); err != nil {
 			return nil, err
 		}
@@ -192,7 +200,6 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 	}
 	// The anomaly detector's other members (detector.go), before the
 	// final passes, which score with them.
-	var err error
 	if t.detector, err = trainDetector(ctx, t.cfg, epochs, t.src, t.opt); err != nil {
 		return nil, err
 	}
@@ -205,8 +212,12 @@ type trainer struct {
 	resampled  bool
 	cfg        Config
 	opt        TrainOptions
-	src        Source // the training data, input units
-	valSrc     Source // separate validation data, or nil
+	dIn        int         // input width: the rows of src are [x | y] for a transcoder (Config.Out)
+	nzY        *Normalizer // a transcoder's target scaling
+	bx, by     []float32   // a transcoder's batch, split
+	cx, cy     []float32   // a transcoder's chunk, split
+	src        Source      // the training data, input units
+	valSrc     Source      // separate validation data, or nil
 	rng        *rand.Rand
 	pcg        *rand.PCG // rng's source, saved in checkpoints
 	resume     *trainState
@@ -242,7 +253,11 @@ type trainer struct {
 
 func newTrainer(src, val Source, cfg Config, opt TrainOptions) *trainer {
 	pcg := rand.NewPCG(cfg.Seed, 0x5ae5ae)
-	return &trainer{cfg: cfg, opt: opt, src: src, valSrc: val, pcg: pcg, rng: rand.New(pcg), bestVal: math.Inf(1)}
+	_, d := src.Dims()
+	if p, ok := src.(*pairSource); ok {
+		d = p.dx
+	}
+	return &trainer{cfg: cfg, opt: opt, src: src, valSrc: val, dIn: d, pcg: pcg, rng: rand.New(pcg), bestVal: math.Inf(1)}
 }
 
 // chunkRows is the rows per chunk of the full-data passes: a batch, so
@@ -292,8 +307,7 @@ func (t *trainer) prepare() error {
 		t.classes = max(t.classes, 2)
 	}
 	t.valRaw = &rowSet{src: t.val.src, idx: t.val.idx, n: t.val.n, cols: d}
-	var err error
-	if cfg.Normalize, err = resolveNormalize(cfg.Normalize, t.train, cfg.Loss, t.chunkRows()); err != nil {
+	if err := t.fitScaling(&cfg); err != nil {
 		return err
 	}
 	cfg.Precision = cfg.settlePrecision()
@@ -301,10 +315,6 @@ func (t *trainer) prepare() error {
 	if cfg.TargetL0 > 0 {
 		t.target = newL0Controller(cfg)
 	}
-	if t.nz, err = fitNormalizer(cfg.Normalize, t.train, t.chunkRows()); err != nil {
-		return err
-	}
-	t.train.nz, t.val.nz = t.nz, t.nz
 
 	// One pass over the scaled training rows: the range bce needs, the
 	// mean (the decoder bias starts there) and each column's range (salt
@@ -315,7 +325,7 @@ func (t *trainer) prepare() error {
 	for j := range lo {
 		lo[j], hi[j] = float32(math.Inf(1)), float32(math.Inf(-1))
 	}
-	err = t.train.scan(t.chunkBuf(d), t.chunkRows(), func(x []float32, at, n int) error {
+	err := t.train.scan(t.chunkBuf(d), t.chunkRows(), func(x []float32, at, n int) error {
 		for i := 0; i < n; i++ {
 			row := x[i*d : (i+1)*d]
 			for j, v := range row {
@@ -337,18 +347,34 @@ func (t *trainer) prepare() error {
 	if ns.kind != "" {
 		t.noise = newCorrupter(ns, lo, hi)
 	}
-	spec := cfg.netSpec(d)
+	spec := cfg.netSpec(t.dIn)
 	spec.Classes, spec.Threads, spec.BF16 = t.classes, cfg.Threads, cfg.Precision == BF16
 	t.net = nn.New[float32](spec)
-	m32 := make([]float32, d)
-	for j, v := range mean {
-		m32[j] = float32(v / float64(t.train.len()))
+	m32 := make([]float32, t.net.O) // the decoder bias starts at the target's mean
+	for j := range m32 {
+		m32[j] = float32(mean[d-t.net.O+j] / float64(t.train.len()))
 	}
 	t.net.Init(t.rng, m32)
 	if err := t.initDictionary(); err != nil {
 		return err
 	}
 	return nil
+}
+
+// fitScaling settles cfg.Normalize (auto) on the training rows, fits the
+// scaling (a transcoder's input and target apart: fitPairNormalizer) and
+// sets it on the training and validation rows.
+func (t *trainer) fitScaling(cfg *Config) error {
+	var err error
+	rowsNz := t.nz
+	if cfg.Out > 0 {
+		cfg.Normalize, rowsNz, err = t.fitPairNormalizer(cfg.Normalize)
+	} else if cfg.Normalize, err = resolveNormalize(cfg.Normalize, t.train, cfg.Loss, t.chunkRows()); err == nil {
+		t.nz, err = fitNormalizer(cfg.Normalize, t.train, t.chunkRows())
+		rowsNz = t.nz
+	}
+	t.train.nz, t.val.nz = rowsNz, rowsNz
+	return err
 }
 
 // terms are the objective's terms of the sparse phase or, with finetune,
@@ -500,8 +526,11 @@ func (t *trainer) objective(rs *rowSet, tm *nn.Terms, decay bool) (float64, erro
 // chunk buffer.
 func (t *trainer) chunks(rs *rowSet) nn.Scan[float32] {
 	chunk := min(rs.len(), t.chunkRows())
-	return func(fn func(x []float32, rows int) error) error {
-		return rs.scan(t.chunkBuf(rs.cols), chunk, func(x []float32, _, rows int) error { return fn(x, rows) })
+	return func(fn func(x, target []float32, rows int) error) error {
+		return rs.scan(t.chunkBuf(rs.cols), chunk, func(rows []float32, _, n int) error {
+			x, y := t.split(rows, n, &t.cx, &t.cy)
+			return fn(x, y, n)
+		})
 	}
 }
 
@@ -551,12 +580,14 @@ func (t *trainer) finish() (*Model, error) {
 	if t.hist.FinalLoss, err = t.objective(t.train, &tm, true); err != nil {
 		return nil, err
 	}
-	_, d := t.src.Dims()
 	cfg := t.cfg
 	if t.target != nil {
 		cfg = withTargetCoef(cfg, t.target.coef())
 	}
-	m := newModel(cfg, d, t.net, t.nz)
+	m := newModel(cfg, t.dIn, t.net, t.nz)
+	if cfg.Out > 0 {
+		return t.finishTranscoder(m)
+	}
 	if t.valRaw.len() > 0 {
 		mt, err := m.Eval(t.valRaw)
 		if err != nil {

@@ -2,6 +2,7 @@ package interop
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -60,8 +61,12 @@ func randModel(t testing.TB, d, h int, kind sae.Normalize, mutate func(*sae.Conf
 		}
 		fill(name("b_dec", m), sizes[k-m-1], 0.5)
 	}
-	if cfg.Sparsity == sae.SparsityBatchTopK || cfg.Sparsity == sae.SparsityJumpReLU {
+	if cfg.Sparsity == sae.SparsityBatchTopK || cfg.Sparsity == sae.SparsityJumpReLU || cfg.Sparsity == sae.SparsityMatryoshka {
 		fill("threshold", h, 0.3)
+	}
+	if cfg.Sparsity == sae.SparsityGated {
+		fill("r_mag", h, 0.4)
+		fill("b_mag", h, 0.3)
 	}
 	var nz *sae.Normalizer
 	if kind != sae.NormalizeNone {
@@ -118,7 +123,11 @@ func saelensRef(t *testing.T, dir string, x sae.Matrix) (codes, rec []float64, c
 	if a, ok := cfg["apply_b_dec_to_input"].(bool); ok && !a {
 		apply = 0
 	}
-	wE, bE, wD, bD := ts["W_enc"].Data, ts["b_enc"].Data, ts["W_dec"].Data, ts["b_dec"].Data
+	bias := "b_enc"
+	if cfg["architecture"] == "gated" {
+		bias = "b_gate"
+	}
+	wE, bE, wD, bD := ts["W_enc"].Data, ts[bias].Data, ts["W_dec"].Data, ts["b_dec"].Data
 	codes = make([]float64, x.Rows*h)
 	rec = make([]float64, x.Rows*d)
 	for i := 0; i < x.Rows; i++ {
@@ -144,6 +153,16 @@ func saelensRef(t *testing.T, dir string, x sae.Matrix) (codes, rec []float64, c
 				codes[i] = 0
 			}
 			codes[i] = math.Max(codes[i], 0)
+		}
+	case "gated": // the magnitude path: x'·(W_enc·exp(r_mag)) + b_mag
+		rMag, bMag := ts["r_mag"].Data, ts["b_mag"].Data
+		for i, v := range codes {
+			k := i % h
+			mag := math.Exp(float64(rMag[k]))*(v-float64(bE[k])) + float64(bMag[k])
+			codes[i] = 0
+			if v > 0 {
+				codes[i] = math.Max(mag, 0)
+			}
 		}
 	default:
 		t.Fatalf("architecture %v", cfg["architecture"])
@@ -186,6 +205,8 @@ func TestExportSAELensFoldsNormalization(t *testing.T) {
 		{"topk standard", sae.NormalizeStandard, false, sae.SparsityTopK, "topk"},
 		{"batchtopk minmax", sae.NormalizeMinMax, false, sae.SparsityBatchTopK, "jumprelu"},
 		{"jumprelu standard", sae.NormalizeStandard, false, sae.SparsityJumpReLU, "jumprelu"},
+		{"matryoshka robust", sae.NormalizeRobust, false, sae.SparsityMatryoshka, "jumprelu"},
+		{"gated standard", sae.NormalizeStandard, false, sae.SparsityGated, "gated"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := randModel(t, 23, 17, c.kind, func(cfg *sae.Config) { cfg.Tied, cfg.Sparsity, cfg.K = c.tied, c.sparsity, 5 })
@@ -231,10 +252,13 @@ func TestSAELensRoundTrip(t *testing.T) {
 	for _, c := range []struct {
 		sparsity sae.Sparsity
 		k        int
-	}{{sae.SparsityL1, 0}, {sae.SparsityTopK, 6}, {sae.SparsityBatchTopK, 7}, {sae.SparsityJumpReLU, 0}} {
+	}{{sae.SparsityL1, 0}, {sae.SparsityTopK, 6}, {sae.SparsityBatchTopK, 7}, {sae.SparsityJumpReLU, 0}, {sae.SparsityMatryoshka, 5}, {sae.SparsityGated, 0}} {
 		t.Run(string(c.sparsity), func(t *testing.T) {
 			m := randModel(t, 31, 20, sae.NormalizeStandard, func(cfg *sae.Config) {
 				cfg.Sparsity, cfg.L1, cfg.K, cfg.L0Coef, cfg.Bandwidth = c.sparsity, 0.02, c.k, 0.3, 0.01
+				if c.sparsity == sae.SparsityMatryoshka {
+					cfg.Groups = []int{5, 12}
+				}
 			})
 			dir := filepath.Join(t.TempDir(), "saelens")
 			if err := ExportSAELens(m, dir); err != nil {
@@ -247,8 +271,11 @@ func TestSAELensRoundTrip(t *testing.T) {
 			if m2.Norm != nil || m2.Config.Normalize != sae.NormalizeNone || m2.Hidden() != 20 || m2.Inputs != 31 {
 				t.Fatalf("imported %v with normalize %s", m2, m2.Config.Normalize)
 			}
-			if m2.Config.Sparsity != c.sparsity || (c.k > 0 && m2.Config.K != c.k) || (c.sparsity == sae.SparsityL1 && m2.Config.L1 != 0.02) {
+			if m2.Config.Sparsity != c.sparsity || (c.k > 0 && m2.Config.K != c.k) || ((c.sparsity == sae.SparsityL1 || c.sparsity == sae.SparsityGated) && m2.Config.L1 != 0.02) {
 				t.Errorf("imported sparsity %s k %d l1 %g", m2.Config.Sparsity, m2.Config.K, m2.Config.L1)
+			}
+			if c.sparsity == sae.SparsityMatryoshka && fmt.Sprint(m2.Config.Groups) != "[5 12 20]" {
+				t.Errorf("imported groups %v, want [5 12 20]", m2.Config.Groups)
 			}
 			if c.sparsity == sae.SparsityJumpReLU && (m2.Config.L0Coef != 0.3 || m2.Config.Bandwidth != 0.01) {
 				t.Errorf("imported l0 coefficient %g, bandwidth %g", m2.Config.L0Coef, m2.Config.Bandwidth)
@@ -407,6 +434,50 @@ func TestImportSAELensFoldsInputBiasAndScaling(t *testing.T) {
 	}
 }
 
+// A SAELens gated SAE whose encoder reads the input as it is
+// (apply_b_dec_to_input false) imports as a gated model whose codes and
+// reconstructions are SAELens's: both biases of the gate and the
+// magnitude take in b_dec·W_enc.
+func TestImportSAELensGatedUncentred(t *testing.T) {
+	const d, h = 12, 9
+	rng := rand.New(rand.NewPCG(3, 5))
+	ts := map[string]data.Tensor{
+		"W_enc": randTensor(rng, d, h), "b_gate": randTensor(rng, h), "r_mag": randTensor(rng, h), "b_mag": randTensor(rng, h),
+		"W_dec": randTensor(rng, h, d), "b_dec": randTensor(rng, d),
+	}
+	dir := filepath.Join(t.TempDir(), "gated")
+	writeSAELens(t, dir, map[string]any{"architecture": "gated", "d_in": d, "d_sae": h, "apply_b_dec_to_input": false, "l1_coefficient": 0.7}, ts)
+	m, err := ImportSAELens(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Config.Sparsity != sae.SparsityGated || m.Config.L1 != 0.7 {
+		t.Fatalf("imported %v with l1 %g", m, m.Config.L1)
+	}
+	x := sae.NewMatrix(60, d)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	codes, rec, _ := saelensRef(t, dir, x)
+	got, _ := m.Encode(x)
+	gotRec, _ := m.Reconstruct(x)
+	active := 0
+	for _, v := range codes {
+		if v > 0 {
+			active++
+		}
+	}
+	if active == 0 || active == len(codes) {
+		t.Fatalf("%d of %d codes active: the test data does not exercise the gate", active, len(codes))
+	}
+	if e := maxRelDiff(got.Data, codes); e > 1e-5 {
+		t.Errorf("codes differ from SAELens's by %g", e)
+	}
+	if e := maxRelDiff(gotRec.Data, rec); e > 1e-5 {
+		t.Errorf("reconstructions differ from SAELens's by %g", e)
+	}
+}
+
 // Broken or inexpressible SAELens files are errors naming the file and the
 // key or tensor.
 func TestImportSAELensRejects(t *testing.T) {
@@ -439,8 +510,24 @@ func TestImportSAELensRejects(t *testing.T) {
 		{"extra tensor", func(_ map[string]any, ts map[string]data.Tensor) { ts["b_gate"] = randTensor(rng, h) }, nil, []string{"sae_weights.safetensors", `unexpected tensor "b_gate"`}},
 		{"integer tensor", nil, func(dir string) { retype(t, filepath.Join(dir, "sae_weights.safetensors"), "W_dec", "I32") }, []string{"sae_weights.safetensors", `"W_dec"`, "dtype I32"}},
 		{"cfg dtype", func(c map[string]any, _ map[string]data.Tensor) { c["dtype"] = "int8" }, nil, []string{"cfg.json", `"dtype"`, "int8"}},
-		{"gated", func(c map[string]any, _ map[string]data.Tensor) { c["architecture"] = "gated" }, nil, []string{"cfg.json", `"architecture"`, "gated"}},
+		{"gated without b_gate", func(c map[string]any, _ map[string]data.Tensor) { c["architecture"] = "gated" }, nil, []string{"sae_weights.safetensors", `"b_gate"`, "missing"}},
+		{"gated without r_mag", func(c map[string]any, ts map[string]data.Tensor) {
+			c["architecture"] = "gated"
+			ts["b_gate"] = ts["b_enc"]
+			delete(ts, "b_enc")
+		}, nil, []string{"sae_weights.safetensors", `"r_mag"`, "missing"}},
 		{"unknown architecture", func(c map[string]any, _ map[string]data.Tensor) { c["architecture"] = "matryoshka" }, nil, []string{"cfg.json", `"architecture"`, "matryoshka"}},
+		{"transcoder without d_out", func(c map[string]any, _ map[string]data.Tensor) { c["architecture"] = "transcoder" }, nil, []string{"cfg.json", `"d_out" is missing`}},
+		{"transcoder of other width", func(c map[string]any, _ map[string]data.Tensor) {
+			c["architecture"], c["d_out"] = "transcoder", 3
+		}, nil, []string{"sae_weights.safetensors", `"W_dec"`, "[d_sae, d_out] = [4 3]"}},
+		{"skip transcoder without W_skip", func(c map[string]any, _ map[string]data.Tensor) {
+			c["architecture"], c["d_out"] = "skip_transcoder", d
+		}, nil, []string{"sae_weights.safetensors", `"W_skip"`, "missing"}},
+		{"skip transcoder's W_skip transposed", func(c map[string]any, ts map[string]data.Tensor) {
+			c["architecture"], c["d_out"] = "skip_transcoder", 3
+			ts["W_dec"], ts["b_dec"], ts["W_skip"] = randTensor(rng, h, 3), randTensor(rng, 3), randTensor(rng, d, 3)
+		}, nil, []string{"sae_weights.safetensors", `"W_skip" has shape [6 3]`}},
 		{"tanh-relu", func(c map[string]any, _ map[string]data.Tensor) { c["activation_fn"] = "tanh-relu" }, nil, []string{"cfg.json", `"activation_fn"`, "tanh-relu"}},
 		{"layer norm", func(c map[string]any, _ map[string]data.Tensor) { c["normalize_activations"] = "layer_norm" }, nil, []string{"cfg.json", `"normalize_activations"`, "own norm"}},
 		{"expected average", func(c map[string]any, _ map[string]data.Tensor) {

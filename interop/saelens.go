@@ -9,7 +9,15 @@ package interop
 //	standard: codes = relu(pre)
 //	topk:     the k largest entries of pre, through relu; the rest 0
 //	jumprelu: codes = relu(pre) where pre > threshold, else 0
+//	gated:    pre = x'·W_enc + b_gate (no b_enc), and codes =
+//	          relu(x'·(W_enc·exp(r_mag)) + b_mag) where pre > 0, else 0
 //	x̂ = codes·W_dec + b_dec
+//
+// A transcoder (architectures transcoder, skip_transcoder,
+// jumprelu_transcoder, jumprelu_skip_transcoder) reads x as it is and
+// predicts a target of d_out columns: ŷ = codes·W_dec + b_dec (+
+// x·W_skip^T for the skip ones, W_skip [d_out, d_in]), codes relu(pre)
+// or jumprelu's.
 //
 // cfg.json keys written: architecture, d_in, d_sae, dtype, device,
 // apply_b_dec_to_input, normalize_activations, reshape_activations,
@@ -25,6 +33,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
@@ -43,6 +52,7 @@ type saelensCfg struct {
 	Architecture            string         `json:"architecture"`
 	DIn                     int            `json:"d_in"`
 	DSae                    int            `json:"d_sae"`
+	DOut                    int            `json:"d_out,omitempty"`
 	Dtype                   string         `json:"dtype"`
 	Device                  string         `json:"device"`
 	ApplyBDecToInput        bool           `json:"apply_b_dec_to_input"`
@@ -71,6 +81,9 @@ type saelensCfg struct {
 	// training keys).
 	L0Coefficient     float64 `json:"l0_coefficient,omitempty"`
 	JumpReLUBandwidth float64 `json:"jumprelu_bandwidth,omitempty"`
+	// MatryoshkaWidths are a matryoshka model's nested widths (SAELens's
+	// Matryoshka training key; SAELens saves those SAEs as jumprelu too).
+	MatryoshkaWidths []int `json:"matryoshka_widths,omitempty"`
 	// Provenance, ignored by SAELens.
 	ExportedBy          string `json:"exported_by"`
 	FoldedNormalization string `json:"folded_normalization"`
@@ -78,34 +91,61 @@ type saelensCfg struct {
 
 // SAELensArchitecture is the SAELens architecture m exports as
 // ("standard" for a one-layer relu model, "topk" for topk, "jumprelu" for
-// jumprelu and for batchtopk, whose inference rule it is), or an error saying why SAELens
+// jumprelu and for batchtopk and matryoshka, whose inference rule it is,
+// "gated" for gated), or an error saying why SAELens
 // cannot express m (sigmoid or tanh latents, deep, variational, a sigmoid
 // output).
 func SAELensArchitecture(m *sae.Model) (string, error) {
-	l, err := fromModel(m, "SAELens")
+	l, err := saelensForm(m)
 	if err != nil {
 		return "", err
 	}
 	return saelensArch(l), nil
 }
 
-func saelensArch(l *linear) string {
-	if l.latent == latentReLU {
-		return "standard"
+// saelensForm is m's raw-input form, or why SAELens cannot express m: a
+// transcoder's code must be relu (standard) or jumprelu's (batchtopk and
+// matryoshka's too), SAELens's transcoders'.
+func saelensForm(m *sae.Model) (*linear, error) {
+	l, err := fromModel(m, "SAELens")
+	if err != nil {
+		return nil, err
 	}
-	return string(l.latent)
+	if l.transcoder && l.latent != latentReLU && l.latent != latentJumpReLU {
+		return nil, fmt.Errorf("SAELens cannot express %v: its transcoders' codes are relu or jumprelu, not %s", m, l.latent)
+	}
+	return l, nil
+}
+
+func saelensArch(l *linear) string {
+	arch := string(l.latent)
+	if l.latent == latentReLU {
+		arch = "standard"
+	}
+	if !l.transcoder {
+		return arch
+	}
+	arch = "transcoder"
+	if l.wSkip != nil {
+		arch = "skip_transcoder"
+	}
+	if l.latent == latentJumpReLU {
+		arch = "jumprelu_" + arch
+	}
+	return arch
 }
 
 // ExportSAELens writes m as the SAELens SAE directory dir (cfg.json and
 // sae_weights.safetensors, float32), replacing dir atomically. m's input
 // normalisation is folded into the weights (see fromModel), so that
 // SAELens's encode of raw input gives m's codes and its decode gives
-// reconstructions in input units. apply_b_dec_to_input is true for topk
-// and batchtopk models, whose encoder reads the input centred by b_dec as
-// SAELens's does, false for the others, whose encoder reads it as it is.
+// reconstructions in input units. apply_b_dec_to_input is true for the
+// dictionaries (topk, batchtopk, jumprelu, matryoshka, gated), whose
+// encoder reads the input centred by b_dec as SAELens's does, false for
+// the others, whose encoder reads it as it is.
 // A classification head, if m has one, is not exported.
 func ExportSAELens(m *sae.Model, dir string) error {
-	l, err := fromModel(m, "SAELens")
+	l, err := saelensForm(m)
 	if err != nil {
 		return err
 	}
@@ -122,8 +162,14 @@ func ExportSAELens(m *sae.Model, dir string) error {
 	tensors := map[string]data.Tensor{
 		"W_enc": {Shape: []int{l.d, l.h}, Data: l.wEnc},
 		"b_enc": {Shape: []int{l.h}, Data: l.bEnc},
-		"W_dec": {Shape: []int{l.h, l.d}, Data: l.wDec},
-		"b_dec": {Shape: []int{l.d}, Data: l.bDec},
+		"W_dec": {Shape: []int{l.h, l.o}, Data: l.wDec},
+		"b_dec": {Shape: []int{l.o}, Data: l.bDec},
+	}
+	if l.transcoder {
+		cfg.DOut = l.o
+		if l.wSkip != nil {
+			tensors["W_skip"] = data.Tensor{Shape: []int{l.o, l.d}, Data: transpose(l.wSkip, l.d, l.o)}
+		}
 	}
 	switch l.latent {
 	case latentTopK:
@@ -132,7 +178,14 @@ func ExportSAELens(m *sae.Model, dir string) error {
 		cfg.ActivationFnKwargs = map[string]any{"k": l.k}
 	case latentJumpReLU:
 		cfg.K = l.k // BatchTopK's k, for an import to know; SAELens ignores it
+		cfg.MatryoshkaWidths = l.groups
 		tensors["threshold"] = data.Tensor{Shape: []int{l.h}, Data: l.threshold}
+	case latentGated:
+		// SAELens's gated SAE has b_gate where the others have b_enc.
+		tensors["b_gate"] = tensors["b_enc"]
+		delete(tensors, "b_enc")
+		tensors["r_mag"] = data.Tensor{Shape: []int{l.h}, Data: l.rMag}
+		tensors["b_mag"] = data.Tensor{Shape: []int{l.h}, Data: l.bMag}
 	}
 	js, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -156,7 +209,8 @@ func ExportSAELens(m *sae.Model, dir string) error {
 // ImportSAELens reads the SAELens SAE directory dir as an sae model
 // (architecture standard as relu latents with l1 sparsity, topk as topk,
 // jumprelu as jumprelu, or as batchtopk, whose inference rule is
-// JumpReLU's, when cfg.json has a k (an sae export of one); no input
+// JumpReLU's, when cfg.json has a k (an sae export of one), as matryoshka
+// when it has matryoshka_widths too, gated as gated; no input
 // normalisation; anomaly threshold 0). apply_b_dec_to_input is folded
 // into b_enc where the model's encoder reads the input as it is (relu
 // models) or unfolded where it reads it centred (topk, batchtopk), and a
@@ -218,7 +272,7 @@ func readSAELens(dir string) (*linear, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &linear{d: d, h: h, latent: latentReLU}
+	l := &linear{d: d, h: h, o: d, latent: latentReLU}
 	if l.l1, err = c.number("l1_coefficient", 0); err != nil {
 		return nil, err
 	}
@@ -231,10 +285,15 @@ func readSAELens(dir string) (*linear, error) {
 	if arch, err = saelensLatent(c, l, arch, act, actKey); err != nil {
 		return nil, err
 	}
+	if l.transcoder {
+		if l.o, err = c.integer("d_out", 0, true, 1, maxWidth); err != nil {
+			return nil, err
+		}
+	}
 	if err := readSAELensWeights(dir, c, l, arch, finetuning); err != nil {
 		return nil, err
 	}
-	l.centred = applyBDec
+	l.centred = applyBDec && !l.transcoder // a transcoder reads x as it is
 	return l, nil
 }
 
@@ -245,10 +304,24 @@ func saelensLatent(c *cfgJSON, l *linear, arch, act, actKey string) (string, err
 	h := l.h
 	switch arch {
 	case "standard", "topk", "jumprelu", "batchtopk":
+	case "transcoder", "skip_transcoder", "jumprelu_transcoder", "jumprelu_skip_transcoder":
+		if act != "relu" {
+			return "", c.errf(actKey, "%q: a transcoder's codes are relu (or jumprelu's)", act)
+		}
+		l.transcoder = true
+		if strings.HasPrefix(arch, "jumprelu_") {
+			l.latent = latentJumpReLU
+			return arch, saelensBudget(c, l)
+		}
+		return arch, nil
 	case "gated":
-		return "", c.errf("architecture", "gated SAEs (separate gate and magnitude paths) have no sae counterpart")
+		if act != "relu" {
+			return "", c.errf(actKey, "%q: a gated SAE's magnitudes are relu'd", act)
+		}
+		l.latent = latentGated
+		return arch, nil
 	default:
-		return "", c.errf("architecture", "%q is not one of standard, topk, jumprelu", arch)
+		return "", c.errf("architecture", "%q is not one of standard, topk, jumprelu, gated, transcoder, skip_transcoder, jumprelu_transcoder, jumprelu_skip_transcoder", arch)
 	}
 	switch act {
 	case "relu":
@@ -279,21 +352,47 @@ func saelensLatent(c *cfgJSON, l *linear, arch, act, actKey string) (string, err
 		// threshold. k, when there (an sae export, a BatchTopK training
 		// config), is the BatchTopK budget.
 		l.latent = latentJumpReLU
-		if v, ok := c.raw("k"); ok {
-			var f float64
-			if json.Unmarshal(v, &f) != nil || !(f >= 1 && f <= float64(h)) {
-				return "", c.errf("k", "want a number in [1, %d], got %s", h, v)
-			}
-			l.k = int(math.Round(f))
-		}
+		return arch, saelensBudget(c, l)
 	}
 	return arch, nil
+}
+
+// saelensBudget reads a jumprelu SAE's k and matryoshka_widths, when
+// there (an sae export of batchtopk or matryoshka, a BatchTopK training
+// config): the BatchTopK budget and the Matryoshka widths.
+func saelensBudget(c *cfgJSON, l *linear) error {
+	h := l.h
+	if v, ok := c.raw("k"); ok {
+		var f float64
+		if json.Unmarshal(v, &f) != nil || !(f >= 1 && f <= float64(h)) {
+			return c.errf("k", "want a number in [1, %d], got %s", h, v)
+		}
+		l.k = int(math.Round(f))
+	}
+	if v, ok := c.raw("matryoshka_widths"); ok && l.k > 0 {
+		if err := json.Unmarshal(v, &l.groups); err != nil || !increasing(l.groups, h) {
+			return c.errf("matryoshka_widths", "want increasing widths in [1, %d], got %s", h, v)
+		}
+	}
+	return nil
+}
+
+// increasing reports whether v is a strictly increasing list in [1, h].
+func increasing(v []int, h int) bool {
+	prev := 0
+	for _, w := range v {
+		if w <= prev || w > h {
+			return false
+		}
+		prev = w
+	}
+	return len(v) > 0
 }
 
 // readSAELensWeights reads the weights of l (architecture arch) from dir's
 // tensor file.
 func readSAELensWeights(dir string, c *cfgJSON, l *linear, arch string, finetuning bool) error {
-	d, h := l.d, l.h
+	d, h, o := l.d, l.h, l.o
 	f, err := readTensorFile(filepath.Join(dir, SAELensWeightsFile))
 	if err != nil {
 		return err
@@ -301,17 +400,39 @@ func readSAELensWeights(dir string, c *cfgJSON, l *linear, arch string, finetuni
 	if l.wEnc, err = f.get("W_enc", "[d_in, d_sae]", d, h); err != nil {
 		return err
 	}
-	if l.bEnc, err = f.get("b_enc", "[d_sae]", h); err != nil {
+	bias := "b_enc"
+	if arch == "gated" {
+		bias = "b_gate"
+	}
+	if l.bEnc, err = f.get(bias, "[d_sae]", h); err != nil {
 		return err
 	}
-	if l.wDec, err = f.get("W_dec", "[d_sae, d_in]", h, d); err != nil {
+	out := "d_in"
+	if l.transcoder {
+		out = "d_out"
+	}
+	if l.wDec, err = f.get("W_dec", "[d_sae, "+out+"]", h, o); err != nil {
 		return err
 	}
-	if l.bDec, err = f.get("b_dec", "[d_in]", d); err != nil {
+	if l.bDec, err = f.get("b_dec", "["+out+"]", o); err != nil {
 		return err
+	}
+	if strings.HasSuffix(arch, "skip_transcoder") {
+		s, err := f.get("W_skip", "[d_out, d_in]", o, d)
+		if err != nil {
+			return err
+		}
+		l.wSkip = transpose(s, o, d)
 	}
 	switch arch {
-	case "jumprelu":
+	case "gated":
+		if l.rMag, err = f.get("r_mag", "[d_sae]", h); err != nil {
+			return err
+		}
+		if l.bMag, err = f.get("b_mag", "[d_sae]", h); err != nil {
+			return err
+		}
+	case "jumprelu", "jumprelu_transcoder", "jumprelu_skip_transcoder":
 		if l.threshold, err = f.get("threshold", "[d_sae]", h); err != nil {
 			return err
 		}
@@ -376,4 +497,15 @@ func saelensNormalization(c *cfgJSON) error {
 		return c.errf(key, "%q rescales every input row by its own norm, which sae's per-feature normalisation cannot express", s)
 	}
 	return c.errf(key, "%q is not one of none, expected_average_only_in, constant_norm_rescale, layer_norm", s)
+}
+
+// transpose returns the cols x rows transpose of the rows x cols matrix a.
+func transpose(a []float32, rows, cols int) []float32 {
+	t := make([]float32, rows*cols)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			t[j*rows+i] = a[i*cols+j]
+		}
+	}
+	return t
 }

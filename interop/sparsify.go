@@ -104,7 +104,7 @@ func readSparsify(dir string) (*linear, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &linear{d: d, h: h, latent: latentTopK, k: k, wEnc: make([]float32, d*h)}
+	l := &linear{d: d, h: h, o: d, latent: latentTopK, k: k, wEnc: make([]float32, d*h)}
 	for i := 0; i < h; i++ {
 		for j := 0; j < d; j++ {
 			l.wEnc[j*h+i] = enc[i*d+j]

@@ -10,7 +10,10 @@ reader is below), encodes the raw rows of DATA as SAELens does
             relu(pre) where pre > threshold        jumprelu
     rec   = codes @ W_dec + b_dec
 
-in float64, and compares with CODES.npy (sae encode) and REC.npy (sae
+and a transcoder (transcoder, skip_transcoder, jumprelu_transcoder,
+jumprelu_skip_transcoder: x' = x, codes relu or jumprelu's, and for the
+skip ones rec += x @ W_skip.T) likewise, its REC.npy being sae
+reconstruct's predictions of the target; in float64, and compares with CODES.npy (sae encode) and REC.npy (sae
 reconstruct) of the same rows. Prints one JSON line; exits 1 if either max
 abs difference exceeds --tol.
 
@@ -60,7 +63,9 @@ def read_data(path):
 def encode(cfg, w, x):
     arch = cfg.get("architecture", "standard")
     apply = 1.0 if cfg.get("apply_b_dec_to_input", True) else 0.0
-    pre = (x - apply * w["b_dec"]) @ w["W_enc"] + w["b_enc"]
+    if arch.endswith("transcoder"):
+        apply, arch = 0.0, ("jumprelu" if arch.startswith("jumprelu_") else "standard")
+    pre = (x - apply * w["b_dec"] if apply else x) @ w["W_enc"] + w["b_enc"]
     if arch == "standard":
         return np.maximum(pre, 0)
     if arch == "topk":
@@ -89,6 +94,8 @@ def main():
     x = read_data(data).astype(np.float64)
     codes = encode(cfg, w, x)
     rec = codes @ w["W_dec"] + w["b_dec"]
+    if "W_skip" in w:
+        rec += x @ w["W_skip"].T
     sae_codes = np.load(codes_path).astype(np.float64)
     sae_rec = np.load(rec_path).astype(np.float64)
     dc = float(np.abs(codes - sae_codes).max())

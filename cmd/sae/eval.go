@@ -4,29 +4,45 @@ import (
 	"context"
 	"flag"
 	"fmt"
+
+	"github.com/sae-go/sae"
 )
 
 func init() {
 	register(&command{
 		name:    "eval",
 		summary: "reconstruction and sparsity metrics of a model on data",
-		usage:   "--model DIR --data F [--json]",
+		usage:   "--model DIR --data F [--target F] [--json]",
 		examples: []string{
+			"sae eval --model tc --data mlp_in.npy --target mlp_out.npy   # a transcoder: FVU of its predictions",
 			"sae eval --model fm --data fashion/t10k-images-idx3-ubyte.gz",
 			"sae eval --model fm --data test.npy --json | jq .fvu",
 		},
 		setup: func(fs *flag.FlagSet, e *env) func(context.Context) error {
-			var modelDir, dataPath, key string
+			var modelDir, dataPath, key, target string
 			fs.StringVar(&modelDir, "model", "", "model `dir`ectory")
 			fs.StringVar(&dataPath, "data", "", "data `file`")
 			fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
+			fs.StringVar(&target, "target", "", "a transcoder's target `file`, one row per row of --data: the metrics are its predictions'")
 			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 			return func(ctx context.Context) error {
 				m, x, err := loadModelData(modelDir, dataPath, key)
 				if err != nil {
 					return err
 				}
-				mt, err := m.Eval(x)
+				var mt sae.Metrics
+				if target != "" {
+					y, err := loadMatrix(target, key)
+					if err != nil {
+						return err
+					}
+					if !m.Transcoder() {
+						return usagef("--target: %s is not a transcoder", modelDir)
+					}
+					mt, err = m.EvalTarget(x, y)
+				} else {
+					mt, err = m.Eval(x)
+				}
 				if err != nil {
 					return err
 				}
@@ -34,7 +50,11 @@ func init() {
 					return printJSON(e.stdout, metricsMap(mt))
 				}
 				fmt.Fprintf(e.stdout, "%s on %d rows of %s\n", m, mt.N, dataPath)
-				fmt.Fprintf(e.stdout, "  mse              %.6g (mean over elements, input units)\n", mt.MSE)
+				units := "input units"
+				if m.Transcoder() {
+					units = "of the target, its units"
+				}
+				fmt.Fprintf(e.stdout, "  mse              %.6g (mean over elements, %s)\n", mt.MSE, units)
 				fmt.Fprintf(e.stdout, "  fvu              %.4f (fraction of variance unexplained)\n", mt.FVU)
 				fmt.Fprintf(e.stdout, "  l0               %.2f of %d latents active per row\n", mt.L0, m.Hidden())
 				fmt.Fprintf(e.stdout, "  mean_activation  %.4f\n", mt.MeanActivation)

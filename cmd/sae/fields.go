@@ -24,24 +24,25 @@ type configFlag struct {
 
 // configFlags is one row per sae.Config field, in the struct's order.
 var configFlags = []configFlag{
-	{"Hidden", "hidden", "`N` latents of a one-layer model (default: from the input width d: d/2, within [32, 1024] for d >= 64; 2d for a topk, batchtopk or jumprelu dictionary of fewer than 64 columns)", false},
+	{"Hidden", "hidden", "`N` latents of a one-layer model (default: from the input width d: d/2, within [32, 1024] for d >= 64; 2d for a {dictionaries} dictionary of fewer than 64 columns)", false},
 	{"Layers", "layers", "deep model: encoder `widths` down to the code, e.g. 512,128 (the decoder mirrors them; default with --stacked: the --hidden default, then half of it)", false},
 	{"Activation", "activation", "hidden `activation`: relu, sigmoid or tanh (default relu; sigmoid with kl, l1 or none, unless --target-l0)", false},
-	{"Sparsity", "sparsity", "`kind` of sparsity: a penalty (none, l1, kl), a selection of --k latents per row (topk; batchtopk: k per row on average over a batch, a learned threshold at inference), or jumprelu (a learned threshold per latent, L0 penalty --l0-coef) (default topk; kl for what topk cannot train: --layers, --stacked, --tied, --loss bce, --optimizer lbfgs, --contractive, --activation sigmoid or tanh, --target-l0; none with --variational)", false},
+	{"Sparsity", "sparsity", "`kind` of sparsity: {kinds} (default topk; kl for what topk cannot train: --layers, --stacked, --tied, --loss bce, --optimizer lbfgs, --contractive, --activation sigmoid or tanh, --target-l0; none with --variational)", false},
 	{"L1", "l1", "`coef`ficient of the L1 penalty on activations", false},
 	{"L1Weight", "l1-weight", "weigh each latent's L1 term by its decoder row's norm (`decoder`) or not (none) (default decoder for untied models, none for tied)", false},
-	{"L0Coef", "l0-coef", "jumprelu: `coef`ficient of the L0 penalty, the mean active latents per row (default 0.001 * input width)", false},
-	{"Bandwidth", "bandwidth", "jumprelu: bandwidth `eps` of the thresholds' straight-through estimator (default 0.001)", false},
+	{"L0Coef", "l0-coef", "`coef`ficient of the L0 penalty, the mean active latents per row (default 0.001 * input width)", false},
+	{"Bandwidth", "bandwidth", "bandwidth `eps` of the thresholds' straight-through estimator (default 0.001)", false},
 	{"TargetL0", "target-l0", "tune the penalty during training so that `N` latents per row are active on average: --l1, kl's --rho or --l0-coef, starting from its value; l1 and kl then default to --activation relu (0: off)", false},
 	{"Rho", "rho", "KL target mean activation `R`", false},
 	{"Beta", "beta", "KL penalty weight `B`", false},
-	{"K", "k", "topk/batchtopk: `N` active latents per row (default min(32, hidden/4))", false},
-	{"AuxK", "aux-k", "topk/batchtopk: dead latents (`N` per row) that reconstruct the residual in the AuxK loss (default d/2)", false},
+	{"K", "k", "`N` active latents per row (default min(32, hidden/4))", false},
+	{"Groups", "groups", "nested dictionary `widths`, e.g. 64,256,1024: each prefix of the latents is trained to reconstruct alone (--hidden is appended; default hidden/64, hidden/16, hidden/4 where >= --k, then hidden)", false},
+	{"AuxK", "aux-k", "dead latents (`N` per row) that reconstruct the residual in the AuxK loss (default d/2)", false},
 	{"AuxCoef", "aux-coef", "`coef`ficient of the AuxK loss (0: off)", false},
 	{"DeadWindow", "dead-window", "a latent is dead after `N` training samples without firing (default min(10M, max(training rows, 16 batches)))", false},
-	{"Resample", "resample", "topk/batchtopk: restart dead latents every dead window at the residuals of poorly reconstructed rows, encoder columns at `S` times the live latents' mean norm (0: off)", false},
-	{"DecoderNorm", "decoder-norm", "decoder rows: `unit` norm or free (default unit for topk, batchtopk and jumprelu, free otherwise)", false},
-	{"DecoderBiasInit", "decoder-bias-init", "decoder bias starts at the geometric `median` of a sample or the mean (default median for topk, batchtopk and jumprelu, mean otherwise)", false},
+	{"Resample", "resample", "restart dead latents every dead window at the residuals of poorly reconstructed rows, encoder columns at `S` times the live latents' mean norm (0: off)", false},
+	{"DecoderNorm", "decoder-norm", "decoder rows: `unit` norm or free (default unit for {dictionaries}, free otherwise)", false},
+	{"DecoderBiasInit", "decoder-bias-init", "decoder bias starts at the geometric `median` of a sample or the mean (default median for {dictionaries}, mean otherwise)", false},
 	{"WeightDecay", "weight-decay", "`lambda` of lambda/2*||W||^2 on the weights", false},
 	{"Variational", "variational", "variational autoencoder: Gaussian code (mean, log-variance), KL to N(0, I); implies --sparsity none", false},
 	{"Stacked", "stacked", "greedy layer-wise pre-training of a deep model (--layers), then joint fine-tuning (--finetune-epochs, default --epochs)", false},
@@ -51,8 +52,10 @@ var configFlags = []configFlag{
 	{"Loss", "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])", false},
 	{"Tied", "tied", "tie the decoder to the encoder (W_dec = W_enc^T)", false},
 	{"Noise", "noise", "denoising: corrupt each batch with `noise` gaussian:S, mask:P or saltpepper:P and learn to undo it", false},
+	{"Out", "", "", false}, // set from --target's width
+	{"Skip", "skip", "transcoder (--target): add a linear skip from the input to the target, trained with the code", false},
 	{"Optimizer", "optimizer", "`optimizer`: adam, sgd (with momentum) or lbfgs (full batch)", false},
-	{"LR", "lr", "peak learning `rate` (default 1e-3 adam; with topk, batchtopk and jumprelu 3e-3, times sqrt(1024/hidden) above 1024 latents; 0.1 sgd)", false},
+	{"LR", "lr", "peak learning `rate` (default 1e-3 adam; with {dictionaries} 3e-3, times sqrt(1024/hidden) above 1024 latents; 0.1 sgd)", false},
 	{"Momentum", "momentum", "sgd `momentum`", false},
 	{"Batch", "batch", "mini-batch `size`", false},
 	{"Epochs", "epochs", "`N` epochs of sparse training, on the cosine schedule (default: until the validation loss converges, within about 30000 steps: see --decay; lbfgs: iterations, default 400; -1: none, e.g. a classifier from random initialisation with --labels)", false},
@@ -63,12 +66,12 @@ var configFlags = []configFlag{
 	{"ValSplit", "val-split", "`fraction` of --data held out for validation and early stopping", false},
 	{"Patience", "patience", "`N` epochs without a better validation loss make a plateau (at least 250 steps) or, on a fixed schedule, stop training, counted from the last epoch that resampled dead latents (0: off)", false},
 	{"LBFGSMemory", "", "", false}, // no flag: the default serves
-	{"Normalize", "normalize", "input `scaling` fitted on the training data: auto (global for data of >= 64 columns, robust below; topk, batchtopk: global; jumprelu: none), none, standard, minmax, robust (median/IQR) or global (mean-centred, one scale for all columns)", false},
+	{"Normalize", "normalize", "input `scaling` fitted on the training data: auto (global for data of >= 64 columns, robust below; topk, batchtopk, matryoshka, gated: global; jumprelu: none), none, standard, minmax, robust (median/IQR) or global (mean-centred, one scale for all columns)", false},
 	{"Seed", "seed", "random `seed`: the same seed and --threads give the same model", false},
 	{"Threads", "threads", "`N` cores to use (default: all)", false},
 	{"Precision", "precision", "`format` of the training products: fp32, bf16 (bfloat16 operands, float32 sums; weights, gradients and optimiser state stay float32) or auto (bf16 where this CPU multiplies bf16 at least 1.2x faster than fp32, measured at start; else fp32); the model is float32 either way", false},
 	{"Contamination", "contamination", "expected anomaly `fraction` in the training data; sets the stored score threshold", false},
-	{"Ensemble", "ensemble", "anomaly scores: the geometric mean of the reconstruction errors of `K` autoencoders, the model and K-1 more like it (a topk, batchtopk or jumprelu dictionary: K dense autoencoders trained beside it) (default 3)", false},
+	{"Ensemble", "ensemble", "anomaly scores: the geometric mean of the reconstruction errors of `K` autoencoders, the model and K-1 more like it (a {dictionaries} dictionary: K dense autoencoders trained beside it) (default 3)", false},
 }
 
 // bindConfig defines a flag on fs for every field of *cfg, bound to it,
@@ -80,26 +83,61 @@ func bindConfig(fs *flag.FlagSet, cfg *sae.Config) {
 		if r.flag == "" {
 			continue
 		}
+		usage := usageOf(r)
 		switch p := v.FieldByName(r.field).Addr().Interface().(type) {
 		case *int:
-			fs.IntVar(p, r.flag, *p, r.usage)
+			fs.IntVar(p, r.flag, *p, usage)
 		case *uint64:
-			fs.Uint64Var(p, r.flag, *p, r.usage)
+			fs.Uint64Var(p, r.flag, *p, usage)
 		case *float64:
-			fs.Float64Var(p, r.flag, *p, r.usage)
+			fs.Float64Var(p, r.flag, *p, usage)
 		case *bool:
-			fs.BoolVar(p, r.flag, *p, r.usage)
+			fs.BoolVar(p, r.flag, *p, usage)
 		case *string:
-			fs.StringVar(p, r.flag, *p, r.usage)
+			fs.StringVar(p, r.flag, *p, usage)
 		case *[]int:
-			fs.Func(r.flag, r.usage, func(s string) (err error) { *p, err = parseInts(s); return err })
+			fs.Func(r.flag, usage, func(s string) (err error) { *p, err = parseInts(s); return err })
 		default: // the enumerations, string types
-			fs.Var(textValue{v.FieldByName(r.field)}, r.flag, r.usage)
+			fs.Var(textValue{v.FieldByName(r.field)}, r.flag, usage)
 		}
 		if r.resolved {
 			fs.Lookup(r.flag).DefValue = fmt.Sprint(resolved.FieldByName(r.field).Interface())
 		}
 	}
+}
+
+// usageOf is row r's help: its text with {kinds} (each kind and what it
+// does) and {dictionaries} (the kinds with their own code) filled in from
+// the kinds table, after the kinds that use the field when only some do
+// ("topk/batchtopk: ..."), so that a new kind's help needs no edit here.
+func usageOf(r configFlag) string {
+	u := strings.ReplaceAll(r.usage, "{dictionaries}", nn.Names(func(k nn.Kind) bool { return k.Traits().Code }))
+	if strings.Contains(u, "{kinds}") {
+		var s []string
+		for _, k := range nn.Kinds() {
+			s = append(s, k.Name()+" ("+flagNames(k.Summary())+")")
+		}
+		u = strings.ReplaceAll(u, "{kinds}", strings.Join(s, ", "))
+	}
+	if users := kindsUsing(r.field); users != "" {
+		u = users + ": " + u
+	}
+	return u
+}
+
+// kindsUsing is "a/b/c", the kinds whose Fields list field, when some
+// kinds do and others do not ("" otherwise).
+func kindsUsing(field string) string {
+	var uses []string
+	for _, k := range nn.Kinds() {
+		if contains(k.Fields(), field) {
+			uses = append(uses, k.Name())
+		}
+	}
+	if len(uses) == len(nn.Kinds()) {
+		return ""
+	}
+	return strings.Join(uses, "/")
 }
 
 // textValue is a flag bound to a string-typed field.

@@ -81,6 +81,13 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "topk", "--target-l0", "5"},
 		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "l1", "--activation", "sigmoid", "--target-l0", "5"},
 		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "l1", "--target-l0", "5", "--optimizer", "lbfgs"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "topk", "--groups", "4,8"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "matryoshka", "--groups", "8,4"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "matryoshka", "--l1", "0.1"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "matryoshka", "--target-l0", "5"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "gated", "--k", "4"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "gated", "--layers", "6,4"},
+		{"train", "--data", "x.csv", "--out", dir + "/m", "--sparsity", "gated", "--l1", "0", "--target-l0", "5"},
 	} {
 		_, stderr, code := saeRun(t, args...)
 		if code != 2 {

@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&command{
 		name:    "reconstruct",
-		summary: "write reconstructions of data in input units (the denoiser)",
+		summary: "write reconstructions of data in input units (the denoiser; a transcoder's predictions of its target)",
 		usage:   "--model DIR --data F --out F.npy|F.csv [--clean F]",
 		examples: []string{
 			"sae reconstruct --model fm --data noisy.npy --out denoised.npy",

@@ -32,6 +32,7 @@ func init() {
 			"sae train --data big.npy --out m --checkpoint-every 1   # killed? then: sae train --data big.npy --out m --checkpoint-every 1 --resume m.checkpoint",
 			"sae train --data images.npy --out vae --variational --layers 256,16 --activation relu --loss bce",
 			"sae train --data x.npy --labels y.npy --out clf --layers 256,128 --stacked --activation relu --sparsity l1",
+			"sae train --data mlp_in.npy --target mlp_out.npy --skip --out tc --sparsity topk --hidden 4096 --k 32   # a transcoder",
 			"sae train --data acts.npy --out dict --sparsity topk --hidden 12288 --k 32",
 			"sae train --data acts.npy --out dict --sparsity batchtopk --hidden 4096 --k 16 --epochs 5",
 			"sae train --data acts.npy --out dict --sparsity jumprelu --hidden 4096 --l0-coef 0.5",
@@ -45,10 +46,10 @@ func init() {
 
 // trainGroups are sae train's flags by concern, as its help lists them.
 var trainGroups = []flagGroup{
-	{"Data", []string{"data", "key", "column", "val", "val-split", "labels", "val-labels", "stream"}},
+	{"Data", []string{"data", "key", "column", "val", "val-split", "target", "val-target", "labels", "val-labels", "stream"}},
 	{"Output", []string{"out", "json", "quiet", "checkpoint-every", "resume"}},
-	{"Model", []string{"hidden", "layers", "activation", "tied", "variational", "stacked", "loss", "normalize", "noise", "contractive", "decoder-norm", "decoder-bias-init"}},
-	{"Sparsity", []string{"sparsity", "k", "aux-k", "aux-coef", "l1", "l1-weight", "rho", "beta", "l0-coef", "bandwidth", "target-l0", "dead-window", "resample"}},
+	{"Model", []string{"hidden", "layers", "activation", "tied", "variational", "stacked", "loss", "normalize", "noise", "contractive", "decoder-norm", "decoder-bias-init", "skip"}},
+	{"Sparsity", []string{"sparsity", "k", "groups", "aux-k", "aux-coef", "l1", "l1-weight", "rho", "beta", "l0-coef", "bandwidth", "target-l0", "dead-window", "resample"}},
 	{"Training", []string{"optimizer", "lr", "momentum", "batch", "epochs", "finetune-epochs", "supervised-epochs", "warmup", "decay", "patience", "clip", "weight-decay", "trim", "precision", "seed", "threads"}},
 	{"Anomaly scores", []string{"contamination", "ensemble"}},
 }
@@ -58,6 +59,7 @@ var trainGroups = []flagGroup{
 type trainArgs struct {
 	cfg                                                    sae.Config
 	data, val, out, key, labels, valLabels, stream, resume string
+	target, valTarget                                      string
 	quiet                                                  bool
 	ckptEvery                                              int
 }
@@ -70,6 +72,8 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.StringVar(&a.val, "val", "", "validation data `file` (default: hold out --val-split of --data)")
 	fs.StringVar(&a.labels, "labels", "", "class labels `file` of --data: adds a softmax head trained with the encoder (then 'sae predict')")
 	fs.StringVar(&a.valLabels, "val-labels", "", "class labels `file` of --val")
+	fs.StringVar(&a.target, "target", "", "a transcoder: the target `file`, one row per row of --data, that the code of each row predicts (then 'sae reconstruct' predicts it, 'sae eval --target' measures it)")
+	fs.StringVar(&a.valTarget, "val-target", "", "the target `file` of --val (a transcoder)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object with the results on stdout")
 	fs.BoolVar(&a.quiet, "quiet", false, "no progress bar")
 	fs.IntVar(&a.ckptEvery, "checkpoint-every", 0, "write the training state every `N` epochs to OUT.checkpoint (or the --resume directory), atomically; a killed run continues with --resume")
@@ -92,6 +96,17 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		opt, err := a.options(x)
 		if err != nil {
 			return err
+		}
+		if a.target != "" {
+			y, closeY, err := openSource(a.target, a.key, a.stream)
+			if err != nil {
+				return err
+			}
+			defer closeY()
+			if rows, _ := x.Dims(); rowsOf(y) != rows {
+				return fmt.Errorf("%s: %d rows for the %d rows of %s; a target has one row per row of --data", a.target, rowsOf(y), rows, a.data)
+			}
+			opt.Target = y
 		}
 		finish := a.progress(e, &opt)
 		m, err := sae.Train(ctx, x, a.cfg, opt)
@@ -127,7 +142,11 @@ func (a *trainArgs) check(fs *flag.FlagSet) error {
 	if err := writableDir(a.out); err != nil {
 		return err
 	}
-	if err := checkConfig(fs, a.cfg); err != nil {
+	cfg := a.cfg
+	if a.target != "" {
+		cfg.Out = 1 // a transcoder, of a width the target will give
+	}
+	if err := checkConfig(fs, cfg); err != nil {
 		return err
 	}
 	if a.stream != "auto" && a.stream != "on" && a.stream != "off" {
@@ -141,6 +160,12 @@ func (a *trainArgs) check(fs *flag.FlagSet) error {
 	}
 	if a.valLabels != "" && a.val == "" {
 		return usagef("--val-labels applies with --val")
+	}
+	if a.valTarget != "" && (a.target == "" || a.val == "") {
+		return usagef("--val-target needs --target and --val")
+	}
+	if a.target != "" && a.labels != "" {
+		return usagef("--target and --labels: a transcoder has no classifier head")
 	}
 	return nil
 }
@@ -176,6 +201,17 @@ func (a *trainArgs) options(x sae.Source) (sae.TrainOptions, error) {
 		return opt, fmt.Errorf("%s: rows have %d values, the training data %d", a.val, v.Cols, cols)
 	}
 	opt.Val = v
+	if a.target != "" {
+		if a.valTarget == "" {
+			return opt, usagef("--val with --target needs --val-target")
+		}
+		if opt.ValTarget, err = loadMatrix(a.valTarget, a.key); err != nil {
+			return opt, err
+		}
+		if opt.ValTarget.Rows != v.Rows {
+			return opt, fmt.Errorf("%s: %d rows for the %d rows of %s", a.valTarget, opt.ValTarget.Rows, v.Rows, a.val)
+		}
+	}
 	if a.labels != "" {
 		if a.valLabels == "" {
 			return opt, usagef("--val with --labels needs --val-labels")
@@ -391,4 +427,10 @@ func detectorSummary(m *sae.Model, scorers []*sae.Model) string {
 		return fmt.Sprintf("the reconstruction error of a dense %s/%s autoencoder trained beside the dictionary (--ensemble)", c.Activation, c.Sparsity)
 	}
 	return fmt.Sprintf("the geometric mean of the reconstruction errors of %d dense %s/%s autoencoders trained beside the dictionary (--ensemble)", len(scorers), c.Activation, c.Sparsity)
+}
+
+// rowsOf is the number of rows of src.
+func rowsOf(src sae.Source) int {
+	n, _ := src.Dims()
+	return n
 }

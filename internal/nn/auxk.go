@@ -88,7 +88,7 @@ func (n *Net[T]) auxForwardBackward(w *Workspace[T], pre, z, target []T, rows in
 	if ka == 0 {
 		return 0, false
 	}
-	d, h := n.D, n.H
+	d, h := n.O, n.H
 	// The dead latents' pre-activations, gathered into [rows, nd].
 	sw.buf = grow(sw.buf, rows*nd)
 	cols := sw.buf

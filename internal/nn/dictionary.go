@@ -18,19 +18,20 @@ func (n *Net[T]) Dictionary() bool { return n.Depth() == 1 && !n.tied && !n.vae 
 // InitDictionary finishes the initialisation of a dictionary (others are
 // left as they are): with a unit-norm decoder, rows in uniformly random
 // directions (and, for a kind with its own code, the encoder their
-// transpose: each latent starts reading the direction it writes); the
-// decoder bias at bias when it is not nil (GeometricMedian).
+// transpose: each latent starts reading the direction it writes; not a
+// transcoder's, whose encoder reads another space); the decoder bias at
+// bias when it is not nil (GeometricMedian of the targets).
 func (n *Net[T]) InitDictionary(rng *rand.Rand, bias []float32) {
 	if !n.Dictionary() {
 		return
 	}
-	d, h := n.D, n.H
+	d, h := n.O, n.H
 	if n.unit {
 		for i := range n.wDec {
 			n.wDec[i] = T(rng.NormFloat64())
 		}
 		normalizeRows(n.nt, n.wDec, h, d)
-		if n.kind.Traits().Code {
+		if n.kind.Traits().Code && !n.trans {
 			for j := 0; j < h; j++ {
 				for p := 0; p < d; p++ {
 					n.wEnc[p*h+j] = n.wDec[j*d+p]
@@ -52,13 +53,13 @@ func (n *Net[T]) ConstrainGrad(g []T) {
 		return
 	}
 	D := &n.dec[0]
-	projectRowGrads(n.nt, n.wDec, g[D.gw:D.gw+n.H*n.D], n.H, n.D)
+	projectRowGrads(n.nt, n.wDec, g[D.gw:D.gw+n.H*n.O], n.H, n.O)
 }
 
 // Constrain renormalises the decoder rows (after an optimiser step).
 func (n *Net[T]) Constrain() {
 	if n.unit && n.wDec != nil {
-		normalizeRows(n.nt, n.wDec, n.H, n.D)
+		normalizeRows(n.nt, n.wDec, n.H, n.O)
 	}
 }
 
@@ -156,25 +157,35 @@ func (n *Net[T]) EncoderNorm(j int) float64 {
 
 // DecoderNorm is the norm of latent j's decoder row of a dictionary.
 func (n *Net[T]) DecoderNorm(j int) float64 {
-	row := n.wDec[j*n.D : (j+1)*n.D]
+	row := n.wDec[j*n.O : (j+1)*n.O]
 	return math.Sqrt(float64(dot(row, row)))
 }
 
-// Restart points latent j of a dictionary at the direction dir [d]:
-// W_dec[j,:] = dec·dir/||dir||, W_enc[:,j] = enc·dir/||dir||, b_enc[j] = 0;
-// forget is called with the index of every parameter changed (an
-// optimiser's state of them is stale).
-func (n *Net[T]) Restart(j int, dir []T, enc, dec T, forget func(i int)) {
-	d, h := n.D, n.H
+// Restart points latent j of a dictionary at the directions encDir [d]
+// and decDir [O] (the same for an autoencoder): W_dec[j,:] =
+// dec·decDir/||decDir||, W_enc[:,j] = enc·encDir/||encDir||, b_enc[j] = 0,
+// and the kind's per-latent tensors (Tensor.Latent) at their start; forget
+// is called with the index of every parameter changed (an optimiser's
+// state of them is stale).
+func (n *Net[T]) Restart(j int, encDir, decDir []T, enc, dec T, forget func(i int)) {
+	d, o, h := n.D, n.O, n.H
 	oE, oB, oD := n.enc[0].gw, n.enc[0].gb, n.dec[0].gw
-	inv := 1 / T(math.Sqrt(float64(dot(dir, dir))))
+	inv := 1 / T(math.Sqrt(float64(dot(decDir, decDir))))
+	for p := 0; p < o; p++ {
+		n.wDec[j*o+p] = decDir[p] * inv * dec
+		forget(oD + j*o + p)
+	}
+	inv = 1 / T(math.Sqrt(float64(dot(encDir, encDir))))
 	for p := 0; p < d; p++ {
-		u := dir[p] * inv
-		n.wDec[j*d+p] = u * dec
-		n.wEnc[p*h+j] = u * enc
-		forget(oD + j*d + p)
+		n.wEnc[p*h+j] = encDir[p] * inv * enc
 		forget(oE + p*h + j)
 	}
 	n.bEnc[j] = 0
 	forget(oB + j)
+	for i, t := range n.kind.Tensors(h) {
+		if t.Latent {
+			n.kt[i][j] = T(t.Init)
+			forget(n.ktOff[i] + j)
+		}
+	}
 }

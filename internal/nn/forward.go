@@ -30,21 +30,23 @@ func (n *Net[T]) Encode(w *Workspace[T], x []T, rows int) []T {
 func (n *Net[T]) Decode(w *Workspace[T], codes []T, rows int, dst []T) {
 	w.ensure(n, rows)
 	if n.loss == BCE {
-		n.decodeWith(w, codes, rows, w.z[:rows*n.D], dst)
+		n.decodeWith(w, codes, rows, w.z[:rows*n.O], dst)
 	} else {
 		n.decodeWith(w, codes, rows, dst, nil)
 	}
 }
 
 // Reconstruct writes the reconstructions x̂ [rows,d] of x [rows,d] into
-// dst (a kind with its own code decodes from its few active latents).
+// dst (a kind with its own code decodes from its few active latents; a
+// transcoder's are its predictions [rows,Out], with the skip).
 func (n *Net[T]) Reconstruct(w *Workspace[T], x []T, rows int, dst []T) {
 	w.ensure(n, rows)
 	codes := n.code.encode(n, w, x, rows)
 	if n.loss == BCE {
-		n.code.decode(n, w, codes, rows, w.z[:rows*n.D], dst)
+		n.code.decode(n, w, codes, rows, w.z[:rows*n.O], dst)
 	} else {
 		n.code.decode(n, w, codes, rows, dst, nil)
+		n.skipForward(x, rows, dst)
 	}
 }
 
@@ -53,14 +55,15 @@ func (n *Net[T]) Reconstruct(w *Workspace[T], x []T, rows int, dst []T) {
 // reconstruction (Workspace.Output).
 func (n *Net[T]) ReconLoss(w *Workspace[T], x, target []T, rows int) float64 {
 	w.ensure(n, rows)
-	z := w.z[:rows*n.D]
+	z := w.z[:rows*n.O]
 	xhat := z
 	if n.loss == BCE {
-		xhat = w.xhat[:rows*n.D]
+		xhat = w.xhat[:rows*n.O]
 	}
 	codes := n.code.encode(n, w, x, rows)
 	n.code.decode(n, w, codes, rows, z, xhat)
-	return lossValue(n.loss, z, target[:rows*n.D])
+	n.skipForward(x, rows, z)
+	return lossValue(n.loss, z, target[:rows*n.O])
 }
 
 // ForwardBackward runs x [rows,d] forward and accumulates into w's
@@ -78,7 +81,10 @@ func (n *Net[T]) ReconLoss(w *Workspace[T], x, target []T, rows int) float64 {
 func (n *Net[T]) ForwardBackward(w *Workspace[T], x, target []T, rows int, norm T, t *Terms, rates []T) Parts {
 	w.ensure(n, rows)
 	w.ensureGrad(n)
-	return n.code.forwardBackward(n, w, x, target, rows, norm, t, rates)
+	if n.wSkip == nil {
+		return n.code.forwardBackward(n, w, x, target, rows, norm, t, rates)
+	}
+	return n.skipForwardBackward(w, x, target, rows, norm, t, rates)
 }
 
 // Active is the number of active latents (|a| > ActiveEps, or kept by the
@@ -141,7 +147,7 @@ func (n *Net[T]) decodeWith(w *Workspace[T], code []T, rows int, z, xhat []T) {
 	L.forward(in, rows, z)
 	kernels.AddRows(z, rows, L.b)
 	if n.loss == BCE {
-		for i, v := range z[:rows*n.D] {
+		for i, v := range z[:rows*n.O] {
 			xhat[i] = sigmoid(v)
 		}
 	}
@@ -158,7 +164,7 @@ func (c denseCode[T]) active(n *Net[T], w *Workspace[T], rows int) int {
 }
 
 func (c denseCode[T]) forwardBackward(n *Net[T], w *Workspace[T], x, target []T, rows int, norm T, t *Terms, rates []T) Parts {
-	d, h, k := n.D, n.H, n.Depth()
+	d, h, k := n.O, n.H, n.Depth()
 	z := w.z[:rows*d]
 	xhat := z
 	if n.loss == BCE {

@@ -37,6 +37,9 @@ type Kind interface {
 	Tensors(h int) []Tensor
 	// Describe names the kind in a model's one-line description.
 	Describe(p *Params) string
+	// Summary says in a few words what the kind does (the command
+	// line's help), naming the Config fields it uses as Config.Name.
+	Summary() string
 
 	code32() code[float32]
 	code64() code[float64]
@@ -67,12 +70,14 @@ type Target struct {
 }
 
 // Tensor is one of a kind's tensors: a name, a shape, whether weight decay
-// applies, and every value's starting value.
+// applies, every value's starting value, and whether it holds one value
+// per latent that starts again when its latent is restarted (Net.Restart).
 type Tensor struct {
 	Name   string
 	Shape  []int
 	Weight bool
 	Init   float64
+	Latent bool
 }
 
 // Params are the settings the kinds read, resolve or fix: each field is
@@ -100,6 +105,7 @@ type Params struct {
 	L1Weight        string
 	Rho, Beta       float64
 	K, AuxK         int
+	Groups          []int
 	AuxCoef         float64
 	DeadWindow      int
 	Resample        float64
@@ -120,6 +126,10 @@ type Terms struct {
 	// reconstructs instead of target - x̂: the term treats the residual as
 	// a constant, and a finite-difference check must hold it fixed.
 	auxResidual []float64
+	// frozenDecoder, when set (gradient checks), is the frozen copy of
+	// the decoder gated's sparsity and auxiliary terms read (W_dec, then
+	// b_dec): a finite-difference check must hold it fixed.
+	frozenDecoder []float64
 }
 
 // State is a kind's training state that checkpoints save: the number of
@@ -136,6 +146,8 @@ var kinds = []Kind{
 	topKKind{},
 	batchTopKKind{},
 	jumpReLUKind{},
+	matryoshkaKind{},
+	gatedKind{},
 }
 
 // Kinds lists the sparsity kinds in the table's order.

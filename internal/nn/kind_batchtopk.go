@@ -13,6 +13,10 @@ type batchTopKKind struct{ kindBase }
 
 func (batchTopKKind) Name() string { return "batchtopk" }
 
+func (batchTopKKind) Summary() string {
+	return "Config.K latents per row on average over a batch, a learned threshold at inference"
+}
+
 func (batchTopKKind) Traits() Traits { return Traits{Code: true, K: true, Resample: true} }
 
 func (batchTopKKind) Fields() []string { return kFields }

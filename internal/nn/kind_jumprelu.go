@@ -37,6 +37,10 @@ const jumpInitThreshold = 0.001
 
 func (jumpReLUKind) Name() string { return "jumprelu" }
 
+func (jumpReLUKind) Summary() string {
+	return "a learned threshold per latent, an L0 penalty Config.L0Coef"
+}
+
 func (jumpReLUKind) Traits() Traits { return Traits{Code: true} }
 
 func (jumpReLUKind) Fields() []string {
@@ -101,7 +105,7 @@ func (jumpCode[T]) encode(n *Net[T], w *Workspace[T], x []T, rows int) []T {
 // w.grad. Without t.Sparse (fine-tuning) λ is 0 and the thresholds learn
 // from the reconstruction alone.
 func (jumpCode[T]) forwardBackward(n *Net[T], w *Workspace[T], x, target []T, rows int, norm T, t *Terms, _ []T) Parts {
-	d, h := n.D, n.H
+	d, h := n.O, n.H
 	thr := n.kt[0]
 	sw := &w.sel
 	pre := n.preActivations(w, x, rows)

@@ -20,6 +20,10 @@ type klKind struct{ kindBase }
 
 func (klKind) Name() string { return "kl" }
 
+func (klKind) Summary() string {
+	return "a KL penalty of weight Config.Beta towards mean activation Config.Rho"
+}
+
 func (klKind) Fields() []string { return []string{"Rho", "Beta", "TargetL0"} }
 
 func (klKind) Validate(p *Params, bad func(field, format string, args ...any)) {

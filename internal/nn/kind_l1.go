@@ -19,6 +19,8 @@ type l1Kind struct{ kindBase }
 
 func (l1Kind) Name() string { return "l1" }
 
+func (l1Kind) Summary() string { return "an L1 penalty on the activations, Config.L1" }
+
 func (l1Kind) Fields() []string { return []string{"L1", "L1Weight", "TargetL0"} }
 
 func (l1Kind) Resolve(p *Params, d int) {

@@ -5,6 +5,7 @@ package nn
 type none struct{ kindBase }
 
 func (none) Name() string                { return "none" }
+func (none) Summary() string             { return "no penalty" }
 func (k none) Describe(p *Params) string { return describe(k) }
 func (none) code32() code[float32]       { return denseCode[float32]{} }
 func (none) code64() code[float64]       { return denseCode[float64]{} }

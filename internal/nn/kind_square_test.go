@@ -20,6 +20,7 @@ func init() { kinds = append(kinds, squareKind{}) }
 type squareKind struct{ kindBase }
 
 func (squareKind) Name() string              { return "square" }
+func (squareKind) Summary() string           { return "a squared penalty, Config.L1" }
 func (squareKind) Fields() []string          { return []string{"L1", "TargetL0"} }
 func (squareKind) Target(p *Params) Target   { return Target{Field: "L1", Coef: &p.L1, Sign: 1} }
 func (k squareKind) Describe(*Params) string { return describe(k) }

@@ -10,6 +10,8 @@ type topKKind struct{ kindBase }
 
 func (topKKind) Name() string { return "topk" }
 
+func (topKKind) Summary() string { return "the Config.K largest latents of each row" }
+
 func (topKKind) Traits() Traits { return Traits{Code: true, K: true, Resample: true} }
 
 func (topKKind) Fields() []string { return kFields }
@@ -29,15 +31,10 @@ var kFields = []string{"K", "AuxK", "AuxCoef", "DeadWindow", "Resample"}
 
 // resolveK is the defaults of a kind that keeps K latents per row: K =
 // min(32, Hidden/4), at least 1; AuxK = d/2 (the published recipe), at most
-// Hidden; and the dictionary's (dictionaryDefaults).
+// Hidden; the dictionary's (dictionaryDefaults) and global scaling.
 func resolveK(p *Params, d int) {
 	dictionaryDefaults(p)
-	if p.Normalize == "auto" {
-		// One scale for all columns, at any width: per-column scaling
-		// would bend the dictionary's directions, and none would leave
-		// a table's largest unit to set the learning rate's scale.
-		p.Normalize = "global"
-	}
+	globalScaling(p)
 	if p.K == 0 && p.Hidden > 0 {
 		p.K = max(1, min(32, p.Hidden/4))
 	}

@@ -11,8 +11,8 @@ import (
 
 // codeGradientTests names the kinds with their own code whose gradients
 // have a test of their own (a selection's jumps need margins a generic check
-// cannot give): select_test.go, kind_jumprelu_test.go.
-var codeGradientTests = map[string]bool{"topk": true, "batchtopk": true, "jumprelu": true}
+// cannot give): select_test.go, kind_jumprelu_test.go, kind_matryoshka_test.go, kind_gated_test.go.
+var codeGradientTests = map[string]bool{"topk": true, "batchtopk": true, "jumprelu": true, "matryoshka": true, "gated": true}
 
 // kindNet is a one-layer float64 net of kind k (relu for a kind with its
 // own code, sigmoid otherwise) with the kind's defaults, and random rows.

@@ -11,6 +11,8 @@ import (
 // shapes), with the sparsity kind's code and tensors.
 type Net[T Float] struct {
 	D, H   int   // input width, code width
+	O      int   // output width: D, or a transcoder's Spec.Out
+	trans  bool  // a transcoder (Spec.Out > 0)
 	Sizes  []int // [d, layer widths...]; read-only
 	Params []T   // every tensor, laid out as Segments says
 	act    Act
@@ -27,6 +29,8 @@ type Net[T Float] struct {
 	segs   []Segment
 	enc    []dense[T]
 	dec    []dense[T]
+	wSkip  []T   // a transcoder's skip W_skip [d,O], or nil
+	skipAt int   // its offset in Params
 	kt     [][]T // the kind's tensors, in Kind.Tensors order
 	ktOff  []int // their offsets in Params
 	// One-layer views (the classic model).
@@ -65,10 +69,16 @@ func Layout(spec Spec) ([]Segment, int) {
 	}
 	for m := 0; m < k; m++ {
 		in, out := sizes[k-m], sizes[k-m-1]
+		if m == k-1 && spec.Out > 0 {
+			out = spec.Out
+		}
 		if !tied {
 			add(segName("W_dec", m, k), true, in, out)
 		}
 		add(segName("b_dec", m, k), false, out)
+	}
+	if spec.Skip {
+		add("W_skip", true, sizes[0], spec.Out)
 	}
 	if spec.Classes > 0 {
 		add("W_head", true, sizes[k], spec.Classes)
@@ -87,7 +97,7 @@ func New[T Float](spec Spec) *Net[T] {
 	segs, total := Layout(spec)
 	sizes, tied := spec.Sizes, spec.Tied
 	k := len(sizes) - 1
-	n := &Net[T]{D: sizes[0], H: sizes[k], Sizes: append([]int(nil), sizes...), act: spec.Act, loss: spec.Loss, tied: tied,
+	n := &Net[T]{D: sizes[0], H: sizes[k], O: sizes[0], trans: spec.Out > 0, Sizes: append([]int(nil), sizes...), act: spec.Act, loss: spec.Loss, tied: tied,
 		vae: spec.VAE, kind: kind, code: codeOf[T](kind), k: spec.K, unit: spec.UnitDecoder, nt: spec.Threads, bf16: spec.BF16, Params: make([]T, total), segs: segs}
 	byName := map[string]Segment{}
 	for _, s := range segs {
@@ -108,6 +118,9 @@ func New[T Float](spec Spec) *Net[T] {
 	}
 	for m := 0; m < k; m++ {
 		L := dense[T]{in: sizes[k-m], out: sizes[k-m-1], nt: spec.Threads, bf16: spec.BF16}
+		if m == k-1 && spec.Out > 0 {
+			L.out, n.O = spec.Out, spec.Out
+		}
 		if tied {
 			mirror := n.enc[k-1-m]
 			L.tw, L.gw = mirror.w, mirror.gw
@@ -116,6 +129,9 @@ func New[T Float](spec Spec) *Net[T] {
 		}
 		L.b, L.gb = view(segName("b_dec", m, k))
 		n.dec = append(n.dec, L)
+	}
+	if spec.Skip {
+		n.wSkip, n.skipAt = view("W_skip")
 	}
 	if spec.Classes > 0 {
 		H := dense[T]{in: n.H, out: spec.Classes, nt: spec.Threads, bf16: spec.BF16}
@@ -153,7 +169,11 @@ func (n *Net[T]) SetBF16(on bool) {
 
 // Spec is the network's shape.
 func (n *Net[T]) Spec() Spec {
-	return Spec{Sizes: n.Sizes, Act: n.act, Loss: n.loss, Tied: n.tied, VAE: n.vae, Classes: n.Classes(), Kind: n.kind, K: n.k, UnitDecoder: n.unit, Threads: n.nt, BF16: n.bf16}
+	s := Spec{Sizes: n.Sizes, Act: n.act, Loss: n.loss, Tied: n.tied, VAE: n.vae, Classes: n.Classes(), Kind: n.kind, K: n.k, UnitDecoder: n.unit, Threads: n.nt, Skip: n.wSkip != nil, BF16: n.bf16}
+	if n.trans {
+		s.Out = n.O
+	}
+	return s
 }
 
 // Segments are the tensors in the parameter vector, in order.
@@ -213,7 +233,7 @@ func (n *Net[T]) CopyLayer(l int, src *Net[T]) {
 }
 
 // Features returns the dictionary the network draws its reconstructions
-// from, as rows of input width: the rows of the last decoder layer's
+// from, as rows of output width (a transcoder's Spec.Out): the rows of the last decoder layer's
 // weights (for a tied model, the first encoder layer's columns), n x d.
 func (n *Net[T]) Features() (f []T, rows int) {
 	last := n.dec[n.Depth()-1]

@@ -176,10 +176,10 @@ func TestFullDataPassesMatchOneBatch(t *testing.T) {
 		x[i] = rng.Float64()
 	}
 	chunked := func(size int) Scan[float64] {
-		return func(fn func(x []float64, rows int) error) error {
+		return func(fn func(x, target []float64, rows int) error) error {
 			for lo := 0; lo < rows; lo += size {
 				r := min(size, rows-lo)
-				if err := fn(x[lo*d:(lo+r)*d], r); err != nil {
+				if err := fn(x[lo*d:(lo+r)*d], x[lo*d:(lo+r)*d], r); err != nil {
 					return err
 				}
 			}

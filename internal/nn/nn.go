@@ -67,6 +67,14 @@ type Spec struct {
 	// Threads is the most cores the network's products and loops use (0:
 	// kernels.Threads()); results do not depend on it.
 	Threads int
+	// Out > 0 makes a transcoder (transcoder.go): the decoder writes Out
+	// values, a prediction of another array than the input, and the
+	// encoder reads the input as it is (no centring by b_dec). A
+	// one-layer untied mse model only.
+	Out int
+	// Skip adds a transcoder's linear skip W_skip [d, Out]: the
+	// prediction gains x·W_skip.
+	Skip bool
 	// BF16 multiplies the dense layers' products (forward and backward)
 	// with bfloat16 operands and float32 sums (kernels.GemmBF16N) in a
 	// float32 network; weights, gradients and everything else stay

@@ -6,8 +6,9 @@ import "github.com/sae-go/sae/internal/kernels"
 // loss) and the full-batch gradient (L-BFGS), driven chunk by chunk by the
 // caller's scan, which calls fn on each chunk of rows in turn.
 
-// Scan visits a data set chunk by chunk.
-type Scan[T Float] func(fn func(x []T, rows int) error) error
+// Scan visits a data set chunk by chunk: the rows x and their targets
+// (x itself for an autoencoder, a transcoder's target rows).
+type Scan[T Float] func(fn func(x, target []T, rows int) error) error
 
 // Objective is the objective over the N rows scan visits, forward only:
 // the reconstruction loss (trimmed as in training, so that the validation
@@ -15,12 +16,12 @@ type Scan[T Float] func(fn func(x []T, rows int) error) error
 // kind's penalty over all rows (without weight decay: DecayValue).
 func (n *Net[T]) Objective(w *Workspace[T], t *Terms, rows int, scan Scan[T]) (float64, error) {
 	st := n.code.stats(n, t)
-	d := n.D
+	d := n.O
 	var rec float64
-	err := scan(func(x []T, r int) error {
-		v := n.ReconLoss(w, x, x, r)
+	err := scan(func(x, target []T, r int) error {
+		v := n.ReconLoss(w, x, target, r)
 		if t.Trim > 0 {
-			v = trimRows(w, v, w.z[:r*d], x, w.dz[:r*d], r, d, t.Trim, n.loss)
+			v = trimRows(w, v, w.z[:r*d], target, w.dz[:r*d], r, d, t.Trim, n.loss)
 		}
 		rec += v
 		if st != nil {
@@ -63,7 +64,7 @@ func (n *Net[T]) FullGrad(w *Workspace[T], t *Terms, rows int, scan Scan[T]) (fl
 	var rates []T
 	if pen != nil && t.Sparse && pen.rates(t) {
 		rates = make([]T, n.H)
-		err := scan(func(x []T, r int) error {
+		err := scan(func(x, _ []T, r int) error {
 			addRates(n.act, n.Encode(w, x, r), r, n.H, rates)
 			return nil
 		})
@@ -75,8 +76,8 @@ func (n *Net[T]) FullGrad(w *Workspace[T], t *Terms, rows int, scan Scan[T]) (fl
 	clear(w.grad)
 	var total float64
 	norm := 1 / T(rows)
-	err := scan(func(x []T, r int) error {
-		lp := n.ForwardBackward(w, x, x, r, norm, t, rates)
+	err := scan(func(x, target []T, r int) error {
+		lp := n.ForwardBackward(w, x, target, r, norm, t, rates)
 		total += lp.Recon + lp.Sparsity
 		return nil
 	})

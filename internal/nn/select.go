@@ -130,7 +130,8 @@ type selectWork[T Float] struct {
 	topIdx    []int32 // [B*k] per-row TopK output
 	topVal    []T
 	buf       []T     // scratch: batch values (batchtopk), dead columns (AuxK)
-	xc        []T     // [B,d] the input centred by the decoder bias
+	xc        []T     // [B,d] the input centred by the decoder bias (a transcoder's: the input)
+	xcBuf     []T     // xc's buffer
 	gsum      []T     // [h] this step's dL/db_enc
 	eh        []T     // [B,d] AuxK reconstruction of the residual
 	deadIdx   []int32 // the dead latents (AuxK)
@@ -180,14 +181,18 @@ func parallelRange(threads, n, grain int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// preActivations sets w.sel.xc to x - b_dec and w.encA[0] to
-// xc·W_enc + b_enc [rows,h], and returns the latter.
+// preActivations sets w.sel.xc to x - b_dec (a transcoder's: x) and
+// w.encA[0] to xc·W_enc + b_enc [rows,h], and returns the latter.
 func (n *Net[T]) preActivations(w *Workspace[T], x []T, rows int) []T {
 	L := &n.enc[0]
 	d := n.D
-	w.sel.xc = grow(w.sel.xc, rows*d)
-	xc := w.sel.xc
-	for i := 0; i < rows; i++ {
+	w.sel.xcBuf = grow(w.sel.xcBuf, rows*d)
+	xc := w.sel.xcBuf
+	if n.trans {
+		xc = x[:rows*d]
+	}
+	w.sel.xc = xc
+	for i := 0; i < rows && !n.trans; i++ {
 		xi, ci := x[i*d:(i+1)*d], xc[i*d:(i+1)*d]
 		for p, v := range n.bDec {
 			ci[p] = xi[p] - v
@@ -376,17 +381,27 @@ func kthLargest[T Float](a []T, k int) T {
 	return a[target]
 }
 
-// decodeSelected sets z [rows,d] to b_dec + Σ_kept a_ij W_dec[j,:] (with
-// bias nil, without it).
-func (n *Net[T]) decodeSelected(sel *selection[T], rows int, z, bias []T) {
-	d, W := n.D, n.wDec
+// decodeSelected sets z [rows,d] to base + Σ_kept a_ij W_dec[j,:]: base
+// nil is zero, base [d] is added to every row (b_dec), base [rows,d] row
+// by row (base may be z itself: the kept latents are then added to it).
+func (n *Net[T]) decodeSelected(sel *selection[T], rows int, z, base []T) {
+	n.decodeSelectedW(sel, rows, z, base, n.wDec)
+}
+
+// decodeSelectedW is decodeSelected with the decoder W [h,d].
+func (n *Net[T]) decodeSelectedW(sel *selection[T], rows int, z, base, W []T) {
+	d := n.O
+	perRow := len(base) != d
 	parallelRange(n.nt, rows, 16, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			zi := z[i*d : (i+1)*d]
-			if bias != nil {
-				copy(zi, bias)
-			} else {
+			switch {
+			case base == nil:
 				clear(zi)
+			case perRow:
+				copy(zi, base[i*d:(i+1)*d])
+			default:
+				copy(zi, base)
 			}
 			for e := sel.ptr[i]; e < sel.ptr[i+1]; e++ {
 				j := int(sel.idx[e])
@@ -404,7 +419,7 @@ func (n *Net[T]) decodeSelected(sel *selection[T], rows int, z, bias []T) {
 // row. Each element of the gradient takes its terms in row order, as a
 // loop over the rows would give it.
 func (n *Net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
-	d, W := n.D, n.wDec
+	d, W := n.O, n.wDec
 	sel.grad = grow(sel.grad, sel.entries(rows))
 	sel.byLatent(rows, n.H)
 	gw := g[n.dec[0].gw : n.dec[0].gw+n.H*d]
@@ -424,13 +439,16 @@ func (n *Net[T]) backSelected(sel *selection[T], dz []T, rows int, g []T) {
 // of db_dec for the gradients sel.grad at the kept entries of each
 // selection in sels (xc [rows,d] the centred input; each selection grouped
 // by latent by backSelected): only the kept latents are touched.
-// dW_enc[:,j] is a column of the [d,h] matrix, so for a block of 16
-// latents the rows dW_enc^T[j,:] += da_ij xc_i are gathered (vector
-// axpys, the selections in order and each in row order) in a [16,d]
-// buffer of the core's own and added to the gradient transposed.
 func (n *Net[T]) encoderBackSelected(sw *selectWork[T], xc []T, rows int, g []T, sels ...*selection[T]) {
-	d, h := n.D, n.H
-	L := &n.enc[0]
+	n.gradSums(sw, rows, sels...)
+	n.encoderBiasBack(g, sw.gsum, sw.gsum)
+	n.encoderWeightBack(sw, xc, rows, g, sels...)
+}
+
+// gradSums sets sw.gsum [h] to each latent's summed gradient over the kept
+// entries of sels, and sw.touched to the latents with an entry.
+func (n *Net[T]) gradSums(sw *selectWork[T], rows int, sels ...*selection[T]) {
+	h := n.H
 	sw.touched = grow(sw.touched, h)
 	sw.gsum = grow(sw.gsum, h)
 	clear(sw.touched)
@@ -441,10 +459,31 @@ func (n *Net[T]) encoderBackSelected(sw *selectWork[T], xc []T, rows int, g []T,
 			sw.touched[j] = true
 		}
 	}
-	kernels.Axpy(1, sw.gsum, g[L.gb:L.gb+h])
-	// db_dec -= W_enc · gsum  [d,h]·[h]
+}
+
+// encoderBiasBack adds bias [h] to db_enc and the centring's part for the
+// gradient centre [h] at the pre-activations, db_dec -= W_enc · centre (a
+// transcoder's encoder reads x uncentred: no such part).
+func (n *Net[T]) encoderBiasBack(g, bias, centre []T) {
+	d, h := n.D, n.H
+	L := &n.enc[0]
+	kernels.Axpy(1, bias, g[L.gb:L.gb+h])
+	if n.trans {
+		return
+	}
 	D := &n.dec[0]
-	kernels.GemmN(n.nt, false, false, d, 1, h, -1, n.wEnc, h, sw.gsum, 1, 1, g[D.gb:D.gb+d], 1)
+	kernels.GemmN(n.nt, false, false, d, 1, h, -1, n.wEnc, h, centre, 1, 1, g[D.gb:D.gb+d], 1)
+}
+
+// encoderWeightBack accumulates dW_enc[:,j] += Σ_i xc_i da_ij over the kept
+// entries of sels (the latents sw.touched marks; each selection grouped by
+// latent). dW_enc[:,j] is a column of the [d,h] matrix, so for a block of
+// 16 latents the rows dW_enc^T[j,:] += da_ij xc_i are gathered (vector
+// axpys, the selections in order and each in row order) in a [16,d]
+// buffer of the core's own and added to the gradient transposed.
+func (n *Net[T]) encoderWeightBack(sw *selectWork[T], xc []T, rows int, g []T, sels ...*selection[T]) {
+	d, h := n.D, n.H
+	L := &n.enc[0]
 	nt := n.nt
 	if nt <= 0 {
 		nt = kernels.Threads()
@@ -525,7 +564,7 @@ func (selectCode[T]) afterStep(*Net[T], *Workspace[T], int, *State) {}
 // batch, batchtopk (per batch) codes: the objective is norm * Σ_rows 1/2
 // ||x̂ - target||² plus, with dead latents, the AuxK term (auxk.go).
 func (n *Net[T]) selectForwardBackward(w *Workspace[T], x, target []T, rows int, norm T, t *Terms, batch bool) Parts {
-	d, h := n.D, n.H
+	d, h := n.O, n.H
 	sw := &w.sel
 	pre := n.preActivations(w, x, rows)
 	if batch {
@@ -552,7 +591,7 @@ func (n *Net[T]) selectForwardBackward(w *Workspace[T], x, target []T, rows int,
 // step: the loss of z against target (trimmed), dL/dz, and the decoder
 // bias's gradient.
 func (n *Net[T]) selectOutputGrad(w *Workspace[T], z, target []T, rows int, norm T, t *Terms) (Parts, []T) {
-	d := n.D
+	d := n.O
 	var lp Parts
 	dz := w.dz[:rows*d]
 	rec := mseOutputGrad(z, target[:rows*d], dz, norm)
@@ -570,8 +609,7 @@ func (n *Net[T]) selectOutputGrad(w *Workspace[T], z, target []T, rows int, norm
 // kinds, trained as dictionaries of unit-norm directions: relu codes, every
 // row in the loss (the rows a trimmed loss drops are where rare features
 // live), no weight decay (decay on the encoder costs rare features), a
-// unit-norm decoder, the decoder bias at the geometric median, no input
-// scaling (per-column scaling would bend the dictionary's directions), and
+// unit-norm decoder, the decoder bias at the geometric median, and
 // Adam's step 3e-3 * min(1, sqrt(1024/Hidden)) (larger dictionaries need
 // smaller steps: the published 1/sqrt(latents) scaling).
 func dictionaryDefaults(p *Params) {
@@ -584,6 +622,16 @@ func dictionaryDefaults(p *Params) {
 	}
 	if p.DecoderBiasInit == "" {
 		p.DecoderBiasInit = "median"
+	}
+}
+
+// globalScaling makes auto input scaling one scale for all columns, at
+// any width: per-column scaling would bend the dictionary's directions,
+// and none would leave a table's largest unit to set the learning rate's
+// scale.
+func globalScaling(p *Params) {
+	if p.Normalize == "auto" {
+		p.Normalize = "global"
 	}
 }
 

@@ -48,7 +48,7 @@ func selectionMargin(n *Net[float64], x []float64, rows int, dead []bool, auxK i
 	for _, v := range pre {
 		margin = min(margin, math.Abs(v))
 	}
-	if n.kind.Name() == "batchtopk" {
+	if name := n.kind.Name(); name == "batchtopk" || name == "matryoshka" { // a batch's selection
 		gap(append([]float64(nil), pre...), rows*n.k)
 	} else {
 		for i := 0; i < rows; i++ {

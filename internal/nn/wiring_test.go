@@ -131,3 +131,83 @@ func train(t *testing.T, x sae.Matrix, cfg sae.Config, opt sae.TrainOptions) *sa
 	}
 	return m
 }
+
+// Every kind in the table trains as a transcoder with a skip (the target
+// a fixed map of the input, with input and target scalings), through the
+// whole library: a run stopped after a checkpoint resumes to the same
+// model, the model saves and loads to the same codes and predictions, and
+// SAELens export reproduces both or is refused with a reason.
+func TestEveryKindTrainsAsATranscoder(t *testing.T) {
+	const d, o = 10, 6
+	x := wiringData(300, d)
+	y := sae.NewMatrix(300, o)
+	for i := 0; i < 300; i++ {
+		for q := 0; q < o; q++ {
+			y.Row(i)[q] = 3*float32(math.Max(0, float64(x.Row(i)[q]-x.Row(i)[q+4]))) + x.Row(i)[q+1] + 5
+		}
+	}
+	for _, k := range nn.Kinds() {
+		t.Run(k.Name(), func(t *testing.T) {
+			cfg := sae.DefaultConfig()
+			cfg.Sparsity, cfg.Activation, cfg.Hidden, cfg.Epochs, cfg.Batch, cfg.ValSplit = sae.Sparsity(k.Name()), sae.ReLU, 16, 4, 32, 0.2
+			cfg.Skip, cfg.Normalize = true, sae.NormalizeStandard
+			want := train(t, x, cfg, sae.TrainOptions{Target: y})
+			dir := t.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			opt := sae.TrainOptions{Target: y, CheckpointDir: dir, CheckpointEvery: 1, Progress: func(p sae.Progress) {
+				if p.EpochCompleted && p.Epoch == 2 {
+					cancel()
+				}
+			}}
+			if _, err := sae.Train(ctx, x, cfg, opt); !errors.Is(err, context.Canceled) {
+				t.Fatalf("the stopped run: %v", err)
+			}
+			got := train(t, x, cfg, sae.TrainOptions{Target: y, CheckpointDir: dir, Resume: true})
+			if !reflect.DeepEqual(got.Weights(), want.Weights()) {
+				t.Fatal("the resumed run's model differs from the uninterrupted run's")
+			}
+			path := filepath.Join(t.TempDir(), "m")
+			if err := want.Save(path); err != nil {
+				t.Fatal(err)
+			}
+			back, err := sae.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := want.Encode(x)
+			p, _ := want.Reconstruct(x)
+			b, _ := back.Encode(x)
+			q, _ := back.Reconstruct(x)
+			if !slices.Equal(a.Data, b.Data) || !slices.Equal(p.Data, q.Data) || back.String() != want.String() {
+				t.Fatalf("loaded %s encodes or predicts differently from %s", back, want)
+			}
+			exp := filepath.Join(t.TempDir(), "saelens")
+			if err := interop.ExportSAELens(want, exp); err != nil {
+				if !strings.Contains(err.Error(), "cannot express") {
+					t.Fatalf("export refused without a reason: %v", err)
+				}
+				t.Logf("SAELens export refused: %v", err)
+				return
+			}
+			imp, err := interop.ImportSAELens(exp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !imp.Transcoder() || imp.Outputs() != o {
+				t.Fatalf("imported %s", imp)
+			}
+			c, _ := imp.Encode(x)
+			r, _ := imp.Reconstruct(x)
+			for i := range a.Data {
+				if math.Abs(float64(c.Data[i]-a.Data[i])) > 1e-4*(1+math.Abs(float64(a.Data[i]))) {
+					t.Fatalf("code %d: %g exported and imported, %g trained", i, c.Data[i], a.Data[i])
+				}
+			}
+			for i := range p.Data {
+				if math.Abs(float64(r.Data[i]-p.Data[i])) > 1e-4*(1+math.Abs(float64(p.Data[i]))) {
+					t.Fatalf("prediction %d: %g exported and imported, %g trained", i, r.Data[i], p.Data[i])
+				}
+			}
+		})
+	}
+}

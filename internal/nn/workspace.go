@@ -25,6 +25,8 @@ type Workspace[T Float] struct {
 	rowLoss []float64     // [B] per-row loss (trimming)
 	order   []int         // [B]
 	colTmp  []T           // [max width]
+	outGrad []T           // [B,O] dL/dx̂ over every term the skip takes part in (nil: dz)
+	skipT   []T           // [B,O] target - x·W_skip (transcoder.go)
 	sel     selectWork[T] // kinds with their own code: the kept latents of each row (select.go)
 	kind    any           // a kind's own scratch (kindScratch)
 }
@@ -58,9 +60,9 @@ func (w *Workspace[T]) Code(n *Net[T], rows int) []T { return w.a[:rows*n.H] }
 // ReconLoss.
 func (w *Workspace[T]) Output(n *Net[T], rows int) []T {
 	if n.loss == BCE {
-		return w.xhat[:rows*n.D]
+		return w.xhat[:rows*n.O]
 	}
-	return w.z[:rows*n.D]
+	return w.z[:rows*n.O]
 }
 
 // Kept lists the latents kept in the rows of the last encode or training
@@ -138,15 +140,15 @@ func (w *Workspace[T]) ensure(n *Net[T], rows int) {
 	for m := 0; m < k-1; m++ {
 		w.decA = append(w.decA, make([]T, rows*n.Sizes[k-m-1]))
 	}
-	w.z = make([]T, rows*n.D)
-	w.dz = make([]T, rows*n.D)
+	w.z = make([]T, rows*n.O)
+	w.dz = make([]T, rows*n.O)
 	w.da = make([]T, rows*n.H)
 	if k > 1 {
 		w.d1 = make([]T, rows*n.maxWidth())
 		w.d2 = make([]T, rows*n.maxWidth())
 	}
 	if n.loss == BCE {
-		w.xhat = make([]T, rows*n.D)
+		w.xhat = make([]T, rows*n.O)
 	} else {
 		w.xhat = nil
 	}

@@ -17,6 +17,9 @@ import (
 // x' = (x - shift) / scale folded in, as SAELens export folds it, so that
 // latent j reads x through column j of enc and writes row j of dec.
 func FoldedWeights(m *sae.Model) (enc, dec []float32, err error) {
+	if m.Transcoder() {
+		return nil, nil, errors.New("the weight metrics compare each latent's encoder and decoder directions in the input's space, and a transcoder's decoder writes its target's: not supported")
+	}
 	w := m.Weights()
 	enc, dec = w["W_enc"], w["W_dec"]
 	d, h := m.Inputs, m.Hidden()

@@ -334,7 +334,8 @@ func (s *Server) reserveWork(st *reqState, m *Model, rt route, rows, outCap int)
 	case routeEncode:
 		result, text = 4*r*int64(m.Hidden), 16*r*int64(m.Hidden)
 	case routeReconstruct:
-		result, text = 4*r*int64(m.Inputs), 16*r*int64(m.Inputs)
+		out := int64(m.outputs())
+		result, text = 4*r*out, 16*r*out
 	default:
 		result, text = 8*r, 32*r+64
 	}
@@ -353,6 +354,9 @@ func (s *Server) reserveWork(st *reqState, m *Model, rt route, rows, outCap int)
 func (s *Server) answer(rt route, m *Model, in sae.Matrix, out []byte) ([]byte, error) {
 	switch rt {
 	case routeScore:
+		if m.NoScore {
+			return out, &requestError{http.StatusBadRequest, reasonBadRequest, "score: the model is a transcoder: it predicts a target and has no anomaly score (use /v1/reconstruct)"}
+		}
 		scores, err := m.Scorer.Score(in)
 		if err != nil {
 			return out, &requestError{http.StatusInternalServerError, reasonNone, "score: " + err.Error()}
@@ -530,6 +534,7 @@ func (s *Server) readyz(st *reqState, r *http.Request) {
 type ModelInfo struct {
 	Description string    `json:"description"`
 	Inputs      int       `json:"inputs"`
+	Outputs     int       `json:"outputs"` // values per reconstruction (a transcoder's target width)
 	Hidden      int       `json:"hidden"`
 	Threshold   *float64  `json:"threshold"` // null if not finite
 	LoadedAt    time.Time `json:"loaded_at"`
@@ -542,7 +547,7 @@ type ModelInfo struct {
 
 func (s *Server) modelInfo(st *reqState, r *http.Request) {
 	m := s.model.Load()
-	info := ModelInfo{Description: m.Description, Inputs: m.Inputs, Hidden: m.Hidden,
+	info := ModelInfo{Description: m.Description, Inputs: m.Inputs, Outputs: m.outputs(), Hidden: m.Hidden,
 		LoadedAt: m.loadedAt.UTC().Truncate(time.Millisecond), MaxBatch: s.opt.MaxBatch, MaxBody: s.opt.MaxBody}
 	if s.opt.ModelDetails {
 		info.Source, info.Config = m.Source, m.Config

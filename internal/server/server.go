@@ -5,7 +5,7 @@
 // Routes:
 //
 //	POST /v1/encode       {"inputs": [[...], ...]} -> {"codes": [[...], ...]}
-//	POST /v1/reconstruct  {"inputs": [[...], ...]} -> {"reconstructions": [[...], ...]}
+//	POST /v1/reconstruct  {"inputs": [[...], ...]} -> {"reconstructions": [[...], ...]} (a transcoder's predictions)
 //	POST /v1/score        {"inputs": [[...], ...]} -> {"scores": [...], "anomalous": [...], "threshold": t}
 //	GET  /healthz         {"status": "ok"} while the process runs (liveness)
 //	GET  /readyz          {"status": "ready", ...}; 503 "saturated" or "draining" (readiness)
@@ -79,6 +79,8 @@ var _ Scorer = (*sae.Model)(nil)
 type Model struct {
 	Scorer      Scorer
 	Inputs      int     // values per input row
+	Outputs     int     // values per reconstruction (0: Inputs; a transcoder's target width)
+	NoScore     bool    // a transcoder: no anomaly score (/v1/score answers 400)
 	Hidden      int     // values per code
 	Threshold   float64 // rows scoring above it are anomalous
 	Source      string  // where it was loaded from (shown with Options.ModelDetails)
@@ -107,13 +109,16 @@ func FromSAE(m *sae.Model, dir string) *Model {
 		widths = []int{m.Hidden()}
 	}
 	work := 3 * m.Inputs
+	if m.Transcoder() {
+		work += 3 * m.Outputs() // its predictions
+	}
 	for _, w := range widths {
 		work += 3 * w
 	}
 	if m.Config.Variational {
 		work += 3 * m.Hidden()
 	}
-	return &Model{Scorer: m, Inputs: m.Inputs, Hidden: m.Hidden(), Threshold: m.Threshold,
+	return &Model{Scorer: m, Inputs: m.Inputs, Outputs: m.Outputs(), NoScore: m.Transcoder(), Hidden: m.Hidden(), Threshold: m.Threshold,
 		Source: dir, Description: m.String(), Config: m.Config,
 		NoThreshold: m.History == nil && m.Threshold == 0, PoorFit: poorFit(m),
 		WorkWidth: work, WorkRows: max(16, min(1024, (1<<20)/work))}
@@ -319,7 +324,7 @@ func (s *Server) loadChecked() (*Model, error) {
 	if err := tryModel(m); err != nil {
 		return nil, fmt.Errorf("%s: %w", m.Source, err)
 	}
-	if m.NoThreshold {
+	if m.NoThreshold && !m.NoScore {
 		s.log.Warn("the model has no anomaly threshold (imported without --data): /v1/score marks every row with an error anomalous", "source", m.Source)
 	}
 	if m.PoorFit > 0 {
@@ -343,12 +348,14 @@ func tryModel(m *Model) (err error) {
 		}
 	}()
 	x := sae.NewMatrix(1, m.Inputs)
-	scores, err := m.Scorer.Score(x)
-	if err != nil {
-		return err
-	}
-	if len(scores) != 1 || math.IsNaN(scores[0]) {
-		return fmt.Errorf("the model scores a row of zeros as %v", scores)
+	if !m.NoScore {
+		scores, err := m.Scorer.Score(x)
+		if err != nil {
+			return err
+		}
+		if len(scores) != 1 || math.IsNaN(scores[0]) {
+			return fmt.Errorf("the model scores a row of zeros as %v", scores)
+		}
 	}
 	codes, err := m.Scorer.Encode(x)
 	if err != nil {
@@ -424,4 +431,12 @@ func boolIndex(ok bool) int {
 		return 1
 	}
 	return 0
+}
+
+// outputs is the values per reconstruction.
+func (m *Model) outputs() int {
+	if m.Outputs > 0 {
+		return m.Outputs
+	}
+	return m.Inputs
 }

@@ -1,0 +1,182 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+)
+
+// matryoshkaReference computes, densely in float64 and independently of
+// the selection code, the matryoshka objective of the rows x: BatchTopK's
+// kept entries (the rows*k largest positive pre-activations of the batch),
+// and the squared error of every prefix's reconstruction, summed.
+func matryoshkaReference(n *Net[float64], x []float64, rows int, widths []int) float64 {
+	d, h := n.D, n.H
+	pre := make([]float64, rows*h)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < h; j++ {
+			s := n.bEnc[j]
+			for p := 0; p < d; p++ {
+				s += (x[i*d+p] - n.bDec[p]) * n.wEnc[p*h+j]
+			}
+			pre[i*h+j] = s
+		}
+	}
+	sorted := slices.Clone(pre)
+	slices.SortFunc(sorted, func(a, b float64) int { return -cmpFloat(a, b) })
+	cut := math.Max(sorted[rows*n.k-1], 0)
+	var loss float64
+	for _, m := range widths {
+		for i := 0; i < rows; i++ {
+			for p := 0; p < d; p++ {
+				xh := n.bDec[p]
+				for j := 0; j < m; j++ {
+					if v := pre[i*h+j]; v >= cut && v > 0 {
+						xh += v * n.wDec[j*d+p]
+					}
+				}
+				e := xh - x[i*d+p]
+				loss += 0.5 * e * e / float64(rows)
+			}
+		}
+	}
+	return loss
+}
+
+// The matryoshka training objective is the published one (the summed
+// squared errors of the nested prefixes' reconstructions, computed here
+// densely), and its gradient, with and without AuxK, matches central
+// differences (away from the selection's jumps).
+func TestMatryoshkaGradients(t *testing.T) {
+	const d, h, k, rows = 7, 12, 3, 6
+	widths := []int{3, 7, 12}
+	for _, aux := range []bool{false, true} {
+		t.Run(fmt.Sprintf("aux=%v", aux), func(t *testing.T) {
+			n, x := selectNet64("matryoshka", d, h, k, rows, 5)
+			pen := sparse(Params{Groups: widths})
+			if aux {
+				pen.Dead = make([]bool, h)
+				for _, j := range []int{1, 4, 5, 8, 10} {
+					pen.Dead[j] = true
+				}
+				pen.AuxK, pen.AuxCoef = 2, 0.7
+				var w Workspace[float64]
+				w.ensure(n, rows)
+				n.ReconLoss(&w, x, x, rows)
+				pen.auxResidual = make([]float64, rows*d)
+				for i := range pen.auxResidual {
+					pen.auxResidual[i] = x[i] - w.z[i]
+				}
+			}
+			if m := selectionMargin(n, x, rows, pen.Dead, pen.AuxK); m < 1e-4 {
+				t.Fatalf("selection margin %g too small for central differences; change the seed", m)
+			}
+			var w Workspace[float64]
+			lp := n.ForwardBackward(&w, x, x, rows, 1.0/rows, pen, nil)
+			if want := matryoshkaReference(n, x, rows, widths); math.Abs(lp.Recon+lp.Sparsity-want) > 1e-12*want {
+				t.Fatalf("objective %g + %g, the dense reference %g", lp.Recon, lp.Sparsity, want)
+			}
+			for g := range widths {
+				if w.kind.(*matryoshkaWork[float64]).groups[g].entries(rows) == 0 {
+					t.Fatalf("group %d kept no latent: the test checks less than it says", g)
+				}
+			}
+			if aux && w.sel.aux.entries(rows) == 0 {
+				t.Fatal("AuxK kept no latent: the test checks nothing")
+			}
+			rel := gradCheck(n, x, rows, pen, 0.01)
+			t.Logf("objective %g, relative error %.2e", lp.Total(), rel)
+			if rel > 1e-6 || math.IsNaN(rel) {
+				t.Errorf("relative gradient error %.3g > 1e-6", rel)
+			}
+		})
+	}
+}
+
+// The checks can fail: a gradient of the full reconstruction alone
+// (batchtopk's) fails against the nested objective, and the reference
+// tells the nested objective from a single level's.
+func TestMatryoshkaCheckDetectsError(t *testing.T) {
+	const d, h, k, rows = 7, 12, 3, 6
+	n, x := selectNet64("matryoshka", d, h, k, rows, 5)
+	nested := sparse(Params{Groups: []int{3, 7, 12}})
+	var w Workspace[float64]
+	_, g := objective64(n, &w, x, rows, sparse(Params{Groups: []int{12}}), 0)
+	g = slices.Clone(g)
+	rel := fdRelError(n.Params, g, 1e-6, nil, func() float64 {
+		f, _ := objective64(n, &w, x, rows, nested, 0)
+		return f
+	})
+	if rel < 1e-3 {
+		t.Fatalf("a single level's gradient passed the nested check: relative error %g", rel)
+	}
+	one := n.ForwardBackward(&w, x, x, rows, 1.0/rows, sparse(Params{Groups: []int{12}}), nil)
+	if want := matryoshkaReference(n, x, rows, []int{3, 7, 12}); math.Abs(one.Total()-want) < 1e-6 {
+		t.Fatal("the reference does not tell one level from three")
+	}
+}
+
+// The float32 production path computes the float64 path's gradient, over
+// two steps (the scratch is left clean), with AuxK.
+func TestMatryoshkaFloat32MatchesFloat64(t *testing.T) {
+	const d, h, k, rows = 40, 100, 5, 37
+	n64, x64 := selectNet64("matryoshka", d, h, k, rows, 13)
+	n32, x32 := to32(n64, x64)
+	dead := make([]bool, h)
+	for j := 0; j < h; j += 3 {
+		dead[j] = true
+	}
+	pen := &Terms{Params: Params{AuxK: 7, AuxCoef: 0.5, Groups: []int{6, 25, 100}}, Sparse: true, Dead: dead}
+	var w64 Workspace[float64]
+	var w32 Workspace[float32]
+	for step := 0; step < 2; step++ {
+		clear(w64.Grad(n64))
+		clear(w32.Grad(n32))
+		l64 := n64.ForwardBackward(&w64, x64, x64, rows, 1.0/rows, pen, nil)
+		l32 := n32.ForwardBackward(&w32, x32, x32, rows, 1.0/rows, pen, nil)
+		if math.Abs(l32.Total()-l64.Total()) > 1e-4*l64.Total() {
+			t.Fatalf("step %d: loss float32 %g, float64 %g", step, l32.Total(), l64.Total())
+		}
+		var diff, norm float64
+		for i, g := range w64.grad {
+			e := float64(w32.grad[i]) - g
+			diff += e * e
+			norm += g * g
+		}
+		if rel := math.Sqrt(diff / norm); !(rel < 1e-4) {
+			t.Fatalf("step %d: float32 gradient differs from float64 by %.3g (relative)", step, rel)
+		}
+	}
+}
+
+// Groups resolve as documented: the default widths, Hidden appended to
+// widths that stop short of it, and widths that do not increase refused.
+func TestMatryoshkaGroups(t *testing.T) {
+	k := matryoshkaKind{}
+	for _, tc := range []struct {
+		hidden, kk int
+		groups     []int
+		want       []int
+	}{
+		{1024, 8, nil, []int{16, 64, 256, 1024}},
+		{512, 16, nil, []int{32, 128, 512}},
+		{16, 4, nil, []int{4, 16}},
+		{1024, 8, []int{64, 256}, []int{64, 256, 1024}},
+		{1024, 8, []int{100, 1024}, []int{100, 1024}},
+	} {
+		p := Params{Hidden: tc.hidden, K: tc.kk, Groups: tc.groups, Optimizer: "adam", Loss: "mse"}
+		k.Resolve(&p, 10)
+		if !slices.Equal(p.Groups, tc.want) {
+			t.Errorf("hidden %d k %d groups %v: resolved %v, want %v", tc.hidden, tc.kk, tc.groups, p.Groups, tc.want)
+		}
+	}
+	for _, g := range [][]int{{64, 64, 128}, {300, 200, 1024}, {0, 1024}, {64, 2048}} {
+		p := Params{Hidden: 1024, K: 8, Groups: g, Optimizer: "adam", Loss: "mse"}
+		var bad []string
+		k.Validate(&p, func(field, f string, a ...any) { bad = append(bad, field) })
+		if !slices.Equal(bad, []string{"Groups"}) {
+			t.Errorf("groups %v: refused %v, want Groups", g, bad)
+		}
+	}
+}
