@@ -239,20 +239,7 @@ func Load(path string, opt Options) (*Matrix, error) {
 		m, err = decodeCSV(b)
 	case formatNPY, formatNPZ, formatIDX, formatSafetensors:
 		var a *array
-		switch f {
-		case formatNPY:
-			a, err = decodeNPY(b)
-		case formatNPZ:
-			key := opt.Key
-			if key == "" {
-				key = "X"
-			}
-			a, err = decodeNPZ(b, key)
-		case formatIDX:
-			a, err = decodeIDX(b, true)
-		case formatSafetensors:
-			a, err = safetensorsArray(b, opt.Key)
-		}
+		a, err = decodeArray(f, b, opt.Key)
 		if err == nil {
 			m, err = a.matrix()
 		}
@@ -304,6 +291,26 @@ func loadTableFile(path string, opt Options) (*Matrix, error) {
 	return m, nil
 }
 
+// decodeArray decodes the bytes of a file of an array format (npy, npz,
+// IDX, safetensors); key names the npz or safetensors array (npz: X by
+// default).
+func decodeArray(f int, b []byte, key string) (*array, error) {
+	switch f {
+	case formatNPY:
+		return decodeNPY(b)
+	case formatNPZ:
+		if key == "" {
+			key = "X"
+		}
+		return decodeNPZ(b, key)
+	case formatIDX:
+		return decodeIDX(b, true)
+	case formatSafetensors:
+		return safetensorsArray(b, key)
+	}
+	return nil, fmt.Errorf("not an array format")
+}
+
 // Shape returns the shape of the array Load reads from path before arrays
 // of rank 3 or more are flattened: an IDX file of 28x28 images is
 // [n, 28, 28], a .npy array of images [n, h, w]. Formats without a shape
@@ -321,21 +328,7 @@ func Shape(path string, opt Options) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	var a *array
-	switch f {
-	case formatNPY:
-		a, err = decodeNPY(b)
-	case formatNPZ:
-		key := opt.Key
-		if key == "" {
-			key = "X"
-		}
-		a, err = decodeNPZ(b, key)
-	case formatIDX:
-		a, err = decodeIDX(b, true)
-	case formatSafetensors:
-		a, err = safetensorsArray(b, opt.Key)
-	}
+	a, err := decodeArray(f, b, opt.Key)
 	if err != nil {
 		return nil, fail(path, err)
 	}
