@@ -55,7 +55,7 @@ func TestTopKTrainSaveLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := m.Config; c.Activation != ReLU || c.WeightDecay != 0 || c.Trim != 0 || c.DecoderNorm != DecoderUnit || c.Normalize != NormalizeGlobal || c.AuxK != 12 {
+	if c := m.Config; c.Activation != ReLU || c.WeightDecay != 0 || c.Trim != 0 || c.DecoderNorm != DecoderUnit || c.Normalize != NormalizeStandard || c.AuxK != 12 {
 		t.Errorf("topk defaults not applied: %+v", c)
 	}
 	feats, h := m.Features()

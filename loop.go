@@ -53,7 +53,7 @@ const (
 	plateauFactor = 0.1
 	// plateauPatienceSteps is the least patience, in steps, of the
 	// plateau schedule: on small data an epoch is a step or two.
-	plateauPatienceSteps = 250
+	plateauPatienceSteps = 1000
 	// plateauBudgetSteps bounds a phase of the plateau schedule (its
 	// epochs resolve to about this many steps).
 	plateauBudgetSteps = 30000

@@ -66,7 +66,7 @@ var configFlags = []configFlag{
 	{"ValSplit", "val-split", "`fraction` of --data held out for validation and early stopping", false},
 	{"Patience", "patience", "`N` epochs without a better validation loss make a plateau (at least 250 steps) or, on a fixed schedule, stop training, counted from the last epoch that resampled dead latents (0: off)", false},
 	{"LBFGSMemory", "", "", false}, // no flag: the default serves
-	{"Normalize", "normalize", "input `scaling` fitted on the training data: auto (global for data of >= 64 columns, robust below; topk, batchtopk, matryoshka, gated: global; jumprelu: none), none, standard, minmax, robust (median/IQR) or global (mean-centred, one scale for all columns)", false},
+	{"Normalize", "normalize", "input `scaling` fitted on the training data: auto (global for data of >= 64 columns, robust below; topk, batchtopk, matryoshka, gated: global for >= 64 columns, standard below; jumprelu: none), none, standard, minmax, robust (median/IQR) or global (mean-centred, one scale for all columns)", false},
 	{"Seed", "seed", "random `seed`: the same seed and --threads give the same model", false},
 	{"Threads", "threads", "`N` cores to use (default: all)", false},
 	{"Precision", "precision", "`format` of the training products: fp32, bf16 (bfloat16 operands, float32 sums; weights, gradients and optimiser state stay float32) or auto (bf16 where this CPU multiplies bf16 at least 1.2x faster than fp32, measured at start; else fp32); the model is float32 either way", false},

@@ -52,11 +52,11 @@ func (gatedKind) Traits() Traits { return Traits{Code: true, Resample: true} }
 
 func (gatedKind) Fields() []string { return []string{"L1", "TargetL0", "DeadWindow", "Resample"} }
 
-// Resolve: the dictionary's defaults (dictionaryDefaults) and global
-// scaling.
-func (gatedKind) Resolve(p *Params, _ int) {
+// Resolve: the dictionary's defaults (dictionaryDefaults) and scaling
+// (dictionaryScaling).
+func (gatedKind) Resolve(p *Params, d int) {
 	dictionaryDefaults(p)
-	globalScaling(p)
+	dictionaryScaling(p, d)
 }
 
 func (k gatedKind) Validate(p *Params, bad func(field, format string, args ...any)) {

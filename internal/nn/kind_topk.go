@@ -31,10 +31,11 @@ var kFields = []string{"K", "AuxK", "AuxCoef", "DeadWindow", "Resample"}
 
 // resolveK is the defaults of a kind that keeps K latents per row: K =
 // min(32, Hidden/4), at least 1; AuxK = d/2 (the published recipe), at most
-// Hidden; the dictionary's (dictionaryDefaults) and global scaling.
+// Hidden; the dictionary's (dictionaryDefaults) and scaling
+// (dictionaryScaling).
 func resolveK(p *Params, d int) {
 	dictionaryDefaults(p)
-	globalScaling(p)
+	dictionaryScaling(p, d)
 	if p.K == 0 && p.Hidden > 0 {
 		p.K = max(1, min(32, p.Hidden/4))
 	}

@@ -110,3 +110,32 @@ func TestKindsAreWired(t *testing.T) {
 }
 
 func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// TestDictionaryScaling: auto input scaling of a dictionary is one global
+// scale from 64 columns up and standard scaling per column below; a
+// scaling asked for is kept; jumprelu stays unscaled.
+func TestDictionaryScaling(t *testing.T) {
+	for _, tc := range []struct {
+		kind, asked string
+		d           int
+		want        string
+	}{
+		{"topk", "auto", 13, "standard"},
+		{"topk", "auto", 63, "standard"},
+		{"topk", "auto", 64, "global"},
+		{"topk", "auto", 784, "global"},
+		{"batchtopk", "auto", 30, "standard"},
+		{"matryoshka", "auto", 30, "standard"},
+		{"gated", "auto", 30, "standard"},
+		{"gated", "auto", 512, "global"},
+		{"topk", "robust", 13, "robust"},
+		{"topk", "none", 784, "none"},
+		{"jumprelu", "auto", 13, "none"},
+	} {
+		p := Params{Hidden: 64, Optimizer: "adam", Loss: "mse", Normalize: tc.asked}
+		Lookup(tc.kind).Resolve(&p, tc.d)
+		if p.Normalize != tc.want {
+			t.Errorf("%s on %d columns, --normalize %s: %s, want %s", tc.kind, tc.d, tc.asked, p.Normalize, tc.want)
+		}
+	}
+}
