@@ -81,7 +81,7 @@ func TestInspectTextTable(t *testing.T) {
 	npy := filepath.Join(dir, "x.npy")
 	data.WriteNPY(npy, (*data.Matrix)(x))
 	_, stderr, code := saeRun(t, "inspect", "--model", model, "--data", npy, "--id-column", "text", "--out", page)
-	if code != 1 || !strings.Contains(stderr, npy+": an id column is read from Parquet and Arrow tables only") {
+	if code != 1 || !strings.Contains(stderr, npy+": an id column is read from tables only (CSV, TSV, JSON lines, Parquet, Arrow)") {
 		t.Fatalf("--id-column on .npy: exit %d, %q", code, stderr)
 	}
 	if _, _, code := saeRun(t, "inspect", "--model", model, "--data", npy, "--out", page, "--latents", "24"); code != 2 {

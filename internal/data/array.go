@@ -114,7 +114,7 @@ func matrixShape(shape []int) (rows, cols int, err error) {
 
 // matrix converts a to a Matrix, flattening trailing dimensions, and rejects
 // NaN and ±Inf.
-func (a *array) matrix() (*Matrix, error) {
+func (a *array) matrix(keepNaN bool) (*Matrix, error) {
 	n, err := numel(a.shape)
 	if err != nil {
 		return nil, err
@@ -161,7 +161,7 @@ func (a *array) matrix() (*Matrix, error) {
 		return m, nil
 	}
 	for i, v := range m.Data {
-		if v-v == 0 {
+		if v-v == 0 || keepNaN && v != v {
 			continue
 		}
 		what := nonFinite(v)

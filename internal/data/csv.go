@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 )
@@ -19,7 +18,7 @@ import (
 // csvReader returns a csv.Reader for b with the delimiter detected from the
 // first non-blank line: the most frequent of ',', ';' and tab outside quotes
 // (',' on a tie or when none occurs). A UTF-8 byte-order mark is skipped.
-func csvReader(b []byte) *csv.Reader {
+func csvReader(b []byte, tsv bool) *csv.Reader {
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	first := b
 	for len(first) > 0 {
@@ -52,6 +51,8 @@ func csvReader(b []byte) *csv.Reader {
 	r := csv.NewReader(bufio.NewReader(bytes.NewReader(b)))
 	r.Comma = ','
 	switch {
+	case tsv:
+		r.Comma = '\t'
 	case semi > comma && semi >= tab:
 		r.Comma = ';'
 	case tab > comma && tab > semi:
@@ -97,73 +98,6 @@ func isHeader(rec []string) bool {
 	return false
 }
 
-// parseField parses field i of the current record of r as a finite float32.
-func parseField(r *csv.Reader, rec []string, i int) (float32, error) {
-	line, _ := r.FieldPos(i)
-	f := strings.TrimSpace(rec[i])
-	if f == "" {
-		return 0, fmt.Errorf("line %d column %d: empty field", line, i+1)
-	}
-	v, err := strconv.ParseFloat(f, 32)
-	if err != nil {
-		if errors.Is(err, strconv.ErrRange) && !math.IsInf(v, 0) {
-			v, err = 0, nil // underflow to zero
-		} else if errors.Is(err, strconv.ErrRange) {
-			return 0, fmt.Errorf("line %d column %d: %q is outside the float32 range", line, i+1, f)
-		} else {
-			return 0, fmt.Errorf("line %d column %d: %q is not a number", line, i+1, f)
-		}
-	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("line %d column %d: %s", line, i+1, nonFinite(float32(v)))
-	}
-	return float32(v), nil
-}
-
-// decodeCSV parses a whole CSV file of numbers.
-func decodeCSV(b []byte) (*Matrix, error) {
-	r := csvReader(b)
-	rec, err := csvRecord(r)
-	if err != nil {
-		return nil, err
-	}
-	if rec == nil {
-		return nil, errors.New("no data (only blank lines)")
-	}
-	cols := len(rec)
-	if isHeader(rec) {
-		if rec, err = csvRecord(r); err != nil {
-			return nil, err
-		}
-	}
-	var data []float32
-	rows := 0
-	for rec != nil {
-		if len(rec) != cols {
-			line, _ := r.FieldPos(0)
-			return nil, fmt.Errorf("line %d has %d fields, expected %d", line, len(rec), cols)
-		}
-		if len(data)+cols > maxElements {
-			return nil, fmt.Errorf("more than %d values", maxElements)
-		}
-		for i := range rec {
-			v, err := parseField(r, rec, i)
-			if err != nil {
-				return nil, err
-			}
-			data = append(data, v)
-		}
-		rows++
-		if rec, err = csvRecord(r); err != nil {
-			return nil, err
-		}
-	}
-	if rows == 0 {
-		return nil, errors.New("empty matrix: no data rows after the header")
-	}
-	return &Matrix{Rows: rows, Cols: cols, Data: data}, nil
-}
-
 // CSVHeader returns the column names of the CSV file path: its first row
 // when Load reads that row as a header (a field of it is not a number),
 // else nil. Errors are *Error as Load's.
@@ -172,7 +106,7 @@ func CSVHeader(path string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec, err := csvRecord(csvReader(b))
+	rec, err := csvRecord(csvReader(b, false))
 	if err != nil {
 		return nil, fail(path, err)
 	}

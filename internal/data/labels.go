@@ -47,7 +47,7 @@ func LoadLabels(path string) ([]int, error) {
 // decodeCSVLabels parses a one-column CSV of integers (or floats with
 // integer values), with an optional header.
 func decodeCSVLabels(b []byte) ([]int, error) {
-	r := csvReader(b)
+	r := csvReader(b, false)
 	rec, err := csvRecord(r)
 	if err != nil {
 		return nil, err

@@ -66,10 +66,23 @@ type Options struct {
 	// by commas (default: the only list column, or else every numeric
 	// column but IDColumn). Other formats ignore it.
 	Key string
-	// IDColumn names a column of a Parquet or Arrow table that identifies
-	// rows (text or numbers): it is not part of the matrix, and Rows.IDs
-	// reads it. Other formats refuse it.
+	// IDColumn names a column of a table (Parquet, Arrow, CSV, TSV, JSON
+	// lines; a CSV column by its header's name or 0-based number) that
+	// identifies rows (text or numbers): it is not part of the matrix;
+	// Rows.IDs reads a Parquet or Arrow table's, Table.IDs holds a text
+	// table's. Other formats refuse it.
 	IDColumn string
+	// Columns, when not empty, are the matrix's columns, in this order:
+	// names (a CSV or TSV header, JSON lines' keys, a Parquet or Arrow
+	// table's numeric columns) or 0-based column numbers (any format).
+	Columns []string
+	// Drop are columns left out (names or numbers, as Columns).
+	Drop []string
+	// Missing reads a missing value as NaN instead of refusing it: in a
+	// CSV, TSV or JSON lines table an empty field, NA, N/A, NaN, null or
+	// ?; in .npy, .npz and .safetensors arrays a NaN. ±Inf is refused
+	// either way, as are NaN and null in Parquet and Arrow tables.
+	Missing bool
 }
 
 // Error is the error every function of this package returns: the file and
@@ -147,6 +160,8 @@ const (
 	formatSafetensors
 	formatParquet
 	formatArrow
+	formatTSV
+	formatJSONL
 )
 
 // isIDXName reports whether a (lower-case) file name ends as IDX files are
@@ -185,6 +200,10 @@ func formatOf(path string) int {
 		return formatNPZ
 	case ".csv":
 		return formatCSV
+	case ".tsv", ".tab":
+		return formatTSV
+	case ".jsonl", ".ndjson":
+		return formatJSONL
 	case ".safetensors":
 		return formatSafetensors
 	case ".parquet", ".pq":
@@ -216,15 +235,25 @@ func formatOf(path string) int {
 // Arrays of rank 3 or more are flattened to [n, rest]; see the package
 // documentation for this and for the error conventions.
 func Load(path string, opt Options) (*Matrix, error) {
+	t, err := LoadTable(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	return t.Matrix, nil
+}
+
+// loadArray is Load for every format but the text tables, without
+// choosing columns.
+func loadArray(path string, opt Options) (*Matrix, error) {
 	f := formatOf(path)
 	if st, err := os.Stat(path); err == nil && st.IsDir() || f == formatArrow || f == formatParquet {
 		return loadTableFile(path, opt)
 	}
 	if opt.IDColumn != "" {
-		return nil, failf(path, "an id column is read from Parquet and Arrow tables only")
+		return nil, failf(path, "an id column is read from tables only (CSV, TSV, JSON lines, Parquet, Arrow)")
 	}
 	if f == formatUnknown {
-		return nil, failf(path, "unknown format (want .npy, .npz, .csv, .idx[.gz], .safetensors, .parquet, .arrow, or a directory of .arrow or .safetensors files)")
+		return nil, failf(path, "unknown format (want .npy, .npz, .csv, .tsv, .jsonl, .idx[.gz], .safetensors, .parquet, .arrow, or a directory of .arrow or .safetensors files)")
 	}
 	if err := keyless(path, f, opt.Key); err != nil {
 		return nil, err
@@ -234,15 +263,9 @@ func Load(path string, opt Options) (*Matrix, error) {
 		return nil, err
 	}
 	var m *Matrix
-	switch f {
-	case formatCSV:
-		m, err = decodeCSV(b)
-	case formatNPY, formatNPZ, formatIDX, formatSafetensors:
-		var a *array
-		a, err = decodeArray(f, b, opt.Key)
-		if err == nil {
-			m, err = a.matrix()
-		}
+	a, err := decodeArray(f, b, opt.Key)
+	if err == nil {
+		m, err = a.matrix(opt.Missing)
 	}
 	if err != nil {
 		return nil, fail(path, err)
@@ -253,7 +276,7 @@ func Load(path string, opt Options) (*Matrix, error) {
 // keyless refuses a key for a format of one unnamed array, where it would
 // be ignored.
 func keyless(path string, f int, key string) error {
-	if key != "" && (f == formatNPY || f == formatCSV || f == formatIDX) {
+	if key != "" && (f == formatNPY || isText(f) || f == formatIDX) {
 		return failf(path, "key %q: this file holds one unnamed array (a key names an array of a .npz or .safetensors file, or columns of a table)", key)
 	}
 	return nil
@@ -280,7 +303,7 @@ func loadTableFile(path string, opt Options) (*Matrix, error) {
 		}
 		return m, nil
 	}
-	r, err := OpenRows(path, opt)
+	r, err := OpenRows(path, Options{Key: opt.Key, IDColumn: opt.IDColumn})
 	if err != nil {
 		return nil, err
 	}

@@ -93,7 +93,7 @@ func TestUnknownFormat(t *testing.T) {
 	for _, name := range []string{"x.bin", "x", "x.npy.gz", "x.json"} {
 		path := writeTemp(t, name, []byte("1,2\n"))
 		_, err := Load(path, Options{})
-		checkErr(t, err, path, "unknown format (want .npy, .npz, .csv, .idx[.gz], .safetensors, .parquet, .arrow, or a directory")
+		checkErr(t, err, path, "unknown format (want .npy, .npz, .csv, .tsv, .jsonl, .idx[.gz], .safetensors, .parquet, .arrow, or a directory")
 		_, err = LoadLabels(path)
 		checkErr(t, err, path, "unknown label format")
 	}

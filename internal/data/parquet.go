@@ -314,6 +314,32 @@ func (d *pqDecoder) listRows(cc parquet.ColumnChunk, n int64, emit func([]float3
 	return nil
 }
 
+// parquetNames returns the names of the numeric columns a Parquet file's
+// matrix is made of (nil for a list column), from its metadata.
+func parquetNames(r io.ReaderAt, size int64, key, idColumn string) (names []string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("malformed Parquet data: %v", p)
+		}
+	}()
+	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return nil, fmt.Errorf("not a Parquet file: %v", err)
+	}
+	tcs, _ := parquetColumns(f)
+	chosen, err := chooseColumns(tcs, key, idColumn)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range chosen {
+		if tcs[c].kind != colNumber {
+			return nil, nil
+		}
+		names = append(names, tcs[c].name)
+	}
+	return names, nil
+}
+
 // loadParquet decodes a whole Parquet file into memory.
 func loadParquet(r io.ReaderAt, size int64, key, idColumn string) (*Matrix, error) {
 	var data []float32
@@ -368,6 +394,10 @@ func spillParquet(path string, fh *os.File, size int64, key, idColumn string) (*
 		return nil, err
 	}
 	r := &Rows{path: path, f: tmp, rows: int(rows), cols: cols, dt: dtype{kind: 'f', size: 4}}
+	if r.names, err = parquetNames(fh, size, key, idColumn); err != nil {
+		tmp.Close()
+		return nil, err
+	}
 	if ids != nil {
 		r.ids, r.extra = ids.read, ids.close
 	}

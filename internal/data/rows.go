@@ -33,6 +33,9 @@ type Rows struct {
 	tab        *tableRows                         // Arrow files and shard directories: rows read in place
 	ids        func(rows []int) ([]string, error) // the id column, when one was asked for
 	extra      func() error                       // releases what ids reads
+	names      []string                           // the columns' names, when the file names them
+	pick       []int                              // the columns read (Options.Columns, Drop); nil: all
+	wide       []float32                          // whole rows, before pick
 }
 
 // OpenRows opens path for reading rows on demand. It reads .npy files in C
@@ -40,6 +43,42 @@ type Rows struct {
 // formats give an error wrapping ErrNotStreamable. Errors, including those
 // of ReadRows, are *Error values naming the file.
 func OpenRows(path string, opt Options) (*Rows, error) {
+	r, err := openAnyRows(path, opt)
+	if err != nil || !opt.selected() {
+		return r, err
+	}
+	_, cols := r.Dims()
+	if r.pick, err = PickColumns(r.names, cols, opt.Columns, opt.Drop); err != nil {
+		r.Close()
+		return nil, fail(path, err)
+	}
+	return r, nil
+}
+
+// Names returns the names of the columns read (nil when the file names
+// none: arrays, a list column).
+func (r *Rows) Names() []string {
+	if r.names == nil || r.pick == nil {
+		return r.names
+	}
+	out := make([]string, len(r.pick))
+	for k, c := range r.pick {
+		out[k] = r.names[c]
+	}
+	return out
+}
+
+// openAnyRows is OpenRows before columns are chosen.
+func openAnyRows(path string, opt Options) (*Rows, error) {
+	if f := formatOf(path); isText(f) {
+		if err := keyless(path, f, opt.Key); err != nil {
+			return nil, err
+		}
+		return nil, &Error{Path: path, Err: ErrNotStreamable}
+	}
+	if opt.Missing {
+		return nil, &Error{Path: path, Err: fmt.Errorf("missing values: %w", ErrNotStreamable)}
+	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		r, err := openDirRows(path, opt)
 		if err != nil {
@@ -56,7 +95,7 @@ func OpenRows(path string, opt Options) (*Rows, error) {
 		return a.rows(), nil
 	}
 	if opt.IDColumn != "" && f != formatParquet {
-		return nil, failf(path, "an id column is read from Parquet and Arrow tables only")
+		return nil, failf(path, "an id column is read from tables only (CSV, TSV, JSON lines, Parquet, Arrow)")
 	}
 	if err := keyless(path, f, opt.Key); err != nil {
 		return nil, err
@@ -203,8 +242,17 @@ func spillIDXGzip(path string, fh *os.File, size int64) (*Rows, error) {
 	return r, nil
 }
 
-// Dims returns the rows and columns (after flattening).
+// Dims returns the rows and columns (after flattening, of the columns
+// chosen).
 func (r *Rows) Dims() (rows, cols int) {
+	if r.pick != nil {
+		rows, _ = r.wideDims()
+		return rows, len(r.pick)
+	}
+	return r.wideDims()
+}
+
+func (r *Rows) wideDims() (rows, cols int) {
 	if r.tab != nil {
 		return r.tab.dims()
 	}
@@ -242,6 +290,34 @@ func (r *Rows) IDs(rows []int) ([]string, error) {
 // them to float32; consecutive rows are read at once. A row with NaN or
 // ±Inf is an error naming its row and column.
 func (r *Rows) ReadRows(dst []float32, idx []int) error {
+	if r.pick == nil {
+		return r.readWide(dst, idx)
+	}
+	if len(dst) < len(idx)*len(r.pick) {
+		return failf(r.path, "ReadRows: room for %d values, %d rows of %d asked", len(dst), len(idx), len(r.pick))
+	}
+	_, w := r.wideDims()
+	for lo := 0; lo < len(idx); lo += 256 {
+		hi := min(len(idx), lo+256)
+		if cap(r.wide) < (hi-lo)*w {
+			r.wide = make([]float32, 256*w)
+		}
+		wide := r.wide[:(hi-lo)*w]
+		if err := r.readWide(wide, idx[lo:hi]); err != nil {
+			return err
+		}
+		for i := range hi - lo {
+			out := dst[(lo+i)*len(r.pick) : (lo+i+1)*len(r.pick)]
+			for k, c := range r.pick {
+				out[k] = wide[i*w+c]
+			}
+		}
+	}
+	return nil
+}
+
+// readWide reads rows idx with every column.
+func (r *Rows) readWide(dst []float32, idx []int) error {
 	if r.tab != nil {
 		return r.tab.readRows(dst, idx)
 	}
@@ -317,6 +393,9 @@ func openParquetRows(path string, fh *os.File, opt Options) (*Rows, error) {
 // rows returns the table as Rows.
 func (a *arrowTable) rows() *Rows {
 	r := &Rows{path: a.t.path, tab: a.t}
+	if len(a.data) == a.t.cols {
+		r.names = a.data
+	}
 	if a.idColumn != "" {
 		r.ids = a.readIDs
 	}
@@ -332,7 +411,7 @@ func openDirRows(dir string, opt Options) (*Rows, error) {
 	}
 	if kind == formatSafetensors {
 		if opt.IDColumn != "" {
-			return nil, errors.New("an id column is read from Parquet and Arrow tables only")
+			return nil, errors.New("an id column is read from tables only (CSV, TSV, JSON lines, Parquet, Arrow)")
 		}
 		t, err := openShards(dir, opt.Key)
 		if err != nil {

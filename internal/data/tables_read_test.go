@@ -151,7 +151,7 @@ func TestTableErrors(t *testing.T) {
 		{badShards, Options{}, "chunk-2.safetensors: rows of 3 values, chunk-0.safetensors has 4"},
 		{escape, Options{}, `data file "../nan.arrow" is not a name inside the directory`},
 		{t.TempDir(), Options{}, "neither a datasets cache"},
-		{write("x.npy", npyRaw(npyDict("<f4", "False", "(1, 2)"), f32le(1, 2))), Options{IDColumn: "id"}, "an id column is read from Parquet and Arrow tables only"},
+		{write("x.npy", npyRaw(npyDict("<f4", "False", "(1, 2)"), f32le(1, 2))), Options{IDColumn: "id"}, "an id column is read from tables only (CSV, TSV, JSON lines, Parquet, Arrow)"},
 	} {
 		_, lerr := Load(c.path, c.opt)
 		r, oerr := OpenRows(c.path, c.opt)
