@@ -72,6 +72,10 @@ type modelFile struct {
 	// DetectorMembers is the number of the anomaly detector's extra
 	// members, model directories detector/1, detector/2, ... (detector.go).
 	DetectorMembers int `json:"detector_members,omitempty"`
+	// Columns names the input columns (Model.Columns), Fill the values
+	// standing for missing ones (Model.Fill).
+	Columns []string  `json:"columns,omitempty"`
+	Fill    []float32 `json:"missing_fill,omitempty"`
 }
 
 // detectorDir is the directory of member i (1-based) of the detector of
@@ -121,6 +125,9 @@ func (m *Model) writeFiles(dir string) error {
 	if !isFinite(m.Threshold) {
 		return fmt.Errorf("anomaly threshold is %g", m.Threshold)
 	}
+	if err := checkColumns(m.Columns, m.Fill, n.D); err != nil {
+		return err
+	}
 	arch := architecture{Kind: "sae", Inputs: n.D, Hidden: n.H, Activation: activation(sp.Act), Output: out, Tied: sp.Tied, Variational: sp.VAE, Classes: sp.Classes, K: sp.K,
 		Outputs: sp.Out, Skip: sp.Skip}
 	if sp.Kind.Traits().Code {
@@ -134,6 +141,7 @@ func (m *Model) writeFiles(dir string) error {
 		Architecture: arch,
 		Normalize:    norm, Threshold: m.Threshold, Config: m.Config, Training: m.History,
 		DetectorMembers: len(m.detector),
+		Columns:         m.Columns, Fill: m.Fill,
 	}
 	cfgJSON, err := json.MarshalIndent(mf, "", "  ")
 	if err != nil {
@@ -284,7 +292,35 @@ func loadOne(dir string) (*Model, int, error) {
 	}
 	m.Threshold = mf.Threshold
 	m.History = mf.Training
+	if err := checkColumns(mf.Columns, mf.Fill, a.Inputs); err != nil {
+		return nil, 0, fmt.Errorf("%s: %v", cfgPath, err)
+	}
+	m.Columns, m.Fill = mf.Columns, mf.Fill
 	return m, mf.DetectorMembers, nil
+}
+
+// checkColumns checks a model's column names and missing-value fills
+// against its inputs.
+func checkColumns(names []string, fill []float32, inputs int) error {
+	if names != nil && len(names) != inputs {
+		return fmt.Errorf("columns: %d names for %d inputs", len(names), inputs)
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			return fmt.Errorf("columns: %q twice", n)
+		}
+		seen[n] = true
+	}
+	if fill != nil && len(fill) != inputs {
+		return fmt.Errorf("missing_fill: %d values for %d inputs", len(fill), inputs)
+	}
+	for i, v := range fill {
+		if !isFinite(float64(v)) {
+			return fmt.Errorf("missing_fill: value %d is %g", i, v)
+		}
+	}
+	return nil
 }
 
 func sameShape(a, b []int) bool {

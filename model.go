@@ -21,6 +21,14 @@ type Model struct {
 	History   *History
 	// TargetNorm is a transcoder's target scaling (nil: none).
 	TargetNorm *Normalizer
+	// Columns are the names of the input columns, as the training data
+	// named them (a CSV header, a table's columns); nil: unnamed. Saved
+	// with the model, so that later data is read by the same names.
+	Columns []string
+	// Fill holds, per input column, the value that stood for a missing
+	// one in training (the training column's median; nil: none were
+	// filled). Saved with the model, for later data's missing values.
+	Fill []float32
 
 	net      *nn.Net[float32]
 	detector []*Model  // the anomaly detector's extra members (detector.go)

@@ -77,7 +77,7 @@ func Run(ctx context.Context, s Spec, dir string, plot Plot, opt Options) ([]Res
 		topt.Data = src
 	}
 	if s.Val != "" {
-		v, err := sae.LoadData(s.Val, sae.DataOptions{Key: s.Key})
+		v, err := sae.LoadData(s.Val, s.DataOptions())
 		if err != nil {
 			return nil, err
 		}

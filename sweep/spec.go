@@ -17,6 +17,11 @@ import (
 type Spec struct {
 	Data   string     `json:"data"`          // the training rows (any file sae train reads)
 	Key    string     `json:"key,omitempty"` // the array or table column(s) to read (--column)
+	// Columns, Drop and IDColumn choose a table's columns (--columns,
+	// --drop, --id-column), in Data and Val alike.
+	Columns  []string `json:"columns,omitempty"`
+	Drop     []string `json:"drop,omitempty"`
+	IDColumn string   `json:"id_column,omitempty"`
 	Val    string     `json:"val,omitempty"` // validation rows (default: Config.ValSplit of Data)
 	Base   Settings   `json:"base"`
 	Trials []Settings `json:"trials"`
@@ -129,4 +134,9 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// DataOptions are what the Spec's data files are read with.
+func (s Spec) DataOptions() sae.DataOptions {
+	return sae.DataOptions{Key: s.Key, Columns: s.Columns, Drop: s.Drop, IDColumn: s.IDColumn}
 }

@@ -157,7 +157,7 @@ func (s Spec) train(ctx context.Context, cfg sae.Config, opt TrialOptions) (*sae
 	if opt.Val != nil {
 		to.Val = *opt.Val
 	} else if s.Val != "" {
-		v, err := sae.LoadData(s.Val, sae.DataOptions{Key: s.Key})
+		v, err := sae.LoadData(s.Val, s.DataOptions())
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +180,7 @@ const streamAbove = 64 << 20
 // *sae.Rows, one per trial: it is not safe for concurrent use). A model
 // trained either way is the same. close releases the data.
 func (s Spec) Open(loadMax int64) (src sae.Source, close func(), err error) {
-	r, err := sae.OpenRows(s.Data, sae.DataOptions{Key: s.Key})
+	r, err := sae.OpenRows(s.Data, s.DataOptions())
 	switch {
 	case err == nil:
 		rows, cols := r.Dims()
@@ -193,7 +193,7 @@ func (s Spec) Open(loadMax int64) (src sae.Source, close func(), err error) {
 	case !errors.Is(err, sae.ErrNotStreamable):
 		return nil, nil, err
 	}
-	m, err := sae.LoadData(s.Data, sae.DataOptions{Key: s.Key})
+	m, err := sae.LoadData(s.Data, s.DataOptions())
 	if err != nil {
 		return nil, nil, err
 	}

@@ -50,7 +50,7 @@ func setupBench(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		src, closeData, err := openSource(dataPath, key, "auto")
+		src, _, closeData, err := e.openData(dataPath, key, "auto", m)
 		if err != nil {
 			return err
 		}

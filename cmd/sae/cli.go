@@ -54,6 +54,8 @@ type env struct {
 	// name is the command's, and started when it began (for step).
 	name    string
 	started time.Time
+	// table holds the flags of a command reading --data (tableflags.go).
+	table *tableFlags
 }
 
 // step tells a person at a terminal which long step the command is on,
@@ -126,7 +128,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		printHelp(stderr)
 		return 2
 	}
-	e := &env{stdout: stdout, stderr: stderr, name: name, started: time.Now()}
+	e := &env{stdout: stdout, stderr: stderr, name: name, started: time.Now(), table: &tableFlags{}}
+	if r, ok := ctx.Value(stdinKey{}).(io.Reader); ok {
+		e.table.stdin = r
+	}
 	if f, ok := stderr.(*os.File); ok {
 		e.interactive = term.IsTerminal(int(f.Fd()))
 	}
@@ -204,7 +209,13 @@ func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), 
 func newFlagSet(c *command, e *env) (*flag.FlagSet, func(context.Context) error) {
 	fs := flag.NewFlagSet("sae "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	if e.table == nil {
+		e.table = &tableFlags{}
+	}
 	do := c.setup(fs, e)
+	if fs.Lookup("data") != nil {
+		bindTableFlags(fs, e.table)
+	}
 	if k := fs.Lookup("key"); k != nil {
 		// Tables name columns, not arrays: --column is --key's other name.
 		fs.Var(k.Value, "column", "the `name` of a Parquet or Arrow table's list column, or its numeric columns separated by commas (default: the only list column, else every numeric column); the same as --key")
@@ -350,38 +361,47 @@ func loadMatrix(path, key string) (sae.Matrix, error) {
 // reads training data from disk a batch at a time instead of loading it.
 const streamAbove = 64 << 20
 
-// openSource opens training data: streamed from disk (.npy and IDX files,
-// mode "on", or "auto" above streamAbove bytes as float32) or loaded into
-// memory. close releases the file.
-func openSource(path, key, mode string) (src sae.Source, close func(), err error) {
+// openSource opens path to stream it from disk (.npy and IDX files,
+// Parquet, Arrow, shards: mode "on", or "auto" above streamAbove bytes as
+// float32), with its columns' names; src nil (and no error): load it into
+// memory instead. close releases the file.
+func openSource(path string, opt data.Options, mode string) (src sae.Source, names []string, close func(), err error) {
 	if path == "" {
-		return nil, nil, usagef("--data is required")
+		return nil, nil, nil, usagef("--data is required")
 	}
 	if err := notModelDir(path); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if mode != "off" {
-		r, err := data.OpenRows(path, data.Options{Key: key})
-		switch {
-		case err == nil:
-			rows, cols := r.Dims()
-			if mode == "on" || int64(rows)*int64(cols)*4 > streamAbove {
-				return r, func() { r.Close() }, nil
-			}
-			r.Close()
-		case errors.Is(err, data.ErrNotStreamable):
-			if mode == "on" {
-				return nil, nil, fmt.Errorf("%s: --stream on reads .npy (C order), IDX, Parquet and Arrow files and shard directories only; convert it to .npy or use --stream off", path)
-			}
-		default:
-			return nil, nil, err
+	if mode == "off" {
+		return nil, nil, nil, nil
+	}
+	r, err := data.OpenRows(path, opt)
+	switch {
+	case err == nil:
+		rows, cols := r.Dims()
+		if mode == "on" || int64(rows)*int64(cols)*4 > streamAbove {
+			return r, r.Names(), func() { r.Close() }, nil
 		}
+		r.Close()
+	case errors.Is(err, data.ErrNotStreamable):
+		if mode == "on" {
+			return nil, nil, nil, fmt.Errorf("%s: --stream on reads .npy (C order), IDX, Parquet and Arrow files and shard directories only; convert it to .npy or use --stream off", path)
+		}
+	default:
+		return nil, nil, nil, err
+	}
+	return nil, nil, nil, nil
+}
+
+// openFile opens a file that is not --data (a transcoder's target) as
+// openSource does, loaded into memory when not streamed.
+func openFile(path, key, mode string) (sae.Source, func(), error) {
+	src, _, close, err := openSource(path, data.Options{Key: key}, mode)
+	if err != nil || src != nil {
+		return src, close, err
 	}
 	m, err := loadMatrix(path, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return m, func() {}, nil
+	return m, func() {}, err
 }
 
 func loadModel(dir string) (*sae.Model, error) {
@@ -438,18 +458,18 @@ func warnPoorFit(e *env, dir string, m *sae.Model) {
 }
 
 // loadModelData reads the model directory and a data file whose rows the
-// model takes.
-func loadModelData(modelDir, dataPath, key string) (*sae.Model, sae.Matrix, error) {
+// model takes (with the table flags: env.loadData).
+func (e *env) loadModelData(modelDir, dataPath, key string) (*sae.Model, *data.Table, error) {
 	m, err := loadModel(modelDir)
 	if err != nil {
-		return nil, sae.Matrix{}, err
+		return nil, nil, err
 	}
-	x, err := loadMatrix(dataPath, key)
+	x, err := e.loadData(dataPath, key, m)
 	if err != nil {
-		return nil, sae.Matrix{}, err
+		return nil, nil, err
 	}
-	if err := checkWidth(dataPath, x, m); err != nil {
-		return nil, sae.Matrix{}, err
+	if err := checkWidth(dataPath, *x.Matrix, m); err != nil {
+		return nil, nil, err
 	}
 	return m, x, nil
 }
@@ -457,7 +477,7 @@ func loadModelData(modelDir, dataPath, key string) (*sae.Model, sae.Matrix, erro
 // checkWidth turns a width mismatch into an error naming the file.
 func checkWidth(path string, x sae.Matrix, m *sae.Model) error {
 	if x.Cols != m.Inputs {
-		return fmt.Errorf("%s: rows have %d values, the model expects %d", path, x.Cols, m.Inputs)
+		return fmt.Errorf("%s: rows have %d values, the model expects %d", displayPath(path), x.Cols, m.Inputs)
 	}
 	return nil
 }

@@ -68,16 +68,21 @@ func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sa
 	fs.StringVar(&modelDir, "model", "", "model `dir`ectory")
 	fs.StringVar(&dataPath, "data", "", "input data `file`")
 	fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
-	fs.StringVar(&out, "out", "", "output `file`: .npy (float32) or .csv")
+	fs.StringVar(&out, "out", "", "output `file`: .npy (float32) or .csv (with a header where the columns have names: encode's latent_0, latent_1, ..., reconstruct's the input's); - writes the CSV to stdout (and the summary to stderr)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 	return func(ctx context.Context) error {
-		if err := checkOut(out, ".npy", ".csv"); err != nil {
-			return err
+		if out != "-" {
+			if err := checkOut(out, ".npy", ".csv"); err != nil {
+				return err
+			}
+		} else if e.json {
+			return usagef("--out - writes the %s to stdout, where --json prints its object: give one", what)
 		}
-		m, x, err := loadModelData(modelDir, dataPath, key)
+		m, tab, err := e.loadModelData(modelDir, dataPath, key)
 		if err != nil {
 			return err
 		}
+		x := *tab.Matrix
 		if what == "reconstructions" {
 			warnPoorFit(e, modelDir, m)
 		}
@@ -91,11 +96,15 @@ func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sa
 				return err
 			}
 		}
-		if err := data.Write(out, &y); err != nil {
+		if err := e.writeMatrix(out, &y, outputNames(what, m, tab.Names, y.Cols)); err != nil {
 			return err
 		}
 		if e.json {
 			return printJSON(e.stdout, o)
+		}
+		if out == "-" {
+			e.stdout = e.stderr // the rows went to stdout
+			out = "stdout"
 		}
 		fmt.Fprintf(e.stdout, "wrote %s: %d rows x %d %s\n", out, y.Rows, y.Cols, what)
 		if p, ok := o["plot"]; ok {
@@ -109,4 +118,21 @@ func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sa
 		}
 		return nil
 	}
+}
+
+// outputNames are the CSV header of encode's codes (latent_0, latent_1,
+// ...) and reconstruct's rows (the input's column names, when it has
+// them and the model reconstructs its input).
+func outputNames(what string, m *sae.Model, inputs []string, cols int) []string {
+	if what == "codes" {
+		names := make([]string, cols)
+		for i := range names {
+			names[i] = fmt.Sprintf("latent_%d", i)
+		}
+		return names
+	}
+	if len(inputs) == cols && !m.Transcoder() {
+		return inputs
+	}
+	return nil
 }

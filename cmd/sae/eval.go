@@ -26,10 +26,11 @@ func init() {
 			fs.StringVar(&target, "target", "", "a transcoder's target `file`, one row per row of --data: the metrics are its predictions'")
 			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 			return func(ctx context.Context) error {
-				m, x, err := loadModelData(modelDir, dataPath, key)
+				m, tab, err := e.loadModelData(modelDir, dataPath, key)
 				if err != nil {
 					return err
 				}
+				x := *tab.Matrix
 				var mt sae.Metrics
 				if target != "" {
 					y, err := loadMatrix(target, key)

@@ -61,7 +61,7 @@ func init() {
 					return err
 				}
 				if dataPath != "" {
-					if err := setThreshold(m, dataPath, key, contamination); err != nil {
+					if err := setThreshold(e, m, dataPath, key, contamination); err != nil {
 						return err
 					}
 				}
@@ -94,8 +94,8 @@ func init() {
 // setThreshold sets an imported model's anomaly threshold to the
 // (1 - contamination) quantile of its scores on the rows of path, the
 // threshold training sets on the training rows.
-func setThreshold(m *sae.Model, path, key string, contamination float64) error {
-	x, closeData, err := openSource(path, key, "auto")
+func setThreshold(e *env, m *sae.Model, path, key string, contamination float64) error {
+	x, _, closeData, err := e.openData(path, key, "auto", m)
 	if err != nil {
 		return err
 	}

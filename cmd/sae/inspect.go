@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"context"
 	"encoding/json"
 	"flag"
@@ -47,7 +48,6 @@ func setupInspect(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.StringVar(&modelDir, "model", "", "model `dir`ectory (a one-layer model)")
 	fs.StringVar(&dataPath, "data", "", "data `file` or directory, read a chunk at a time")
 	fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
-	fs.StringVar(&opt.idColumn, "id-column", "", "`column` of a Parquet or Arrow table identifying rows (text or numbers), shown beside the top rows")
 	fs.StringVar(&out, "out", "", "`file` to write: .html (a page for people) or .json (every latent, for programs)")
 	fs.IntVar(&opt.top, "top", 10, "top-activating rows kept per latent (`N`)")
 	fs.IntVar(&opt.neighbours, "neighbours", 5, "nearest decoder neighbours per latent (`N`)")
@@ -82,7 +82,8 @@ func setupInspect(fs *flag.FlagSet, e *env) func(context.Context) error {
 				return usagef("--latents: latent %d of %d", j, m.Hidden())
 			}
 		}
-		in, err := inspectData(ctx, m, dataPath, key, opt, hasSuffixFold(out, ".json"))
+		opt.idColumn = e.table.idColumn
+		in, err := inspectData(ctx, e, m, dataPath, key, opt, hasSuffixFold(out, ".json"))
 		if err != nil {
 			return err
 		}
@@ -110,27 +111,12 @@ func setupInspect(fs *flag.FlagSet, e *env) func(context.Context) error {
 
 // inspectData reads the data once for Inspect and fills in the ids of the
 // top rows: of every latent (all true) or of those the page shows.
-func inspectData(ctx context.Context, m *sae.Model, dataPath, key string, opt inspectOptions, all bool) (*saebench.Inspection, error) {
-	var src sae.Source
-	var ids *data.Rows
-	if opt.idColumn != "" {
-		if dataPath == "" {
-			return nil, usagef("--data is required")
-		}
-		r, err := data.OpenRows(dataPath, data.Options{Key: key, IDColumn: opt.idColumn})
-		if err != nil {
-			return nil, err
-		}
-		defer r.Close()
-		src, ids = r, r
-	} else {
-		s, closeData, err := openSource(dataPath, key, "auto")
-		if err != nil {
-			return nil, err
-		}
-		defer closeData()
-		src = s
+func inspectData(ctx context.Context, e *env, m *sae.Model, dataPath, key string, opt inspectOptions, all bool) (*saebench.Inspection, error) {
+	src, ids, closeData, err := e.openWithIDs(dataPath, key, m)
+	if err != nil {
+		return nil, err
 	}
+	defer closeData()
 	if _, d := src.Dims(); d != m.Inputs {
 		return nil, fmt.Errorf("%s: rows have %d values, the model expects %d", dataPath, d, m.Inputs)
 	}
@@ -154,7 +140,7 @@ func inspectData(ctx context.Context, m *sae.Model, dataPath, key string, opt in
 			rows = append(rows, t.Row)
 		}
 	}
-	got, err := ids.IDs(rows)
+	got, err := ids(rows)
 	if err != nil {
 		return nil, err
 	}
@@ -252,4 +238,43 @@ func latentSections(in *saebench.Inspection, shown []int, spread bool, dir, data
 		secs = append(secs, report.Section{Title: "Latents", Text: text, Table: table})
 	}
 	return secs, summary, nil
+}
+
+// openWithIDs opens --data as openData does and, with --id-column, reads
+// the id column beside it: a Parquet or Arrow table's from the file as
+// rows are asked for, a text table's from memory (ids nil without one).
+func (e *env) openWithIDs(path, key string, m *sae.Model) (src sae.Source, ids func(rows []int) ([]string, error), close func(), err error) {
+	t := e.table
+	if t.idColumn == "" {
+		src, _, close, err = e.openData(path, key, "auto", m)
+		return src, nil, close, err
+	}
+	if path == "" {
+		return nil, nil, nil, usagef("--data is required")
+	}
+	if path != "-" && t.nan == "error" {
+		opt := t.options(key)
+		if err := t.modelColumns(path, &opt, m); err != nil {
+			return nil, nil, nil, err
+		}
+		r, err := data.OpenRows(path, opt)
+		if err == nil {
+			return r, r.IDs, func() { r.Close() }, nil
+		}
+		if !errors.Is(err, data.ErrNotStreamable) {
+			return nil, nil, nil, err
+		}
+	}
+	tab, err := e.loadData(path, key, m)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ids = func(rows []int) ([]string, error) {
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			out[i] = tab.IDs[r]
+		}
+		return out, nil
+	}
+	return *tab.Matrix, ids, func() {}, nil
 }

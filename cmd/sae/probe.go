@@ -70,11 +70,11 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		x, y, err := loadLabelled(dataPath, labelsPath, key, m)
+		x, y, err := loadLabelled(e, dataPath, labelsPath, key, m)
 		if err != nil {
 			return err
 		}
-		xt, yt, err := loadLabelled(testPath, testLabelsPath, key, m)
+		xt, yt, err := loadLabelled(e, testPath, testLabelsPath, key, m)
 		if err != nil {
 			return err
 		}
@@ -153,11 +153,12 @@ func warnUnconverged(e *env, what string, r probeResult) {
 const maxProbeClasses = 1000
 
 // loadLabelled reads rows for the model and their class labels.
-func loadLabelled(dataPath, labelsPath, key string, m *sae.Model) (sae.Matrix, []int, error) {
-	x, err := loadMatrix(dataPath, key)
+func loadLabelled(e *env, dataPath, labelsPath, key string, m *sae.Model) (sae.Matrix, []int, error) {
+	tab, err := e.loadData(dataPath, key, m)
 	if err != nil {
 		return sae.Matrix{}, nil, err
 	}
+	x := *tab.Matrix
 	if err := checkWidth(dataPath, x, m); err != nil {
 		return sae.Matrix{}, nil, err
 	}

@@ -26,10 +26,11 @@ func init() {
 				if clean == "" {
 					return nil
 				}
-				c, err := loadMatrix(clean, key)
+				ct, err := e.loadData(clean, key, nil)
 				if err != nil {
 					return err
 				}
+				c := *ct.Matrix
 				if c.Rows != x.Rows || c.Cols != x.Cols {
 					return fmt.Errorf("%s: %d x %d, the data is %d x %d", clean, c.Rows, c.Cols, x.Rows, x.Cols)
 				}

@@ -38,8 +38,6 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
 	fs.StringVar(&labelsPath, "labels", "", "labels `file` (0 normal and nonzero an anomaly, or +1 normal and -1 an anomaly): adds the ROC curve")
 	fs.StringVar(&shape, "image-shape", "", "input images are `HxW`, or none: no images (default: the shape of --data's images, an IDX file or an array [n, h, w]; else none)")
-	var idColumn string
-	fs.StringVar(&idColumn, "id-column", "", "`column` of a Parquet or Arrow --data identifying rows, shown beside the latents' top rows")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 	return func(ctx context.Context) error {
 		if err := checkOut(out, ".html", ".htm"); err != nil {
@@ -59,9 +57,11 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 		}
 		var x sae.Matrix
 		if dataPath != "" {
-			if x, err = loadMatrix(dataPath, key); err != nil {
+			tab, err := e.loadData(dataPath, key, m)
+			if err != nil {
 				return err
 			}
+			x = *tab.Matrix
 			if err := checkWidth(dataPath, x, m); err != nil {
 				return err
 			}
@@ -86,12 +86,12 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 			return err
 		}
 		if dataPath != "" {
-			sec, err := reportLatents(ctx, m, dataPath, key, idColumn, tmp)
+			sec, err := reportLatents(ctx, e, m, dataPath, key, tmp)
 			if err != nil {
 				return err
 			}
 			sections = append(sections, sec...)
-		} else if idColumn != "" {
+		} else if e.table.idColumn != "" {
 			return usagef("--id-column needs --data")
 		}
 		if err := report.HTML(out, "sae model "+filepath.Base(filepath.Clean(modelDir)), metrics, sections); err != nil {
@@ -281,7 +281,8 @@ func rocCurve(scores []float64, isAnom []bool, f string) (string, error) {
 
 // reportLatents is the report's table of latents (as sae inspect shows
 // them) for a one-layer model; none for other models.
-func reportLatents(ctx context.Context, m *sae.Model, dataPath, key, idColumn, dir string) ([]report.Section, error) {
+func reportLatents(ctx context.Context, e *env, m *sae.Model, dataPath, key, dir string) ([]report.Section, error) {
+	idColumn := e.table.idColumn
 	if _, _, err := saebench.FoldedWeights(m); err != nil {
 		if idColumn != "" {
 			return nil, usagef("--id-column: the table of latents needs a one-layer model")
@@ -289,7 +290,7 @@ func reportLatents(ctx context.Context, m *sae.Model, dataPath, key, idColumn, d
 		return nil, nil
 	}
 	opt := inspectOptions{idColumn: idColumn, top: 5, neighbours: 3, show: 20}
-	in, err := inspectData(ctx, m, dataPath, key, opt, false)
+	in, err := inspectData(ctx, e, m, dataPath, key, opt, false)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func init() {
 			fs.StringVar(&modelDir, "model", "", "model `dir`ectory")
 			fs.StringVar(&dataPath, "data", "", "input data `file`")
 			fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
-			fs.StringVar(&out, "out", "", "scores `file`: .npy (float32 [n,1]) or .csv (columns score, anomalous)")
+			fs.StringVar(&out, "out", "", "scores `file`: .npy (float32 [n,1]) or .csv (columns score, anomalous); - writes the CSV to stdout (and the summary to stderr)")
 			fs.StringVar(&labelsPath, "labels", "", "labels `file` (0 normal and nonzero an anomaly, or +1 normal and -1 an anomaly): adds auroc and auprc")
 			fs.Float64Var(&contamination, "contamination", 0, "flag this `fraction` of these rows instead of using the model's threshold")
 			fs.Float64Var(&threshold, "threshold", 0, "flag rows scoring above this `value` instead of the model's threshold")
@@ -39,10 +39,13 @@ func init() {
 			fs.IntVar(&explainTop, "explain-features", 3, "`N` features listed per explained row")
 			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 			return func(ctx context.Context) error {
-				if out != "" {
+				if out != "" && out != "-" {
 					if err := checkOut(out, ".npy", ".csv"); err != nil {
 						return err
 					}
+				}
+				if out == "-" && e.json {
+					return usagef("--out - writes the scores to stdout, where --json prints its object: give one")
 				}
 				byContamination, byThreshold := flagSet(fs, "contamination"), flagSet(fs, "threshold")
 				if byContamination && (contamination <= 0 || contamination >= 0.5) {
@@ -54,10 +57,11 @@ func init() {
 				if explain < 0 || explainTop < 1 {
 					return usagef("--explain wants 0 or more rows, --explain-features 1 or more, got %d and %d", explain, explainTop)
 				}
-				m, x, err := loadModelData(modelDir, dataPath, key)
+				m, tab, err := e.loadModelData(modelDir, dataPath, key)
 				if err != nil {
 					return err
 				}
+				x := *tab.Matrix
 				warnPoorFit(e, modelDir, m)
 				isAnom, note, err := anomalyLabels(labelsPath, x.Rows, dataPath)
 				if err != nil {
@@ -80,7 +84,7 @@ func init() {
 				case byThreshold:
 					thr = threshold
 				}
-				flagged, err := writeScores(out, scores, thr)
+				flagged, err := writeScores(e, out, scores, thr)
 				if err != nil {
 					return err
 				}
@@ -97,20 +101,21 @@ func init() {
 					if explained, err = explainFlagged(m, x, scores, thr, explain, explainTop); err != nil {
 						return err
 					}
-					if err := nameColumns(explained, dataPath); err != nil {
-						return err
-					}
+					nameColumns(explained, tab.Names)
 					o["explanations"] = explained
 				}
 				if e.json {
 					return printJSON(e.stdout, o)
+				}
+				if out == "-" {
+					e.stdout = e.stderr // the scores went to stdout
 				}
 				fmt.Fprintf(e.stdout, "scored %d rows: %d above the threshold %.6g (%.1f%%)\n", x.Rows, flagged, thr, 100*float64(flagged)/float64(max(x.Rows, 1)))
 				if isAnom != nil {
 					fmt.Fprintf(e.stdout, "auroc %.4f  auprc %.4f\n", o["auroc"], o["auprc"])
 				}
 				printExplanations(e.stdout, explained)
-				if out != "" {
+				if out != "" && out != "-" {
 					fmt.Fprintf(e.stdout, "wrote %s\n", out)
 				}
 				return nil
@@ -175,7 +180,7 @@ func anomalyFlags(path string, labels []int) (isAnom []bool, note string, err er
 
 // writeScores counts the scores above thr and, when out is set, writes
 // them there: .csv with the columns score and anomalous, .npy as [n, 1].
-func writeScores(out string, scores []float64, thr float64) (flagged int, err error) {
+func writeScores(e *env, out string, scores []float64, thr float64) (flagged int, err error) {
 	res := sae.NewMatrix(len(scores), 2)
 	for i, s := range scores {
 		res.Data[2*i] = float32(s)
@@ -186,8 +191,8 @@ func writeScores(out string, scores []float64, thr float64) (flagged int, err er
 	}
 	switch {
 	case out == "":
-	case hasSuffixFold(out, ".csv"):
-		err = data.WriteCSV(out, &res, []string{"score", "anomalous"})
+	case out == "-" || hasSuffixFold(out, ".csv"):
+		err = e.writeMatrix(out, &res, []string{"score", "anomalous"})
 	default:
 		col := sae.NewMatrix(len(scores), 1)
 		for i, s := range scores {
@@ -234,16 +239,9 @@ type featureContrib struct {
 	Expected float32 `json:"expected"`
 }
 
-// nameColumns gives the explained columns the names of dataPath's CSV
-// header, when it has one.
-func nameColumns(explained []rowExplanation, dataPath string) error {
-	if !hasSuffixFold(dataPath, ".csv") {
-		return nil
-	}
-	names, err := data.CSVHeader(dataPath)
-	if err != nil || names == nil {
-		return err
-	}
+// nameColumns gives the explained columns the names of the data's
+// columns (a CSV header, a table's columns), when it has them.
+func nameColumns(explained []rowExplanation, names []string) {
 	for i := range explained {
 		for j := range explained[i].Features {
 			if c := explained[i].Features[j].Column; c < len(names) {
@@ -251,7 +249,6 @@ func nameColumns(explained []rowExplanation, dataPath string) error {
 			}
 		}
 	}
-	return nil
 }
 
 // explainFlagged explains up to n rows above thr, highest score first.

@@ -40,7 +40,7 @@ func init() {
 // sweepGroups are sae sweep's flags as its help lists them: its own, then
 // sae train's model flags by concern, which every trial shares.
 func sweepGroups() []flagGroup {
-	own := []string{"data", "key", "column", "val", "val-split", "out", "grid", "set", "jobs", "threads", "pareto", "quiet", "json"}
+	own := []string{"data", "key", "column", "columns", "drop", "id-column", "nan", "val", "val-split", "out", "grid", "set", "jobs", "threads", "pareto", "quiet", "json"}
 	groups := []flagGroup{{"Sweep", own}}
 	for _, g := range trainGroups {
 		if g.title == "Data" || g.title == "Output" {
@@ -69,10 +69,11 @@ type sweepArgs struct {
 	sets                         []string
 	jobs                         int
 	quiet                        bool
+	table                        *tableFlags
 }
 
 func setupSweep(fs *flag.FlagSet, e *env) func(context.Context) error {
-	a := &sweepArgs{cfg: sae.DefaultConfig()}
+	a := &sweepArgs{cfg: sae.DefaultConfig(), table: e.table}
 	fs.StringVar(&a.data, "data", "", "training data `file` (any format sae train reads)")
 	fs.StringVar(&a.key, "key", "", "array `name` inside .npz or .safetensors")
 	fs.StringVar(&a.val, "val", "", "validation data `file` (default: each trial holds out --val-split of --data)")
@@ -125,6 +126,13 @@ func setupSweep(fs *flag.FlagSet, e *env) func(context.Context) error {
 // and the base settings of the model flags given.
 func (a *sweepArgs) spec(fs *flag.FlagSet) (sweep.Spec, sweep.Plot, error) {
 	s := sweep.Spec{Data: a.data, Key: a.key, Val: a.val}
+	if t := a.table; t != nil {
+		if t.nan != "error" {
+			return s, sweep.Plot{}, usagef("--nan %s: sae sweep reads missing values as errors; fill them in, or train with sae train --nan %s", t.nan, t.nan)
+		}
+		o := t.options(a.key)
+		s.Columns, s.Drop, s.IDColumn = o.Columns, o.Drop, o.IDColumn
+	}
 	var plot sweep.Plot
 	if a.data == "" {
 		return s, plot, usagef("--data is required")

@@ -46,7 +46,7 @@ func init() {
 
 // trainGroups are sae train's flags by concern, as its help lists them.
 var trainGroups = []flagGroup{
-	{"Data", []string{"data", "key", "column", "val", "val-split", "target", "val-target", "labels", "val-labels", "stream"}},
+	{"Data", []string{"data", "key", "column", "columns", "drop", "id-column", "nan", "val", "val-split", "target", "val-target", "labels", "val-labels", "stream"}},
 	{"Output", []string{"out", "json", "quiet", "checkpoint-every", "resume"}},
 	{"Model", []string{"hidden", "layers", "activation", "tied", "variational", "stacked", "loss", "normalize", "noise", "contractive", "decoder-norm", "decoder-bias-init", "skip"}},
 	{"Sparsity", []string{"sparsity", "k", "groups", "aux-k", "aux-coef", "l1", "l1-weight", "rho", "beta", "l0-coef", "bandwidth", "target-l0", "dead-window", "resample"}},
@@ -66,7 +66,7 @@ type trainArgs struct {
 
 func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	a := &trainArgs{cfg: sae.DefaultConfig()}
-	fs.StringVar(&a.data, "data", "", "training data `file` (.npy .npz .csv .idx[.gz] .safetensors)")
+	fs.StringVar(&a.data, "data", "", "training data `file` (.npy .npz .csv .tsv .jsonl .idx[.gz] .safetensors .parquet .arrow, a directory of shards; - reads CSV or JSON lines from stdin)")
 	fs.StringVar(&a.key, "key", "", "array `name` inside .npz (default X) or .safetensors")
 	fs.StringVar(&a.out, "out", "", "model `dir`ectory to write (replaced atomically)")
 	fs.StringVar(&a.val, "val", "", "validation data `file` (default: hold out --val-split of --data)")
@@ -84,7 +84,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err := a.check(fs); err != nil {
 			return err
 		}
-		x, closeData, err := openSource(a.data, a.key, a.stream)
+		x, names, closeData, err := e.openData(a.data, a.key, a.stream, nil)
 		if err != nil {
 			return err
 		}
@@ -93,12 +93,12 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err := checkSpace(a.out, a.cfg, rows, cols, a.ckptEvery > 0); err != nil {
 			return err
 		}
-		opt, err := a.options(x)
+		opt, err := a.options(e, x)
 		if err != nil {
 			return err
 		}
 		if a.target != "" {
-			y, closeY, err := openSource(a.target, a.key, a.stream)
+			y, closeY, err := openFile(a.target, a.key, a.stream)
 			if err != nil {
 				return err
 			}
@@ -114,6 +114,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err != nil {
 			return a.trainError(err, opt)
 		}
+		m.Columns, m.Fill = names, e.table.medians
 		if err := m.Save(a.out); err != nil {
 			return err
 		}
@@ -172,7 +173,7 @@ func (a *trainArgs) check(fs *flag.FlagSet) error {
 
 // options reads the validation rows and the labels and sets the
 // checkpoints.
-func (a *trainArgs) options(x sae.Source) (sae.TrainOptions, error) {
+func (a *trainArgs) options(e *env, x sae.Source) (sae.TrainOptions, error) {
 	rows, cols := x.Dims()
 	opt := sae.TrainOptions{CheckpointEvery: a.ckptEvery}
 	if a.ckptEvery > 0 {
@@ -193,10 +194,11 @@ func (a *trainArgs) options(x sae.Source) (sae.TrainOptions, error) {
 	if a.val == "" {
 		return opt, nil
 	}
-	v, err := loadMatrix(a.val, a.key)
+	vt, err := e.loadData(a.val, a.key, nil)
 	if err != nil {
 		return opt, err
 	}
+	v := *vt.Matrix
 	if v.Cols != cols {
 		return opt, fmt.Errorf("%s: rows have %d values, the training data %d", a.val, v.Cols, cols)
 	}

@@ -87,35 +87,41 @@ func WriteCSV(path string, m *Matrix, header []string) error {
 	if header != nil && len(header) != m.Cols {
 		return failf(path, "header has %d names for %d columns", len(header), m.Cols)
 	}
-	err := safefile.Write(path, func(w io.Writer) error {
-		if header != nil {
-			cw := csv.NewWriter(w)
-			if err := cw.Write(header); err != nil {
-				return err
-			}
-			cw.Flush()
-			if err := cw.Error(); err != nil {
-				return err
-			}
-		}
-		var line []byte
-		for r := 0; r < m.Rows; r++ {
-			line = line[:0]
-			for c, v := range m.Data[r*m.Cols : (r+1)*m.Cols] {
-				if c > 0 {
-					line = append(line, ',')
-				}
-				line = strconv.AppendFloat(line, float64(v), 'g', -1, 32)
-			}
-			line = append(line, '\n')
-			if _, err := w.Write(line); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := safefile.Write(path, func(w io.Writer) error { return EncodeCSV(w, m, header) })
 	if err != nil {
 		return fail(path, err)
+	}
+	return nil
+}
+
+// EncodeCSV writes m to w as WriteCSV writes a file (header nil: none).
+func EncodeCSV(w io.Writer, m *Matrix, header []string) error {
+	if header != nil && len(header) != m.Cols {
+		return fmt.Errorf("header has %d names for %d columns", len(header), m.Cols)
+	}
+	if header != nil {
+		cw := csv.NewWriter(w)
+		if err := cw.Write(header); err != nil {
+			return err
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+	}
+	var line []byte
+	for r := 0; r < m.Rows; r++ {
+		line = line[:0]
+		for c, v := range m.Data[r*m.Cols : (r+1)*m.Cols] {
+			if c > 0 {
+				line = append(line, ',')
+			}
+			line = strconv.AppendFloat(line, float64(v), 'g', -1, 32)
+		}
+		line = append(line, '\n')
+		if _, err := w.Write(line); err != nil {
+			return err
+		}
 	}
 	return nil
 }
