@@ -15,16 +15,16 @@ import (
 // trial's own. A trial's Config is DefaultConfig with Base, then its
 // settings, set on it. A sweep directory keeps its Spec in sweep.json.
 type Spec struct {
-	Data   string     `json:"data"`          // the training rows (any file sae train reads)
-	Key    string     `json:"key,omitempty"` // the array or table column(s) to read (--column)
+	Data string `json:"data"`          // the training rows (any file sae train reads)
+	Key  string `json:"key,omitempty"` // the array or table column(s) to read (--column)
 	// Columns, Drop and IDColumn choose a table's columns (--columns,
 	// --drop, --id-column), in Data and Val alike.
-	Columns  []string `json:"columns,omitempty"`
-	Drop     []string `json:"drop,omitempty"`
-	IDColumn string   `json:"id_column,omitempty"`
-	Val    string     `json:"val,omitempty"` // validation rows (default: Config.ValSplit of Data)
-	Base   Settings   `json:"base"`
-	Trials []Settings `json:"trials"`
+	Columns  []string   `json:"columns,omitempty"`
+	Drop     []string   `json:"drop,omitempty"`
+	IDColumn string     `json:"id_column,omitempty"`
+	Val      string     `json:"val,omitempty"` // validation rows (default: Config.ValSplit of Data)
+	Base     Settings   `json:"base"`
+	Trials   []Settings `json:"trials"`
 }
 
 // SpecFile is the name of the Spec in a sweep directory.

@@ -27,13 +27,13 @@ var tableFlagNames = []string{"columns", "drop", "id-column", "nan"}
 
 // tableFlags are the table flags' values and what reading --data found.
 type tableFlags struct {
-	fs                         *flag.FlagSet
-	columns, drop, idColumn    string
-	nan                        string
-	stdin                      io.Reader
-	stdinBytes                 []byte
-	stdinRead                  bool
-	medians                    []float32 // --nan median: the medians filled in (training's)
+	fs                      *flag.FlagSet
+	columns, drop, idColumn string
+	nan                     string
+	stdin                   io.Reader
+	stdinBytes              []byte
+	stdinRead               bool
+	medians                 []float32 // --nan median: the medians filled in (training's)
 }
 
 // bindTableFlags defines the table flags on fs (--id-column only when the
