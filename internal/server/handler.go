@@ -540,6 +540,9 @@ type ModelInfo struct {
 	LoadedAt    time.Time `json:"loaded_at"`
 	MaxBatch    int       `json:"max_batch"`
 	MaxBody     int64     `json:"max_body_bytes"`
+	// Columns names the values of an input row, in order, when the model
+	// was trained on a table with names (a CSV header).
+	Columns []string `json:"columns,omitempty"`
 	// With Options.ModelDetails only:
 	Source string `json:"source,omitempty"`
 	Config any    `json:"config,omitempty"`
@@ -548,7 +551,7 @@ type ModelInfo struct {
 func (s *Server) modelInfo(st *reqState, r *http.Request) {
 	m := s.model.Load()
 	info := ModelInfo{Description: m.Description, Inputs: m.Inputs, Outputs: m.outputs(), Hidden: m.Hidden,
-		LoadedAt: m.loadedAt.UTC().Truncate(time.Millisecond), MaxBatch: s.opt.MaxBatch, MaxBody: s.opt.MaxBody}
+		LoadedAt: m.loadedAt.UTC().Truncate(time.Millisecond), MaxBatch: s.opt.MaxBatch, MaxBody: s.opt.MaxBody, Columns: m.Columns}
 	if s.opt.ModelDetails {
 		info.Source, info.Config = m.Source, m.Config
 	}

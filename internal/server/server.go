@@ -9,7 +9,7 @@
 //	POST /v1/score        {"inputs": [[...], ...]} -> {"scores": [...], "anomalous": [...], "threshold": t}
 //	GET  /healthz         {"status": "ok"} while the process runs (liveness)
 //	GET  /readyz          {"status": "ready", ...}; 503 "saturated" or "draining" (readiness)
-//	GET  /v1/model        the served model: widths, threshold, limits (path and configuration with ModelDetails)
+//	GET  /v1/model        the served model: widths, threshold, limits, the input columns' names (path and configuration with ModelDetails)
 //	GET  /metrics         Prometheus text format
 //
 // # Requests
@@ -78,15 +78,16 @@ var _ Scorer = (*sae.Model)(nil)
 // Model is a Scorer with what clients are told about it.
 type Model struct {
 	Scorer      Scorer
-	Inputs      int     // values per input row
-	Outputs     int     // values per reconstruction (0: Inputs; a transcoder's target width)
-	NoScore     bool    // a transcoder: no anomaly score (/v1/score answers 400)
-	Hidden      int     // values per code
-	Threshold   float64 // rows scoring above it are anomalous
-	Source      string  // where it was loaded from (shown with Options.ModelDetails)
-	Description string  // one line
-	Config      any     // training configuration (shown with Options.ModelDetails)
-	NoThreshold bool    // imported without a threshold: it is 0, every row with an error is anomalous
+	Inputs      int      // values per input row
+	Outputs     int      // values per reconstruction (0: Inputs; a transcoder's target width)
+	NoScore     bool     // a transcoder: no anomaly score (/v1/score answers 400)
+	Hidden      int      // values per code
+	Threshold   float64  // rows scoring above it are anomalous
+	Source      string   // where it was loaded from (shown with Options.ModelDetails)
+	Description string   // one line
+	Config      any      // training configuration (shown with Options.ModelDetails)
+	NoThreshold bool     // imported without a threshold: it is 0, every row with an error is anomalous
+	Columns     []string // the input columns' names, in the order rows give them (nil: unnamed)
 	// PoorFit is the fraction of variance unexplained on the held-out rows
 	// at training when it is above 1 (a reconstruction worse than each
 	// column's mean: its scores mean little), else 0.
@@ -120,7 +121,7 @@ func FromSAE(m *sae.Model, dir string) *Model {
 	}
 	return &Model{Scorer: m, Inputs: m.Inputs, Outputs: m.Outputs(), NoScore: m.Transcoder(), Hidden: m.Hidden(), Threshold: m.Threshold,
 		Source: dir, Description: m.String(), Config: m.Config,
-		NoThreshold: m.History == nil && m.Threshold == 0, PoorFit: poorFit(m),
+		NoThreshold: m.History == nil && m.Threshold == 0, PoorFit: poorFit(m), Columns: m.Columns,
 		WorkWidth: work, WorkRows: max(16, min(1024, (1<<20)/work))}
 }
 
