@@ -137,6 +137,14 @@ func TestConventionsGolden(t *testing.T) {
 		{"eval", "--model", f.model, "--data", f.x, "--key", "y"},
 		{"bench", "--model", f.model, "--data", f.x, "--test-fraction", "0.3"},
 		{"bench", "--model", f.model, "--data", f.x, "--labels", D + "/y01.csv", "--test-fraction", "2"},
+		// Tables with names: columns, missing values, stdin and stdout.
+		{"score", "--model", f.model, "--data", f.x, "--drop", "f1,nope"},
+		{"score", "--model", f.model, "--data", f.x, "--columns", "f0,f0"},
+		{"score", "--model", f.model, "--data", f.x, "--nan", "zero"},
+		{"score", "--model", f.model, "--data", f.x, "--nan", "drop", "--labels", D + "/y01.csv"},
+		{"score", "--model", f.model, "--data", f.x, "--out", "-", "--json"},
+		{"train", "--data", f.x, "--out", D + "/new", "--nan", "median", "--stream", "on"},
+		{"sweep", "--data", f.x, "--out", D + "/sw", "--set", "k=2", "--nan", "drop"},
 		// A table is not drawn as images.
 		{"report", "--model", f.model, "--out", D + "/r.html"},
 		{"report", "--model", f.model, "--out", D + "/r.html", "--image-shape", "none"},
