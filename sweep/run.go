@@ -68,10 +68,11 @@ func Run(ctx context.Context, s Spec, dir string, plot Plot, opt Options) ([]Res
 	}
 	jobs, threads := Plan(len(s.Trials), runtime.NumCPU(), opt.Jobs, opt.Threads)
 	topt := TrialOptions{Threads: threads}
-	src, closeData, err := s.Open(loadMax)
+	src, names, closeData, err := s.open(loadMax)
 	if err != nil {
 		return nil, err
 	}
+	topt.Columns = names
 	defer closeData()
 	if _, shared := src.(sae.Matrix); shared {
 		topt.Data = src

@@ -68,6 +68,9 @@ type TrialOptions struct {
 	Val  *sae.Matrix
 	// Progress, when set, is called after every training step.
 	Progress func(sae.Progress)
+	// Columns are the data's column names, saved with each model (nil:
+	// unnamed), as sae train saves them.
+	Columns []string
 }
 
 // Finished returns trial i's result when an earlier run finished it in dir
@@ -120,6 +123,9 @@ func RunTrial(ctx context.Context, s Spec, i int, dir string, opt TrialOptions) 
 		res.Error = err.Error()
 		res.Seconds = time.Since(start).Seconds()
 		return res, nil
+	}
+	if len(opt.Columns) == m.Inputs {
+		m.Columns = opt.Columns
 	}
 	if err := m.Save(model); err != nil {
 		return Result{}, err
@@ -180,24 +186,30 @@ const streamAbove = 64 << 20
 // *sae.Rows, one per trial: it is not safe for concurrent use). A model
 // trained either way is the same. close releases the data.
 func (s Spec) Open(loadMax int64) (src sae.Source, close func(), err error) {
+	src, _, close, err = s.open(loadMax)
+	return src, close, err
+}
+
+// open is Open, with the names of the data's columns (nil: unnamed).
+func (s Spec) open(loadMax int64) (src sae.Source, names []string, close func(), err error) {
 	r, err := sae.OpenRows(s.Data, s.DataOptions())
 	switch {
 	case err == nil:
 		rows, cols := r.Dims()
 		if int64(rows)*int64(cols)*4 > loadMax {
-			return r, func() { r.Close() }, nil
+			return r, r.Names(), func() { r.Close() }, nil
 		}
 		defer r.Close()
 		m, err := readAll(r)
-		return m, func() {}, err
+		return m, r.Names(), func() {}, err
 	case !errors.Is(err, sae.ErrNotStreamable):
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	m, err := sae.LoadData(s.Data, s.DataOptions())
+	t, err := sae.LoadTable(s.Data, s.DataOptions())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return m, func() {}, nil
+	return *t.Matrix, t.Names, func() {}, nil
 }
 
 // readAll reads every row of r into memory (what LoadData would give, with

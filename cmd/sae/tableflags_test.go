@@ -293,3 +293,26 @@ func TestTSVJSONLinesAndStdin(t *testing.T) {
 		t.Errorf("a narrow stdin: exit %d: %s %s", code, out, stderr)
 	}
 }
+
+// sae sweep chooses columns as sae train does, and each trial's model
+// remembers their names.
+func TestSweepColumns(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("a,note,b,c\n")
+	for i, r := range tableRows(80, 11) {
+		fmt.Fprintf(&b, "%g,n%d,%g,%g\n", r[0], i, r[1], r[2])
+	}
+	csv := writeText(t, dir, "x.csv", b.String())
+	out := filepath.Join(dir, "s")
+	mustRun(t, "sweep", "--data", csv, "--out", out, "--drop", "note", "--set", "hidden=2,3", "--epochs", "1", "--quiet")
+	dirs, _ := filepath.Glob(filepath.Join(out, "*", sae.ConfigFile))
+	if len(dirs) != 2 {
+		t.Fatalf("%d trial models", len(dirs))
+	}
+	for _, p := range dirs {
+		if got := readConfig(t, filepath.Dir(p))["columns"]; fmt.Sprint(got) != "[a b c]" {
+			t.Errorf("%s: columns %v, want [a b c]", p, got)
+		}
+	}
+}

@@ -95,6 +95,36 @@ func FuzzLoadCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) { fuzzLoad(t, dir, "x.csv", b, Options{}) })
 }
 
+// FuzzLoadJSONLines reads JSON lines, with and without missing values
+// (NaN, then, is allowed in the matrix).
+func FuzzLoadJSONLines(f *testing.F) {
+	for _, s := range []string{
+		`{"a": 1, "b": 2}` + "\n" + `{"b": 3, "a": 4}`, "[1, 2]\n[3, 4]\n", `{"a": null}`, `{"a": 1}` + "\n" + `{"z": 1}`,
+		"[1, [2]]", `{"a": "x"}`, "{\"a\": 1", "7", `{"a": 1, "a": 2}`, "[]", "{}", `[1e39]`, `{"a": true}`,
+	} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte, missing bool) {
+		path := fuzzFile(t, dir, "x.jsonl", b)
+		tab, err := LoadTable(path, Options{Missing: missing})
+		if err != nil {
+			checkFuzzErr(t, err, path)
+			return
+		}
+		m := tab.Matrix
+		if m.Rows <= 0 || m.Cols <= 0 || len(m.Data) != m.Rows*m.Cols || tab.Names != nil && len(tab.Names) != m.Cols {
+			t.Fatalf("inconsistent table %dx%d with %d values and %d names", m.Rows, m.Cols, len(m.Data), len(tab.Names))
+		}
+		for i, v := range m.Data {
+			if math.IsInf(float64(v), 0) || !missing && math.IsNaN(float64(v)) {
+				t.Fatalf("element %d is %v", i, v)
+			}
+		}
+	})
+}
+
 func FuzzLoadIDX(f *testing.F) {
 	img := idxFile(0x08, []uint32{2, 2, 2}, []byte{0, 51, 102, 153, 204, 255, 0, 0})
 	f.Add(img)
