@@ -96,7 +96,7 @@ func setupTransform(fs *flag.FlagSet, e *env, what string, f func(*sae.Model, sa
 				return err
 			}
 		}
-		if err := e.writeMatrix(out, &y, outputNames(what, m, tab.Names, y.Cols)); err != nil {
+		if err := e.writeMatrix(out, &y, outputNames(what, m, tab.Names, y.Cols), tab.IDs); err != nil {
 			return err
 		}
 		if e.json {

@@ -84,7 +84,7 @@ func init() {
 				case byThreshold:
 					thr = threshold
 				}
-				flagged, err := writeScores(e, out, scores, thr)
+				flagged, err := writeScores(e, out, scores, thr, tab.IDs)
 				if err != nil {
 					return err
 				}
@@ -179,8 +179,9 @@ func anomalyFlags(path string, labels []int) (isAnom []bool, note string, err er
 }
 
 // writeScores counts the scores above thr and, when out is set, writes
-// them there: .csv with the columns score and anomalous, .npy as [n, 1].
-func writeScores(e *env, out string, scores []float64, thr float64) (flagged int, err error) {
+// them there: .csv with the columns score and anomalous (after the rows'
+// ids, when given), .npy as [n, 1].
+func writeScores(e *env, out string, scores []float64, thr float64, ids []string) (flagged int, err error) {
 	res := sae.NewMatrix(len(scores), 2)
 	for i, s := range scores {
 		res.Data[2*i] = float32(s)
@@ -192,7 +193,7 @@ func writeScores(e *env, out string, scores []float64, thr float64) (flagged int
 	switch {
 	case out == "":
 	case out == "-" || hasSuffixFold(out, ".csv"):
-		err = e.writeMatrix(out, &res, []string{"score", "anomalous"})
+		err = e.writeMatrix(out, &res, []string{"score", "anomalous"}, ids)
 	default:
 		col := sae.NewMatrix(len(scores), 1)
 		for i, s := range scores {

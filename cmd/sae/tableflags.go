@@ -15,10 +15,12 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sae-go/sae"
 	"github.com/sae-go/sae/internal/data"
+	"github.com/sae-go/sae/internal/safefile"
 )
 
 // tableFlagNames are the flags bindTableFlags defines, as help groups
@@ -42,7 +44,7 @@ func bindTableFlags(fs *flag.FlagSet, t *tableFlags) {
 	t.fs = fs
 	fs.StringVar(&t.columns, "columns", "", "read only these `columns` of --data, in this order: names (a CSV/TSV header, JSON lines' keys, a Parquet/Arrow table's columns) or 0-based numbers, comma-separated (default: a model's training columns by name, when it has names and the data too; else all)")
 	fs.StringVar(&t.drop, "drop", "", "leave these `columns` of --data out (names or 0-based numbers, comma-separated)")
-	fs.StringVar(&t.idColumn, "id-column", "", "the `column` of a table (CSV, TSV, JSON lines by name or number; Parquet, Arrow by name) identifying rows (text or numbers): not read as data; inspect and report show it beside the top rows")
+	fs.StringVar(&t.idColumn, "id-column", "", "the `column` of a table (CSV, TSV, JSON lines by name or number; Parquet, Arrow by name) identifying rows (text or numbers): not read as data; its values head the rows of score's, encode's and reconstruct's CSV output, and inspect and report show them beside the top rows")
 	fs.StringVar(&t.nan, "nan", "error", "missing values (an empty field, NA, N/A, NaN, null, ?; NaN in .npy/.npz/.safetensors): `policy` error (refused, naming file, line and column), drop (the row is left out, and stderr says how many) or median (filled with the training data's column median, which sae train stores in the model and later commands use)")
 }
 
@@ -251,17 +253,30 @@ func (e *env) openData(path, key, mode string, m *sae.Model) (src sae.Source, na
 
 // writeMatrix writes m to out as Write does, a CSV with header (nil:
 // none), or as CSV to the standard output for "-".
-func (e *env) writeMatrix(out string, m *data.Matrix, header []string) error {
-	if out == "-" {
+//
+// ids (one per row, from --id-column; nil: none) become the CSV's first
+// column, headed by the id column's name; a .npy has no room for them.
+func (e *env) writeMatrix(out string, m *data.Matrix, header, ids []string) error {
+	if ids != nil && header == nil {
+		header = make([]string, m.Cols)
+		for i := range header {
+			header[i] = strconv.Itoa(i)
+		}
+	}
+	encode := func(w io.Writer) error { return data.EncodeCSVIDs(w, m, header, e.table.idColumn, ids) }
+	switch {
+	case out == "-":
 		var b bytes.Buffer
-		if err := data.EncodeCSV(&b, m, header); err != nil {
+		if err := encode(&b); err != nil {
 			return err
 		}
 		_, err := e.stdout.Write(b.Bytes())
 		return err
-	}
-	if hasSuffixFold(out, ".csv") {
-		return data.WriteCSV(out, m, header)
+	case hasSuffixFold(out, ".csv"):
+		if err := safefile.Write(out, encode); err != nil {
+			return fmt.Errorf("%s: %v", out, err)
+		}
+		return nil
 	}
 	return data.Write(out, m)
 }

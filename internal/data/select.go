@@ -20,9 +20,8 @@ type Table struct {
 	// lines' keys, a Parquet or Arrow table's numeric columns); nil when
 	// the file names none (arrays, a headerless CSV, a list column).
 	Names []string
-	// IDs are the id column's values (Options.IDColumn) of a CSV, TSV or
-	// JSON lines table, one per row; nil otherwise (Rows.IDs reads a
-	// Parquet or Arrow table's).
+	// IDs are the id column's values (Options.IDColumn), one per row;
+	// nil without one.
 	IDs []string
 }
 
@@ -133,17 +132,21 @@ func LoadTable(path string, opt Options) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	var names []string
+	t := &Table{Matrix: m}
 	if f == formatParquet || f == formatArrow || isDir(path) {
-		if names, err = tableNames(path, opt); err != nil {
+		if t.Names, err = tableNames(path, opt); err != nil {
 			return nil, err
 		}
+		if opt.IDColumn != "" {
+			if t.IDs, err = tableIDs(path, opt, m.Rows); err != nil {
+				return nil, err
+			}
+		}
 	}
-	t := &Table{Matrix: m, Names: names}
 	if !opt.selected() {
 		return t, nil
 	}
-	pick, err := PickColumns(names, m.Cols, opt.Columns, opt.Drop)
+	pick, err := PickColumns(t.Names, m.Cols, opt.Columns, opt.Drop)
 	if err != nil {
 		return nil, fail(path, err)
 	}
@@ -246,6 +249,20 @@ func tableNames(path string, opt Options) ([]string, error) {
 	}
 	defer r.Close()
 	return r.names, nil
+}
+
+// tableIDs reads the id column of every row of a Parquet or Arrow table.
+func tableIDs(path string, opt Options, rows int) ([]string, error) {
+	r, err := OpenRows(path, Options{Key: opt.Key, IDColumn: opt.IDColumn})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	all := make([]int, rows)
+	for i := range all {
+		all[i] = i
+	}
+	return r.IDs(all)
 }
 
 // ColumnNames returns the names of the columns of the file path that a

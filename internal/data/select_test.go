@@ -96,8 +96,8 @@ func TestColumnsOfArraysAndTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkMatrixEq(t, tab.Matrix, 2, 2, []float32{2, 4, 5, 7})
-	if !slices.Equal(tab.Names, []string{"a", "c"}) {
-		t.Errorf("Parquet names %q", tab.Names)
+	if !slices.Equal(tab.Names, []string{"a", "c"}) || !slices.Equal(tab.IDs, []string{"1", "2"}) {
+		t.Errorf("Parquet names %q ids %q", tab.Names, tab.IDs)
 	}
 	rr, err := OpenRows(pq, Options{IDColumn: "id", Columns: []string{"c", "a"}})
 	if err != nil {
@@ -188,5 +188,24 @@ func TestMissingValues(t *testing.T) {
 	}
 	if m, err := Load(npy, Options{Missing: true}); err != nil || m.Data[1] == m.Data[1] {
 		t.Errorf(".npy NaN with Missing: %v", err)
+	}
+}
+
+// Ids lead each CSV row, quoted where CSV needs it, and read back as the
+// id column.
+func TestEncodeCSVIDs(t *testing.T) {
+	m := &Matrix{Rows: 3, Cols: 2, Data: []float32{1, 2, 3, 4, 5, 6}}
+	ids := []string{`a,b`, `say "hi"`, ` lead`}
+	var b strings.Builder
+	if err := EncodeCSVIDs(&b, m, []string{"x", "y"}, "name", ids); err != nil {
+		t.Fatal(err)
+	}
+	tab, err := ReadTable([]byte(b.String()), "out.csv", Options{IDColumn: "name"})
+	if err != nil {
+		t.Fatalf("%v:\n%s", err, b.String())
+	}
+	checkMatrixEq(t, tab.Matrix, 3, 2, m.Data)
+	if !slices.Equal(tab.IDs, []string{"a,b", `say "hi"`, "lead"}) || !slices.Equal(tab.Names, []string{"x", "y"}) {
+		t.Errorf("read back ids %q names %q from:\n%s", tab.IDs, tab.Names, b.String())
 	}
 }

@@ -96,22 +96,33 @@ func WriteCSV(path string, m *Matrix, header []string) error {
 
 // EncodeCSV writes m to w as WriteCSV writes a file (header nil: none).
 func EncodeCSV(w io.Writer, m *Matrix, header []string) error {
+	return EncodeCSVIDs(w, m, header, "", nil)
+}
+
+// EncodeCSVIDs is EncodeCSV with, when ids is not nil (one per row), a
+// first column of ids (quoted where CSV needs it) headed idName.
+func EncodeCSVIDs(w io.Writer, m *Matrix, header []string, idName string, ids []string) error {
 	if header != nil && len(header) != m.Cols {
 		return fmt.Errorf("header has %d names for %d columns", len(header), m.Cols)
 	}
+	if ids != nil && len(ids) != m.Rows {
+		return fmt.Errorf("%d ids for %d rows", len(ids), m.Rows)
+	}
 	if header != nil {
-		cw := csv.NewWriter(w)
-		if err := cw.Write(header); err != nil {
-			return err
+		if ids != nil {
+			header = append([]string{idName}, header...)
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
+		if err := csvLine(w, header); err != nil {
 			return err
 		}
 	}
 	var line []byte
 	for r := 0; r < m.Rows; r++ {
 		line = line[:0]
+		if ids != nil {
+			line = appendCSVField(line, ids[r])
+			line = append(line, ',')
+		}
 		for c, v := range m.Data[r*m.Cols : (r+1)*m.Cols] {
 			if c > 0 {
 				line = append(line, ',')
@@ -136,4 +147,25 @@ func Write(path string, m *Matrix) error {
 		return WriteCSV(path, m, nil)
 	}
 	return failf(path, "cannot write this format (want .npy or .csv)")
+}
+
+// csvLine writes fields as one CSV line.
+func csvLine(w io.Writer, fields []string) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(fields); err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// appendCSVField appends s as a CSV field: quoted when it holds a comma, a
+// quote, a line break or leading space, as encoding/csv quotes.
+func appendCSVField(b []byte, s string) []byte {
+	if s == "" || !strings.ContainsAny(s, ",\"\r\n") && s[0] != ' ' && s[0] != '\t' {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	b = append(b, strings.ReplaceAll(s, `"`, `""`)...)
+	return append(b, '"')
 }
