@@ -392,8 +392,8 @@ func TestReportWritesOnePage(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("report exit %d: %s", code, stderr)
 	}
-	if n := lastJSON(t, out)["sections"].(float64); n != 5 { // loss, density, scores, roc, latents (not an image)
-		t.Errorf("%g sections, want 5", n)
+	if n := lastJSON(t, out)["sections"].(float64); n != 6 { // loss, density, scores, roc, columns, latents (not an image)
+		t.Errorf("%g sections, want 6", n)
 	}
 	html, err := os.ReadFile(page)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sae-go/sae"
@@ -56,12 +58,13 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 			fmt.Fprintf(e.stderr, "sae: note: no plots of the inputs as images: the report draws them for --data of images (IDX, or an array [n, h, w]) or with --image-shape HxW\n")
 		}
 		var x sae.Matrix
+		var names []string
 		if dataPath != "" {
 			tab, err := e.loadData(dataPath, key, m)
 			if err != nil {
 				return err
 			}
-			x = *tab.Matrix
+			x, names = *tab.Matrix, tab.Names
 			if err := checkWidth(dataPath, x, m); err != nil {
 				return err
 			}
@@ -84,6 +87,13 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 		metrics, sections, err := buildReport(m, modelDir, tmp, x, dataPath, labels, imgH, imgW, isImage)
 		if err != nil {
 			return err
+		}
+		if x.Rows > 0 && !isImage && !m.Transcoder() {
+			sec, err := columnErrors(m, x, names, filepath.Base(dataPath))
+			if err != nil {
+				return err
+			}
+			sections = append(sections, sec)
 		}
 		if dataPath != "" {
 			sec, err := reportLatents(ctx, e, m, dataPath, key, tmp)
@@ -299,4 +309,58 @@ func reportLatents(ctx context.Context, e *env, m *sae.Model, dataPath, key, dir
 		return nil, err
 	}
 	return secs[len(secs)-1:], nil // the density histogram is the report's own
+}
+
+// maxColumnRows bounds the report's table of columns.
+const maxColumnRows = 30
+
+// columnErrors is the report's table of a table's columns, worst
+// reconstructed first: each column's name (its number without one), its
+// share of the squared reconstruction error in input units, and its
+// fraction of variance unexplained.
+func columnErrors(m *sae.Model, x sae.Matrix, names []string, data string) (report.Section, error) {
+	rec, err := m.Reconstruct(x)
+	if err != nil {
+		return report.Section{}, err
+	}
+	d := x.Cols
+	mean := make([]float64, d)
+	for i, v := range x.Data {
+		mean[i%d] += float64(v) / float64(x.Rows)
+	}
+	sse, ssd := make([]float64, d), make([]float64, d)
+	var total float64
+	for i, v := range x.Data {
+		e := float64(rec.Data[i] - v)
+		dev := float64(v) - mean[i%d]
+		sse[i%d] += e * e
+		ssd[i%d] += dev * dev
+		total += e * e
+	}
+	order := make([]int, d)
+	for j := range order {
+		order[j] = j
+	}
+	sort.SliceStable(order, func(a, b int) bool { return sse[order[a]] > sse[order[b]] })
+	rows := [][]string{{"column", "share of the error", "fvu"}}
+	for _, j := range order[:min(d, maxColumnRows)] {
+		col := strconv.Itoa(j)
+		if len(names) == d {
+			col = fmt.Sprintf("%s (%d)", names[j], j)
+		}
+		share, fvu := "0%", "-"
+		if total > 0 {
+			share = fmt.Sprintf("%.1f%%", 100*sse[j]/total)
+		}
+		if ssd[j] > 0 {
+			fvu = fmt.Sprintf("%.3f", sse[j]/ssd[j])
+		}
+		rows = append(rows, []string{col, share, fvu})
+	}
+	text := fmt.Sprintf("The columns of %s by their share of the squared reconstruction error (in input units), worst first", data)
+	if d > maxColumnRows {
+		text += fmt.Sprintf(" (the %d worst of %d)", maxColumnRows, d)
+	}
+	text += ", and each column's fraction of variance unexplained (its squared error over its squared deviation from its mean). Columns are numbered from 0."
+	return report.Section{Title: "Columns", Text: text, Table: rows}, nil
 }

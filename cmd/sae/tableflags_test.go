@@ -175,6 +175,16 @@ func TestColumnsByName(t *testing.T) {
 	mustRun(t, "reconstruct", "--model", model, "--data", shuffledCSV, "--id-column", "host", "--out", rec)
 	codes := filepath.Join(dir, "codes.csv")
 	mustRun(t, "encode", "--model", model, "--data", shuffledCSV, "--drop", "extra,host", "--columns", "a,b,c,extra,host", "--out", codes)
+	// The report's table of columns names them (a model trained on them,
+	// the table read by name).
+	page := filepath.Join(dir, "r.html")
+	mustRun(t, "report", "--model", model, "--data", shuffledCSV, "--id-column", "host", "--out", page)
+	html, _ := os.ReadFile(page)
+	for _, c := range []string{"<td>a (0)", "<td>b (1)", "<td>c (2)", "share of the error"} {
+		if !strings.Contains(string(html), c) {
+			t.Errorf("the report has no %q", c)
+		}
+	}
 	for path, header := range map[string]string{rec: "host,a,b,c\nh0,", codes: "latent_0,latent_1,latent_2,latent_3\n"} {
 		b, _ := os.ReadFile(path)
 		if !strings.HasPrefix(string(b), header) {
