@@ -102,6 +102,11 @@ func init() {
 						return err
 					}
 					nameColumns(explained, tab.Names)
+					for i := range explained {
+						if tab.FileRows != nil { // --nan drop left rows out
+							explained[i].Row = tab.FileRows[explained[i].Row]
+						}
+					}
 					o["explanations"] = explained
 				}
 				if e.json {

@@ -246,6 +246,16 @@ func TestMissingValuePolicy(t *testing.T) {
 	if got != want || !strings.HasPrefix(got, "score,anomalous\n") {
 		t.Errorf("scores of the gaps filled:\n%s\nwant those of the medians written in:\n%s", got, want)
 	}
+	// --explain numbers rows as the file does, whatever rows --nan drop
+	// left out before them.
+	planted := writeText(t, dir, "planted.csv", "a,b,c\n0.1,0.2,0.3\n1,,2\nNA,1,1\n50,-50,3\n")
+	out, _ := mustRun(t, "score", "--model", model, "--data", planted, "--nan", "drop", "--threshold", "0", "--explain", "1", "--json")
+	var o struct {
+		Explanations []struct{ Row int } `json:"explanations"`
+	}
+	if err := json.Unmarshal([]byte(out), &o); err != nil || len(o.Explanations) != 1 || o.Explanations[0].Row != 3 {
+		t.Errorf("--explain after --nan drop: %s, want row 3 (the file's)", out)
+	}
 	if _, stderr, code := saeRun(t, "score", "--model", model, "--data", gap, "--nan", "drop", "--labels", gap); code != 2 || !strings.Contains(stderr, "--labels would no longer pair") {
 		t.Errorf("--nan drop with --labels: exit %d: %s", code, stderr)
 	}

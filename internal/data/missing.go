@@ -9,11 +9,12 @@ import (
 )
 
 // DropMissing removes the rows of t holding a NaN (and their ids) in
-// place and returns the 0-based numbers of the rows kept.
+// place and returns the 0-based numbers of the rows kept, which it also
+// records in t.FileRows when it removed any.
 func DropMissing(t *Table) (kept []int) {
 	m := t.Matrix
-	n := 0
-	for r := 0; r < m.Rows; r++ {
+	rows, n := m.Rows, 0
+	for r := 0; r < rows; r++ {
 		row := m.Data[r*m.Cols : (r+1)*m.Cols]
 		if slices.ContainsFunc(row, func(v float32) bool { return v != v }) {
 			continue
@@ -28,6 +29,16 @@ func DropMissing(t *Table) (kept []int) {
 	m.Rows, m.Data = n, m.Data[:n*m.Cols]
 	if t.IDs != nil {
 		t.IDs = t.IDs[:n]
+	}
+	if n < rows {
+		fileRows := make([]int, n)
+		for i, r := range kept {
+			fileRows[i] = r
+			if t.FileRows != nil {
+				fileRows[i] = t.FileRows[r]
+			}
+		}
+		t.FileRows = fileRows
 	}
 	return kept
 }

@@ -23,6 +23,9 @@ type Table struct {
 	// IDs are the id column's values (Options.IDColumn), one per row;
 	// nil without one.
 	IDs []string
+	// FileRows, after DropMissing left rows out, is the 0-based row of
+	// the file each row was; nil when row i is the file's row i.
+	FileRows []int
 }
 
 // PickColumns returns the columns of a table of width columns that
