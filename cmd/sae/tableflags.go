@@ -38,8 +38,7 @@ type tableFlags struct {
 	medians                 []float32 // --nan median: the medians filled in (training's)
 }
 
-// bindTableFlags defines the table flags on fs (--id-column only when the
-// command has not defined it).
+// bindTableFlags defines the table flags on fs.
 func bindTableFlags(fs *flag.FlagSet, t *tableFlags) {
 	t.fs = fs
 	fs.StringVar(&t.columns, "columns", "", "read only these `columns` of --data, in this order: names (a CSV/TSV header, JSON lines' keys, a Parquet/Arrow table's columns) or 0-based numbers, comma-separated (default: a model's training columns by name, when it has names and the data too; else all)")

@@ -1,5 +1,6 @@
 // Package data reads and writes the numeric files sae works with: .npy, .npz,
-// .csv, MNIST-style IDX (raw or gzipped) and .safetensors; and the tables
+// .csv, .tsv, JSON lines (text.go), MNIST-style IDX (raw or gzipped) and
+// .safetensors; and the tables
 // and directories activation caches come in: Parquet (parquet.go), Arrow
 // IPC files and streams and Hugging Face datasets cache directories
 // (arrow.go), and directories of safetensors shards (shards.go).
@@ -13,6 +14,11 @@
 // empty matrices (0 rows or 0 columns). No array may hold more than 1<<31
 // elements, and every shape read from a header is checked against the bytes
 // the file actually holds before anything is allocated.
+//
+// Options.Columns and Options.Drop choose a file's columns, by name (a
+// CSV or TSV header, JSON lines' keys, a Parquet or Arrow table's numeric
+// columns) or 0-based number, in every format (select.go); LoadTable
+// returns the names with the matrix.
 //
 // A table's rows are a list column of numbers (every list of one length:
 // the row width) or numeric columns, one per matrix column (Options.Key
@@ -39,6 +45,9 @@
 //	x.npy: row 3 column 2: NaN
 //	x.csv: line 12 column 3: "abc" is not a number
 //	x.csv: line 7 has 5 fields, expected 4
+//	x.csv: line 5 column 2: empty field
+//	x.csv: no column "age" (columns: "id", "income", "score")
+//	x.jsonl: line 3 key "b": "abc" is not a number
 //	acts.parquet: row 2: 767 values in column "emb", earlier rows have 768 (every row must have the same number)
 //	cache: data-00001-of-00002.arrow: rows 1001 to 2000: column "emb": 3 null rows
 //	shards: chunk-7.safetensors: rows of 512 values, chunk-0.safetensors has 768
@@ -227,6 +236,10 @@ func formatOf(path string) int {
 //   - .csv: numbers separated by commas, or by semicolons or tabs when the
 //     first line clearly uses them; the first row is a header when one of its
 //     fields is not a number; blank lines are skipped; fields may be quoted.
+//   - .tsv: as .csv, separated by tabs.
+//   - .jsonl, .ndjson: one JSON object of name -> number (the first line's
+//     keys name the columns; null and absent keys are missing values) or
+//     one array of numbers per line.
 //   - IDX, MNIST style (.idx, *-idx3-ubyte, *.idx3-ubyte, each optionally
 //     .gz; gzip is also recognised by its magic bytes): unsigned bytes are
 //     scaled to [0, 1], other types converted as they are.
