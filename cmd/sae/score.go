@@ -32,7 +32,7 @@ func init() {
 			fs.StringVar(&dataPath, "data", "", "input data `file`")
 			fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
 			fs.StringVar(&out, "out", "", "scores `file`: .npy (float32 [n,1]) or .csv (columns score, anomalous)")
-			fs.StringVar(&labelsPath, "labels", "", "labels `file` (0 normal and nonzero an anomaly, or +1 normal and -1 an anomaly): adds auroc and auprc")
+			fs.StringVar(&labelsPath, "labels", "", "labels `file` (0 normal and nonzero an anomaly, or +1 normal and -1 an anomaly): adds auroc and auprc, and beside them a trivial scorer's (the distance to the rows' mean)")
 			fs.Float64Var(&contamination, "contamination", 0, "flag this `fraction` of these rows instead of using the model's threshold")
 			fs.Float64Var(&threshold, "threshold", 0, "flag rows scoring above this `value` instead of the model's threshold")
 			fs.IntVar(&explain, "explain", 0, "explain the `N` highest-scoring flagged rows: which columns make up their error (rows and columns numbered from 0, as NumPy and pandas count; a CSV header's names shown)")
@@ -88,6 +88,7 @@ func init() {
 				if isAnom != nil {
 					o["auroc"] = stats.AUROC(scores, isAnom)
 					o["auprc"] = stats.AUPRC(scores, isAnom)
+					addScoreBaseline(o, m, x, isAnom)
 				}
 				if out != "" {
 					o["out"] = out
@@ -107,7 +108,8 @@ func init() {
 				}
 				fmt.Fprintf(e.stdout, "scored %d rows: %d above the threshold %.6g (%.1f%%)\n", x.Rows, flagged, thr, 100*float64(flagged)/float64(max(x.Rows, 1)))
 				if isAnom != nil {
-					fmt.Fprintf(e.stdout, "auroc %.4f  auprc %.4f\n", o["auroc"], o["auprc"])
+					fmt.Fprintf(e.stdout, "auroc %.4f  auprc %.4f (anomalies %.1f%% of the rows: the auprc of a random scorer)\n", o["auroc"], o["auprc"], 100*fraction(isAnom))
+					fmt.Fprintf(e.stdout, "baseline auroc %.4f  auprc %.4f (%s)\n", o["baseline_auroc"], o["baseline_auprc"], baselineScorer)
 				}
 				printExplanations(e.stdout, explained)
 				if out != "" {
