@@ -70,11 +70,11 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		x, y, err := loadLabelled(dataPath, labelsPath, key, m)
+		x, y, err := loadLabelled(dataPath, labelsPath, key, e.labelsKey, m)
 		if err != nil {
 			return err
 		}
-		xt, yt, err := loadLabelled(testPath, testLabelsPath, key, m)
+		xt, yt, err := loadLabelled(testPath, testLabelsPath, key, e.labelsKey, m)
 		if err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func warnUnconverged(e *env, what string, r probeResult) {
 const maxProbeClasses = 1000
 
 // loadLabelled reads rows for the model and their class labels.
-func loadLabelled(dataPath, labelsPath, key string, m *sae.Model) (sae.Matrix, []int, error) {
+func loadLabelled(dataPath, labelsPath, key, labelsKey string, m *sae.Model) (sae.Matrix, []int, error) {
 	x, err := loadMatrix(dataPath, key)
 	if err != nil {
 		return sae.Matrix{}, nil, err
@@ -161,7 +161,7 @@ func loadLabelled(dataPath, labelsPath, key string, m *sae.Model) (sae.Matrix, [
 	if err := checkWidth(dataPath, x, m); err != nil {
 		return sae.Matrix{}, nil, err
 	}
-	y, err := data.LoadLabels(labelsPath)
+	y, err := data.LoadLabelsKey(labelsPath, labelsKey)
 	if err != nil {
 		return sae.Matrix{}, nil, err
 	}

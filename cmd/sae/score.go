@@ -59,7 +59,7 @@ func init() {
 					return err
 				}
 				warnPoorFit(e, modelDir, m)
-				isAnom, note, err := anomalyLabels(labelsPath, x.Rows, dataPath)
+				isAnom, note, err := anomalyLabels(labelsPath, e.labelsKey, x.Rows, dataPath)
 				if err != nil {
 					return err
 				}
@@ -121,14 +121,14 @@ func init() {
 	})
 }
 
-// anomalyLabels reads the labels file path of the rows rows of dataPath
-// as anomaly flags (anomalyFlags); nil without a file. A note states an
-// interpretation the user may not expect.
-func anomalyLabels(path string, rows int, dataPath string) (isAnom []bool, note string, err error) {
+// anomalyLabels reads the labels file path (a .npz's array key) of the
+// rows rows of dataPath as anomaly flags (anomalyFlags); nil without a
+// file. A note states an interpretation the user may not expect.
+func anomalyLabels(path, key string, rows int, dataPath string) (isAnom []bool, note string, err error) {
 	if path == "" {
 		return nil, "", nil
 	}
-	labels, err := data.LoadLabels(path)
+	labels, err := data.LoadLabelsKey(path, key)
 	if err != nil {
 		return nil, "", err
 	}

@@ -46,7 +46,7 @@ func init() {
 
 // trainGroups are sae train's flags by concern, as its help lists them.
 var trainGroups = []flagGroup{
-	{"Data", []string{"data", "key", "column", "val", "val-split", "target", "val-target", "labels", "val-labels", "stream"}},
+	{"Data", []string{"data", "key", "column", "val", "val-split", "target", "val-target", "labels", "val-labels", "labels-key", "stream"}},
 	{"Output", []string{"out", "json", "quiet", "checkpoint-every", "resume"}},
 	{"Model", []string{"hidden", "layers", "activation", "tied", "variational", "stacked", "loss", "normalize", "noise", "contractive", "decoder-norm", "decoder-bias-init", "skip"}},
 	{"Sparsity", []string{"sparsity", "k", "groups", "aux-k", "aux-coef", "l1", "l1-weight", "rho", "beta", "l0-coef", "bandwidth", "target-l0", "dead-window", "resample"}},
@@ -93,7 +93,7 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if err := checkSpace(a.out, a.cfg, rows, cols, a.ckptEvery > 0); err != nil {
 			return err
 		}
-		opt, err := a.options(x)
+		opt, err := a.options(x, e.labelsKey)
 		if err != nil {
 			return err
 		}
@@ -172,7 +172,7 @@ func (a *trainArgs) check(fs *flag.FlagSet) error {
 
 // options reads the validation rows and the labels and sets the
 // checkpoints.
-func (a *trainArgs) options(x sae.Source) (sae.TrainOptions, error) {
+func (a *trainArgs) options(x sae.Source, labelsKey string) (sae.TrainOptions, error) {
 	rows, cols := x.Dims()
 	opt := sae.TrainOptions{CheckpointEvery: a.ckptEvery}
 	if a.ckptEvery > 0 {
@@ -183,7 +183,7 @@ func (a *trainArgs) options(x sae.Source) (sae.TrainOptions, error) {
 	}
 	var err error
 	if a.labels != "" {
-		if opt.Labels, err = data.LoadLabels(a.labels); err != nil {
+		if opt.Labels, err = data.LoadLabelsKey(a.labels, labelsKey); err != nil {
 			return opt, err
 		}
 		if len(opt.Labels) != rows {
@@ -216,7 +216,7 @@ func (a *trainArgs) options(x sae.Source) (sae.TrainOptions, error) {
 		if a.valLabels == "" {
 			return opt, usagef("--val with --labels needs --val-labels")
 		}
-		if opt.ValLabels, err = data.LoadLabels(a.valLabels); err != nil {
+		if opt.ValLabels, err = data.LoadLabelsKey(a.valLabels, labelsKey); err != nil {
 			return opt, err
 		}
 		if len(opt.ValLabels) != v.Rows {
