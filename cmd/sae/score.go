@@ -269,58 +269,22 @@ func explainFlagged(m *sae.Model, x sae.Matrix, scores []float64, thr float64, n
 }
 
 // explain lists, for each of the rows (0-based) of x, the top columns by
-// their share of the row's error: the squared reconstruction errors, in
-// each scorer's scaled units as Score measures them, averaged over the
-// model's scorers (Model.Scorers), largest first. The expected value is
-// the scorers' mean reconstruction.
+// their share of the row's error (Model.Explain).
 func explain(m *sae.Model, x sae.Matrix, rows []int, top int) ([]rowExplanation, error) {
-	d := m.Inputs
-	sub := sae.NewMatrix(len(rows), d)
+	sub := sae.NewMatrix(len(rows), x.Cols)
 	for i, r := range rows {
 		copy(sub.Row(i), x.Row(r))
 	}
-	scorers := m.Scorers()
-	sq := make([]float64, len(rows)*d) // mean squared error per value
-	rec := sae.NewMatrix(len(rows), d) // mean reconstruction
-	for _, sc := range scorers {
-		r, err := sc.Reconstruct(sub)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range r.Data {
-			e := float64(v - sub.Data[i])
-			if sc.Norm != nil {
-				e /= float64(sc.Norm.Scale[i%d])
-			}
-			sq[i] += e * e / float64(len(scorers))
-			rec.Data[i] += v / float32(len(scorers))
-		}
-	}
-	scores, err := m.Score(sub)
+	ex, err := m.Explain(sub, top)
 	if err != nil {
 		return nil, err
 	}
-	top = min(max(top, 1), d)
 	out := make([]rowExplanation, len(rows))
-	errs := make([]float64, d)
-	order := make([]int, d)
-	for i, r := range rows {
-		var total float64
-		for j := 0; j < d; j++ {
-			errs[j] = sq[i*d+j]
-			total += errs[j]
-			order[j] = j
+	for i, e := range ex {
+		out[i] = rowExplanation{Row: rows[i], Score: e.Score}
+		for _, f := range e.Features {
+			out[i].Features = append(out[i].Features, featureContrib{Column: f.Column, Share: f.Share, Value: f.Value, Expected: f.Expected})
 		}
-		sort.SliceStable(order, func(a, b int) bool { return errs[order[a]] > errs[order[b]] })
-		ex := rowExplanation{Row: r, Score: scores[i]}
-		for _, j := range order[:top] {
-			share := 0.0
-			if total > 0 {
-				share = errs[j] / total
-			}
-			ex.Features = append(ex.Features, featureContrib{Column: j, Share: share, Value: sub.Data[i*d+j], Expected: rec.Data[i*d+j]})
-		}
-		out[i] = ex
 	}
 	return out, nil
 }
