@@ -9,7 +9,8 @@ package sae
 // learnt nothing a linear map would not.
 //
 // V is found by subspace iteration on C with p = k + pcaOversample columns
-// (Y = C Q, Q = orth(Y), until trace(Q^T C Q) settles), then Rayleigh-Ritz:
+// (Y = C Q, Q = orth(Y), until trace(Q^T C Q) changes by less than 1e-6
+// of itself), then Rayleigh-Ritz:
 // the top k eigenvectors W of the p x p matrix T = Q^T C Q give V = Q W.
 // The FVU returned is measured on the reconstructions through the V found,
 // in input units as Metrics.FVU is, so an unconverged V could only make the
@@ -30,7 +31,7 @@ const (
 	// pcaOversample columns beyond k speed the iteration's convergence.
 	pcaOversample = 10
 	pcaMaxIter    = 200
-	pcaTol        = 1e-7 // relative change of trace(Q^T C Q) that stops it
+	pcaTol        = 1e-6 // relative change of trace(Q^T C Q) that stops it
 	// PCAMaxCols is the widest data PCAFVU takes: C alone, d x d float32,
 	// is then 256 MiB.
 	PCAMaxCols = 8192
@@ -55,7 +56,7 @@ func (m *Model) PCAFVU(x Matrix, k int) (float64, error) {
 	}
 	d := x.Cols
 	if d > PCAMaxCols {
-		return 0, fmt.Errorf("pca: %d columns, more than %d (the covariance alone would take %d MiB)", d, PCAMaxCols, d*d*4>>20)
+		return 0, fmt.Errorf("pca: %d columns, more than %d (the covariance alone would take %d MiB)", d, PCAMaxCols, int64(d)*int64(d)*4>>20)
 	}
 	if x.Rows == 0 {
 		return math.NaN(), nil
@@ -104,37 +105,37 @@ func topEigenvectors(c []float32, d, k int) []float32 {
 		return nil
 	}
 	p := min(k+pcaOversample, d)
+	// The p vectors are the rows of qt (p x d): Y^T = Q^T C is one GEMM,
+	// C being symmetric, and each vector is contiguous.
 	rng := rand.New(rand.NewPCG(7, 0x9ca))
-	q := make([]float32, d*p)
-	for i := range q {
-		q[i] = float32(rng.NormFloat64())
+	qt := make([]float32, p*d)
+	for i := range qt {
+		qt[i] = float32(rng.NormFloat64())
 	}
-	orthonormalize(q, d, p)
-	y := make([]float32, d*p)
+	o := newOrthonormalizer(p, d)
+	o.apply(qt, 2)
+	yt := make([]float32, p*d)
 	prev := math.Inf(1)
 	for it := 0; it < pcaMaxIter; it++ {
-		kernels.Gemm(false, false, d, p, d, 1, c, d, q, p, 0, y, p)
+		kernels.Gemm(false, false, p, d, d, 1, qt, d, c, d, 0, yt, d)
 		var tr float64 // trace(Q^T C Q)
-		for i := range q {
-			tr += float64(q[i]) * float64(y[i])
+		for i := range qt {
+			tr += float64(qt[i]) * float64(yt[i])
 		}
-		copy(q, y)
-		orthonormalize(q, d, p)
+		qt, yt = yt, qt
+		o.apply(qt, 1)
 		if math.Abs(tr-prev) <= pcaTol*math.Abs(tr) {
 			break
 		}
 		prev = tr
 	}
+	o.apply(qt, 2)
 	// Rayleigh-Ritz: T = Q^T (C Q), its top k eigenvectors W, V = Q W.
-	kernels.Gemm(false, false, d, p, d, 1, c, d, q, p, 0, y, p)
+	kernels.Gemm(false, false, p, d, d, 1, qt, d, c, d, 0, yt, d)
 	t := make([]float64, p*p)
 	for a := range p {
 		for b := range p {
-			var s float64
-			for i := range d {
-				s += float64(q[i*p+a]) * float64(y[i*p+b])
-			}
-			t[a*p+b] = s
+			t[a*p+b] = dot32(qt[a*d:(a+1)*d], yt[b*d:(b+1)*d])
 		}
 	}
 	vals, w := jacobiEigen(t, p)
@@ -144,16 +145,29 @@ func topEigenvectors(c []float32, d, k int) []float32 {
 	}
 	sortByDesc(order, vals)
 	v := make([]float32, d*k)
-	for i := range d {
-		for j, col := range order[:k] {
-			var s float64
-			for a := range p {
-				s += float64(q[i*p+a]) * w[a*p+col]
+	col := make([]float64, d)
+	for j, e := range order[:k] {
+		clear(col)
+		for a := range p {
+			wa := w[a*p+e]
+			for i, q := range qt[a*d : (a+1)*d] {
+				col[i] += wa * float64(q)
 			}
-			v[i*k+j] = float32(s)
+		}
+		for i := range d {
+			v[i*k+j] = float32(col[i])
 		}
 	}
 	return v
+}
+
+// dot32 is the float64 dot product of two float32 vectors.
+func dot32(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
+	}
+	return s
 }
 
 // sortByDesc orders the indices by their values, largest first.
@@ -165,46 +179,60 @@ func sortByDesc(order []int, vals []float64) {
 	}
 }
 
-// orthonormalize makes the p columns of the d x p row-major matrix q
-// orthonormal by modified Gram-Schmidt, twice (in float64); a column that
-// vanishes is replaced by a unit vector orthogonal to the others' span
-// where one is found, else left zero.
-func orthonormalize(q []float32, d, p int) {
-	col := make([][]float64, p)
-	for j := range p {
-		col[j] = make([]float64, d)
-		for i := range d {
-			col[j][i] = float64(q[i*p+j])
+// orthonormalizer makes p vectors of length d (the rows of a p x d
+// row-major matrix) orthonormal by modified Gram-Schmidt in float64; a
+// vector that vanishes (the span has fewer than p dimensions) is left
+// zero.
+type orthonormalizer struct {
+	p, d int
+	vec  [][]float64
+}
+
+func newOrthonormalizer(p, d int) *orthonormalizer {
+	o := &orthonormalizer{p: p, d: d, vec: make([][]float64, p)}
+	for j := range o.vec {
+		o.vec[j] = make([]float64, d)
+	}
+	return o
+}
+
+// apply orthonormalises the rows of q with passes rounds of projections
+// (two restore orthogonality to rounding even for ill-conditioned rows).
+func (o *orthonormalizer) apply(q []float32, passes int) {
+	d := o.d
+	for j, v := range o.vec {
+		for i := range v {
+			v[i] = float64(q[j*d+i])
 		}
 	}
-	for j := range p {
-		for pass := 0; pass < 2; pass++ {
-			for l := 0; l < j; l++ {
+	for j, v := range o.vec {
+		for pass := 0; pass < passes; pass++ {
+			for _, u := range o.vec[:j] {
 				var dot float64
-				for i := range d {
-					dot += col[l][i] * col[j][i]
+				for i := range v {
+					dot += u[i] * v[i]
 				}
-				for i := range d {
-					col[j][i] -= dot * col[l][i]
+				for i := range v {
+					v[i] -= dot * u[i]
 				}
 			}
 		}
 		var n float64
-		for _, v := range col[j] {
-			n += v * v
+		for _, x := range v {
+			n += x * x
 		}
 		n = math.Sqrt(n)
 		if n < 1e-30 {
-			clear(col[j]) // C has rank below j: the column adds nothing
+			clear(v) // the span has fewer dimensions: this vector adds none
 			continue
 		}
-		for i := range col[j] {
-			col[j][i] /= n
+		for i := range v {
+			v[i] /= n
 		}
 	}
-	for j := range p {
-		for i := range d {
-			q[i*p+j] = float32(col[j][i])
+	for j, v := range o.vec {
+		for i, x := range v {
+			q[j*d+i] = float32(x)
 		}
 	}
 }
