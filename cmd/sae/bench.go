@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/sae-go/sae/internal/data"
 	"github.com/sae-go/sae/internal/saebench"
 )
 
@@ -71,7 +70,7 @@ func setupBench(fs *flag.FlagSet, e *env) func(context.Context) error {
 		out["core"] = core
 		var probing *saebench.Probing
 		if labelsPath != "" {
-			labels, err := data.LoadLabels(labelsPath)
+			labels, err := e.loadLabels(labelsPath)
 			if err != nil {
 				return err
 			}

@@ -51,6 +51,8 @@ type env struct {
 	// terminal (and --json is off): progress lines show.
 	interactive bool
 	json        bool
+	// labelsKey is --labels-key: the labels array of a .npz labels file.
+	labelsKey string
 	// name is the command's, and started when it began (for step).
 	name    string
 	started time.Time
@@ -70,6 +72,9 @@ func (e *env) step(format string, a ...any) {
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
+
+// loadLabels reads a labels file, a .npz's array --labels-key.
+func (e *env) loadLabels(path string) ([]int, error) { return data.LoadLabelsKey(path, e.labelsKey) }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
@@ -219,6 +224,9 @@ func newFlagSet(c *command, e *env) (*flag.FlagSet, func(context.Context) error)
 	if k := fs.Lookup("key"); k != nil {
 		// Tables name columns, not arrays: --column is --key's other name.
 		fs.Var(k.Value, "column", "the `name` of a Parquet or Arrow table's list column, or its numeric columns separated by commas (default: the only list column, else every numeric column); the same as --key")
+	}
+	if fs.Lookup("labels") != nil {
+		fs.StringVar(&e.labelsKey, "labels-key", "", "array `name` of the labels in a .npz labels file (default: y, else the file's only array)")
 	}
 	fs.Usage = func() {
 		w := fs.Output()

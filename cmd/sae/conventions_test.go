@@ -149,6 +149,10 @@ func TestConventionsGolden(t *testing.T) {
 		{"report", "--model", f.model, "--out", D + "/r.html"},
 		{"report", "--model", f.model, "--out", D + "/r.html", "--image-shape", "none"},
 		{"report", "--model", f.model, "--out", D + "/r.html", "--image-shape", "5x5"},
+		// Outputs for programs.
+		{"encode", "--model", f.model, "--data", f.x, "--sparse", "--out", D + "/c.npy"},
+		{"predict", "--model", f.model, "--data", f.x, "--out", D + "/p.npz"},
+		{"score", "--model", f.model, "--data", f.x, "--labels", D + "/y01.csv", "--labels-key", "y"},
 	}
 	var got strings.Builder
 	for _, args := range cases {

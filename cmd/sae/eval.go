@@ -11,12 +11,12 @@ import (
 func init() {
 	register(&command{
 		name:    "eval",
-		summary: "reconstruction and sparsity metrics of a model on data",
+		summary: "reconstruction and sparsity metrics of a model on data, beside PCA's",
 		usage:   "--model DIR --data F [--target F] [--json]",
 		examples: []string{
 			"sae eval --model tc --data mlp_in.npy --target mlp_out.npy   # a transcoder: FVU of its predictions",
 			"sae eval --model fm --data fashion/t10k-images-idx3-ubyte.gz",
-			"sae eval --model fm --data test.npy --json | jq .fvu",
+			"sae eval --model fm --data test.npy --json | jq '.fvu, .pca_fvu'   # against PCA with as many components as the mean l0",
 		},
 		setup: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			var modelDir, dataPath, key, target string
@@ -47,8 +47,15 @@ func init() {
 				if err != nil {
 					return err
 				}
+				o := metricsMap(mt)
+				pcaK, pcaFVU, pcaErr := pcaBaseline(m, x, mt, target != "")
+				if pcaErr != nil {
+					fmt.Fprintf(e.stderr, "sae: note: no PCA baseline: %v\n", pcaErr)
+				} else if pcaK >= 0 {
+					o["pca_components"], o["pca_fvu"] = pcaK, pcaFVU
+				}
 				if e.json {
-					return printJSON(e.stdout, metricsMap(mt))
+					return printJSON(e.stdout, o)
 				}
 				fmt.Fprintf(e.stdout, "%s on %d rows of %s\n", m, mt.N, dataPath)
 				units := "input units"
@@ -57,6 +64,9 @@ func init() {
 				}
 				fmt.Fprintf(e.stdout, "  mse              %.6g (mean over elements, %s)\n", mt.MSE, units)
 				fmt.Fprintf(e.stdout, "  fvu              %.4f (fraction of variance unexplained)\n", mt.FVU)
+				if _, ok := o["pca_fvu"]; ok {
+					fmt.Fprintf(e.stdout, "  pca_fvu          %.4f (PCA-%d: %d principal components, as many as the mean l0, fit on these rows in the model's scaled units; the linear baseline to beat)\n", pcaFVU, pcaK, pcaK)
+				}
 				fmt.Fprintf(e.stdout, "  l0               %.2f of %d latents active per row\n", mt.L0, m.Hidden())
 				fmt.Fprintf(e.stdout, "  mean_activation  %.4f\n", mt.MeanActivation)
 				fmt.Fprintf(e.stdout, "  dead_fraction    %.4f (latents never active)\n", mt.DeadFraction)

@@ -495,8 +495,8 @@ func TestStackedPredict(t *testing.T) {
 		t.Errorf("accuracy %g", a)
 	}
 	p, err := data.Load(probs, data.Options{})
-	if err != nil || p.Rows != 300 || p.Cols != 2 {
-		t.Fatalf("probabilities: %v %v", p, err)
+	if err != nil || p.Rows != 300 || p.Cols != 3 { // class, prob_0, prob_1
+		t.Fatalf("predictions: %v %v", p, err)
 	}
 	if _, _, code := saeRun(t, "train", "--data", x, "--out", filepath.Join(dir, "s"), "--stacked", "--hidden", "3"); code != 2 {
 		t.Errorf("--stacked without --layers: exit %d, want 2", code)

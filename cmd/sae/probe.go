@@ -162,7 +162,7 @@ func loadLabelled(e *env, dataPath, labelsPath, key string, m *sae.Model) (sae.M
 	if err := checkWidth(dataPath, x, m); err != nil {
 		return sae.Matrix{}, nil, err
 	}
-	y, err := data.LoadLabels(labelsPath)
+	y, err := data.LoadLabelsKey(labelsPath, e.labelsKey)
 	if err != nil {
 		return sae.Matrix{}, nil, err
 	}

@@ -38,7 +38,7 @@ func init() {
 				o["psnr"], o["psnr_input"], o["psnr_gain"] = pOut, pIn, pOut-pIn
 				return nil
 			}
-			return setupTransform(fs, e, "reconstructions", func(m *sae.Model, x sae.Matrix) (sae.Matrix, error) { return m.Reconstruct(x) }, psnr)
+			return setupTransform(fs, e, "reconstructions", func(m *sae.Model, x sae.Matrix) (sae.Matrix, error) { return m.Reconstruct(x) }, psnr, nil)
 		},
 	})
 }

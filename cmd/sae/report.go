@@ -72,7 +72,7 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if labelsPath != "" && dataPath == "" {
 			return usagef("--labels needs --data")
 		}
-		labels, note, err := anomalyLabels(labelsPath, x.Rows, dataPath)
+		labels, note, err := anomalyLabels(labelsPath, e.labelsKey, x.Rows, dataPath)
 		if err != nil {
 			return err
 		}

@@ -32,7 +32,7 @@ func init() {
 			fs.StringVar(&dataPath, "data", "", "input data `file`")
 			fs.StringVar(&key, "key", "", "array `name` inside .npz or .safetensors")
 			fs.StringVar(&out, "out", "", "scores `file`: .npy (float32 [n,1]) or .csv (columns score, anomalous); - writes the CSV to stdout (and the summary to stderr)")
-			fs.StringVar(&labelsPath, "labels", "", "labels `file` (0 normal and nonzero an anomaly, or +1 normal and -1 an anomaly): adds auroc and auprc")
+			fs.StringVar(&labelsPath, "labels", "", "labels `file` (0 normal and nonzero an anomaly, or +1 normal and -1 an anomaly): adds auroc and auprc, and beside them a trivial scorer's (the distance to the rows' mean)")
 			fs.Float64Var(&contamination, "contamination", 0, "flag this `fraction` of these rows instead of using the model's threshold")
 			fs.Float64Var(&threshold, "threshold", 0, "flag rows scoring above this `value` instead of the model's threshold")
 			fs.IntVar(&explain, "explain", 0, "explain the `N` highest-scoring flagged rows: which columns make up their error (rows and columns numbered from 0, as NumPy and pandas count; a CSV header's names shown)")
@@ -63,7 +63,7 @@ func init() {
 				}
 				x := *tab.Matrix
 				warnPoorFit(e, modelDir, m)
-				isAnom, note, err := anomalyLabels(labelsPath, x.Rows, dataPath)
+				isAnom, note, err := anomalyLabels(labelsPath, e.labelsKey, x.Rows, dataPath)
 				if err != nil {
 					return err
 				}
@@ -92,6 +92,7 @@ func init() {
 				if isAnom != nil {
 					o["auroc"] = stats.AUROC(scores, isAnom)
 					o["auprc"] = stats.AUPRC(scores, isAnom)
+					addScoreBaseline(o, m, x, isAnom)
 				}
 				if out != "" {
 					o["out"] = out
@@ -117,7 +118,8 @@ func init() {
 				}
 				fmt.Fprintf(e.stdout, "scored %d rows: %d above the threshold %.6g (%.1f%%)\n", x.Rows, flagged, thr, 100*float64(flagged)/float64(max(x.Rows, 1)))
 				if isAnom != nil {
-					fmt.Fprintf(e.stdout, "auroc %.4f  auprc %.4f\n", o["auroc"], o["auprc"])
+					fmt.Fprintf(e.stdout, "auroc %.4f  auprc %.4f (anomalies %.1f%% of the rows: the auprc of a random scorer)\n", o["auroc"], o["auprc"], 100*fraction(isAnom))
+					fmt.Fprintf(e.stdout, "baseline auroc %.4f  auprc %.4f (%s)\n", o["baseline_auroc"], o["baseline_auprc"], baselineScorer)
 				}
 				printExplanations(e.stdout, explained)
 				if out != "" && out != "-" {
@@ -129,14 +131,14 @@ func init() {
 	})
 }
 
-// anomalyLabels reads the labels file path of the rows rows of dataPath
-// as anomaly flags (anomalyFlags); nil without a file. A note states an
-// interpretation the user may not expect.
-func anomalyLabels(path string, rows int, dataPath string) (isAnom []bool, note string, err error) {
+// anomalyLabels reads the labels file path (a .npz's array key) of the
+// rows rows of dataPath as anomaly flags (anomalyFlags); nil without a
+// file. A note states an interpretation the user may not expect.
+func anomalyLabels(path, key string, rows int, dataPath string) (isAnom []bool, note string, err error) {
 	if path == "" {
 		return nil, "", nil
 	}
-	labels, err := data.LoadLabels(path)
+	labels, err := data.LoadLabelsKey(path, key)
 	if err != nil {
 		return nil, "", err
 	}
@@ -270,58 +272,22 @@ func explainFlagged(m *sae.Model, x sae.Matrix, scores []float64, thr float64, n
 }
 
 // explain lists, for each of the rows (0-based) of x, the top columns by
-// their share of the row's error: the squared reconstruction errors, in
-// each scorer's scaled units as Score measures them, averaged over the
-// model's scorers (Model.Scorers), largest first. The expected value is
-// the scorers' mean reconstruction.
+// their share of the row's error (Model.Explain).
 func explain(m *sae.Model, x sae.Matrix, rows []int, top int) ([]rowExplanation, error) {
-	d := m.Inputs
-	sub := sae.NewMatrix(len(rows), d)
+	sub := sae.NewMatrix(len(rows), x.Cols)
 	for i, r := range rows {
 		copy(sub.Row(i), x.Row(r))
 	}
-	scorers := m.Scorers()
-	sq := make([]float64, len(rows)*d) // mean squared error per value
-	rec := sae.NewMatrix(len(rows), d) // mean reconstruction
-	for _, sc := range scorers {
-		r, err := sc.Reconstruct(sub)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range r.Data {
-			e := float64(v - sub.Data[i])
-			if sc.Norm != nil {
-				e /= float64(sc.Norm.Scale[i%d])
-			}
-			sq[i] += e * e / float64(len(scorers))
-			rec.Data[i] += v / float32(len(scorers))
-		}
-	}
-	scores, err := m.Score(sub)
+	ex, err := m.Explain(sub, top)
 	if err != nil {
 		return nil, err
 	}
-	top = min(max(top, 1), d)
 	out := make([]rowExplanation, len(rows))
-	errs := make([]float64, d)
-	order := make([]int, d)
-	for i, r := range rows {
-		var total float64
-		for j := 0; j < d; j++ {
-			errs[j] = sq[i*d+j]
-			total += errs[j]
-			order[j] = j
+	for i, e := range ex {
+		out[i] = rowExplanation{Row: rows[i], Score: e.Score}
+		for _, f := range e.Features {
+			out[i].Features = append(out[i].Features, featureContrib{Column: f.Column, Share: f.Share, Value: f.Value, Expected: f.Expected})
 		}
-		sort.SliceStable(order, func(a, b int) bool { return errs[order[a]] > errs[order[b]] })
-		ex := rowExplanation{Row: r, Score: scores[i]}
-		for _, j := range order[:top] {
-			share := 0.0
-			if total > 0 {
-				share = errs[j] / total
-			}
-			ex.Features = append(ex.Features, featureContrib{Column: j, Share: share, Value: sub.Data[i*d+j], Expected: rec.Data[i*d+j]})
-		}
-		out[i] = ex
 	}
 	return out, nil
 }

@@ -21,11 +21,13 @@ import (
 func init() {
 	register(&command{
 		name:    "serve",
-		summary: "the HTTP service: encode, reconstruct and score rows sent as JSON",
+		summary: "the HTTP service: encode, reconstruct, score, explain and classify rows sent as JSON",
 		usage:   "--model DIR [--addr HOST:PORT] [flags]",
 		examples: []string{
 			"sae serve --model fm --addr 127.0.0.1:8080",
 			`curl -s -H 'Content-Type: application/json' -d '{"inputs": [[0.1, 0.2, ...]]}' localhost:8080/v1/score`,
+			`curl -s -H 'Content-Type: application/json' -d @rows.json 'localhost:8080/v1/explain?top=5'   # each row's 5 columns with the most of its error (0-based)`,
+			`curl -s -H 'Content-Type: application/json' -d @rows.json localhost:8080/v1/predict   # classes and probabilities (a model trained with --labels)`,
 			"kill -HUP $(pidof sae)    # reload the model directory, tokens and certificate; a broken one is refused and the old one keeps serving",
 			"kill -TERM $(pidof sae)   # drain keep-alive clients, finish the requests in flight, exit",
 			"sae serve --model fm --addr :8443 --auth-tokens tokens.txt --tls-cert cert.pem --tls-key key.pem   # facing clients you do not control",

@@ -46,7 +46,7 @@ func init() {
 
 // trainGroups are sae train's flags by concern, as its help lists them.
 var trainGroups = []flagGroup{
-	{"Data", []string{"data", "key", "column", "columns", "drop", "id-column", "nan", "val", "val-split", "target", "val-target", "labels", "val-labels", "stream"}},
+	{"Data", []string{"data", "key", "column", "columns", "drop", "id-column", "nan", "val", "val-split", "target", "val-target", "labels", "val-labels", "labels-key", "stream"}},
 	{"Output", []string{"out", "json", "quiet", "checkpoint-every", "resume"}},
 	{"Model", []string{"hidden", "layers", "activation", "tied", "variational", "stacked", "loss", "normalize", "noise", "contractive", "decoder-norm", "decoder-bias-init", "skip"}},
 	{"Sparsity", []string{"sparsity", "k", "groups", "aux-k", "aux-coef", "l1", "l1-weight", "rho", "beta", "l0-coef", "bandwidth", "target-l0", "dead-window", "resample"}},
@@ -184,7 +184,7 @@ func (a *trainArgs) options(e *env, x sae.Source) (sae.TrainOptions, error) {
 	}
 	var err error
 	if a.labels != "" {
-		if opt.Labels, err = data.LoadLabels(a.labels); err != nil {
+		if opt.Labels, err = data.LoadLabelsKey(a.labels, e.labelsKey); err != nil {
 			return opt, err
 		}
 		if len(opt.Labels) != rows {
@@ -218,7 +218,7 @@ func (a *trainArgs) options(e *env, x sae.Source) (sae.TrainOptions, error) {
 		if a.valLabels == "" {
 			return opt, usagef("--val with --labels needs --val-labels")
 		}
-		if opt.ValLabels, err = data.LoadLabels(a.valLabels); err != nil {
+		if opt.ValLabels, err = data.LoadLabelsKey(a.valLabels, e.labelsKey); err != nil {
 			return opt, err
 		}
 		if len(opt.ValLabels) != v.Rows {

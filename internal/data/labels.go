@@ -12,12 +12,20 @@ import (
 
 // LoadLabels reads integer class labels: .npy (1-D or [n, 1] of int, uint,
 // bool, or floats with integer values), .csv (one column, header allowed),
-// .npz (the array "y"), IDX label files (*-idx1-ubyte, .idx, gzipped or not).
-// Errors count labels from 1; in CSV they give the line number.
-func LoadLabels(path string) ([]int, error) {
+// .npz (the array "y", else the archive's only array), IDX label files
+// (*-idx1-ubyte, .idx, gzipped or not). Errors count labels from 1; in CSV
+// they give the line number.
+func LoadLabels(path string) ([]int, error) { return LoadLabelsKey(path, "") }
+
+// LoadLabelsKey is LoadLabels with the array key of a .npz file (""
+// : the default); a key for another format is an error.
+func LoadLabelsKey(path, key string) ([]int, error) {
 	f := formatOf(path)
 	if f == formatUnknown || f == formatSafetensors {
 		return nil, failf(path, "unknown label format (want .npy, .npz, .csv, .idx[.gz])")
+	}
+	if key != "" && f != formatNPZ {
+		return nil, failf(path, "labels key %q: this file holds one unnamed array (a key names an array of a .npz file)", key)
 	}
 	b, err := readFile(path)
 	if err != nil {
@@ -31,7 +39,7 @@ func LoadLabels(path string) ([]int, error) {
 	case formatNPY:
 		a, err = decodeNPY(b)
 	case formatNPZ:
-		a, err = decodeNPZ(b, "y")
+		a, err = decodeNPZ(b, key, "y")
 	case formatIDX:
 		a, err = decodeIDX(b, false)
 	}

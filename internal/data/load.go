@@ -69,7 +69,7 @@ import (
 
 // Options select what Load reads.
 type Options struct {
-	// Key is the array name for .npz (default "X"), .safetensors and
+	// Key is the array name for .npz (default "X", else its only array), .safetensors and
 	// shard directories (default: the only tensor), and the column of a
 	// Parquet or Arrow table: a list column, or numeric columns separated
 	// by commas (default: the only list column, or else every numeric
@@ -231,8 +231,8 @@ func formatOf(path string) int {
 //   - .npy: any numeric dtype (float16/32/64, int/uint 8 to 64 bits, bool),
 //     either byte order, C or Fortran order; object and structured dtypes are
 //     rejected.
-//   - .npz: a zip (stored or deflated) of .npy files; the array "X" unless
-//     opt.Key names another.
+//   - .npz: a zip (stored or deflated) of .npy files; the array opt.Key
+//     names, else "X", else the archive's only array.
 //   - .csv: numbers separated by commas, or by semicolons or tabs when the
 //     first line clearly uses them; the first row is a header when one of its
 //     fields is not a number; blank lines are skipped; fields may be quoted.
@@ -328,17 +328,14 @@ func loadTableFile(path string, opt Options) (*Matrix, error) {
 }
 
 // decodeArray decodes the bytes of a file of an array format (npy, npz,
-// IDX, safetensors); key names the npz or safetensors array (npz: X by
-// default).
+// IDX, safetensors); key names the npz or safetensors array (npz: X, or
+// the only array, by default).
 func decodeArray(f int, b []byte, key string) (*array, error) {
 	switch f {
 	case formatNPY:
 		return decodeNPY(b)
 	case formatNPZ:
-		if key == "" {
-			key = "X"
-		}
-		return decodeNPZ(b, key)
+		return decodeNPZ(b, key, "X")
 	case formatIDX:
 		return decodeIDX(b, true)
 	case formatSafetensors:

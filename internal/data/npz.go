@@ -17,8 +17,11 @@ import (
 // array allowed, plus room for a header.
 const maxEntryBytes = maxElements*8 + 1<<20
 
-// decodeNPZ parses a whole .npz file and returns the array named key.
-func decodeNPZ(b []byte, key string) (*array, error) {
+// decodeNPZ parses a whole .npz file and returns the array named key; with
+// no key, the array named def, else the archive's only array unless that
+// is the other conventional name (X for data, y for labels: a data file
+// of only labels, or a labels file of only data, is a mistake).
+func decodeNPZ(b []byte, key, def string) (*array, error) {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, fmt.Errorf("not a valid .npz (zip) archive: %v", err)
@@ -35,6 +38,13 @@ func decodeNPZ(b []byte, key string) (*array, error) {
 		names = append(names, name)
 	}
 	f := byName[key]
+	if key == "" {
+		key = def
+		other := map[string]string{"X": "y", "y": "X"}[def]
+		if f = byName[def]; f == nil && len(names) == 1 && names[0] != other {
+			f = byName[names[0]]
+		}
+	}
 	if f == nil {
 		if len(names) == 0 {
 			return nil, fmt.Errorf("no array %q (the archive is empty)", key)

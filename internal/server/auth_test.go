@@ -59,7 +59,7 @@ func TestAuthTokens(t *testing.T) {
 	var logs syncBuffer
 	s := newTestServer(t, m, Options{AuthTokensFile: file, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	h := s.Handler()
-	protected := [][2]string{{"POST", "/v1/score"}, {"POST", "/v1/encode"}, {"POST", "/v1/reconstruct"}, {"GET", "/v1/model"}, {"GET", "/nowhere"}, {"GET", "/v1/score"}}
+	protected := [][2]string{{"POST", "/v1/score"}, {"POST", "/v1/encode"}, {"POST", "/v1/reconstruct"}, {"POST", "/v1/predict"}, {"POST", "/v1/explain"}, {"GET", "/v1/model"}, {"GET", "/nowhere"}, {"GET", "/v1/score"}}
 	open := [][2]string{{"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/metrics"}}
 	for _, auth := range []string{"", "Bearer", "Bearer ", "Basic " + tokenA, "Bearer " + tokenA[:31], "Bearer " + tokenA + "0", "Bearer " + strings.ToUpper(tokenA), tokenA} {
 		for _, rt := range protected {
@@ -80,8 +80,8 @@ func TestAuthTokens(t *testing.T) {
 			t.Errorf("%s without a token: %d %s", rt[1], code, b)
 		}
 	}
-	if got := metricValue(t, h, `sae_http_requests_rejected_total{reason="unauthorized"}`); got != 8*6 {
-		t.Errorf("unauthorized counted %g, want 48", got)
+	if got, want := metricValue(t, h, `sae_http_requests_rejected_total{reason="unauthorized"}`), float64(8*len(protected)); got != want {
+		t.Errorf("unauthorized counted %g, want %g", got, want)
 	}
 
 	// Reload: tokenA is gone, tokenB stays, a new one comes.

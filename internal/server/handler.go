@@ -167,7 +167,7 @@ func (s *Server) routes() *handler {
 		mux.Handle("GET "+path, s.wrap(rt, h))
 		mux.Handle(path, s.wrap(rt, notAllowed("GET, HEAD")))
 	}
-	for _, rt := range []route{routeEncode, routeReconstruct, routeScore} {
+	for _, rt := range modelRoutes {
 		post(rt, func(st *reqState, r *http.Request) { s.compute(rt, st, r) })
 	}
 	get(routeHealthz, s.healthz)
@@ -175,7 +175,7 @@ func (s *Server) routes() *handler {
 	get(routeModel, s.modelInfo)
 	get(routeMetrics, s.metricsPage)
 	mux.Handle("/", s.wrap(routeOther, func(st *reqState, r *http.Request) {
-		reject(st, reasonNotFound, http.StatusNotFound, fmt.Sprintf("no route %s %s; the service answers POST /v1/encode, /v1/reconstruct, /v1/score and GET /healthz, /readyz, /v1/model, /metrics", r.Method, clipString(r.URL.Path, 200)))
+		reject(st, reasonNotFound, http.StatusNotFound, fmt.Sprintf("no route %s %s; the service answers POST /v1/encode, /v1/reconstruct, /v1/score, /v1/predict, /v1/explain and GET /healthz, /readyz, /v1/model, /metrics", r.Method, clipString(r.URL.Path, 200)))
 	}))
 	return &handler{s: s, mux: mux}
 }
@@ -253,9 +253,14 @@ func putScratch(sc *scratch) {
 	scratchPool.Put(sc)
 }
 
-// compute answers the three model routes.
+// compute answers the model routes.
 func (s *Server) compute(rt route, st *reqState, r *http.Request) {
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		rejectErr(st, err)
+		return
+	}
+	top, err := explainTop(rt, r, s.model.Load())
+	if err != nil {
 		rejectErr(st, err)
 		return
 	}
@@ -302,12 +307,12 @@ func (s *Server) compute(rt route, st *reqState, r *http.Request) {
 	}
 	sc.x = x
 	st.rows = rows
-	if err := s.reserveWork(st, m, rt, rows, cap(sc.out)); err != nil {
+	if err := s.reserveWork(st, m, rt, rows, top, cap(sc.out)); err != nil {
 		rejectErr(st, err)
 		return
 	}
 	in := sae.Matrix{Rows: rows, Cols: m.Inputs, Data: x}
-	out, err := s.answer(rt, m, in, sc.out[:0])
+	out, err := s.answer(rt, m, in, top, sc.out[:0])
 	if out != nil {
 		sc.out = out
 	}
@@ -325,8 +330,8 @@ func (s *Server) compute(rt route, st *reqState, r *http.Request) {
 
 // reserveWork reserves the model's working memory, its result and the
 // answer's text for rows rows (an answer buffer of outCap bytes is held
-// already).
-func (s *Server) reserveWork(st *reqState, m *Model, rt route, rows, outCap int) error {
+// already; top is /v1/explain's columns per row).
+func (s *Server) reserveWork(st *reqState, m *Model, rt route, rows, top, outCap int) error {
 	r := int64(rows)
 	work := 4 * int64(m.WorkWidth) * min(r, int64(m.WorkRows))
 	var result, text int64
@@ -336,6 +341,17 @@ func (s *Server) reserveWork(st *reqState, m *Model, rt route, rows, outCap int)
 	case routeReconstruct:
 		out := int64(m.outputs())
 		result, text = 4*r*out, 16*r*out
+	case routePredict:
+		c := int64(m.Classes)
+		result, text = 4*r*c, 16*r*c+16*r
+	case routeExplain:
+		// Squared errors (float64) and the mean reconstruction (float32)
+		// of every value, a scorer's reconstruction; a line per feature.
+		name := int64(0)
+		for _, n := range m.Columns {
+			name = max(name, int64(len(n)))
+		}
+		result, text = 16*r*int64(m.Inputs)+r*int64(top)*48, r*(int64(top)*(120+2*name)+80)+64
 	default:
 		result, text = 8*r, 32*r+64
 	}
@@ -350,47 +366,16 @@ func (s *Server) reserveWork(st *reqState, m *Model, rt route, rows, outCap int)
 	return nil
 }
 
-// answer computes the route's answer for in and appends its JSON to out.
-func (s *Server) answer(rt route, m *Model, in sae.Matrix, out []byte) ([]byte, error) {
+// answer computes the route's answer for in and appends its JSON to out
+// (top: /v1/explain's columns per row).
+func (s *Server) answer(rt route, m *Model, in sae.Matrix, top int, out []byte) ([]byte, error) {
 	switch rt {
 	case routeScore:
-		if m.NoScore {
-			return out, &requestError{http.StatusBadRequest, reasonBadRequest, "score: the model is a transcoder: it predicts a target and has no anomaly score (use /v1/reconstruct)"}
-		}
-		scores, err := m.Scorer.Score(in)
-		if err != nil {
-			return out, &requestError{http.StatusInternalServerError, reasonNone, "score: " + err.Error()}
-		}
-		for i, v := range scores {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return out, &requestError{http.StatusUnprocessableEntity, reasonUnprocessable, fmt.Sprintf("inputs[%d]: the score is not finite; are the values far outside the model's range?", i)}
-			}
-		}
-		out = append(out, `{"scores":[`...)
-		for i, v := range scores {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = strconv.AppendFloat(out, v, 'g', -1, 64)
-		}
-		out = append(out, `],"anomalous":[`...)
-		flagged := 0
-		for i, v := range scores {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			if v > m.Threshold {
-				out = append(out, "true"...)
-				flagged++
-			} else {
-				out = append(out, "false"...)
-			}
-		}
-		out = append(out, `],"threshold":`...)
-		out = appendJSONFloat(out, m.Threshold)
-		out = append(out, '}')
-		s.metrics.flagged.Add(uint64(flagged))
-		return out, nil
+		return s.answerScore(m, in, out)
+	case routePredict:
+		return answerPredict(m, in, out)
+	case routeExplain:
+		return s.answerExplain(m, in, top, out)
 	}
 	f, key := m.Scorer.Encode, `{"codes":[`
 	if rt == routeReconstruct {
@@ -401,6 +386,16 @@ func (s *Server) answer(rt route, m *Model, in sae.Matrix, out []byte) ([]byte, 
 		return out, &requestError{http.StatusInternalServerError, reasonNone, routeNames[rt][4:] + ": " + err.Error()}
 	}
 	out = append(out, key...)
+	out, err = appendRows(out, y)
+	if err != nil {
+		return out, err
+	}
+	return append(out, "]}"...), nil
+}
+
+// appendRows appends y's rows as JSON arrays, separated by commas; a value
+// that is not finite is a 422.
+func appendRows(out []byte, y sae.Matrix) ([]byte, error) {
 	for i := 0; i < y.Rows; i++ {
 		if i > 0 {
 			out = append(out, ',')
@@ -417,7 +412,171 @@ func (s *Server) answer(rt route, m *Model, in sae.Matrix, out []byte) ([]byte, 
 		}
 		out = append(out, ']')
 	}
+	return out, nil
+}
+
+// noScore is the refusal of the score routes for a transcoder.
+func noScore(what string) error {
+	return &requestError{http.StatusBadRequest, reasonBadRequest, what + ": the model is a transcoder: it predicts a target and has no anomaly score (use /v1/reconstruct)"}
+}
+
+// finiteScores refuses scores that are not finite.
+func finiteScores(scores []float64) error {
+	for i, v := range scores {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return &requestError{http.StatusUnprocessableEntity, reasonUnprocessable, fmt.Sprintf("inputs[%d]: the score is not finite; are the values far outside the model's range?", i)}
+		}
+	}
+	return nil
+}
+
+// answerScore is /v1/score's answer.
+func (s *Server) answerScore(m *Model, in sae.Matrix, out []byte) ([]byte, error) {
+	if m.NoScore {
+		return out, noScore("score")
+	}
+	scores, err := m.Scorer.Score(in)
+	if err != nil {
+		return out, &requestError{http.StatusInternalServerError, reasonNone, "score: " + err.Error()}
+	}
+	if err := finiteScores(scores); err != nil {
+		return out, err
+	}
+	out = append(out, `{"scores":[`...)
+	for i, v := range scores {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = strconv.AppendFloat(out, v, 'g', -1, 64)
+	}
+	out = append(out, `],"anomalous":[`...)
+	flagged := 0
+	for i, v := range scores {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if v > m.Threshold {
+			out = append(out, "true"...)
+			flagged++
+		} else {
+			out = append(out, "false"...)
+		}
+	}
+	out = append(out, `],"threshold":`...)
+	out = appendJSONFloat(out, m.Threshold)
+	out = append(out, '}')
+	s.metrics.flagged.Add(uint64(flagged))
+	return out, nil
+}
+
+// answerPredict is /v1/predict's answer: each row's class (the most
+// probable; the first of equals) and the class probabilities.
+func answerPredict(m *Model, in sae.Matrix, out []byte) ([]byte, error) {
+	p, ok := m.Scorer.(Predictor)
+	if m.Classes == 0 || !ok {
+		return out, &requestError{http.StatusBadRequest, reasonBadRequest, "predict: the model was trained without labels, so it has no classes (train it with --labels for a classifier); /v1/encode, /v1/reconstruct and /v1/score answer for it"}
+	}
+	probs, err := p.Predict(in)
+	if err != nil {
+		return out, &requestError{http.StatusInternalServerError, reasonNone, "predict: " + err.Error()}
+	}
+	out = append(out, `{"classes":[`...)
+	for i := range probs.Rows {
+		row := probs.Row(i)
+		best := 0
+		for j := range row {
+			if row[j] > row[best] {
+				best = j
+			}
+		}
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = strconv.AppendInt(out, int64(best), 10)
+	}
+	out = append(out, `],"probabilities":[`...)
+	out, err = appendRows(out, probs)
+	if err != nil {
+		return out, err
+	}
 	return append(out, "]}"...), nil
+}
+
+// explainTop is /v1/explain's ?top=N (default 3), from 1 to the model's
+// width; 0 for the other routes.
+func explainTop(rt route, r *http.Request, m *Model) (int, error) {
+	if rt != routeExplain {
+		return 0, nil
+	}
+	q := r.URL.Query()
+	v, ok := q["top"]
+	if !ok {
+		return min(3, m.Inputs), nil
+	}
+	top, err := strconv.Atoi(v[0])
+	if len(v) > 1 || err != nil || top < 1 || top > m.Inputs {
+		return 0, badRequest("top: %q is not a number of columns from 1 to %d (the model's width)", clipString(v[0], 40), m.Inputs)
+	}
+	return top, nil
+}
+
+// answerExplain is /v1/explain's answer.
+func (s *Server) answerExplain(m *Model, in sae.Matrix, top int, out []byte) ([]byte, error) {
+	if m.NoScore {
+		return out, noScore("explain")
+	}
+	ex, ok := m.Scorer.(Explainer)
+	if !ok {
+		return out, &requestError{http.StatusNotImplemented, reasonNone, "explain: this model cannot take its scores apart by column"}
+	}
+	rows, err := ex.Explain(in, top)
+	if err != nil {
+		return out, &requestError{http.StatusInternalServerError, reasonNone, "explain: " + err.Error()}
+	}
+	scores := make([]float64, len(rows))
+	for i, r := range rows {
+		scores[i] = r.Score
+	}
+	if err := finiteScores(scores); err != nil {
+		return out, err
+	}
+	out = append(out, `{"explanations":[`...)
+	for i, r := range rows {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, `{"score":`...)
+		out = strconv.AppendFloat(out, r.Score, 'g', -1, 64)
+		out = append(out, `,"anomalous":`...)
+		out = strconv.AppendBool(out, r.Score > m.Threshold)
+		out = append(out, `,"features":[`...)
+		for k, f := range r.Features {
+			if k > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, `{"column":`...)
+			out = strconv.AppendInt(out, int64(f.Column), 10)
+			if m.Columns != nil {
+				out = append(out, `,"name":`...)
+				out = strconv.AppendQuote(out, m.Columns[f.Column])
+			}
+			out = append(out, `,"share":`...)
+			out = appendJSONFloat(out, f.Share)
+			out = append(out, `,"value":`...)
+			out = strconv.AppendFloat(out, float64(f.Value), 'g', -1, 32)
+			out = append(out, `,"expected":`...)
+			if e := float64(f.Expected); math.IsNaN(e) || math.IsInf(e, 0) {
+				out = append(out, "null"...)
+			} else {
+				out = strconv.AppendFloat(out, e, 'g', -1, 32)
+			}
+			out = append(out, '}')
+		}
+		out = append(out, "]}"...)
+	}
+	out = append(out, `],"threshold":`...)
+	out = appendJSONFloat(out, m.Threshold)
+	return append(out, '}'), nil
 }
 
 // appendJSONFloat appends v, or null when JSON cannot hold it.
@@ -428,17 +587,15 @@ func appendJSONFloat(b []byte, v float64) []byte {
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
 }
 
-// checkContentType accepts application/json, with parameters or not.
+// checkContentType accepts application/json, with parameters or not, and
+// no Content-Type at all (the body must parse as JSON all the same).
 func checkContentType(ct string) error {
-	if ct == "application/json" {
+	if ct == "application/json" || ct == "" {
 		return nil
-	}
-	if ct == "" {
-		return &requestError{http.StatusUnsupportedMediaType, reasonContentType, "Content-Type: missing; send the body as application/json"}
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {
-		return &requestError{http.StatusUnsupportedMediaType, reasonContentType, fmt.Sprintf("Content-Type: %q is not application/json", clipString(ct, 100))}
+		return &requestError{http.StatusUnsupportedMediaType, reasonContentType, fmt.Sprintf("Content-Type: %q is not application/json; send the header Content-Type: application/json, or none (curl -d sends a form's type: add -H 'Content-Type: application/json')", clipString(ct, 100))}
 	}
 	return nil
 }
@@ -536,6 +693,7 @@ type ModelInfo struct {
 	Inputs      int       `json:"inputs"`
 	Outputs     int       `json:"outputs"` // values per reconstruction (a transcoder's target width)
 	Hidden      int       `json:"hidden"`
+	Classes     int       `json:"classes"`   // of a model trained with labels (/v1/predict); 0: none
 	Threshold   *float64  `json:"threshold"` // null if not finite
 	LoadedAt    time.Time `json:"loaded_at"`
 	MaxBatch    int       `json:"max_batch"`
@@ -550,7 +708,7 @@ type ModelInfo struct {
 
 func (s *Server) modelInfo(st *reqState, r *http.Request) {
 	m := s.model.Load()
-	info := ModelInfo{Description: m.Description, Inputs: m.Inputs, Outputs: m.outputs(), Hidden: m.Hidden,
+	info := ModelInfo{Description: m.Description, Inputs: m.Inputs, Outputs: m.outputs(), Hidden: m.Hidden, Classes: m.Classes,
 		LoadedAt: m.loadedAt.UTC().Truncate(time.Millisecond), MaxBatch: s.opt.MaxBatch, MaxBody: s.opt.MaxBody, Columns: m.Columns}
 	if s.opt.ModelDetails {
 		info.Source, info.Config = m.Source, m.Config

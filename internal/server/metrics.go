@@ -25,6 +25,8 @@ const (
 	routeEncode route = iota
 	routeReconstruct
 	routeScore
+	routePredict
+	routeExplain
 	routeHealthz
 	routeReadyz
 	routeModel
@@ -33,7 +35,10 @@ const (
 	nRoutes
 )
 
-var routeNames = [nRoutes]string{"/v1/encode", "/v1/reconstruct", "/v1/score", "/healthz", "/readyz", "/v1/model", "/metrics", "other"}
+var routeNames = [nRoutes]string{"/v1/encode", "/v1/reconstruct", "/v1/score", "/v1/predict", "/v1/explain", "/healthz", "/readyz", "/v1/model", "/metrics", "other"}
+
+// modelRoutes are the routes that take rows: POST, a body, a slot.
+var modelRoutes = []route{routeEncode, routeReconstruct, routeScore, routePredict, routeExplain}
 
 // routeOf is the route of a path, or routeOther.
 func routeOf(path string) route {
@@ -187,8 +192,8 @@ func (s *Server) writeMetrics(w io.Writer) error {
 	fmt.Fprintf(bw, "sae_ready %d\n", boolIndex(s.readiness().Status == "ready"))
 	help("sae_http_panics_total", "counter", "Handler panics turned into 500 answers.")
 	fmt.Fprintf(bw, "sae_http_panics_total %d\n", sm.panics.Load())
-	help("sae_rows_total", "counter", "Rows encoded, reconstructed or scored, by route.")
-	for _, ri := range []route{routeEncode, routeReconstruct, routeScore} {
+	help("sae_rows_total", "counter", "Rows encoded, reconstructed, scored, classified or explained, by route.")
+	for _, ri := range modelRoutes {
 		fmt.Fprintf(bw, "sae_rows_total{route=%q} %d\n", routeNames[ri], sm.routes[ri].rows.Load())
 	}
 	help("sae_rows_anomalous_total", "counter", "Scored rows above the model's threshold.")

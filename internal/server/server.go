@@ -7,12 +7,24 @@
 //	POST /v1/encode       {"inputs": [[...], ...]} -> {"codes": [[...], ...]}
 //	POST /v1/reconstruct  {"inputs": [[...], ...]} -> {"reconstructions": [[...], ...]} (a transcoder's predictions)
 //	POST /v1/score        {"inputs": [[...], ...]} -> {"scores": [...], "anomalous": [...], "threshold": t}
+//	POST /v1/predict      {"inputs": [[...], ...]} -> {"classes": [...], "probabilities": [[...], ...]} (a model trained with labels; 400 for others)
+//	POST /v1/explain?top=N {"inputs": [[...], ...]} -> {"explanations": [{"score": s, "anomalous": b, "features": [{"column": j, "name": n, "share": f, "value": v, "expected": e}, ...]}, ...], "threshold": t}
 //	GET  /healthz         {"status": "ok"} while the process runs (liveness)
 //	GET  /readyz          {"status": "ready", ...}; 503 "saturated" or "draining" (readiness)
 //	GET  /v1/model        the served model: widths, threshold, limits, the input columns' names (path and configuration with ModelDetails)
 //	GET  /metrics         Prometheus text format
 //
+// /v1/explain takes each row's anomaly score apart by column as sae score
+// --explain does (sae.Model.Explain): the top N columns (default 3, at
+// most the row's width) by their share of the row's squared
+// reconstruction error, largest first; columns count from 0, and "name"
+// is Model.Columns's, present when the model knows its columns' names.
+//
 // # Requests
+//
+// A model request's body is JSON; its Content-Type is application/json or
+// absent (clients that send none, such as Python's requests with data=,
+// are answered); any other type is a 415 that says what to send.
 //
 // Every answer carries an X-Request-Id: the client's, when it sends a
 // sane one (1 to 128 characters of letters, digits and ._:/+=@-), or one
@@ -75,6 +87,22 @@ type Scorer interface {
 
 var _ Scorer = (*sae.Model)(nil)
 
+// Predictor is a Scorer of a model trained with labels (Model.Classes > 0):
+// class probabilities, [rows, classes].
+type Predictor interface {
+	Predict(x sae.Matrix) (sae.Matrix, error)
+}
+
+// Explainer is a Scorer that takes each row's anomaly score apart by column.
+type Explainer interface {
+	Explain(x sae.Matrix, top int) ([]sae.Explanation, error)
+}
+
+var (
+	_ Predictor = (*sae.Model)(nil)
+	_ Explainer = (*sae.Model)(nil)
+)
+
 // Model is a Scorer with what clients are told about it.
 type Model struct {
 	Scorer      Scorer
@@ -82,12 +110,13 @@ type Model struct {
 	Outputs     int      // values per reconstruction (0: Inputs; a transcoder's target width)
 	NoScore     bool     // a transcoder: no anomaly score (/v1/score answers 400)
 	Hidden      int      // values per code
+	Classes     int      // classes of a model trained with labels (its Scorer a Predictor); 0: none (/v1/predict answers 400)
+	Columns     []string // the input columns' names, for /v1/explain (nil: unknown)
 	Threshold   float64  // rows scoring above it are anomalous
 	Source      string   // where it was loaded from (shown with Options.ModelDetails)
 	Description string   // one line
 	Config      any      // training configuration (shown with Options.ModelDetails)
 	NoThreshold bool     // imported without a threshold: it is 0, every row with an error is anomalous
-	Columns     []string // the input columns' names, in the order rows give them (nil: unnamed)
 	// PoorFit is the fraction of variance unexplained on the held-out rows
 	// at training when it is above 1 (a reconstruction worse than each
 	// column's mean: its scores mean little), else 0.
@@ -119,7 +148,7 @@ func FromSAE(m *sae.Model, dir string) *Model {
 	if m.Config.Variational {
 		work += 3 * m.Hidden()
 	}
-	return &Model{Scorer: m, Inputs: m.Inputs, Outputs: m.Outputs(), NoScore: m.Transcoder(), Hidden: m.Hidden(), Threshold: m.Threshold,
+	return &Model{Scorer: m, Inputs: m.Inputs, Outputs: m.Outputs(), NoScore: m.Transcoder(), Hidden: m.Hidden(), Classes: m.Classes(), Threshold: m.Threshold,
 		Source: dir, Description: m.String(), Config: m.Config,
 		NoThreshold: m.History == nil && m.Threshold == 0, PoorFit: poorFit(m), Columns: m.Columns,
 		WorkWidth: work, WorkRows: max(16, min(1024, (1<<20)/work))}
@@ -238,7 +267,7 @@ func (o *Options) defaults() error {
 	}
 	for _, p := range o.AuthExempt {
 		if routeOf(p) == routeOther {
-			return fmt.Errorf("auth exemption %q is not a route (want some of /healthz, /readyz, /metrics, /v1/model, /v1/encode, /v1/reconstruct, /v1/score)", p)
+			return fmt.Errorf("auth exemption %q is not a route (want some of /healthz, /readyz, /metrics, /v1/model, /v1/encode, /v1/reconstruct, /v1/score, /v1/predict, /v1/explain)", p)
 		}
 	}
 	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
@@ -322,6 +351,12 @@ func (s *Server) loadChecked() (*Model, error) {
 	if m.Inputs < 1 || m.Hidden < 1 {
 		return nil, fmt.Errorf("%s: model widths %d -> %d", m.Source, m.Inputs, m.Hidden)
 	}
+	if _, ok := m.Scorer.(Predictor); m.Classes > 0 && !ok {
+		return nil, fmt.Errorf("%s: a model of %d classes that cannot predict", m.Source, m.Classes)
+	}
+	if m.Columns != nil && len(m.Columns) != m.Inputs {
+		return nil, fmt.Errorf("%s: %d column names for %d inputs", m.Source, len(m.Columns), m.Inputs)
+	}
 	if err := tryModel(m); err != nil {
 		return nil, fmt.Errorf("%s: %w", m.Source, err)
 	}
@@ -356,6 +391,15 @@ func tryModel(m *Model) (err error) {
 		}
 		if len(scores) != 1 || math.IsNaN(scores[0]) {
 			return fmt.Errorf("the model scores a row of zeros as %v", scores)
+		}
+	}
+	if p, ok := m.Scorer.(Predictor); ok && m.Classes > 0 {
+		probs, err := p.Predict(x)
+		if err != nil {
+			return err
+		}
+		if probs.Rows != 1 || probs.Cols != m.Classes {
+			return fmt.Errorf("the model predicts a row as %d x %d, want 1 x %d", probs.Rows, probs.Cols, m.Classes)
 		}
 	}
 	codes, err := m.Scorer.Encode(x)

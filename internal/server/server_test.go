@@ -252,12 +252,16 @@ func TestMalformed(t *testing.T) {
 		{"batch too large", "POST", "/v1/score", "application/json", `{"inputs":[[1,2,3,4,5,6,7,8],[1,2,3,4,5,6,7,8],[1,2,3,4,5,6,7,8],[1,2,3,4,5,6,7,8]]}`, 413, "inputs: more than 3 rows"},
 		{"huge body", "POST", "/v1/score", "application/json", `{"inputs":[[` + strings.Repeat("1,", 5000) + `1]]}`, 413, "body: larger than the limit of 4096 bytes"},
 		{"wrong content type", "POST", "/v1/score", "text/plain", good, 415, `Content-Type: "text/plain" is not application/json`},
-		{"form content type", "POST", "/v1/score", "application/x-www-form-urlencoded", good, 415, "is not application/json"},
+		{"form content type", "POST", "/v1/score", "application/x-www-form-urlencoded", good, 415, "is not application/json; send the header Content-Type: application/json, or none (curl -d"},
 		{"bad content type", "POST", "/v1/score", "application/json; =", good, 415, "is not application/json"},
-		{"no content type", "POST", "/v1/score", "", good, 415, "Content-Type: missing"},
+		{"predict, no labels", "POST", "/v1/predict", "application/json", good, 400, "predict: the model was trained without labels"},
+		{"explain, top 0", "POST", "/v1/explain?top=0", "application/json", good, 400, `top: "0" is not a number of columns from 1 to 8`},
+		{"explain, top 9", "POST", "/v1/explain?top=9", "application/json", good, 400, `top: "9" is not a number`},
+		{"explain, top x", "POST", "/v1/explain?top=x", "application/json", good, 400, `top: "x"`},
+		{"explain, GET", "GET", "/v1/explain", "", "", 405, "use POST"},
 		{"GET on a POST route", "GET", "/v1/score", "", "", 405, "GET /v1/score: method not allowed; use POST"},
 		{"POST on a GET route", "POST", "/healthz", "application/json", good, 405, "use GET, HEAD"},
-		{"unknown route", "POST", "/v1/predict", "application/json", good, 404, "no route POST /v1/predict"},
+		{"unknown route", "POST", "/v1/classify", "application/json", good, 404, "no route POST /v1/classify; the service answers POST /v1/encode, /v1/reconstruct, /v1/score, /v1/predict, /v1/explain"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, b := do(t, s.Handler(), tc.method, tc.path, tc.ct, []byte(tc.body))
