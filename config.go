@@ -29,11 +29,17 @@ type Config struct {
 	// Groups are matryoshka's nested dictionary widths, increasing, the
 	// last Hidden (appended when missing). Default nil: Hidden/64,
 	// Hidden/16, Hidden/4 (those >= K) and Hidden.
-	Groups     []int   `json:"groups,omitempty"`
-	AuxK       int     `json:"aux_k,omitempty"`       // dead latents per row in AuxK. Default 0: d/2
-	AuxCoef    float64 `json:"aux_coef"`              // AuxK's weight; 0: off. Default 0.03125
-	DeadWindow int     `json:"dead_window,omitempty"` // samples unfired make a latent dead. Default 0: min(10M, max(n, 16 batches))
-	Resample   float64 `json:"resample"`              // dead latents' restart scale; 0: off. Default 0.6
+	Groups []int `json:"groups,omitempty"`
+	// GroupWeight is the weight of each inner level's (each prefix's but
+	// the whole dictionary's) reconstruction loss in matryoshka's
+	// objective, the whole dictionary's weighing 1. Default 0: 0.5 (1 is
+	// the published sum, which costs the whole dictionary more of its
+	// features: internal/nn/kind_matryoshka.go).
+	GroupWeight float64 `json:"group_weight,omitempty"`
+	AuxK        int     `json:"aux_k,omitempty"`       // dead latents per row in AuxK. Default 0: d/2
+	AuxCoef     float64 `json:"aux_coef"`              // AuxK's weight; 0: off. Default 0.03125
+	DeadWindow  int     `json:"dead_window,omitempty"` // samples unfired make a latent dead. Default 0: min(10M, max(n, 16 batches))
+	Resample    float64 `json:"resample"`              // dead latents' restart scale; 0: off. Default 0.6
 	// DecoderNorm and DecoderBiasInit (mse): Default "": unit and median
 	// for topk, batchtopk and jumprelu, else free and mean.
 	DecoderNorm     DecoderNorm `json:"decoder_norm,omitempty"`

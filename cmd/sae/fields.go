@@ -37,6 +37,7 @@ var configFlags = []configFlag{
 	{"Beta", "beta", "KL penalty weight `B`", false},
 	{"K", "k", "`N` active latents per row (default min(32, hidden/4))", false},
 	{"Groups", "groups", "nested dictionary `widths`, e.g. 64,256,1024: each prefix of the latents is trained to reconstruct alone (--hidden is appended; default hidden/64, hidden/16, hidden/4 where >= --k, then hidden)", false},
+	{"GroupWeight", "group-weight", "`weight` of each inner --groups level's reconstruction loss, the whole dictionary's being 1 (default 0.5; 1 is the published sum)", false},
 	{"AuxK", "aux-k", "dead latents (`N` per row) that reconstruct the residual in the AuxK loss (default d/2)", false},
 	{"AuxCoef", "aux-coef", "`coef`ficient of the AuxK loss (0: off)", false},
 	{"DeadWindow", "dead-window", "a latent is dead after `N` training samples without firing (default min(10M, max(training rows, 16 batches)))", false},
@@ -182,7 +183,7 @@ func flagNames(msg string) string {
 // zeroIsDefault are the Config fields whose zero value stands for a
 // default (Config.Resolve fills it in). Given as 0 on the command line,
 // the flag would silently mean its default, so it is refused.
-var zeroIsDefault = []string{"Hidden", "L0Coef", "Bandwidth", "K", "AuxK", "DeadWindow", "SupervisedEpochs", "LR", "Epochs", "Ensemble"}
+var zeroIsDefault = []string{"Hidden", "L0Coef", "Bandwidth", "K", "AuxK", "GroupWeight", "DeadWindow", "SupervisedEpochs", "LR", "Epochs", "Ensemble"}
 
 // checkConfig refuses, naming the flags, what the flags set on fs make of
 // cfg: a flag given as 0 where 0 stands for its default, a flag that the

@@ -49,7 +49,7 @@ var trainGroups = []flagGroup{
 	{"Data", []string{"data", "key", "column", "columns", "drop", "id-column", "nan", "val", "val-split", "target", "val-target", "labels", "val-labels", "labels-key", "stream"}},
 	{"Output", []string{"out", "json", "quiet", "checkpoint-every", "resume"}},
 	{"Model", []string{"hidden", "layers", "activation", "tied", "variational", "stacked", "loss", "normalize", "noise", "contractive", "decoder-norm", "decoder-bias-init", "skip"}},
-	{"Sparsity", []string{"sparsity", "k", "groups", "aux-k", "aux-coef", "l1", "l1-weight", "rho", "beta", "l0-coef", "bandwidth", "target-l0", "dead-window", "resample"}},
+	{"Sparsity", []string{"sparsity", "k", "groups", "group-weight", "aux-k", "aux-coef", "l1", "l1-weight", "rho", "beta", "l0-coef", "bandwidth", "target-l0", "dead-window", "resample"}},
 	{"Training", []string{"optimizer", "lr", "momentum", "batch", "epochs", "finetune-epochs", "supervised-epochs", "warmup", "decay", "patience", "clip", "weight-decay", "trim", "precision", "seed", "threads"}},
 	{"Anomaly scores", []string{"contamination", "ensemble"}},
 }

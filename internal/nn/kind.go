@@ -106,6 +106,7 @@ type Params struct {
 	Rho, Beta       float64
 	K, AuxK         int
 	Groups          []int
+	GroupWeight     float64
 	AuxCoef         float64
 	DeadWindow      int
 	Resample        float64

@@ -10,8 +10,9 @@ import (
 // matryoshkaReference computes, densely in float64 and independently of
 // the selection code, the matryoshka objective of the rows x: BatchTopK's
 // kept entries (the rows*k largest positive pre-activations of the batch),
-// and the squared error of every prefix's reconstruction, summed.
-func matryoshkaReference(n *Net[float64], x []float64, rows int, widths []int) float64 {
+// and the squared error of every prefix's reconstruction, the inner ones
+// weighted by c, summed.
+func matryoshkaReference(n *Net[float64], x []float64, rows int, widths []int, c float64) float64 {
 	d, h := n.D, n.H
 	pre := make([]float64, rows*h)
 	for i := 0; i < rows; i++ {
@@ -27,7 +28,11 @@ func matryoshkaReference(n *Net[float64], x []float64, rows int, widths []int) f
 	slices.SortFunc(sorted, func(a, b float64) int { return -cmpFloat(a, b) })
 	cut := math.Max(sorted[rows*n.k-1], 0)
 	var loss float64
-	for _, m := range widths {
+	for g, m := range widths {
+		cg := c
+		if g == len(widths)-1 {
+			cg = 1
+		}
 		for i := 0; i < rows; i++ {
 			for p := 0; p < d; p++ {
 				xh := n.bDec[p]
@@ -37,24 +42,28 @@ func matryoshkaReference(n *Net[float64], x []float64, rows int, widths []int) f
 					}
 				}
 				e := xh - x[i*d+p]
-				loss += 0.5 * e * e / float64(rows)
+				loss += cg * 0.5 * e * e / float64(rows)
 			}
 		}
 	}
 	return loss
 }
 
-// The matryoshka training objective is the published one (the summed
-// squared errors of the nested prefixes' reconstructions, computed here
-// densely), and its gradient, with and without AuxK, matches central
-// differences (away from the selection's jumps).
+// The matryoshka training objective is the published one (the squared
+// errors of the nested prefixes' reconstructions, computed here densely,
+// the inner ones weighted: by default 1/2; 1 is the published sum), and its gradient, with and without AuxK, matches
+// central differences (away from the selection's jumps).
 func TestMatryoshkaGradients(t *testing.T) {
 	const d, h, k, rows = 7, 12, 3, 6
 	widths := []int{3, 7, 12}
-	for _, aux := range []bool{false, true} {
-		t.Run(fmt.Sprintf("aux=%v", aux), func(t *testing.T) {
+	for _, tc := range []struct {
+		aux          bool
+		weight, want float64
+	}{{false, 0, 0.5}, {true, 0, 0.5}, {false, 1, 1}, {true, 0.3, 0.3}, {false, 2, 2}} {
+		aux := tc.aux
+		t.Run(fmt.Sprintf("aux=%v,weight=%g", aux, tc.weight), func(t *testing.T) {
 			n, x := selectNet64("matryoshka", d, h, k, rows, 5)
-			pen := sparse(Params{Groups: widths})
+			pen := sparse(Params{Groups: widths, GroupWeight: tc.weight})
 			if aux {
 				pen.Dead = make([]bool, h)
 				for _, j := range []int{1, 4, 5, 8, 10} {
@@ -74,7 +83,7 @@ func TestMatryoshkaGradients(t *testing.T) {
 			}
 			var w Workspace[float64]
 			lp := n.ForwardBackward(&w, x, x, rows, 1.0/rows, pen, nil)
-			if want := matryoshkaReference(n, x, rows, widths); math.Abs(lp.Recon+lp.Sparsity-want) > 1e-12*want {
+			if want := matryoshkaReference(n, x, rows, widths, tc.want); math.Abs(lp.Recon+lp.Sparsity-want) > 1e-12*want {
 				t.Fatalf("objective %g + %g, the dense reference %g", lp.Recon, lp.Sparsity, want)
 			}
 			for g := range widths {
@@ -95,25 +104,31 @@ func TestMatryoshkaGradients(t *testing.T) {
 }
 
 // The checks can fail: a gradient of the full reconstruction alone
-// (batchtopk's) fails against the nested objective, and the reference
-// tells the nested objective from a single level's.
+// (batchtopk's), or of the published sum, fails against the default
+// weighting's nested objective, and the reference tells the nested
+// objective from a single level's and the weights apart.
 func TestMatryoshkaCheckDetectsError(t *testing.T) {
 	const d, h, k, rows = 7, 12, 3, 6
 	n, x := selectNet64("matryoshka", d, h, k, rows, 5)
 	nested := sparse(Params{Groups: []int{3, 7, 12}})
 	var w Workspace[float64]
-	_, g := objective64(n, &w, x, rows, sparse(Params{Groups: []int{12}}), 0)
-	g = slices.Clone(g)
-	rel := fdRelError(n.Params, g, 1e-6, nil, func() float64 {
-		f, _ := objective64(n, &w, x, rows, nested, 0)
-		return f
-	})
-	if rel < 1e-3 {
-		t.Fatalf("a single level's gradient passed the nested check: relative error %g", rel)
+	for _, other := range []Params{{Groups: []int{12}}, {Groups: []int{3, 7, 12}, GroupWeight: 1}} {
+		_, g := objective64(n, &w, x, rows, sparse(other), 0)
+		g = slices.Clone(g)
+		rel := fdRelError(n.Params, g, 1e-6, nil, func() float64 {
+			f, _ := objective64(n, &w, x, rows, nested, 0)
+			return f
+		})
+		if rel < 1e-3 {
+			t.Fatalf("the gradient of %+v passed the default nested check: relative error %g", other, rel)
+		}
 	}
 	one := n.ForwardBackward(&w, x, x, rows, 1.0/rows, sparse(Params{Groups: []int{12}}), nil)
-	if want := matryoshkaReference(n, x, rows, []int{3, 7, 12}); math.Abs(one.Total()-want) < 1e-6 {
+	if want := matryoshkaReference(n, x, rows, []int{3, 7, 12}, 0.5); math.Abs(one.Total()-want) < 1e-6 {
 		t.Fatal("the reference does not tell one level from three")
+	}
+	if a, b := matryoshkaReference(n, x, rows, []int{3, 7, 12}, 0.5), matryoshkaReference(n, x, rows, []int{3, 7, 12}, 1); math.Abs(a-b) < 1e-6 {
+		t.Fatal("the reference does not tell the weights apart")
 	}
 }
 
@@ -150,25 +165,39 @@ func TestMatryoshkaFloat32MatchesFloat64(t *testing.T) {
 	}
 }
 
-// Groups resolve as documented: the default widths, Hidden appended to
-// widths that stop short of it, and widths that do not increase refused.
+// Groups and GroupWeight resolve as documented: the default widths,
+// Hidden appended to widths that stop short of it, the inner levels'
+// weight 1/2 unless set (0 for a single level), and widths that
+// do not increase or a weight that is not a finite number >= 0 refused.
 func TestMatryoshkaGroups(t *testing.T) {
 	k := matryoshkaKind{}
 	for _, tc := range []struct {
 		hidden, kk int
 		groups     []int
+		weight     float64
 		want       []int
+		wantW      float64
 	}{
-		{1024, 8, nil, []int{16, 64, 256, 1024}},
-		{512, 16, nil, []int{32, 128, 512}},
-		{16, 4, nil, []int{4, 16}},
-		{1024, 8, []int{64, 256}, []int{64, 256, 1024}},
-		{1024, 8, []int{100, 1024}, []int{100, 1024}},
+		{1024, 8, nil, 0, []int{16, 64, 256, 1024}, 0.5},
+		{512, 16, nil, 0, []int{32, 128, 512}, 0.5},
+		{16, 4, nil, 0, []int{4, 16}, 0.5},
+		{1024, 8, []int{64, 256}, 0, []int{64, 256, 1024}, 0.5},
+		{1024, 8, []int{100, 1024}, 0.25, []int{100, 1024}, 0.25},
+		{1024, 8, []int{1024}, 0, []int{1024}, 0},
 	} {
-		p := Params{Hidden: tc.hidden, K: tc.kk, Groups: tc.groups, Optimizer: "adam", Loss: "mse"}
+		p := Params{Hidden: tc.hidden, K: tc.kk, Groups: tc.groups, GroupWeight: tc.weight, Optimizer: "adam", Loss: "mse"}
 		k.Resolve(&p, 10)
-		if !slices.Equal(p.Groups, tc.want) {
-			t.Errorf("hidden %d k %d groups %v: resolved %v, want %v", tc.hidden, tc.kk, tc.groups, p.Groups, tc.want)
+		if !slices.Equal(p.Groups, tc.want) || p.GroupWeight != tc.wantW {
+			t.Errorf("hidden %d k %d groups %v weight %g: resolved %v weight %g, want %v weight %g",
+				tc.hidden, tc.kk, tc.groups, tc.weight, p.Groups, p.GroupWeight, tc.want, tc.wantW)
+		}
+	}
+	for _, w := range []float64{-0.5, math.NaN(), math.Inf(1)} {
+		p := Params{Hidden: 1024, K: 8, Groups: []int{64, 1024}, GroupWeight: w, Optimizer: "adam", Loss: "mse"}
+		var bad []string
+		k.Validate(&p, func(field, f string, a ...any) { bad = append(bad, field) })
+		if !slices.Equal(bad, []string{"GroupWeight"}) {
+			t.Errorf("group weight %g: refused %v, want GroupWeight", w, bad)
 		}
 	}
 	for _, g := range [][]int{{64, 64, 128}, {300, 200, 1024}, {0, 1024}, {64, 2048}} {
