@@ -38,6 +38,9 @@ type History struct {
 	RunningL0        float64     `json:"running_l0,omitempty"`          // the TargetL0 controller's at the end
 	TrainRows        int         `json:"train_rows"`
 	ValRows          int         `json:"val_rows"`
+	// TargetFrom is the coefficient the TargetL0 controller started from
+	// (the Config field it tunes holds the one it ended with).
+	TargetFrom float64 `json:"target_l0_from,omitempty"`
 }
 
 // PhaseStop is why a phase of training ended.
@@ -314,6 +317,8 @@ func (t *trainer) prepare() error {
 	t.cfg = cfg
 	if cfg.TargetL0 > 0 {
 		t.target = newL0Controller(cfg)
+		p := cfg.params()
+		t.hist.TargetFrom = *cfg.kind().Target(&p).Coef
 	}
 
 	// One pass over the scaled training rows: the range bce needs, the

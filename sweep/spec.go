@@ -65,22 +65,18 @@ func (s Spec) Config(i int) (sae.Config, error) {
 	fail := func(format string, a ...any) (sae.Config, error) {
 		return sae.Config{}, fmt.Errorf("%s (%s): %s", s.Name(i), s.Trials[i], fmt.Sprintf(format, a...))
 	}
-	c := sae.DefaultConfig()
-	var set []string
+	var all Settings
 	for _, st := range append(append(Settings{}, s.Base...), s.Trials[i]...) {
-		if contains(set, st.Key) {
+		if all.Get(st.Key) != nil {
 			return fail("%s is set twice (in the base settings and the trial, or twice in the trial)", st.Key)
 		}
-		set = append(set, st.Key)
-		if err := json.Unmarshal([]byte(fmt.Sprintf("{%q:%s}", st.Key, st.Value)), &c); err != nil {
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) {
-				return fail("%s %s: want a JSON %s", st.Key, st.Value, te.Type)
-			}
-			return fail("%s %s: %v", st.Key, st.Value, err)
-		}
+		all = append(all, st)
 	}
-	if err := checkKind(c, set); err != nil {
+	c, err := all.Apply(sae.DefaultConfig())
+	if err != nil {
+		return fail("%v", err)
+	}
+	if err := all.CheckKind(c); err != nil {
 		return fail("%v", err)
 	}
 	if err := c.Resolve(0, 0).Validate(); err != nil {
@@ -93,17 +89,33 @@ func (s Spec) Config(i int) (sae.Config, error) {
 	return c, nil
 }
 
-// checkKind refuses a setting that the sparsity kind of c does not use, and
-// one whose value the kind's defaults change (sae train's checks of its
-// flags).
-func checkKind(c sae.Config, set []string) error {
+// Apply returns c with each setting set on it, a Config field by its
+// config.json name; an error names the setting.
+func (s Settings) Apply(c sae.Config) (sae.Config, error) {
+	for _, st := range s {
+		if err := json.Unmarshal([]byte(fmt.Sprintf("{%q:%s}", st.Key, st.Value)), &c); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				return c, fmt.Errorf("%s %s: want a JSON %s", st.Key, st.Value, te.Type)
+			}
+			return c, fmt.Errorf("%s %s: %v", st.Key, st.Value, err)
+		}
+	}
+	return c, nil
+}
+
+// CheckKind refuses a setting of s that the sparsity kind of c does not
+// use, and one whose value the kind's defaults change (sae train's checks
+// of its flags); c holds the settings' values.
+func (s Settings) CheckKind(c sae.Config) error {
 	r := c.Resolve(0, 0)
 	kind := nn.Lookup(string(r.Sparsity))
 	if kind == nil {
 		return fmt.Errorf("sparsity %q: want %s", c.Sparsity, nn.Names(nil))
 	}
 	vc, vr := reflect.ValueOf(c), reflect.ValueOf(r)
-	for _, key := range set {
+	for _, st := range s {
+		key := st.Key
 		field := configKeys[key]
 		uses := func(k nn.Kind) bool { return contains(k.Fields(), field) }
 		if nn.Names(uses) != "" && !uses(kind) {

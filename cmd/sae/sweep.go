@@ -40,7 +40,7 @@ func init() {
 // sweepGroups are sae sweep's flags as its help lists them: its own, then
 // sae train's model flags by concern, which every trial shares.
 func sweepGroups() []flagGroup {
-	own := []string{"data", "key", "column", "columns", "drop", "id-column", "nan", "val", "val-split", "out", "grid", "set", "jobs", "threads", "pareto", "quiet", "json"}
+	own := []string{"data", "key", "column", "columns", "drop", "id-column", "nan", "val", "val-split", "out", "grid", "set", "config", "from-model", "jobs", "threads", "pareto", "quiet", "json"}
 	groups := []flagGroup{{"Sweep", own}}
 	for _, g := range trainGroups {
 		if g.title == "Data" || g.title == "Output" {
@@ -51,6 +51,9 @@ func sweepGroups() []flagGroup {
 			if !slices.Contains(own, f) {
 				flags = append(flags, f)
 			}
+		}
+		if len(flags) == 0 {
+			continue
 		}
 		title := g.title
 		if len(groups) == 1 {
@@ -66,6 +69,7 @@ func sweepGroups() []flagGroup {
 type sweepArgs struct {
 	cfg                          sae.Config
 	data, key, val, out, grid, p string
+	config, fromModel            string
 	sets                         []string
 	jobs                         int
 	quiet                        bool
@@ -87,6 +91,7 @@ func setupSweep(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.StringVar(&a.p, "pareto", "l0,fvu", "the Pareto chart's two `figures`, both minimised: "+strings.Join(sweep.Figures, ", "))
 	fs.BoolVar(&a.quiet, "quiet", false, "no lines on stderr (by default: a line per trial as it finishes, and a status line of the trials training when a minute passes without one)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object with the results on stdout")
+	settingsFlags(fs, &a.config, &a.fromModel)
 	bindConfig(fs, &a.cfg)
 	fs.Lookup("threads").Usage = "each trial's `N` cores (default: the cores shared out among the --jobs, at least one each)"
 	return func(ctx context.Context) error {
@@ -176,10 +181,31 @@ func (a *sweepArgs) spec(fs *flag.FlagSet) (sweep.Spec, sweep.Plot, error) {
 	if s.Base, err = baseSettings(fs, a.cfg); err != nil {
 		return s, plot, err
 	}
+	if s.Base, err = a.fileBase(fs, s); err != nil {
+		return s, plot, err
+	}
 	if err := s.Check(); err != nil {
 		return s, plot, usagef("%s", flagNames(err.Error()))
 	}
 	return s, plot, nil
+}
+
+// fileBase is the base settings of s with those of --config or
+// --from-model before them, but the settings the flags or a trial give
+// and the threads (the sweep shares out the cores).
+func (a *sweepArgs) fileBase(fs *flag.FlagSet, s sweep.Spec) (sweep.Settings, error) {
+	f, err := readSettings(a.config, a.fromModel)
+	if err != nil || f.s == nil {
+		return s.Base, err
+	}
+	drop := flagKeys(fs)
+	drop["threads"] = true
+	for _, t := range s.Trials {
+		for _, st := range t {
+			drop[st.Key] = true
+		}
+	}
+	return append(f.without(drop), s.Base...), nil
 }
 
 // configKey is the config.json name of sae train's flag k (k itself when
@@ -189,8 +215,7 @@ func configKey(k string) string {
 	for _, r := range configFlags {
 		if r.flag == k {
 			f, _ := reflect.TypeFor[sae.Config]().FieldByName(r.field)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			return name
+			return configKeyOfField(f)
 		}
 	}
 	return k

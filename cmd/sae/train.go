@@ -38,6 +38,8 @@ func init() {
 			"sae train --data acts.npy --out dict --sparsity jumprelu --hidden 4096 --l0-coef 0.5",
 			"sae train --data fashion/train-images-idx3-ubyte.gz --out fm --sparsity jumprelu --hidden 256 --target-l0 20",
 			"sae train --data table.csv --out m --sparsity l1 --target-l0 10   # the trainer tunes --l1 (relu codes)",
+			"sae train --data x.npy --out m2 --from-model m --seed 2   # m's settings, another seed",
+			"sae train --data x.npy --out m --config train.json   # train.json: {\"sparsity\": \"topk\", \"k\": 16}",
 		},
 		setup:  setupTrain,
 		groups: trainGroups,
@@ -48,6 +50,7 @@ func init() {
 var trainGroups = []flagGroup{
 	{"Data", []string{"data", "key", "column", "columns", "drop", "id-column", "nan", "val", "val-split", "target", "val-target", "labels", "val-labels", "labels-key", "stream"}},
 	{"Output", []string{"out", "json", "quiet", "checkpoint-every", "resume"}},
+	{"Settings from a file (flags given override them)", []string{"config", "from-model"}},
 	{"Model", []string{"hidden", "layers", "activation", "tied", "variational", "stacked", "loss", "normalize", "noise", "contractive", "decoder-norm", "decoder-bias-init", "skip"}},
 	{"Sparsity", []string{"sparsity", "k", "groups", "group-weight", "aux-k", "aux-coef", "l1", "l1-weight", "rho", "beta", "l0-coef", "bandwidth", "target-l0", "dead-window", "resample"}},
 	{"Training", []string{"optimizer", "lr", "momentum", "batch", "epochs", "finetune-epochs", "supervised-epochs", "warmup", "decay", "patience", "clip", "weight-decay", "trim", "precision", "seed", "threads"}},
@@ -60,6 +63,7 @@ type trainArgs struct {
 	cfg                                                    sae.Config
 	data, val, out, key, labels, valLabels, stream, resume string
 	target, valTarget                                      string
+	config, fromModel                                      string
 	quiet                                                  bool
 	ckptEvery                                              int
 }
@@ -79,8 +83,12 @@ func setupTrain(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.IntVar(&a.ckptEvery, "checkpoint-every", 0, "write the training state every `N` epochs to OUT.checkpoint (or the --resume directory), atomically; a killed run continues with --resume")
 	fs.StringVar(&a.resume, "resume", "", "continue the run whose checkpoint is in `DIR`, with the same flags and data: the model is exactly the uninterrupted run's")
 	fs.StringVar(&a.stream, "stream", "auto", "read the training data from disk a batch at a time instead of loading it: `auto` (for .npy and IDX files over 64 MiB as float32), on or off")
+	settingsFlags(fs, &a.config, &a.fromModel)
 	bindConfig(fs, &a.cfg)
 	return func(ctx context.Context) error {
+		if err := a.settings(fs, e); err != nil {
+			return err
+		}
 		if err := a.check(fs); err != nil {
 			return err
 		}
