@@ -35,6 +35,7 @@ func setupBench(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.IntVar(&mopt.Steps, "meta-steps", 1500, "meta-SAE: training `steps` of 1024 decoder rows (0: no meta-SAE)")
 	fs.IntVar(&mopt.Threads, "threads", 0, "`N` cores for the meta-SAE's training (default: all)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout: core, sparse_probing, meta_structure, each as SAEBench's eval_result_metrics")
+	e.quietFlag(fs)
 	return func(ctx context.Context) error {
 		if mopt.Steps < 0 {
 			return usagef("--meta-steps %d: want 0 or more", mopt.Steps)

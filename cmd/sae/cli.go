@@ -53,6 +53,8 @@ type env struct {
 	json        bool
 	// labelsKey is --labels-key: the labels array of a .npz labels file.
 	labelsKey string
+	// quiet (--quiet) keeps progress off stderr.
+	quiet bool
 	// name is the command's, and started when it began (for step).
 	name    string
 	started time.Time
@@ -63,9 +65,14 @@ type env struct {
 // step tells a person at a terminal which long step the command is on,
 // one line each, with the time since it began; nothing otherwise.
 func (e *env) step(format string, a ...any) {
-	if e.interactive {
+	if e.interactive && !e.quiet {
 		fmt.Fprintf(e.stderr, "sae %s: [%s] %s\n", e.name, time.Since(e.started).Round(time.Second), fmt.Sprintf(format, a...))
 	}
+}
+
+// quietFlag defines --quiet, which keeps progress off stderr.
+func (e *env) quietFlag(fs *flag.FlagSet) {
+	fs.BoolVar(&e.quiet, "quiet", false, "no progress lines on stderr (drawn when it is a terminal)")
 }
 
 // usageError marks errors that exit with status 2.

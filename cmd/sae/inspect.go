@@ -63,6 +63,7 @@ func setupInspect(fs *flag.FlagSet, e *env) func(context.Context) error {
 		return nil
 	})
 	fs.BoolVar(&e.json, "json", false, "print one JSON object with a summary on stdout")
+	e.quietFlag(fs)
 	return func(ctx context.Context) error {
 		if err := checkOut(out, ".html", ".htm", ".json"); err != nil {
 			return err
@@ -120,7 +121,10 @@ func inspectData(ctx context.Context, e *env, m *sae.Model, dataPath, key string
 	if _, d := src.Dims(); d != m.Inputs {
 		return nil, fmt.Errorf("%s: rows have %d values, the model expects %d", dataPath, d, m.Inputs)
 	}
+	n, _ := src.Dims()
+	src, done := e.rowProgress(ctx, src, 1, fmt.Sprintf("the latents of %d rows", n))
 	in, err := saebench.Inspect(ctx, m, src, opt.top, opt.neighbours)
+	done()
 	if err != nil {
 		return nil, err
 	}

@@ -57,6 +57,7 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.IntVar(&threads, "threads", 0, "`N` cores to use (default: all)")
 	fs.BoolVar(&codesOnly, "codes-only", false, "fit only the probe on the codes (the raw-input probe does not depend on the model: fit it once per data split)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
+	e.quietFlag(fs)
 	return func(ctx context.Context) error {
 		for _, f := range [][2]string{{"data", dataPath}, {"labels", labelsPath}, {"test", testPath}, {"test-labels", testLabelsPath}} {
 			if f[1] == "" {

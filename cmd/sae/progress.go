@@ -6,20 +6,25 @@ package main
 // CLI's start-up pages and peak RSS.
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"golang.org/x/term"
+
+	"github.com/sae-go/sae"
 )
 
 const (
 	progressBarCells = 30                     // width of the bar in cells
 	progressMinCells = 10                     // narrowest bar before the description is cut
+	progressMinDesc  = 16                     // description kept before the counts and the bar go
 	progressEvery    = 100 * time.Millisecond // least time between redraws
 	progressCols     = 100                    // line width when the terminal's is unknown
 )
@@ -51,9 +56,13 @@ func newProgressLine(w io.Writer, steps int) *progressLine {
 }
 
 // lineCols is the most columns a line written to w may take: one less than
-// the terminal's width (a line filling the last column makes some terminals
-// wrap), or progressCols when w is no terminal.
+// the width (a line filling the last column makes some terminals wrap) that
+// $COLUMNS gives, else the terminal's, or progressCols when w is no
+// terminal.
 func lineCols(w io.Writer) int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 1 {
+		return n - 1
+	}
 	if f, ok := w.(*os.File); ok {
 		if width, _, err := term.GetSize(int(f.Fd())); err == nil && width > 1 {
 			return width - 1
@@ -111,7 +120,9 @@ func (p *progressLine) Finish() {
 
 // render is the line for step steps done at time now, at most cols
 // columns. When the line is too long the bar narrows first, to
-// progressMinCells, then the description is shortened, then the rest.
+// progressMinCells; on a narrow terminal, where the description would keep
+// fewer than progressMinDesc columns, the counts go, then the bar; then
+// the description is shortened, then the rest.
 func (p *progressLine) render(desc string, step int, now time.Time, cols int) string {
 	frac := float64(step) / float64(p.steps)
 	if !(frac > 0) { // negative or NaN
@@ -131,16 +142,32 @@ func (p *progressLine) render(desc string, step int, now time.Time, cols int) st
 			left = (time.Duration(math.Round(secs)) * time.Second).String()
 		}
 	}
-	pct := fmt.Sprintf(" %3d%% |", int(frac*100))
-	stats := fmt.Sprintf("| (%d/%d) [%s:%s]", step, p.steps, elapsed.Truncate(time.Second), left)
-	fixed := utf8.RuneCountInString(pct) + utf8.RuneCountInString(stats)
-	width := min(progressBarCells, max(progressMinCells, cols-fixed-utf8.RuneCountInString(desc)))
-	cells := int(frac * float64(width))
-	rest := pct + strings.Repeat("█", cells) + strings.Repeat(" ", width-cells) + stats
-	if room := cols - fixed - width; room >= 0 {
+	times := fmt.Sprintf(" [%s:%s]", elapsed.Truncate(time.Second), left)
+	counts := fmt.Sprintf(" (%d/%d)", step, p.steps)
+	descCols := utf8.RuneCountInString(desc)
+	var rest string
+	for _, layout := range []struct{ bar, counts bool }{{true, true}, {true, false}, {false, false}} {
+		pct := fmt.Sprintf(" %3d%%", int(frac*100))
+		stats := times
+		if layout.counts {
+			stats = counts + times
+		}
+		if !layout.bar {
+			rest = pct + stats
+			break
+		}
+		fixed := utf8.RuneCountInString(pct) + 3 + utf8.RuneCountInString(stats) // " |", "|"
+		width := min(progressBarCells, max(progressMinCells, cols-fixed-descCols))
+		cells := int(frac * float64(width))
+		rest = pct + " |" + strings.Repeat("█", cells) + strings.Repeat(" ", width-cells) + "|" + stats
+		if cols-fixed-width >= min(descCols, progressMinDesc) {
+			break
+		}
+	}
+	if room := cols - utf8.RuneCountInString(rest); room >= 0 {
 		return truncRunes(desc, room) + rest
 	}
-	return truncRunes(strings.TrimPrefix(rest, " "), cols)
+	return truncRunes(strings.TrimLeft(rest, " "), cols)
 }
 
 // truncRunes is s cut to at most n runes. A description holds no wide
@@ -157,4 +184,47 @@ func truncRunes(s string, n int) string {
 		i++
 	}
 	return s
+}
+
+// rowProgress draws a progress line on stderr, for a person at a terminal
+// (not with --quiet or --json), while a command reads the rows of src in
+// passes over them (a detector's members each read every row): it returns
+// src counting the rows read, and finish, which clears the line. The
+// source stops reading with ctx's error once ctx is done, so that Ctrl-C
+// ends the command between chunks.
+func (e *env) rowProgress(ctx context.Context, src sae.Source, passes int, desc string) (sae.Source, func()) {
+	rows, _ := src.Dims()
+	s := &countedSource{Source: src, ctx: ctx}
+	if e.interactive && !e.quiet {
+		s.bar, s.desc = newProgressLine(e.stderr, rows*passes), desc
+		s.bar.Show(desc, 0)
+	}
+	return s, func() {
+		if s.bar != nil {
+			s.bar.Finish()
+		}
+	}
+}
+
+// countedSource is a Source whose reads move a progress line.
+type countedSource struct {
+	sae.Source
+	ctx  context.Context
+	bar  *progressLine // nil: none drawn
+	desc string
+	read int
+}
+
+func (s *countedSource) ReadRows(dst []float32, idx []int) error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.Source.ReadRows(dst, idx); err != nil {
+		return err
+	}
+	s.read += len(idx)
+	if s.bar != nil {
+		s.bar.Update(s.desc, s.read)
+	}
+	return nil
 }

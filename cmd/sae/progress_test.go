@@ -280,3 +280,37 @@ func TestProgressShow(t *testing.T) {
 		t.Fatalf("draws %q, want the final passes shown at once", d)
 	}
 }
+
+// TestProgressNarrowTerminal checks how the line gives way on a narrow
+// terminal: the counts go before the description is cut below 16
+// columns, then the bar; the percentage and the times stay longest.
+func TestProgressNarrowTerminal(t *testing.T) {
+	desc := "scoring 300000 rows (3 models)"
+	for _, tc := range []struct {
+		cols      int
+		want, not []string
+	}{
+		{60, []string{"scoring 300000 r", " 50% |", "(450000/900000)", "[0s:?]"}, nil},
+		{45, []string{"scoring 300000 rows ", " 50% |", "| [0s:?]"}, []string{"(450000"}},
+		{39, []string{"scoring 300000 rows (3 mode", " 50% [0s:?]"}, []string{"|", "(450000"}},
+		{25, []string{"scoring 30000", " 50% [0s:?]"}, []string{"|"}},
+		{8, []string{"50% [0s:"}, nil},
+	} {
+		p, buf, _ := testLine(900000, tc.cols)
+		p.Update(desc, 450000)
+		d := draws(buf.String())
+		if len(d) != 1 || utf8.RuneCountInString(d[0]) > tc.cols {
+			t.Fatalf("cols %d: %q", tc.cols, d)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(d[0], w) {
+				t.Errorf("cols %d: %q lacks %q", tc.cols, d[0], w)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(d[0], w) {
+				t.Errorf("cols %d: %q has %q", tc.cols, d[0], w)
+			}
+		}
+	}
+}

@@ -41,6 +41,7 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 	fs.StringVar(&labelsPath, "labels", "", "labels `file` (0 normal and nonzero an anomaly, or +1 normal and -1 an anomaly): adds the ROC curve")
 	fs.StringVar(&shape, "image-shape", "", "input images are `HxW`, or none: no images (default: the shape of --data's images, an IDX file or an array [n, h, w]; else none)")
 	fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
+	e.quietFlag(fs)
 	return func(ctx context.Context) error {
 		if err := checkOut(out, ".html", ".htm"); err != nil {
 			return err
@@ -84,7 +85,10 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 			return err
 		}
 		defer os.RemoveAll(tmp)
-		metrics, sections, err := buildReport(m, modelDir, tmp, x, dataPath, labels, imgH, imgW, isImage)
+		// The data's passes: the metrics, then each scorer's errors.
+		src, done := e.rowProgress(ctx, x, 1+len(m.Scorers()), fmt.Sprintf("metrics and scores of %d rows", x.Rows))
+		metrics, sections, err := buildReport(m, modelDir, tmp, x, src, dataPath, labels, imgH, imgW, isImage)
+		done()
 		if err != nil {
 			return err
 		}
@@ -116,8 +120,9 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 }
 
 // buildReport draws every plot that the model (and the data, when given)
-// allows into dir and returns the metrics table and the page's sections.
-func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath string, labels []bool, imgH, imgW int, isImage bool) ([][2]string, []report.Section, error) {
+// allows into dir and returns the metrics table and the page's sections;
+// its passes over the rows x read them from src.
+func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, src sae.Source, dataPath string, labels []bool, imgH, imgW int, isImage bool) ([][2]string, []report.Section, error) {
 	c := m.Config
 	metrics := [][2]string{
 		{"model", m.String()},
@@ -162,7 +167,7 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath stri
 	if x.Rows == 0 {
 		return metrics, sections, nil
 	}
-	mt, err := m.Eval(x)
+	mt, err := m.Eval(src)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -172,7 +177,7 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, dataPath stri
 		return nil, nil, err
 	}
 
-	scores, err := m.Score(x)
+	scores, err := m.Score(src)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -38,6 +38,7 @@ func init() {
 			fs.IntVar(&explain, "explain", 0, "explain the `N` highest-scoring flagged rows: which columns make up their error (rows and columns numbered from 0, as NumPy and pandas count; a CSV header's names shown)")
 			fs.IntVar(&explainTop, "explain-features", 3, "`N` features listed per explained row")
 			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
+			e.quietFlag(fs)
 			return func(ctx context.Context) error {
 				if out != "" && out != "-" {
 					if err := checkOut(out, ".npy", ".csv"); err != nil {
@@ -70,7 +71,9 @@ func init() {
 				if note != "" {
 					fmt.Fprintf(e.stderr, "sae: note: %s\n", note)
 				}
-				scores, err := m.Score(x)
+				src, done := e.rowProgress(ctx, x, len(m.Scorers()), fmt.Sprintf("scoring %d rows", x.Rows))
+				scores, err := m.Score(src)
+				done()
 				if err != nil {
 					return err
 				}
