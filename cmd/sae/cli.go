@@ -129,6 +129,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		}
 		printHelp(stdout)
 		return 0
+	case "completion":
+		return runCompletion(args[1:], stdout, stderr)
 	case "version", "--version":
 		info, _ := debug.ReadBuildInfo()
 		fmt.Fprintln(stdout, versionLine(info))
@@ -314,6 +316,7 @@ func printHelp(w io.Writer) {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "  %-12s %s\n", "version", "the version, and the commit it was built from")
+	fmt.Fprintf(w, "  %-12s %s\n", "completion", "a shell completion script: sae completion bash|zsh|fish")
 	fmt.Fprintf(w, "\nRun 'sae help <command>' or 'sae <command> --help' for a command's flags and examples.\nStart with 'sae demo' to see the whole pipeline on built-in data.\n")
 }
 
