@@ -72,6 +72,7 @@ func compFlagOf(f *flag.Flag) compFlag {
 	}
 	if ch := settingChoices(f.Name); len(ch) > 0 {
 		cf.takes, cf.choices = "choice", ch
+		cf.help, _, _ = strings.Cut(cf.help, ": ") // the values follow
 		return cf
 	}
 	switch strings.ToLower(placeholder) {
