@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 
@@ -18,7 +19,7 @@ func init() {
 		usage:   "--model DIR --n N --out F.npy|F.csv [--grid F.png]",
 		examples: []string{
 			"sae generate --model vae --n 64 --out samples.npy",
-			"sae generate --model vae --n 100 --out samples.npy --grid samples.png --image-shape 28x28",
+			"sae generate --model vae --n 100 --out samples.npy --image-shape 28x28   # and samples.png",
 		},
 		setup: func(fs *flag.FlagSet, e *env) func(context.Context) error {
 			var modelDir, out, grid, shape string
@@ -27,8 +28,8 @@ func init() {
 			fs.StringVar(&modelDir, "model", "", "model `dir`ectory (trained with --variational)")
 			fs.IntVar(&n, "n", n, "`N` samples")
 			fs.StringVar(&out, "out", "", "samples `file`: .npy (float32 [n, inputs]) or .csv")
-			fs.StringVar(&grid, "grid", "", "image grid `file` (.png) of the samples (default for image inputs: beside --out)")
-			fs.StringVar(&shape, "image-shape", "", "inputs are `HxW` images (default: inferred for square sizes)")
+			fs.StringVar(&grid, "grid", "", "image grid `file` (.png) of the samples (default with --image-shape: beside --out)")
+			fs.StringVar(&shape, "image-shape", "", "the inputs are `HxW` images: draw the samples as images too (a row's width alone does not make it an image: a table of 36 columns is not 6x6 pictures)")
 			fs.Uint64Var(&seed, "seed", seed, "random `seed` of the draws")
 			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 			return func(ctx context.Context) error {
@@ -43,12 +44,15 @@ func init() {
 					return err
 				}
 				warnPoorFit(e, modelDir, m)
-				imgH, imgW, isImage, err := report.InferImageShape(m.Inputs, shape)
+				imgH, imgW, isImage, err := reportImageShape(m.Inputs, shape, "", "")
 				if err != nil {
-					return usagef("--image-shape: %v", err)
+					return err
 				}
 				if grid != "" && !isImage {
 					return usagef("--grid needs image inputs: give --image-shape HxW (the model has %d inputs)", m.Inputs)
+				}
+				if s := int(math.Sqrt(float64(m.Inputs))); !isImage && shape == "" && s*s == m.Inputs && s > 1 {
+					fmt.Fprintf(e.stderr, "sae: note: no image grid of the samples: give --image-shape %dx%d if the inputs are images\n", s, s)
 				}
 				if grid == "" && isImage {
 					grid = strings.TrimSuffix(out, filepath.Ext(out)) + ".png"

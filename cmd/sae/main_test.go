@@ -461,8 +461,16 @@ func TestVariationalGenerateAndEval(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("generate: %s", stderr)
 	}
-	if g := lastJSON(t, out); g["grid"] != filepath.Join(dir, "s.png") {
-		t.Errorf("generate on 4x4 inputs wrote no grid beside the samples: %v", g)
+	// 16 columns are not 4x4 images unless --image-shape says so.
+	if g := lastJSON(t, out); g["grid"] != nil || !strings.Contains(stderr, "give --image-shape 4x4") {
+		t.Errorf("generate on 16 inputs guessed 4x4 images: %v, %q", g, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s.png")); err == nil {
+		t.Errorf("generate on 16 inputs drew a grid")
+	}
+	out, stderr, code = saeRun(t, "generate", "--model", model, "--n", "10", "--out", samples, "--image-shape", "4x4", "--json")
+	if g := lastJSON(t, out); code != 0 || g["grid"] != filepath.Join(dir, "s.png") {
+		t.Errorf("generate --image-shape 4x4 wrote no grid beside the samples: %v %s", g, stderr)
 	}
 	s, err := data.Load(samples, data.Options{})
 	if err != nil || s.Rows != 10 || s.Cols != 16 {
