@@ -103,6 +103,8 @@ func TestConventionsGolden(t *testing.T) {
 	os.MkdirAll(D+"/saelens", 0o755)
 	os.WriteFile(D+"/saelens/cfg.json", []byte("{}"), 0o644)
 	os.WriteFile(D+"/saelens/sae_weights.safetensors", []byte("x"), 0o644)
+	os.WriteFile(D+"/kl-k.json", []byte(`{"sparsity": "kl", "k": 4}`), 0o644)
+	os.WriteFile(D+"/typo.json", []byte(`{"hiden": 4}`), 0o644)
 	cases := [][]string{
 		// A file for a directory and the other way round, other formats.
 		{"score", "--model", f.x, "--data", f.x},
@@ -153,6 +155,15 @@ func TestConventionsGolden(t *testing.T) {
 		{"encode", "--model", f.model, "--data", f.x, "--sparse", "--out", D + "/c.npy"},
 		{"predict", "--model", f.model, "--data", f.x, "--out", D + "/p.npz"},
 		{"score", "--model", f.model, "--data", f.x, "--labels", D + "/y01.csv", "--labels-key", "y"},
+		// Settings from a file.
+		{"train", "--data", f.x, "--out", D + "/new", "--config", D + "/kl-k.json"},
+		{"train", "--data", f.x, "--out", D + "/new", "--config", D + "/typo.json"},
+		{"train", "--data", f.x, "--out", D + "/new", "--config", D + "/x.csv"},
+		{"train", "--data", f.x, "--out", D + "/new", "--config", f.model + "/config.json"},
+		{"train", "--data", f.x, "--out", D + "/new", "--from-model", f.model, "--sparsity", "kl"},
+		{"train", "--data", f.x, "--out", D + "/new", "--from-model", D},
+		{"train", "--data", f.x, "--out", D + "/new", "--from-model", f.model, "--config", D + "/kl-k.json"},
+		{"completion", "tcsh"},
 	}
 	var got strings.Builder
 	for _, args := range cases {

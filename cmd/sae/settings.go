@@ -65,6 +65,10 @@ func readConfigFile(path string) (fileSettings, error) {
 		return fs, usagef("--config %s is a model's config.json: give its directory as --from-model %s", path, filepath.Dir(path))
 	}
 	if err := json.Unmarshal(b, &fs.s); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return fs, usagef("--config %s: not JSON (%v, at byte %d): want an object of settings, e.g. {\"sparsity\": \"topk\", \"k\": 16}", path, err, se.Offset)
+		}
 		return fs, usagef("--config %s: %v", path, err)
 	}
 	return fs, nil
@@ -172,7 +176,11 @@ func (f fileSettings) config(fs *flag.FlagSet, flags sae.Config) (sae.Config, er
 		}
 	}
 	if err := s.CheckKind(cfg); err != nil {
-		return flags, usagef("%s: %s", f.from, err)
+		hint := ""
+		if given["sparsity"] {
+			hint = " (--sparsity changed the kind these settings were made for: give the ones that apply with --config instead)"
+		}
+		return flags, usagef("%s: %s%s", f.from, err, hint)
 	}
 	return cfg, nil
 }
