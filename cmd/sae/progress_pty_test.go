@@ -76,7 +76,7 @@ func onTerminal(t *testing.T, cols int, args ...string) string {
 // that reaches 100% (its passes over the data counted).
 func TestProgressFitsNarrowTerminal(t *testing.T) {
 	dir := t.TempDir()
-	x := sweepData(t, dir, 3000)
+	x := sweepData(t, dir, 1500)
 	model := filepath.Join(dir, "m")
 	if _, stderr, code := saeRun(t, "train", "--data", x, "--out", model, "--epochs", "2", "--hidden", "64", "--ensemble", "2"); code != 0 {
 		t.Fatalf("train: %s", stderr)
@@ -115,6 +115,9 @@ func TestProgressFitsNarrowTerminal(t *testing.T) {
 				t.Errorf("%s (%s 40): no progress line drawn to 100%%: %q", name, env.whichRule, out)
 			}
 			// --quiet draws none.
+			if env.columns != "" {
+				continue
+			}
 			if out := onTerminal(t, env.ttyWidth, append(args[:len(args):len(args)], "--quiet")...); strings.Contains(out, "%") {
 				t.Errorf("%s --quiet drew: %q", name, out)
 			}
