@@ -137,6 +137,9 @@ func (c Config) Resolve(d, n int) Config {
 	if c.Hidden == 0 && len(c.Layers) > 0 {
 		c.Hidden = c.Layers[len(c.Layers)-1]
 	}
+	if len(c.Layers) == 1 && c.Hidden == c.Layers[0] {
+		c.Layers = nil // one width is a one-layer model: Hidden says it
+	}
 	if c.Sparsity == "" {
 		c.Sparsity = c.defaultSparsity()
 	}

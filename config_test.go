@@ -1,6 +1,7 @@
 package sae
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"strings"
@@ -171,5 +172,27 @@ func TestParamsMirrorConfig(t *testing.T) {
 	back.setParams(p)
 	if back.K != 9 || back.Rho != 0.2 || back.Layers[0] != 5 || c.Layers[0] != 4 {
 		t.Fatalf("copied back %+v (source layers %v)", back, c.Layers)
+	}
+}
+
+// TestOneWidthLayersIsOneLayer: Layers of one width is the one-layer model
+// of that Hidden, which saves and loads (it wrote a config.json whose
+// layers contradicted its architecture, and no command could load it).
+func TestOneWidthLayersIsOneLayer(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Layers, cfg.Epochs, cfg.Ensemble = []int{6}, 2, 1
+	if r := cfg.Resolve(12, 100); r.Hidden != 6 || len(r.Layers) != 0 {
+		t.Fatalf("Layers [6] resolved to Hidden %d, Layers %v: want 6, none", r.Hidden, r.Layers)
+	}
+	m, err := Train(context.Background(), sparseData(300, 12, 8, 2, 3), cfg, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); err != nil {
+		t.Fatalf("a model trained with Layers [6] does not load: %v", err)
 	}
 }
