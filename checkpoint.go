@@ -208,29 +208,11 @@ func loadOne(dir string) (*Model, int, error) {
 	if a.Kind != "sae" {
 		return nil, 0, fmt.Errorf("%s: architecture kind %q is not supported", cfgPath, a.Kind)
 	}
-	sizes := []int{a.Inputs, a.Hidden}
-	if len(a.Layers) > 0 {
-		sizes = append([]int{a.Inputs}, a.Layers...)
-		if a.Layers[len(a.Layers)-1] != a.Hidden {
-			return nil, 0, fmt.Errorf("%s: layers %v do not end with hidden %d", cfgPath, a.Layers, a.Hidden)
-		}
-	}
-	for _, s := range sizes {
-		if s < 1 || s > 1<<24 {
-			return nil, 0, fmt.Errorf("%s: architecture widths %v are out of range", cfgPath, sizes)
-		}
-	}
-	if len(sizes) > 64 {
-		return nil, 0, fmt.Errorf("%s: architecture %v is too deep", cfgPath, sizes)
-	}
-	if a.Classes < 0 || a.Classes > 1<<16 {
-		return nil, 0, fmt.Errorf("%s: %d classes is out of range", cfgPath, a.Classes)
+	if err := a.checkSizes(); err != nil {
+		return nil, 0, fmt.Errorf("%s: %v", cfgPath, err)
 	}
 	cfg := mf.Config
 	cfg.Hidden, cfg.Activation, cfg.Tied, cfg.Variational = a.Hidden, a.Activation, a.Tied, a.Variational
-	if a.Outputs < 0 || a.Outputs > 1<<24 {
-		return nil, 0, fmt.Errorf("%s: outputs %d is out of range", cfgPath, a.Outputs)
-	}
 	cfg.Out, cfg.Skip = a.Outputs, a.Skip
 	cfg.Layers = nil
 	if len(a.Layers) > 0 {
@@ -333,6 +315,33 @@ func sameShape(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// checkSizes checks the widths, depth, classes and outputs an
+// architecture names before anything is allocated by them.
+func (a architecture) checkSizes() error {
+	sizes := []int{a.Inputs, a.Hidden}
+	if len(a.Layers) > 0 {
+		sizes = append([]int{a.Inputs}, a.Layers...)
+		if a.Layers[len(a.Layers)-1] != a.Hidden {
+			return fmt.Errorf("layers %v do not end with hidden %d", a.Layers, a.Hidden)
+		}
+	}
+	for _, s := range sizes {
+		if s < 1 || s > 1<<24 {
+			return fmt.Errorf("architecture widths %v are out of range", sizes)
+		}
+	}
+	if len(sizes) > 64 {
+		return fmt.Errorf("architecture %v is too deep", sizes)
+	}
+	if a.Classes < 0 || a.Classes > 1<<16 {
+		return fmt.Errorf("%d classes is out of range", a.Classes)
+	}
+	if a.Outputs < 0 || a.Outputs > 1<<24 {
+		return fmt.Errorf("outputs %d is out of range", a.Outputs)
+	}
+	return nil
 }
 
 // checkCode checks the architecture's code (a kind with its own code,

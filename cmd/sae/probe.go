@@ -112,35 +112,44 @@ func setupProbe(fs *flag.FlagSet, e *env) func(context.Context) error {
 			}
 			warnUnconverged(e, "raw input", raw)
 		}
-		// Both accuracies are counts over the same test rows: their
-		// difference is a whole number of rows (no 0.0223000000001).
-		nt := float64(xt.Rows)
-		gain := math.Round((code.accuracy-raw.accuracy)*nt) / nt
-		if e.json {
-			o := map[string]any{
-				"n_train": x.Rows, "n_test": xt.Rows, "classes": classes,
-				"code_accuracy": code.accuracy, "code_dim": codes.Cols,
-				"code_l2": code.l2, "code_seconds": code.seconds,
-			}
-			if !codesOnly {
-				o["raw_accuracy"], o["gain"], o["raw_dim"] = raw.accuracy, gain, x.Cols
-				o["raw_l2"], o["raw_seconds"] = raw.l2, raw.seconds
-			}
-			return printJSON(e.stdout, o)
-		}
-		title := "linear probes"
-		if codesOnly {
-			title = "linear probe"
-		}
-		fmt.Fprintf(e.stdout, "%s: %d training rows, %d test rows, %d classes\n", title, x.Rows, xt.Rows, classes)
-		fmt.Fprintf(e.stdout, "%-10s %6s %8s %10s %8s\n", "features", "dim", "l2", "test acc", "fit s")
-		fmt.Fprintf(e.stdout, "%-10s %6d %8.0e %10.4f %8.1f\n", "codes", codes.Cols, code.l2, code.accuracy, code.seconds)
-		if !codesOnly {
-			fmt.Fprintf(e.stdout, "%-10s %6d %8.0e %10.4f %8.1f\n", "raw input", x.Cols, raw.l2, raw.accuracy, raw.seconds)
-			fmt.Fprintf(e.stdout, "gain (codes - raw): %+.2f points\n", 100*gain)
-		}
-		return nil
+		return printProbe(e, probeCounts{train: x.Rows, test: xt.Rows, classes: classes, codeDim: codes.Cols, rawDim: x.Cols}, code, raw, codesOnly)
 	}
+}
+
+// probeCounts are the sizes a probe's report names.
+type probeCounts struct{ train, test, classes, codeDim, rawDim int }
+
+// printProbe prints the probes' accuracies (and, without codesOnly, the
+// gain of the codes over the raw input) as JSON or a table.
+func printProbe(e *env, c probeCounts, code, raw probeResult, codesOnly bool) error {
+	// Both accuracies are counts over the same test rows: their
+	// difference is a whole number of rows (no 0.0223000000001).
+	nt := float64(c.test)
+	gain := math.Round((code.accuracy-raw.accuracy)*nt) / nt
+	if e.json {
+		o := map[string]any{
+			"n_train": c.train, "n_test": c.test, "classes": c.classes,
+			"code_accuracy": code.accuracy, "code_dim": c.codeDim,
+			"code_l2": code.l2, "code_seconds": code.seconds,
+		}
+		if !codesOnly {
+			o["raw_accuracy"], o["gain"], o["raw_dim"] = raw.accuracy, gain, c.rawDim
+			o["raw_l2"], o["raw_seconds"] = raw.l2, raw.seconds
+		}
+		return printJSON(e.stdout, o)
+	}
+	title := "linear probes"
+	if codesOnly {
+		title = "linear probe"
+	}
+	fmt.Fprintf(e.stdout, "%s: %d training rows, %d test rows, %d classes\n", title, c.train, c.test, c.classes)
+	fmt.Fprintf(e.stdout, "%-10s %6s %8s %10s %8s\n", "features", "dim", "l2", "test acc", "fit s")
+	fmt.Fprintf(e.stdout, "%-10s %6d %8.0e %10.4f %8.1f\n", "codes", c.codeDim, code.l2, code.accuracy, code.seconds)
+	if !codesOnly {
+		fmt.Fprintf(e.stdout, "%-10s %6d %8.0e %10.4f %8.1f\n", "raw input", c.rawDim, raw.l2, raw.accuracy, raw.seconds)
+		fmt.Fprintf(e.stdout, "gain (codes - raw): %+.2f points\n", 100*gain)
+	}
+	return nil
 }
 
 // warnUnconverged notes on stderr a fit that hit its iteration limit.

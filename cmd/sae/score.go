@@ -40,23 +40,9 @@ func init() {
 			fs.BoolVar(&e.json, "json", false, "print one JSON object on stdout")
 			e.quietFlag(fs)
 			return func(ctx context.Context) error {
-				if out != "" && out != "-" {
-					if err := checkOut(out, ".npy", ".csv"); err != nil {
-						return err
-					}
-				}
-				if out == "-" && e.json {
-					return usagef("--out - writes the scores to stdout, where --json prints its object: give one")
-				}
 				byContamination, byThreshold := flagSet(fs, "contamination"), flagSet(fs, "threshold")
-				if byContamination && (contamination <= 0 || contamination >= 0.5) {
-					return usagef("--contamination must be in (0, 0.5), got %g", contamination)
-				}
-				if byContamination && byThreshold {
-					return usagef("--contamination and --threshold exclude each other")
-				}
-				if explain < 0 || explainTop < 1 {
-					return usagef("--explain wants 0 or more rows, --explain-features 1 or more, got %d and %d", explain, explainTop)
+				if err := checkScoreFlags(e, out, byContamination, byThreshold, contamination, explain, explainTop); err != nil {
+					return err
 				}
 				m, tab, err := e.loadModelData(modelDir, dataPath, key)
 				if err != nil {
@@ -113,25 +99,56 @@ func init() {
 					}
 					o["explanations"] = explained
 				}
-				if e.json {
-					return printJSON(e.stdout, o)
-				}
-				if out == "-" {
-					e.stdout = e.stderr // the scores went to stdout
-				}
-				fmt.Fprintf(e.stdout, "scored %d rows: %d above the threshold %.6g (%.1f%%)\n", x.Rows, flagged, thr, 100*float64(flagged)/float64(max(x.Rows, 1)))
-				if isAnom != nil {
-					fmt.Fprintf(e.stdout, "auroc %.4f  auprc %.4f (anomalies %.1f%% of the rows: the auprc of a random scorer)\n", o["auroc"], o["auprc"], 100*fraction(isAnom))
-					fmt.Fprintf(e.stdout, "baseline auroc %.4f  auprc %.4f (%s)\n", o["baseline_auroc"], o["baseline_auprc"], baselineScorer)
-				}
-				printExplanations(e.stdout, explained)
-				if out != "" && out != "-" {
-					fmt.Fprintf(e.stdout, "wrote %s\n", out)
-				}
-				return nil
+				return printScoreSummary(e, o, out, isAnom, explained)
 			}
 		},
 	})
+}
+
+// checkScoreFlags refuses score's flags that cannot be honoured together.
+func checkScoreFlags(e *env, out string, byContamination, byThreshold bool, contamination float64, explain, explainTop int) error {
+	if out != "" && out != "-" {
+		if err := checkOut(out, ".npy", ".csv"); err != nil {
+			return err
+		}
+	}
+	if out == "-" && e.json {
+		return usagef("--out - writes the scores to stdout, where --json prints its object: give one")
+	}
+	if byContamination && (contamination <= 0 || contamination >= 0.5) {
+		return usagef("--contamination must be in (0, 0.5), got %g", contamination)
+	}
+	if byContamination && byThreshold {
+		return usagef("--contamination and --threshold exclude each other")
+	}
+	if explain < 0 || explainTop < 1 {
+		return usagef("--explain wants 0 or more rows, --explain-features 1 or more, got %d and %d", explain, explainTop)
+	}
+	return nil
+}
+
+// printScoreSummary prints score's result o: its JSON object, or the
+// summary lines (on stderr when the scores went to stdout), the labels'
+// figures beside the trivial scorer's, the explained rows.
+func printScoreSummary(e *env, o map[string]any, out string, isAnom []bool, explained []rowExplanation) error {
+	if e.json {
+		return printJSON(e.stdout, o)
+	}
+	w := e.stdout
+	if out == "-" {
+		w = e.stderr // the scores went to stdout
+	}
+	rows, flagged := o["n"].(int), o["n_flagged"].(int)
+	fmt.Fprintf(w, "scored %d rows: %d above the threshold %.6g (%.1f%%)\n", rows, flagged, o["threshold"], 100*float64(flagged)/float64(max(rows, 1)))
+	if isAnom != nil {
+		fmt.Fprintf(w, "auroc %.4f  auprc %.4f (anomalies %.1f%% of the rows: the auprc of a random scorer)\n", o["auroc"], o["auprc"], 100*fraction(isAnom))
+		fmt.Fprintf(w, "baseline auroc %.4f  auprc %.4f (%s)\n", o["baseline_auroc"], o["baseline_auprc"], baselineScorer)
+	}
+	printExplanations(w, explained)
+	if out != "" && out != "-" {
+		fmt.Fprintf(w, "wrote %s\n", out)
+	}
+	return nil
 }
 
 // anomalyLabels reads the labels file path (a .npz's array key) of the
