@@ -121,7 +121,8 @@ func (s Settings) CheckKind(c sae.Config) error {
 		if nn.Names(uses) != "" && !uses(kind) {
 			return fmt.Errorf("%s applies to sparsity %s", key, nn.Names(uses))
 		}
-		if a, b := vc.FieldByName(field), vr.FieldByName(field); a.Kind() != reflect.Slice && !reflect.DeepEqual(a.Interface(), b.Interface()) {
+		if a, b := vc.FieldByName(field), vr.FieldByName(field); a.Kind() != reflect.Slice && !reflect.DeepEqual(a.Interface(), b.Interface()) &&
+			!(a.Kind() == reflect.String && a.String() == "auto") { // auto leaves the choice to the kind and the data
 			return fmt.Errorf("%s %v: sparsity %s uses %v", key, a.Interface(), r.Sparsity, b.Interface())
 		}
 	}

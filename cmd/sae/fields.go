@@ -209,7 +209,9 @@ func checkConfig(fs *flag.FlagSet, cfg sae.Config) error {
 		if nn.Names(uses(row.field)) != "" && !uses(row.field)(kind) {
 			return usagef("--%s applies to --sparsity %s", row.flag, nn.Names(uses(row.field)))
 		}
-		if a, b := vc.FieldByName(row.field), vr.FieldByName(row.field); !reflect.DeepEqual(a.Interface(), b.Interface()) && a.Kind() != reflect.Slice {
+		// auto (--normalize, --precision) leaves the choice to the kind
+		// and the data: never a contradiction.
+		if a, b := vc.FieldByName(row.field), vr.FieldByName(row.field); !reflect.DeepEqual(a.Interface(), b.Interface()) && a.Kind() != reflect.Slice && !isAuto(a) {
 			return usagef("--%s %v: --sparsity %s uses %v", row.flag, a.Interface(), r.Sparsity, b.Interface())
 		}
 	}
@@ -222,6 +224,9 @@ func checkConfig(fs *flag.FlagSet, cfg sae.Config) error {
 	}
 	return nil
 }
+
+// isAuto reports whether v is a setting's "auto" value.
+func isAuto(v reflect.Value) bool { return v.Kind() == reflect.String && v.String() == "auto" }
 
 func contains(s []string, v string) bool {
 	for _, x := range s {

@@ -191,3 +191,32 @@ func TestDictionaryDefaultsHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoIsNoContradiction: --normalize auto, the default said out loud,
+// is accepted for every kind (it was refused for the dictionaries, whose
+// auto resolves by the data's width: "--sparsity topk uses global"),
+// while a value a kind fixes otherwise is still refused.
+func TestAutoIsNoContradiction(t *testing.T) {
+	for _, kind := range []string{"topk", "batchtopk", "jumprelu", "matryoshka", "gated", "kl"} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		cfg := sae.DefaultConfig()
+		bindConfig(fs, &cfg)
+		if err := fs.Parse([]string{"--sparsity", kind, "--normalize", "auto", "--precision", "auto"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := checkConfig(fs, cfg); err != nil {
+			t.Errorf("--sparsity %s --normalize auto: %v", kind, err)
+		}
+	}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg := sae.DefaultConfig()
+	bindConfig(fs, &cfg)
+	if err := fs.Parse([]string{"--sparsity", "topk", "--activation", "sigmoid"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkConfig(fs, cfg); err == nil {
+		t.Error("--sparsity topk --activation sigmoid was accepted: topk fixes relu")
+	}
+}
