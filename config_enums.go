@@ -91,8 +91,9 @@ const (
 // more (pixels, embeddings, activations: columns in one unit) and robust
 // below (measurements in units of their own); for bce, none when the data
 // lie in [0, 1] and minmax otherwise; for topk, batchtopk, matryoshka and
-// gated, global at any width (per-column scaling would bend the
-// dictionary); for jumprelu, none (its bandwidth is absolute).
+// gated, global from 64 columns and standard below (robust's zero IQR
+// would blow up a sparse column); for jumprelu, none (its bandwidth is
+// absolute).
 type Normalize string
 
 const (
