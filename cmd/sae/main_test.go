@@ -402,7 +402,10 @@ func TestReportWritesOnePage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"ROC AUC", "Latent density", "Anomaly scores", "data:image/png;base64,", "<h2>Latents</h2>"} {
+	// The scores section names what scores (an l1 model and its two
+	// --ensemble copies), as sae train does.
+	for _, want := range []string{"ROC AUC", "Latent density", "Anomaly scores", "data:image/png;base64,", "<h2>Latents</h2>",
+		"this model and 2 more like it"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -192,7 +192,7 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, src sae.Sourc
 			flagged++
 		}
 	}
-	add("Anomaly scores", fmt.Sprintf("Each row's score is its reconstruction error; the line is the threshold stored with the model, above which %d of %d rows (%.1f%%) are flagged.", flagged, x.Rows, 100*float64(flagged)/float64(x.Rows)), f)
+	add("Anomaly scores", fmt.Sprintf("Each row's score is %s; the line is the threshold stored with the model, above which %d of %d rows (%.1f%%) are flagged.", detectorSummary(m, m.Scorers()), flagged, x.Rows, 100*float64(flagged)/float64(x.Rows)), f)
 	if labels != nil {
 		f = filepath.Join(dir, "roc.png")
 		text, err := rocCurve(scores, labels, f)
