@@ -43,21 +43,9 @@ func writeFloat32s(w io.Writer, v []float32) error {
 	return nil
 }
 
-// npyHeaderBytes returns the magic, version, header length and header of a
-// 2-D little-endian float32 C-order .npy file, padded so that the data
-// starts at a multiple of 64 bytes, as NumPy does.
-func npyHeaderBytes(rows, cols int) []byte {
-	dict := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", rows, cols)
-	total := len(npyMagic) + 2 + 2 + len(dict) + 1
-	pad := (64 - total%64) % 64
-	hlen := len(dict) + pad + 1
-	b := make([]byte, 0, total+pad)
-	b = append(b, npyMagic...)
-	b = append(b, 1, 0, byte(hlen), byte(hlen>>8))
-	b = append(b, dict...)
-	b = append(b, strings.Repeat(" ", pad)...)
-	return append(b, '\n')
-}
+// npyHeaderBytes returns the header of a 2-D little-endian float32 C-order
+// .npy file (npyArrayHeader).
+func npyHeaderBytes(rows, cols int) []byte { return npyArrayHeader("<f4", []int{rows, cols}) }
 
 // WriteNPY writes m as a 2-D little-endian float32 C-order .npy (format
 // 1.0), atomically.
