@@ -73,7 +73,7 @@ type Config struct {
 	// schedule converges, within about 30000 steps (Decay set: about 3000
 	// steps within [20, 200]; lbfgs: 400 iterations).
 	Epochs         int       `json:"epochs"`
-	FinetuneEpochs int       `json:"finetune_epochs"` // without the penalty. Default 0 (Stacked: Epochs)
+	FinetuneEpochs int       `json:"finetune_epochs"` // without the penalty; -1: none. Default 0: none (Stacked: Epochs)
 	Warmup         float64   `json:"warmup"`          // share of each phase's steps. Default 0.02
 	Decay          Decay     `json:"decay"`           // Default "": plateau, or cosine when Epochs (but -1), LBFGS or TargetL0 is set
 	ClipNorm       float64   `json:"clip_norm"`       // of the gradient; 0: off. Default 0
@@ -462,8 +462,8 @@ func (c Config) validateTraining(bad badFunc) {
 	if c.Epochs == -1 && c.Stacked {
 		bad("Epochs", "-1 (no unsupervised phase) contradicts Config.Stacked")
 	}
-	if c.FinetuneEpochs < 0 {
-		bad("FinetuneEpochs", "must be >= 0, got %d", c.FinetuneEpochs)
+	if c.FinetuneEpochs < -1 {
+		bad("FinetuneEpochs", "must be >= -1 (-1: none), got %d", c.FinetuneEpochs)
 	}
 	if c.Warmup < 0 || c.Warmup >= 1 {
 		bad("Warmup", "must be in [0, 1), got %g", c.Warmup)

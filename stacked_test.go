@@ -47,6 +47,16 @@ func TestStackedWithLabels(t *testing.T) {
 	if h.FinetuneFrom < 0 || h.SupervisedFrom <= h.FinetuneFrom {
 		t.Errorf("phases: finetune from %d, supervised from %d", h.FinetuneFrom, h.SupervisedFrom)
 	}
+	// FinetuneEpochs -1: pre-training, then the supervised phase.
+	none := cfg
+	none.FinetuneEpochs = -1
+	mn, err := Train(context.Background(), x, none, TrainOptions{Labels: labels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hn := mn.History; hn.FinetuneFrom != -1 || hn.SupervisedFrom != 0 {
+		t.Errorf("FinetuneEpochs -1: finetune from %d, supervised from %d; want no fine-tuning", hn.FinetuneFrom, hn.SupervisedFrom)
+	}
 	p, err := m.Predict(x)
 	if err != nil {
 		t.Fatal(err)

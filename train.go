@@ -414,12 +414,12 @@ func (t *trainer) run(ctx context.Context) error {
 	phases := []struct {
 		finetune bool
 		epochs   int
-	}{{false, sparse}, {true, t.cfg.FinetuneEpochs}}
+	}{{false, sparse}, {true, max(t.cfg.FinetuneEpochs, 0)}}
 	per := (t.train.len() + t.cfg.Batch - 1) / t.cfg.Batch
 	if t.cfg.Optimizer == LBFGS {
-		t.steps = sparse + t.cfg.FinetuneEpochs + supervised*per
+		t.steps = sparse + phases[1].epochs + supervised*per
 	} else {
-		t.steps = per * (sparse + t.cfg.FinetuneEpochs + supervised)
+		t.steps = per * (sparse + phases[1].epochs + supervised)
 	}
 	if t.cfg.Stacked {
 		t.steps += t.net.Depth() * t.cfg.Epochs * per
