@@ -468,11 +468,17 @@ func warnPoorFit(e *env, dir string, m *sae.Model) {
 	if mt == nil || !(mt.FVU > 1) {
 		return
 	}
-	why := ""
+	fmt.Fprintf(e.stderr, "sae: warning: %s reconstructed its %s rows worse than predicting each column's mean at training (fvu %.3f)%s: its scores and reconstructions mean little\n", dir, on, mt.FVU, poorFitWhy(m))
+}
+
+// poorFitWhy is why a model reconstructs worse than the column means when
+// the reason is known: a classifier's supervised phase trains its encoder
+// for the classes, away from its decoder.
+func poorFitWhy(m *sae.Model) string {
 	if m.Classes() > 0 {
-		why = " (the supervised phase with --labels moved the encoder away from its decoder)"
+		return " (the supervised phase with --labels moved the encoder away from its decoder)"
 	}
-	fmt.Fprintf(e.stderr, "sae: warning: %s reconstructed its %s rows worse than predicting each column's mean at training (fvu %.3f)%s: its scores and reconstructions mean little\n", dir, on, mt.FVU, why)
+	return ""
 }
 
 // loadModelData reads the model directory and a data file whose rows the

@@ -512,6 +512,18 @@ func TestStackedPredict(t *testing.T) {
 	if err != nil || p.Rows != 300 || p.Cols != 3 { // class, prob_0, prob_1
 		t.Fatalf("predictions: %v %v", p, err)
 	}
+	// A classifier whose reconstruction the supervised phase spoilt is
+	// warned about with that reason, not told to train longer.
+	m, err := sae.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var werr strings.Builder
+	warnQuality(&env{stderr: &werr}, m, sae.Metrics{FVU: 2.5}, "validation")
+	if w := werr.String(); !strings.Contains(w, "fvu 2.500) (the supervised phase with --labels moved the encoder away from its decoder)") ||
+		strings.Contains(w, "train longer") {
+		t.Errorf("a classifier's poor reconstruction warned as %q", w)
+	}
 	if _, _, code := saeRun(t, "train", "--data", x, "--out", filepath.Join(dir, "s"), "--stacked", "--hidden", "3"); code != 2 {
 		t.Errorf("--stacked without --layers: exit %d, want 2", code)
 	}

@@ -368,7 +368,11 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 // more than 20%. It returns that miss as a fraction (NaN: not a KL model).
 func warnQuality(e *env, m *sae.Model, mt sae.Metrics, on string) float64 {
 	if mt.FVU > 1 {
-		fmt.Fprintf(e.stderr, "sae: warning: the model reconstructs the %s data worse than predicting each column's mean (fvu %.3f): do not use its scores or reconstructions; train longer, or with a lower --lr\n", on, mt.FVU)
+		advice := "train longer, or with a lower --lr"
+		if m.Classes() > 0 {
+			advice = "its classifier is what it is for"
+		}
+		fmt.Fprintf(e.stderr, "sae: warning: the model reconstructs the %s data worse than predicting each column's mean (fvu %.3f)%s: do not use its scores or reconstructions; %s\n", on, mt.FVU, poorFitWhy(m), advice)
 	}
 	c := m.Config
 	// With --target-l0, rho is the controller's knob, not a target: the
