@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"testing"
 
 	"github.com/sae-go/sae/internal/kernels"
 	"github.com/sae-go/sae/internal/optim"
@@ -103,4 +104,51 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// matchesFloat64 runs two forward-backward passes of the same network in
+// float32 and float64 on the same rows and fails unless their losses and
+// gradients agree to 1e-4 (relative); the second pass finds scratch left
+// dirty by the first.
+func matchesFloat64(t *testing.T, n64 *Net[float64], x64 []float64, n32 *Net[float32], x32 []float32, rows int, tm *Terms) {
+	t.Helper()
+	var w64 Workspace[float64]
+	var w32 Workspace[float32]
+	for step := 0; step < 2; step++ {
+		clear(w64.Grad(n64))
+		clear(w32.Grad(n32))
+		l64 := n64.ForwardBackward(&w64, x64, x64, rows, 1.0/float64(rows), tm, nil)
+		l32 := n32.ForwardBackward(&w32, x32, x32, rows, 1.0/float32(rows), tm, nil)
+		if math.Abs(l32.Total()-l64.Total()) > 1e-4*l64.Total() {
+			t.Fatalf("step %d: loss float32 %g, float64 %g", step, l32.Total(), l64.Total())
+		}
+		var diff, norm float64
+		for i, g := range w64.grad {
+			e := float64(w32.grad[i]) - g
+			diff += e * e
+			norm += g * g
+		}
+		if rel := math.Sqrt(diff / norm); !(rel < 1e-4) {
+			t.Fatalf("step %d: float32 gradient differs from float64 by %.3g (relative)", step, rel)
+		}
+	}
+}
+
+// withAuxK marks latents 1, 4, 5, 8 and 10 of h dead and turns on AuxK
+// (2 latents, coefficient 0.7) in pen, with the residual AuxK reconstructs
+// held at its value for the current weights of n (finite differences move
+// the weights, not the residual).
+func withAuxK(pen *Terms, n *Net[float64], x []float64, rows, h int) {
+	pen.Dead = make([]bool, h)
+	for _, j := range []int{1, 4, 5, 8, 10} {
+		pen.Dead[j] = true
+	}
+	pen.AuxK, pen.AuxCoef = 2, 0.7
+	var w Workspace[float64]
+	w.ensure(n, rows)
+	n.ReconLoss(&w, x, x, rows)
+	pen.auxResidual = make([]float64, len(x))
+	for i := range pen.auxResidual {
+		pen.auxResidual[i] = x[i] - w.z[i]
+	}
 }

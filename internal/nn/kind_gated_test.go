@@ -117,24 +117,5 @@ func TestGatedFloat32MatchesFloat64(t *testing.T) {
 	n64, x64 := gatedNet64(d, h, rows, 13)
 	n32, x32 := to32(n64, x64)
 	tm := sparse(Params{L1: 0.2})
-	var w64 Workspace[float64]
-	var w32 Workspace[float32]
-	for step := 0; step < 2; step++ {
-		clear(w64.Grad(n64))
-		clear(w32.Grad(n32))
-		l64 := n64.ForwardBackward(&w64, x64, x64, rows, 1.0/rows, tm, nil)
-		l32 := n32.ForwardBackward(&w32, x32, x32, rows, 1.0/rows, tm, nil)
-		if math.Abs(l32.Total()-l64.Total()) > 1e-4*l64.Total() {
-			t.Fatalf("step %d: loss float32 %g, float64 %g", step, l32.Total(), l64.Total())
-		}
-		var diff, norm float64
-		for i, g := range w64.grad {
-			e := float64(w32.grad[i]) - g
-			diff += e * e
-			norm += g * g
-		}
-		if rel := math.Sqrt(diff / norm); !(rel < 1e-4) {
-			t.Fatalf("step %d: float32 gradient differs from float64 by %.3g (relative)", step, rel)
-		}
-	}
+	matchesFloat64(t, n64, x64, n32, x32, rows, tm)
 }

@@ -65,18 +65,7 @@ func TestMatryoshkaGradients(t *testing.T) {
 			n, x := selectNet64("matryoshka", d, h, k, rows, 5)
 			pen := sparse(Params{Groups: widths, GroupWeight: tc.weight})
 			if aux {
-				pen.Dead = make([]bool, h)
-				for _, j := range []int{1, 4, 5, 8, 10} {
-					pen.Dead[j] = true
-				}
-				pen.AuxK, pen.AuxCoef = 2, 0.7
-				var w Workspace[float64]
-				w.ensure(n, rows)
-				n.ReconLoss(&w, x, x, rows)
-				pen.auxResidual = make([]float64, rows*d)
-				for i := range pen.auxResidual {
-					pen.auxResidual[i] = x[i] - w.z[i]
-				}
+				withAuxK(pen, n, x, rows, h)
 			}
 			if m := selectionMargin(n, x, rows, pen.Dead, pen.AuxK); m < 1e-4 {
 				t.Fatalf("selection margin %g too small for central differences; change the seed", m)
@@ -143,26 +132,7 @@ func TestMatryoshkaFloat32MatchesFloat64(t *testing.T) {
 		dead[j] = true
 	}
 	pen := &Terms{Params: Params{AuxK: 7, AuxCoef: 0.5, Groups: []int{6, 25, 100}}, Sparse: true, Dead: dead}
-	var w64 Workspace[float64]
-	var w32 Workspace[float32]
-	for step := 0; step < 2; step++ {
-		clear(w64.Grad(n64))
-		clear(w32.Grad(n32))
-		l64 := n64.ForwardBackward(&w64, x64, x64, rows, 1.0/rows, pen, nil)
-		l32 := n32.ForwardBackward(&w32, x32, x32, rows, 1.0/rows, pen, nil)
-		if math.Abs(l32.Total()-l64.Total()) > 1e-4*l64.Total() {
-			t.Fatalf("step %d: loss float32 %g, float64 %g", step, l32.Total(), l64.Total())
-		}
-		var diff, norm float64
-		for i, g := range w64.grad {
-			e := float64(w32.grad[i]) - g
-			diff += e * e
-			norm += g * g
-		}
-		if rel := math.Sqrt(diff / norm); !(rel < 1e-4) {
-			t.Fatalf("step %d: float32 gradient differs from float64 by %.3g (relative)", step, rel)
-		}
-	}
+	matchesFloat64(t, n64, x64, n32, x32, rows, pen)
 }
 
 // Groups and GroupWeight resolve as documented: the default widths,
