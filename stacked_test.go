@@ -4,9 +4,11 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/sae-go/sae/internal/nn"
+	"github.com/sae-go/sae/internal/optim"
 )
 
 // Stacked pre-training and supervised fine-tuning on rows whose class
@@ -95,5 +97,101 @@ func TestStackedWithLabels(t *testing.T) {
 	plain, _ := trainSmall(t, nil)
 	if _, err := plain.Predict(x); err == nil {
 		t.Error("a model without labels predicted")
+	}
+}
+
+// The supervised phase of a pre-trained network decays its weights towards
+// where pre-training left them, not towards zero: the decoder, which the
+// labels do not train, ends exactly as pre-training left it, where plain
+// decay would have shrunk it; the encoder moves, and the head is trained.
+func TestStackedSupervisedDecaysTowardsPretraining(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	const n, d, classes = 600, 12, 3
+	x := NewMatrix(n, d)
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = rng.IntN(classes)
+		for j := 0; j < d; j++ {
+			x.Row(i)[j] = float32(0.2*rng.Float64() + 0.6*float64(btoi(j%classes == labels[i])))
+		}
+	}
+	cfg := DefaultConfig()
+	cfg.Layers, cfg.Stacked, cfg.Epochs, cfg.FinetuneEpochs, cfg.SupervisedEpochs, cfg.LR = []int{8, 4}, true, 3, -1, 100, 0.01
+	cfg.WeightDecay = 0.01 // plain decay takes the decoder to zero here
+	pre, err := Train(context.Background(), x, cfg, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clf, err := Train(context.Background(), x, cfg, TrainOptions{Labels: labels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seg := range pre.net.Segments() {
+		a := pre.net.Params[seg.Off : seg.Off+seg.Size()]
+		b := clf.net.Params[seg.Off : seg.Off+seg.Size()]
+		var diff, norm float64
+		for i := range a {
+			e := float64(b[i] - a[i])
+			diff += e * e
+			norm += float64(a[i]) * float64(a[i])
+		}
+		rel := math.Sqrt(diff / norm)
+		t.Logf("%s: moved %.3g (relative)", seg.Name, rel)
+		switch {
+		case strings.HasPrefix(seg.Name, "W_dec") && !(rel < 0.01):
+			t.Errorf("%s moved %.3g (relative) in the supervised phase: its decay is not anchored at the pre-trained weights", seg.Name, rel)
+		case strings.HasPrefix(seg.Name, "W_enc") && !(rel > 0.01):
+			t.Errorf("%s moved %.3g (relative) in the supervised phase: the labels did not train it", seg.Name, rel)
+		}
+	}
+	if acc := clf.History.Accuracy; acc < 0.9 {
+		t.Errorf("training accuracy %.3f on an easy problem", acc)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// anchorTowards turns Adam's decay wd*W on the anchored spans into
+// wd*(W - anchor), leaves the other entries of the gradient alone, and
+// returns wd/2 of the squared distance to the anchor plus wd/2 of the
+// head's squared weights.
+func TestAnchorTowards(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const n, wd = 40, 0.3
+	params, grad, anchor := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range params {
+		params[i], grad[i], anchor[i] = rng.Float32()-0.5, rng.Float32()-0.5, rng.Float32()-0.5
+	}
+	before := append([]float32(nil), grad...)
+	spans := []optim.Span{{Lo: 2, Hi: 10}, {Lo: 15, Hi: 25}}
+	head := optim.Span{Lo: 30, Hi: 36}
+	got := anchorTowards(params, grad, anchor, spans, head, wd)
+	var want float64
+	in := func(i int) bool { return (i >= 2 && i < 10) || (i >= 15 && i < 25) }
+	for i := range params {
+		w, a := float64(params[i]), float64(anchor[i])
+		switch {
+		case in(i):
+			want += 0.5 * wd * (w - a) * (w - a)
+			// What Adam then adds, wd*W, makes the decay wd*(W - anchor).
+			if e := float64(grad[i]) + wd*w - (float64(before[i]) + wd*(w-a)); math.Abs(e) > 1e-6 {
+				t.Errorf("entry %d: decayed gradient off by %g", i, e)
+			}
+		case i >= head.Lo && i < head.Hi:
+			want += 0.5 * wd * w * w
+			fallthrough
+		default:
+			if grad[i] != before[i] {
+				t.Errorf("entry %d outside the anchored spans changed: %g -> %g", i, before[i], grad[i])
+			}
+		}
+	}
+	if math.Abs(got-want) > 1e-9*want {
+		t.Errorf("decay term %.12g, want %.12g", got, want)
 	}
 }
