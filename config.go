@@ -91,7 +91,8 @@ type Config struct {
 	// Ensemble is the number of autoencoders whose reconstruction errors
 	// Model.Score averages (detector.go): the model and Ensemble-1 more
 	// like it, or, for a dictionary (topk, batchtopk, jumprelu), Ensemble
-	// dense autoencoders trained beside it. Default 0: 3.
+	// dense autoencoders trained beside it. Default 0: 3 (1 when training
+	// with labels: labelled).
 	Ensemble int `json:"ensemble,omitempty"`
 }
 
@@ -218,6 +219,19 @@ func (c Config) Resolve(d, n int) Config {
 	}
 	if c.Stacked && c.FinetuneEpochs == 0 && c.Epochs > 0 {
 		c.FinetuneEpochs = c.Epochs
+	}
+	return c
+}
+
+// labelled fills in the defaults of training with labels (Train applies it
+// before Resolve): the model is a classifier, and its anomaly scores come
+// from itself alone. Copies of a stacked classifier for the ensemble would
+// triple its training time (each repeats the pre-training) to score with
+// reconstructions the supervised phase has spoilt in all but the copies
+// (sae warns of a classifier's scores); --ensemble asks for them.
+func (c Config) labelled() Config {
+	if c.Ensemble == 0 {
+		c.Ensemble = 1
 	}
 	return c
 }

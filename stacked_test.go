@@ -59,6 +59,10 @@ func TestStackedWithLabels(t *testing.T) {
 	if hn := mn.History; hn.FinetuneFrom != -1 || hn.SupervisedFrom != 0 {
 		t.Errorf("FinetuneEpochs -1: finetune from %d, supervised from %d; want no fine-tuning", hn.FinetuneFrom, hn.SupervisedFrom)
 	}
+	// A classifier scores with itself unless an ensemble is asked for.
+	if got := len(m.Scorers()); got != 1 || m.Config.Ensemble != 1 {
+		t.Errorf("a classifier has %d scorers (Ensemble %d); want itself alone", got, m.Config.Ensemble)
+	}
 	p, err := m.Predict(x)
 	if err != nil {
 		t.Fatal(err)

@@ -146,6 +146,9 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 		return nil, err
 	}
 	epochs := cfg.Epochs // as asked: the detector's members follow it (detector.go)
+	if opt.Labels != nil {
+		cfg = cfg.labelled()
+	}
 	cfg = cfg.Resolve(cols, rows-cfg.valRows(rows, val != nil))
 	if err := cfg.Validate(); err != nil {
 		return nil, err
