@@ -91,8 +91,8 @@ type Config struct {
 	// Ensemble is the number of autoencoders whose reconstruction errors
 	// Model.Score averages (detector.go): the model and Ensemble-1 more
 	// like it, or, for a dictionary (topk, batchtopk, jumprelu), Ensemble
-	// dense autoencoders trained beside it. Default 0: 3 (1 when training
-	// with labels: labelled).
+	// dense autoencoders trained beside it. Default 0: 3 (1 for a dense
+	// code trained with labels: labelled).
 	Ensemble int `json:"ensemble,omitempty"`
 }
 
@@ -224,13 +224,14 @@ func (c Config) Resolve(d, n int) Config {
 }
 
 // labelled fills in the defaults of training with labels (Train applies it
-// before Resolve): the model is a classifier, and its anomaly scores come
-// from itself alone. Copies of a stacked classifier for the ensemble would
+// before Resolve): a classifier with a dense code scores anomalies with
+// itself alone. Copies of a stacked classifier for the ensemble would
 // triple its training time (each repeats the pre-training) to score with
 // reconstructions the supervised phase has spoilt in all but the copies
-// (sae warns of a classifier's scores); --ensemble asks for them.
+// (sae warns of a classifier's scores); --ensemble asks for them. A
+// dictionary's detector is trained beside it and keeps its default.
 func (c Config) labelled() Config {
-	if c.Ensemble == 0 {
+	if c.Ensemble == 0 && c.Resolve(0, 0).selfScored() {
 		c.Ensemble = 1
 	}
 	return c

@@ -196,3 +196,23 @@ func TestOneWidthLayersIsOneLayer(t *testing.T) {
 		t.Fatalf("a model trained with Layers [6] does not load: %v", err)
 	}
 }
+
+// Training with labels: a dense code's classifier scores with itself
+// alone; a dictionary keeps the detector trained beside it; an ensemble
+// asked for is kept.
+func TestLabelledEnsemble(t *testing.T) {
+	dense := DefaultConfig()
+	dense.Layers, dense.Stacked = []int{8, 4}, true
+	dict := DefaultConfig() // a one-layer relu model: a topk dictionary
+	asked := dense
+	asked.Ensemble = 3
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want int
+	}{{"stacked", dense, 1}, {"dictionary", dict, 3}, {"asked", asked, 3}} {
+		if got := tc.cfg.labelled().Resolve(16, 100).Ensemble; got != tc.want {
+			t.Errorf("%s: Ensemble %d with labels, want %d", tc.name, got, tc.want)
+		}
+	}
+}

@@ -468,7 +468,11 @@ func warnPoorFit(e *env, dir string, m *sae.Model) {
 	if mt == nil || !(mt.FVU > 1) {
 		return
 	}
-	fmt.Fprintf(e.stderr, "sae: warning: %s reconstructed its %s rows worse than predicting each column's mean at training (fvu %.3f)%s: its scores and reconstructions mean little\n", dir, on, mt.FVU, poorFitWhy(m))
+	what := "its scores and reconstructions mean"
+	if sc := m.Scorers(); len(sc) > 0 && sc[0] != m {
+		what = "its reconstructions (not its scores: they come from the autoencoders beside it) mean"
+	}
+	fmt.Fprintf(e.stderr, "sae: warning: %s reconstructed its %s rows worse than predicting each column's mean at training (fvu %.3f)%s: %s little\n", dir, on, mt.FVU, poorFitWhy(m), what)
 }
 
 // poorFitWhy is why a model reconstructs worse than the column means when

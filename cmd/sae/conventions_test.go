@@ -304,6 +304,11 @@ func TestPoorFitWarned(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(f.model, "detector")); err == nil {
 		os.Symlink(filepath.Join(f.model, "detector"), filepath.Join(poor, "detector"))
 	}
+	m, err := sae.Load(poor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	selfScored := m.Scorers()[0] == m
 	out := t.TempDir()
 	for _, model := range []string{f.model, poor} {
 		for _, args := range [][]string{
@@ -317,6 +322,11 @@ func TestPoorFitWarned(t *testing.T) {
 			}
 			if got, want := strings.Contains(stderr, "worse than predicting each column's mean at training (fvu 1.030)"), model == poor; got != want {
 				t.Errorf("%s %v: warned %v, want %v: %q", model, args, got, want, stderr)
+			}
+			// A dictionary's scores come from the autoencoders beside it,
+			// which its poor reconstruction does not touch.
+			if model == poor && strings.Contains(stderr, "its scores and reconstructions mean little") != selfScored {
+				t.Errorf("%v: the warning blames the scores %v, want %v: %q", args, !selfScored, selfScored, stderr)
 			}
 		}
 	}

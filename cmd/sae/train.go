@@ -372,7 +372,11 @@ func warnQuality(e *env, m *sae.Model, mt sae.Metrics, on string) float64 {
 		if m.Classes() > 0 {
 			advice = "its classifier is what it is for"
 		}
-		fmt.Fprintf(e.stderr, "sae: warning: the model reconstructs the %s data worse than predicting each column's mean (fvu %.3f)%s: do not use its scores or reconstructions; %s\n", on, mt.FVU, poorFitWhy(m), advice)
+		what := "its scores or reconstructions"
+		if sc := m.Scorers(); len(sc) > 0 && sc[0] != m {
+			what = "its reconstructions (its scores come from the autoencoders beside it)"
+		}
+		fmt.Fprintf(e.stderr, "sae: warning: the model reconstructs the %s data worse than predicting each column's mean (fvu %.3f)%s: do not use %s; %s\n", on, mt.FVU, poorFitWhy(m), what, advice)
 	}
 	c := m.Config
 	// With --target-l0, rho is the controller's knob, not a target: the
