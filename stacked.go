@@ -78,6 +78,10 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	probs := make([]float32, max(bs, t.chunkRows())*c)
 	ph := &phase{id: phaseSupervised, epochs: epochs, opt: newAdam(t.cfg, t.net), perm: identity(n), unit: 1}
 	anchor, anchored, head := t.supervisedAnchor()
+	var diff []float32
+	if anchor != nil {
+		diff = make([]float32, len(anchor))
+	}
 	ph.validate = func() (float64, error) {
 		val, _, err := t.crossEntropy(t.val, t.valY, probs)
 		return val, err
@@ -90,7 +94,7 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 		grad := t.w.Grad(t.net)
 		var anchorDecay float64
 		if anchor != nil {
-			anchorDecay = anchorTowards(t.net.Params, grad, anchor, anchored, head, t.cfg.WeightDecay)
+			anchorDecay = anchorTowards(t.net.Params, grad, anchor, diff, anchored, head, t.cfg.WeightDecay)
 		}
 		decay, finite := ph.opt.Step(t.net.Params, grad, b.lr, t.cfg.WeightDecay, t.cfg.ClipNorm)
 		if anchor != nil {
@@ -143,17 +147,18 @@ func (t *trainer) supervisedAnchor() (anchor []float32, spans []optim.Span, head
 // anchorTowards makes the weight decay wd that Adam adds to grad on the
 // spans (wd*W) a decay towards anchor, wd*(W - anchor), and returns the
 // decay term of the loss: wd/2 of the squared distance to anchor on the
-// spans, plus wd/2 of the squared weights of head.
-func anchorTowards(params, grad, anchor []float32, spans []optim.Span, head optim.Span, wd float64) float64 {
-	var sq float64
+// spans, plus wd/2 of the squared weights of head. diff is scratch of
+// len(params).
+func anchorTowards(params, grad, anchor, diff []float32, spans []optim.Span, head optim.Span, wd float64) float64 {
+	sq := kernels.SumSq(params[head.Lo:head.Hi])
 	for _, sp := range spans {
-		kernels.Axpy(-float32(wd), anchor[sp.Lo:sp.Hi], grad[sp.Lo:sp.Hi])
-		for i := sp.Lo; i < sp.Hi; i++ {
-			e := float64(params[i]) - float64(anchor[i])
-			sq += e * e
-		}
+		a, d := anchor[sp.Lo:sp.Hi], diff[sp.Lo:sp.Hi]
+		kernels.Axpy(-float32(wd), a, grad[sp.Lo:sp.Hi])
+		copy(d, params[sp.Lo:sp.Hi])
+		kernels.Axpy(-1, a, d)
+		sq += kernels.SumSq(d)
 	}
-	return 0.5 * wd * (sq + kernels.SumSq(params[head.Lo:head.Hi]))
+	return 0.5 * wd * sq
 }
 
 // crossEntropy returns the mean cross-entropy and the accuracy of the

@@ -174,7 +174,7 @@ func TestAnchorTowards(t *testing.T) {
 	before := append([]float32(nil), grad...)
 	spans := []optim.Span{{Lo: 2, Hi: 10}, {Lo: 15, Hi: 25}}
 	head := optim.Span{Lo: 30, Hi: 36}
-	got := anchorTowards(params, grad, anchor, spans, head, wd)
+	got := anchorTowards(params, grad, anchor, make([]float32, n), spans, head, wd)
 	var want float64
 	in := func(i int) bool { return (i >= 2 && i < 10) || (i >= 15 && i < 25) }
 	for i := range params {

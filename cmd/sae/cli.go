@@ -469,10 +469,18 @@ func warnPoorFit(e *env, dir string, m *sae.Model) {
 		return
 	}
 	what := "its scores and reconstructions mean"
-	if sc := m.Scorers(); len(sc) > 0 && sc[0] != m {
+	if scoredBeside(m) {
 		what = "its reconstructions (not its scores: they come from the autoencoders beside it) mean"
 	}
 	fmt.Fprintf(e.stderr, "sae: warning: %s reconstructed its %s rows worse than predicting each column's mean at training (fvu %.3f)%s: %s little\n", dir, on, mt.FVU, poorFitWhy(m), what)
+}
+
+// scoredBeside reports whether m's anomaly scores come from autoencoders
+// trained beside it alone (a dictionary's detector), which its own poor
+// reconstruction does not touch.
+func scoredBeside(m *sae.Model) bool {
+	sc := m.Scorers()
+	return len(sc) > 0 && sc[0] != m
 }
 
 // poorFitWhy is why a model reconstructs worse than the column means when

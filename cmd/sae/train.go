@@ -373,7 +373,7 @@ func warnQuality(e *env, m *sae.Model, mt sae.Metrics, on string) float64 {
 			advice = "its classifier is what it is for"
 		}
 		what := "its scores or reconstructions"
-		if sc := m.Scorers(); len(sc) > 0 && sc[0] != m {
+		if scoredBeside(m) {
 			what = "its reconstructions (its scores come from the autoencoders beside it)"
 		}
 		fmt.Fprintf(e.stderr, "sae: warning: the model reconstructs the %s data worse than predicting each column's mean (fvu %.3f)%s: do not use %s; %s\n", on, mt.FVU, poorFitWhy(m), what, advice)
