@@ -90,9 +90,9 @@ type Config struct {
 	Contamination float64   `json:"contamination"` // expected anomalies, which set Model.Threshold. Default 0.1
 	// Ensemble is the number of autoencoders whose reconstruction errors
 	// Model.Score averages (detector.go): the model and Ensemble-1 more
-	// like it, or, for a dictionary (topk, batchtopk, jumprelu), Ensemble
-	// dense autoencoders trained beside it. Default 0: 3 (1 for a dense
-	// code trained with labels: labelled).
+	// like it, or, for a dictionary (topk, batchtopk, jumprelu) or a
+	// classifier (trained with labels), Ensemble dense autoencoders
+	// trained beside it. Default 0: 3.
 	Ensemble int `json:"ensemble,omitempty"`
 }
 
@@ -219,20 +219,6 @@ func (c Config) Resolve(d, n int) Config {
 	}
 	if c.Stacked && c.FinetuneEpochs == 0 && c.Epochs > 0 {
 		c.FinetuneEpochs = c.Epochs
-	}
-	return c
-}
-
-// labelled fills in the defaults of training with labels (Train applies it
-// before Resolve): a classifier with a dense code scores anomalies with
-// itself alone. Copies of a stacked classifier for the ensemble would
-// triple its training time (each repeats the pre-training) to score with
-// reconstructions the supervised phase has spoilt in all but the copies
-// (sae warns of a classifier's scores); --ensemble asks for them. A
-// dictionary's detector is trained beside it and keeps its default.
-func (c Config) labelled() Config {
-	if c.Ensemble == 0 && c.Resolve(0, 0).selfScored() {
-		c.Ensemble = 1
 	}
 	return c
 }

@@ -197,22 +197,28 @@ func TestOneWidthLayersIsOneLayer(t *testing.T) {
 	}
 }
 
-// Training with labels: a dense code's classifier scores with itself
-// alone; a dictionary keeps the detector trained beside it; an ensemble
-// asked for is kept.
-func TestLabelledEnsemble(t *testing.T) {
+// Who scores anomalies: a dense code trained without labels scores with
+// itself (and Ensemble-1 like it); a dictionary, and a classifier of any
+// code, are scored by the recipe's autoencoders trained beside them.
+func TestSelfScored(t *testing.T) {
 	dense := DefaultConfig()
 	dense.Layers, dense.Stacked = []int{8, 4}, true
 	dict := DefaultConfig() // a one-layer relu model: a topk dictionary
-	asked := dense
-	asked.Ensemble = 3
 	for _, tc := range []struct {
-		name string
-		cfg  Config
-		want int
-	}{{"stacked", dense, 1}, {"dictionary", dict, 3}, {"asked", asked, 3}} {
-		if got := tc.cfg.labelled().Resolve(16, 100).Ensemble; got != tc.want {
-			t.Errorf("%s: Ensemble %d with labels, want %d", tc.name, got, tc.want)
+		name       string
+		cfg        Config
+		classifier bool
+		want       bool
+	}{{"dense", dense, false, true}, {"dense classifier", dense, true, false}, {"dictionary", dict, false, false}, {"dictionary classifier", dict, true, false}} {
+		c := tc.cfg.Resolve(16, 100)
+		if got := c.selfScored(tc.classifier); got != tc.want {
+			t.Errorf("%s: selfScored %v, want %v", tc.name, got, tc.want)
+		}
+		if c.Ensemble != 3 {
+			t.Errorf("%s: Ensemble %d, want the default 3", tc.name, c.Ensemble)
+		}
+		if m := c.detectorConfig(1, tc.classifier); tc.want != (m.Sparsity == c.Sparsity && m.Layers != nil) {
+			t.Errorf("%s: a member is %s %v; want the model's settings only when it scores with itself", tc.name, m.Sparsity, m.Layers)
 		}
 	}
 }

@@ -8,12 +8,19 @@ package sae
 // their own, and in unlabelled training data the anomalies are such
 // patterns, so it reconstructs them well (on the image-embedding sets of
 // bench/quality, a topk model's error ranks anomalies 12 to 17 ROC-AUC
-// points worse than a dense code's). So the scorers are:
+// points worse than a dense code's). A classifier (trained with labels)
+// is a poor judge too, whatever its code: its supervised phase trains the
+// encoder for the classes, away from the decoder. So the scorers are:
 //
-//   - for a model with a dense code (kinds none, l1, kl): the model itself
-//     and Ensemble-1 more models of the same settings;
-//   - for a dictionary: Ensemble dense autoencoders of the default recipe
-//     (detectorConfig), trained beside it.
+//   - for a model with a dense code (kinds none, l1, kl) trained without
+//     labels: the model itself and Ensemble-1 more models of the same
+//     settings;
+//   - for a dictionary or a classifier: Ensemble dense autoencoders of the
+//     default recipe (detectorConfig), trained beside it.
+//
+// (A classifier of a dense code saved before it was scored this way has
+// no members, or members that are classifiers like itself: it scores with
+// itself and them, as it did; Model.selfScored.)
 //
 // The extra members train on the same source with seeds Seed+1, Seed+2,
 // ..., each on at most detectorRows of its rows (a different sample per
@@ -34,24 +41,37 @@ import (
 // needs the data's bulk, not all of a large source.
 const detectorRows = 10000
 
-// selfScored reports whether the model's own reconstruction error is one
-// of its anomaly scorers (a dense code; see above).
-func (c Config) selfScored() bool {
+// selfScored reports whether a model of these settings, a classifier or
+// not, has its own reconstruction error among its anomaly scorers (a
+// dense code trained without labels; see above).
+func (c Config) selfScored(classifier bool) bool {
 	k := c.kind()
-	return k == nil || !k.Traits().Code
+	return !classifier && (k == nil || !k.Traits().Code)
 }
 
-// detectorConfig is the configuration of the extra members of cfg's
-// detector, of seed Seed+i (i >= 1): cfg itself for a dense code, else the
+// selfScored reports whether m's own reconstruction error is one of its
+// anomaly scorers: Config.selfScored, but for a classifier of a dense code
+// saved before classifiers were scored by the recipe (its members, if
+// any, are classifiers too).
+func (m *Model) selfScored() bool {
+	if m.Classes() == 0 || m.Config.selfScored(false) && (len(m.detector) == 0 || m.detector[0].Classes() > 0) {
+		return m.Config.selfScored(false)
+	}
+	return false
+}
+
+// detectorConfig is the configuration of the extra members of the
+// detector of a model of settings c (a classifier or not), of seed Seed+i
+// (i >= 1): c itself for a self-scored model, else the
 // detector's recipe with cfg's training settings that do not shape the
 // model. The recipe is the textbook sparse autoencoder (sigmoid code, KL
 // penalty, the defaults' scaling and trimmed loss) trained for a fixed
 // budget of about 3000 steps (Decay cosine): on bench/quality's development
 // folds, training such a detector to convergence made it learn the
 // anomalies in its training rows too.
-func (c Config) detectorConfig(i int) Config {
+func (c Config) detectorConfig(i int, classifier bool) Config {
 	m := c
-	if !c.selfScored() {
+	if !c.selfScored(classifier) {
 		m = DefaultConfig()
 		m.Sparsity, m.Decay = SparsityKL, Cosine
 		m.Optimizer, m.Momentum, m.Batch, m.ValSplit, m.Patience = c.Optimizer, c.Momentum, c.Batch, c.ValSplit, c.Patience
@@ -73,33 +93,35 @@ func (m *Model) Scorers() []*Model {
 		return nil // no anomaly score (transcoder.go)
 	}
 	var s []*Model
-	if m.Config.selfScored() {
+	if m.selfScored() {
 		s = append(s, m)
 	}
 	return append(s, m.detector...)
 }
 
 // trainDetector trains the extra members of the detector of a model of
-// settings cfg on src (the training source); epochs is Config.Epochs as
-// the caller set it (0: not set), which a dictionary's members train no
-// longer than.
+// settings cfg on src (the training source; opt.Labels set: a classifier);
+// epochs is Config.Epochs as the caller set it (0: not set), which the
+// recipe's members train no longer than.
 func trainDetector(ctx context.Context, cfg Config, epochs int, src Source, opt TrainOptions) ([]*Model, error) {
 	extra := cfg.Ensemble
 	if cfg.Out > 0 {
 		return nil, nil // a transcoder scores nothing (transcoder.go)
 	}
-	if cfg.selfScored() {
+	classifier := opt.Labels != nil
+	self := cfg.selfScored(classifier)
+	if self {
 		extra--
 	}
 	var members []*Model
 	rows, _ := src.Dims()
 	for i := 1; i <= extra; i++ {
-		mc := cfg.detectorConfig(i)
+		mc := cfg.detectorConfig(i, classifier)
 		member := src
 		if rows > detectorRows {
 			member = sampleRows(src, detectorRows, mc.Seed)
 		}
-		if epochs > 0 && !cfg.selfScored() {
+		if epochs > 0 && !self {
 			// A short run asked for: the recipe's members no longer.
 			n, d := member.Dims()
 			mc.Epochs = min(epochs, mc.Resolve(d, n-mc.valRows(n, false)).Epochs)

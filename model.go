@@ -204,7 +204,7 @@ func (m *Model) Score(x Source) ([]float64, error) {
 		return nil, errTranscoder
 	}
 	var own []float64
-	if m.Config.selfScored() || len(m.detector) == 0 {
+	if m.selfScored() || len(m.detector) == 0 {
 		var err error
 		if own, err = m.ownScores(x); err != nil {
 			return nil, err

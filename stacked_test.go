@@ -59,10 +59,7 @@ func TestStackedWithLabels(t *testing.T) {
 	if hn := mn.History; hn.FinetuneFrom != -1 || hn.SupervisedFrom != 0 {
 		t.Errorf("FinetuneEpochs -1: finetune from %d, supervised from %d; want no fine-tuning", hn.FinetuneFrom, hn.SupervisedFrom)
 	}
-	// A classifier scores with itself unless an ensemble is asked for.
-	if got := len(m.Scorers()); got != 1 || m.Config.Ensemble != 1 {
-		t.Errorf("a classifier has %d scorers (Ensemble %d); want itself alone", got, m.Config.Ensemble)
-	}
+	checkClassifierScorers(t, m, x, mn)
 	p, err := m.Predict(x)
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +89,7 @@ func TestStackedWithLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkClassifierScorers(t, m2, x, mn) // the members load as autoencoders
 	p2, _ := m2.Predict(x)
 	for i := range p.Data {
 		if p.Data[i] != p2.Data[i] {
@@ -101,6 +99,51 @@ func TestStackedWithLabels(t *testing.T) {
 	plain, _ := trainSmall(t, nil)
 	if _, err := plain.Predict(x); err == nil {
 		t.Error("a model without labels predicted")
+	}
+}
+
+// checkClassifierScorers checks that the classifier m is scored by the
+// recipe's three dense autoencoders beside it, not by its own
+// reconstruction (which its supervised phase spoils), and that a dense
+// classifier saved before that (no members, or classifiers as members:
+// other, a classifier) still scores with itself and them.
+func checkClassifierScorers(t *testing.T, m *Model, x Matrix, other *Model) {
+	t.Helper()
+	sc := m.Scorers()
+	if len(sc) != 3 {
+		t.Fatalf("a classifier has %d scorers, want the recipe's 3", len(sc))
+	}
+	var each [][]float64
+	for i, s := range sc {
+		if s == m || s.Classes() > 0 || s.Config.Sparsity != SparsityKL || s.Config.Activation != Sigmoid {
+			t.Errorf("scorer %d of a classifier: itself %v, %d classes, %s/%s; want a sigmoid/kl autoencoder beside it", i, s == m, s.Classes(), s.Config.Activation, s.Config.Sparsity)
+		}
+		e, err := s.ownScores(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		each = append(each, e)
+	}
+	want := make([]float64, x.Rows)
+	combineScores(want, each)
+	got, err := m.Score(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("row %d scored %g, want %g: the members' geometric mean", i, got[i], want[i])
+		}
+	}
+	members := m.detector
+	defer func() { m.detector = members }()
+	m.detector = nil
+	if sc := m.Scorers(); len(sc) != 1 || sc[0] != m {
+		t.Errorf("a dense classifier saved without members has %d scorers; want itself", len(sc))
+	}
+	m.detector = []*Model{other}
+	if sc := m.Scorers(); len(sc) != 2 || sc[0] != m || sc[1] != other {
+		t.Errorf("a dense classifier saved with a classifier as member has %d scorers; want itself and it", len(sc))
 	}
 }
 

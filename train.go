@@ -146,9 +146,6 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 		return nil, err
 	}
 	epochs := cfg.Epochs // as asked: the detector's members follow it (detector.go)
-	if opt.Labels != nil {
-		cfg = cfg.labelled()
-	}
 	cfg = cfg.Resolve(cols, rows-cfg.valRows(rows, val != nil))
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -613,7 +610,7 @@ func (t *trainer) finish() (*Model, error) {
 	}
 	h.All = &all
 	m.detector = t.detector
-	if !m.Config.selfScored() && len(m.detector) > 0 {
+	if !m.selfScored() && len(m.detector) > 0 {
 		scores = nil
 	}
 	if scores, err = m.detectorScores(t.src, scores); err != nil {

@@ -521,8 +521,12 @@ func TestStackedPredict(t *testing.T) {
 	var werr strings.Builder
 	warnQuality(&env{stderr: &werr}, m, sae.Metrics{FVU: 2.5}, "validation")
 	if w := werr.String(); !strings.Contains(w, "fvu 2.500) (the supervised phase with --labels moved the encoder away from its decoder)") ||
-		strings.Contains(w, "train longer") {
+		strings.Contains(w, "train longer") || !strings.Contains(w, "its scores come from the autoencoders beside it") {
 		t.Errorf("a classifier's poor reconstruction warned as %q", w)
+	}
+	// Its anomaly scores come from the recipe's autoencoders beside it.
+	if s := detectorSummary(m, m.Scorers()); !strings.Contains(s, "3 dense sigmoid/kl autoencoders trained beside the classifier") {
+		t.Errorf("a classifier's scores described as %q", s)
 	}
 	if _, _, code := saeRun(t, "train", "--data", x, "--out", filepath.Join(dir, "s"), "--stacked", "--hidden", "3"); code != 2 {
 		t.Errorf("--stacked without --layers: exit %d, want 2", code)

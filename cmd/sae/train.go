@@ -440,11 +440,14 @@ func detectorSummary(m *sae.Model, scorers []*sae.Model) string {
 		}
 		return fmt.Sprintf("the geometric mean of the reconstruction errors of this model and %d more like it (--ensemble)", len(scorers)-1)
 	}
-	c := scorers[0].Config
-	if len(scorers) == 1 {
-		return fmt.Sprintf("the reconstruction error of a dense %s/%s autoencoder trained beside the dictionary (--ensemble)", c.Activation, c.Sparsity)
+	c, what := scorers[0].Config, "the dictionary"
+	if m.Classes() > 0 {
+		what = "the classifier"
 	}
-	return fmt.Sprintf("the geometric mean of the reconstruction errors of %d dense %s/%s autoencoders trained beside the dictionary (--ensemble)", len(scorers), c.Activation, c.Sparsity)
+	if len(scorers) == 1 {
+		return fmt.Sprintf("the reconstruction error of a dense %s/%s autoencoder trained beside %s (--ensemble)", c.Activation, c.Sparsity, what)
+	}
+	return fmt.Sprintf("the geometric mean of the reconstruction errors of %d dense %s/%s autoencoders trained beside %s (--ensemble)", len(scorers), c.Activation, c.Sparsity, what)
 }
 
 // rowsOf is the number of rows of src.
