@@ -237,13 +237,21 @@ func defaultHidden(d int) int {
 // end to end on mini-batches with the mse loss; the textbook KL penalty
 // for the others (deep, stacked, tied, bce, lbfgs, contractive, other
 // activations, TargetL0), which a dictionary cannot train; none for a
-// variational model, whose code has its own KL term.
+// variational model, whose code has its own KL term, and for a denoiser
+// (Noise), whose corruption regularises it.
 func (c Config) defaultSparsity() Sparsity {
 	switch {
 	case c.Variational:
 		return SparsityNone
+	case c.TargetL0 > 0:
+		return SparsityKL
+	case c.Noise != "":
+		// The corruption is the regulariser; a sparse code's bottleneck
+		// would cap the output's fidelity below mild noise's (see
+		// BENCHMARKS "Denoising").
+		return SparsityNone
 	case len(c.Layers) > 1, c.Stacked, c.Tied, c.Loss == BCE, c.Optimizer == LBFGS, c.Contractive > 0,
-		c.Activation != "" && c.Activation != ReLU, c.TargetL0 > 0:
+		c.Activation != "" && c.Activation != ReLU:
 		return SparsityKL
 	}
 	return SparsityTopK

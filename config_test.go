@@ -113,6 +113,19 @@ func TestResolve(t *testing.T) {
 	if v.Resolve(10, 0).Sparsity != SparsityNone {
 		t.Fatal("a variational model's default sparsity is not none")
 	}
+	// A denoiser's corruption regularises it: a dense code, one layer or
+	// deep; with a target L0 the penalty is what reaches it.
+	for _, layers := range [][]int{nil, {20, 10}} {
+		dn := DefaultConfig()
+		dn.Noise, dn.Layers = "gaussian:0.3", layers
+		if r := dn.Resolve(100, 1000); r.Sparsity != SparsityNone || r.selfScored(false) {
+			t.Errorf("denoiser %v: sparsity %s, scored by itself %v; want none, by the recipe's members", layers, r.Sparsity, r.selfScored(false))
+		}
+		dn.TargetL0 = 5
+		if r := dn.Resolve(100, 1000); r.Sparsity != SparsityKL {
+			t.Errorf("denoiser %v with a target l0: sparsity %s, want kl", layers, r.Sparsity)
+		}
+	}
 	tl := DefaultConfig()
 	tl.Sparsity, tl.TargetL0 = SparsityL1, 5
 	if r := tl.Resolve(10, 0); r.Activation != ReLU || r.L1Weight != L1Decoder || r.Decay != Cosine {

@@ -2,6 +2,7 @@ package sae
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -48,17 +49,37 @@ func parseNoise(s string) (noiseSpec, error) {
 	return noiseSpec{kind: kind, param: v}, nil
 }
 
-// corrupter draws fresh corruption for every batch. lo and hi are the
+// corrupter draws fresh corruption for every batch, in the data's units
+// though it corrupts scaled rows: gaussian noise of standard deviation S
+// in input units is S/Scale[j] in column j's scaled units (sd), and a
+// masked value is the scaled value of an input 0 (zero). lo and hi are the
 // columns' minimum and maximum on the (scaled) training data, the values
 // salt-and-pepper noise writes.
 type corrupter struct {
-	spec   noiseSpec
-	lo, hi []float32
+	spec     noiseSpec
+	sd, zero []float32
+	lo, hi   []float32
 }
 
-func newCorrupter(spec noiseSpec, lo, hi []float32) *corrupter {
+// newCorrupter is the corrupter of spec for rows of d columns scaled by nz
+// (nil: not scaled).
+func newCorrupter(spec noiseSpec, nz *Normalizer, d int, lo, hi []float32) *corrupter {
 	c := &corrupter{spec: spec}
-	if spec.kind == noiseSaltPepper {
+	switch spec.kind {
+	case noiseGaussian:
+		c.sd = make([]float32, d)
+		for j := range c.sd {
+			c.sd[j] = float32(spec.param)
+			if nz != nil {
+				c.sd[j] /= nz.Scale[j]
+			}
+		}
+	case noiseMask:
+		c.zero = make([]float32, d)
+		if nz != nil {
+			nz.apply(c.zero, c.zero, d)
+		}
+	case noiseSaltPepper:
 		c.lo, c.hi = lo, hi
 	}
 	return c
@@ -70,12 +91,12 @@ func (c *corrupter) corrupt(dst, clean []float32, d int, rng *rand.Rand) {
 	switch c.spec.kind {
 	case noiseGaussian:
 		for i, v := range clean {
-			dst[i] = v + float32(p*rng.NormFloat64())
+			dst[i] = v + c.sd[i%d]*float32(rng.NormFloat64())
 		}
 	case noiseMask:
 		for i, v := range clean {
 			if rng.Float64() < p {
-				v = 0
+				v = c.zero[i%d]
 			}
 			dst[i] = v
 		}
@@ -89,4 +110,38 @@ func (c *corrupter) corrupt(dst, clean []float32, d int, rng *rand.Rand) {
 			dst[i] = v
 		}
 	}
+}
+
+// denoiseRows bounds the validation rows the denoising gain is measured on.
+const denoiseRows = 10000
+
+// denoiseGain is how much m, a denoiser, cleans the first rows (at most
+// denoiseRows) of val (input units) corrupted by c as in training (a seed
+// of its own): 10·log10 of the corrupted rows' mean squared error against
+// the clean rows over the reconstructions', in input units, i.e. the PSNR
+// gain `sae reconstruct --clean` reports. Negative: m makes such rows
+// worse.
+func (m *Model) denoiseGain(val *rowSet, c *corrupter) (float64, error) {
+	n, d := min(val.len(), denoiseRows), val.cols
+	clean, noisy := NewMatrix(n, d), NewMatrix(n, d)
+	if err := val.readRange(clean.Data, 0, n); err != nil {
+		return 0, err
+	}
+	m.Norm.apply(noisy.Data, clean.Data, d)
+	c.corrupt(noisy.Data, noisy.Data, d, rand.New(rand.NewPCG(m.Config.Seed, 0xde7015e)))
+	m.Norm.invert(noisy.Data, d)
+	rec, err := m.Reconstruct(noisy)
+	if err != nil {
+		return 0, err
+	}
+	var in, out float64
+	for i, v := range clean.Data {
+		e, r := float64(noisy.Data[i]-v), float64(rec.Data[i]-v)
+		in += e * e
+		out += r * r
+	}
+	if in == 0 || out == 0 {
+		return 0, nil // nothing corrupted, or nothing left: no ratio to speak of
+	}
+	return 10 * math.Log10(in/out), nil
 }

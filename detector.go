@@ -8,19 +8,23 @@ package sae
 // their own, and in unlabelled training data the anomalies are such
 // patterns, so it reconstructs them well (on the image-embedding sets of
 // bench/quality, a topk model's error ranks anomalies 12 to 17 ROC-AUC
-// points worse than a dense code's). A classifier (trained with labels)
-// is a poor judge too, whatever its code: its supervised phase trains the
-// encoder for the classes, away from the decoder. So the scorers are:
+// points worse than a dense code's). A model trained for more than
+// reconstructing its input as given is not the judge either, whatever its
+// code: a classifier's supervised phase trains the encoder for the
+// classes, away from the decoder, and a denoiser (Config.Noise) trains
+// for its own objective, at the cost of the recipe's members, which are
+// tuned as detectors and train for a fixed budget. So the scorers are:
 //
 //   - for a model with a dense code (kinds none, l1, kl) trained without
-//     labels: the model itself and Ensemble-1 more models of the same
-//     settings;
-//   - for a dictionary or a classifier: Ensemble dense autoencoders of the
-//     default recipe (detectorConfig), trained beside it.
+//     labels or noise: the model itself and Ensemble-1 more models of the
+//     same settings;
+//   - for a dictionary, a classifier or a denoiser: Ensemble dense
+//     autoencoders of the default recipe (detectorConfig), trained beside
+//     it.
 //
-// (A classifier of a dense code saved before it was scored this way has
-// no members, or members that are classifiers like itself: it scores with
-// itself and them, as it did; Model.selfScored.)
+// (A classifier or denoiser of a dense code saved before it was scored
+// this way has no members, or members like itself: it scores with itself
+// and them, as it did; Model.selfScored.)
 //
 // The extra members train on the same source with seeds Seed+1, Seed+2,
 // ..., each on at most detectorRows of its rows (a different sample per
@@ -43,21 +47,33 @@ const detectorRows = 10000
 
 // selfScored reports whether a model of these settings, a classifier or
 // not, has its own reconstruction error among its anomaly scorers (a
-// dense code trained without labels; see above).
+// dense code trained without labels or noise; see above).
 func (c Config) selfScored(classifier bool) bool {
+	return c.denseCode() && !classifier && c.Noise == ""
+}
+
+// denseCode reports whether the settings' code is dense (kinds none, l1,
+// kl), not a dictionary's.
+func (c Config) denseCode() bool {
 	k := c.kind()
-	return !classifier && (k == nil || !k.Traits().Code)
+	return k == nil || !k.Traits().Code
+}
+
+// trainedBeyond reports whether m was trained for more than reconstructing
+// its input as given: a classifier or a denoiser.
+func (m *Model) trainedBeyond() bool {
+	return m.Classes() > 0 || m.Config.Noise != ""
 }
 
 // selfScored reports whether m's own reconstruction error is one of its
-// anomaly scorers: Config.selfScored, but for a classifier of a dense code
-// saved before classifiers were scored by the recipe (its members, if
-// any, are classifiers too).
+// anomaly scorers: Config.selfScored, but for a classifier or denoiser of
+// a dense code saved before they were scored by the recipe (its members,
+// if any, are like itself).
 func (m *Model) selfScored() bool {
-	if m.Classes() == 0 || m.Config.selfScored(false) && (len(m.detector) == 0 || m.detector[0].Classes() > 0) {
-		return m.Config.selfScored(false)
+	if !m.trainedBeyond() {
+		return m.Config.denseCode()
 	}
-	return false
+	return m.Config.denseCode() && (len(m.detector) == 0 || m.detector[0].trainedBeyond())
 }
 
 // detectorConfig is the configuration of the extra members of the

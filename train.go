@@ -41,6 +41,10 @@ type History struct {
 	// TargetFrom is the coefficient the TargetL0 controller started from
 	// (the Config field it tunes holds the one it ended with).
 	TargetFrom float64 `json:"target_l0_from,omitempty"`
+	// DenoiseGain is a denoiser's PSNR gain in dB on its validation rows
+	// corrupted as in training (nil: not a denoiser, or no validation
+	// rows); negative, it makes such rows worse.
+	DenoiseGain *float64 `json:"denoise_gain_db,omitempty"`
 }
 
 // PhaseStop is why a phase of training ended.
@@ -350,7 +354,7 @@ func (t *trainer) prepare() error {
 	t.hist.FinetuneFrom = -1
 
 	if ns.kind != "" {
-		t.noise = newCorrupter(ns, lo, hi)
+		t.noise = newCorrupter(ns, t.nz, d, lo, hi)
 	}
 	spec := cfg.netSpec(t.dIn)
 	spec.Classes, spec.Threads, spec.BF16 = t.classes, cfg.Threads, cfg.Precision == BF16
@@ -599,6 +603,13 @@ func (t *trainer) finish() (*Model, error) {
 			return nil, err
 		}
 		t.hist.Val = &mt
+		if t.noise != nil {
+			g, err := m.denoiseGain(t.valRaw, t.noise)
+			if err != nil {
+				return nil, err
+			}
+			t.hist.DenoiseGain = &g
+		}
 	}
 	h := t.hist
 	m.History = &h

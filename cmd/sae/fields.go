@@ -52,7 +52,7 @@ var configFlags = []configFlag{
 	{"Trim", "trim", "leave the `fraction` of each batch's worst-reconstructed rows out of the loss (robust to anomalies in the training data; 0: off)", false},
 	{"Loss", "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])", false},
 	{"Tied", "tied", "tie the decoder to the encoder (W_dec = W_enc^T)", false},
-	{"Noise", "noise", "denoising: corrupt each batch with `noise` gaussian:S, mask:P or saltpepper:P and learn to undo it", false},
+	{"Noise", "noise", "denoising: corrupt each batch with `noise` gaussian:S (standard deviation S in the data's units), mask:P (a share P of the values set to 0) or saltpepper:P (to their column's minimum or maximum) and learn to undo it; a denoiser's code is dense unless --sparsity says otherwise", false},
 	{"Out", "", "", false}, // set from --target's width
 	{"Skip", "skip", "transcoder (--target): add a linear skip from the input to the target, trained with the code", false},
 	{"Optimizer", "optimizer", "`optimizer`: adam, sgd (with momentum) or lbfgs (full batch)", false},

@@ -678,3 +678,25 @@ func TestTrainWarnsOfMissedRho(t *testing.T) {
 		t.Fatalf("--target-l0: rho_off %v, stderr %q", res["rho_off"], stderr)
 	}
 }
+
+// A denoiser says how much it cleans its corrupted validation rows (JSON
+// and text), and its anomaly scores come from the recipe's autoencoders.
+func TestDenoiserReportsGain(t *testing.T) {
+	dir := t.TempDir()
+	x, _ := writeData(t, dir)
+	model := filepath.Join(dir, "dn")
+	out, stderr, code := saeRun(t, "train", "--data", x, "--out", model, "--noise", "gaussian:0.2", "--epochs", "3", "--json")
+	if code != 0 {
+		t.Fatalf("train --noise: %s", stderr)
+	}
+	o := lastJSON(t, out)
+	requireKeys(t, "train --noise", o, "denoise_gain_db")
+	out, stderr, code = saeRun(t, "train", "--data", x, "--out", model+"2", "--noise", "gaussian:0.2", "--epochs", "3")
+	if code != 0 || !strings.Contains(out, "denoiser: PSNR gain") || !strings.Contains(out, "trained beside the denoiser") {
+		t.Errorf("train --noise printed %q (stderr %q)", out, stderr)
+	}
+	plain, _ := mustRun(t, "train", "--data", x, "--out", model+"3", "--epochs", "3", "--json")
+	if _, ok := lastJSON(t, plain)["denoise_gain_db"]; ok {
+		t.Error("a model without --noise reports a denoising gain")
+	}
+}

@@ -316,6 +316,9 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 		mt, evalOn = *h.All, "train" // without validation, all rows are training rows
 	}
 	rhoOff := warnQuality(e, m, mt, evalOn)
+	if g := h.DenoiseGain; g != nil && *g < 0 {
+		fmt.Fprintf(e.stderr, "sae: warning: the denoiser makes its validation rows corrupted with --noise %s worse, not cleaner (PSNR %.2f dB): train longer, or give it more latents (--hidden)\n", m.Config.Noise, *g)
+	}
 	if e.json {
 		o := metricsMap(mt)
 		o["epochs"] = h.Epochs
@@ -341,6 +344,9 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 		if !math.IsNaN(rhoOff) {
 			o["rho_off"] = rhoOff
 		}
+		if g := h.DenoiseGain; g != nil {
+			o["denoise_gain_db"] = *g
+		}
 		if k := nn.Lookup(string(m.Config.Sparsity)); k != nil && k.Traits().Code {
 			// Latents that did not fire in the last --dead-window training samples.
 			o["dead_fraction_train"] = h.DeadFraction
@@ -357,6 +363,9 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 	}
 	if m.Classes() > 0 {
 		fmt.Fprintf(e.stdout, "classifier: accuracy %.4f on the training rows, %.4f on the validation rows\n", h.Accuracy, h.ValAccuracy)
+	}
+	if g := h.DenoiseGain; g != nil {
+		fmt.Fprintf(e.stdout, "denoiser: PSNR gain %+.2f dB on the validation rows corrupted with --noise %s\n", *g, m.Config.Noise)
 	}
 	fmt.Fprintf(e.stdout, "wrote %s\n", a.out)
 	return nil
@@ -441,8 +450,11 @@ func detectorSummary(m *sae.Model, scorers []*sae.Model) string {
 		return fmt.Sprintf("the geometric mean of the reconstruction errors of this model and %d more like it (--ensemble)", len(scorers)-1)
 	}
 	c, what := scorers[0].Config, "the dictionary"
-	if m.Classes() > 0 {
+	switch {
+	case m.Classes() > 0:
 		what = "the classifier"
+	case m.Config.Noise != "":
+		what = "the denoiser"
 	}
 	if len(scorers) == 1 {
 		return fmt.Sprintf("the reconstruction error of a dense %s/%s autoencoder trained beside %s (--ensemble)", c.Activation, c.Sparsity, what)
