@@ -118,8 +118,8 @@ func TestResolve(t *testing.T) {
 	for _, layers := range [][]int{nil, {20, 10}} {
 		dn := DefaultConfig()
 		dn.Noise, dn.Layers = "gaussian:0.3", layers
-		if r := dn.Resolve(100, 1000); r.Sparsity != SparsityNone || r.selfScored(false) {
-			t.Errorf("denoiser %v: sparsity %s, scored by itself %v; want none, by the recipe's members", layers, r.Sparsity, r.selfScored(false))
+		if r := dn.Resolve(100, 1000); r.Sparsity != SparsityNone || r.selfScored(false) || layers == nil && r.Hidden != 100 {
+			t.Errorf("denoiser %v: sparsity %s, scored by itself %v, %d latents; want none, by the recipe's members, as many latents as columns", layers, r.Sparsity, r.selfScored(false), r.Hidden)
 		}
 		dn.TargetL0 = 5
 		if r := dn.Resolve(100, 1000); r.Sparsity != SparsityKL {
