@@ -90,9 +90,9 @@ type Config struct {
 	Contamination float64   `json:"contamination"` // expected anomalies, which set Model.Threshold. Default 0.1
 	// Ensemble is the number of autoencoders whose reconstruction errors
 	// Model.Score averages (detector.go): the model and Ensemble-1 more
-	// like it, or, for a dictionary (topk, batchtopk, jumprelu) or a
-	// classifier (trained with labels), Ensemble dense autoencoders
-	// trained beside it. Default 0: 3.
+	// like it, or, for a dictionary (topk, batchtopk, jumprelu), a
+	// classifier (trained with labels) or a denoiser (Noise), Ensemble
+	// dense autoencoders trained beside it. Default 0: 3.
 	Ensemble int `json:"ensemble,omitempty"`
 }
 

@@ -11,9 +11,10 @@ package sae
 // points worse than a dense code's). A model trained for more than
 // reconstructing its input as given is not the judge either, whatever its
 // code: a classifier's supervised phase trains the encoder for the
-// classes, away from the decoder, and a denoiser (Config.Noise) trains
-// for its own objective, at the cost of the recipe's members, which are
-// tuned as detectors and train for a fixed budget. So the scorers are:
+// classes, away from the decoder; a denoiser (Config.Noise) is trained to
+// undo its corruption, and copies of it would cost more than the recipe's
+// members, which were chosen as detectors and train for a fixed budget.
+// So the scorers are:
 //
 //   - for a model with a dense code (kinds none, l1, kl) trained without
 //     labels or noise: the model itself and Ensemble-1 more models of the
@@ -79,7 +80,7 @@ func (m *Model) selfScored() bool {
 // detectorConfig is the configuration of the extra members of the
 // detector of a model of settings c (a classifier or not), of seed Seed+i
 // (i >= 1): c itself for a self-scored model, else the
-// detector's recipe with cfg's training settings that do not shape the
+// detector's recipe with c's training settings that do not shape the
 // model. The recipe is the textbook sparse autoencoder (sigmoid code, KL
 // penalty, the defaults' scaling and trimmed loss) trained for a fixed
 // budget of about 3000 steps (Decay cosine): on bench/quality's development

@@ -72,7 +72,7 @@ var configFlags = []configFlag{
 	{"Threads", "threads", "`N` cores to use (default: all)", false},
 	{"Precision", "precision", "`format` of the training products: fp32, bf16 (bfloat16 operands, float32 sums; weights, gradients and optimiser state stay float32) or auto (bf16 where this CPU multiplies bf16 at least 1.2x faster than fp32, measured at start; else fp32); the model is float32 either way", false},
 	{"Contamination", "contamination", "expected anomaly `fraction` in the training data; sets the stored score threshold", false},
-	{"Ensemble", "ensemble", "anomaly scores: the geometric mean of the reconstruction errors of `K` autoencoders, the model and K-1 more like it (a {dictionaries} dictionary, or a classifier trained with --labels: K dense autoencoders trained beside it) (default 3)", false},
+	{"Ensemble", "ensemble", "anomaly scores: the geometric mean of the reconstruction errors of `K` autoencoders, the model and K-1 more like it (a {dictionaries} dictionary, a classifier trained with --labels or a denoiser trained with --noise: K dense autoencoders trained beside it) (default 3)", false},
 }
 
 // bindConfig defines a flag on fs for every field of *cfg, bound to it,
