@@ -17,7 +17,7 @@ type Config struct {
 	Hidden     int        `json:"hidden"`              // latents of a one-layer model. Default 0: d/2 in [32, 1024] (a dictionary kind's below 64 columns: 2d; a denoiser's dense code: d, at most 1024)
 	Layers     []int      `json:"layers,omitempty"`    // a deep model's widths, down to the code. Default nil: one layer (Stacked: d/2-ish, then half)
 	Activation Activation `json:"activation"`          // Default "": relu with TargetL0 or a code kind, else sigmoid
-	Sparsity   Sparsity   `json:"sparsity"`            // Default "": topk for a one-layer relu mse model, else kl (defaultSparsity)
+	Sparsity   Sparsity   `json:"sparsity"`            // Default "": topk for a one-layer relu mse model, none for a variational model or a denoiser, else kl (defaultSparsity)
 	L1         float64    `json:"l1"`                  // l1's coefficient. Default 0.001
 	L1Weight   L1Weight   `json:"l1_weight,omitempty"` // Default "": decoder (none if Tied)
 	L0Coef     float64    `json:"l0_coef,omitempty"`   // jumprelu's L0 weight. Default 0: 0.001*d (TargetL0: 1e-5*d)

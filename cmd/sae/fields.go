@@ -27,7 +27,7 @@ var configFlags = []configFlag{
 	{"Hidden", "hidden", "`N` latents of a one-layer model (default: from the input width d: d/2, within [32, 1024] for d >= 64; 2d for a {dictionaries} dictionary of fewer than 64 columns; d, at most 1024, for a denoiser's dense code)", false},
 	{"Layers", "layers", "deep model: encoder `widths` down to the code, e.g. 512,128 (the decoder mirrors them; default with --stacked: the --hidden default, then half of it)", false},
 	{"Activation", "activation", "hidden `activation`: relu, sigmoid or tanh (default relu; sigmoid with kl, l1 or none, unless --target-l0)", false},
-	{"Sparsity", "sparsity", "`kind` of sparsity: {kinds} (default topk; kl for what topk cannot train: --layers, --stacked, --tied, --loss bce, --optimizer lbfgs, --contractive, --activation sigmoid or tanh, --target-l0; none with --variational)", false},
+	{"Sparsity", "sparsity", "`kind` of sparsity: {kinds} (default topk; kl for what topk cannot train: --layers, --stacked, --tied, --loss bce, --optimizer lbfgs, --contractive, --activation sigmoid or tanh, --target-l0; none with --variational or --noise)", false},
 	{"L1", "l1", "`coef`ficient of the L1 penalty on activations", false},
 	{"L1Weight", "l1-weight", "weigh each latent's L1 term by its decoder row's norm (`decoder`) or not (none) (default decoder for untied models, none for tied)", false},
 	{"L0Coef", "l0-coef", "`coef`ficient of the L0 penalty, the mean active latents per row (default 0.001 * input width)", false},
