@@ -90,15 +90,19 @@ func (c *corrupter) corrupt(dst, clean []float32, d int, rng *rand.Rand) {
 	p := c.spec.param
 	switch c.spec.kind {
 	case noiseGaussian:
-		for i, v := range clean {
-			dst[i] = v + c.sd[i%d]*float32(rng.NormFloat64())
+		for r := 0; r < len(clean); r += d {
+			for j, v := range clean[r : r+d] {
+				dst[r+j] = v + c.sd[j]*float32(rng.NormFloat64())
+			}
 		}
 	case noiseMask:
-		for i, v := range clean {
-			if rng.Float64() < p {
-				v = c.zero[i%d]
+		for r := 0; r < len(clean); r += d {
+			for j, v := range clean[r : r+d] {
+				if rng.Float64() < p {
+					v = c.zero[j]
+				}
+				dst[r+j] = v
 			}
-			dst[i] = v
 		}
 	case noiseSaltPepper:
 		for i, v := range clean {
@@ -112,8 +116,12 @@ func (c *corrupter) corrupt(dst, clean []float32, d int, rng *rand.Rand) {
 	}
 }
 
-// denoiseRows bounds the validation rows the denoising gain is measured on.
-const denoiseRows = 10000
+// denoiseRows bounds the validation rows the denoising gain is measured on,
+// denoiseChunk the rows held at once (a streamed run's memory stays small).
+const (
+	denoiseRows  = 10000
+	denoiseChunk = 1024
+)
 
 // denoiseGain is how much m, a denoiser, cleans the first rows (at most
 // denoiseRows) of val (input units) corrupted by c as in training (a seed
@@ -123,22 +131,27 @@ const denoiseRows = 10000
 // worse.
 func (m *Model) denoiseGain(val *rowSet, c *corrupter) (float64, error) {
 	n, d := min(val.len(), denoiseRows), val.cols
-	clean, noisy := NewMatrix(n, d), NewMatrix(n, d)
-	if err := val.readRange(clean.Data, 0, n); err != nil {
-		return 0, err
-	}
-	m.Norm.apply(noisy.Data, clean.Data, d)
-	c.corrupt(noisy.Data, noisy.Data, d, rand.New(rand.NewPCG(m.Config.Seed, 0xde7015e)))
-	m.Norm.invert(noisy.Data, d)
-	rec, err := m.Reconstruct(noisy)
-	if err != nil {
-		return 0, err
-	}
+	rng := rand.New(rand.NewPCG(m.Config.Seed, 0xde7015e))
+	clean, noisy := make([]float32, min(n, denoiseChunk)*d), make([]float32, min(n, denoiseChunk)*d)
 	var in, out float64
-	for i, v := range clean.Data {
-		e, r := float64(noisy.Data[i]-v), float64(rec.Data[i]-v)
-		in += e * e
-		out += r * r
+	for lo := 0; lo < n; lo += denoiseChunk {
+		rows := min(denoiseChunk, n-lo)
+		cl, ny := clean[:rows*d], noisy[:rows*d]
+		if err := val.readRange(cl, lo, lo+rows); err != nil {
+			return 0, err
+		}
+		m.Norm.apply(ny, cl, d)
+		c.corrupt(ny, ny, d, rng)
+		m.Norm.invert(ny, d)
+		rec, err := m.Reconstruct(Matrix{Rows: rows, Cols: d, Data: ny})
+		if err != nil {
+			return 0, err
+		}
+		for i, v := range cl {
+			e, r := float64(ny[i]-v), float64(rec.Data[i]-v)
+			in += e * e
+			out += r * r
+		}
 	}
 	if in == 0 || out == 0 {
 		return 0, nil // nothing corrupted, or nothing left: no ratio to speak of
