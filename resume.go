@@ -43,10 +43,13 @@ type trainState struct {
 	History   History `json:"history"`
 	BestVal   float64 `json:"best_val"` // +Inf encoded as null
 	HasBest   bool    `json:"has_best"`
-	RNG       []byte  `json:"rng"`
-	OptT      int     `json:"opt_t"`
-	B1t       float64 `json:"b1t,omitempty"`
-	B2t       float64 `json:"b2t,omitempty"`
+	// PatienceFrom is the epoch early stopping counts from (absent in
+	// checkpoints of earlier versions: the best epoch).
+	PatienceFrom int     `json:"patience_from,omitempty"`
+	RNG          []byte  `json:"rng"`
+	OptT         int     `json:"opt_t"`
+	B1t          float64 `json:"b1t,omitempty"`
+	B2t          float64 `json:"b2t,omitempty"`
 	// Selection codes: samples since each latent fired, and batchtopk's
 	// count of threshold updates.
 	Dead           []int64 `json:"dead,omitempty"`

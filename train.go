@@ -239,14 +239,17 @@ type trainer struct {
 	hist       History
 	best       []float32
 	bestVal    float64
-	xn         []float32 // corrupted batch (denoising)
-	chunk      []float32 // scan and full-data objective buffer; mini-batches are gathered here too
-	noise      *corrupter
-	perm       []uint32
-	step       int
-	steps      int
-	samples    int
-	start      time.Time
+	// patienceFrom is the epoch early stopping counts from: the best
+	// epoch, or a later one that restarted dead latents.
+	patienceFrom int
+	xn           []float32 // corrupted batch (denoising)
+	chunk        []float32 // scan and full-data objective buffer; mini-batches are gathered here too
+	noise        *corrupter
+	perm         []uint32
+	step         int
+	steps        int
+	samples      int
+	start        time.Time
 	// Kinds with their own code: the dead-latent counts, and the kind's
 	// training state (batchtopk's threshold updates).
 	dead     *nn.DeadLatents
