@@ -1,0 +1,77 @@
+"""The default model beyond Fashion-MNIST: `sae train` with no flags (but
+--ensemble 1: the anomaly detector beside a dictionary does not touch it) on
+the training part of each of the 41 anomaly sets (the ADBench protocol split
+of data.protocol_split), then its FVU on the test part (`sae eval`, input
+units) beside PCA with as many components as the model's mean l0 there, fit
+on the training part in the model's scaled units (each column to unit
+variance below 64 columns, one scale above: sae's `--normalize auto`) and
+measured the same way. (`sae eval`'s own pca_fvu fits PCA on the rows it
+evaluates, a stricter baseline on a test part of a few hundred rows; it is
+printed beside.)
+
+    /usr/bin/python3 bench/quality/fvu_sets.py SAE_BINARY OUT.json [sae train flags...]
+
+FILTER=a,b keeps the sets so named; DATA_ROOT (default ../shared/data). Two
+sets are trained at a time, one thread each. Prints a line a set, then how
+many sets' models reconstruct worse than PCA."""
+import sys, os, json, subprocess, tempfile
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np, data
+from multiprocessing import Pool
+from sklearn.decomposition import PCA
+SAE = sys.argv[1] if __name__ == '__main__' else None
+EXTRA = sys.argv[3:]
+
+
+def run(*a):
+    p = subprocess.run([SAE] + [str(x) for x in a], capture_output=True, text=True)
+    if p.returncode: raise RuntimeError(p.stderr)
+    return p.stdout
+
+
+def pca_fvu(a, b, k):
+    """FVU on b of PCA-k fit on a, both scaled as sae's --normalize auto."""
+    m = a.mean(0)
+    s = a.std(0) if a.shape[1] < 64 else np.ones(a.shape[1])
+    s[s == 0] = 1
+    p = PCA(min(k, a.shape[1])).fit((a - m) / s)
+    r = p.inverse_transform(p.transform((b - m) / s)) * s + m
+    return float(((r - b) ** 2).sum() / ((b - b.mean(0)) ** 2).sum())
+
+
+def task(t):
+    g, name, path = t
+    Xtr, Xte, _, _, info = data.protocol_split(path)
+    with tempfile.TemporaryDirectory() as w:
+        np.save(w + '/tr.npy', Xtr.astype(np.float32)); np.save(w + '/te.npy', Xte.astype(np.float32))
+        tj = json.loads(run('train', '--data', w + '/tr.npy', '--out', w + '/m', '--seed', 1, '--threads', 1,
+                            '--quiet', '--json', '--ensemble', 1, *EXTRA))
+        e = json.loads(run('eval', '--model', w + '/m', '--data', w + '/te.npy', '--json'))
+    a, b = Xtr.astype(np.float32).astype(np.float64), Xte.astype(np.float32).astype(np.float64)
+    k = max(1, int(round(e['l0'])))
+    return {'group': g, 'set': name, 'rows': info['rows'], 'cols': info['features'], 'hidden': tj.get('hidden'),
+            'l0': e['l0'], 'fvu': e['fvu'], 'pca_train': pca_fvu(a, b, k), 'pca_test_fit': e['pca_fvu'],
+            'stop': tj.get('stop_reason')}
+
+
+if __name__ == '__main__':
+    root = os.environ.get('DATA_ROOT', '../shared/data')
+    keep = [f for f in os.environ.get('FILTER', '').split(',') if f]
+    sets = [s for s in data.anomaly_sets(root) if not keep or s[1] in keep]
+    if not sets:
+        raise SystemExit('no anomaly sets under %s (DATA_ROOT)' % root)
+    out = []
+    with Pool(2) as p:
+        for r in p.imap(task, sets):
+            out.append(r)
+            print('%-30s %-10s l0 %5.1f  sae %.4f  PCA (fit on training part) %.4f  %s  [PCA fit on the test part %.4f]' % (
+                r['set'], r['group'], r['l0'], r['fvu'], r['pca_train'],
+                'worse' if r['fvu'] > r['pca_train'] else '', r['pca_test_fit']), flush=True)
+    json.dump(out, open(sys.argv[2], 'w'), indent=1)
+    for g in ('adbench', 'embeddings'):
+        rs = [r for r in out if r['group'] == g]
+        if rs:
+            ratio = [r['fvu'] / r['pca_train'] for r in rs]
+            print('%s: %d sets, sae worse than PCA on %d (%s); FVU over PCA\'s: median %.3f' % (
+                g, len(rs), sum(v > 1 for v in ratio), ', '.join(r['set'] for r in rs if r['fvu'] > r['pca_train']),
+                float(np.median(ratio))))
