@@ -4,6 +4,7 @@ scikit-learn's small sets, each written once as float32 .npy under a work direct
 import glob
 import gzip
 import os
+import subprocess
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -12,6 +13,15 @@ PROTOCOL_SEED = 1
 MIN_ROWS, MAX_ROWS = 1000, 10000
 FM = "/usr/share/datasets/fashion-mnist"
 SKLEARN = "/usr/lib/python3/dist-packages/sklearn/datasets/data"
+
+
+def run_sae(binary, *args):
+    """Runs the sae binary with args: its standard output, or RuntimeError
+    with its standard error when it fails."""
+    p = subprocess.run([binary] + [str(x) for x in args], capture_output=True, text=True)
+    if p.returncode:
+        raise RuntimeError(p.stderr)
+    return p.stdout
 
 
 def protocol_split(path):

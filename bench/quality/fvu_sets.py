@@ -14,7 +14,7 @@ printed beside.)
 FILTER=a,b keeps the sets so named; DATA_ROOT (default ../shared/data). Two
 sets are trained at a time, one thread each. Prints a line a set, then how
 many sets' models reconstruct worse than PCA."""
-import sys, os, json, subprocess, tempfile
+import sys, os, json, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np, data
 from multiprocessing import Pool
@@ -24,9 +24,7 @@ EXTRA = sys.argv[3:]
 
 
 def run(*a):
-    p = subprocess.run([SAE] + [str(x) for x in a], capture_output=True, text=True)
-    if p.returncode: raise RuntimeError(p.stderr)
-    return p.stdout
+    return data.run_sae(SAE, *a)
 
 
 def pca_fvu(a, b, k):

@@ -11,7 +11,7 @@ probe would meet its training rows again in the test part). FILTER=text keeps
 the sets whose name holds it; DATA_ROOT (default ../shared/data). Prints a
 JSON line a set, then each group's mean and median gain (points of test
 accuracy) and its wins and losses."""
-import sys, os, json, subprocess, tempfile
+import sys, os, json, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np, data
 from multiprocessing import Pool
@@ -21,9 +21,7 @@ EXTRA = sys.argv[3:]
 
 
 def run(*a):
-    p = subprocess.run([SAE] + [str(x) for x in a], capture_output=True, text=True)
-    if p.returncode: raise RuntimeError(p.stderr)
-    return p.stdout
+    return data.run_sae(SAE, *a)
 
 
 def task(t):
