@@ -38,6 +38,11 @@ func TestResumeIsExact(t *testing.T) {
 		{"topk+resample", func(c *Config) {
 			c.Sparsity, c.K, c.Hidden, c.DeadWindow, c.Epochs = SparsityTopK, 2, 40, 100, 6
 		}, TrainOptions{}},
+		// Early stopping counts from the last resample, which is not the
+		// best epoch: the checkpoint keeps where it counts from.
+		{"topk+resample+early-stop", func(c *Config) {
+			c.Sparsity, c.K, c.Hidden, c.DeadWindow, c.Epochs, c.Patience, c.Resample = SparsityTopK, 2, 40, 360, 12, 1, 3
+		}, TrainOptions{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := DefaultConfig()
