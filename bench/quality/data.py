@@ -44,6 +44,27 @@ def protocol_split(path):
     return Xtr, Xte, ytr, yte, info
 
 
+def labelled_split(path, w):
+    """The split of the scripts that use an anomaly set's labels as classes
+    (probe_sets.py, stacked_sets.py): more than 10,000 rows -> 10,000 drawn
+    (numpy seed 1); a stratified 70/30 split (seed 1); no rows drawn twice
+    (a classifier would meet its training rows again in the test part).
+    Writes tr.npy, te.npy, ytr.npy and yte.npy under the directory w and
+    returns (rows, columns, yte)."""
+    with np.load(path) as z:
+        X = np.asarray(z['X'], np.float64)
+        y = np.asarray(z['y']).astype(np.int64).ravel()
+    if len(X) > 10000:
+        idx = np.random.RandomState(1).choice(len(X), 10000, replace=False)
+        X, y = X[idx], y[idx]
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=1)
+    for n, a in (('tr', Xtr), ('te', Xte)):
+        np.save(os.path.join(w, n + '.npy'), a.astype(np.float32))
+    for n, a in (('ytr', ytr), ('yte', yte)):
+        np.save(os.path.join(w, n + '.npy'), a.astype(np.int32))
+    return len(X), X.shape[1], yte
+
+
 def dev_folds(Xtr, ytr, folds=3):
     """Development folds inside the protocol's training part (its labels, never
     the test part's): stratified 70/30 splits with seeds 101, 102, ..."""

@@ -15,7 +15,6 @@ import sys, os, json, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np, data
 from multiprocessing import Pool
-from sklearn.model_selection import train_test_split
 SAE = sys.argv[1] if __name__ == '__main__' else None
 EXTRA = sys.argv[3:]
 
@@ -26,20 +25,14 @@ def run(*a):
 
 def task(t):
     g, name, path = t
-    with np.load(path) as z:
-        X = np.asarray(z['X'], np.float64); y = np.asarray(z['y']).astype(np.int64).ravel()
-    if len(X) > 10000:
-        idx = np.random.RandomState(1).choice(len(X), 10000, replace=False); X, y = X[idx], y[idx]
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=1)
     with tempfile.TemporaryDirectory() as w:
-        for n, a in (('tr', Xtr), ('te', Xte)): np.save(w + '/%s.npy' % n, a.astype(np.float32))
-        for n, a in (('ytr', ytr), ('yte', yte)): np.save(w + '/%s.npy' % n, a.astype(np.int32))
+        rows, d, yte = data.labelled_split(path, w)
         run('train', '--data', w + '/tr.npy', '--out', w + '/m', '--seed', 1, '--threads', 1, '--quiet', '--ensemble', 1, *EXTRA)
         out = run('probe', '--model', w + '/m', '--data', w + '/tr.npy', '--labels', w + '/ytr.npy', '--test', w + '/te.npy',
                   '--test-labels', w + '/yte.npy', '--threads', 1, '--quiet', '--json')
         r = json.loads(out.strip().splitlines()[-1])
         arch = json.load(open(w + '/m/config.json'))['architecture']
-    return {'group': g, 'name': name, 'rows': len(X), 'd': X.shape[1], 'hidden': arch['hidden'], 'k': arch.get('k'),
+    return {'group': g, 'name': name, 'rows': rows, 'd': d, 'hidden': arch['hidden'], 'k': arch.get('k'),
             'code': r['code_accuracy'], 'raw': r['raw_accuracy'], 'majority': float(max(yte.mean(), 1 - yte.mean()))}
 
 

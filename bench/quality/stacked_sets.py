@@ -16,7 +16,6 @@ import sys, os, json, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np, data
 from multiprocessing import Pool
-from sklearn.model_selection import train_test_split
 SAE = sys.argv[1] if __name__ == '__main__' else None
 EXTRA = sys.argv[3:]
 
@@ -27,15 +26,9 @@ def run(*a):
 
 def task(t):
     g, name, path = t
-    with np.load(path) as z:
-        X = np.asarray(z['X'], np.float64); y = np.asarray(z['y']).astype(np.int64).ravel()
-    if len(X) > 10000:
-        idx = np.random.RandomState(1).choice(len(X), 10000, replace=False); X, y = X[idx], y[idx]
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=1)
-    out = {'group': g, 'name': name, 'rows': len(X), 'd': X.shape[1], 'majority': float(max(np.mean(yte), 1 - np.mean(yte)))}
     with tempfile.TemporaryDirectory() as w:
-        for n, a in (('tr', Xtr), ('te', Xte)): np.save(w + '/%s.npy' % n, a.astype(np.float32))
-        for n, a in (('ytr', ytr), ('yte', yte)): np.save(w + '/%s.npy' % n, a.astype(np.int32))
+        rows, d, yte = data.labelled_split(path, w)
+        out = {'group': g, 'name': name, 'rows': rows, 'd': d, 'majority': float(max(np.mean(yte), 1 - np.mean(yte)))}
         layers = None
         for kind, flags in (('stacked', ['--stacked']), ('random', ['--epochs', -1])):
             m = w + '/' + kind
