@@ -82,11 +82,8 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	if anchor != nil {
 		diff = make([]float32, len(anchor))
 	}
-	var acc float64
-	ph.accuracy = &acc
 	ph.validate = func() (float64, error) {
-		val, a, err := t.crossEntropy(t.val, t.valY, probs)
-		acc = a
+		val, _, err := t.crossEntropy(t.val, t.valY, probs)
 		return val, err
 	}
 	ph.step = func(b batch) (float64, error) {
