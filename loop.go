@@ -29,6 +29,10 @@ type phase struct {
 	tol      float64 // the relative improvement of the validation loss that counts
 	unit     int     // epochs per unit of Config.Patience (lbfgs: 10 iterations)
 	keepLast bool    // the last weights are kept (TargetL0 moves the objective)
+	// accuracy, when set (the supervised phase), is the validation rows'
+	// accuracy of the last validate: the weights kept are those of the
+	// best accuracy, the lower loss breaking ties.
+	accuracy *float64
 	// plateau is the plateau schedule's state (Config.Decay plateau on a
 	// mini-batch phase), nil otherwise; patience is its patience in steps.
 	plateau  *plateau
@@ -196,8 +200,11 @@ func (t *trainer) endEpoch(ph *phase, epoch, phaseStep int, trainLoss float64) (
 		t.hist.ValLoss = append(t.hist.ValLoss, val)
 		if ph.keepLast {
 			t.hist.BestEpoch = t.hist.Epochs
-		} else if t.best == nil || val < t.bestVal-ph.tol*math.Abs(t.bestVal) {
+		} else if t.best == nil || t.better(ph, val) {
 			t.bestVal = val
+			if ph.accuracy != nil {
+				t.bestAcc = *ph.accuracy
+			}
 			t.best = append(t.best[:0], t.net.Params...)
 			t.hist.BestEpoch = t.hist.Epochs
 			t.patienceFrom = t.hist.Epochs
@@ -240,6 +247,21 @@ func (t *trainer) endEpoch(ph *phase, epoch, phaseStep int, trainLoss float64) (
 		t.opt.Progress(p)
 	}
 	return stop, nil
+}
+
+// better reports whether the epoch that ended with validation loss val
+// beats the best so far: a lower loss (by the phase's tolerance) or, for a
+// phase that keeps the best accuracy, a higher accuracy or the same with a
+// lower loss. (A classifier's cross-entropy on a few dozen validation rows
+// is lowest in the first epochs, while it still predicts the majority
+// class for every row: Ionosphere's stacked network kept 64% where its
+// best epoch classified 87%.)
+func (t *trainer) better(ph *phase, val float64) bool {
+	lower := val < t.bestVal-ph.tol*math.Abs(t.bestVal)
+	if ph.accuracy == nil {
+		return lower
+	}
+	return *ph.accuracy > t.bestAcc || (*ph.accuracy == t.bestAcc && lower)
 }
 
 // autoencoderPhase is the sparse phase or, with finetune, the
@@ -336,7 +358,7 @@ func (t *trainer) resumePhase(ph *phase, phaseStep *int) (first int, stopped boo
 	if st.Plateau != nil {
 		*ph.plateau = *st.Plateau
 	}
-	t.best, t.bestVal = nil, st.BestVal
+	t.best, t.bestVal, t.bestAcc = nil, st.BestVal, st.BestAccuracy
 	t.patienceFrom = st.PatienceFrom
 	if t.patienceFrom == 0 {
 		t.patienceFrom = st.History.BestEpoch
@@ -364,7 +386,7 @@ func (t *trainer) checkpoint(ph *phase, epoch int, stopped bool, phaseStep int) 
 		Key: stateKey(t.cfg, t.train.len(), cols, t.val.len(), t.classes), Phase: ph.id, Epoch: epoch,
 		Stopped: stopped || epoch == ph.epochs, PhaseStep: phaseStep, Step: t.step, Samples: t.samples,
 		Seconds: time.Since(t.start).Seconds(), History: t.hist, BestVal: t.bestVal, HasBest: t.best != nil,
-		PatienceFrom: t.patienceFrom, RNG: rng, OptT: o.T, B1t: o.B1t, B2t: o.B2t,
+		PatienceFrom: t.patienceFrom, BestAccuracy: t.bestAcc, RNG: rng, OptT: o.T, B1t: o.B1t, B2t: o.B2t,
 		params: t.net.Params, m: o.M, v: o.V, best: t.best, perm: ph.perm,
 		ThresholdSteps: t.kst.ThresholdSteps, Target: t.target, Plateau: ph.plateau,
 		Config: &t.cfg, Data: t.print,

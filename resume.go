@@ -46,6 +46,7 @@ type trainState struct {
 	// PatienceFrom is the epoch early stopping counts from (absent in
 	// checkpoints of earlier versions: the best epoch).
 	PatienceFrom int     `json:"patience_from,omitempty"`
+	BestAccuracy float64 `json:"best_accuracy,omitempty"` // of the supervised phase's best weights
 	RNG          []byte  `json:"rng"`
 	OptT         int     `json:"opt_t"`
 	B1t          float64 `json:"b1t,omitempty"`

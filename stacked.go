@@ -82,8 +82,11 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	if anchor != nil {
 		diff = make([]float32, len(anchor))
 	}
+	var acc float64
+	ph.accuracy = &acc
 	ph.validate = func() (float64, error) {
-		val, _, err := t.crossEntropy(t.val, t.valY, probs)
+		val, a, err := t.crossEntropy(t.val, t.valY, probs)
+		acc = a
 		return val, err
 	}
 	ph.step = func(b batch) (float64, error) {

@@ -242,3 +242,44 @@ func TestAnchorTowards(t *testing.T) {
 		t.Errorf("decay term %.12g, want %.12g", got, want)
 	}
 }
+
+// The supervised phase keeps the weights of its best validation accuracy,
+// the lower cross-entropy breaking ties: on a few dozen validation rows the
+// cross-entropy is lowest in the first epochs, while the classifier still
+// gives every row the majority class.
+func TestSupervisedKeepsBestAccuracy(t *testing.T) {
+	x := sparseData(200, 6, 5, 2, 3)
+	cfg := DefaultConfig().Resolve(6, 150)
+	cfg.Hidden, cfg.ValSplit, cfg.Patience = 4, 0.25, 100
+	tr := newTrainer(x, nil, cfg, TrainOptions{})
+	if err := tr.prepare(); err != nil {
+		t.Fatal(err)
+	}
+	var acc float64
+	ph := &phase{id: phaseSupervised, epochs: 10, unit: 1, accuracy: &acc}
+	for i, e := range []struct {
+		acc, loss float64
+		best      int // the best epoch after it
+	}{
+		{0.64, 0.66, 1}, // the majority class everywhere, the lowest loss
+		{0.84, 0.75, 2}, // a better accuracy at a higher loss
+		{0.84, 0.70, 3}, // the same accuracy at a lower loss
+		{0.84, 0.72, 3},
+		{0.80, 0.60, 3}, // a lower loss does not beat a better accuracy
+	} {
+		ph.validate = func() (float64, error) { acc = e.acc; return e.loss, nil }
+		for j := range tr.net.Params {
+			tr.net.Params[j] = float32(i)
+		}
+		if _, err := tr.endEpoch(ph, i+1, 0, 1); err != nil {
+			t.Fatal(err)
+		}
+		if tr.hist.BestEpoch != e.best || tr.best[0] != float32(e.best-1) {
+			t.Fatalf("epoch %d (accuracy %g, loss %g): best epoch %d, weights of epoch %g; want %d",
+				i+1, e.acc, e.loss, tr.hist.BestEpoch, tr.best[0]+1, e.best)
+		}
+	}
+	if tr.bestAcc != 0.84 || tr.bestVal != 0.70 {
+		t.Fatalf("best accuracy %g, loss %g; want 0.84, 0.70", tr.bestAcc, tr.bestVal)
+	}
+}
