@@ -84,6 +84,13 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	}
 	var acc float64
 	ph.accuracy = &acc
+	if n := len(t.valY); n > 0 {
+		count := make([]int, c)
+		for _, l := range t.valY {
+			count[l]++
+		}
+		ph.prior = float64(slices.Max(count)) / float64(n)
+	}
 	ph.validate = func() (float64, error) {
 		val, a, err := t.crossEntropy(t.val, t.valY, probs)
 		acc = a

@@ -239,7 +239,7 @@ type trainer struct {
 	hist       History
 	best       []float32
 	bestVal    float64
-	bestAcc    float64 // the supervised phase's best validation accuracy
+	bestAcc    float64 // the validation accuracy of the supervised phase's best weights
 	// patienceFrom is the epoch early stopping counts from: the best
 	// epoch, or a later one that restarted dead latents.
 	patienceFrom int
