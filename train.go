@@ -216,7 +216,11 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 type trainer struct {
 	// resampled says dead latents were restarted during the current
 	// epoch: early stopping starts again from its end.
-	resampled  bool
+	resampled bool
+	// patienceFrom is the epoch early stopping counts from: the best
+	// epoch, or a later one that restarted dead latents.
+	patienceFrom int
+
 	cfg        Config
 	opt        TrainOptions
 	dIn        int         // input width: the rows of src are [x | y] for a transcoder (Config.Out)
@@ -239,18 +243,15 @@ type trainer struct {
 	hist       History
 	best       []float32
 	bestVal    float64
-	bestAcc    float64 // the validation accuracy of the supervised phase's best weights
-	// patienceFrom is the epoch early stopping counts from: the best
-	// epoch, or a later one that restarted dead latents.
-	patienceFrom int
-	xn           []float32 // corrupted batch (denoising)
-	chunk        []float32 // scan and full-data objective buffer; mini-batches are gathered here too
-	noise        *corrupter
-	perm         []uint32
-	step         int
-	steps        int
-	samples      int
-	start        time.Time
+	bestAcc    float64   // the validation accuracy of the supervised phase's best weights
+	xn         []float32 // corrupted batch (denoising)
+	chunk      []float32 // scan and full-data objective buffer; mini-batches are gathered here too
+	noise      *corrupter
+	perm       []uint32
+	step       int
+	steps      int
+	samples    int
+	start      time.Time
 	// Kinds with their own code: the dead-latent counts, and the kind's
 	// training state (batchtopk's threshold updates).
 	dead     *nn.DeadLatents
