@@ -1,10 +1,12 @@
 """Data for bench/quality: the ADBench protocol split, Fashion-MNIST subsets and
 scikit-learn's small sets, each written once as float32 .npy under a work directory."""
 
+import functools
 import glob
 import gzip
 import os
 import subprocess
+import sys
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -22,6 +24,16 @@ def run_sae(binary, *args):
     if p.returncode:
         raise RuntimeError(p.stderr)
     return p.stdout
+
+
+def script_args(main):
+    """The command line of a 41-set script (SCRIPT SAE_BINARY OUT.json [sae
+    train flags...]): a function running that sae binary (run_sae) and the
+    extra train flags. main is whether the script runs as __main__ (on an
+    import there is no binary: the function is then None)."""
+    if not main:
+        return None, []
+    return functools.partial(run_sae, sys.argv[1]), sys.argv[3:]
 
 
 def protocol_split(path):

@@ -15,12 +15,7 @@ import sys, os, json, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np, data
 from multiprocessing import Pool
-SAE = sys.argv[1] if __name__ == '__main__' else None
-EXTRA = sys.argv[3:]
-
-
-def run(*a):
-    return data.run_sae(SAE, *a)
+run, EXTRA = data.script_args(__name__ == '__main__')
 
 
 def task(t):
