@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -102,9 +103,20 @@ func setupDemo(fs *flag.FlagSet, e *env) func(context.Context) error {
 		cfg.Contamination = 0.002
 		say("training: %d -> %d sigmoid latents, KL sparsity rho %.2g beta %g, adam lr %g, %d epochs", d, cfg.Hidden, cfg.Rho, cfg.Beta, cfg.LR, epochs)
 		var opt sae.TrainOptions
-		lastEpoch := 0
+		lastEpoch, lastPhase := 0, sae.PhaseSparse
 		if !e.json {
 			opt.Progress = func(p sae.Progress) {
+				if p.Phase != lastPhase {
+					// The anomaly scores' extra models ("detector i/k sparse").
+					lastPhase, lastEpoch = p.Phase, 0
+					var i, k int
+					if _, err := fmt.Sscanf(string(p.Phase), "detector %d/%d", &i, &k); err == nil {
+						if i == 1 {
+							say("anomaly scores: %d more models of these settings (seeds %d-%d); a row's score is the geometric mean of the %d models' reconstruction errors", k, seed+1, seed+uint64(k), k+1)
+						}
+						say("model %d of %d:", i+1, k+1)
+					}
+				}
 				if p.EpochCompleted && (p.Epoch == 1 || p.Epoch%5 == 0 || p.Epoch == p.Epochs) && p.Epoch != lastEpoch {
 					lastEpoch = p.Epoch
 					fmt.Fprintf(e.stdout, "  epoch %2d/%d  loss %.4f  val %.4f\n", p.Epoch, p.Epochs, p.Loss, p.ValLoss)
@@ -125,8 +137,8 @@ func setupDemo(fs *flag.FlagSet, e *env) func(context.Context) error {
 		}
 		res := newDemoResult(m, mt, scores, isAnom)
 		res.Data.Side, res.Data.Strokes, res.Data.Train, res.Data.Test, res.Data.Anomalies = side, nStrokes, nTrain, nTest+nAnom, nAnom
-		say("test: mse %.4g, fvu %.3f, mean activation %.4f (rho %.2g); anomaly detection: auroc %.3f, %d flagged, %d of them true anomalies (of %d)",
-			mt.MSE, mt.FVU, mt.MeanActivation, cfg.Rho, res.AUROC, res.Flagged, res.TruePos, nAnom)
+		say("test: mse %.4g, fvu %.3f, mean activation %.4f (rho %.2g%s); anomaly detection: auroc %.3f, %d flagged, %d of them true anomalies (of %d)",
+			mt.MSE, mt.FVU, mt.MeanActivation, cfg.Rho, rhoMiss(mt.MeanActivation, cfg.Rho), res.AUROC, res.Flagged, res.TruePos, nAnom)
 
 		err = safefile.WriteDir(out, func(dir string) error {
 			return writeDemoReport(dir, m, strokes, test, scores, isAnom, &res)
@@ -211,8 +223,15 @@ func demoSummary(m *sae.Model, r *demoResult) string {
 	fmt.Fprintf(&b, "A sparse autoencoder trained by `sae demo` on images it drew itself: %d training images of %dx%d pixels, each the sum of 2 to 4 pen strokes taken from a dictionary of %d. A good sparse code should find the strokes.\n\n", r.Data.Train, r.Data.Side, r.Data.Side, r.Data.Strokes)
 	fmt.Fprintf(&b, "## Model\n\n%s: %d inputs, %d latents, KL sparsity (rho %.3g, beta %g), weight decay %g, Adam (lr %g, batch %d), %d epochs in %.1f s (%.0f samples/s). Final training objective %.4f.\n\n", m, m.Inputs, m.Hidden(), c.Rho, c.Beta, c.WeightDecay, c.LR, c.Batch, r.Epochs, r.TrainSeconds, r.SamplesPerS, r.FinalLoss)
 	fmt.Fprintf(&b, "## Results on %d held-out stroke images\n\n| metric | value |\n|---|---|\n", r.Test.N)
-	fmt.Fprintf(&b, "| mse (per pixel) | %.5f |\n| fvu | %.4f |\n| mean activation | %.4f (target %.3g) |\n| dead latents | %.1f%% |\n\n", r.Test.MSE, r.Test.FVU, r.Test.MeanActivation, c.Rho, 100*r.Test.DeadFraction)
-	fmt.Fprintf(&b, "## Anomaly detection\n\n%d anomalies (filled blobs and speckle) hidden among the %d test images. Scored by reconstruction error: ROC AUC %.3f, average precision %.3f. The threshold stored with the model (the 95th percentile of training scores) flags %d images, %d of them anomalies.\n\n", r.Data.Anomalies, r.Data.Test, r.AUROC, r.AUPRC, r.Flagged, r.TruePos)
+	fmt.Fprintf(&b, "| mse (per pixel) | %.5f |\n| fvu | %.4f |\n| mean activation | %.4f (target %.3g%s) |\n| dead latents | %.1f%% |\n\n", r.Test.MSE, r.Test.FVU, r.Test.MeanActivation, c.Rho, rhoMiss(r.Test.MeanActivation, c.Rho), 100*r.Test.DeadFraction)
+	if rhoMiss(r.Test.MeanActivation, c.Rho) != "" {
+		fmt.Fprintf(&b, "The KL penalty (beta %g) gave way to reconstruction: the latents' mean activation is %.1f times its target. Many features are still single strokes (below); `sae train --sparsity topk` fixes the number of active latents instead.\n\n", c.Beta, r.Test.MeanActivation/c.Rho)
+	}
+	scorers := "its reconstruction error"
+	if n := len(m.Scorers()); n > 1 {
+		scorers = fmt.Sprintf("the geometric mean of the reconstruction errors of this model and %d more of its settings trained beside it", n-1)
+	}
+	fmt.Fprintf(&b, "## Anomaly detection\n\n%d anomalies (filled blobs and speckle) hidden among the %d test images. Scored by %s: ROC AUC %.3f, average precision %.3f. The threshold stored with the model (the %.4gth percentile of the training images' scores) flags %d images, %d of them anomalies.\n\n", r.Data.Anomalies, r.Data.Test, scorers, r.AUROC, r.AUPRC, 100*(1-c.Contamination), r.Flagged, r.TruePos)
 	b.WriteString("## Pictures\n\n")
 	b.WriteString("Learned features (decoder rows): ![features](features.png)\n\n")
 	b.WriteString("Test images and their reconstructions (the last two are anomalies): ![reconstructions](reconstructions.png)\n\n")
@@ -240,4 +259,13 @@ func newDemoResult(m *sae.Model, mt sae.Metrics, scores []float64, isAnom []bool
 		}
 	}
 	return res
+}
+
+// rhoMiss is ", missed by +X%" when the mean activation is more than 20%
+// from the KL target rho (the bound sae train warns at), "" otherwise.
+func rhoMiss(mean, rho float64) string {
+	if off := mean/rho - 1; math.Abs(off) > 0.2 {
+		return fmt.Sprintf(", missed by %+.0f%%", 100*off)
+	}
+	return ""
 }

@@ -329,6 +329,44 @@ func TestDemoWritesReport(t *testing.T) {
 	if _, err := sae.Load(filepath.Join(out, "model")); err != nil {
 		t.Errorf("demo model does not load: %v", err)
 	}
+	// The report states the stored threshold's percentile (contamination
+	// 0.002) and how the scores are made, and a missed KL target says so.
+	b, err := os.ReadFile(filepath.Join(out, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := string(b)
+	for _, want := range []string{"99.8th percentile", "this model and 2 more of its settings"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("demo README lacks %q", want)
+		}
+	}
+	if ma := res["mean_activation"].(float64); math.Abs(ma/0.05-1) > 0.2 && !strings.Contains(report, "missed by") {
+		t.Errorf("mean activation %.3g (rho 0.05), but the README does not say the target was missed", ma)
+	}
+
+	// Without --json: the anomaly scores' extra models are named before
+	// their epochs.
+	stdout, stderr, code = saeRun(t, "demo", "--out", out, "--epochs", "1")
+	if code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"anomaly scores: 2 more models", "model 2 of 3:", "model 3 of 3:"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestRhoMiss(t *testing.T) {
+	for _, tc := range []struct {
+		mean float64
+		want string
+	}{{0.055, ""}, {0.045, ""}, {0.1545, ", missed by +209%"}, {0.02, ", missed by -60%"}} {
+		if got := rhoMiss(tc.mean, 0.05); got != tc.want {
+			t.Errorf("rhoMiss(%g, 0.05) = %q, want %q", tc.mean, got, tc.want)
+		}
+	}
 }
 
 // score --explain names the column where an anomaly was planted.
