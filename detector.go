@@ -145,10 +145,9 @@ func trainDetector(ctx context.Context, cfg Config, epochs int, src Source, opt 
 		}
 		mo := TrainOptions{}
 		if opt.Progress != nil {
-			name := Phase(fmt.Sprintf("detector %d/%d", i, extra))
 			mo.Progress = func(p Progress) {
 				if p.Phase != PhaseFinal {
-					p.Phase = name + " " + p.Phase
+					p.Phase = detectorPhase(i, extra, p.Phase)
 					opt.Progress(p)
 				}
 			}

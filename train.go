@@ -72,8 +72,25 @@ const (
 )
 
 // Phase is where training is: those below, "pretrain i/k" (a stacked
-// model's layers), or PhaseFinal when the final passes over the data begin.
+// model's layers), "detector i/k " and a phase (the anomaly detector's
+// extra members: Phase.Detector), or PhaseFinal when the final passes over
+// the data begin.
 type Phase string
+
+// detectorPhase is phase p of the anomaly detector's extra member i of k.
+func detectorPhase(i, k int, p Phase) Phase {
+	return Phase(fmt.Sprintf("detector %d/%d %s", i, k, p))
+}
+
+// Detector reports whether p is a phase of the anomaly detector's extra
+// member i of k (trained after the model itself).
+func (p Phase) Detector() (i, k int, ok bool) {
+	var rest string
+	if n, _ := fmt.Sscanf(string(p), "detector %d/%d %s", &i, &k, &rest); n != 3 {
+		return 0, 0, false
+	}
+	return i, k, true
+}
 
 const (
 	PhaseSparse     Phase = "sparse"

@@ -73,9 +73,10 @@ if __name__ == '__main__':
     json.dump(out, open(sys.argv[2], 'w'), indent=1)
     for g in ('adbench', 'embeddings'):
         rs = [r for r in out if r['group'] == g]
+        if not rs:
+            continue
         for part, ours, pca in (('test', 'fvu', 'pca_train'), ('normal test', 'fvu_normal', 'pca_train_normal')):
-            if rs:
-                ratio = [r[ours] / r[pca] for r in rs]
-                print('%s, %s rows: %d sets, sae worse than PCA on %d (%s); FVU over PCA\'s: median %.3f' % (
-                    g, part, len(rs), sum(v > 1 for v in ratio), ', '.join(r['set'] for r in rs if r[ours] > r[pca]),
-                    float(np.median(ratio))))
+            ratio = [r[ours] / r[pca] for r in rs]
+            print('%s, %s rows: %d sets, sae worse than PCA on %d (%s); FVU over PCA\'s: median %.3f' % (
+                g, part, len(rs), sum(v > 1 for v in ratio), ', '.join(r['set'] for r in rs if r[ours] > r[pca]),
+                float(np.median(ratio))))

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -107,10 +106,9 @@ func setupDemo(fs *flag.FlagSet, e *env) func(context.Context) error {
 		if !e.json {
 			opt.Progress = func(p sae.Progress) {
 				if p.Phase != lastPhase {
-					// The anomaly scores' extra models ("detector i/k sparse").
+					// The anomaly scores' extra models.
 					lastPhase, lastEpoch = p.Phase, 0
-					var i, k int
-					if _, err := fmt.Sscanf(string(p.Phase), "detector %d/%d", &i, &k); err == nil {
+					if i, k, ok := p.Phase.Detector(); ok {
 						if i == 1 {
 							say("anomaly scores: %d more models of these settings (seeds %d-%d); a row's score is the geometric mean of the %d models' reconstruction errors", k, seed+1, seed+uint64(k), k+1)
 						}
@@ -223,8 +221,9 @@ func demoSummary(m *sae.Model, r *demoResult) string {
 	fmt.Fprintf(&b, "A sparse autoencoder trained by `sae demo` on images it drew itself: %d training images of %dx%d pixels, each the sum of 2 to 4 pen strokes taken from a dictionary of %d. A good sparse code should find the strokes.\n\n", r.Data.Train, r.Data.Side, r.Data.Side, r.Data.Strokes)
 	fmt.Fprintf(&b, "## Model\n\n%s: %d inputs, %d latents, KL sparsity (rho %.3g, beta %g), weight decay %g, Adam (lr %g, batch %d), %d epochs in %.1f s (%.0f samples/s). Final training objective %.4f.\n\n", m, m.Inputs, m.Hidden(), c.Rho, c.Beta, c.WeightDecay, c.LR, c.Batch, r.Epochs, r.TrainSeconds, r.SamplesPerS, r.FinalLoss)
 	fmt.Fprintf(&b, "## Results on %d held-out stroke images\n\n| metric | value |\n|---|---|\n", r.Test.N)
-	fmt.Fprintf(&b, "| mse (per pixel) | %.5f |\n| fvu | %.4f |\n| mean activation | %.4f (target %.3g%s) |\n| dead latents | %.1f%% |\n\n", r.Test.MSE, r.Test.FVU, r.Test.MeanActivation, c.Rho, rhoMiss(r.Test.MeanActivation, c.Rho), 100*r.Test.DeadFraction)
-	if rhoMiss(r.Test.MeanActivation, c.Rho) != "" {
+	miss := rhoMiss(r.Test.MeanActivation, c.Rho)
+	fmt.Fprintf(&b, "| mse (per pixel) | %.5f |\n| fvu | %.4f |\n| mean activation | %.4f (target %.3g%s) |\n| dead latents | %.1f%% |\n\n", r.Test.MSE, r.Test.FVU, r.Test.MeanActivation, c.Rho, miss, 100*r.Test.DeadFraction)
+	if miss != "" {
 		fmt.Fprintf(&b, "The KL penalty (beta %g) gave way to reconstruction: the latents' mean activation is %.1f times its target. Many features are still single strokes (below); `sae train --sparsity topk` fixes the number of active latents instead.\n\n", c.Beta, r.Test.MeanActivation/c.Rho)
 	}
 	scorers := "its reconstruction error"
@@ -261,10 +260,10 @@ func newDemoResult(m *sae.Model, mt sae.Metrics, scores []float64, isAnom []bool
 	return res
 }
 
-// rhoMiss is ", missed by +X%" when the mean activation is more than 20%
-// from the KL target rho (the bound sae train warns at), "" otherwise.
+// rhoMiss is ", missed by +X%" when the mean activation misses the KL
+// target rho (rhoMissed, the bound sae train warns at), "" otherwise.
 func rhoMiss(mean, rho float64) string {
-	if off := mean/rho - 1; math.Abs(off) > 0.2 {
+	if off, missed := rhoMissed(mean, rho); missed {
 		return fmt.Sprintf(", missed by %+.0f%%", 100*off)
 	}
 	return ""

@@ -393,11 +393,18 @@ func warnQuality(e *env, m *sae.Model, mt sae.Metrics, on string) float64 {
 	if c.Sparsity != sae.SparsityKL || c.Activation == sae.Tanh || c.Beta == 0 || m.Classes() > 0 || c.TargetL0 > 0 {
 		return math.NaN()
 	}
-	off := mt.MeanActivation/c.Rho - 1
-	if math.Abs(off) > 0.2 {
+	off, missed := rhoMissed(mt.MeanActivation, c.Rho)
+	if missed {
 		fmt.Fprintf(e.stderr, "sae: warning: the mean activation on the %s data is %.3g, %+.0f%% from --rho %g: the KL penalty (--beta %g) lost to reconstruction; raise --beta to come closer\n", on, mt.MeanActivation, 100*off, c.Rho, c.Beta)
 	}
 	return off
+}
+
+// rhoMissed is a KL model's mean activation's relative distance from its
+// target rho, and whether that is a miss: more than 20% either way.
+func rhoMissed(mean, rho float64) (off float64, missed bool) {
+	off = mean/rho - 1
+	return off, math.Abs(off) > 0.2
 }
 
 // stopReason is why the run's last phase ended ("" for a run of no phase).
