@@ -76,6 +76,12 @@ type modelFile struct {
 	// standing for missing ones (Model.Fill).
 	Columns []string  `json:"columns,omitempty"`
 	Fill    []float32 `json:"missing_fill,omitempty"`
+	// NeighbourRows is the number of training rows in each of the
+	// anomaly score's samples (neighbours.go; 0: none), tensor
+	// neighbours.rows, scaled by neighbours.shift and .scale of kind
+	// NeighbourNormalize.
+	NeighbourRows      int       `json:"neighbour_rows,omitempty"`
+	NeighbourNormalize Normalize `json:"neighbour_normalize,omitempty"`
 }
 
 // detectorDir is the directory of member i (1-based) of the detector of
@@ -143,6 +149,9 @@ func (m *Model) writeFiles(dir string) error {
 		DetectorMembers: len(m.detector),
 		Columns:         m.Columns, Fill: m.Fill,
 	}
+	if m.nb != nil {
+		mf.NeighbourRows, mf.NeighbourNormalize = m.nb.per, m.nb.nz.Kind
+	}
 	cfgJSON, err := json.MarshalIndent(mf, "", "  ")
 	if err != nil {
 		return err
@@ -154,6 +163,11 @@ func (m *Model) writeFiles(dir string) error {
 	if m.Norm != nil {
 		tensors["norm.shift"] = data.Tensor{Shape: []int{n.D}, Data: m.Norm.Shift}
 		tensors["norm.scale"] = data.Tensor{Shape: []int{n.D}, Data: m.Norm.Scale}
+	}
+	if nb := m.nb; nb != nil {
+		tensors["neighbours.rows"] = data.Tensor{Shape: []int{neighbourSets * nb.per, n.D}, Data: nb.raw}
+		tensors["neighbours.shift"] = data.Tensor{Shape: []int{n.D}, Data: nb.nz.Shift}
+		tensors["neighbours.scale"] = data.Tensor{Shape: []int{n.D}, Data: nb.nz.Scale}
 	}
 	if m.TargetNorm != nil {
 		tensors["target_norm.shift"] = data.Tensor{Shape: []int{n.O}, Data: m.TargetNorm.Shift}
@@ -247,6 +261,9 @@ func loadOne(dir string) (*Model, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := mf.wantNeighbours(cfgPath, want, &values, a.Inputs); err != nil {
+		return nil, 0, err
+	}
 	wPath := filepath.Join(dir, WeightsFile)
 	tensors, err := readModelWeights(wPath, want, values, a.Tied)
 	if err != nil {
@@ -278,6 +295,9 @@ func loadOne(dir string) (*Model, int, error) {
 		return nil, 0, fmt.Errorf("%s: %v", cfgPath, err)
 	}
 	m.Columns, m.Fill = mf.Columns, mf.Fill
+	if m.nb, err = mf.loadNeighbours(wPath, tensors, a.Inputs); err != nil {
+		return nil, 0, err
+	}
 	return m, mf.DetectorMembers, nil
 }
 

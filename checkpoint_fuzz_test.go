@@ -83,7 +83,7 @@ func TestLoadHugeArchitecture(t *testing.T) {
 		x.Data[j] = float32(rng.NormFloat64())
 	}
 	cfg := DefaultConfig()
-	cfg.Hidden, cfg.Epochs, cfg.Sparsity, cfg.Ensemble = 3, 1, SparsityKL, 1
+	cfg.Hidden, cfg.Epochs, cfg.Sparsity, cfg.Ensemble, cfg.Neighbours = 3, 1, SparsityKL, 1, -1
 	m, err := Train(context.Background(), x, cfg, TrainOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -94,6 +94,11 @@ type Config struct {
 	// classifier (trained with labels) or a denoiser (Noise), Ensemble
 	// dense autoencoders trained beside it. Default 0: 3.
 	Ensemble int `json:"ensemble,omitempty"`
+	// Neighbours is the number of training rows in each of the samples
+	// whose distance to a row Model.Score weighs beside the reconstruction
+	// errors (neighbours.go); the samples are saved with the model. -1:
+	// none, the reconstruction errors alone. Default 0: 256.
+	Neighbours int `json:"neighbours,omitempty"`
 }
 
 // maxEnsemble bounds Config.Ensemble.
@@ -169,8 +174,12 @@ func (c Config) Resolve(d, n int) Config {
 	if c.Ensemble == 0 {
 		c.Ensemble = 3
 	}
+	if c.Neighbours == 0 {
+		c.Neighbours = neighbourRows
+	}
 	if c.Out > 0 {
 		c.Ensemble = 1 // no anomaly detector: a transcoder's error needs the target
+		c.Neighbours = -1
 	}
 	if c.Precision == "" {
 		c.Precision = FP32
@@ -500,6 +509,9 @@ func (c Config) validateTraining(bad badFunc) {
 	oneOf(bad, "Normalize", c.Normalize, NormalizeAuto, NormalizeNone, NormalizeStandard, NormalizeMinMax, NormalizeRobust, NormalizeGlobal)
 	if c.Ensemble < 0 || c.Ensemble > maxEnsemble {
 		bad("Ensemble", "must be in [1, %d] (0: the default), got %d", maxEnsemble, c.Ensemble)
+	}
+	if c.Neighbours < -1 || c.Neighbours > maxNeighbourRows {
+		bad("Neighbours", "must be -1 (none) or in [1, %d] (0: the default), got %d", maxNeighbourRows, c.Neighbours)
 	}
 	if c.Threads < 0 {
 		bad("Threads", "must be >= 0, got %d", c.Threads)

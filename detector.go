@@ -98,7 +98,8 @@ func (c Config) detectorConfig(i int, classifier bool) Config {
 		}
 	}
 	m.Seed = c.Seed + uint64(i)
-	m.Ensemble = 1 // a member has no members
+	m.Ensemble = 1    // a member has no members
+	m.Neighbours = -1 // nor samples of its own (neighbours.go)
 	return m
 }
 

@@ -30,8 +30,9 @@ type Contribution struct {
 
 // Explain explains the anomaly score of each row of x: the top columns
 // (at least 1, at most x's columns) by their share of the row's squared
-// reconstruction error, the i-th Explanation the i-th row's. Ties keep the
-// lower column first. A transcoder, which has no anomaly score, is an
+// reconstruction error, the i-th Explanation the i-th row's (the part of
+// Score that is the row's distance to the training rows, neighbours.go, is
+// not taken apart). Ties keep the lower column first. A transcoder, which has no anomaly score, is an
 // error.
 func (m *Model) Explain(x Matrix, top int) ([]Explanation, error) {
 	if err := checkSource(x, "explain input", m.Inputs); err != nil {

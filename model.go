@@ -31,8 +31,9 @@ type Model struct {
 	Fill []float32
 
 	net      *nn.Net[float32]
-	detector []*Model  // the anomaly detector's extra members (detector.go)
-	pool     sync.Pool // *inferScratch
+	detector []*Model    // the anomaly detector's extra members (detector.go)
+	nb       *neighbours // training-row samples for Score (neighbours.go)
+	pool     sync.Pool   // *inferScratch
 }
 
 // inferChunk bounds the rows processed at once, so that inference memory
@@ -210,7 +211,11 @@ func (m *Model) Score(x Source) ([]float64, error) {
 			return nil, err
 		}
 	}
-	return m.detectorScores(x, own)
+	scores, err := m.detectorScores(x, own)
+	if err != nil {
+		return nil, err
+	}
+	return scores, m.withNeighbours(x, scores, false)
 }
 
 // ownScores is each row's mean squared reconstruction error over the

@@ -21,7 +21,7 @@ func (t *trainer) pretrain(ctx context.Context) error {
 	for l := 0; l < k; l++ {
 		sub := t.cfg
 		sub.Layers, sub.Hidden, sub.Stacked = nil, t.net.Sizes[l+1], false
-		sub.Normalize, sub.FinetuneEpochs, sub.ValSplit, sub.Contamination, sub.Ensemble = NormalizeNone, 0, 0, 0, 1
+		sub.Normalize, sub.FinetuneEpochs, sub.ValSplit, sub.Contamination, sub.Ensemble, sub.Neighbours = NormalizeNone, 0, 0, 0, 1, -1
 		sub.Seed = t.cfg.Seed + uint64(l) + 1
 		if l > 0 {
 			sub.Loss = MSE // the codes of relu or tanh layers are not in [0, 1]

@@ -126,13 +126,16 @@ func checkClassifierScorers(t *testing.T, m *Model, x Matrix, other *Model) {
 	}
 	want := make([]float64, x.Rows)
 	combineScores(want, each)
+	if err := m.withNeighbours(x, want, false); err != nil { // neighbours_test.go checks this part
+		t.Fatal(err)
+	}
 	got, err := m.Score(x)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range want {
 		if got[i] != want[i] {
-			t.Fatalf("row %d scored %g, want %g: the members' geometric mean", i, got[i], want[i])
+			t.Fatalf("row %d scored %g, want %g: the members' geometric mean (with the neighbour distance)", i, got[i], want[i])
 		}
 	}
 	members := m.detector

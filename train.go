@@ -649,6 +649,12 @@ func (t *trainer) finish() (*Model, error) {
 	if scores, err = m.detectorScores(t.src, scores); err != nil {
 		return nil, err
 	}
+	if m.nb, err = neighbourSamples(t.src, cfg.Neighbours, cfg.Seed); err != nil {
+		return nil, err
+	}
+	if err = m.withNeighbours(t.src, scores, true); err != nil {
+		return nil, err
+	}
 	m.Threshold = stats.Quantile(scores, 1-t.cfg.Contamination)
 	return m, nil
 }

@@ -230,6 +230,9 @@ func demoSummary(m *sae.Model, r *demoResult) string {
 	if n := len(m.Scorers()); n > 1 {
 		scorers = fmt.Sprintf("the geometric mean of the reconstruction errors of this model and %d more of its settings trained beside it", n-1)
 	}
+	if m.NeighbourRows() > 0 {
+		scorers += ", weighed equally with the image's distance to its nearest training images"
+	}
 	fmt.Fprintf(&b, "## Anomaly detection\n\n%d anomalies (filled blobs and speckle) hidden among the %d test images. Scored by %s: ROC AUC %.3f, average precision %.3f. The threshold stored with the model (the %.4gth percentile of the training images' scores) flags %d images, %d of them anomalies.\n\n", r.Data.Anomalies, r.Data.Test, scorers, r.AUROC, r.AUPRC, 100*(1-c.Contamination), r.Flagged, r.TruePos)
 	b.WriteString("## Pictures\n\n")
 	b.WriteString("Learned features (decoder rows): ![features](features.png)\n\n")

@@ -73,6 +73,7 @@ var configFlags = []configFlag{
 	{"Precision", "precision", "`format` of the training products: fp32, bf16 (bfloat16 operands, float32 sums; weights, gradients and optimiser state stay float32) or auto (bf16 where this CPU multiplies bf16 at least 1.2x faster than fp32, measured at start; else fp32); the model is float32 either way", false},
 	{"Contamination", "contamination", "expected anomaly `fraction` in the training data; sets the stored score threshold", false},
 	{"Ensemble", "ensemble", "anomaly scores: the geometric mean of the reconstruction errors of `K` autoencoders, the model and K-1 more like it (a {dictionaries} dictionary, a classifier trained with --labels or a denoiser trained with --noise: K dense autoencoders trained beside it) (default 3)", false},
+	{"Neighbours", "neighbours", "anomaly scores also weigh each row's distance to its nearest training rows, in 10 samples of `N` training rows saved with the model (-1: none, reconstruction errors alone) (default 256)", false},
 }
 
 // bindConfig defines a flag on fs for every field of *cfg, bound to it,
@@ -183,7 +184,7 @@ func flagNames(msg string) string {
 // zeroIsDefault are the Config fields whose zero value stands for a
 // default (Config.Resolve fills it in). Given as 0 on the command line,
 // the flag would silently mean its default, so it is refused.
-var zeroIsDefault = []string{"Hidden", "L0Coef", "Bandwidth", "K", "AuxK", "GroupWeight", "DeadWindow", "SupervisedEpochs", "LR", "Epochs", "Ensemble"}
+var zeroIsDefault = []string{"Hidden", "L0Coef", "Bandwidth", "K", "AuxK", "GroupWeight", "DeadWindow", "SupervisedEpochs", "LR", "Epochs", "Ensemble", "Neighbours"}
 
 // checkConfig refuses, naming the flags, what the flags set on fs make of
 // cfg: a flag given as 0 where 0 stands for its default, a flag that the

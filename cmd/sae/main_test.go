@@ -676,7 +676,8 @@ func TestTrainSaysWhatScores(t *testing.T) {
 	}{
 		{[]string{"--ensemble", "2"}, "of 2 dense sigmoid/kl autoencoders trained beside the dictionary"},
 		{[]string{"--sparsity", "kl", "--ensemble", "3"}, "of this model and 2 more like it"},
-		{[]string{"--sparsity", "l1", "--ensemble", "1"}, "anomaly scores: this model's reconstruction error;"},
+		{[]string{"--sparsity", "l1", "--ensemble", "1", "--neighbours", "-1"}, "anomaly scores: this model's reconstruction error;"},
+		{[]string{"--sparsity", "l1", "--ensemble", "1"}, "anomaly scores: this model's reconstruction error, weighed equally with the row's distance to its nearest training rows (--neighbours);"},
 		{[]string{"--ensemble", "1"}, "anomaly scores: the reconstruction error of a dense sigmoid/kl autoencoder trained beside the dictionary"},
 	} {
 		args := append([]string{"train", "--data", x, "--out", filepath.Join(dir, strings.Join(tc.args, "")), "--epochs", "3"}, tc.args...)

@@ -86,7 +86,7 @@ func setupReport(fs *flag.FlagSet, e *env) func(context.Context) error {
 		}
 		defer os.RemoveAll(tmp)
 		// The data's passes: the metrics, then each scorer's errors.
-		src, done := e.rowProgress(ctx, x, 1+len(m.Scorers()), fmt.Sprintf("metrics and scores of %d rows", x.Rows))
+		src, done := e.rowProgress(ctx, x, 1+scorePasses(m), fmt.Sprintf("metrics and scores of %d rows", x.Rows))
 		metrics, sections, err := buildReport(m, modelDir, tmp, x, src, dataPath, labels, imgH, imgW, isImage)
 		done()
 		if err != nil {

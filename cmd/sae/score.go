@@ -57,7 +57,7 @@ func init() {
 				if note != "" {
 					fmt.Fprintf(e.stderr, "sae: note: %s\n", note)
 				}
-				src, done := e.rowProgress(ctx, x, len(m.Scorers()), fmt.Sprintf("scoring %d rows", x.Rows))
+				src, done := e.rowProgress(ctx, x, scorePasses(m), fmt.Sprintf("scoring %d rows", x.Rows))
 				scores, err := m.Score(src)
 				done()
 				if err != nil {

@@ -54,7 +54,7 @@ var trainGroups = []flagGroup{
 	{"Model", []string{"hidden", "layers", "activation", "tied", "variational", "stacked", "loss", "normalize", "noise", "contractive", "decoder-norm", "decoder-bias-init", "skip"}},
 	{"Sparsity", []string{"sparsity", "k", "groups", "group-weight", "aux-k", "aux-coef", "l1", "l1-weight", "rho", "beta", "l0-coef", "bandwidth", "target-l0", "dead-window", "resample"}},
 	{"Training", []string{"optimizer", "lr", "momentum", "batch", "epochs", "finetune-epochs", "supervised-epochs", "warmup", "decay", "patience", "clip", "weight-decay", "trim", "precision", "seed", "threads"}},
-	{"Anomaly scores", []string{"contamination", "ensemble"}},
+	{"Anomaly scores", []string{"contamination", "ensemble", "neighbours"}},
 }
 
 // trainArgs are sae train's flags: the model's (cfg, one per Config field:
@@ -445,8 +445,29 @@ func targetOf(c sae.Config) (string, bool) {
 }
 
 // detectorSummary says in words what sae score will measure: which models'
-// reconstruction errors make up a row's score.
+// reconstruction errors make up a row's score, and whether its distance to
+// the training rows does.
 func detectorSummary(m *sae.Model, scorers []*sae.Model) string {
+	s := reconSummary(m, scorers)
+	if m.NeighbourRows() > 0 {
+		s += ", weighed equally with the row's distance to its nearest training rows (--neighbours)"
+	}
+	return s
+}
+
+// scorePasses is the number of passes Model.Score makes over the rows:
+// one for each scorer, one for the neighbour distance.
+func scorePasses(m *sae.Model) int {
+	n := len(m.Scorers())
+	if m.NeighbourRows() > 0 {
+		n++
+	}
+	return n
+}
+
+// reconSummary says which models' reconstruction errors make up a row's
+// score.
+func reconSummary(m *sae.Model, scorers []*sae.Model) string {
 	if scorers[0] == m {
 		switch len(scorers) {
 		case 1:

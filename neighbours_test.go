@@ -1,0 +1,190 @@
+package sae
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// refDistance is the neighbour distance of row x (scaled) by brute force
+// in float64: for each sample, the mean of its k smallest squared
+// distances per column, skipping the sample row at training position skip
+// (-1: none), averaged over the samples.
+func refDistance(nb *neighbours, x []float32, skip int) float64 {
+	d, per := nb.d, nb.per
+	var total float64
+	for s := range neighbourSets {
+		var ds []float64
+		for j := range per {
+			if skip >= 0 && nb.pos[s*per+j] == skip {
+				continue
+			}
+			var e float64
+			for c := range d {
+				v := float64(x[c]) - float64(nb.rows[(s*per+j)*d+c])
+				e += v * v
+			}
+			ds = append(ds, e)
+		}
+		slices.Sort(ds)
+		k := min(neighbourK, len(ds))
+		var sum float64
+		for _, v := range ds[:k] {
+			sum += v
+		}
+		total += sum / float64(k*d)
+	}
+	return total / neighbourSets
+}
+
+func TestNeighbourDistances(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, c := range []struct{ n, d, rows int }{{700, 7, 256}, {40, 3, 256}, {300, 70, 16}, {1, 2, 256}} {
+		x := NewMatrix(c.n, c.d)
+		for i := range x.Data {
+			x.Data[i] = float32(rng.NormFloat64() * float64(1+i%c.d))
+		}
+		if c.n > 1 {
+			copy(x.Data[c.d:2*c.d], x.Data[:c.d]) // a repeated row
+		}
+		nb, err := neighbourSamples(x, c.rows, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := min(c.rows, c.n); nb.per != want {
+			t.Fatalf("n=%d: %d rows a sample, want %d", c.n, nb.per, want)
+		}
+		for _, self := range []bool{false, true} {
+			got, err := nb.scores(x, self)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xs := make([]float32, len(x.Data))
+			nb.nz.apply(xs, x.Data, c.d)
+			for i := range c.n {
+				skip := -1
+				if self && c.n > 1 {
+					skip = i
+				}
+				want := refDistance(nb, xs[i*c.d:(i+1)*c.d], skip)
+				if math.Abs(got[i]-want) > 1e-4*(want+1) {
+					t.Fatalf("n=%d d=%d self=%v row %d: distance %g, want %g", c.n, c.d, self, i, got[i], want)
+				}
+			}
+		}
+	}
+}
+
+// twoClusters is rows on a line in d columns, half near -c, half near +c
+// (along the diagonal), with small noise off the line.
+func twoClusters(n, d int, c float64, seed uint64) Matrix {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	x := NewMatrix(n, d)
+	for i := range n {
+		t := c + rng.NormFloat64()*0.3
+		if i%2 == 0 {
+			t = -t
+		}
+		for j := range d {
+			x.Data[i*d+j] = float32(t + 0.05*rng.NormFloat64())
+		}
+	}
+	return x
+}
+
+// A row between the two clusters of the training rows, on their line, is
+// reconstructed as well as they are: the reconstruction error alone does
+// not single it out; the neighbour distance does.
+func TestNeighboursSeeRowsBetweenClusters(t *testing.T) {
+	x := twoClusters(600, 4, 3, 1)
+	probe := twoClusters(200, 4, 3, 2)
+	for j := range 4 {
+		probe.Data[j] = 0 // row 0: between the clusters
+	}
+	rank := func(neighbours int) int {
+		cfg := DefaultConfig()
+		cfg.Sparsity, cfg.Hidden, cfg.Epochs, cfg.Ensemble, cfg.Neighbours = SparsityNone, 2, 30, 1, neighbours
+		m, err := Train(context.Background(), x, cfg, TrainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.Score(probe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := 0 // rows scored above the row between the clusters
+		for _, v := range s[1:] {
+			if v >= s[0] {
+				r++
+			}
+		}
+		return r
+	}
+	without, with := rank(-1), rank(0)
+	t.Logf("rows at or above the row between: %d without samples, %d with", without, with)
+	if with != 0 {
+		t.Errorf("with neighbour samples, %d of 199 rows score at least the row between the clusters, want 0", with)
+	}
+	if without < 20 {
+		t.Errorf("the reconstruction error alone ranks the row between the clusters above all but %d of 199 rows: the test no longer shows what the samples add", without)
+	}
+}
+
+func TestNeighboursSavedAndRefused(t *testing.T) {
+	m, x := trainSmall(t, nil)
+	if m.nb == nil || m.nb.per != neighbourRows {
+		t.Fatalf("a default model keeps no samples of %d rows: %+v", neighbourRows, m.nb)
+	}
+	base := filepath.Join(t.TempDir(), "m")
+	if err := m.Save(base); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Load(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2.nb == nil || !slices.Equal(m2.nb.raw, m.nb.raw) || m2.nb.nz.Kind != m.nb.nz.Kind {
+		t.Fatal("the samples differ after save and load")
+	}
+	a, _ := m.Score(x)
+	b, _ := m2.Score(x)
+	if !slices.Equal(a, b) {
+		t.Fatal("scores differ after save and load")
+	}
+	// Without samples: the reconstruction errors alone, nothing saved.
+	m3, _ := trainSmall(t, func(c *Config) { c.Neighbours = -1 })
+	if m3.nb != nil {
+		t.Fatal("Neighbours -1 kept samples")
+	}
+	own, _ := m3.ownScores(x)
+	rec, _ := m3.detectorScores(x, own)
+	s3, _ := m3.Score(x)
+	if !slices.Equal(rec, s3) {
+		t.Fatal("without samples the score is not the reconstruction errors'")
+	}
+	cfgRaw, _ := os.ReadFile(filepath.Join(base, ConfigFile))
+	for _, c := range []struct{ from, to, want string }{
+		{`"neighbour_rows": 256`, `"neighbour_rows": 255`, "neighbours.rows has shape"},
+		{`"neighbour_rows": 256`, `"neighbour_rows": 5000`, "neighbour_rows 5000 is out of range"},
+		{`"neighbour_rows": 256,`, ``, "tensor neighbours.rows is not part of the model"},
+		{`"neighbour_normalize": "robust"`, `"neighbour_normalize": "none"`, `neighbour_normalize "none"`},
+	} {
+		if !strings.Contains(string(cfgRaw), c.from) {
+			t.Fatalf("config.json has no %s:\n%s", c.from, cfgRaw)
+		}
+		dir := filepath.Join(t.TempDir(), "bad")
+		os.MkdirAll(dir, 0o755)
+		w, _ := os.ReadFile(filepath.Join(base, WeightsFile))
+		os.WriteFile(filepath.Join(dir, WeightsFile), w, 0o644)
+		os.WriteFile(filepath.Join(dir, ConfigFile), []byte(strings.Replace(string(cfgRaw), c.from, c.to, 1)), 0o644)
+		_, err := Load(dir)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s -> %s: error %v, want one saying %q", c.from, c.to, err, c.want)
+		}
+	}
+}
