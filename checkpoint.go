@@ -82,6 +82,10 @@ type modelFile struct {
 	// NeighbourNormalize.
 	NeighbourRows      int       `json:"neighbour_rows,omitempty"`
 	NeighbourNormalize Normalize `json:"neighbour_normalize,omitempty"`
+	// NeighbourBlend standardises the two views' logarithms: mean and
+	// standard deviation of the reconstruction scores', then of the
+	// neighbour distances', over the training rows.
+	NeighbourBlend []float64 `json:"neighbour_blend,omitempty"`
 }
 
 // detectorDir is the directory of member i (1-based) of the detector of
@@ -150,7 +154,7 @@ func (m *Model) writeFiles(dir string) error {
 		Columns:         m.Columns, Fill: m.Fill,
 	}
 	if m.nb != nil {
-		mf.NeighbourRows, mf.NeighbourNormalize = m.nb.per, m.nb.nz.Kind
+		mf.NeighbourRows, mf.NeighbourNormalize, mf.NeighbourBlend = m.nb.per, m.nb.nz.Kind, m.nb.blend[:]
 	}
 	cfgJSON, err := json.MarshalIndent(mf, "", "  ")
 	if err != nil {

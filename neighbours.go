@@ -35,6 +35,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 
 	"github.com/sae-go/sae/internal/data"
@@ -56,6 +57,8 @@ type neighbours struct {
 	sq   []float32   // each scaled row's squared norm
 	per  int         // rows per sample
 	d    int         // columns
+	// blend standardises the two views' logarithms (withNeighbours).
+	blend [4]float64
 	// pos is each sampled row's position in the training source, for the
 	// scores of the training rows themselves (trainedScores); nil in a
 	// loaded model.
@@ -206,18 +209,60 @@ func (m *Model) NeighbourRows() int {
 }
 
 // withNeighbours folds the neighbour distances of the rows of x into
-// their reconstruction scores rec (in place): the geometric mean of the
-// two. A model without samples leaves rec as it is.
-func (m *Model) withNeighbours(x Source, rec []float64, self bool) error {
-	if m.nb == nil {
+// their reconstruction scores rec (in place). Each view's logarithm is
+// standardised by its mean and standard deviation over the training rows
+// (the blend), and a row's score is the exponential of the two standard
+// scores' mean: neither view's spread drowns the other's. train: x is the
+// training source, whose rows are not counted among their own neighbours
+// and on which the blend is fitted first. A model without samples leaves
+// rec as it is.
+func (m *Model) withNeighbours(x Source, rec []float64, train bool) error {
+	nb := m.nb
+	if nb == nil {
 		return nil
 	}
-	dist, err := m.nb.scores(x, self)
+	dist, err := nb.scores(x, train)
 	if err != nil {
 		return err
 	}
-	combineScores(rec, [][]float64{rec, dist})
+	if train {
+		nb.blend = fitBlend(rec, dist)
+	}
+	b := nb.blend
+	for i, r := range rec {
+		zr := (safeLog(r) - b[0]) / b[1]
+		zd := (safeLog(dist[i]) - b[2]) / b[3]
+		rec[i] = math.Exp((zr + zd) / 2)
+	}
 	return nil
+}
+
+// safeLog is the logarithm of v, 0 counting as the smallest positive
+// float64.
+func safeLog(v float64) float64 { return math.Log(max(v, math.SmallestNonzeroFloat64)) }
+
+// fitBlend is the mean and standard deviation of the logarithms of the
+// training rows' reconstruction scores rec and neighbour distances dist:
+// {mean rec, sd rec, mean dist, sd dist}, a standard deviation of 0 (a
+// view constant over the rows) counting as 1.
+func fitBlend(rec, dist []float64) [4]float64 {
+	var b [4]float64
+	for v, xs := range [][]float64{rec, dist} {
+		var sum, sq float64
+		for _, x := range xs {
+			sum += safeLog(x)
+		}
+		mean := sum / float64(max(len(xs), 1))
+		for _, x := range xs {
+			sq += (safeLog(x) - mean) * (safeLog(x) - mean)
+		}
+		sd := math.Sqrt(sq / float64(max(len(xs), 1)))
+		if !(sd > 0) || !isFinite(sd) {
+			sd = 1
+		}
+		b[2*v], b[2*v+1] = mean, sd
+	}
+	return b
 }
 
 // wantNeighbours adds the neighbour samples' tensors that config.json
@@ -258,5 +303,14 @@ func (mf *modelFile) loadNeighbours(wPath string, tensors map[string]data.Tensor
 			return nil, fmt.Errorf("%s: neighbours.rows value %d is %g", wPath, i, v)
 		}
 	}
-	return newNeighbours(nz, raw, mf.NeighbourRows, inputs)
+	b := mf.NeighbourBlend
+	if len(b) != 4 || !isFinite(b[0]) || !isFinite(b[2]) || !(b[1] > 0) || !(b[3] > 0) || !isFinite(b[1]) || !isFinite(b[3]) {
+		return nil, fmt.Errorf("%s: neighbour_blend %v is not 4 finite numbers with positive 2nd and 4th", filepath.Join(filepath.Dir(wPath), ConfigFile), b)
+	}
+	nb, err := newNeighbours(nz, raw, mf.NeighbourRows, inputs)
+	if err != nil {
+		return nil, err
+	}
+	nb.blend = [4]float64(b)
+	return nb, nil
 }

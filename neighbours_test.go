@@ -98,41 +98,67 @@ func twoClusters(n, d int, c float64, seed uint64) Matrix {
 }
 
 // A row between the two clusters of the training rows, on their line, is
-// reconstructed as well as they are: the reconstruction error alone does
-// not single it out; the neighbour distance does.
+// reconstructed as well as they are (here: better, in the middle of the
+// sigmoid code's range); the neighbour distance singles it out. Each view
+// counts by its spread on the training rows.
 func TestNeighboursSeeRowsBetweenClusters(t *testing.T) {
 	x := twoClusters(600, 4, 3, 1)
 	probe := twoClusters(200, 4, 3, 2)
 	for j := range 4 {
 		probe.Data[j] = 0 // row 0: between the clusters
 	}
-	rank := func(neighbours int) int {
-		cfg := DefaultConfig()
-		cfg.Sparsity, cfg.Hidden, cfg.Epochs, cfg.Ensemble, cfg.Neighbours = SparsityNone, 2, 30, 1, neighbours
-		m, err := Train(context.Background(), x, cfg, TrainOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := m.Score(probe)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := 0 // rows scored above the row between the clusters
-		for _, v := range s[1:] {
-			if v >= s[0] {
-				r++
-			}
-		}
-		return r
+	cfg := DefaultConfig()
+	cfg.Sparsity, cfg.Hidden, cfg.Epochs, cfg.Ensemble = SparsityNone, 2, 30, 1
+	m, err := Train(context.Background(), x, cfg, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	without, with := rank(-1), rank(0)
-	t.Logf("rows at or above the row between: %d without samples, %d with", without, with)
-	if with != 0 {
-		t.Errorf("with neighbour samples, %d of 199 rows score at least the row between the clusters, want 0", with)
+	rec, err := m.ownScores(probe)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if without < 20 {
-		t.Errorf("the reconstruction error alone ranks the row between the clusters above all but %d of 199 rows: the test no longer shows what the samples add", without)
+	if r := above(rec); r < 20 {
+		t.Fatalf("the reconstruction error alone ranks the row between the clusters below only %d of 199 rows: the test no longer shows what the samples add", r)
 	}
+	b := m.nb.blend
+	typical := make([]float64, probe.Rows)
+	for i := range typical {
+		typical[i] = math.Exp(b[0]) // the training rows' typical error
+	}
+	if err := m.withNeighbours(probe, typical, false); err != nil {
+		t.Fatal(err)
+	}
+	if r := above(typical); r != 0 {
+		t.Errorf("at a typical reconstruction error, %d of 199 rows score at least the row between the clusters, want 0", r)
+	}
+	// The other view: a row reconstructed 4 standard deviations worse than
+	// typical scores e^2 times as high (the mean of the two standard
+	// scores, exponentiated).
+	before := typical[1]
+	for i := range typical {
+		typical[i] = math.Exp(b[0])
+	}
+	typical[1] = math.Exp(b[0] + 4*b[1])
+	if err := m.withNeighbours(probe, typical, false); err != nil {
+		t.Fatal(err)
+	}
+	if r := typical[1] / before; math.Abs(r-math.E*math.E) > 1e-9*r {
+		t.Errorf("4 sd more reconstruction error multiplied the score by %g, want e^2", r)
+	}
+	s, _ := m.Score(probe)
+	t.Logf("rows at or above the row between: reconstruction %d, Score %d", above(rec), above(s))
+}
+
+// above is the number of rows after the first that score at least as high
+// as it.
+func above(s []float64) int {
+	r := 0
+	for _, v := range s[1:] {
+		if v >= s[0] {
+			r++
+		}
+	}
+	return r
 }
 
 func TestNeighboursSavedAndRefused(t *testing.T) {
