@@ -110,7 +110,7 @@ func setupDemo(fs *flag.FlagSet, e *env) func(context.Context) error {
 					lastPhase, lastEpoch = p.Phase, 0
 					if i, k, ok := p.Phase.Detector(); ok {
 						if i == 1 {
-							say("anomaly scores: %d more models of these settings (seeds %d-%d); a row's score is the geometric mean of the %d models' reconstruction errors", k, seed+1, seed+uint64(k), k+1)
+							say("anomaly scores: %d more models of these settings (seeds %d-%d); a row's score weighs the geometric mean of the %d models' reconstruction errors with its distance to the nearest training images", k, seed+1, seed+uint64(k), k+1)
 						}
 						say("model %d of %d:", i+1, k+1)
 					}
@@ -194,7 +194,7 @@ func writeDemoReport(dir string, m *sae.Model, strokes *synth.Strokes, test sae.
 	if err := report.LossCurve(filepath.Join(dir, "loss.png"), h.TrainLoss, h.ValLoss, "training objective per epoch"); err != nil {
 		return err
 	}
-	if err := report.Histogram(filepath.Join(dir, "scores.png"), scores, report.HistOptions{Title: "anomaly scores of the test images", XLabel: "reconstruction error (mean squared, per pixel)", LogX: true, Threshold: &m.Threshold}); err != nil {
+	if err := report.Histogram(filepath.Join(dir, "scores.png"), scores, report.HistOptions{Title: "anomaly scores of the test images", XLabel: scoreAxis(m), LogX: true, Threshold: &m.Threshold}); err != nil {
 		return err
 	}
 	fpr, tpr := stats.ROC(scores, isAnom)

@@ -183,7 +183,7 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, src sae.Sourc
 	}
 	f = filepath.Join(dir, "scores.png")
 	thr := m.Threshold
-	if err := report.Histogram(f, scores, report.HistOptions{Title: "anomaly scores", XLabel: "reconstruction error (mean squared, scaled units)", YLabel: "rows", LogX: true, Threshold: &thr, ThresholdLabel: "threshold"}); err != nil {
+	if err := report.Histogram(f, scores, report.HistOptions{Title: "anomaly scores", XLabel: scoreAxis(m), YLabel: "rows", LogX: true, Threshold: &thr, ThresholdLabel: "threshold"}); err != nil {
 		return nil, nil, err
 	}
 	flagged := 0

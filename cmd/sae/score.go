@@ -16,7 +16,7 @@ import (
 func init() {
 	register(&command{
 		name:    "score",
-		summary: "anomaly scores (reconstruction error), one per row",
+		summary: "anomaly scores (reconstruction error, distance to the training rows), one per row",
 		usage:   "--model DIR --data F [--out F.npy|F.csv] [--labels F]",
 		examples: []string{
 			"sae score --model det --data new.csv --out scores.csv",

@@ -455,6 +455,14 @@ func detectorSummary(m *sae.Model, scorers []*sae.Model) string {
 	return s
 }
 
+// scoreAxis names what a model's anomaly scores measure, for a plot's axis.
+func scoreAxis(m *sae.Model) string {
+	if m.NeighbourRows() > 0 {
+		return "anomaly score (reconstruction error and distance to the training rows; 1: a typical training row)"
+	}
+	return "reconstruction error (mean squared, scaled units)"
+}
+
 // scorePasses is the number of passes Model.Score makes over the rows:
 // one for each scorer, one for the neighbour distance.
 func scorePasses(m *sae.Model) int {
