@@ -90,7 +90,10 @@ def task(t):
     return out
 
 
-def summary(res):
+def summary(res, cands=('c0', 'c5', 'c6', 'c7', 'if')):
+    """Each group's mean ROC AUC x 100 per candidate (each set's mean over
+    its folds), its wins against Isolation Forest and its sets more than 10
+    points below it."""
     by = {}
     for r in res:
         by.setdefault((r['group'], r['name']), []).append(r)
@@ -98,7 +101,7 @@ def summary(res):
         sets = {n: rs for (gg, n), rs in by.items() if gg == g}
         m = lambda rs, c: 100 * np.mean([r[c] for r in rs])
         line = [g]
-        for c in ('c0', 'c5', 'c6', 'c7', 'if'):
+        for c in cands:
             per = [m(rs, c) for rs in sets.values()]
             d = [m(rs, c) - m(rs, 'if') for rs in sets.values()]
             line.append('%s %.2f (wins %d, >10 below %d)' % (c, np.mean(per), sum(x > 0 for x in d), sum(x < -10 for x in d)))

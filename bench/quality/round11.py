@@ -80,17 +80,7 @@ def task(t):
 
 
 def summary(res):
-    by = {}
-    for r in res:
-        by.setdefault((r['group'], r['name']), []).append(r)
-    for g in ('adbench', 'embeddings'):
-        sets = {n: rs for (gg, n), rs in by.items() if gg == g}
-        m = lambda rs, c: 100 * np.mean([r[c] for r in rs])
-        line = [g]
-        for c in ('c0', 'c5', 'c6', 'c8', 'c9', 'if'):
-            d = [m(rs, c) - m(rs, 'if') for rs in sets.values()]
-            line.append('%s %.2f (wins %d, >10 below %d)' % (c, np.mean([m(rs, c) for rs in sets.values()]), sum(x > 0 for x in d), sum(x < -10 for x in d)))
-        print('; '.join(line))
+    round10.summary(res, ('c0', 'c5', 'c6', 'c8', 'c9', 'if'))
 
 
 if __name__ == '__main__':
