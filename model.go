@@ -196,7 +196,9 @@ func (m *Model) Reconstruct(x Matrix) (Matrix, error) {
 // Score returns each row's anomaly score: the geometric mean over the
 // scorers (Scorers: the model, for a dense code, and its detector's
 // members) of the row's mean squared reconstruction error over the
-// features, each in its model's scaled units.
+// features, each in its model's scaled units, blended with the row's
+// distance to its nearest training rows when the model keeps samples of
+// them (NeighbourRows; neighbours.go).
 func (m *Model) Score(x Source) ([]float64, error) {
 	if err := checkSource(x, "score input", m.Inputs); err != nil {
 		return nil, err

@@ -7,10 +7,9 @@ package sae
 // normal rows but away from them: a row between two clusters of a
 // multi-modal table is rebuilt as well as the clusters' own rows. The
 // distance to the nearest training rows sees them. So a model keeps
-// neighbourSets samples of Config.Neighbours (default neighbourRows) of its
-// training rows (each drawn
-// without replacement, independently; fewer rows when it has fewer), and
-// a row's neighbour distance is, for each sample, the mean squared
+// neighbourSets samples of Config.Neighbours (default neighbourRows) of
+// its training rows (each drawn without replacement, independently; all
+// of them when it has fewer), and a row's neighbour distance is, for each sample, the mean squared
 // difference per column between it and its neighbourK nearest rows of the
 // sample, averaged over the samples. Small samples, as Isolation Forest's
 // trees take, keep a cluster of similar anomalies from being each other's
@@ -19,11 +18,17 @@ package sae
 // column below 64 columns, one global scale at 64 or more: Normalize
 // auto), fitted on the training rows, whatever the model's own.
 //
-// Model.Score is the geometric mean of the scorers' reconstruction errors
-// (detector.go) and this distance, the two views weighted equally. On the
-// development folds of bench/quality's 41 sets this raised the tabular
-// group's mean ROC AUC over the reconstruction error alone (round 10 of
-// bench/quality/README.md) and most where the tables are multi-modal.
+// Model.Score blends the scorers' reconstruction errors (detector.go) with
+// this distance: each view's logarithm is standardised by its mean and
+// standard deviation over the training rows (a training row's distance not
+// counting itself), and the score is the exponential of the two standard
+// scores' mean, so that neither view's spread drowns the other's (1: a
+// typical training row). On the development folds of bench/quality's 41
+// sets this raised both groups' mean ROC AUC over the reconstruction errors
+// alone, most on multi-modal and small tables (rounds 10 and 11 of
+// bench/quality/README.md). A row reconstructed far better than the
+// training rows gets a negative standard score, which can hide a large
+// distance.
 //
 // The samples are training rows in input units, saved with the model
 // (model.safetensors, "neighbours.rows"): a model directory holds up to
