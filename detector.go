@@ -166,18 +166,29 @@ func trainDetector(ctx context.Context, cfg Config, epochs int, src Source, opt 
 // in src), by a generator of the given seed.
 func sampleRows(src Source, n int, seed uint64) Source {
 	rows, d := src.Dims()
-	rng := rand.New(rand.NewPCG(seed, 0xde7ec7))
-	idx := make([]uint32, rows)
-	for i := range idx {
-		idx[i] = uint32(i)
+	return subset(src, drawRows(rand.New(rand.NewPCG(seed, 0xde7ec7)), rows, n), d)
+}
+
+// drawRows is n of the positions 0..rows-1 drawn without replacement by
+// rng, sorted: the first n steps of a Fisher-Yates shuffle, kept in a map
+// of the displaced positions so that a draw from millions of rows costs
+// memory in n, not in rows.
+func drawRows(rng *rand.Rand, rows, n int) []uint32 {
+	moved := make(map[int]uint32, 2*n)
+	at := func(i int) uint32 {
+		if v, ok := moved[i]; ok {
+			return v
+		}
+		return uint32(i)
 	}
-	for i := 0; i < n; i++ { // a partial Fisher-Yates shuffle
+	idx := make([]uint32, n)
+	for i := range n {
 		j := i + rng.IntN(rows-i)
-		idx[i], idx[j] = idx[j], idx[i]
+		idx[i] = at(j)
+		moved[j] = at(i)
 	}
-	idx = idx[:n]
 	slices.Sort(idx)
-	return subset(src, idx, d)
+	return idx
 }
 
 // combineScores folds the scorers' errors into dst: their geometric mean

@@ -41,7 +41,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
-	"slices"
 
 	"github.com/sae-go/sae/internal/data"
 	"github.com/sae-go/sae/internal/kernels"
@@ -83,19 +82,11 @@ func neighbourSamples(src Source, rows int, seed uint64) (*neighbours, error) {
 	}
 	per := min(rows, n)
 	rng := rand.New(rand.NewPCG(seed, 0x4e1b0125))
-	perm := make([]int, n)
 	pos := make([]int, 0, neighbourSets*per)
 	for range neighbourSets {
-		for i := range perm {
-			perm[i] = i
+		for _, i := range drawRows(rng, n, per) {
+			pos = append(pos, int(i))
 		}
-		for i := 0; i < per; i++ { // a partial Fisher-Yates shuffle
-			j := i + rng.IntN(n-i)
-			perm[i], perm[j] = perm[j], perm[i]
-		}
-		s := slices.Clone(perm[:per])
-		slices.Sort(s)
-		pos = append(pos, s...)
 	}
 	raw := make([]float32, len(pos)*d)
 	for lo := 0; lo < len(pos); lo += inferChunk { // a source reads a chunk at a time
@@ -252,14 +243,16 @@ func safeLog(v float64) float64 { return math.Log(max(v, math.SmallestNonzeroFlo
 // view constant over the rows) counting as 1.
 func fitBlend(rec, dist []float64) [4]float64 {
 	var b [4]float64
+	logs := make([]float64, len(rec))
 	for v, xs := range [][]float64{rec, dist} {
 		var sum, sq float64
-		for _, x := range xs {
-			sum += safeLog(x)
+		for i, x := range xs {
+			logs[i] = safeLog(x)
+			sum += logs[i]
 		}
 		mean := sum / float64(max(len(xs), 1))
-		for _, x := range xs {
-			sq += (safeLog(x) - mean) * (safeLog(x) - mean)
+		for _, l := range logs {
+			sq += (l - mean) * (l - mean)
 		}
 		sd := math.Sqrt(sq / float64(max(len(xs), 1)))
 		if !(sd > 0) || !isFinite(sd) {

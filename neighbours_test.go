@@ -214,3 +214,33 @@ func TestNeighboursSavedAndRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestDrawRows checks the map-kept shuffle against the plain partial
+// Fisher-Yates shuffle of a full permutation: the same generator draws
+// the same rows, each once, sorted.
+func TestDrawRows(t *testing.T) {
+	for _, c := range []struct{ rows, n int }{{1, 1}, {10, 0}, {10, 3}, {10, 10}, {1000, 256}, {300, 299}} {
+		for seed := range uint64(3) {
+			perm := make([]uint32, c.rows)
+			for i := range perm {
+				perm[i] = uint32(i)
+			}
+			ref := rand.New(rand.NewPCG(seed, 7))
+			for i := 0; i < c.n; i++ {
+				j := i + ref.IntN(c.rows-i)
+				perm[i], perm[j] = perm[j], perm[i]
+			}
+			want := slices.Clone(perm[:c.n])
+			slices.Sort(want)
+			got := drawRows(rand.New(rand.NewPCG(seed, 7)), c.rows, c.n)
+			if !slices.Equal(got, want) {
+				t.Fatalf("rows %d, n %d, seed %d: drew %v, want %v", c.rows, c.n, seed, got, want)
+			}
+			for i := 1; i < len(got); i++ {
+				if got[i] <= got[i-1] || int(got[i]) >= c.rows {
+					t.Fatalf("rows %d, n %d: %v is not distinct sorted positions", c.rows, c.n, got)
+				}
+			}
+		}
+	}
+}
