@@ -81,9 +81,9 @@ const (
 	NoDecay Decay = "none"
 	// Plateau holds the learning rate until the watched loss (validation,
 	// or training without validation rows) has not improved by 0.1% for
-	// a patience (Config.Patience epochs, at least 250 steps), then divides
-	// it by ten; the third plateau ends the phase, which the epoch count
-	// then only bounds.
+	// a patience (Config.Patience epochs, at least plateauPatienceSteps:
+	// 1000 steps), then divides it by ten; the third plateau ends the
+	// phase, which the epoch count then only bounds.
 	Plateau Decay = "plateau"
 )
 
