@@ -41,10 +41,9 @@ passes; else neither."""
 import sys, os, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np, data
-from multiprocessing import Pool
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
-import round10, round12
+import round10, round12, rounds
 SAE = sys.argv[1] if __name__ == '__main__' else None
 FOLDS = [int(f) for f in os.environ.get('FOLDS', '0,1,2').split(',')]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -114,28 +113,12 @@ def task(t):
 
 def summary(res):
     round10.summary(res, ('c8', 'c13', 'c14', 'c15', 'if'))
-    by = {}
-    for r in res:
-        by.setdefault((r['group'], r['name']), []).append(r)
     for c in ('c13', 'c14'):
-        for g in ('adbench', 'embeddings'):
-            gain = sorted((100 * np.mean([r[c] - r['c8'] for r in rs]), n) for (gg, n), rs in by.items() if gg == g)
-            if gain:
-                print('%s %s - c8: mean %.2f, without the largest (%s %+.2f) %.2f, %d up, %d down; per set: %s' % (
-                    g, c, np.mean([x for x, _ in gain]), gain[-1][1], gain[-1][0], np.mean([x for x, _ in gain[:-1]]),
-                    sum(x >= 0.1 for x, _ in gain), sum(x <= -0.1 for x, _ in gain),
-                    ', '.join('%s %+.1f' % (n, x) for x, n in gain)))
+        rounds.gains(res, c)
 
 
 if __name__ == '__main__':
     if len(sys.argv) == 2:
         summary(json.load(open(sys.argv[1]))); sys.exit()
-    sets = data.anomaly_sets(os.environ.get('DATA_ROOT', '../shared/data'))
-    tasks = [(g, n, p, f) for g, n, p in sets for f in FOLDS]
-    tasks.sort(key=lambda t: (t[3] == 0, t[1] != '17_InternetAds', -os.path.getsize(t[2])))
-    res = []
-    with Pool(2) as pool:
-        for r in pool.imap_unordered(task, tasks):
-            res.append(r); print(json.dumps(r), flush=True)
-    json.dump(res, open(sys.argv[2], 'w'))
-    summary(res)
+    rounds.main(task, summary, sys.argv[2], FOLDS,
+                lambda t: (t[3] == 0, t[1] != '17_InternetAds', -os.path.getsize(t[2])))

@@ -30,10 +30,9 @@ Isolation Forest than with c8."""
 import sys, os, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np, data
-from multiprocessing import Pool
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
-import round10, round12, round13
+import round10, round12, round13, rounds
 FOLDS = [int(f) for f in os.environ.get('FOLDS', '0,1,2').split(',')]
 
 
@@ -65,27 +64,10 @@ def task(t):
 
 def summary(res):
     round10.summary(res, ('c8', 'c16', 'c18', 'if'))
-    by = {}
-    for r in res:
-        by.setdefault((r['group'], r['name']), []).append(r)
-    for g in ('adbench', 'embeddings'):
-        gain = sorted((100 * np.mean([r['c16'] - r['c8'] for r in rs]), n) for (gg, n), rs in by.items() if gg == g)
-        if gain:
-            print('%s c16 - c8: mean %.2f, without the largest (%s %+.2f) %.2f, %d up, %d down; per set: %s' % (
-                g, np.mean([x for x, _ in gain]), gain[-1][1], gain[-1][0], np.mean([x for x, _ in gain[:-1]]),
-                sum(x >= 0.1 for x, _ in gain), sum(x <= -0.1 for x, _ in gain),
-                ', '.join('%s %+.1f' % (n, x) for x, n in gain)))
+    rounds.gains(res, 'c16')
 
 
 if __name__ == '__main__':
     if len(sys.argv) == 2 and os.path.exists(sys.argv[1]):
         summary(json.load(open(sys.argv[1]))); sys.exit()
-    sets = data.anomaly_sets(os.environ.get('DATA_ROOT', '../shared/data'))
-    tasks = [(g, n, p, f) for g, n, p in sets for f in FOLDS]
-    tasks.sort(key=lambda t: -os.path.getsize(t[2]))
-    res = []
-    with Pool(2) as pool:
-        for r in pool.imap_unordered(task, tasks):
-            res.append(r); print(json.dumps(r), flush=True)
-    json.dump(res, open(sys.argv[1], 'w'))
-    summary(res)
+    rounds.main(task, summary, sys.argv[1], FOLDS)

@@ -1,0 +1,37 @@
+"""What the anomaly rounds from 13 on share (bench/quality/README.md): the
+driver over the 41 sets' development folds, and the per-set gains of a
+candidate over the shipped score."""
+import os, json
+import numpy as np, data
+from multiprocessing import Pool
+
+
+def gains(res, cand, base='c8'):
+    """For each group, a line of cand's mean gain over base in ROC AUC x 100
+    (each set's mean over its folds), without its set of largest gain, the
+    sets up and down by 0.1 or more, and every set's gain."""
+    by = {}
+    for r in res:
+        by.setdefault((r['group'], r['name']), []).append(r)
+    for g in ('adbench', 'embeddings'):
+        gain = sorted((100 * np.mean([r[cand] - r[base] for r in rs]), n) for (gg, n), rs in by.items() if gg == g)
+        if gain:
+            print('%s %s - %s: mean %.2f, without the largest (%s %+.2f) %.2f, %d up, %d down; per set: %s' % (
+                g, cand, base, np.mean([x for x, _ in gain]), gain[-1][1], gain[-1][0], np.mean([x for x, _ in gain[:-1]]),
+                sum(x >= 0.1 for x, _ in gain), sum(x <= -0.1 for x, _ in gain),
+                ', '.join('%s %+.1f' % (n, x) for x, n in gain)))
+
+
+def main(task, summary, out, folds, order=None):
+    """Runs task over every (group, name, path, fold) of the 41 sets, two at
+    a time (the largest files first, or by order), printing each result as
+    a JSON line; writes them all to out and prints the summary."""
+    sets = data.anomaly_sets(os.environ.get('DATA_ROOT', '../shared/data'))
+    tasks = [(g, n, p, f) for g, n, p in sets for f in folds]
+    tasks.sort(key=order or (lambda t: -os.path.getsize(t[2])))
+    res = []
+    with Pool(2) as pool:
+        for r in pool.imap_unordered(task, tasks):
+            res.append(r); print(json.dumps(r), flush=True)
+    json.dump(res, open(out, 'w'))
+    summary(res)
