@@ -3,6 +3,8 @@ package sae
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -232,6 +234,25 @@ func TestSelfScored(t *testing.T) {
 		}
 		if m := c.detectorConfig(1, tc.classifier); tc.want != (m.Sparsity == c.Sparsity && m.Layers != nil) {
 			t.Errorf("%s: a member is %s %v; want the model's settings only when it scores with itself", tc.name, m.Sparsity, m.Layers)
+		}
+	}
+}
+
+// The plateau schedule's least patience is stated where a user reads it
+// (--patience's help) and where Decay is documented: both say the
+// constant's value. (They said 250 steps for months after it became 1000.)
+func TestPlateauPatienceDocumented(t *testing.T) {
+	want := fmt.Sprintf("at least %d steps", plateauPatienceSteps)
+	for file, text := range map[string]string{
+		"cmd/sae/fields.go": want,
+		"config_enums.go":   fmt.Sprintf("plateauPatienceSteps:\n\t// %d steps", plateauPatienceSteps),
+	} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), text) {
+			t.Errorf("%s does not say %q", file, text)
 		}
 	}
 }
