@@ -240,7 +240,8 @@ func TestSelfScored(t *testing.T) {
 
 // The plateau schedule's least patience is stated where a user reads it
 // (--patience's help) and where Decay is documented: both say the
-// constant's value. (They said 250 steps for months after it became 1000.)
+// constant's value (they had gone on saying 250 steps, its value before
+// f051183).
 func TestPlateauPatienceDocumented(t *testing.T) {
 	want := fmt.Sprintf("at least %d steps", plateauPatienceSteps)
 	for file, text := range map[string]string{
