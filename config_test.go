@@ -243,9 +243,8 @@ func TestSelfScored(t *testing.T) {
 // constant's value (they had gone on saying 250 steps, its value before
 // f051183).
 func TestPlateauPatienceDocumented(t *testing.T) {
-	want := fmt.Sprintf("at least %d steps", plateauPatienceSteps)
 	for file, text := range map[string]string{
-		"cmd/sae/fields.go": want,
+		"cmd/sae/fields.go": fmt.Sprintf("at least %d steps", plateauPatienceSteps),
 		"config_enums.go":   fmt.Sprintf("plateauPatienceSteps:\n\t// %d steps", plateauPatienceSteps),
 	} {
 		b, err := os.ReadFile(file)

@@ -53,19 +53,12 @@ ROWS_TO = os.environ.get('ROWS_TO', os.path.join(HERE, '../../../notes/s16/rows'
 
 def recon(name, fold, Xtr, Xte, yte):
     """The reconstruction view's scores of the held-out and training rows,
-    from saved rows when they match, else from sae (then saved)."""
-    for d in (ROWS_FROM, ROWS_TO):
-        f = os.path.join(d, '%s-%d.npz' % (name, fold))
-        if os.path.exists(f):
-            z = np.load(f)
-            if np.array_equal(z['yte'], yte) and len(z['s0tr']) == len(Xtr):
-                return z['s0'], z['s0tr']
-    round12.SAE = SAE
-    round12.ROWS_FROM = '/nonexistent'
-    s0, s0tr = round12.recon(name, fold, Xtr, Xte, yte)
-    os.makedirs(ROWS_TO, exist_ok=True)
-    np.savez(os.path.join(ROWS_TO, '%s-%d.npz' % (name, fold)), s0=s0, s0tr=s0tr, yte=yte)
-    return s0, s0tr
+    from round 11's saved rows when they match, else from sae trained as
+    round 12 trained it (kept in ROWS_TO)."""
+    got = rounds.saved(ROWS_FROM, name, fold, Xtr, yte)
+    if got is not None:
+        return got
+    return rounds.sae_rows(SAE, ROWS_TO, name, fold, Xtr, Xte, yte, '--seed', 1, '--neighbours', -1)
 
 
 def pool_rows(n):

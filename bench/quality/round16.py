@@ -32,7 +32,7 @@ of largest gain; the embeddings' mean falls by at most 0.1; the wins against
 Isolation Forest do not fall in either group; and no more sets of either
 group are more than 10 points below Isolation Forest than with c8. Of the
 candidates that pass, the one of higher tabular mean is adopted."""
-import sys, os, json, tempfile
+import sys, os, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np, data
 from sklearn.ensemble import IsolationForest
@@ -46,24 +46,9 @@ ROWS_STD = os.environ.get('ROWS_STD', os.path.join(HERE, '../../../notes/s16/row
 
 def members_std(name, fold, Xtr, Xte, yte):
     """The reconstruction view of the recipe's members in standard scaling:
-    scores of the held-out and training rows (saved, and reused when they
-    match)."""
-    f = os.path.join(ROWS_STD, '%s-%d.npz' % (name, fold))
-    if os.path.exists(f):
-        z = np.load(f)
-        if np.array_equal(z['yte'], yte) and len(z['s0tr']) == len(Xtr):
-            return z['s0'], z['s0tr']
-    round10.SAE = SAE
-    with tempfile.TemporaryDirectory() as w:
-        np.save(w + '/tr.npy', Xtr.astype(np.float32)); np.save(w + '/te.npy', Xte.astype(np.float32))
-        round10.run('train', '--data', w + '/tr.npy', '--out', w + '/m', '--seed', 2, '--threads', 1, '--quiet',
-                    '--neighbours', -1, '--sparsity', 'kl', '--decay', 'cosine', '--normalize', 'standard')
-        round10.run('score', '--model', w + '/m', '--data', w + '/te.npy', '--out', w + '/ste.npy')
-        round10.run('score', '--model', w + '/m', '--data', w + '/tr.npy', '--out', w + '/str.npy')
-        s0, s0tr = np.load(w + '/ste.npy')[:, 0].astype(float), np.load(w + '/str.npy')[:, 0].astype(float)
-    os.makedirs(ROWS_STD, exist_ok=True)
-    np.savez(f, s0=s0, s0tr=s0tr, yte=yte)
-    return s0, s0tr
+    scores of the held-out and training rows (kept in ROWS_STD)."""
+    return rounds.sae_rows(SAE, ROWS_STD, name, fold, Xtr, Xte, yte, '--seed', 2, '--neighbours', -1,
+                           '--sparsity', 'kl', '--decay', 'cosine', '--normalize', 'standard')
 
 
 def task(t):

@@ -26,7 +26,7 @@ and by at least 0.25 without its one set of largest gain; the embeddings'
 mean falls by at most 0.1; the wins against Isolation Forest do not fall in
 either group; and no more sets of either group are more than 10 points below
 Isolation Forest than with c8."""
-import sys, os, json, tempfile
+import sys, os, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np, data
 from sklearn.ensemble import IsolationForest
@@ -40,23 +40,9 @@ ROWS_MORE = os.environ.get('ROWS_MORE', os.path.join(HERE, '../../../notes/s16/r
 
 def two_more(name, fold, Xtr, Xte, yte):
     """Scores of the held-out and training rows by two more members of the
-    recipe, seeds 5 and 6 (saved, and reused when they match)."""
-    f = os.path.join(ROWS_MORE, '%s-%d.npz' % (name, fold))
-    if os.path.exists(f):
-        z = np.load(f)
-        if np.array_equal(z['yte'], yte) and len(z['s0tr']) == len(Xtr):
-            return z['s0'], z['s0tr']
-    round10.SAE = SAE
-    with tempfile.TemporaryDirectory() as w:
-        np.save(w + '/tr.npy', Xtr.astype(np.float32)); np.save(w + '/te.npy', Xte.astype(np.float32))
-        round10.run('train', '--data', w + '/tr.npy', '--out', w + '/m', '--seed', 5, '--ensemble', 2, '--threads', 1,
-                    '--quiet', '--neighbours', -1, '--sparsity', 'kl', '--decay', 'cosine')
-        round10.run('score', '--model', w + '/m', '--data', w + '/te.npy', '--out', w + '/ste.npy')
-        round10.run('score', '--model', w + '/m', '--data', w + '/tr.npy', '--out', w + '/str.npy')
-        s, s_tr = np.load(w + '/ste.npy')[:, 0].astype(float), np.load(w + '/str.npy')[:, 0].astype(float)
-    os.makedirs(ROWS_MORE, exist_ok=True)
-    np.savez(f, s0=s, s0tr=s_tr, yte=yte)
-    return s, s_tr
+    recipe, seeds 5 and 6 (kept in ROWS_MORE)."""
+    return rounds.sae_rows(SAE, ROWS_MORE, name, fold, Xtr, Xte, yte, '--seed', 5, '--ensemble', 2, '--neighbours', -1,
+                           '--sparsity', 'kl', '--decay', 'cosine')
 
 
 def task(t):

@@ -1,9 +1,39 @@
 """What the anomaly rounds from 13 on share (bench/quality/README.md): the
 driver over the 41 sets' development folds, and the per-set gains of a
 candidate over the shipped score."""
-import os, json
+import os, json, subprocess, tempfile
 import numpy as np, data
 from multiprocessing import Pool
+
+
+def saved(rowdir, name, fold, Xtr, yte):
+    """A set's fold's saved scores (held-out rows, training rows) in rowdir,
+    or None when absent or made for other rows."""
+    f = os.path.join(rowdir, '%s-%d.npz' % (name, fold))
+    if os.path.exists(f):
+        z = np.load(f)
+        if np.array_equal(z['yte'], yte) and len(z['s0tr']) == len(Xtr):
+            return z['s0'], z['s0tr']
+    return None
+
+
+def sae_rows(binary, rowdir, name, fold, Xtr, Xte, yte, *flags):
+    """The scores of the held-out and the training rows by `sae train
+    --threads 1 --quiet FLAGS` and `sae score`, kept in rowdir (and reused
+    from it when they match)."""
+    got = saved(rowdir, name, fold, Xtr, yte)
+    if got is not None:
+        return got
+    run = lambda *a: subprocess.run([binary] + [str(x) for x in a], check=True, capture_output=True)
+    with tempfile.TemporaryDirectory() as w:
+        np.save(w + '/tr.npy', Xtr.astype(np.float32)); np.save(w + '/te.npy', Xte.astype(np.float32))
+        run('train', '--data', w + '/tr.npy', '--out', w + '/m', '--threads', 1, '--quiet', *flags)
+        run('score', '--model', w + '/m', '--data', w + '/te.npy', '--out', w + '/ste.npy')
+        run('score', '--model', w + '/m', '--data', w + '/tr.npy', '--out', w + '/str.npy')
+        s, s_tr = np.load(w + '/ste.npy')[:, 0].astype(float), np.load(w + '/str.npy')[:, 0].astype(float)
+    os.makedirs(rowdir, exist_ok=True)
+    np.savez(os.path.join(rowdir, '%s-%d.npz' % (name, fold)), s0=s, s0tr=s_tr, yte=yte)
+    return s, s_tr
 
 
 def gains(res, cand, base='c8'):
