@@ -51,11 +51,16 @@ type Config struct {
 	Variational      bool    `json:"variational,omitempty"`       // a VAE: a Gaussian code. Default false
 	Stacked          bool    `json:"stacked,omitempty"`           // layer by layer pre-training. Default false
 	SupervisedEpochs int     `json:"supervised_epochs,omitempty"` // with labels. Default 0: 20
-	Contractive      float64 `json:"contractive,omitempty"`       // weight of the encoder Jacobian's norm². Default 0
-	Trim             float64 `json:"trim,omitempty"`              // see WeightDecay. Default 0.05
-	Loss             Loss    `json:"loss"`                        // Default mse
-	Tied             bool    `json:"tied"`                        // W_dec = W_enc^T. Default false
-	Noise            string  `json:"noise,omitempty"`             // "gaussian:S", "mask:P", "saltpepper:P". Default "": none
+	// KeepPretrained keeps a stacked classifier's pre-trained network.
+	// Default false: the same widths are also trained from random
+	// initialisation, and the network that validates better is kept
+	// (stacked.go, supervisedFromScratch).
+	KeepPretrained bool    `json:"keep_pretrained,omitempty"`
+	Contractive    float64 `json:"contractive,omitempty"` // weight of the encoder Jacobian's norm². Default 0
+	Trim           float64 `json:"trim,omitempty"`        // see WeightDecay. Default 0.05
+	Loss           Loss    `json:"loss"`                  // Default mse
+	Tied           bool    `json:"tied"`                  // W_dec = W_enc^T. Default false
+	Noise          string  `json:"noise,omitempty"`       // "gaussian:S", "mask:P", "saltpepper:P". Default "": none
 	// Out > 0 makes a transcoder: the code predicts Out other columns,
 	// the rows of TrainOptions.Target, instead of reconstructing the
 	// input (a one-layer mse model of any kind; Train sets Out from the
@@ -462,6 +467,9 @@ func (c Config) validateKinds(bad badFunc) {
 // validateTraining checks the optimiser, the schedule and the data
 // handling.
 func (c Config) validateTraining(bad badFunc) {
+	if c.KeepPretrained && !c.Stacked {
+		bad("KeepPretrained", "needs stacked pre-training (Config.Stacked)")
+	}
 	if c.SupervisedEpochs < 0 {
 		bad("SupervisedEpochs", "must be >= 0, got %d", c.SupervisedEpochs)
 	}

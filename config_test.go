@@ -40,6 +40,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"Layers", func(c *Config) { c.Layers = []int{10, 0} }},
 		{"Hidden", func(c *Config) { c.Layers = []int{10, 5}; c.Hidden = 7 }},
 		{"Stacked", func(c *Config) { c.Stacked, c.Layers = true, []int{10} }},
+		{"KeepPretrained", func(c *Config) { c.KeepPretrained = true }},
 		{"Variational", func(c *Config) { c.Variational, c.Sparsity = true, SparsityKL }},
 		{"Contamination", func(c *Config) { c.Contamination = 0.5 }},
 		{"Sparsity", func(c *Config) { c.Sparsity = SparsityTopK; c.Layers = []int{10, 5} }},

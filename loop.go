@@ -18,7 +18,7 @@ import (
 
 // phase is one phase of training.
 type phase struct {
-	id     int // phaseSparse, phaseFinetune or phaseSupervised
+	id     int // phaseSparse, phaseFinetune, phaseSupervised or phaseScratch
 	epochs int
 	opt    optim.Optimizer
 	perm   []uint32 // the order of the training rows, shuffled every epoch
@@ -100,7 +100,7 @@ type batch struct {
 	done  int64 // samples of the phase before this batch
 }
 
-var phaseNames = [...]Phase{phaseSparse: PhaseSparse, phaseFinetune: PhaseFinetune, phaseSupervised: PhaseSupervised}
+var phaseNames = [...]Phase{phaseSparse: PhaseSparse, phaseFinetune: PhaseFinetune, phaseSupervised: PhaseSupervised, phaseScratch: PhaseScratch}
 
 // miniBatches runs the phase's epochs (from where a resumed run stopped).
 func (t *trainer) miniBatches(ctx context.Context, ph *phase) error {
@@ -154,7 +154,7 @@ func (t *trainer) miniBatches(ctx context.Context, ph *phase) error {
 				if ph.plateau != nil {
 					p.Bound, p.Drops = true, ph.plateau.Drops
 				}
-				if t.target != nil && ph.id != phaseSupervised {
+				if t.target != nil && ph.id < phaseSupervised {
 					p.RunningL0, p.Coef = t.target.Running, t.target.coef()
 				}
 				t.opt.Progress(p)
@@ -261,14 +261,21 @@ func (t *trainer) endEpoch(ph *phase, epoch, phaseStep int, trainLoss float64) (
 // validation rows gets 87%. Keeping the best accuracy instead trusted ten
 // rows too far: iris from scratch, seed 3, 97.78% -> 75.56%.)
 func (t *trainer) better(ph *phase, val float64) bool {
-	lower := val < t.bestVal-ph.tol*math.Abs(t.bestVal)
 	if ph.accuracy == nil {
-		return lower
+		return val < t.bestVal-ph.tol*math.Abs(t.bestVal)
 	}
-	if beats, bestBeats := *ph.accuracy > ph.prior, t.bestAcc > ph.prior; beats != bestBeats {
-		return beats
+	return beats(val, *ph.accuracy, t.bestVal, t.bestAcc, ph.prior, ph.tol)
+}
+
+// beats reports whether a classifier of validation loss val and accuracy
+// acc beats one of bestVal and bestAcc: one that classifies better than
+// prior (the share of the most common class) beats one that does not;
+// else the lower loss, by a share tol of bestVal, wins.
+func beats(val, acc, bestVal, bestAcc, prior, tol float64) bool {
+	if above, bestAbove := acc > prior, bestAcc > prior; above != bestAbove {
+		return above
 	}
-	return lower
+	return val < bestVal-tol*math.Abs(bestVal)
 }
 
 // autoencoderPhase is the sparse phase or, with finetune, the

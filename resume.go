@@ -73,6 +73,9 @@ const (
 	phaseSparse = iota
 	phaseFinetune
 	phaseSupervised
+	// phaseScratch is a stacked classifier's supervised phase from random
+	// initialisation (stacked.go), which writes no checkpoints.
+	phaseScratch
 )
 
 // stateKey digests what must match between the run that wrote a checkpoint

@@ -168,6 +168,7 @@ func TestStackedSupervisedDecaysTowardsPretraining(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Layers, cfg.Stacked, cfg.Epochs, cfg.FinetuneEpochs, cfg.SupervisedEpochs, cfg.LR = []int{8, 4}, true, 3, -1, 100, 0.01
 	cfg.WeightDecay = 0.01 // plain decay takes the decoder to zero here
+	cfg.KeepPretrained = true
 	pre, err := Train(context.Background(), x, cfg, TrainOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -283,5 +284,119 @@ func TestSupervisedKeepsBestBeyondThePrior(t *testing.T) {
 			t.Fatalf("epoch %d (accuracy %g, loss %g): best epoch %d, weights of epoch %g; want %d",
 				i+1, e.acc, e.loss, tr.hist.BestEpoch, tr.best[0]+1, e.best)
 		}
+	}
+}
+
+// beats orders two classifiers' best epochs: one that classifies the
+// validation rows better than the most common class first, then the lower
+// loss by a share tol.
+func TestBeats(t *testing.T) {
+	const prior = 0.6
+	cases := []struct {
+		val, acc, bestVal, bestAcc, tol float64
+		want                            bool
+	}{
+		{0.5, 0.8, 0.6, 0.8, 0, true},       // lower loss, both above the prior
+		{0.6, 0.8, 0.5, 0.8, 0, false},      // higher loss
+		{0.5, 0.8, 0.5, 0.8, 0, false},      // a tie keeps the best
+		{0.9, 0.7, 0.3, 0.6, 0, true},       // above the prior beats a lower loss at it
+		{0.3, 0.6, 0.9, 0.7, 0, false},      // at the prior loses to above it
+		{0.3, 0.5, 0.4, 0.55, 0, true},      // both below: the loss decides
+		{0.499, 0.8, 0.5, 0.8, 0.01, false}, // lower, but not by the tolerance
+		{0.49, 0.8, 0.5, 0.8, 0.01, true},   // lower by more than it
+	}
+	for _, c := range cases {
+		if got := beats(c.val, c.acc, c.bestVal, c.bestAcc, prior, c.tol); got != c.want {
+			t.Errorf("beats(%g, %g, %g, %g, prior %g, tol %g) = %v, want %v", c.val, c.acc, c.bestVal, c.bestAcc, prior, c.tol, got, c.want)
+		}
+	}
+}
+
+// A stacked classifier also trains its widths from random initialisation
+// and keeps the start whose best epoch validates better: the weights kept
+// give the validation rows the cross-entropy recorded for that start, a
+// kept pre-trained network is the one KeepPretrained trains (the second
+// run draws its start after the first ends), and the other start's loss
+// is no lower. KeepPretrained, or no validation rows, trains one.
+func TestStackedKeepsTheBetterStart(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 5))
+	const n, nv, d = 400, 100, 10
+	x, xv := NewMatrix(n, d), NewMatrix(nv, d)
+	labels, vl := make([]int, n), make([]int, nv)
+	for i := range n + nv {
+		row, y := x.Row(min(i, n-1)), &labels[min(i, n-1)]
+		if i >= n {
+			row, y = xv.Row(i-n), &vl[i-n]
+		}
+		var s float64
+		for j := range row {
+			v := rng.NormFloat64()
+			row[j] = float32(v)
+			if j < 3 {
+				s += v
+			}
+		}
+		*y = btoi(s+0.5*rng.NormFloat64() > 0)
+	}
+	cfg := DefaultConfig()
+	cfg.Layers, cfg.Stacked, cfg.Epochs, cfg.SupervisedEpochs, cfg.Ensemble, cfg.Neighbours = []int{6, 3}, true, 20, 60, 1, -1
+	opt := TrainOptions{Val: xv, Labels: labels, ValLabels: vl}
+	m, err := Train(context.Background(), x, cfg, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.History
+	if len(h.StartValLoss) != 2 || h.ScratchFrom <= h.SupervisedFrom {
+		t.Fatalf("start losses %v, scratch from epoch %d, supervised from %d: the network from scratch did not train", h.StartValLoss, h.ScratchFrom, h.SupervisedFrom)
+	}
+	if last := h.Stops[len(h.Stops)-1].Phase; last != PhaseScratch {
+		t.Errorf("the last phase is %q, want %q", last, PhaseScratch)
+	}
+	p, err := m.Predict(xv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ce float64
+	for i, l := range vl {
+		ce -= math.Log(math.Max(float64(p.Row(i)[l]), 1e-30))
+	}
+	ce /= nv
+	kept, other := h.StartValLoss[0], h.StartValLoss[1]
+	keep := cfg
+	keep.KeepPretrained = true
+	mk, err := Train(context.Background(), x, keep, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch h.SupervisedStart {
+	case "pretrained":
+		for i := range m.net.Params {
+			if m.net.Params[i] != mk.net.Params[i] {
+				t.Fatalf("kept the pre-trained start, but weight %d is %g, where KeepPretrained trains %g", i, m.net.Params[i], mk.net.Params[i])
+			}
+		}
+	case "scratch":
+		kept, other = other, kept
+	default:
+		t.Fatalf("supervised start %q", h.SupervisedStart)
+	}
+	t.Logf("kept %s: validation cross-entropy %.5f (recomputed %.5f), the other start %.5f", h.SupervisedStart, kept, ce, other)
+	if math.Abs(ce-kept) > 1e-4*math.Max(1, kept) {
+		t.Errorf("the kept weights' validation cross-entropy is %.6f; the %s start's best was %.6f", ce, h.SupervisedStart, kept)
+	}
+	if h.SupervisedStart == "scratch" && !(kept < other) {
+		t.Errorf("kept the start from scratch at %.6f over the pre-trained one's %.6f", kept, other)
+	}
+	if hk := mk.History; hk.SupervisedStart != "" || hk.StartValLoss != nil || hk.ScratchFrom != 0 {
+		t.Errorf("KeepPretrained: start %q, losses %v, scratch from %d; want the pre-trained network alone", hk.SupervisedStart, hk.StartValLoss, hk.ScratchFrom)
+	}
+	noVal := cfg
+	noVal.ValSplit = 0
+	mn, err := Train(context.Background(), x, noVal, TrainOptions{Labels: labels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mn.History.SupervisedStart != "" {
+		t.Errorf("without validation rows the start %q was chosen", mn.History.SupervisedStart)
 	}
 }

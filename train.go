@@ -23,21 +23,29 @@ type History struct {
 	FinetuneFrom int       `json:"finetune_from"`      // its first epoch (-1: none)
 	StoppedEarly bool      `json:"stopped_early"`
 	// Stops says why each phase ended, in the order they ran.
-	Stops            []PhaseStop `json:"stops,omitempty"`
-	SupervisedFrom   int         `json:"supervised_from,omitempty"` // its first epoch (0: none)
-	Pretrain         []History   `json:"pretrain,omitempty"`        // a stacked model's layers'
-	Accuracy         float64     `json:"accuracy,omitempty"`        // with labels
-	ValAccuracy      float64     `json:"val_accuracy,omitempty"`    // with labels
-	BestEpoch        int         `json:"best_epoch"`                // whose weights were kept
-	Seconds          float64     `json:"train_seconds"`
-	SamplesPerSecond float64     `json:"samples_per_second"`
-	FinalLoss        float64     `json:"final_loss"` // of the final weights on the training rows
-	Val              *Metrics    `json:"val_metrics,omitempty"`
-	All              *Metrics    `json:"-"`
-	DeadFraction     float64     `json:"dead_fraction_train,omitempty"` // latents unfired in the last DeadWindow
-	RunningL0        float64     `json:"running_l0,omitempty"`          // the TargetL0 controller's at the end
-	TrainRows        int         `json:"train_rows"`
-	ValRows          int         `json:"val_rows"`
+	Stops          []PhaseStop `json:"stops,omitempty"`
+	SupervisedFrom int         `json:"supervised_from,omitempty"` // its first epoch (0: none)
+	Pretrain       []History   `json:"pretrain,omitempty"`        // a stacked model's layers'
+	// SupervisedStart is the start a stacked classifier kept: "pretrained"
+	// or "scratch" (random initialisation; its supervised phase's epochs
+	// follow the pre-trained network's, from ScratchFrom); "" when only
+	// one was trained. StartValLoss is the two best epochs' validation
+	// cross-entropy, pre-trained and from scratch.
+	SupervisedStart  string    `json:"supervised_start,omitempty"`
+	ScratchFrom      int       `json:"scratch_from,omitempty"`
+	StartValLoss     []float64 `json:"start_val_loss,omitempty"`
+	Accuracy         float64   `json:"accuracy,omitempty"`     // with labels
+	ValAccuracy      float64   `json:"val_accuracy,omitempty"` // with labels
+	BestEpoch        int       `json:"best_epoch"`             // whose weights were kept
+	Seconds          float64   `json:"train_seconds"`
+	SamplesPerSecond float64   `json:"samples_per_second"`
+	FinalLoss        float64   `json:"final_loss"` // of the final weights on the training rows
+	Val              *Metrics  `json:"val_metrics,omitempty"`
+	All              *Metrics  `json:"-"`
+	DeadFraction     float64   `json:"dead_fraction_train,omitempty"` // latents unfired in the last DeadWindow
+	RunningL0        float64   `json:"running_l0,omitempty"`          // the TargetL0 controller's at the end
+	TrainRows        int       `json:"train_rows"`
+	ValRows          int       `json:"val_rows"`
 	// TargetFrom is the coefficient the TargetL0 controller started from
 	// (the Config field it tunes holds the one it ended with).
 	TargetFrom float64 `json:"target_l0_from,omitempty"`
@@ -96,7 +104,10 @@ const (
 	PhaseSparse     Phase = "sparse"
 	PhaseFinetune   Phase = "finetune"
 	PhaseSupervised Phase = "supervised"
-	PhaseFinal      Phase = "final"
+	// PhaseScratch: a stacked classifier's network trained again from
+	// random initialisation, to be kept if it validates better.
+	PhaseScratch Phase = "supervised from scratch"
+	PhaseFinal   Phase = "final"
 )
 
 // Progress is reported after every step (RunningL0, Coef: TargetL0's).
@@ -261,6 +272,8 @@ type trainer struct {
 	best       []float32
 	bestVal    float64
 	bestAcc    float64   // the validation accuracy of the supervised phase's best weights
+	initMean   []float32 // where the decoder bias started (Init's mean)
+	scratch    bool      // the supervised phase runs from random initialisation (stacked.go)
 	xn         []float32 // corrupted batch (denoising)
 	chunk      []float32 // scan and full-data objective buffer; mini-batches are gathered here too
 	noise      *corrupter
@@ -386,6 +399,7 @@ func (t *trainer) prepare() error {
 		m32[j] = float32(mean[d-t.net.O+j] / float64(t.train.len()))
 	}
 	t.net.Init(t.rng, m32)
+	t.initMean = m32
 	if err := t.initDictionary(); err != nil {
 		return err
 	}
@@ -450,6 +464,9 @@ func (t *trainer) run(ctx context.Context) error {
 	if t.cfg.Stacked {
 		t.steps += t.net.Depth() * t.cfg.Epochs * per
 	}
+	if t.triesScratch() {
+		t.steps += supervised * per
+	}
 	if t.cfg.Stacked {
 		if err := t.pretrain(ctx); err != nil {
 			return err
@@ -489,6 +506,11 @@ func (t *trainer) run(ctx context.Context) error {
 		}
 		if err := t.runSupervised(ctx, supervised); err != nil {
 			return err
+		}
+		if t.triesScratch() {
+			if err := t.supervisedFromScratch(ctx, supervised); err != nil {
+				return err
+			}
 		}
 	}
 	if t.dead != nil {

@@ -288,9 +288,11 @@ def features(report, sets):
 def stacked(report, sets):
     report.line("\n## Stacked + labels: `sae train --stacked --labels` with defaults\n")
     report.line("Test accuracy of `sae predict` beside logistic regression on the raw input (the raw probe of "
-                "`sae probe`) and the same network trained from random initialisation (`--epochs -1`).\n")
-    report.line("| set | rows | layers | stacked | random init | logistic regression (raw) |")
-    report.line("|---|--:|---|--:|--:|--:|")
+                "`sae probe`) and the same network trained from random initialisation (`--epochs -1`); "
+                "\"start\": the network the stacked run kept, its pre-trained one or the same widths it trained "
+                "again from random initialisation (the lower validation cross-entropy).\n")
+    report.line("| set | rows | layers | stacked | start | random init | logistic regression (raw) |")
+    report.line("|---|--:|---|--:|---|--:|--:|")
     rows = []
     for name, s in sets.items():
         out = {}
@@ -303,14 +305,16 @@ def stacked(report, sets):
                      A.threads_big, "--quiet", *flags, *extra())
             if layers is None:
                 with open(os.path.join(m, "config.json")) as f:
-                    layers = ",".join(str(w) for w in json.load(f)["config"]["layers"])
+                    mc = json.load(f)
+                layers = ",".join(str(w) for w in mc["config"]["layers"])
+                out["start"] = mc["training"].get("supervised_start", "pretrained")
             pred = os.path.join(s["dir"], kind + "-pred.npy")
             sae("predict", "--model", m, "--data", s["test"], "--out", pred)
             out[kind] = float(np.mean(np.argmax(np.load(pred), 1) == s["yte"]))
         raw = s["probe"]["raw_accuracy"] if "probe" in s else float("nan")
         rows.append({"set": name, "layers": layers, **out, "logistic_raw": raw})
-        report.line("| %s | %d | %s | %.2f | %.2f | %.2f |" % (name, s["rows"], layers, 100 * out["stacked"],
-                                                             100 * out["random"], 100 * raw))
+        report.line("| %s | %d | %s | %.2f | %s | %.2f | %.2f |" % (name, s["rows"], layers, 100 * out["stacked"],
+                                                                  out["start"], 100 * out["random"], 100 * raw))
     report.data["stacked"] = rows
 
 

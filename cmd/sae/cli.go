@@ -485,9 +485,13 @@ func scoredBeside(m *sae.Model) bool {
 
 // poorFitWhy is why a model reconstructs worse than the column means when
 // the reason is known: a classifier's supervised phase trains its encoder
-// for the classes, away from its decoder.
+// for the classes, away from its decoder, and a stacked classifier that
+// kept its network from random initialisation has an untrained decoder.
 func poorFitWhy(m *sae.Model) string {
-	if m.Classes() > 0 {
+	switch {
+	case m.Classes() > 0 && m.History != nil && m.History.SupervisedStart == "scratch":
+		return " (the classifier kept is the network trained from random initialisation, whose decoder the labels do not train)"
+	case m.Classes() > 0:
 		return " (the supervised phase with --labels moved the encoder away from its decoder)"
 	}
 	return ""

@@ -48,6 +48,7 @@ var configFlags = []configFlag{
 	{"Variational", "variational", "variational autoencoder: Gaussian code (mean, log-variance), KL to N(0, I); implies --sparsity none", false},
 	{"Stacked", "stacked", "greedy layer-wise pre-training of a deep model (--layers), then joint fine-tuning (--finetune-epochs, default --epochs)", false},
 	{"SupervisedEpochs", "supervised-epochs", "`N` epochs of supervised training with --labels (default: until the validation loss converges; 20 with --epochs)", false},
+	{"KeepPretrained", "keep-pretrained", "with --stacked --labels: keep the pre-trained network (default: also train the same widths from random initialisation, and keep the one of lower validation cross-entropy)", false},
 	{"Contractive", "contractive", "contractive penalty `coef`ficient on the encoder Jacobian's squared Frobenius norm", false},
 	{"Trim", "trim", "leave the `fraction` of each batch's worst-reconstructed rows out of the loss (robust to anomalies in the training data; 0: off)", false},
 	{"Loss", "loss", "reconstruction `loss`: mse (linear output) or bce (sigmoid output, data in [0,1])", false},

@@ -153,6 +153,13 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, src sae.Sourc
 			if h.FinetuneFrom >= 0 {
 				text += fmt.Sprintf(" From epoch %d on, the sparsity penalty is off (reconstruction-only fine-tuning).", h.FinetuneFrom+1)
 			}
+			if h.SupervisedFrom > 0 {
+				text += fmt.Sprintf(" From epoch %d on, the objective is the classifier's cross-entropy (--labels).", h.SupervisedFrom+1)
+			}
+			if h.ScratchFrom > 0 {
+				kept := map[string]string{"pretrained": "the pre-trained network was kept", "scratch": "this network was kept"}[h.SupervisedStart]
+				text += fmt.Sprintf(" From epoch %d on, the same widths are trained again from random initialisation (%s: the lower validation cross-entropy).", h.ScratchFrom+1, kept)
+			}
 			add("Training", text, f)
 		}
 	}

@@ -53,7 +53,7 @@ var trainGroups = []flagGroup{
 	{"Settings from a file (flags given override them)", []string{"config", "from-model"}},
 	{"Model", []string{"hidden", "layers", "activation", "tied", "variational", "stacked", "loss", "normalize", "noise", "contractive", "decoder-norm", "decoder-bias-init", "skip"}},
 	{"Sparsity", []string{"sparsity", "k", "groups", "group-weight", "aux-k", "aux-coef", "l1", "l1-weight", "rho", "beta", "l0-coef", "bandwidth", "target-l0", "dead-window", "resample"}},
-	{"Training", []string{"optimizer", "lr", "momentum", "batch", "epochs", "finetune-epochs", "supervised-epochs", "warmup", "decay", "patience", "clip", "weight-decay", "trim", "precision", "seed", "threads"}},
+	{"Training", []string{"optimizer", "lr", "momentum", "batch", "epochs", "finetune-epochs", "supervised-epochs", "keep-pretrained", "warmup", "decay", "patience", "clip", "weight-decay", "trim", "precision", "seed", "threads"}},
 	{"Anomaly scores", []string{"contamination", "ensemble", "neighbours"}},
 }
 
@@ -334,6 +334,9 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 		o["peak_rss_mib"] = peakRSSMiB()
 		if m.Classes() > 0 {
 			o["accuracy"], o["val_accuracy"] = h.Accuracy, h.ValAccuracy
+			if h.SupervisedStart != "" {
+				o["supervised_start"], o["start_val_loss"] = h.SupervisedStart, h.StartValLoss
+			}
 		}
 		if m.Config.TargetL0 > 0 && hasTarget {
 			// The coefficient the controller ended with, and the
@@ -362,7 +365,7 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 		fmt.Fprintf(e.stdout, "anomaly scores: %s; threshold %.5g\n", detectorSummary(m, sc), m.Threshold)
 	}
 	if m.Classes() > 0 {
-		fmt.Fprintf(e.stdout, "classifier: accuracy %.4f on the training rows, %.4f on the validation rows\n", h.Accuracy, h.ValAccuracy)
+		fmt.Fprintf(e.stdout, "classifier: accuracy %.4f on the training rows, %.4f on the validation rows%s\n", h.Accuracy, h.ValAccuracy, startSummary(h))
 	}
 	if g := h.DenoiseGain; g != nil {
 		fmt.Fprintf(e.stdout, "denoiser: PSNR gain %+.2f dB on the validation rows corrupted with --noise %s\n", *g, m.Config.Noise)
@@ -398,6 +401,21 @@ func warnQuality(e *env, m *sae.Model, mt sae.Metrics, on string) float64 {
 		fmt.Fprintf(e.stderr, "sae: warning: the mean activation on the %s data is %.3g, %+.0f%% from --rho %g: the KL penalty (--beta %g) lost to reconstruction; raise --beta to come closer\n", on, mt.MeanActivation, 100*off, c.Rho, c.Beta)
 	}
 	return off
+}
+
+// startSummary says which start a stacked classifier kept, and the two
+// starts' validation cross-entropy ("" when only one was trained).
+func startSummary(h *sae.History) string {
+	if h.SupervisedStart == "" || len(h.StartValLoss) != 2 {
+		return ""
+	}
+	kept, other := "the pre-trained network", "from random initialisation"
+	keptVal, otherVal := h.StartValLoss[0], h.StartValLoss[1]
+	if h.SupervisedStart == "scratch" {
+		kept, other = "the network from random initialisation", "pre-trained"
+		keptVal, otherVal = otherVal, keptVal
+	}
+	return fmt.Sprintf("; kept %s (validation cross-entropy %.4g; %s %.4g; --keep-pretrained keeps the pre-trained one)", kept, keptVal, other, otherVal)
 }
 
 // rhoMissed is a KL model's mean activation's relative distance from its
