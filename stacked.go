@@ -154,7 +154,9 @@ func (t *trainer) triesScratch() bool {
 // supervisedFromScratch trains the pre-trained classifier's widths again
 // from random initialisation, with the same supervised phase (its decay
 // towards zero, as a network without pre-training has), the same
-// validation rows and as many epochs, and keeps it in place of the
+// validation rows and as many epochs: from the weights and the generator
+// that prepare left, so that it is the network Config.Epochs -1 (no
+// pre-training) trains on the same schedule, to the bit. It keeps it in place of the
 // pre-trained network if its best epoch beats the pre-trained network's
 // (beats: classifying the validation rows better than the most common
 // class first, then the lower cross-entropy). Pre-training is a start,
@@ -167,10 +169,8 @@ func (t *trainer) supervisedFromScratch(ctx context.Context, epochs int) error {
 	pre := slices.Clone(t.net.Params)
 	preVal, preAcc, preEpoch := t.bestVal, t.bestAcc, t.hist.BestEpoch
 	preTrainAcc, preValAcc := t.hist.Accuracy, t.hist.ValAccuracy
-	t.net.Init(t.rng, t.initMean)
-	if err := t.initDictionary(); err != nil {
-		return err
-	}
+	copy(t.net.Params, t.fresh.params)
+	*t.pcg = t.fresh.pcg
 	t.scratch = true
 	defer func() { t.scratch = false }()
 	t.hist.ScratchFrom = t.hist.Epochs

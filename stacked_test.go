@@ -315,9 +315,10 @@ func TestBeats(t *testing.T) {
 // A stacked classifier also trains its widths from random initialisation
 // and keeps the start whose best epoch validates better: the weights kept
 // give the validation rows the cross-entropy recorded for that start, a
-// kept pre-trained network is the one KeepPretrained trains (the second
-// run draws its start after the first ends), and the other start's loss
-// is no lower. KeepPretrained, or no validation rows, trains one.
+// kept pre-trained network is the one KeepPretrained trains, a kept
+// network from scratch is the one Epochs -1 trains (the same start and
+// generator), and the other start's loss is no lower. KeepPretrained, or
+// no validation rows, trains one.
 func TestStackedKeepsTheBetterStart(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 5))
 	const n, nv, d = 400, 100, 10
@@ -340,6 +341,7 @@ func TestStackedKeepsTheBetterStart(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.Layers, cfg.Stacked, cfg.Epochs, cfg.SupervisedEpochs, cfg.Ensemble, cfg.Neighbours = []int{6, 3}, true, 20, 60, 1, -1
+	cfg.Decay = Plateau // as Epochs -1 resolves it
 	opt := TrainOptions{Val: xv, Labels: labels, ValLabels: vl}
 	m, err := Train(context.Background(), x, cfg, opt)
 	if err != nil {
@@ -368,17 +370,30 @@ func TestStackedKeepsTheBetterStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	scratch := cfg
+	scratch.Stacked, scratch.Epochs = false, -1
+	ms, err := Train(context.Background(), x, scratch, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hs := ms.History; hs.ValLoss[hs.BestEpoch-1] != h.StartValLoss[1] {
+		t.Errorf("the start from scratch validated at %.6f; Epochs -1 trains a network of %.6f", h.StartValLoss[1], hs.ValLoss[hs.BestEpoch-1])
+	}
+	if hk := mk.History; hk.ValLoss[hk.BestEpoch-1] != h.StartValLoss[0] {
+		t.Errorf("the pre-trained start validated at %.6f; KeepPretrained trains a network of %.6f", h.StartValLoss[0], hk.ValLoss[hk.BestEpoch-1])
+	}
+	same := mk
 	switch h.SupervisedStart {
 	case "pretrained":
-		for i := range m.net.Params {
-			if m.net.Params[i] != mk.net.Params[i] {
-				t.Fatalf("kept the pre-trained start, but weight %d is %g, where KeepPretrained trains %g", i, m.net.Params[i], mk.net.Params[i])
-			}
-		}
 	case "scratch":
-		kept, other = other, kept
+		kept, other, same = other, kept, ms
 	default:
 		t.Fatalf("supervised start %q", h.SupervisedStart)
+	}
+	for i := range m.net.Params {
+		if m.net.Params[i] != same.net.Params[i] {
+			t.Fatalf("kept the %s start, but weight %d is %g, where that run alone trains %g", h.SupervisedStart, i, m.net.Params[i], same.net.Params[i])
+		}
 	}
 	t.Logf("kept %s: validation cross-entropy %.5f (recomputed %.5f), the other start %.5f", h.SupervisedStart, kept, ce, other)
 	if math.Abs(ce-kept) > 1e-4*math.Max(1, kept) {

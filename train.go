@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/sae-go/sae/internal/nn"
@@ -271,17 +272,22 @@ type trainer struct {
 	hist       History
 	best       []float32
 	bestVal    float64
-	bestAcc    float64   // the validation accuracy of the supervised phase's best weights
-	initMean   []float32 // where the decoder bias started (Init's mean)
-	scratch    bool      // the supervised phase runs from random initialisation (stacked.go)
-	xn         []float32 // corrupted batch (denoising)
-	chunk      []float32 // scan and full-data objective buffer; mini-batches are gathered here too
-	noise      *corrupter
-	perm       []uint32
-	step       int
-	steps      int
-	samples    int
-	start      time.Time
+	bestAcc    float64 // the validation accuracy of the supervised phase's best weights
+	// fresh is a stacked classifier's network and generator as prepare
+	// left them, for its run from random initialisation (stacked.go).
+	fresh struct {
+		params []float32
+		pcg    rand.PCG
+	}
+	scratch bool      // the supervised phase runs from random initialisation (stacked.go)
+	xn      []float32 // corrupted batch (denoising)
+	chunk   []float32 // scan and full-data objective buffer; mini-batches are gathered here too
+	noise   *corrupter
+	perm    []uint32
+	step    int
+	steps   int
+	samples int
+	start   time.Time
 	// Kinds with their own code: the dead-latent counts, and the kind's
 	// training state (batchtopk's threshold updates).
 	dead     *nn.DeadLatents
@@ -399,9 +405,11 @@ func (t *trainer) prepare() error {
 		m32[j] = float32(mean[d-t.net.O+j] / float64(t.train.len()))
 	}
 	t.net.Init(t.rng, m32)
-	t.initMean = m32
 	if err := t.initDictionary(); err != nil {
 		return err
+	}
+	if t.triesScratch() {
+		t.fresh.params, t.fresh.pcg = slices.Clone(t.net.Params), *t.pcg
 	}
 	return nil
 }

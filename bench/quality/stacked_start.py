@@ -37,7 +37,7 @@ SEEDS = [int(s) for s in os.environ.get('SEEDS', '1,2,3').split(',')]
 
 def best_val(model):
     t = json.load(open(model + '/config.json'))['training']
-    return float(t['val_loss'][t['best_epoch']])
+    return float(t['val_loss'][t['best_epoch'] - 1])  # best_epoch counts from 1
 
 
 def task(t):
