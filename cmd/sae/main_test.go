@@ -537,7 +537,7 @@ func TestStackedPredict(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("train --stacked --labels: %s", stderr)
 	}
-	requireKeys(t, "train --labels", lastJSON(t, out), "accuracy", "val_accuracy")
+	requireKeys(t, "train --labels", lastJSON(t, out), "accuracy", "val_accuracy", "supervised_start", "start_val_loss")
 	probs := filepath.Join(dir, "p.csv")
 	out, stderr, code = saeRun(t, "predict", "--model", model, "--data", x, "--labels", y, "--out", probs, "--json")
 	if code != 0 {
@@ -550,17 +550,24 @@ func TestStackedPredict(t *testing.T) {
 	if err != nil || p.Rows != 300 || p.Cols != 3 { // class, prob_0, prob_1
 		t.Fatalf("predictions: %v %v", p, err)
 	}
-	// A classifier whose reconstruction the supervised phase spoilt is
-	// warned about with that reason, not told to train longer.
+	// A classifier whose reconstruction the supervised phase spoilt, or
+	// whose network from scratch has an untrained decoder, is warned
+	// about with that reason, not told to train longer.
 	m, err := sae.Load(model)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var werr strings.Builder
-	warnQuality(&env{stderr: &werr}, m, sae.Metrics{FVU: 2.5}, "validation")
-	if w := werr.String(); !strings.Contains(w, "fvu 2.500) (the supervised phase with --labels moved the encoder away from its decoder)") ||
-		strings.Contains(w, "train longer") || !strings.Contains(w, "its scores come from the autoencoders beside it") {
-		t.Errorf("a classifier's poor reconstruction warned as %q", w)
+	for start, why := range map[string]string{
+		"pretrained": "(the supervised phase with --labels moved the encoder away from its decoder)",
+		"scratch":    "(the classifier kept is the network trained from random initialisation, whose decoder the labels do not train)",
+	} {
+		m.History.SupervisedStart = start
+		var werr strings.Builder
+		warnQuality(&env{stderr: &werr}, m, sae.Metrics{FVU: 2.5}, "validation")
+		if w := werr.String(); !strings.Contains(w, "fvu 2.500) "+why) ||
+			strings.Contains(w, "train longer") || !strings.Contains(w, "its scores come from the autoencoders beside it") {
+			t.Errorf("a classifier's poor reconstruction (start %s) warned as %q", start, w)
+		}
 	}
 	// Its anomaly scores come from the recipe's autoencoders beside it.
 	if s := detectorSummary(m, m.Scorers()); !strings.Contains(s, "3 dense sigmoid/kl autoencoders trained beside the classifier") {
