@@ -40,8 +40,7 @@ If both pass, the one of higher tabular mean is adopted; else the one that
 passes; else neither."""
 import sys, os, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np, data
-from sklearn.ensemble import IsolationForest
+import numpy as np
 from sklearn.metrics import roc_auc_score
 import round10, round12, rounds
 SAE = sys.argv[1] if __name__ == '__main__' else None
@@ -85,12 +84,10 @@ def tails(tr, q, self_rows):
 
 def task(t):
     g, name, path, fold = t
-    Xtr, Xte, ytr, yte, info = data.protocol_split(path)
-    Xtr, Xte, ytr, yte = list(data.dev_folds(Xtr, ytr))[fold]
+    Xtr, Xte, ytr, yte = rounds.fold(path, fold)
     s0, s0tr = recon(name, fold, Xtr, Xte, yte)
     tr, te = round10.scale(Xtr, Xte)
-    lg = lambda v: np.log(v + 1e-30)
-    z = lambda v, ref: (v - ref.mean()) / max(ref.std(), 1e-12)
+    lg, z = rounds.lg, rounds.z
     s5, s5tr = round12.knn(tr, te, False, False), round12.knn(tr, tr, True, False)
     t, ttr = tails(tr, te, False), tails(tr, tr, True)
     zr, zd, zt = z(lg(s0), lg(s0tr)), z(lg(s5), lg(s5tr)), z(t, ttr)
@@ -100,7 +97,7 @@ def task(t):
     out['c13'] = roc_auc_score(yte, sp(zr) + sp(zd))
     out['c14'] = roc_auc_score(yte, zr + zd + zt)
     out['c15'] = roc_auc_score(yte, t)
-    out['if'] = roc_auc_score(yte, -IsolationForest(n_estimators=100, random_state=1).fit(Xtr).score_samples(Xte))
+    out['if'] = rounds.iforest_auc(Xtr, Xte, yte)
     return out
 
 

@@ -29,8 +29,6 @@ group; and no more sets of either group are more than 10 points below
 Isolation Forest than with c8."""
 import sys, os, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np, data
-from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 import round10, round12, round13, rounds
 FOLDS = [int(f) for f in os.environ.get('FOLDS', '0,1,2').split(',')]
@@ -46,11 +44,9 @@ def standard(Xtr, Xte):
 
 def task(t):
     g, name, path, fold = t
-    Xtr, Xte, ytr, yte, info = data.protocol_split(path)
-    Xtr, Xte, ytr, yte = list(data.dev_folds(Xtr, ytr))[fold]
+    Xtr, Xte, ytr, yte = rounds.fold(path, fold)
     s0, s0tr = round13.recon(name, fold, Xtr, Xte, yte)
-    lg = lambda v: np.log(v + 1e-30)
-    z = lambda v, ref: (lg(v) - lg(ref).mean()) / max(lg(ref).std(), 1e-12)
+    z = rounds.zlog
     out = {'group': g, 'name': name, 'fold': fold, 'features': int(Xtr.shape[1])}
     for c, sc in (('c8', round10.scale), ('c16', standard if Xtr.shape[1] < 64 else round10.scale)):
         tr, te = sc(Xtr, Xte)
@@ -58,7 +54,7 @@ def task(t):
         out[c] = roc_auc_score(yte, z(s0, s0tr) + z(s5, s5tr))
         if c == 'c16':
             out['c18'] = roc_auc_score(yte, s5)
-    out['if'] = roc_auc_score(yte, -IsolationForest(n_estimators=100, random_state=1).fit(Xtr).score_samples(Xte))
+    out['if'] = rounds.iforest_auc(Xtr, Xte, yte)
     return out
 
 

@@ -28,8 +28,7 @@ group are more than 10 points below Isolation Forest than with c8. Of the
 candidates that pass, the one of highest tabular mean is adopted."""
 import sys, os, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np, data
-from sklearn.ensemble import IsolationForest
+import numpy as np
 from sklearn.metrics import roc_auc_score
 import round10, round13, rounds
 FOLDS = [int(f) for f in os.environ.get('FOLDS', '0,1,2').split(',')]
@@ -57,17 +56,15 @@ def knn(tr, q, self_rows, size, k):
 
 def task(t):
     g, name, path, fold = t
-    Xtr, Xte, ytr, yte, info = data.protocol_split(path)
-    Xtr, Xte, ytr, yte = list(data.dev_folds(Xtr, ytr))[fold]
+    Xtr, Xte, ytr, yte = rounds.fold(path, fold)
     s0, s0tr = round13.recon(name, fold, Xtr, Xte, yte)
-    lg = lambda v: np.log(v + 1e-30)
-    z = lambda v, ref: (lg(v) - lg(ref).mean()) / max(lg(ref).std(), 1e-12)
+    z = rounds.zlog
     tr, te = round10.scale(Xtr, Xte)
     out = {'group': g, 'name': name, 'fold': fold, 'features': int(Xtr.shape[1])}
     for c, (size, k) in CANDS.items():
         s5, s5tr = knn(tr, te, False, size, k), knn(tr, tr, True, size, k)
         out[c] = roc_auc_score(yte, z(s0, s0tr) + z(s5, s5tr))
-    out['if'] = roc_auc_score(yte, -IsolationForest(n_estimators=100, random_state=1).fit(Xtr).score_samples(Xte))
+    out['if'] = rounds.iforest_auc(Xtr, Xte, yte)
     return out
 
 

@@ -34,8 +34,6 @@ group are more than 10 points below Isolation Forest than with c8. Of the
 candidates that pass, the one of higher tabular mean is adopted."""
 import sys, os, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np, data
-from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 import round10, round12, round13, round14, rounds
 SAE = sys.argv[1] if __name__ == '__main__' else None
@@ -53,13 +51,11 @@ def members_std(name, fold, Xtr, Xte, yte):
 
 def task(t):
     g, name, path, fold = t
-    Xtr, Xte, ytr, yte, info = data.protocol_split(path)
-    Xtr, Xte, ytr, yte = list(data.dev_folds(Xtr, ytr))[fold]
+    Xtr, Xte, ytr, yte = rounds.fold(path, fold)
     narrow = Xtr.shape[1] < 64
     s0, s0tr = round13.recon(name, fold, Xtr, Xte, yte)
     s1, s1tr = members_std(name, fold, Xtr, Xte, yte) if narrow else (s0, s0tr)
-    lg = lambda v: np.log(v + 1e-30)
-    z = lambda v, ref: (lg(v) - lg(ref).mean()) / max(lg(ref).std(), 1e-12)
+    z = rounds.zlog
     tr, te = round10.scale(Xtr, Xte)
     d, dtr = round12.knn(tr, te, False, False), round12.knn(tr, tr, True, False)
     if narrow:
@@ -70,7 +66,7 @@ def task(t):
     out['c25'] = roc_auc_score(yte, z(s1, s1tr) + z(d, dtr))
     out['c26'] = roc_auc_score(yte, z(s1, s1tr) + z(e, etr))
     out['c27'] = roc_auc_score(yte, s1)
-    out['if'] = roc_auc_score(yte, -IsolationForest(n_estimators=100, random_state=1).fit(Xtr).score_samples(Xte))
+    out['if'] = rounds.iforest_auc(Xtr, Xte, yte)
     return out
 
 

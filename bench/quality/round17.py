@@ -26,8 +26,6 @@ group are more than 10 points below Isolation Forest than with c8. Of the
 candidates that pass, the one of higher tabular mean is adopted."""
 import sys, os, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np, data
-from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 import round10, round12, round13, round14, round16, rounds
 FOLDS = [int(f) for f in os.environ.get('FOLDS', '0,1,2').split(',')]
@@ -35,13 +33,11 @@ FOLDS = [int(f) for f in os.environ.get('FOLDS', '0,1,2').split(',')]
 
 def task(t):
     g, name, path, fold = t
-    Xtr, Xte, ytr, yte, info = data.protocol_split(path)
-    Xtr, Xte, ytr, yte = list(data.dev_folds(Xtr, ytr))[fold]
+    Xtr, Xte, ytr, yte = rounds.fold(path, fold)
     narrow = Xtr.shape[1] < 64
     s0, s0tr = round13.recon(name, fold, Xtr, Xte, yte)
     s1, s1tr = round16.members_std(name, fold, Xtr, Xte, yte) if narrow else (s0, s0tr)
-    lg = lambda v: np.log(v + 1e-30)
-    z = lambda v, ref: (lg(v) - lg(ref).mean()) / max(lg(ref).std(), 1e-12)
+    z = rounds.zlog
     tr, te = round10.scale(Xtr, Xte)
     d, dtr = round12.knn(tr, te, False, False), round12.knn(tr, tr, True, False)
     if narrow:
@@ -52,7 +48,7 @@ def task(t):
     out['c8'] = roc_auc_score(yte, z(s0, s0tr) + z(d, dtr))
     out['c28'] = roc_auc_score(yte, rec + (z(d, dtr) + z(e, etr)) / 2)
     out['c29'] = roc_auc_score(yte, rec + z(d, dtr))
-    out['if'] = roc_auc_score(yte, -IsolationForest(n_estimators=100, random_state=1).fit(Xtr).score_samples(Xte))
+    out['if'] = rounds.iforest_auc(Xtr, Xte, yte)
     return out
 
 

@@ -28,8 +28,6 @@ either group; and no more sets of either group are more than 10 points below
 Isolation Forest than with c8."""
 import sys, os, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np, data
-from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 import round10, round12, round13, rounds
 SAE = sys.argv[1] if __name__ == '__main__' else None
@@ -47,12 +45,10 @@ def two_more(name, fold, Xtr, Xte, yte):
 
 def task(t):
     g, name, path, fold = t
-    Xtr, Xte, ytr, yte, info = data.protocol_split(path)
-    Xtr, Xte, ytr, yte = list(data.dev_folds(Xtr, ytr))[fold]
+    Xtr, Xte, ytr, yte = rounds.fold(path, fold)
     s0, s0tr = round13.recon(name, fold, Xtr, Xte, yte)
     s2, s2tr = two_more(name, fold, Xtr, Xte, yte)
-    lg = lambda v: np.log(v + 1e-30)
-    z = lambda v, ref: (v - ref.mean()) / max(ref.std(), 1e-12)
+    lg, z = rounds.lg, rounds.z
     five, five_tr = (3 * lg(s0) + 2 * lg(s2)) / 5, (3 * lg(s0tr) + 2 * lg(s2tr)) / 5
     tr, te = round10.scale(Xtr, Xte)
     d, dtr = round12.knn(tr, te, False, False), round12.knn(tr, tr, True, False)
@@ -60,7 +56,7 @@ def task(t):
     out['c8'] = roc_auc_score(yte, z(lg(s0), lg(s0tr)) + z(lg(d), lg(dtr)))
     out['c30'] = roc_auc_score(yte, z(five, five_tr) + z(lg(d), lg(dtr)))
     out['c31'] = roc_auc_score(yte, five)
-    out['if'] = roc_auc_score(yte, -IsolationForest(n_estimators=100, random_state=1).fit(Xtr).score_samples(Xte))
+    out['if'] = rounds.iforest_auc(Xtr, Xte, yte)
     return out
 
 

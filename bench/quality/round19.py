@@ -40,7 +40,6 @@ below Isolation Forest than with c8. c30 is adopted if it passes (no rule
 on width), else c31 if it passes, else neither."""
 import sys, os, json
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np, data
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 import round10, round12, round13, rounds
@@ -49,11 +48,9 @@ FOLDS = [int(f) for f in os.environ.get('FOLDS', '0,1,2').split(',')]
 
 def task(t):
     g, name, path, fold = t
-    Xtr, Xte, ytr, yte, info = data.protocol_split(path)
-    Xtr, Xte, ytr, yte = list(data.dev_folds(Xtr, ytr))[fold]
+    Xtr, Xte, ytr, yte = rounds.fold(path, fold)
     s0, s0tr = round13.recon(name, fold, Xtr, Xte, yte)
-    lg = lambda v: np.log(v + 1e-30)
-    z = lambda v, ref: (v - ref.mean()) / max(ref.std(), 1e-12)
+    lg, z = rounds.lg, rounds.z
     tr, te = round10.scale(Xtr, Xte)
     s5, s5tr = round12.knn(tr, te, False, False), round12.knn(tr, tr, True, False)
     f = IsolationForest(n_estimators=100, random_state=11).fit(Xtr)
@@ -65,7 +62,7 @@ def task(t):
     out['c30'] = roc_auc_score(yte, c30)
     out['c31'] = out['c30'] if Xtr.shape[1] < 64 else out['c8']
     out['c32'] = roc_auc_score(yte, s6)
-    out['if'] = roc_auc_score(yte, -IsolationForest(n_estimators=100, random_state=1).fit(Xtr).score_samples(Xte))
+    out['if'] = rounds.iforest_auc(Xtr, Xte, yte)
     return out
 
 

@@ -4,6 +4,37 @@ candidate over the shipped score."""
 import os, json, subprocess, tempfile
 import numpy as np, data
 from multiprocessing import Pool
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import roc_auc_score
+
+
+def fold(path, k):
+    """Development fold k of a set: the protocol's training part
+    (data.protocol_split) split by data.dev_folds; Xtr, Xte, ytr, yte."""
+    Xtr, Xte, ytr, yte, info = data.protocol_split(path)
+    return list(data.dev_folds(Xtr, ytr))[k]
+
+
+def lg(v):
+    """The logarithm of scores v, 0 counting as 1e-30."""
+    return np.log(v + 1e-30)
+
+
+def z(v, ref):
+    """v's standard score by the mean and sd of ref (an sd under 1e-12 as
+    1e-12): how a view is standardised on the training rows."""
+    return (v - ref.mean()) / max(ref.std(), 1e-12)
+
+
+def zlog(v, ref):
+    """z of the logarithms of v and ref."""
+    return z(lg(v), lg(ref))
+
+
+def iforest_auc(Xtr, Xte, yte):
+    """The baseline's ROC AUC: Isolation Forest (100 trees, random_state
+    1) fitted on Xtr, scoring Xte."""
+    return roc_auc_score(yte, -IsolationForest(n_estimators=100, random_state=1).fit(Xtr).score_samples(Xte))
 
 
 def saved(rowdir, name, fold, Xtr, yte):
