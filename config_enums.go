@@ -82,8 +82,9 @@ const (
 	// Plateau holds the learning rate until the watched loss (validation,
 	// or training without validation rows) has not improved by 0.1% for
 	// a patience (Config.Patience epochs, at least plateauPatienceSteps:
-	// 1000 steps), then divides it by ten; the third plateau ends the
-	// phase, which the epoch count then only bounds.
+	// 1000 steps, or plateauCheapSteps: 3000 steps where a step is cheap,
+	// see leastPatience), then divides it by ten; the third plateau ends
+	// the phase, which the epoch count then only bounds.
 	Plateau Decay = "plateau"
 )
 

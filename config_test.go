@@ -245,8 +245,9 @@ func TestSelfScored(t *testing.T) {
 // f051183).
 func TestPlateauPatienceDocumented(t *testing.T) {
 	for file, text := range map[string]string{
-		"cmd/sae/fields.go": fmt.Sprintf("at least %d steps", plateauPatienceSteps),
-		"config_enums.go":   fmt.Sprintf("plateauPatienceSteps:\n\t// %d steps", plateauPatienceSteps),
+		"cmd/sae/fields.go": fmt.Sprintf("at least %d steps, %d where a step is cheap", plateauPatienceSteps, plateauCheapSteps),
+		"config_enums.go": fmt.Sprintf("plateauPatienceSteps:\n\t// %d steps, or plateauCheapSteps: %d steps", plateauPatienceSteps,
+			plateauCheapSteps),
 	} {
 		b, err := os.ReadFile(file)
 		if err != nil {

@@ -7,8 +7,8 @@ sets with their labels (normal / anomaly) as the classes.
 
 Each set: more than 10,000 rows -> 10,000 drawn (numpy seed 1); a stratified
 70/30 split (seed 1); unlike the anomaly protocol, no rows are drawn twice (a
-probe would meet its training rows again in the test part). FILTER=text keeps
-the sets whose name holds it; DATA_ROOT (default ../shared/data). Prints a
+probe would meet its training rows again in the test part). FILTER=a,b keeps
+the sets whose name holds any of them; DATA_ROOT (default ../shared/data). Prints a
 JSON line a set, then each group's mean and median gain (points of test
 accuracy) and its wins and losses."""
 import sys, os, json, tempfile
@@ -32,7 +32,8 @@ def task(t):
 
 
 if __name__ == '__main__':
-    sets = [s for s in data.anomaly_sets(os.environ.get('DATA_ROOT', '../shared/data')) if os.environ.get('FILTER', '') in s[1]]
+    keep = os.environ.get('FILTER', '').split(',')
+    sets = [s for s in data.anomaly_sets(os.environ.get('DATA_ROOT', '../shared/data')) if any(k in s[1] for k in keep)]
     sets.sort(key=lambda t: -os.path.getsize(t[2]))
     res = []
     with Pool(2) as pool:
