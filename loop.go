@@ -61,9 +61,9 @@ const (
 	plateauPatienceSteps = 1000
 	// plateauCheapSteps is the least patience where a step is cheap: a
 	// batch's rows times the network's parameters at most
-	// plateauCheapWork (a few hundred rows of a few dozen columns, where
-	// 3000 steps take a second or two). There the rate's drops came
-	// while the objective still improved by a little over 1000 steps:
+	// plateauCheapWork, as on a table of a few dozen columns, where 3000
+	// steps take a second or two. There the rate's drops came while the
+	// objective still improved by a little over 1000 steps:
 	// bench/quality/patience.py measured the longer patience on the
 	// development folds of 19 tables and scikit-learn's small sets.
 	plateauCheapSteps = 3000

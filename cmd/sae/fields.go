@@ -66,7 +66,7 @@ var configFlags = []configFlag{
 	{"Decay", "decay", "learning-rate `schedule` after warm-up: plateau (divided by 10 on each plateau of the validation loss; the third ends training), cosine, linear or none (default plateau; cosine when --epochs (but -1), --optimizer lbfgs or --target-l0 is given)", false},
 	{"ClipNorm", "clip", "clip the gradient to this global L2 `norm` (0: off)", false},
 	{"ValSplit", "val-split", "`fraction` of --data held out for validation and early stopping", false},
-	{"Patience", "patience", "`N` epochs without a better validation loss make a plateau (at least 1000 steps, 3000 where a step is cheap: a few hundred rows of a few dozen columns) or, on a fixed schedule, stop training, counted from the last epoch that resampled dead latents (0: off)", false},
+	{"Patience", "patience", "`N` epochs without a better validation loss make a plateau (at least 1000 steps, 3000 where a step is cheap, as on a table of a few dozen columns) or, on a fixed schedule, stop training, counted from the last epoch that resampled dead latents (0: off)", false},
 	{"LBFGSMemory", "", "", false}, // no flag: the default serves
 	{"Normalize", "normalize", "input `scaling` fitted on the training data: auto (global for data of >= 64 columns, robust below; topk, batchtopk, matryoshka, gated: global for >= 64 columns, standard below; jumprelu: none), none, standard, minmax, robust (median/IQR) or global (mean-centred, one scale for all columns)", false},
 	{"Seed", "seed", "random `seed`: the same seed and --threads give the same model", false},
