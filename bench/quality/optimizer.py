@@ -1,0 +1,72 @@
+"""Full-batch L-BFGS beside Adam for the textbook model on small data: `sae
+train --sparsity kl` (sigmoid code, KL penalty) with its default optimiser
+(Adam on the plateau schedule) and with `--optimizer lbfgs` (400 iterations,
+its default) and 4x as many (`--epochs 1600`), on patience.py's development
+splits (19 tables but InternetAds, seeds 1-2; iris, wine, breast cancer
+seeds 1-8, digits 1-4). Each run's objective on the held-out rows (`sae
+eval`'s loss) and its training time; --ensemble 1 (the detector's members
+are not what is compared).
+
+    /usr/bin/python3 bench/quality/optimizer.py SAE_BINARY OUT.json   (FILTER=a,b; DATA_ROOT)
+
+No rule: a measurement of the issue's question (is full-batch L-BFGS, the
+classic recipe for small data, better than Adam with the plateau schedule?),
+not a change of default."""
+import sys, os, json, tempfile
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np
+import patience
+from multiprocessing import Pool
+
+RUNS = {'adam': [], 'lbfgs': ['--optimizer', 'lbfgs'], 'lbfgs4x': ['--optimizer', 'lbfgs', '--epochs', 1600]}
+BIN = None
+
+
+def task(t):
+    group, name, seed, tr, te = t
+    out = {'group': group, 'name': name, 'seed': seed}
+    with tempfile.TemporaryDirectory() as w:
+        for which, flags in RUNS.items():
+            m = w + '/' + which
+            j = patience.sae(BIN, 'train', '--data', tr, '--out', m, '--seed', seed, '--threads', 1, '--quiet',
+                             '--sparsity', 'kl', '--ensemble', 1, *flags)
+            out[which] = {'test': patience.sae(BIN, 'eval', '--model', m, '--data', te)['loss'],
+                          'secs': j['train_seconds'], 'epochs': j['epochs'], 'stop': j.get('stop_reason', '')}
+    return out
+
+
+def summary(rows):
+    for g in ('tables', 'small'):
+        rs = [r for r in rows if r['group'] == g]
+        if not rs:
+            continue
+        for which in ('lbfgs', 'lbfgs4x'):
+            ratio = [r[which]['test'] / r['adam']['test'] for r in rs]
+            secs = [r[which]['secs'] / r['adam']['secs'] for r in rs]
+            print('%s, %s over adam: %d runs; held-out objective geometric mean %.3f, better on %d, worse on %d; '
+                  'time ratio median %.3f' % (g, which, len(rs), np.exp(np.mean(np.log(ratio))), sum(v < 0.999 for v in ratio),
+                                             sum(v > 1.001 for v in ratio), np.median(secs)))
+        print('  adam stops: %s' % ', '.join('%s %d' % (k, sum(r['adam']['stop'] == k for r in rs))
+                                            for k in sorted({r['adam']['stop'] for r in rs})))
+        for name in dict.fromkeys(r['name'] for r in rs):
+            s = [r for r in rs if r['name'] == name]
+            print('  %-16s lbfgs/adam %s; lbfgs4x/adam %s' % (
+                name, ' '.join('%.3f' % (r['lbfgs']['test'] / r['adam']['test']) for r in s),
+                ' '.join('%.3f' % (r['lbfgs4x']['test'] / r['adam']['test']) for r in s)))
+
+
+if __name__ == '__main__':
+    if len(sys.argv) == 2:
+        summary(json.load(open(sys.argv[1])))
+        sys.exit()
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    BIN = os.path.abspath(sys.argv[1])
+    keep = set(filter(None, os.environ.get('FILTER', '').split(',')))
+    with tempfile.TemporaryDirectory() as work:
+        tasks = [(g, name, seed, tr, te) for g, name, seeds, tr, te in patience.splits(work)
+                 for seed in range(1, seeds + 1) if not keep or name in keep]
+        with Pool(2) as p:
+            rows = p.map(task, tasks, chunksize=1)
+    json.dump(rows, open(sys.argv[2], 'w'), indent=1)
+    summary(rows)
