@@ -14,7 +14,6 @@ classic recipe for small data, better than Adam with the plateau schedule?),
 not a change of default."""
 import sys, os, json, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np
 import patience
 from multiprocessing import Pool
 
@@ -27,11 +26,7 @@ def task(t):
     out = {'group': group, 'name': name, 'seed': seed}
     with tempfile.TemporaryDirectory() as w:
         for which, flags in RUNS.items():
-            m = w + '/' + which
-            j = patience.sae(BIN, 'train', '--data', tr, '--out', m, '--seed', seed, '--threads', 1, '--quiet',
-                             '--sparsity', 'kl', '--ensemble', 1, *flags)
-            out[which] = {'test': patience.sae(BIN, 'eval', '--model', m, '--data', te)['loss'],
-                          'secs': j['train_seconds'], 'epochs': j['epochs'], 'stop': j.get('stop_reason', '')}
+            out[which] = patience.train_eval(BIN, w + '/' + which, tr, te, seed, '--sparsity', 'kl', '--ensemble', 1, *flags)
     return out
 
 
@@ -41,18 +36,16 @@ def summary(rows):
         if not rs:
             continue
         for which in ('lbfgs', 'lbfgs4x'):
-            ratio = [r[which]['test'] / r['adam']['test'] for r in rs]
-            secs = [r[which]['secs'] / r['adam']['secs'] for r in rs]
+            _, gm, better, worse, _, secs = patience.compare(rs, which, 'adam')
             print('%s, %s over adam: %d runs; held-out objective geometric mean %.3f, better on %d, worse on %d; '
-                  'time ratio median %.3f' % (g, which, len(rs), np.exp(np.mean(np.log(ratio))), sum(v < 0.999 for v in ratio),
-                                             sum(v > 1.001 for v in ratio), np.median(secs)))
+                  'time ratio median %.3f' % (g, which, len(rs), gm, better, worse, secs))
         print('  adam stops: %s' % ', '.join('%s %d' % (k, sum(r['adam']['stop'] == k for r in rs))
                                             for k in sorted({r['adam']['stop'] for r in rs})))
         for name in dict.fromkeys(r['name'] for r in rs):
             s = [r for r in rs if r['name'] == name]
             print('  %-16s lbfgs/adam %s; lbfgs4x/adam %s' % (
-                name, ' '.join('%.3f' % (r['lbfgs']['test'] / r['adam']['test']) for r in s),
-                ' '.join('%.3f' % (r['lbfgs4x']['test'] / r['adam']['test']) for r in s)))
+                name, ' '.join('%.3f' % v for v in patience.compare(s, 'lbfgs', 'adam')[0]),
+                ' '.join('%.3f' % v for v in patience.compare(s, 'lbfgs4x', 'adam')[0])))
 
 
 if __name__ == '__main__':

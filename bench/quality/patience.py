@@ -44,15 +44,29 @@ def sae(binary, *args):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def train_eval(binary, model, tr, te, seed, *flags):
+    """`sae train` on tr (one thread), then the model's objective on te:
+    {test, secs, epochs, stop}."""
+    j = sae(binary, 'train', '--data', tr, '--out', model, '--seed', seed, '--threads', 1, '--quiet', *flags)
+    return {'test': sae(binary, 'eval', '--model', model, '--data', te)['loss'], 'secs': j['train_seconds'],
+            'epochs': j['epochs'], 'stop': j.get('stop_reason', '')}
+
+
+def compare(rs, cand, base):
+    """Runs rs' held-out objective, cand over base: the ratios, their
+    geometric mean, how many are better, worse and the same (within 0.1%),
+    and the median time ratio."""
+    ratio = [r[cand]['test'] / r[base]['test'] for r in rs]
+    return (ratio, np.exp(np.mean(np.log(ratio))), sum(v < 0.999 for v in ratio), sum(v > 1.001 for v in ratio),
+            sum(abs(v - 1) <= 0.001 for v in ratio), np.median([r[cand]['secs'] / r[base]['secs'] for r in rs]))
+
+
 def task(t):
     group, name, seed, tr, te = t
     out = {'group': group, 'name': name, 'seed': seed}
     with tempfile.TemporaryDirectory() as w:
         for which, binary in BINS.items():
-            m = w + '/' + which
-            j = sae(binary, 'train', '--data', tr, '--out', m, '--seed', seed, '--threads', 1, '--quiet')
-            out[which] = {'test': sae(binary, 'eval', '--model', m, '--data', te)['loss'], 'secs': j['train_seconds'],
-                          'epochs': j['epochs'], 'stop': j.get('stop_reason', '')}
+            out[which] = train_eval(binary, w + '/' + which, tr, te, seed)
     return out
 
 
@@ -87,16 +101,13 @@ def summary(rows):
         rs = [r for r in rows if r['group'] == g]
         if not rs:
             continue
-        ratio = [r['cand']['test'] / r['base']['test'] for r in rs]
-        secs = [r['cand']['secs'] / r['base']['secs'] for r in rs]
+        _, gm, better, worse, same, secs = compare(rs, 'cand', 'base')
         print('%s: %d runs; test objective, candidate over base: geometric mean %.3f, better on %d, worse on %d, '
-              'the same on %d (within 0.1%%); time ratio median %.2f' % (
-                  g, len(rs), np.exp(np.mean(np.log(ratio))), sum(v < 0.999 for v in ratio),
-                  sum(v > 1.001 for v in ratio), sum(abs(v - 1) <= 0.001 for v in ratio), np.median(secs)))
+              'the same on %d (within 0.1%%); time ratio median %.2f' % (g, len(rs), gm, better, worse, same, secs))
         for name in dict.fromkeys(r['name'] for r in rs):
             s = [r for r in rs if r['name'] == name]
             print('  %-16s ratios %s; epochs %s -> %s' % (
-                name, ' '.join('%.3f' % (r['cand']['test'] / r['base']['test']) for r in s),
+                name, ' '.join('%.3f' % v for v in compare(s, 'cand', 'base')[0]),
                 ','.join(str(r['base']['epochs']) for r in s), ','.join(str(r['cand']['epochs']) for r in s)))
 
 
