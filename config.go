@@ -75,8 +75,9 @@ type Config struct {
 	Momentum float64 `json:"momentum"` // of sgd. Default 0.9
 	Batch    int     `json:"batch"`    // Default 256
 	// Epochs of sparse training (-1: none). Default 0: until the plateau
-	// schedule converges, within about 30000 steps (Decay set: about 3000
-	// steps within [20, 200]; lbfgs: 400 iterations).
+	// schedule converges, within about 30000 steps, 90000 where a step is
+	// cheap (plateauBudget; Decay set: about 3000 steps within [20, 200];
+	// lbfgs: 400 iterations).
 	Epochs         int       `json:"epochs"`
 	FinetuneEpochs int       `json:"finetune_epochs"` // without the penalty; -1: none. Default 0: none (Stacked: Epochs)
 	Warmup         float64   `json:"warmup"`          // share of each phase's steps. Default 0.02
@@ -221,7 +222,7 @@ func (c Config) Resolve(d, n int) Config {
 	}
 	if n > 0 {
 		perEpoch := max(1, (n+c.Batch-1)/max(c.Batch, 1))
-		budget := max(1, (plateauBudgetSteps+perEpoch-1)/perEpoch)
+		budget := max(1, (c.plateauBudget(d, n)+perEpoch-1)/perEpoch)
 		switch {
 		case c.Epochs != 0:
 		case c.Optimizer == LBFGS:
@@ -242,6 +243,20 @@ func (c Config) Resolve(d, n int) Config {
 		c.FinetuneEpochs = c.Epochs
 	}
 	return c
+}
+
+// plateauBudget is the plateau schedule's bound on a phase, in steps, for
+// input width d (a transcoder's input and target) and n training rows:
+// longer where a step of the network of these settings is cheap.
+func (c Config) plateauBudget(d, n int) int {
+	d -= c.Out
+	if c.kind() == nil || d <= 0 || c.Hidden <= 0 || slices.ContainsFunc(c.Layers, func(w int) bool { return w <= 0 }) {
+		return plateauBudgetSteps // Validate says what is wrong
+	}
+	if _, params := nn.Layout(c.netSpec(d)); cheapStep(max(1, min(c.Batch, n)), params) {
+		return plateauCheapBudgetSteps
+	}
+	return plateauBudgetSteps
 }
 
 // defaultHidden is the latents of a one-layer model of input width d: d/2,

@@ -84,7 +84,8 @@ const (
 	// a patience (Config.Patience epochs, at least plateauPatienceSteps:
 	// 1000 steps, or plateauCheapSteps: 3000 steps where a step is cheap,
 	// see leastPatience), then divides it by ten; the third plateau ends
-	// the phase, which the epoch count then only bounds.
+	// the phase, which the epoch count then only bounds (by default thirty
+	// least patiences: plateauBudget).
 	Plateau Decay = "plateau"
 )
 

@@ -139,7 +139,7 @@ func TestResolve(t *testing.T) {
 	// scikit-learn's wine, a classifier at chance).
 	sup := DefaultConfig()
 	sup.Epochs, sup.Layers = -1, []int{8, 4}
-	if r := sup.Resolve(16, 100); r.Decay != Plateau || r.SupervisedEpochs != plateauBudgetSteps || r.Epochs != -1 {
+	if r := sup.Resolve(16, 100); r.Decay != Plateau || r.SupervisedEpochs != plateauCheapBudgetSteps || r.Epochs != -1 {
 		t.Fatalf("epochs -1: %+v", r)
 	}
 	tk := DefaultConfig()
@@ -240,21 +240,26 @@ func TestSelfScored(t *testing.T) {
 }
 
 // The plateau schedule's least patience is stated where a user reads it
-// (--patience's help) and where Decay is documented: both say the
-// constant's value (they had gone on saying 250 steps, its value before
-// f051183).
+// (--patience's help) and where Decay is documented, its budget where
+// --epochs and Epochs are: each says the constants' values (they had gone
+// on saying 250 steps, the patience before f051183).
 func TestPlateauPatienceDocumented(t *testing.T) {
-	for file, text := range map[string]string{
-		"cmd/sae/fields.go": fmt.Sprintf("at least %d steps, %d where a step is cheap", plateauPatienceSteps, plateauCheapSteps),
-		"config_enums.go": fmt.Sprintf("plateauPatienceSteps:\n\t// %d steps, or plateauCheapSteps: %d steps", plateauPatienceSteps,
-			plateauCheapSteps),
+	for _, tc := range []struct{ file, text string }{
+		{"cmd/sae/fields.go", fmt.Sprintf("at least %d steps, %d where a step is cheap", plateauPatienceSteps, plateauCheapSteps)},
+		{"config_enums.go", fmt.Sprintf("plateauPatienceSteps:\n\t// %d steps, or plateauCheapSteps: %d steps", plateauPatienceSteps,
+			plateauCheapSteps)},
+		// and the budgets, where --epochs and Epochs say the default.
+		{"cmd/sae/fields.go", fmt.Sprintf("within about %d steps, %d where a step is cheap", plateauBudgetSteps,
+			plateauCheapBudgetSteps)},
+		{"config.go", fmt.Sprintf("within about %d steps, %d where a step is\n\t// cheap", plateauBudgetSteps,
+			plateauCheapBudgetSteps)},
 	} {
-		b, err := os.ReadFile(file)
+		b, err := os.ReadFile(tc.file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(b), text) {
-			t.Errorf("%s does not say %q", file, text)
+		if !strings.Contains(string(b), tc.text) {
+			t.Errorf("%s does not say %q", tc.file, tc.text)
 		}
 	}
 }

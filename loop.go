@@ -69,14 +69,22 @@ const (
 	plateauCheapSteps = 3000
 	plateauCheapWork  = 1 << 21
 	// plateauBudgetSteps bounds a phase of the plateau schedule (its
-	// epochs resolve to about this many steps).
-	plateauBudgetSteps = 30000
+	// epochs resolve to about this many steps), thirty least patiences;
+	// plateauCheapBudgetSteps is the bound where a step is cheap, thirty
+	// of its longer patiences. bench/quality/budget.py measured the
+	// longer bound where the shorter one stopped runs still improving.
+	plateauBudgetSteps      = 30 * plateauPatienceSteps
+	plateauCheapBudgetSteps = 30 * plateauCheapSteps
 )
+
+// cheapStep reports whether a step on batches of rows rows of a network
+// of params parameters is cheap (see plateauCheapSteps).
+func cheapStep(rows, params int) bool { return int64(rows)*int64(params) <= plateauCheapWork }
 
 // leastPatience is the plateau schedule's least patience, in steps, for
 // batches of rows rows of a network of params parameters.
 func leastPatience(rows, params int) int {
-	if int64(rows)*int64(params) <= plateauCheapWork {
+	if cheapStep(rows, params) {
 		return plateauCheapSteps
 	}
 	return plateauPatienceSteps
@@ -350,13 +358,7 @@ func (t *trainer) autoencoderStep(ph *phase, tm *nn.Terms, b batch) (float64, er
 	t.afterStep(tm, b.rows, b.lr)
 	total := int64(ph.epochs) * int64(n)
 	if ph.plateau != nil {
-		// The plateau schedule's end is not known: restart dead
-		// latents until the first drop of the learning rate, and in
-		// the first quarter of the budget at most.
-		total = int64(float64(total) / 4 / resampleEnd)
-		if ph.plateau.Drops > 0 {
-			total = 0
-		}
+		total = plateauResampleSpan(ph.epochs, n, cfg.Batch, ph.plateau.Drops)
 	}
 	if ph.id == phaseSparse && t.resampleDue(b.done, b.done+int64(b.rows), total) {
 		if err := t.resampleDead(ph.opt, min(cfg.Batch, n)); err != nil {

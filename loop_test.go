@@ -52,3 +52,58 @@ func TestCheapRunWaitsLonger(t *testing.T) {
 			after, h.BestEpoch, h.Epochs, plateauCheapSteps, 3*plateauCheapSteps)
 	}
 }
+
+// The plateau schedule's budget is thirty least patiences: where a step of
+// the resolved network is cheap, plateauCheapBudgetSteps; the epochs are
+// the budget over the steps an epoch makes.
+func TestPlateauBudget(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		d, n       int
+		set        func(*Config)
+		wantEpochs int
+	}{
+		// 4 columns, 8 latents, 100 rows: one step an epoch.
+		{"narrow", 4, 100, nil, plateauCheapBudgetSteps},
+		// 100 columns, 50 latents, batches of 256: 2.6 million.
+		{"wide", 100, 1000, nil, plateauBudgetSteps / 4},
+		// The same network on batches of 32: 325,000, cheap.
+		{"small batches", 100, 1000, func(c *Config) { c.Batch = 32 }, (plateauCheapBudgetSteps + 31) / 32},
+		// A transcoder's network reads d-Out columns.
+		{"transcoder", 40, 1000, func(c *Config) { c.Out = 20 }, plateauCheapBudgetSteps / 4},
+		// 3,000 columns, 1,024 latents: not cheap on a single row.
+		{"one row", 3000, 1, nil, plateauBudgetSteps},
+		// Settings Validate refuses keep the shorter bound (no panic).
+		{"unknown kind", 4, 100, func(c *Config) { c.Sparsity = "nosuch" }, plateauBudgetSteps},
+		{"bad layer", 4, 100, func(c *Config) { c.Layers = []int{8, -1} }, plateauBudgetSteps},
+	} {
+		c := DefaultConfig()
+		if tc.set != nil {
+			tc.set(&c)
+		}
+		r := c.Resolve(tc.d, tc.n)
+		if r.Epochs != tc.wantEpochs || r.SupervisedEpochs != tc.wantEpochs {
+			t.Errorf("%s: epochs %d, supervised %d, want %d", tc.name, r.Epochs, r.SupervisedEpochs, tc.wantEpochs)
+		}
+	}
+}
+
+// Restarts of dead latents on the plateau schedule end at the first drop
+// of the rate, and within the first quarter of the shorter budget: the
+// longer budget where a step is cheap, or epochs set higher, move nothing
+// before the shorter bound.
+func TestPlateauResampleSpan(t *testing.T) {
+	base := plateauBudgetSteps / 4 // 4 steps an epoch of 1,000 rows
+	want := int64(float64(base*1000) / 4 / resampleEnd)
+	for _, epochs := range []int{base, plateauCheapBudgetSteps / 4, 10 * base} {
+		if got := plateauResampleSpan(epochs, 1000, 256, 0); got != want {
+			t.Errorf("epochs %d: span %d, want %d", epochs, got, want)
+		}
+	}
+	if got, w := plateauResampleSpan(base/2, 1000, 256, 0), int64(float64(base/2*1000)/4/resampleEnd); got != w {
+		t.Errorf("a shorter run: span %d, want %d", got, w)
+	}
+	if got := plateauResampleSpan(base, 1000, 256, 1); got != 0 {
+		t.Errorf("after a drop: span %d, want 0", got)
+	}
+}

@@ -34,6 +34,22 @@ import (
 // happens: the last restarted latents need time to settle.
 const resampleEnd = 0.8
 
+// plateauResampleSpan is the span, in samples, that resampleDue takes for
+// a phase of the plateau schedule of epochs epochs of n rows in batches of
+// batch, after drops drops of the rate. Its end is not known: restart dead
+// latents until the first drop, and in the first quarter of the budget at
+// most, of the shorter budget where a step is cheap (plateauBudgetSteps:
+// the longer one lets runs that reached the shorter go on, and changes no
+// other run).
+func plateauResampleSpan(epochs, n, batch, drops int) int64 {
+	if drops > 0 {
+		return 0
+	}
+	per := int64(max(1, (n+batch-1)/max(batch, 1)))
+	total := min(int64(epochs), (plateauBudgetSteps+per-1)/per) * int64(n)
+	return int64(float64(total) / 4 / resampleEnd)
+}
+
 // resampleDue reports whether the step that brought the phase's sample
 // count from before to after crosses a multiple of the dead window while
 // before the phase's last 20%, for the kinds that allow it (topk and

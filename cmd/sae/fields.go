@@ -60,7 +60,7 @@ var configFlags = []configFlag{
 	{"LR", "lr", "peak learning `rate` (default 1e-3 adam; with {dictionaries} 3e-3, times sqrt(1024/hidden) above 1024 latents; 0.1 sgd)", false},
 	{"Momentum", "momentum", "sgd `momentum`", false},
 	{"Batch", "batch", "mini-batch `size`", false},
-	{"Epochs", "epochs", "`N` epochs of sparse training, on the cosine schedule (default: until the validation loss converges, within about 30000 steps: see --decay; lbfgs: iterations, default 400; -1: none, e.g. a classifier from random initialisation with --labels)", false},
+	{"Epochs", "epochs", "`N` epochs of sparse training, on the cosine schedule (default: until the validation loss converges, within about 30000 steps, 90000 where a step is cheap: see --decay; lbfgs: iterations, default 400; -1: none, e.g. a classifier from random initialisation with --labels)", false},
 	{"FinetuneEpochs", "finetune-epochs", "`N` reconstruction-only epochs after sparse training (-1: none; default none, --epochs with --stacked)", false},
 	{"Warmup", "warmup", "`fraction` of steps for linear learning-rate warm-up", false},
 	{"Decay", "decay", "learning-rate `schedule` after warm-up: plateau (divided by 10 on each plateau of the validation loss; the third ends training), cosine, linear or none (default plateau; cosine when --epochs (but -1), --optimizer lbfgs or --target-l0 is given)", false},
