@@ -20,9 +20,7 @@ more runs better than worse, and neither model's geometric mean in either
 group above 1.01."""
 import sys, os, json, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np
 import patience
-from multiprocessing import Pool
 
 MODELS = {'default': [], 'kl': ['--sparsity', 'kl']}
 BINS = {}
@@ -77,11 +75,6 @@ if __name__ == '__main__':
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     BINS.update(base=os.path.abspath(sys.argv[1]), cand=os.path.abspath(sys.argv[2]))
-    keep = set(filter(None, os.environ.get('FILTER', '').split(',')))
-    with tempfile.TemporaryDirectory() as work:
-        tasks = [(g, name, seed, tr, te) for g, name, seeds, tr, te in patience.splits(work)
-                 for seed in range(1, seeds + 1) if not keep or name in keep]
-        with Pool(2) as p:
-            rows = [r for rs in p.map(task, tasks, chunksize=1) for r in rs]
+    rows = [r for rs in patience.run_tasks(task) for r in rs]
     json.dump(rows, open(sys.argv[3], 'w'), indent=1)
     summary(rows)

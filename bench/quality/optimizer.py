@@ -15,7 +15,6 @@ not a change of default."""
 import sys, os, json, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import patience
-from multiprocessing import Pool
 
 RUNS = {'adam': [], 'lbfgs': ['--optimizer', 'lbfgs'], 'lbfgs4x': ['--optimizer', 'lbfgs', '--epochs', 1600]}
 BIN = None
@@ -55,11 +54,6 @@ if __name__ == '__main__':
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     BIN = os.path.abspath(sys.argv[1])
-    keep = set(filter(None, os.environ.get('FILTER', '').split(',')))
-    with tempfile.TemporaryDirectory() as work:
-        tasks = [(g, name, seed, tr, te) for g, name, seeds, tr, te in patience.splits(work)
-                 for seed in range(1, seeds + 1) if not keep or name in keep]
-        with Pool(2) as p:
-            rows = p.map(task, tasks, chunksize=1)
+    rows = patience.run_tasks(task)
     json.dump(rows, open(sys.argv[2], 'w'), indent=1)
     summary(rows)

@@ -96,6 +96,17 @@ def splits(work):
     return res
 
 
+def run_tasks(task):
+    """task(group, name, seed, train path, test path) over every development
+    split and seed (FILTER=a,b: those sets only), two at a time."""
+    keep = set(filter(None, os.environ.get('FILTER', '').split(',')))
+    with tempfile.TemporaryDirectory() as work:
+        tasks = [(g, name, seed, tr, te) for g, name, seeds, tr, te in splits(work)
+                 for seed in range(1, seeds + 1) if not keep or name in keep]
+        with Pool(2) as p:
+            return p.map(task, tasks, chunksize=1)
+
+
 def summary(rows):
     for g in ('tables', 'small'):
         rs = [r for r in rows if r['group'] == g]
@@ -118,11 +129,6 @@ if __name__ == '__main__':
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     BINS.update(base=os.path.abspath(sys.argv[1]), cand=os.path.abspath(sys.argv[2]))
-    keep = set(filter(None, os.environ.get('FILTER', '').split(',')))
-    with tempfile.TemporaryDirectory() as work:
-        tasks = [(g, name, seed, tr, te) for g, name, seeds, tr, te in splits(work)
-                 for seed in range(1, seeds + 1) if not keep or name in keep]
-        with Pool(2) as p:
-            rows = p.map(task, tasks, chunksize=1)
+    rows = run_tasks(task)
     json.dump(rows, open(sys.argv[3], 'w'), indent=1)
     summary(rows)
