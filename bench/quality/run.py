@@ -198,6 +198,15 @@ def default_model(s):
     return m, s["default_json"]
 
 
+def probe(s):
+    """`sae probe` of the default model's codes and of the raw input on a set, run once."""
+    if "probe" not in s:
+        m, _ = default_model(s)
+        s["probe"] = sae("probe", "--model", m, "--data", s["train"], "--labels", s["labels"], "--test", s["test"],
+                         "--test-labels", s["test_labels"], "--threads", A.threads_big)
+    return s["probe"]
+
+
 def best_val(model):
     with open(os.path.join(model, "config.json")) as f:
         h = json.load(f)["training"]
@@ -273,10 +282,8 @@ def features(report, sets):
     rows = []
     for name, s in sets.items():
         m, tj = default_model(s)
-        p = sae("probe", "--model", m, "--data", s["train"], "--labels", s["labels"], "--test", s["test"],
-                "--test-labels", s["test_labels"], "--threads", A.threads_big)
+        p = probe(s)
         ev = sae("eval", "--model", m, "--data", s["test"])
-        s["probe"] = p
         rows.append({"set": name, "codes": p["code_accuracy"], "raw": p["raw_accuracy"], "l0": ev["l0"],
                      "hidden": tj.get("hidden")})
         report.line("| %s | %d x %d | %s | %.1f | %.2f | %.2f | %+.2f |" % (
@@ -311,7 +318,7 @@ def stacked(report, sets):
             pred = os.path.join(s["dir"], kind + "-pred.npy")
             sae("predict", "--model", m, "--data", s["test"], "--out", pred)
             out[kind] = float(np.mean(np.argmax(np.load(pred), 1) == s["yte"]))
-        raw = s["probe"]["raw_accuracy"] if "probe" in s else float("nan")
+        raw = probe(s)["raw_accuracy"]  # the features section's, or run here
         rows.append({"set": name, "layers": layers, **out, "logistic_raw": raw})
         report.line("| %s | %d | %s | %.2f | %s | %.2f | %.2f |" % (name, s["rows"], layers, 100 * out["stacked"],
                                                                   out["start"], 100 * out["random"], 100 * raw))
@@ -360,7 +367,7 @@ def default_section(report, sets):
     report.line("\n## The default model: `sae train` with no flags on Fashion-MNIST (%s)\n" % name)
     report.line("| model | latents | test l0 | test FVU | PCA FVU (same number of components) | probe gain | SAELens export |")
     report.line("|---|--:|--:|--:|--:|--:|---|")
-    gain = (s["probe"]["code_accuracy"] - s["probe"]["raw_accuracy"]) if "probe" in s else float("nan")
+    gain = probe(s)["code_accuracy"] - probe(s)["raw_accuracy"]
     report.line("| %s %s | %d | %.1f | %.4f | %.4f (%d) | %+.2f | %s |" % (
         arch.get("activation"), arch.get("code") or "", arch["hidden"], ev["l0"], ev["fvu"], fvu_pca, k,
         100 * gain, "ok" if exported else "refused: " + p.stderr.strip()))
