@@ -69,8 +69,9 @@ func TestPlateauBudget(t *testing.T) {
 		{"wide", 100, 1000, nil, plateauBudgetSteps / 4},
 		// The same network on batches of 32: 325,000, cheap.
 		{"small batches", 100, 1000, func(c *Config) { c.Batch = 32 }, (plateauCheapBudgetSteps + 31) / 32},
-		// A transcoder's network reads d-Out columns.
-		{"transcoder", 40, 1000, func(c *Config) { c.Out = 20 }, plateauCheapBudgetSteps / 4},
+		// A transcoder's network reads d-Out columns: 40 -> 64 -> 60
+		// is cheap (1.7 million), 100 -> 64 -> 60 would not be.
+		{"transcoder", 100, 1000, func(c *Config) { c.Out, c.Hidden = 60, 64 }, plateauCheapBudgetSteps / 4},
 		// 3,000 columns, 1,024 latents: not cheap on a single row.
 		{"one row", 3000, 1, nil, plateauBudgetSteps},
 		// Settings Validate refuses keep the shorter bound (no panic).
