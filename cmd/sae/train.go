@@ -440,7 +440,7 @@ func stopSummary(h *sae.History) string {
 	for _, s := range h.Stops {
 		why := map[sae.StopReason]string{
 			sae.StopConverged: "converged after %d epochs",
-			sae.StopBudget:    "ran out of its %d epochs while still improving (raise --epochs)",
+			sae.StopBudget:    "ran out of its %d epochs while still improving (" + longerBound(s.Phase) + ")",
 			sae.StopEarly:     "stopped early after %d epochs (no better validation loss for --patience epochs)",
 			sae.StopEpochs:    "ran its %d epochs (--epochs)",
 		}[s.Reason]
@@ -450,6 +450,20 @@ func stopSummary(h *sae.History) string {
 		return "no training phase ran"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// longerBound says how to give a phase that ran out of its plateau
+// schedule's budget a longer one: the flag that bounds it (for the sparse
+// phase with --decay plateau, since --epochs alone asks for the cosine
+// schedule).
+func longerBound(p sae.Phase) string {
+	switch p {
+	case sae.PhaseFinetune:
+		return "raise --finetune-epochs"
+	case sae.PhaseSupervised, sae.PhaseScratch:
+		return "raise --supervised-epochs"
+	}
+	return "for a longer bound: --epochs N --decay plateau"
 }
 
 // targetOf is the Config field the sparsity kind's TargetL0 tunes.
