@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import patience
 
 MODELS = {'default': [], 'kl': ['--sparsity', 'kl']}
-BINS = {}
+BINS = patience.BINS  # base and cand: patience.two_builds sets them
 
 
 def task(t):
@@ -69,12 +69,7 @@ def stops(rs, which):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) == 2:  # a saved OUT.json: its summary again
-        summary(json.load(open(sys.argv[1])))
-        sys.exit()
-    if len(sys.argv) != 4:
-        sys.exit(__doc__)
-    BINS.update(base=os.path.abspath(sys.argv[1]), cand=os.path.abspath(sys.argv[2]))
+    out = patience.two_builds(summary, __doc__)
     rows = [r for rs in patience.run_tasks(task) for r in rs]
-    json.dump(rows, open(sys.argv[3], 'w'), indent=1)
+    json.dump(rows, open(out, 'w'), indent=1)
     summary(rows)

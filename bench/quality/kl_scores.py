@@ -12,12 +12,11 @@ which reaches these members; the rule fixed before it ran: a fall of more
 than 0.5 points in the mean would send them back to the shorter budget."""
 import sys, os, json, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np, data
+import numpy as np, data, patience
 from multiprocessing import Pool
-from sklearn.model_selection import train_test_split
 from sklearn.metrics import roc_auc_score
 
-BINS = {}
+BINS = patience.BINS  # base and cand: patience.two_builds sets them
 
 
 def task(t):
@@ -44,26 +43,14 @@ def summary(res):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) == 2:  # a saved OUT.json: its summary again
-        summary(json.load(open(sys.argv[1])))
-        sys.exit()
-    if len(sys.argv) != 4:
-        sys.exit(__doc__)
-    BINS.update(base=os.path.abspath(sys.argv[1]), cand=os.path.abspath(sys.argv[2]))
+    out = patience.two_builds(summary, __doc__)
     with tempfile.TemporaryDirectory() as work:
         tasks = []
-        for g, name, path in data.anomaly_sets(os.environ.get('DATA_ROOT', '../shared/data')):
-            if g != 'adbench' or 'InternetAds' in name:
-                continue
-            w = os.path.join(work, name)
-            os.makedirs(w)
-            data.labelled_split(path, w)
-            X, y = np.load(w + '/tr.npy'), np.load(w + '/ytr.npy')
-            a, b, _, yb = train_test_split(X, y, test_size=0.3, stratify=y, random_state=101)
+        for name, w, a, b, yb in patience.table_splits(work):
             np.save(w + '/dtr.npy', a)
             np.save(w + '/dte.npy', b)
             tasks.append((name, w + '/dtr.npy', w + '/dte.npy', yb))
         with Pool(2) as p:
             res = p.map(task, tasks, chunksize=1)
-    json.dump(res, open(sys.argv[3], 'w'), indent=1)
+    json.dump(res, open(out, 'w'), indent=1)
     summary(res)

@@ -70,8 +70,11 @@ def task(t):
     return out
 
 
-def splits(work):
-    """(group, name, seeds, train path, test path) of every set's development split."""
+def table_splits(work):
+    """(name, directory, development training rows, development test rows,
+    their labels) of the 19 tables but InternetAds: each set split as
+    stacked_sets.py splits it (data.labelled_split, under work/name), its
+    training part split again 70/30 (stratified, seed 101)."""
     out = []
     for g, name, path in data.anomaly_sets(os.environ.get('DATA_ROOT', '../shared/data')):
         if g != 'adbench' or 'InternetAds' in name:
@@ -80,8 +83,27 @@ def splits(work):
         os.makedirs(w)
         data.labelled_split(path, w)
         X, y = np.load(w + '/tr.npy'), np.load(w + '/ytr.npy')
-        a, b = train_test_split(X, test_size=0.3, stratify=y, random_state=101)
-        out.append(('tables', name, 2, w, a, b))
+        a, b, _, yb = train_test_split(X, y, test_size=0.3, stratify=y, random_state=101)
+        out.append((name, w, a, b, yb))
+    return out
+
+
+def two_builds(summary, doc):
+    """The command line of a script that compares two builds, BASE CAND
+    OUT.json: sets BINS' base and cand and returns OUT.json's path; with a
+    saved OUT.json alone, prints its summary again and exits."""
+    if len(sys.argv) == 2:
+        summary(json.load(open(sys.argv[1])))
+        sys.exit()
+    if len(sys.argv) != 4:
+        sys.exit(doc)
+    BINS.update(base=os.path.abspath(sys.argv[1]), cand=os.path.abspath(sys.argv[2]))
+    return sys.argv[3]
+
+
+def splits(work):
+    """(group, name, seeds, train path, test path) of every set's development split."""
+    out = [('tables', name, 2, w, a, b) for name, w, a, b, _ in table_splits(work)]
     for name, X, y, _ in data.small_sets():
         a, _, ya, _ = train_test_split(X, y, test_size=0.3, stratify=y, random_state=data.PROTOCOL_SEED)
         a, b = train_test_split(a, test_size=0.3, stratify=ya, random_state=101)
@@ -123,12 +145,7 @@ def summary(rows):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) == 2:  # a saved OUT.json: its summary again
-        summary(json.load(open(sys.argv[1])))
-        sys.exit()
-    if len(sys.argv) != 4:
-        sys.exit(__doc__)
-    BINS.update(base=os.path.abspath(sys.argv[1]), cand=os.path.abspath(sys.argv[2]))
+    out = two_builds(summary, __doc__)
     rows = run_tasks(task)
-    json.dump(rows, open(sys.argv[3], 'w'), indent=1)
+    json.dump(rows, open(out, 'w'), indent=1)
     summary(rows)
