@@ -85,10 +85,10 @@ def dev_folds(Xtr, ytr, folds=3):
         yield a, b, ya, yb
 
 
-def anomaly_sets(root):
-    """(group, name, path) of every .npz under root/adbench and root/embeddings."""
+def anomaly_sets(root, groups=("adbench", "embeddings")):
+    """(group, name, path) of every .npz under root/GROUP for each of groups."""
     out = []
-    for g in ("adbench", "embeddings"):
+    for g in groups:
         for p in sorted(glob.glob(os.path.join(root, g, "*.npz"))):
             out.append((g, os.path.splitext(os.path.basename(p))[0], p))
     return out

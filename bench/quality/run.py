@@ -120,9 +120,9 @@ def anomaly_task(task):
 
 
 def anomaly(report):
-    sets = [s for s in data.anomaly_sets(A.data_root) if s[0] in A.groups.split(",")]
+    sets = data.anomaly_sets(A.data_root, A.groups.split(","))
     if not sets:
-        report.skip("anomaly", "no .npz files under %s/{adbench,embeddings}" % A.data_root)
+        report.skip("anomaly", "no .npz files under %s/{%s}" % (A.data_root, A.groups))
         return
     folds = [0, 1, 2] if A.dev else [-1]
     tasks = [(g, n, p, f, s) for g, n, p in sets for f in folds for s in range(1, A.seeds + 1)]
@@ -134,7 +134,7 @@ def anomaly(report):
     where = "development folds of the training parts (3 folds)" if A.dev else "the protocol's test parts"
     report.line("## Anomaly detection: `sae train` + `sae score` with defaults beside Isolation Forest\n")
     report.line("ROC AUC x 100 on %s; seeds 1..%d (model seeds; the split is the protocol's)." % (where, A.seeds))
-    for group in ("adbench", "embeddings"):
+    for group in A.groups.split(","):
         rs = [r for r in runs if r["group"] == group]
         if not rs:
             continue
