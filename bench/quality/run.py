@@ -119,13 +119,18 @@ def anomaly_task(task):
             "iforest": 100 * if_auc, "seconds": secs, **info}
 
 
+def seeds():
+    """The anomaly section's model seeds: --first-seed and the --seeds - 1 after it."""
+    return list(range(A.first_seed, A.first_seed + A.seeds))
+
+
 def anomaly(report):
     sets = data.anomaly_sets(A.data_root, A.groups.split(","))
     if not sets:
         report.skip("anomaly", "no .npz files under %s/{%s}" % (A.data_root, A.groups))
         return
     folds = [0, 1, 2] if A.dev else [-1]
-    tasks = [(g, n, p, f, s) for g, n, p in sets for f in folds for s in range(1, A.seeds + 1)]
+    tasks = [(g, n, p, f, s) for g, n, p in sets for f in folds for s in seeds()]
     # The slow sets (many rows or columns) first, so the pool ends together.
     tasks.sort(key=lambda t: -os.path.getsize(t[2]))
     with Pool(A.jobs) as pool:
@@ -133,7 +138,7 @@ def anomaly(report):
     report.data["anomaly"] = runs
     where = "development folds of the training parts (3 folds)" if A.dev else "the protocol's test parts"
     report.line("## Anomaly detection: `sae train` + `sae score` with defaults beside Isolation Forest\n")
-    report.line("ROC AUC x 100 on %s; seeds 1..%d (model seeds; the split is the protocol's)." % (where, A.seeds))
+    report.line("ROC AUC x 100 on %s; seeds %d..%d (model seeds; the split is the protocol's)." % (where, seeds()[0], seeds()[-1]))
     for group in A.groups.split(","):
         rs = [r for r in runs if r["group"] == group]
         if not rs:
@@ -144,7 +149,7 @@ def anomaly(report):
             mine = [r for r in rs if r["name"] == n]
             per[n] = (statistics.mean(r["sae"] for r in mine), statistics.mean(r["iforest"] for r in mine))
         by_seed = []
-        for s in range(1, A.seeds + 1):
+        for s in seeds():
             xs = [r for r in rs if r["seed"] == s]
             by_seed.append((statistics.mean(r["sae"] for r in xs), statistics.mean(r["iforest"] for r in xs)))
         mean_sae, mean_if = statistics.mean(v[0] for v in per.values()), statistics.mean(v[1] for v in per.values())
@@ -425,6 +430,7 @@ def main():
     ap.add_argument("--sae", required=True, help="path to the sae binary")
     ap.add_argument("--only", default=",".join(SECTIONS), help="sections to run, comma-separated (default all)")
     ap.add_argument("--seeds", type=int, default=3, help="anomaly and convergence: model seeds 1..N (default 3)")
+    ap.add_argument("--first-seed", type=int, default=1, help="anomaly: the first model seed (default 1)")
     ap.add_argument("--dev", action="store_true", help="anomaly: development folds of the training parts, not the test parts")
     ap.add_argument("--quick", action="store_true", help="Fashion-MNIST at 1k and 5k rows only")
     ap.add_argument("--sets", default="", help="supervised sections: only these sets, comma-separated (e.g. iris,wine)")
