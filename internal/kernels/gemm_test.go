@@ -254,6 +254,10 @@ func randomCases(rng *rand.Rand, count int) []gemmCase {
 			// large enough to run the parallel driver.
 			cs = append(cs,
 				gemmCase{ta, tb, 211, 75, 1031, 1, 0, 1},
+				// bfloat16 pairs take twice the depth per block: three
+				// depth blocks of an odd length, the last ending in a half
+				// pair.
+				gemmCase{ta, tb, 29, 70, 2053, 1, 0.5, 0},
 				// A shared by the participants, several column and depth blocks.
 				gemmCase{ta, tb, 100, 1030, 600, 1, 0.75, 1},
 				gemmCase{ta, tb, 397, 131, 67, -0.5, 1, 0},

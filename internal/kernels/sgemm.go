@@ -82,6 +82,15 @@ const (
 	panelBF16Pairs
 )
 
+// stepValues is the values of k each step of the kernel takes: 2 for
+// bfloat16 pairs, else 1.
+func (k *microKernel) stepValues() int {
+	if k.pack == panelBF16Pairs {
+		return 2
+	}
+	return 1
+}
+
 // depth is how many steps of the kernel a packed block of kc values of k
 // is.
 func (k *microKernel) depth(kc int) int {
@@ -230,7 +239,9 @@ func (j *sgemmJob) setup(kern *microKernel, nt int, transA, transB bool, m, n, k
 	j.a, j.b, j.c = a, b, c
 	j.lda, j.ldb, j.ldc = lda, ldb, ldc
 
-	j.nPc = ceilDiv(k, gemmKC)
+	// A block is gemmKC steps of the kernel deep: for bfloat16 pairs,
+	// twice as many values of k in the same bytes of packed panels.
+	j.nPc = ceilDiv(k, gemmKC*kern.stepValues())
 	j.kcb = ceilDiv(k, j.nPc)
 	if kern.pack == panelBF16Pairs && j.kcb&1 != 0 {
 		// Blocks of whole pairs: only the last may end with a half pair.
