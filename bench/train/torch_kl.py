@@ -4,7 +4,10 @@ Same model and objective as sae's: sigmoid encoder, linear decoder (untied),
 loss = mean over rows of 1/2 ||x_hat - x||^2 + beta * sum_j KL(rho || rho_hat_j)
 + wd/2 * (||W_enc||^2 + ||W_dec||^2); same initialisation (weights uniform in
 +-sqrt(6/(d+h+1)), encoder bias 0, decoder bias the data mean); Adam with a
-constant learning rate; per-epoch shuffling. Prints one JSON line.
+constant learning rate; per-epoch shuffling. With --autocast the training
+step runs under torch.autocast(device_type="cpu", dtype=torch.bfloat16)
+(bfloat16 products, float32 weights and optimiser), PyTorch's mixed
+precision. Prints one JSON line.
 """
 import argparse, gzip, json, math, resource, struct, sys, time
 
@@ -33,6 +36,7 @@ def main():
     ap.add_argument("--weight-decay", type=float, default=1e-4)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--autocast", action="store_true", help="bf16 autocast in the training step")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -63,7 +67,11 @@ def main():
         for lo in range(0, n, a.batch):
             xb = x[perm[lo:lo + a.batch]]
             opt.zero_grad(set_to_none=True)
-            loss = objective(xb)
+            if a.autocast:
+                with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+                    loss = objective(xb)
+            else:
+                loss = objective(xb)
             loss.backward()
             opt.step()
     secs = time.perf_counter() - start
@@ -77,7 +85,7 @@ def main():
         wd = 0.5 * a.weight_decay * ((w_enc ** 2).sum() + (w_dec ** 2).sum())
         final = float(rec + a.beta * kl + wd)
     print(json.dumps({
-        "peer": "pytorch " + torch.__version__, "epochs": a.epochs, "train_seconds": secs,
+        "peer": "pytorch " + torch.__version__ + (" bf16 autocast" if a.autocast else ""), "epochs": a.epochs, "train_seconds": secs,
         "samples_per_second": n * a.epochs / secs, "final_loss": final,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
