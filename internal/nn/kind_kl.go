@@ -72,12 +72,7 @@ func (klPenalty[T]) backward(n *Net[T], w *Workspace[T], a, da []T, rows int, no
 			coef[j] *= 0.5 // rate = (a+1)/2
 		}
 	}
-	for i := 0; i < rows; i++ {
-		drow := da[i*h : i*h+h]
-		for j, c := range coef {
-			drow[j] += c
-		}
-	}
+	kernels.AddRows(da[:rows*h], rows, coef)
 	return loss
 }
 

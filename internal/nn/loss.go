@@ -31,14 +31,29 @@ func outputGrad[T Float](loss Loss, z, xhat, target, dz []T, norm T) float64 {
 
 // mseOutputGrad writes the mse loss's gradient at the linear output z,
 // norm*(z - target), into dz and returns 1/2 sum (z - target)^2.
+//
+// The sum runs in four interleaved partial sums: one chain of dependent
+// float64 additions was the serial pass of a bf16 training step that
+// cost most (about 1.3 ns a value).
 func mseOutputGrad[T Float](z, target, dz []T, norm T) float64 {
-	var rec float64
-	for i, zi := range z {
-		e := zi - target[i]
-		rec += float64(e * e)
+	n := len(z)
+	target, dz = target[:n], dz[:n]
+	var r0, r1, r2, r3 float64
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		e0, e1, e2, e3 := z[i]-target[i], z[i+1]-target[i+1], z[i+2]-target[i+2], z[i+3]-target[i+3]
+		r0 += float64(e0 * e0)
+		r1 += float64(e1 * e1)
+		r2 += float64(e2 * e2)
+		r3 += float64(e3 * e3)
+		dz[i], dz[i+1], dz[i+2], dz[i+3] = e0*norm, e1*norm, e2*norm, e3*norm
+	}
+	for ; i < n; i++ {
+		e := z[i] - target[i]
+		r0 += float64(e * e)
 		dz[i] = e * norm
 	}
-	return 0.5 * rec
+	return 0.5 * ((r0 + r1) + (r2 + r3))
 }
 
 // lossValue is the summed loss of the output z against target (no gradient).
