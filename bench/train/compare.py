@@ -28,6 +28,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--precisions", default="fp32,bf16",
                     help="sae train --precision values to run (bf16 needs AVX512_BF16 to be fast)")
+    ap.add_argument("--stream", default="auto",
+                    help="sae train --stream: auto (the default: this 188 MB float32 file is read a batch at a time) "
+                         "or off (held in memory, as PyTorch holds it)")
     ap.add_argument("--json-out", default="", help="also write every run's JSON here")
     a = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -50,7 +53,7 @@ def main():
             "--threads", str(a.threads), "--activation", "sigmoid", "--sparsity", "kl",
             "--rho", "0.05", "--beta", "3", "--weight-decay", "1e-4", "--lr", "1e-3",
             "--warmup", "0", "--decay", "none", "--val-split", "0", "--patience", "0",
-            "--contamination", "0", "--normalize", "none", "--trim", "0", "--precision", p,
+            "--contamination", "0", "--normalize", "none", "--trim", "0", "--precision", p, "--stream", a.stream,
             "--seed", str(seed), "--json"])
     twin = lambda seed: ["/usr/bin/python3", os.path.join(root, "bench/train/torch_kl.py"),
                          "--data", FM, *common, "--threads", str(a.threads), "--seed", str(seed)]
@@ -70,7 +73,7 @@ def main():
     def med(n, k):
         return statistics.median(r[k] for r in res[n])
     print(f"KL sigmoid autoencoder 784 -> {a.hidden}, batch {a.batch}, {a.epochs} epochs, "
-          f"{a.threads} threads, {a.repeat} runs each (medians)")
+          f"{a.threads} threads, {a.repeat} runs each (medians); sae --stream {a.stream}")
     print(f"{'':15} {'samples/s':>10} {'final loss':>11} {'peak RSS MiB':>13}")
     for n, rs in res.items():
         rss = med(n, "peak_rss_mib") if "peak_rss_mib" in rs[0] else float("nan")
