@@ -34,7 +34,7 @@ import (
 // pipelined over two pack buffers, so there is one barrier per block.
 
 const (
-	gemmKC = 512  // depth of a packed block
+	gemmKC = 512  // depth of a packed block, in steps of the kernel (values of k; bf16: pairs)
 	gemmMC = 192  // rows of a packed A block
 	gemmNC = 1024 // columns of a packed B block: with KC, 2 MB, one core's L2
 
