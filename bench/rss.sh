@@ -3,7 +3,9 @@
 # needs (parameters, Adam's moments, the gradient, one batch's buffers):
 # first in a program holding only the library (bench/rss, static), then the
 # sae command line on the same run, built static and as plain `go build`
-# builds it. Extra arguments go to bench/rss.
+# builds it. One autoencoder is trained (--ensemble 1 --neighbours -1): the
+# anomaly detector's defaults add two more and the neighbour samples, about
+# 60 MiB on this run. Extra arguments go to bench/rss.
 set -e
 cd "$(dirname "$0")/.."
 FM=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
@@ -19,5 +21,5 @@ for cli in /tmp/sae-bench-cli /tmp/sae-bench-cli-default; do
 	"$cli" train --data "$FM" --out /tmp/sae-bench-rss-model --hidden 1024 --batch 256 --epochs 1 \
 		--threads 2 --activation sigmoid --sparsity kl --rho 0.05 --beta 3 --weight-decay 1e-4 --lr 1e-3 \
 		--warmup 0 --decay none --val-split 0 --patience 0 --contamination 0 --normalize none --trim 0 \
-		--seed 1 --json --quiet | tail -1
+		--ensemble 1 --neighbours -1 --seed 1 --json --quiet | tail -1
 done

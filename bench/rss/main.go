@@ -51,6 +51,9 @@ func run(path string, hidden, batch, epochs, threads int) error {
 	cfg.WeightDecay, cfg.LR, cfg.Warmup, cfg.Decay = 1e-4, 1e-3, 0, "none"
 	cfg.ValSplit, cfg.Patience, cfg.Contamination = 0, 0, 0
 	cfg.Normalize, cfg.Trim = sae.NormalizeNone, 0
+	// One autoencoder, the state counted below: the anomaly detector's
+	// defaults train more members and keep neighbour samples beside it.
+	cfg.Ensemble, cfg.Neighbours = 1, -1
 	m, err := sae.Train(context.Background(), src, cfg, sae.TrainOptions{})
 	if err != nil {
 		return err
