@@ -93,12 +93,7 @@ func (k *microKernel) stepValues() int {
 
 // depth is how many steps of the kernel a packed block of kc values of k
 // is.
-func (k *microKernel) depth(kc int) int {
-	if k.pack == panelBF16Pairs {
-		return (kc + 1) / 2
-	}
-	return kc
-}
+func (k *microKernel) depth(kc int) int { return ceilDiv(kc, k.stepValues()) }
 
 // edgeKernel computes the top-left rows x cols of the kernel's tile from the
 // same packed panels, so that common edge tiles need no temporary.
