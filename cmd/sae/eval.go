@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 
 	"github.com/sae-go/sae"
 )
@@ -63,8 +64,12 @@ func init() {
 					units = "of the target, its units"
 				}
 				fmt.Fprintf(e.stdout, "  mse              %.6g (mean over elements, %s)\n", mt.MSE, units)
-				fmt.Fprintf(e.stdout, "  fvu              %.4f (fraction of variance unexplained)\n", mt.FVU)
-				if _, ok := o["pca_fvu"]; ok {
+				if math.IsNaN(mt.FVU) {
+					fmt.Fprintf(e.stdout, "  fvu              n/a (fraction of variance unexplained: these rows do not vary)\n")
+				} else {
+					fmt.Fprintf(e.stdout, "  fvu              %.4f (fraction of variance unexplained)\n", mt.FVU)
+				}
+				if _, ok := o["pca_fvu"]; ok && !math.IsNaN(pcaFVU) {
 					fmt.Fprintf(e.stdout, "  pca_fvu          %.4f (PCA-%d: %d principal components, as many as the mean l0, fit on these rows in the model's scaled units; the linear baseline to beat)\n", pcaFVU, pcaK, pcaK)
 				}
 				fmt.Fprintf(e.stdout, "  l0               %.2f of %d latents active per row\n", mt.L0, m.Hidden())

@@ -746,3 +746,25 @@ func TestDenoiserReportsGain(t *testing.T) {
 		t.Error("a model without --noise reports a denoising gain")
 	}
 }
+
+// Rows that do not vary leave nothing to reconstruct: train says so, and
+// neither train nor eval prints a NaN as the fvu.
+func TestConstantDataWarned(t *testing.T) {
+	dir := t.TempDir()
+	x := filepath.Join(dir, "const.csv")
+	if err := os.WriteFile(x, []byte("a,b\n1,2\n1,2\n1,2\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "m")
+	out, stderr, code := saeRun(t, "train", "--data", x, "--out", model, "--epochs", "5", "--ensemble", "1")
+	if code != 0 {
+		t.Fatalf("train exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "data do not vary") || !strings.Contains(out, "fvu n/a") || strings.Contains(out, "NaN") {
+		t.Errorf("constant rows: stdout %q, stderr %q", out, stderr)
+	}
+	out, stderr, code = saeRun(t, "eval", "--model", model, "--data", x)
+	if code != 0 || !strings.Contains(out, "fvu              n/a") || strings.Contains(out, "NaN") {
+		t.Errorf("eval on constant rows: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}

@@ -142,7 +142,7 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, src sae.Sourc
 			[2]string{"training", fmt.Sprintf("%d epochs on %d rows in %.1f s (%.0f samples/s)%s", h.Epochs, h.TrainRows, h.Seconds, h.SamplesPerSecond, map[bool]string{true: ", stopped early", false: ""}[h.StoppedEarly])},
 			[2]string{"final training objective", fmt.Sprintf("%.6g", h.FinalLoss)})
 		if v := h.Val; v != nil {
-			metrics = append(metrics, [2]string{"validation", fmt.Sprintf("mse %.5g, fvu %.4f, l0 %.2f, mean activation %.4f, dead %.1f%%", v.MSE, v.FVU, v.L0, v.MeanActivation, 100*v.DeadFraction)})
+			metrics = append(metrics, [2]string{"validation", fmt.Sprintf("mse %.5g, fvu %s, l0 %.2f, mean activation %.4f, dead %.1f%%", v.MSE, fvuText(v.FVU), v.L0, v.MeanActivation, 100*v.DeadFraction)})
 		}
 		if len(h.TrainLoss) > 0 {
 			f := filepath.Join(dir, "loss.png")
@@ -178,7 +178,7 @@ func buildReport(m *sae.Model, modelDir, dir string, x sae.Matrix, src sae.Sourc
 	if err != nil {
 		return nil, nil, err
 	}
-	metrics = append(metrics, [2]string{"on " + filepath.Base(dataPath), fmt.Sprintf("%d rows: mse %.5g, fvu %.4f, l0 %.2f, mean activation %.4f, dead %.1f%%", mt.N, mt.MSE, mt.FVU, mt.L0, mt.MeanActivation, 100*mt.DeadFraction)})
+	metrics = append(metrics, [2]string{"on " + filepath.Base(dataPath), fmt.Sprintf("%d rows: mse %.5g, fvu %s, l0 %.2f, mean activation %.4f, dead %.1f%%", mt.N, mt.MSE, fvuText(mt.FVU), mt.L0, mt.MeanActivation, 100*mt.DeadFraction)})
 	f := filepath.Join(dir, "density.png")
 	if err := latentDensity(m, mt, f, filepath.Base(dataPath), add); err != nil {
 		return nil, nil, err

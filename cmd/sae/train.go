@@ -357,7 +357,7 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 		return printJSON(e.stdout, o)
 	}
 	fmt.Fprintf(e.stdout, "trained %s on %d rows in %.1fs (%d epochs, %.0f samples/s); %s\n", m, h.TrainRows, h.Seconds, h.Epochs, h.SamplesPerSecond, stopSummary(h))
-	fmt.Fprintf(e.stdout, "final loss %.5g; on %s data: mse %.5g  fvu %.4f  l0 %.2f  mean activation %.4f  dead %.1f%%\n", h.FinalLoss, evalOn, mt.MSE, mt.FVU, mt.L0, mt.MeanActivation, 100*mt.DeadFraction)
+	fmt.Fprintf(e.stdout, "final loss %.5g; on %s data: mse %.5g  fvu %s  l0 %.2f  mean activation %.4f  dead %.1f%%\n", h.FinalLoss, evalOn, mt.MSE, fvuText(mt.FVU), mt.L0, mt.MeanActivation, 100*mt.DeadFraction)
 	if m.Config.TargetL0 > 0 && hasTarget {
 		fmt.Fprintf(e.stdout, "target l0 %g: running l0 of the training batches %.2f, final %s %.4g\n", m.Config.TargetL0, h.RunningL0, flagOf(target), fieldValue(m.Config, target))
 	}
@@ -375,10 +375,13 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 }
 
 // warnQuality warns on stderr about a model whose results a user should
-// not take at face value: one that reconstructs worse than each column's
-// mean (fvu above 1), or a KL model whose mean activation misses --rho by
+// not take at face value: one trained on rows that do not vary, one that
+// reconstructs worse than each column's mean (fvu above 1), or a KL model whose mean activation misses --rho by
 // more than 20%. It returns that miss as a fraction (NaN: not a KL model).
 func warnQuality(e *env, m *sae.Model, mt sae.Metrics, on string) float64 {
+	if math.IsNaN(mt.FVU) && mt.N > 0 {
+		fmt.Fprintf(e.stderr, "sae: warning: the %s data do not vary (each column holds one value): there is nothing to reconstruct, and fvu is undefined\n", on)
+	}
 	if mt.FVU > 1 {
 		advice := "train longer, or with a lower --lr"
 		if m.Classes() > 0 {
@@ -534,4 +537,13 @@ func reconSummary(m *sae.Model, scorers []*sae.Model) string {
 func rowsOf(src sae.Source) int {
 	n, _ := src.Dims()
 	return n
+}
+
+// fvuText is an fvu for a line of text: n/a where the rows do not vary
+// (the fraction's denominator is zero).
+func fvuText(v float64) string {
+	if math.IsNaN(v) {
+		return "n/a (the rows do not vary)"
+	}
+	return fmt.Sprintf("%.4f", v)
 }
