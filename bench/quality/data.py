@@ -125,15 +125,30 @@ def small_sets():
     return out
 
 
-def supervised_sets(sizes):
+def class_sets(root):
+    """heldout_tables.py's classification tables under root/heldout_classes,
+    each as (name, X, y, image): [] when root is empty."""
+    out = []
+    for p in sorted(glob.glob(os.path.join(root, "heldout_classes", "*.npz"))) if root else []:
+        with np.load(p) as z:
+            out.append((os.path.splitext(os.path.basename(p))[0], np.asarray(z["X"], np.float64),
+                        np.asarray(z["y"]).astype(np.int64).ravel(), False))
+    if root and not out:
+        raise SystemExit("no .npz files under %s/heldout_classes (bench/quality/heldout_tables.py writes them)" % root)
+    return out
+
+
+def supervised_sets(sizes, classes_root=""):
     """The feature-learning tables: Fashion-MNIST subsets of the given training
-    sizes (drawn with seed 1; the 10,000 test images as test) and the small sets
-    (stratified 70/30 split, seed 1). Yields (name, Xtr, ytr, Xte, yte, image)."""
+    sizes (drawn with seed 1; the 10,000 test images as test), the small sets
+    and heldout_tables.py's classification tables under classes_root, if
+    given (stratified 70/30 split, seed 1). Yields (name, Xtr, ytr, Xte, yte,
+    image)."""
     Xtr, ytr, Xte, yte = fashion()
     rng = np.random.default_rng(PROTOCOL_SEED)
     for n in sizes:
         idx = np.sort(rng.permutation(len(Xtr))[:n]) if n < len(Xtr) else np.arange(len(Xtr))
         yield ("fm%dk" % (n // 1000), Xtr[idx], ytr[idx], Xte, yte, True)
-    for name, X, y, image in small_sets():
+    for name, X, y, image in small_sets() + class_sets(classes_root):
         a, b, ya, yb = train_test_split(X, y, test_size=0.3, stratify=y, random_state=PROTOCOL_SEED)
         yield (name, a, ya, b, yb, image)

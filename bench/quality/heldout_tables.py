@@ -30,6 +30,15 @@ gives 20 sets of 9 to 180 columns and 123 to 20,000 rows. Then
 measures sae's defaults beside Isolation Forest on them with the protocol of
 ../shared/data/README.md (the 70/30 split, ROC AUC on the test part).
 
+It also writes ROOT/heldout_classes/SOURCE.npz, each of the seven tables whole
+with its classes as labels (y 0, 1, ... in the order of the source's levels;
+letters drawn to 5,000 rows, numpy seed 1), for the supervised sections:
+
+  bench/quality/run.sh --only features,stacked,convergence --classes-root ROOT \
+      --sets breastcancer,sonar,spam,vehicle,vowel,letter,dna
+
+splits each 70/30 (stratified, seed 1) as it splits scikit-learn's small sets.
+
 Usage: /usr/bin/python3 bench/quality/heldout_tables.py ROOT
 """
 
@@ -70,6 +79,13 @@ SOURCES = {
 }
 
 MAX_SHARE = 0.10
+MAX_CLASS_ROWS = 5000
+
+# the class levels of the sources whose levels are not in sorted order
+# (R's factor levels): the label numbers of heldout_classes
+LEVELS = {
+    "vowel": ["hid", "hId", "hEd", "hAd", "hYd", "had", "hOd", "hod", "hUd", "hud", "hed"],
+}
 
 
 def read(path):
@@ -110,7 +126,19 @@ def main():
                 np.savez(os.path.join(out, name + ".npz"), X=Xc, y=y)
                 print("%-16s %6d x %3d  anomalies %5.1f%%" % (name, len(y), X.shape[1], 100 * y.mean()))
                 n += 1
-    print("wrote %d sets under %s" % (n, out))
+        cls = os.path.join(sys.argv[1], "heldout_classes")
+        os.makedirs(cls, exist_ok=True)
+        crng = np.random.RandomState(1)
+        for src in SOURCES:
+            X, labels = read(os.path.join(tmp, src + ".csv"))
+            levels = LEVELS.get(src) or sorted(set(labels))
+            y = np.array([levels.index(v) for v in labels], dtype=np.int64)
+            if len(y) > MAX_CLASS_ROWS:
+                idx = np.sort(crng.choice(len(y), MAX_CLASS_ROWS, replace=False))
+                X, y = X[idx], y[idx]
+            np.savez(os.path.join(cls, src + ".npz"), X=X, y=y)
+            print("%-16s %6d x %3d  %d classes" % (src, len(y), X.shape[1], len(levels)))
+    print("wrote %d sets under %s and 7 under %s" % (n, out, cls))
 
 
 if __name__ == "__main__":

@@ -180,7 +180,7 @@ def prepared(work):
     """Writes every supervised set once: {name: dict(paths..., image=bool)}."""
     sizes = [1000, 5000] if A.quick else [1000, 5000, 60000]
     out = {}
-    for name, Xtr, ytr, Xte, yte, image in data.supervised_sets(sizes):
+    for name, Xtr, ytr, Xte, yte, image in data.supervised_sets(sizes, A.classes_root):
         if A.sets and name not in A.sets.split(","):
             continue
         d = os.path.join(work, name)
@@ -440,6 +440,9 @@ def main():
     ap.add_argument("--groups", default="adbench,embeddings",
                     help="anomaly: the groups of sets (folders under --data-root), comma-separated")
     ap.add_argument("--data-root", default="../shared/data", help="holds adbench/ and embeddings/ (default ../shared/data)")
+    ap.add_argument("--classes-root", default="",
+                    help="supervised sections: also the classification tables under DIR/heldout_classes "
+                         "(bench/quality/heldout_tables.py DIR writes them)")
     ap.add_argument("--sae-flags", default="", help="extra flags for every sae train (to try a candidate default)")
     ap.add_argument("--json-out", help="write every figure as JSON to this file")
     A = ap.parse_args()
