@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -413,5 +414,56 @@ func TestStackedKeepsTheBetterStart(t *testing.T) {
 	}
 	if mn.History.SupervisedStart != "" {
 		t.Errorf("without validation rows the start %q was chosen", mn.History.SupervisedStart)
+	}
+}
+
+// A stacked classifier's default widths: overcomplete on a narrow table, no
+// layer narrower than the classes; a stacked autoencoder without labels
+// keeps the one-layer width and half of it.
+func TestStackedDefaultWidths(t *testing.T) {
+	for _, tc := range []struct {
+		d, classes int
+		want       []int
+	}{
+		{16, 0, []int{8, 4}},       // no labels: d/2, d/4
+		{16, 2, []int{32, 16}},     // a classifier of a narrow table: 2d, d
+		{16, 26, []int{32, 26}},    // ... its second layer no narrower than the classes
+		{4, 3, []int{8, 4}},        //
+		{100, 10, []int{50, 25}},   // 64 columns or more: d/2, d/4
+		{100, 40, []int{50, 40}},   // ... no narrower than the classes
+		{784, 10, []int{392, 196}}, //
+	} {
+		if got := stackedLayers(tc.d, tc.classes); !slices.Equal(got, tc.want) {
+			t.Errorf("stackedLayers(%d, %d) = %v, want %v", tc.d, tc.classes, got, tc.want)
+		}
+	}
+	// Train passes the labels' classes (the largest label + 1, over the
+	// validation labels too); the widths are stored in the model.
+	rng := rand.New(rand.NewPCG(5, 9))
+	const n, d = 120, 6
+	x := NewMatrix(n, d)
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = i % 4
+		for j := range d {
+			x.Row(i)[j] = float32(labels[i]) + float32(rng.NormFloat64())
+		}
+	}
+	labels[0] = 13 // 14 classes
+	cfg := DefaultConfig()
+	cfg.Stacked, cfg.Epochs, cfg.SupervisedEpochs, cfg.Ensemble = true, 2, 2, 1
+	m, err := Train(context.Background(), x, cfg, TrainOptions{Labels: labels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{14, 14}; !slices.Equal(m.Config.Layers, want) {
+		t.Errorf("a classifier of %d columns and 14 classes has layers %v, want %v", d, m.Config.Layers, want)
+	}
+	u, err := Train(context.Background(), x, cfg, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{3, 2}; !slices.Equal(u.Config.Layers, want) {
+		t.Errorf("a stacked autoencoder of %d columns has layers %v, want %v", d, u.Config.Layers, want)
 	}
 }

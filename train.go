@@ -179,10 +179,6 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 		return nil, err
 	}
 	epochs := cfg.Epochs // as asked: the detector's members follow it (detector.go)
-	cfg = cfg.Resolve(cols, rows-cfg.valRows(rows, val != nil))
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
 	if opt.Labels != nil {
 		if len(opt.Labels) != rows {
 			return nil, fmt.Errorf("labels: %d labels for %d rows", len(opt.Labels), rows)
@@ -190,11 +186,20 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 		if nVal > 0 && len(opt.ValLabels) != nVal {
 			return nil, fmt.Errorf("validation labels: %d labels for %d rows", len(opt.ValLabels), nVal)
 		}
+		classes := 2
 		for i, l := range append(append([]int(nil), opt.Labels...), opt.ValLabels...) {
 			if l < 0 || l > 1<<16 {
 				return nil, fmt.Errorf("labels: label %d is %d; labels must be classes 0, 1, 2, ...", i+1, l)
 			}
+			classes = max(classes, l+1)
 		}
+		if cfg.Stacked && len(cfg.Layers) == 0 && cfg.Hidden == 0 {
+			cfg.Layers = stackedLayers(cols, classes)
+		}
+	}
+	cfg = cfg.Resolve(cols, rows-cfg.valRows(rows, val != nil))
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if (opt.CheckpointEvery > 0 || opt.Resume) && opt.CheckpointDir == "" {
 		return nil, errors.New("checkpoints: no checkpoint directory given")

@@ -25,7 +25,7 @@ type configFlag struct {
 // configFlags is one row per sae.Config field, in the struct's order.
 var configFlags = []configFlag{
 	{"Hidden", "hidden", "`N` latents of a one-layer model (default: from the input width d: d/2, within [32, 1024] for d >= 64; 2d for a {dictionaries} dictionary of fewer than 64 columns; d, at most 1024, for a denoiser's dense code)", false},
-	{"Layers", "layers", "deep model: encoder `widths` down to the code, e.g. 512,128 (the decoder mirrors them; default with --stacked: the --hidden default, then half of it)", false},
+	{"Layers", "layers", "deep model: encoder `widths` down to the code, e.g. 512,128 (the decoder mirrors them; default with --stacked: the --hidden default, then half of it; with --labels as well, 2d then d below 64 columns, and no layer narrower than the classes)", false},
 	{"Activation", "activation", "hidden `activation`: relu, sigmoid or tanh (default relu; sigmoid with kl, l1 or none, unless --target-l0)", false},
 	{"Sparsity", "sparsity", "`kind` of sparsity: {kinds} (default topk; kl for what topk cannot train: --layers, --stacked, --tied, --loss bce, --optimizer lbfgs, --contractive, --activation sigmoid or tanh, --target-l0; none with --variational or --noise)", false},
 	{"L1", "l1", "`coef`ficient of the L1 penalty on activations", false},
