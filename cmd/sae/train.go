@@ -375,9 +375,10 @@ func (a *trainArgs) report(e *env, m *sae.Model) error {
 }
 
 // warnQuality warns on stderr about a model whose results a user should
-// not take at face value: one trained on rows that do not vary, one that
-// reconstructs worse than each column's mean (fvu above 1), or a KL model whose mean activation misses --rho by
-// more than 20%. It returns that miss as a fraction (NaN: not a KL model).
+// not take at face value: one measured on rows that do not vary, one that
+// reconstructs worse than each column's mean (fvu above 1), or a KL model
+// whose mean activation misses --rho by more than 20%. It returns that
+// miss as a fraction (NaN: not a KL model).
 func warnQuality(e *env, m *sae.Model, mt sae.Metrics, on string) float64 {
 	if math.IsNaN(mt.FVU) && mt.N > 0 {
 		fmt.Fprintf(e.stderr, "sae: warning: the %s data do not vary (each column holds one value): there is nothing to reconstruct, and fvu is undefined\n", on)
