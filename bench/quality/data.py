@@ -152,3 +152,47 @@ def supervised_sets(sizes, classes_root=""):
     for name, X, y, image in small_sets() + class_sets(classes_root):
         a, b, ya, yb = train_test_split(X, y, test_size=0.3, stratify=y, random_state=PROTOCOL_SEED)
         yield (name, a, ya, b, yb, image)
+
+
+def labelled_rounds():
+    """The sets of the stacked classifier's development rounds (stacked_avg.py,
+    stacked_widths.py), as (group, name, path): the 19 tables but InternetAds
+    with their labels as classes, and scikit-learn's iris, wine, breast cancer
+    and digits (path None). FILTER=a,b keeps the sets so named; DATA_ROOT
+    (default ../shared/data)."""
+    keep = [f for f in os.environ.get("FILTER", "").split(",") if f]
+    sets = [s for s in anomaly_sets(os.environ.get("DATA_ROOT", "../shared/data"))
+            if s[0] == "adbench" and s[1] != "17_InternetAds"]
+    sets += [("small", n, None) for n in ("iris", "wine", "breast_cancer", "digits")]
+    return [s for s in sets if not keep or s[1] in keep]
+
+
+def training_part(name, path, w):
+    """A labelled_rounds set's training part, as its table splits it: X, y
+    (float32, int32). A table is split as stacked_sets.py splits it (its
+    files left under w), a small set as the quality table splits it."""
+    if path is None:
+        X, y = {s[0]: (s[1], s[2]) for s in small_sets()}[name]
+        X, _, y, _ = train_test_split(X, y, test_size=0.3, stratify=y, random_state=PROTOCOL_SEED)
+        return X.astype(np.float32), y.astype(np.int32)
+    labelled_split(path, w)
+    return np.load(os.path.join(w, "tr.npy")), np.load(os.path.join(w, "ytr.npy"))
+
+
+def run_rounds(task, sets, seeds, out, show=lambda r: r):
+    """Runs task on every (group, name, path, seed) of sets and seeds, the
+    largest files of a seed first, in JOBS (default 2) processes; prints
+    show(result) as a JSON line each, writes the results to out and returns
+    them."""
+    from multiprocessing import Pool
+    import json
+    size = lambda p: os.path.getsize(p) if p else 0
+    tasks = sorted(((g, n, p, s) for g, n, p in sets for s in seeds), key=lambda t: (t[3], -size(t[2])))
+    res = []
+    with Pool(int(os.environ.get("JOBS", "2"))) as pool:
+        for r in pool.imap_unordered(task, tasks):
+            print(json.dumps(show(r)), flush=True)
+            res.append(r)
+    with open(out, "w") as f:
+        json.dump(res, f, indent=1)
+    return res

@@ -36,21 +36,11 @@ scratch on fewer sets than C1 is."""
 import sys, os, json, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np, data
-from multiprocessing import Pool
 from sklearn.model_selection import train_test_split
 run, EXTRA = data.script_args(__name__ == '__main__')
 SEEDS = [int(s) for s in os.environ.get('SEEDS', '1,2,3').split(',')]
 CANDS = ('pre', 'scratch', 'C1', 'C2', 'C3')
 
-
-def split_part(name, path, w):
-    """The set's training part, as its table splits it: X, y."""
-    if path is None:
-        X, y = {s[0]: (s[1], s[2]) for s in data.small_sets()}[name]
-        X, _, y, _ = train_test_split(X, y, test_size=0.3, stratify=y, random_state=1)
-        return X.astype(np.float32), y.astype(np.int32)
-    data.labelled_split(path, w)
-    return np.load(w + '/tr.npy'), np.load(w + '/ytr.npy')
 
 
 def ce(p, y):
@@ -60,7 +50,7 @@ def ce(p, y):
 def task(t):
     g, name, path, seed = t
     with tempfile.TemporaryDirectory() as w:
-        X, y = split_part(name, path, w)
+        X, y = data.training_part(name, path, w)
         a, b, ya, yb = train_test_split(X, y, test_size=0.3, stratify=y, random_state=101)
         f, v, yf, yv = train_test_split(a, ya, test_size=0.1, stratify=ya, random_state=102)
         for n, arr in (('fit', f), ('val', v), ('dte', b), ('yfit', yf), ('yval', yv)):
@@ -111,16 +101,4 @@ def summary(res):
 if __name__ == '__main__':
     if len(sys.argv) == 2:
         summary(json.load(open(sys.argv[1]))); sys.exit()
-    keep = [f for f in os.environ.get('FILTER', '').split(',') if f]
-    sets = [s for s in data.anomaly_sets(os.environ.get('DATA_ROOT', '../shared/data'))
-            if s[0] == 'adbench' and s[1] != '17_InternetAds']
-    sets += [('small', n, None) for n in ('iris', 'wine', 'breast_cancer', 'digits')]
-    sets = [s for s in sets if not keep or s[1] in keep]
-    size = lambda p: os.path.getsize(p) if p else 0
-    tasks = sorted(((g, n, p, s) for g, n, p in sets for s in SEEDS), key=lambda t: (t[3], -size(t[2])))
-    res = []
-    with Pool(int(os.environ.get('JOBS', '2'))) as pool:
-        for r in pool.imap_unordered(task, tasks):
-            print(json.dumps({k: v for k, v in r.items() if k != 'val'}), flush=True); res.append(r)
-    json.dump(res, open(sys.argv[2], 'w'), indent=1)
-    summary(res)
+    summary(data.run_rounds(task, data.labelled_rounds(), SEEDS, sys.argv[2], show=lambda r: {k: v for k, v in r.items() if k != 'val'}))
