@@ -4,9 +4,11 @@ scikit-learn's small sets, each written once as float32 .npy under a work direct
 import functools
 import glob
 import gzip
+import json
 import os
 import subprocess
 import sys
+from multiprocessing import Pool
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -184,8 +186,6 @@ def run_rounds(task, sets, seeds, out, show=lambda r: r):
     largest files of a seed first, in JOBS (default 2) processes; prints
     show(result) as a JSON line each, writes the results to out and returns
     them."""
-    from multiprocessing import Pool
-    import json
     size = lambda p: os.path.getsize(p) if p else 0
     tasks = sorted(((g, n, p, s) for g, n, p in sets for s in seeds), key=lambda t: (t[3], -size(t[2])))
     res = []
