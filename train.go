@@ -179,6 +179,7 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 		return nil, err
 	}
 	epochs := cfg.Epochs // as asked: the detector's members follow it (detector.go)
+	classes := 0         // a classifier's: the largest label + 1, at least 2
 	if opt.Labels != nil {
 		if len(opt.Labels) != rows {
 			return nil, fmt.Errorf("labels: %d labels for %d rows", len(opt.Labels), rows)
@@ -186,12 +187,14 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 		if nVal > 0 && len(opt.ValLabels) != nVal {
 			return nil, fmt.Errorf("validation labels: %d labels for %d rows", len(opt.ValLabels), nVal)
 		}
-		classes := 2
+		classes = 2
 		for i, l := range append(append([]int(nil), opt.Labels...), opt.ValLabels...) {
 			if l < 0 || l > 1<<16 {
 				return nil, fmt.Errorf("labels: label %d is %d; labels must be classes 0, 1, 2, ...", i+1, l)
 			}
-			classes = max(classes, l+1)
+			if i < rows || val != nil { // validation labels without validation rows go unused
+				classes = max(classes, l+1)
+			}
 		}
 		if cfg.Stacked && len(cfg.Layers) == 0 && cfg.Hidden == 0 {
 			cfg.Layers = stackedLayers(cols, classes)
@@ -227,7 +230,7 @@ func Train(ctx context.Context, src Source, cfg Config, opt TrainOptions) (*Mode
 		}
 	}
 	t := newTrainer(src, val, cfg, opt)
-	t.print = dp
+	t.print, t.classes = dp, classes
 	if err := t.prepare(); err != nil {
 		return nil, err
 	}
@@ -343,7 +346,6 @@ func (t *trainer) prepare() error {
 	if y := t.opt.Labels; y != nil {
 		for _, r := range trainIdx {
 			t.trainY = append(t.trainY, int32(y[r]))
-			t.classes = max(t.classes, y[r]+1)
 		}
 		if nVal > 0 {
 			for _, r := range idx[rows-nVal:] {
@@ -354,10 +356,6 @@ func (t *trainer) prepare() error {
 				t.valY = append(t.valY, int32(l))
 			}
 		}
-		for _, l := range t.valY {
-			t.classes = max(t.classes, int(l)+1)
-		}
-		t.classes = max(t.classes, 2)
 	}
 	t.valRaw = &rowSet{src: t.val.src, idx: t.val.idx, n: t.val.n, cols: d}
 	if err := t.fitScaling(&cfg); err != nil {
