@@ -34,7 +34,7 @@ below 0.99 and more runs better than worse (by 0.1%); and every set's
 median candidate run under 3 minutes on one thread.
 
 No test part is read. campaign is split as stacked_sets.py splits it; the
-held-out tables, musk and ticdata 70/30 (stratified, seed 1) as the quality
+held-out tables and musk 70/30 (stratified, seed 1) as the quality
 table splits its tables; Fashion-MNIST's subsets are drawn from its 60,000
 training images (seed 1). Each training part is split again 70/30 (seed
 101): `sae train` with defaults on the first part (seeds 1..SEEDS, one
