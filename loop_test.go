@@ -2,7 +2,11 @@ package sae
 
 import (
 	"context"
+	"math"
+	"slices"
 	"testing"
+
+	"github.com/sae-go/sae/internal/nn"
 )
 
 // The plateau schedule waits plateauCheapSteps where a batch's rows times
@@ -106,5 +110,57 @@ func TestPlateauResampleSpan(t *testing.T) {
 	}
 	if got := plateauResampleSpan(base, 1000, 256, 1); got != 0 {
 		t.Errorf("after a drop: span %d, want 0", got)
+	}
+}
+
+// At a drop of the plateau schedule's rate the best weights come back
+// (bench/quality/patience.py measured it); between drops, in a phase that
+// keeps its last weights and without validation rows the weights stay as
+// training left them.
+func TestPlateauDropRestoresBest(t *testing.T) {
+	run := func(keepLast, withVal bool) (atBest, beforeDrop, afterDrop []float32, drops int) {
+		cfg := DefaultConfig()
+		cfg.Patience = 1
+		tr := &trainer{cfg: cfg, net: &nn.Net[float32]{Params: []float32{1, 2, 3}}, bestVal: math.Inf(1)}
+		tr.val = allRows(NewMatrix(0, 3))
+		if withVal {
+			tr.val = allRows(NewMatrix(2, 3))
+		}
+		losses := []float64{1, 2, 2} // the third epoch, two steps after the best, drops the rate
+		epoch := 0
+		ph := &phase{tol: 1e-3, unit: 1, keepLast: keepLast, plateau: &plateau{Best: math.MaxFloat64}, patience: 2,
+			validate: func() (float64, error) { return losses[epoch], nil }}
+		for ; epoch < len(losses); epoch++ {
+			// Each epoch's training moves the weights on.
+			for i := range tr.net.Params {
+				tr.net.Params[i] += 10
+			}
+			if epoch == 0 {
+				atBest = slices.Clone(tr.net.Params)
+			}
+			if epoch == len(losses)-1 {
+				beforeDrop = slices.Clone(tr.net.Params)
+			}
+			if _, err := tr.endEpoch(ph, epoch+1, epoch+1, 0.5); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return atBest, beforeDrop, tr.net.Params, ph.plateau.Drops
+	}
+	atBest, _, after, drops := run(false, true)
+	if drops != 1 {
+		t.Fatalf("%d drops after a best and two worse epochs of a patience of 2 steps; want 1", drops)
+	}
+	if !slices.Equal(after, atBest) {
+		t.Errorf("weights after the drop %v; want the best epoch's %v", after, atBest)
+	}
+	for _, c := range []struct {
+		name              string
+		keepLast, withVal bool
+	}{{"keeps its last weights", true, true}, {"no validation rows", false, false}} {
+		_, before, after, drops := run(c.keepLast, c.withVal)
+		if drops != 1 || !slices.Equal(after, before) {
+			t.Errorf("%s: %d drops, weights %v; want 1 drop and the weights training left, %v", c.name, drops, after, before)
+		}
 	}
 }
