@@ -83,7 +83,8 @@ const (
 	// or training without validation rows) has not improved by 0.1% for
 	// a patience (Config.Patience epochs, at least plateauPatienceSteps:
 	// 1000 steps, or plateauCheapSteps: 3000 steps where a step is cheap,
-	// see leastPatience), then divides it by ten; the third plateau ends
+	// see leastPatience), then divides it by ten and puts the best
+	// weights back (with validation rows; restoreBest); the third plateau ends
 	// the phase, which the epoch count then only bounds (by default thirty
 	// least patiences: plateauBudget).
 	Plateau Decay = "plateau"

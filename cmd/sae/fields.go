@@ -63,7 +63,7 @@ var configFlags = []configFlag{
 	{"Epochs", "epochs", "`N` epochs of sparse training, on the cosine schedule (default: until the validation loss converges, within about 30000 steps, 90000 where a step is cheap: see --decay; lbfgs: iterations, default 400; -1: none, e.g. a classifier from random initialisation with --labels)", false},
 	{"FinetuneEpochs", "finetune-epochs", "`N` reconstruction-only epochs after sparse training (-1: none; default none, --epochs with --stacked)", false},
 	{"Warmup", "warmup", "`fraction` of steps for linear learning-rate warm-up", false},
-	{"Decay", "decay", "learning-rate `schedule` after warm-up: plateau (divided by 10 on each plateau of the validation loss; the third ends training), cosine, linear or none (default plateau; cosine when --epochs (but -1), --optimizer lbfgs or --target-l0 is given)", false},
+	{"Decay", "decay", "learning-rate `schedule` after warm-up: plateau (divided by 10 on each plateau of the validation loss, going on from the best weights; the third ends training), cosine, linear or none (default plateau; cosine when --epochs (but -1), --optimizer lbfgs or --target-l0 is given)", false},
 	{"ClipNorm", "clip", "clip the gradient to this global L2 `norm` (0: off)", false},
 	{"ValSplit", "val-split", "`fraction` of --data held out for validation and early stopping", false},
 	{"Patience", "patience", "`N` epochs without a better validation loss make a plateau (at least 1000 steps, 3000 where a step is cheap, as on a table of a few dozen columns) or, on a fixed schedule, stop training, counted from the last epoch that resampled dead latents (0: off)", false},
