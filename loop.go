@@ -265,7 +265,7 @@ func (t *trainer) endEpoch(ph *phase, epoch, phaseStep int, trainLoss float64) (
 			ph.stop = StopConverged
 			stop = true
 		} else if p.Drops > drops {
-			t.restoreBest(ph)
+			t.restoreBest()
 		}
 	}
 	t.resampled = false
@@ -279,21 +279,22 @@ func (t *trainer) endEpoch(ph *phase, epoch, phaseStep int, trainLoss float64) (
 	return stop, nil
 }
 
-// restoreBest puts the best weights back at a drop of the plateau
-// schedule's rate, so that the lower rate refines the best point the phase
-// found rather than wherever a patience's worth of steps past it had
-// wandered (the Adam moments stay). Measured with bench/quality/patience.py
+// restoreBest puts the phase's best weights back, if it has any: at its
+// end, and at each drop of the plateau schedule's rate, so that the lower
+// rate refines the best point the phase found rather than wherever a
+// patience's worth of steps past it had wandered (the Adam moments stay).
+// Restoring at the drops was measured with bench/quality/patience.py
 // (objective on held-out rows, restoring over not; no time cost):
 // geometric mean 0.989 on development splits of 19 tables (17 runs
 // better, 9 worse), 0.995 on scikit-learn's small sets (9, 5) and 0.987 on
 // eleven more (14, 6: the held-out classification tables, musk, pooled
-// Fashion-MNIST, campaign). A phase that keeps its last weights, or that
-// has no validation rows to choose the best by, goes on from where it is.
-func (t *trainer) restoreBest(ph *phase) {
-	if t.best == nil || ph.keepLast || t.val.len() == 0 {
-		return
+// Fashion-MNIST, campaign). A phase that keeps its last weights, or has no
+// validation rows to choose the best by, has none and goes on from where
+// it is.
+func (t *trainer) restoreBest() {
+	if t.best != nil {
+		copy(t.net.Params, t.best)
 	}
-	copy(t.net.Params, t.best)
 }
 
 // better reports whether the epoch that ended with validation loss val

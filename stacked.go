@@ -116,9 +116,7 @@ func (t *trainer) runSupervised(ctx context.Context, epochs int) error {
 	if err := t.miniBatches(ctx, ph); err != nil {
 		return err
 	}
-	if t.best != nil {
-		copy(t.net.Params, t.best)
-	}
+	t.restoreBest()
 	var err error
 	if _, t.hist.Accuracy, err = t.crossEntropy(t.train, t.trainY, probs); err != nil {
 		return err

@@ -506,9 +506,7 @@ func (t *trainer) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if t.best != nil {
-			copy(t.net.Params, t.best)
-		}
+		t.restoreBest()
 	}
 	if supervised > 0 {
 		if resumePhase != phaseSupervised {

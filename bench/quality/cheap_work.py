@@ -45,9 +45,12 @@ table splits its tables; Fashion-MNIST's subsets are drawn from its 60,000
 training images (seed 1). Each training part is split again 70/30 (seed
 101): `sae train` with defaults on the first part (seeds 1..SEEDS, one
 thread), `sae eval` on the second."""
+import json
 import os
 import subprocess
 import sys
+import tempfile
+from multiprocessing import Pool
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np
@@ -133,16 +136,12 @@ def summary(rows):
 
 if __name__ == '__main__':
     if len(sys.argv) == 2:
-        import json
         summary(json.load(open(sys.argv[1])))
         sys.exit()
     if len(sys.argv) != 5:
         sys.exit(__doc__)
     root = sys.argv.pop()
     out = patience.two_builds(summary, __doc__)
-    import json
-    import tempfile
-    from multiprocessing import Pool
     with tempfile.TemporaryDirectory() as work:
         tasks = [(g, n, s, tr, te) for g, n, seeds, tr, te in splits(work, root) for s in range(1, seeds + 1)]
         with Pool(2) as p:
